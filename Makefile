@@ -1,0 +1,49 @@
+# The two commands of the README: `make app` and `make test`. Both set up what they need first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: app test setup setup-test browser sample docs bench clean
+
+app: setup ## set up and run the dashboard on the embedded synthetic hospital
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+
+test: setup-test browser ## set up everything the tests need and run every test (browser tests included)
+	$(PY) -m pytest
+
+setup: $(VENV)/.app-deps
+setup-test: $(VENV)/.test-deps
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.app-deps: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.app-deps
+
+# Browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	fi
+
+sample: setup ## regenerate the synthetic hospital in data/sample (byte-identical every run)
+	$(PY) -m analysis sample --out data/sample
+
+docs: setup ## regenerate docs/data-contract.md from the data contract
+	$(PY) -m analysis docs --out docs/data-contract.md
+
+bench: setup ## print the speed figures
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,127 @@
+"""Command line: `python -m analysis <command>`; every answer the app gives, reproducible from a script."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from analysis.dataset import SAMPLE_DIR
+
+
+def _data_arguments(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--data", type=Path, help="a workbook, CSV, zip or folder of CSVs (default: the sample hospital)")
+    src.add_argument("--store", nargs="?", const="", metavar="URL", help="read the store (default URL when none given)")
+
+
+def _load(args: argparse.Namespace):
+    """The data set named by --data / --store, or the sample hospital."""
+    from analysis.dataset import Dataset, load_sample, with_defaults
+
+    if args.store is not None:
+        from analysis.store import Store
+
+        store = Store(args.store or None)
+        return Dataset(with_defaults(store.load()), "store", "Imported data", False, {"url": store.url})
+    if args.data is None or Path(args.data).resolve() == SAMPLE_DIR.resolve():
+        return load_sample()
+    from analysis.loader import load_path
+
+    result = load_path(args.data)
+    if not result.ok:
+        _print_problems(result)
+        raise SystemExit(1)
+    return Dataset(with_defaults(result.tables), "file", str(args.data), False, {"content_hash": result.content_hash})
+
+
+def _print_problems(result) -> None:
+    if result.refused:
+        print(f"Refused: {result.refused}", file=sys.stderr)
+        return
+    shown = result.problems[result.problems["severity"] != "info"]
+    print(shown.to_string(index=False) if len(shown) else "No problems found.", file=sys.stderr)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from analysis.sample import write_sample
+
+    write_sample(args.out, seed=args.seed) if args.seed is not None else write_sample(args.out)
+    print(f"Synthetic hospital written to {args.out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from analysis.loader import load_path
+
+    result = load_path(args.file)
+    _print_problems(result)
+    counts = {"errors": result.error_count, "warnings": result.warning_count, "refused": bool(result.refused)}
+    print(json.dumps({"file": str(args.file), "ok": result.ok, **counts}))
+    return 0 if result.ok else 1
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    from analysis.panel import build_panel
+
+    panel = build_panel(_load(args).tables, carry_forward_months=args.carry_forward)
+    panel.to_csv(args.out, index=False, date_format="%Y-%m-%d")
+    print(f"{len(panel)} ward-months, {panel['ward_id'].nunique()} wards written to {args.out}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from analysis.template import write_docs
+
+    write_docs(args.out)
+    print(f"Data contract written to {args.out}")
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from analysis.specs import run_spec, spec_from_args
+
+    spec = json.loads(Path(args.spec).read_text()) if args.spec else spec_from_args(args)
+    results = run_spec(_load(args), spec)
+    print(json.dumps({"spec": spec, "results": [r.to_dict() for r in results]}, indent=2, ensure_ascii=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="regenerate the synthetic hospital (byte-identical for a seed)")
+    p.add_argument("--out", type=Path, default=SAMPLE_DIR)
+    p.add_argument("--seed", type=int, default=None)
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("validate", help="check a data file against the data contract; exit 1 when it has errors")
+    p.add_argument("file", type=Path)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("panel", help="export the ward-month analysis panel the models are fitted on (CSV)")
+    _data_arguments(p)
+    p.add_argument("--out", type=Path, default=Path("panel.csv"))
+    p.add_argument("--carry-forward", type=int, default=3, help="months a survey's scores stand for (default 3)")
+    p.set_defaults(func=cmd_panel)
+
+    p = sub.add_parser("docs", help="write the data contract as Markdown")
+    p.add_argument("--out", type=Path, default=Path("docs/data-contract.md"))
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("fit", help="fit a question's models (or a saved model spec) and print JSON")
+    _data_arguments(p)
+    p.add_argument("question", nargs="?", choices=["q1", "q2", "q3", "talking-groups", "all"], default="all")
+    p.add_argument("--spec", type=Path, help="a model spec saved from the app's Model builder (JSON)")
+    p.add_argument("--outcome", default="assaults_on_staff")
+    p.add_argument("--predictor", default="coproduction_patient_overall")
+    p.add_argument("--lag", type=int, default=0)
+    p.add_argument("--carry-forward", type=int, default=3)
+    p.set_defaults(func=cmd_fit)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
