@@ -1,0 +1,86 @@
+"""The shared view filters (wards, service, security level, period), applied the same way everywhere."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which wards and months a view covers. Empty tuples and None mean "all"."""
+
+    wards: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    security_levels: tuple[str, ...] = ()
+    start: pd.Timestamp | None = None  # first month included
+    end: pd.Timestamp | None = None  # last month included
+
+    def ward_ids(self, wards: pd.DataFrame) -> list[str]:
+        """The ward_ids of the `wards` table that pass the ward, service and security filters."""
+        keep = pd.Series(True, index=wards.index)
+        if self.wards:
+            keep &= wards["ward_id"].isin(self.wards)
+        if self.services:
+            keep &= wards["service"].isin(self.services)
+        if self.security_levels:
+            keep &= wards["security_level"].isin(self.security_levels)
+        return wards.loc[keep, "ward_id"].tolist()
+
+    def apply(self, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Every table cut to the chosen wards and months (hospital-wide events are kept)."""
+        if "wards" not in tables:
+            return dict(tables)
+        ids = set(self.ward_ids(tables["wards"]))
+        out = {}
+        for name, df in tables.items():
+            if "ward_id" in df.columns:
+                keep = df["ward_id"].isin(ids)
+                if name == "events":
+                    keep |= df["ward_id"].isna()
+                df = df[keep]
+            when = "month" if "month" in df.columns else "date" if "date" in df.columns else None
+            if when is not None and (self.start is not None or self.end is not None):
+                month = df[when].dt.to_period("M").dt.to_timestamp()
+                keep = pd.Series(True, index=df.index)
+                if self.start is not None:
+                    keep &= month >= self.start
+                if self.end is not None:
+                    keep &= month <= self.end
+                df = df[keep]
+            out[name] = df.reset_index(drop=True)
+        return out
+
+    def describe(self) -> str:
+        """The filters in words, for captions and export stamps."""
+        parts = []
+        if self.wards:
+            parts.append("wards " + ", ".join(self.wards))
+        if self.services:
+            parts.append("services " + ", ".join(self.services))
+        if self.security_levels:
+            parts.append("security " + ", ".join(self.security_levels))
+        if self.start is not None or self.end is not None:
+            a = self.start.strftime("%b %Y") if self.start is not None else "the start"
+            b = self.end.strftime("%b %Y") if self.end is not None else "the latest month"
+            parts.append(f"{a} to {b}")
+        return "; ".join(parts) if parts else "all wards, all months"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("start", "end"):
+            d[k] = d[k].strftime("%Y-%m") if d[k] is not None else None
+        d = {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "Filters":
+        d = d or {}
+        month = lambda v: pd.Timestamp(v).to_period("M").to_timestamp() if v else None  # noqa: E731
+        return cls(
+            wards=tuple(d.get("wards") or ()),
+            services=tuple(d.get("services") or ()),
+            security_levels=tuple(d.get("security_levels") or ()),
+            start=month(d.get("start")),
+            end=month(d.get("end")),
+        )
