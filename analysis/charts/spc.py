@@ -1,0 +1,172 @@
+"""Statistical process control, step 3b: draw a classified chart in the house style, with alt text."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.charts.style import (
+    MARKER_OUTLINE,
+    MDC_COLOURS,
+    MDC_LABELS,
+    MDC_SYMBOLS,
+    NHS,
+    apply_style,
+    fmt_number,
+    month_axis,
+    month_range,
+    uk_date,
+    uk_month,
+)
+
+HALF_MONTH = pd.Timedelta(days=15)  # segment breaks sit between two months
+_WORDS = {
+    "special_cause_improvement": "improving",
+    "special_cause_concern": "concerning",
+    "special_cause_neither": "unusual (neither better nor worse)",
+}
+
+
+def _events(events) -> list[tuple[pd.Timestamp, str]]:
+    """Events as (date, label): the contract's events table, or pairs."""
+    if events is None:
+        return []
+    if isinstance(events, pd.DataFrame):
+        pairs: Iterable = zip(events["date"], events["label"])
+    else:
+        pairs = events
+    return sorted((pd.Timestamp(d), str(lbl)) for d, lbl in pairs if pd.notna(d))
+
+
+def _segment_line(d: pd.DataFrame, column: str, mask: pd.Series) -> tuple[list, list]:
+    """x, y for a line drawn per segment, with a break (None) between segments."""
+    xs, ys = [], []
+    for _, g in d[mask].groupby("segment", sort=True):
+        g = g[g[column].notna()]
+        if g.empty:
+            continue
+        # extend each segment half a month either side so a one-value limit is still visible
+        xs += [g["period"].iloc[0] - HALF_MONTH, *g["period"], g["period"].iloc[-1] + HALF_MONTH, None]
+        ys += [g[column].iloc[0], *g[column], g[column].iloc[-1], None]
+    return xs, ys
+
+
+def _hover(d: pd.DataFrame, y_label: str) -> list[str]:
+    out = []
+    for r in d.itertuples(index=False):
+        text = f"<b>{uk_month(r.period)}</b><br>{y_label}: {fmt_number(r.value, 2)}"
+        if getattr(r, "chart", "") == "u":
+            text += f"<br>{fmt_number(r.count, 0)} in {fmt_number(r.exposure, 0)} bed days"
+        text += f"<br>{MDC_LABELS[r.variation]}"
+        if r.rule:
+            text += f": {r.rule}"
+        out.append(text)
+    return out
+
+
+def spc_figure(
+    classified_df: pd.DataFrame,
+    title: str,
+    y_label: str,
+    events=None,
+    target: float | None = None,
+) -> tuple[go.Figure, str]:
+    """The SPC chart: points coloured and shaped by variation, centre, limits, rebases, events; plus alt text."""
+    d = classified_df.reset_index(drop=True)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=d["period"], y=d["value"], mode="lines", line={"color": MDC_COLOURS["value_line"], "width": 1.5},
+        connectgaps=False, hoverinfo="skip", showlegend=False, name="Monthly value",
+    ))
+    trial = d["trial_limits"].astype(bool)
+    step = "hvh" if (d["chart"] == "u").any() else "linear"
+    for mask, name, dash in ((~trial, "Process limits", "dash"), (trial, "Trial limits (fewer than 12 points)", "dot")):
+        if not mask.any():
+            continue
+        for i, col in enumerate(("upper", "lower")):
+            x, y = _segment_line(d, col, mask)
+            fig.add_trace(go.Scatter(
+                x=x, y=y, mode="lines", name=name, legendgroup=name, showlegend=i == 0, hoverinfo="skip",
+                line={"color": MDC_COLOURS["limits"], "width": 1.5, "dash": dash, "shape": step},
+            ))
+    x, y = _segment_line(d, "centre", pd.Series(True, index=d.index))
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name="Average", hoverinfo="skip",
+                             line={"color": MDC_COLOURS["centre"], "width": 2}))
+    hover = np.array(_hover(d, y_label), dtype=object) if len(d) else np.array([], dtype=object)
+    for variation, symbol in MDC_SYMBOLS.items():
+        m = (d["variation"] == variation) & d["value"].notna()
+        if not m.any():
+            continue
+        fig.add_trace(go.Scatter(
+            x=d.loc[m, "period"], y=d.loc[m, "value"], mode="markers", name=MDC_LABELS[variation],
+            marker={"symbol": symbol, "size": 10 if variation == "common_cause" else 12,
+                    "color": MDC_COLOURS[variation], "line": {"color": MARKER_OUTLINE, "width": 1}},
+            text=hover[m.to_numpy()], hovertemplate="%{text}<extra></extra>", cliponaxis=False,
+        ))
+    if target is not None:
+        fig.add_trace(go.Scatter(
+            x=[d["period"].min() - HALF_MONTH, d["period"].max() + HALF_MONTH], y=[target, target], mode="lines",
+            name=f"Target ({fmt_number(target)})", hoverinfo="skip",
+            line={"color": MDC_COLOURS["target"], "width": 2, "dash": "longdash"},
+        ))
+    for seg, g in d.groupby("segment", sort=True):
+        if seg == d["segment"].min():
+            continue
+        x0 = g["period"].iloc[0] - HALF_MONTH
+        fig.add_shape(type="line", x0=x0, x1=x0, y0=0, y1=1, yref="paper", line={"color": NHS["dark_grey"], "width": 1})
+        fig.add_annotation(x=x0, y=1, yref="paper", yanchor="top", xanchor="right", showarrow=False,
+                           text=f"Limits recalculated from {uk_month(g['period'].iloc[0])}",
+                           font={"size": 11, "color": NHS["dark_grey"]}, bgcolor="rgba(255,255,255,0.8)")
+    for i, (when, label) in enumerate(_events(events)):
+        fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper",
+                      line={"color": NHS["blue"], "width": 1.5, "dash": "dot"})
+        fig.add_annotation(x=when, y=1.0 if i % 2 == 0 else 0.93, yref="paper", yanchor="bottom", xanchor="left",
+                           showarrow=False, text=f"{label} ({uk_date(when)})", font={"size": 11, "color": NHS["dark_blue"]},
+                           bgcolor="rgba(255,255,255,0.8)")
+    fig.update_yaxes(title_text=y_label, rangemode="tozero" if (d["chart"] == "u").any() else "normal")
+    text = spc_alt_text(d, title, y_label)
+    month_axis(apply_style(fig, title, text), d["period"].min(), d["period"].max())
+    return fig, text
+
+
+def spc_alt_text(d: pd.DataFrame, title: str, y_label: str) -> str:
+    """One or two sentences describing the chart, generated from the classified data."""
+    shown = d[d["value"].notna()]
+    if shown.empty:
+        return f"{title}: no data to chart."
+    last = shown.iloc[-1]
+    seg = d[d["segment"] == last["segment"]]
+    n_special = int(seg["special_cause"].sum())
+    if n_special == 0:
+        variation = "common cause variation only (no unusual months since the limits were last set)"
+    else:
+        kinds = seg.loc[seg["special_cause"], "variation"].value_counts()
+        parts = [f"{n} {_WORDS[k]}" for k, n in kinds.items()]
+        variation = f"special cause variation in {n_special} of {int(seg['value'].notna().sum())} months since the limits were last set ({', '.join(parts)})"
+    first = (f"{title}, {month_range(shown['period'].iloc[0], last['period'])}: {variation}")
+    if d["segment"].nunique() > 1:
+        first += f"; limits recalculated from {uk_month(seg['period'].iloc[0])}"
+    run = _latest_run(seg)
+    avg = fmt_number(last["centre"], 2)
+    if run >= 2:
+        side = "above" if last["value"] > last["centre"] else "below"
+        second = f"The last {run} months were all {side} the average of {avg}"
+    else:
+        second = f"The latest month, {uk_month(last['period'])}, was {fmt_number(last['value'], 2)} against an average of {avg}"
+    if bool(last["trial_limits"]):
+        second += " (trial limits: fewer than 12 months)"
+    return f"{first}. {second}."
+
+
+def _latest_run(seg: pd.DataFrame) -> int:
+    """How many of the latest consecutive months sit on the same side of the average (a gap ends it)."""
+    seg = seg.loc[: seg["value"].last_valid_index()]
+    side = np.sign(seg["value"] - seg["centre"]).to_numpy()
+    run = 0
+    for s in side[::-1]:
+        if np.isnan(s) or s == 0 or (run and s != side[-1]):
+            break
+        run += 1
+    return run

@@ -1,0 +1,147 @@
+"""The one chart style for the whole app and every export.
+
+Palette: NHS identity colours for the brand, and the Government Analysis Function categorical
+palette (dark blue, turquoise, dark pink, orange, dark grey, light purple; built to give 3:1
+contrast with white and with neighbours) for several series. SPC points keep their Making Data
+Count meaning, with the colours NHSRplotthedots uses (R/ptd_spc_colours.R): grey common cause,
+blue improvement, orange concern, purple neither, red target. Every SPC class also has its own
+marker shape and a dark outline, so colour is never the only signal and the pale MDC colours
+still stand out against white. Dates are UK style: "Apr 2024", financial years "2024/25".
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+NHS = {
+    "blue": "#005EB8",
+    "dark_blue": "#003087",
+    "bright_blue": "#0072CE",
+    "light_blue": "#41B6E6",
+    "aqua_blue": "#00A9CE",
+    "black": "#231F20",
+    "dark_grey": "#425563",
+    "mid_grey": "#768692",
+    "pale_grey": "#E8EDEE",
+    "white": "#FFFFFF",
+    "warm_yellow": "#FFB81C",
+    "orange": "#ED8B00",
+    "dark_pink": "#7C2855",
+}
+# Government Analysis Function categorical palette, in its order of use.
+CATEGORICAL = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
+MDC_COLOURS = {
+    "common_cause": "#A6A6A6",
+    "special_cause_improvement": "#00B0F0",
+    "special_cause_concern": "#E46C0A",
+    "special_cause_neither": "#490092",
+    "target": "#DE1B1B",
+    "centre": "#231F20",
+    "limits": "#425563",  # NHS dark grey: 7.7:1 on white
+    "value_line": "#768692",  # NHS mid grey: 3.7:1 on white (MDC's #A6A6A6 is only 2.4:1)
+}
+MDC_SYMBOLS = {
+    "common_cause": "circle",
+    "special_cause_improvement": "diamond",
+    "special_cause_concern": "square",
+    "special_cause_neither": "triangle-up",
+}
+MDC_LABELS = {
+    "common_cause": "Common cause (no signal)",
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neither": "Special cause: neither better nor worse",
+}
+MARKER_OUTLINE = NHS["black"]
+FONT = "Arial, Helvetica, sans-serif"
+MONTH_FORMAT = "%b %Y"  # plotly/d3 tick format for "Apr 2024"
+
+
+def _ts(value) -> pd.Timestamp:
+    return value if isinstance(value, pd.Timestamp) else pd.Timestamp(value)
+
+
+def uk_month(value) -> str:
+    """'Apr 2024' for a date, month or timestamp; '' for a missing value."""
+    if value is None or (not isinstance(value, (str, dt.date)) and pd.isna(value)):
+        return ""
+    ts = _ts(value)
+    return "" if pd.isna(ts) else ts.strftime("%b %Y")
+
+
+def uk_date(value) -> str:
+    """'1 Apr 2024' (no leading zero); '' for a missing value."""
+    if value is None or (not isinstance(value, (str, dt.date)) and pd.isna(value)):
+        return ""
+    ts = _ts(value)
+    return "" if pd.isna(ts) else f"{ts.day} {ts.strftime('%b %Y')}"
+
+
+def financial_year(value) -> str:
+    """The UK financial year (April to March) a date falls in: Mar 2025 -> '2024/25'."""
+    ts = _ts(value)
+    start = ts.year if ts.month >= 4 else ts.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def month_range(start, end) -> str:
+    """'Apr 2021 to Mar 2026'."""
+    return f"{uk_month(start)} to {uk_month(end)}"
+
+
+def rate_label(per: float = 1000, denominator: str = "occupied bed days") -> str:
+    """'per 1,000 occupied bed days': every rate says what it is per."""
+    return f"per {fmt_number(per)} {denominator}"
+
+
+def fmt_number(x, digits: int = 1) -> str:
+    """Thousands separators, trailing zeros dropped: 1000 -> '1,000', 4.25 -> '4.3', 2.0 -> '2'."""
+    if x is None or pd.isna(x):
+        return "no value"
+    x = float(x)
+    if x.is_integer():
+        return f"{int(x):,}"
+    return f"{x:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def apply_style(fig: go.Figure, title: str, alt_text: str) -> go.Figure:
+    """Apply the house style; the alt text goes in fig.layout.meta['alt_text'] for pages and exports."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 18, "color": NHS["black"]}},
+        font={"family": FONT, "size": 14, "color": NHS["black"]},
+        colorway=list(CATEGORICAL),
+        paper_bgcolor=NHS["white"],
+        plot_bgcolor=NHS["white"],
+        hovermode="closest",
+        hoverlabel={"font": {"family": FONT, "size": 13}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
+        margin={"l": 70, "r": 30, "t": 70, "b": 90},
+        meta={**meta, "alt_text": alt_text},
+    )
+    axis = {"showgrid": True, "gridcolor": NHS["pale_grey"], "linecolor": NHS["dark_grey"], "ticks": "outside", "zeroline": False}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    return fig
+
+
+def month_axis(fig: go.Figure, first=None, last=None) -> go.Figure:
+    """x axis in UK months ('Apr 2024'), hover too; given the span, ticks fall on Aprils (year starts)."""
+    fig.update_xaxes(tickformat=MONTH_FORMAT, hoverformat=MONTH_FORMAT)
+    if first is not None and last is not None and not (pd.isna(first) or pd.isna(last)):
+        first, last = _ts(first), _ts(last)
+        months = (last.year - first.year) * 12 + last.month - first.month
+        if months >= 24:
+            fy_start = int(financial_year(first)[:4])
+            fig.update_xaxes(tick0=f"{fy_start}-04-01", dtick="M12")
+        else:
+            fig.update_xaxes(tick0=first.strftime("%Y-%m-01"), dtick="M3" if months >= 8 else "M1")
+    return fig
+
+
+def alt_text(fig: go.Figure) -> str:
+    """The alt text stored on a styled figure ('' when none)."""
+    meta = fig.layout.meta
+    return meta.get("alt_text", "") if isinstance(meta, dict) else ""
