@@ -1,0 +1,125 @@
+"""Q1: do co-production scores differ between services or security levels? (linear mixed model)
+
+Ward-months of the same ward are not independent, so a naive ANOVA on ward-months would overstate the
+evidence. The model is score ~ 0 + group with a random intercept per ward (statsmodels MixedLM, REML),
+fitted on survey months only (carried-forward months would count a survey several times).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+from scipy import stats
+
+from analysis.results import Headline, ModelResult
+
+MIN_WARDS_PER_GROUP = 3
+
+
+def survey_rows(panel: pd.DataFrame, respondent: str, aspect: str = "overall") -> pd.DataFrame:
+    """Panel rows that are survey months for `respondent` (nothing carried), with the score as `score`."""
+    if respondent == "both":
+        col = "coproduction_overall"
+        carried = panel[["coproduction_patient_months_carried", "coproduction_staff_months_carried"]].min(axis=1)
+    else:
+        col = f"coproduction_{respondent}_{aspect}"
+        carried = panel[f"coproduction_{respondent}_months_carried"]
+    keep = panel[col].notna() & (carried == 0)
+    return panel.loc[keep].assign(score=panel.loc[keep, col].astype(float))
+
+
+def _r(x: float) -> str:
+    return str(round(float(x)) + 0)
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
+def _who(respondent: str) -> str:
+    return {"patient": "Patient-rated", "staff": "Staff-rated", "both": "Combined"}.get(respondent, respondent)
+
+
+def _empty(by: str, respondent: str, aspect: str, sentence: str, n_wards: int = 0, n_obs: int = 0) -> ModelResult:
+    return ModelResult(
+        question="q1", outcome=f"coproduction_{respondent}_{aspect}", predictor=by, formula="", family="gaussian",
+        method="not fitted", n_wards=n_wards, n_obs=n_obs,
+        estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
+        headline=None, sentence=sentence,
+    )
+
+
+def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str = "patient",
+                      aspect: str = "overall", level: float = 0.95) -> ModelResult:
+    """Mean score per `by` group from a mixed model with ward random intercepts.
+
+    Headline: the highest minus the lowest group mean (points) with its CI, and the Wald test p-value
+    that all groups are equal. Estimates: one row per group (model mean, CI, wards, survey months).
+    """
+    d = survey_rows(panel, respondent, aspect).dropna(subset=[by])
+    d = d.assign(group=d[by].astype(str), ward=d["ward_id"].astype(str))
+    n_wards, n_obs = d["ward"].nunique(), len(d)
+    what = f"{_who(respondent).lower()} co-production ({aspect.replace('_', ' ')})"
+    label = by.replace("_", " ")
+    if n_obs == 0:
+        return _empty(by, respondent, aspect, f"No {what} scores to compare by {label}.")
+    wards_per = d.groupby("group")["ward"].nunique()
+    if len(wards_per) < 2:
+        return _empty(by, respondent, aspect, f"All wards with scores share one {label} "
+                      f"({wards_per.index[0]}), so there is nothing to compare.", n_wards, n_obs)
+    if n_wards < 3:
+        return _empty(by, respondent, aspect, f"Only {n_wards} wards have scores: too few to compare "
+                      f"{label}s with a model.", n_wards, n_obs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = smf.mixedlm("score ~ 0 + C(group)", d, groups=d["ward"]).fit(reml=True)
+    msgs = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    names = [f"C(group)[{g}]" for g in wards_per.index]
+    b = fit.fe_params[names].to_numpy()
+    v = fit.cov_params().loc[names, names].to_numpy()
+    se = np.sqrt(np.diag(v))
+    z = stats.norm.ppf(0.5 + level / 2)
+    est = pd.DataFrame({
+        "term": list(wards_per.index), "estimate": b, "std_error": se, "ci_low": b - z * se, "ci_high": b + z * se,
+        "p_value": np.nan, "n_wards": wards_per.to_numpy(),
+        "n_obs": d.groupby("group").size().reindex(wards_per.index).to_numpy(),
+    })
+    g = len(b)
+    contrast = np.hstack([-np.ones((g - 1, 1)), np.eye(g - 1)])
+    diff = contrast @ b
+    wald = float(diff @ np.linalg.solve(contrast @ v @ contrast.T, diff))
+    p = float(stats.chi2.sf(wald, g - 1))
+    hi, lo = int(np.argmax(b)), int(np.argmin(b))
+    gap = b[hi] - b[lo]
+    gap_se = float(np.sqrt(v[hi, hi] + v[lo, lo] - 2 * v[hi, lo]))
+    head = Headline(f"difference between the highest and lowest {label} (points on 0 to 100)", float(gap),
+                    float(gap - z * gap_se), float(gap + z * gap_se), p)
+    clear = p < 0.05
+    sentence = (
+        f"{_who(respondent)} co-production {'differs' if clear else 'shows no clear difference'} between "
+        f"{label}s (test that all are equal: {_p(p)}). The highest, {est.term[hi]}, averages "
+        f"{_r(b[hi])} and the lowest, {est.term[lo]}, {_r(b[lo])}: a gap of {_r(gap)} points "
+        f"({level:.0%} CI {_r(head.ci_low)} to {_r(head.ci_high)})."
+    )
+    few = wards_per[wards_per < MIN_WARDS_PER_GROUP]
+    caveats = [
+        ("Wards are compared with a mixed model (a random intercept per ward) on survey months, so repeated "
+        "surveys of one ward are not counted as independent."),
+    ]
+    if len(few):
+        caveats.append(
+            f"{', '.join(f'{k} ({n} ward' + ('s)' if n != 1 else ')') for k, n in few.items())}: fewer than "
+            f"{MIN_WARDS_PER_GROUP} wards, so that group's mean rests on too few wards to generalise."
+        )
+    return ModelResult(
+        question="q1", outcome=f"coproduction_{respondent}_{aspect}", predictor=by,
+        formula="score ~ 0 + C(group) + (1 | ward)", family="gaussian (linear mixed model)",
+        method="statsmodels MixedLM, REML, random intercept per ward; Wald chi-square test that all group "
+               "means are equal; model-based standard errors",
+        n_wards=int(n_wards), n_obs=int(n_obs), estimates=est, headline=head, sentence=sentence,
+        caveats=caveats, warnings=msgs,
+        extras={"ward_variance": float(fit.cov_re.iloc[0, 0]), "residual_variance": float(fit.scale),
+                "wald_chi2": wald, "wald_df": g - 1, "converged": bool(fit.converged)},
+    )
