@@ -28,12 +28,14 @@ $(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.app-deps
 
-# Browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
+# Browser tests and the PDF pack use Debian's Chromium (never a browser downloaded by a tool);
+# poppler-utils (pdftoppm, pdftotext) lets the tests read the PDF back; DejaVu renders Gaelic names.
+DEBIAN_PACKAGES := chromium fonts-dejavu-core poppler-utils
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	fi
 
 sample: setup ## regenerate the synthetic hospital in data/sample (byte-identical every run)

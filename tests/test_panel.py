@@ -3,7 +3,6 @@ import time
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from analysis.dataset import with_defaults
 from analysis.panel import build_panel, measure_slug, with_score_lags
@@ -182,7 +181,8 @@ def test_fast_enough_for_a_rebuild():
 
 
 def test_on_the_synthetic_hospital():
-    sample = pytest.importorskip("analysis.sample")
+    from analysis import sample
+
     t = with_defaults(sample.generate().tables)
     p = build_panel(t)
     assert len(p) == len(t["ward_months"])

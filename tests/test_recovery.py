@@ -176,15 +176,15 @@ def test_lag_uses_earlier_month():
 # --- the synthetic hospital, when present ----------------------------------------------------------------
 
 def test_sample_hospital_qpr_effect_is_covered():
-    truth_path = ROOT / "data" / "sample" / "truth.json"
-    try:
-        from analysis import sample  # noqa: F401
-    except ImportError:
-        pytest.skip("analysis/sample.py is not written yet")
-    if not truth_path.exists():
-        pytest.skip("data/sample/truth.json is not written yet")
-    truth = json.loads(truth_path.read_text())
-    key = next((k for k in truth if "qpr" in k.lower()), None)
-    if key is None:
-        pytest.skip("truth.json has no QPR-15 effect")
-    pytest.skip(f"sample truth found ({key}); wire the panel loader here once the sample format is fixed")
+    """On the committed synthetic hospital, the QPR-15 CI covers the generator's true effect."""
+    from analysis.dataset import load_sample
+    from analysis.panel import build_panel
+
+    truth = json.loads((ROOT / "data" / "sample" / "truth.json").read_text())
+    true_change = truth["recovery_qpr_15"]["change_per_10_points"]
+    dataset = load_sample()
+    panel = build_panel(dataset.tables)
+    result = fit_recovery(panel, measure="QPR-15", measures_catalogue=dataset.tables["measures"])
+    assert result.ok
+    assert result.headline.ci_low <= true_change <= result.headline.ci_high
+    assert "QPR-15" in result.sentence
