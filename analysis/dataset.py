@@ -32,8 +32,12 @@ class Dataset:
         return pd.DataFrame(columns=TABLES[name].columns)
 
     def fingerprint(self) -> str:
-        """A hash of the full content, for caching heavy work by the data it ran on."""
-        return fingerprint(self.tables)
+        """A hash of the full content, for caching heavy work by the data it ran on (computed once)."""
+        fp = self.__dict__.get("_fingerprint")
+        if fp is None:
+            fp = fingerprint(self.tables)
+            object.__setattr__(self, "_fingerprint", fp)  # frozen: tables never change after creation
+        return fp
 
 
 def fingerprint(tables: dict[str, pd.DataFrame]) -> str:

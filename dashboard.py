@@ -1,0 +1,42 @@
+"""The dashboard's entry: page settings, the shared frame (banner, filters) and the navigation.
+
+Run with `make app` (or `streamlit run dashboard.py`). Pages are listed here with st.navigation;
+the pages/ folder's automatic page list is therefore off.
+"""
+import streamlit as st
+
+from analysis.filters import Filters
+from ui import frame
+from ui.data import current_dataset
+from ui.filters import apply_filters, sidebar_filters
+from ui.safe import guarded
+
+frame.configure_page()
+
+PAGES = {
+    "Questions": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+        st.Page("pages/coproduction.py", title="Co-production (Q1)", icon=":material/handshake:"),
+        st.Page("pages/assaults.py", title="Assaults on staff (Q2)", icon=":material/health_and_safety:"),
+        st.Page("pages/recovery.py", title="Recovery (Q3)", icon=":material/trending_up:"),
+        st.Page("pages/talking_groups.py", title="Talking groups", icon=":material/forum:"),
+    ],
+    "Wards": [st.Page("pages/ward_profile.py", title="Ward profile", icon=":material/bed:")],
+    "Research": [
+        st.Page("pages/model_builder.py", title="Model builder", icon=":material/functions:"),
+        st.Page("pages/study_planner.py", title="Study planner", icon=":material/event_note:"),
+    ],
+    "Meeting": [st.Page("pages/steering_pack.py", title="Steering group pack", icon=":material/description:")],
+    "Data": [st.Page("pages/data.py", title="Data", icon=":material/database:")],
+}
+page = st.navigation(PAGES)
+
+with guarded("preparing the data", "Open the Data page to check which data the app is using."):
+    dataset = current_dataset()
+    frame.banner(dataset)
+    filters = Filters()
+    with st.sidebar, guarded("drawing the filters", "Clear the filters or reload the page."):
+        filters = sidebar_filters(dataset)
+    frame.set_view(frame.View(dataset, filters, apply_filters(dataset, filters)))
+
+page.run()

@@ -1,0 +1,54 @@
+"""The Data page: template, upload and checks, import with confirmation, history and rollback."""
+import streamlit as st
+
+from ui import imports, upload
+from ui.data import store_state
+from ui.frame import current_view
+from ui.safe import guarded
+
+st.title("Data")
+imports.show_flash()
+state = store_state()
+view = current_view()
+
+st.subheader("Which data the app shows")
+st.markdown(f"Now showing: **{view.dataset.label}**.")
+if state.error:
+    st.error(f"The data store cannot be opened: {state.error} The app shows the synthetic sample hospital "
+             "meanwhile. Ask whoever runs the dashboard to check the database setting (COPRODUCTION_DATABASE_URL).")
+with guarded("switching the data source", "Reload the page."):
+    imports.source_choice(state)
+
+st.subheader("1. Get the template")
+st.markdown("Fill in the template workbook (one sheet per table), or send one CSV file per table named after it "
+            "(for example `ward_months.csv`). The data dictionary lists every column and its rules.")
+with guarded("preparing the downloads"):
+    from analysis.template import dictionary_csv, template_workbook
+
+    c1, c2 = st.columns(2)
+    c1.download_button("Download the template workbook (.xlsx)", template_workbook(),
+                       file_name="coproduction_template.xlsx", key="dl_template",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    c2.download_button("Download the data dictionary (.csv)", dictionary_csv(), file_name="data_dictionary.csv",
+                       mime="text/csv", key="dl_dictionary")
+
+st.subheader("2. Upload and check")
+files = st.file_uploader(
+    "Upload a workbook (.xlsx), CSV files (several at once) or a zip of CSV files",
+    type=upload.TYPES, accept_multiple_files=True, key="uploader",
+    help="Ward-level totals only. Files with patient identifiers are refused.",
+)
+up = None
+with guarded("reading this file", upload.READ_TODO):
+    up = upload.handle_upload(files, context=state.tables or None)
+    if up is not None:
+        upload.report(up.result)
+
+if up is not None:
+    st.subheader("3. Import")
+    with guarded("preparing the import", "Nothing was imported. Try again, or upload the file again."):
+        imports.import_section(up, state)
+
+st.subheader("Import history")
+with guarded("reading the import history", "Reload the page."):
+    imports.history_section(state)

@@ -1,0 +1,65 @@
+"""Shared fixtures: a tiny valid hospital for app and browser tests, and a throw-away store."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+WARDS = pd.DataFrame({
+    "ward_id": ["W01", "W02", "W03", "W04", "W05"],
+    "ward_name": ["Iona", "Lewis", "Harris", "Skye", "Mull"],
+    "service": ["admission", "admission", "rehabilitation", "rehabilitation", "treatment"],
+    "security_level": ["high", "high", "high", "medium", "medium"],
+    "beds": [12, 12, 10, 14, 12],
+})
+MONTHS = pd.period_range("2023-01", "2023-06", freq="M")
+
+
+def mini_tables(wards: pd.DataFrame = WARDS, months=MONTHS, seed: int = 1) -> dict[str, pd.DataFrame]:
+    """A small, valid data set in contract shape (as CSV text frames)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    wm = pd.DataFrame([(w, m.strftime("%Y-%m")) for w in wards["ward_id"] for m in months],
+                      columns=["ward_id", "month"])
+    beds = wm["ward_id"].map(wards.set_index("ward_id")["beds"])
+    days = pd.PeriodIndex(wm["month"], freq="M").days_in_month
+    wm["occupied_bed_days"] = (beds * days * rng.uniform(0.8, 0.95, len(wm))).round()
+    wm["assaults_on_staff"] = rng.poisson(1.0, len(wm))
+    return {"wards": wards.copy(), "ward_months": wm}
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return buf.getvalue().encode()
+
+
+def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        (folder / f"{name}.csv").write_bytes(csv_bytes(df))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mini_sample(tmp_path_factory) -> Path:
+    """A folder holding the tiny hospital, read by the app as its 'synthetic sample'."""
+    return write_tables(tmp_path_factory.mktemp("mini_sample"), mini_tables())
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, mini_sample):
+    """The app pointed at the tiny sample and an empty throw-away SQLite store."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", url)
+    monkeypatch.setenv("COPRODUCTION_SAMPLE_DIR", str(mini_sample))
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield url
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -1,0 +1,124 @@
+"""Which data set the app shows (synthetic sample or the store), loaded once and cached.
+
+The sample is the same for everyone: one cached copy per path. The store object is shared
+(one connection pool); its tables are cached by ``Store.revision()``, so an import or a rollback
+is seen at once by every session. Uploaded files are parsed per session (see ui/upload.py).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analysis.dataset import SAMPLE_DIR, Dataset, load_sample, with_defaults
+
+SOURCE_KEY = "data_source"  # session choice: "sample", "store" or absent (automatic)
+SAMPLE_ENV = "COPRODUCTION_SAMPLE_DIR"  # lets tests point the app at another sample folder
+SOURCES = {"store": "Imported data", "sample": "Synthetic sample hospital"}
+
+
+def sample_path() -> Path:
+    """The folder of the synthetic sample hospital."""
+    return Path(os.environ.get(SAMPLE_ENV, "").strip() or SAMPLE_DIR)
+
+
+def store_url() -> str:
+    """The store's database URL (env COPRODUCTION_DATABASE_URL, else the SQLite file in var/)."""
+    from analysis.store import default_url
+
+    return default_url()
+
+
+@st.cache_resource(show_spinner="Loading the synthetic sample hospital...")
+def _sample(path: str) -> Dataset:
+    return load_sample(Path(path))
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str):
+    from analysis.store import Store
+
+    return Store(url)
+
+
+@st.cache_data(max_entries=4, show_spinner="Loading the imported data...")
+def _store_content(url: str, revision: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    s = _store(url)
+    return s.load(), s.history()
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """The store as this run sees it: the Store (None when it cannot be opened) and why not."""
+
+    store: object | None
+    error: str | None
+    tables: dict
+    history: pd.DataFrame
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.tables)
+
+
+def store_state() -> StoreState:
+    """Open the shared store and read its active tables (cached by revision)."""
+    try:
+        s = _store(store_url())
+        tables, history = _store_content(s.url, s.revision())
+        return StoreState(s, None, tables, history)
+    except Exception as e:  # noqa: BLE001 - StoreError or a driver problem: the app keeps working on the sample
+        return StoreState(None, str(e), {}, pd.DataFrame())
+
+
+def sample_dataset() -> tuple[Dataset | None, str | None]:
+    """The synthetic sample hospital, or None and the reason it could not be read."""
+    try:
+        return _sample(str(sample_path())), None
+    except Exception as e:  # noqa: BLE001 - any failure becomes the "no data" banner
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip(":")
+        return None, f"The synthetic sample hospital could not be read from {sample_path()} ({first})."
+
+
+def store_dataset(state: StoreState) -> Dataset:
+    active = state.history[state.history["status"] == "active"] if len(state.history) else state.history
+    n = len(active)
+    return Dataset(
+        tables=with_defaults(state.tables),
+        source="store",
+        label=f"Imported data ({n} import{'s' if n != 1 else ''})",
+        synthetic=False,
+        provenance={
+            "imports": [int(i) for i in active.get("import_id", [])],
+            "files": [str(f) for f in active.get("file_name", [])],
+        },
+    )
+
+
+def empty_dataset(reason: str) -> Dataset:
+    return Dataset(tables=with_defaults({}), source="none", label="No data loaded", synthetic=False,
+                   provenance={"reason": reason})
+
+
+def chosen_source(state: StoreState) -> str:
+    """The user's choice for this session; by default the imported data when there are any."""
+    choice = st.session_state.get(SOURCE_KEY)
+    if choice in SOURCES and (choice != "store" or state.has_data):
+        return choice
+    return "store" if state.has_data else "sample"
+
+
+def current_dataset() -> Dataset:
+    """The data set this session shows: the chosen source, falling back to what can be read."""
+    state = store_state()
+    if chosen_source(state) == "store":
+        return store_dataset(state)
+    ds, error = sample_dataset()
+    if ds is not None:
+        return ds
+    if state.has_data:
+        return store_dataset(state)
+    return empty_dataset(error or "")

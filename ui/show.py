@@ -1,0 +1,99 @@
+"""How every page shows things: an answer, a chart with its data, a missing-data message.
+
+One look for the whole app: the answer first as a sentence with its uncertainty, then the
+evidence; every chart with alt text, a "show the data" table and a CSV download that passes
+disclosure control (on screen, trusted staff see full numbers).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from analysis.disclosure import DisclosureError, protect_table, rule_from_name
+from analysis.report.document import version
+from analysis.results import ModelResult
+from analysis.safe_tables import build_stamp, to_csv_bytes
+from ui.frame import View, period_text
+
+DISCLOSURE_KEY = "disclosure_rule"
+DATA_PAGE = "pages/data.py"
+
+
+def disclosure_rule():
+    """The small-number rule this session applies to everything that leaves the app."""
+    return rule_from_name(st.session_state.get(DISCLOSURE_KEY, "nhs_england"))
+
+
+def stamp(view: View) -> dict[str, str]:
+    """The provenance lines every export carries."""
+    wards = view.data.table("wards")
+    return build_stamp(
+        data_source=view.dataset.label,
+        extract_date=dt.date.today(),
+        period=period_text(view.data),
+        wards=f"{len(wards)} wards",
+        filters=view.filters.describe(),
+        app_version=version(),
+        disclosure_rule=disclosure_rule(),
+        synthetic=view.dataset.synthetic,
+    )
+
+
+def protected(df: pd.DataFrame, counts: list[str] | tuple[str, ...] = (), rates: dict | None = None) -> pd.DataFrame:
+    """A copy safe to leave the app: counts (and rates made from them) under the disclosure rule."""
+    counts = [c for c in counts if c in df.columns]
+    if not counts:
+        return df
+    rates = {k: v for k, v in (rates or {}).items() if k in df.columns}
+    try:
+        return protect_table(df, counts, disclosure_rule(), rate_columns=rates).frame
+    except DisclosureError:
+        # No safe pattern of suppression exists for this table: leave the counts out entirely.
+        return df.drop(columns=counts + list(rates)).assign(note="counts withheld: too small to publish safely")
+
+
+def download(df: pd.DataFrame, name: str, view: View, counts=(), rates=None, label: str = "Download CSV") -> None:
+    """A CSV download of `df`, disclosure-controlled and stamped with its provenance."""
+    data = to_csv_bytes(protected(df, counts, rates), stamp=stamp(view))
+    st.download_button(label, data, file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}", icon=":material/download:")
+
+
+def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=(), rates=None) -> None:
+    """A chart, its alt text, and beside it the data behind it with a CSV download."""
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
+    st.caption(alt_text)
+    with st.expander("Show the data"):
+        st.dataframe(data, hide_index=True, width="stretch")
+        download(data, name, view, counts, rates)
+
+
+def answer(result: ModelResult, figure_label: str | None = None, key_figure: str | None = None) -> None:
+    """The plain-language answer, its key figure, its caveats; the numbers a researcher needs below."""
+    st.markdown(f"#### {result.sentence}")
+    if result.headline is not None and key_figure:
+        st.metric(figure_label or result.headline.name, key_figure)
+    for w in result.warnings:
+        st.warning(w, icon=":material/warning:")
+    if result.caveats:
+        st.caption(" ".join(result.caveats))
+    details(result)
+
+
+def details(result: ModelResult) -> None:
+    """The model behind an answer, for researchers."""
+    with st.expander("Model details (for researchers)"):
+        st.markdown(
+            f"**Model:** {result.family}. **Method:** {result.method}.  \n"
+            f"**Formula:** `{result.formula}`  \n"
+            f"**Data:** {result.n_wards} wards, {result.n_obs} observations."
+        )
+        if len(result.estimates):
+            st.dataframe(result.estimates, hide_index=True, width="stretch")
+
+
+def needs(what: str, why: str = "") -> None:
+    """A page that cannot answer says what data it needs and where to add them."""
+    st.info(f"**Not enough data to answer this.** {why} This needs: {what}", icon=":material/info:")
+    st.page_link(DATA_PAGE, label="Add data on the Data page", icon=":material/database:")
