@@ -96,10 +96,9 @@ def _calendar(panel: pd.DataFrame) -> pd.DataFrame:
     pos = panel.columns.get_loc("month") + 1
     panel.insert(pos, "month_index", (idx - idx.min()).astype("int64") if len(m) else idx)
     panel.insert(pos + 1, "calendar_month", m.dt.month.astype("int64"))
-    start = np.where(m.dt.month >= 4, m.dt.year, m.dt.year - 1)
-    fy = pd.Series(start, index=panel.index).astype(str) + "/" + pd.Series((start + 1) % 100, index=panel.index).map(
-        "{:02d}".format)
-    panel.insert(pos + 2, "financial_year", fy.astype("str"))
+    start = pd.Series(np.where(m.dt.month >= 4, m.dt.year, m.dt.year - 1), index=panel.index, dtype="int64")
+    fy = start.map(lambda y: f"{y}/{(y + 1) % 100:02d}").astype("str")
+    panel.insert(pos + 2, "financial_year", fy)
     return panel
 
 

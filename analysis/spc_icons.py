@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis.charts.style import MDC_COLOURS, fmt_number
 
-_VARIATION = {
+VARIATION = {
     "common_cause": ("No significant change", "The latest months vary only as much as this {m} usually does (common cause variation)."),
     "improvement_high": ("Improving: unusually high {m} in recent months", "Special cause variation in the better direction: the {m} is higher than its usual range would explain."),
     "improvement_low": ("Improving: unusually low {m} in recent months", "Special cause variation in the better direction: the {m} is lower than its usual range would explain."),
@@ -47,10 +47,10 @@ def variation_icon(classified_df: pd.DataFrame, measure: str = "values") -> dict
     else:
         kind = str(last["variation"]).removeprefix("special_cause_")
         key = f"{kind}_{last['direction']}"
-    label, desc = (s.format(m=measure) for s in _VARIATION[key])
+    label, desc = (s.format(m=measure) for s in VARIATION[key])
     if last is not None and bool(last.get("trial_limits", False)):
         desc += f" The limits are trial limits (only {int(last['n_in_segment'])} months since they were last set)."
-    colour = _variation_colour(key)
+    colour = variation_colour(key)
     letter = {"high": "H", "low": "L"}.get(key.rsplit("_", 1)[-1], "")
     return {"key": key, "label": label, "description": desc, "colour": colour, "svg": icon_svg(label, colour, letter, key)}
 
@@ -79,7 +79,7 @@ def assurance_icon(classified_df: pd.DataFrame, target: float | None) -> dict:
     return {"key": key, "label": label, "description": desc, "colour": colour, "svg": icon_svg(label, colour, letter, key)}
 
 
-def _variation_colour(key: str) -> str:
+def variation_colour(key: str) -> str:
     if key.startswith("improvement"):
         return MDC_COLOURS["special_cause_improvement"]
     if key.startswith("concern"):

@@ -193,3 +193,13 @@ def test_on_the_synthetic_hospital():
         active = p["talking_groups_active"]
         assert (p.loc[active, "months_since_talking_groups"] >= 0).all()
         assert (p.loc[~active & p["talking_groups_start"].notna(), "months_since_talking_groups"] < 0).all()
+
+
+def test_a_selection_with_no_ward_months_gives_an_empty_panel():
+    from analysis.dataset import load_sample
+    from analysis.filters import Filters
+
+    tables = Filters(start=pd.Timestamp("2030-01-01")).apply(load_sample().tables)
+    panel = build_panel(tables)
+    assert len(panel) == 0
+    assert {"ward_id", "month", "month_index", "financial_year"} <= set(panel.columns)

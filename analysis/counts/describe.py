@@ -41,7 +41,7 @@ def pct(rr: float) -> float:
     return (rr - 1) * 100
 
 
-def _num(x: float) -> str:
+def fmt_num(x: float) -> str:
     a = abs(x)
     return f"{a:.1f}" if a < 1 else f"{a:.0f}"
 
@@ -51,17 +51,17 @@ def change_words(rr: float, noun: str) -> str:
     p = pct(rr)
     if abs(p) < 0.05:
         return f"about the same number of {noun}"
-    return f"{_num(p)}% {'fewer' if p < 0 else 'more'} {noun}"
+    return f"{fmt_num(p)}% {'fewer' if p < 0 else 'more'} {noun}"
 
 
 def ci_words(lo: float, hi: float) -> str:
     """A 95% CI on the rate-ratio scale as a percent range, direction-aware."""
     a, b = pct(lo), pct(hi)
     if b < 0:
-        return f"95% CI {_num(b)}% to {_num(a)}% fewer"
+        return f"95% CI {fmt_num(b)}% to {fmt_num(a)}% fewer"
     if a > 0:
-        return f"95% CI {_num(a)}% to {_num(b)}% more"
-    return f"95% CI from {_num(a)}% fewer to {_num(b)}% more"
+        return f"95% CI {fmt_num(a)}% to {fmt_num(b)}% more"
+    return f"95% CI from {fmt_num(a)}% fewer to {fmt_num(b)}% more"
 
 
 def p_words(p: float | None) -> str:
