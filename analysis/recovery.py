@@ -12,7 +12,6 @@ With weights="none" that weighted fit is still reported in extras as a sensitivi
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ from scipy import stats
 from analysis.counts.describe import predictor_words
 from analysis.panel_tools import add_lag
 from analysis.reference import builtin_measures
+from analysis.mixed import fit_random_intercept
 from analysis.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult
 
 try:
@@ -121,39 +121,20 @@ def gls_vcov(X: np.ndarray, groups: np.ndarray, tau2: float, sigma2: float) -> n
 
 
 def fit_mixed(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, warns: list[str]):
-    """REML random-intercept model; returns (tidy estimates, variance components dict, fit)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # failed optimiser attempts warn; the chosen fit is checked below
-        model = sm.MixedLM(y, X, groups=groups)
-        fits = []
-        for method in ("bfgs", "lbfgs"):  # lbfgs alone can stop at a false optimum; keep the best likelihood
-            try:
-                f = model.fit(reml=True, method=method, maxiter=2000)
-            except (np.linalg.LinAlgError, ValueError):
-                continue
-            if np.isfinite(f.llf):
-                fits.append(f)
-        fit = max(fits, key=lambda f: f.llf) if fits else None
-        if fit is not None:  # polish with a derivative-free search so variance components match lme4 closely
-            try:
-                polished = model.fit(reml=True, method="powell", start_params=fit.params, maxiter=2000)
-                if np.isfinite(polished.llf) and polished.llf >= fit.llf - 1e-9:
-                    fit = polished
-            except (np.linalg.LinAlgError, ValueError):
-                pass
-    if fit is not None and float(np.asarray(fit.cov_re)[0, 0]) <= 1e-8 * float(fit.scale):
+    """REML random-intercept model; returns (tidy estimates, variance components dict, fit).
+
+    Fitted by the exact profiled REML of analysis/mixed.py (agrees with lme4::lmer; see the tests).
+    """
+    fit = fit_random_intercept(y, X.to_numpy(float), groups)
+    if fit.ward_variance <= 1e-8 * fit.residual_variance:
         warns.append("The wards' average scores hardly differ beyond chance (ward variance at zero).")
-    if fit is not None and not fit.converged:
+    if not fit.converged:
         warns.append("The mixed model did not fully converge; treat the figures with caution.")
-    if fit is None:
-        raise ValueError("the mixed model could not be fitted")
-    k = X.shape[1]
-    vc = {"ward_variance": float(np.asarray(fit.cov_re)[0, 0]), "residual_variance": float(fit.scale)}
+    vc = {"ward_variance": fit.ward_variance, "residual_variance": fit.residual_variance}
     se = np.sqrt(np.diag(gls_vcov(X.to_numpy(float), groups, vc["ward_variance"], vc["residual_variance"])))
-    est = _tidy(X.columns, fit.fe_params, se, stats.norm.ppf(0.975), stats.norm)
+    est = _tidy(X.columns, fit.params, se, stats.norm.ppf(0.975), stats.norm)
     vc["icc"] = vc["ward_variance"] / (vc["ward_variance"] + vc["residual_variance"])
-    vc["reml_loglik"] = float(fit.llf)
-    assert len(est) == k
+    vc["reml_loglik"] = fit.reml_loglik
     return est, vc, fit
 
 
