@@ -28,10 +28,15 @@ def test_matches_statsmodels_reml_and_reaches_at_least_its_likelihood(seed):
     assert mine.reml_loglik >= ref.llf - 1e-6
 
 
-def test_no_ward_differences_gives_zero_ward_variance():
-    y, X, g = _data(4, ward_sd=0.0, wards=30, per=5)
-    fit = fit_random_intercept(y, X, g)
-    assert fit.ward_variance < 0.05 * fit.residual_variance
+def test_wards_with_identical_means_give_ward_variance_at_the_zero_boundary():
+    rng = np.random.default_rng(4)
+    g = np.repeat(np.arange(20), 10)
+    e = rng.normal(0, 3, len(g))
+    e -= np.bincount(g, weights=e)[g] / 10  # every ward's mean residual is exactly zero
+    X = np.ones((len(g), 1))
+    fit = fit_random_intercept(5.0 + e, X, g)
+    assert fit.ward_variance == 0.0
+    assert fit.params[0] == pytest.approx(5.0)
 
 
 def test_recovers_known_variances_on_a_large_hospital():
