@@ -1,9 +1,176 @@
 """Question 1: can co-production exist in secure settings?"""
-from ui.frame import not_built
+import pandas as pd
+import streamlit as st
 
-not_built(
-    "Co-production (Q1)",
-    "can co-production exist in secure settings? How much there is on each ward, as patients and as staff "
-    "see it, and how reliable the measure is.",
-    "the co-production survey returns (or the scores your site computes), the survey instrument and the wards.",
-)
+from analysis import existence as E
+from analysis.charts import coproduction as C
+from analysis.charts.style import alt_text, fmt_number, uk_month
+from analysis.existence_groups import group_differences
+from analysis.reference import INSTRUMENT_STATUS
+from analysis.reliability import item_total, reliability_table
+from analysis.scoring import carry_forward_rule
+from ui import cache, show
+from ui.frame import current_view, filter_caption
+from ui.safe import guarded
+
+WHO = {"patient": "Patients", "staff": "Staff", "both": "Both (combined)"}
+BY = {"ward": "Ward", "service": "Service", "security_level": "Security level"}
+NEEDS = ("co-production survey returns (coproduction_responses, one row per return with the instrument's items) "
+         "or ward scores (coproduction_scores), for the wards and months in view.")
+
+
+def _store_carry_forward() -> None:
+    st.session_state[cache.CARRY_FORWARD_KEY] = int(st.session_state["cp_carry_forward"])
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _reliability(key: str, _responses: pd.DataFrame, _instrument: pd.DataFrame):
+    return reliability_table(_responses, _instrument), item_total(_responses, _instrument)
+
+
+def _round(df: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    num = df.select_dtypes("number").columns
+    return df.assign(**{c: df[c].round(digits) for c in num if not c.startswith("n_")})
+
+
+st.title("Co-production (Q1)")
+st.markdown("**Can co-production exist in secure settings?** How much co-production there is on each ward, as "
+            "patients and as staff see it, how steady the measure is, and whether patients and staff agree.")
+view = current_view()
+filter_caption(view)
+
+panel = None
+with guarded("building the ward-month panel", "Check the data on the Data page."):
+    panel = cache.panel(view)
+if panel is None:
+    st.stop()
+score_cols = [c for c in ("coproduction_patient_overall", "coproduction_staff_overall") if c in panel.columns]
+if not len(panel) or not any(panel[c].notna().any() for c in score_cols):
+    show.needs(NEEDS, "There are no co-production scores for the wards and months in view.")
+    st.stop()
+
+# ---------------------------------------------------------------- the answer first
+with guarded("answering the question"):
+    res = cache.analysed(E.answer_q1, view)
+    h = res.headline
+    key = None if h is None else f"{fmt_number(h.estimate)} (95% CI {fmt_number(h.ci_low)} to {fmt_number(h.ci_high)})"
+    show.answer(res, None if h is None else h.name[0].upper() + h.name[1:], key)
+
+# ---------------------------------------------------------------- controls
+st.subheader("Explore the scores")
+c1, c2, c3 = st.columns([1.6, 1.4, 1.4])
+respondent = c1.radio("Whose view", list(WHO), format_func=WHO.get, horizontal=True, key="cp_respondent")
+aspect = c2.selectbox("Aspect", list(C.ASPECT_LABELS), format_func=C.ASPECT_LABELS.get, key="cp_aspect")
+months = c3.slider("Carry a survey's scores forward for (months)", 0, 6, value=cache.carry_forward(),
+                   key="cp_carry_forward", on_change=_store_carry_forward,
+                   help="How long a survey stands for the months after it. The same setting is used on every page.")
+st.caption(f"**Carry-forward rule:** {carry_forward_rule(months)} Levels, bands and agreement on this page use "
+           "survey months only, so a survey is never counted twice; the carried months fill the monthly panel "
+           "(and the combined patients-and-staff score) that the models on other pages use.")
+if respondent == "both" and aspect != "overall":
+    st.info("The combined patients-and-staff score exists for the overall index only, so the overall index is "
+            "shown. Choose Patients or Staff to see one aspect.", icon=":material/info:")
+    aspect = "overall"
+what = f"{C.ASPECT_LABELS[aspect].lower()}, as {C.WHO[respondent]} rate it"
+
+# ---------------------------------------------------------------- levels over time
+st.subheader("Levels over time")
+by = st.radio("Show by", list(BY), format_func=BY.get, horizontal=True, key="cp_by")
+with guarded("drawing the levels over time"):
+    tidy = cache.analysed(C.levels_over_time, view, respondent, aspect, by)
+    if not len(tidy):
+        st.info(f"No survey scores for {what}.", icon=":material/info:")
+    else:
+        fig = C.levels_over_time_figure(tidy, respondent, aspect, by)
+        table = _round(tidy).assign(quarter=tidy["quarter"].map(uk_month)).rename(columns={"group": BY[by].lower()})
+        show.chart(fig, alt_text(fig), table, f"coproduction_over_time_by_{by}", view)
+        if by != "ward":
+            diff = cache.analysed(group_differences, view, by=by, respondent=respondent, aspect=aspect)
+            st.markdown(diff.sentence)
+            for w in diff.warnings:
+                st.warning(w, icon=":material/warning:")
+            if diff.caveats:
+                st.caption(" ".join(diff.caveats))
+        lv = cache.analysed(E.levels, view, respondent, aspect, by)
+        with st.expander(f"Average per {BY[by].lower()} over all survey months, with 95% CI"):
+            st.caption("By ward: the ward's mean over its survey months (CI across those months). By service or "
+                       "security level: each ward's mean, then the mean across the wards (CI across wards).")
+            lv_table = _round(lv)
+            st.dataframe(lv_table, hide_index=True, width="stretch")
+            show.download(lv_table, f"coproduction_levels_by_{by}", view)
+
+# ---------------------------------------------------------------- the four aspects
+st.subheader("The four core aspects, patients and staff side by side")
+with guarded("comparing the four aspects"):
+    aspects = cache.analysed(C.aspect_levels, view)
+    if not len(aspects):
+        st.info("No aspect scores in view.", icon=":material/info:")
+    else:
+        fig = C.aspects_figure(aspects)
+        show.chart(fig, alt_text(fig), _round(aspects), "coproduction_aspects", view)
+        st.markdown(cache.analysed(C.social_distance_sentence, view, aspects))
+
+# ---------------------------------------------------------------- bands
+st.subheader("How much co-production: 'lite', 'mid' or 'ultra'")
+with guarded("banding the wards"):
+    banded = cache.analysed(E.bands, view, respondent=respondent, aspect=aspect)
+    if not len(banded):
+        st.info(f"No survey scores for {what}, so no ward can be banded.", icon=":material/info:")
+    else:
+        counts = E.band_counts(banded)
+        cols = st.columns(len(counts))
+        for col, (band, n) in zip(cols, counts.items()):
+            col.metric(f"Wards '{band}'", int(n))
+        fig = C.bands_figure(banded, what=what)
+        show.chart(fig, alt_text(fig), _round(banded), "coproduction_bands", view)
+    st.info(E.BAND_NOTE + " 'Lite' is co-production as small tasks with power kept by staff; 'mid' trains "
+            "patients to manage their condition and take part as 'expert patients'; 'ultra' is a jointly agreed "
+            "endeavour with power shared.", icon=":material/info:")
+
+# ---------------------------------------------------------------- reliability
+st.subheader("Is the measure reliable?")
+st.info(INSTRUMENT_STATUS, icon=":material/rule:")
+st.markdown(
+    "**What alpha tells you.** Cronbach's alpha says whether the four items of an aspect hang together: whether "
+    "people who agree with one item tend to agree with the others, so that adding them up into one score makes "
+    "sense. It runs from 0 to 1; 0.70 or above is usually called acceptable and 0.80 or above good. A high alpha "
+    "does not prove the aspect measures what it is meant to: that needs a validation study. The words (acceptable, "
+    "good) are the usual rule of thumb (George and Mallery), not a test.")
+with guarded("checking the instrument's reliability"):
+    responses = view.data.table("coproduction_responses")
+    if not len(responses):
+        st.info("Reliability needs the item-level survey returns (coproduction_responses). Scores supplied as "
+                "ward totals cannot show whether the items hang together.", icon=":material/info:")
+        st.page_link(show.DATA_PAGE, label="Add survey returns on the Data page", icon=":material/database:")
+    else:
+        rel, items = _reliability(cache.data_key(view), responses, view.data.table("instrument"))
+        st.markdown(C.reliability_sentence(rel))
+        fig = C.reliability_figure(rel)
+        show.chart(fig, alt_text(fig), _round(rel, 3), "coproduction_reliability", view)
+        with st.expander("Each item against the rest of its aspect (corrected item-total correlation)"):
+            st.caption("How well each item goes with the other items of its aspect (0 = not at all, 1 = perfectly). "
+                       "An item much lower than its neighbours (say under 0.3) may be read differently from the "
+                       "others and is worth rewording.")
+            it = _round(items, 3)
+            st.dataframe(it, hide_index=True, width="stretch")
+            show.download(it, "coproduction_item_total", view)
+
+# ---------------------------------------------------------------- agreement
+st.subheader("Do patients and staff see it the same way?")
+pair_aspect = "overall" if respondent == "both" else aspect
+st.markdown(
+    "**How agreement is measured.** Patients and staff on the same ward are compared quarter by quarter (they are "
+    "often surveyed in different months of a quarter). The gap is the staff score minus the patient score. The "
+    "limits of agreement give the range the gap falls in for most ward-quarters (95%). The ICC says how closely "
+    "the two groups' ward averages match, from 0 (no relation) to 1 (identical); a big steady gap lowers it. "
+    f"Shown for: {C.ASPECT_LABELS[pair_aspect].lower()}.")
+with guarded("comparing patients and staff"):
+    dis = cache.analysed(E.disagreement, view, aspect=pair_aspect)
+    summary = cache.analysed(C.agreement_overview, view, pair_aspect)
+    pair_what = "co-production" if pair_aspect == "overall" else f"'{C.ASPECT_LABELS[pair_aspect].lower()}'"
+    st.markdown(C.agreement_sentence(summary, dis, pair_what))
+    if len(dis):
+        wards = view.data.table("wards")
+        names = dict(zip(wards["ward_id"].astype(str), wards["ward_name"].astype(str))) if "ward_name" in wards else {}
+        fig = C.agreement_figure(dis, names)
+        show.chart(fig, alt_text(fig), _round(dis), "coproduction_agreement", view)

@@ -1,0 +1,124 @@
+"""The Q1 page on the real synthetic hospital: its answer agrees with analysis/, widgets re-run, gaps are honest."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from analysis.charts import coproduction as C
+from analysis.dataset import SAMPLE_DIR, load_sample
+from analysis.existence import answer_q1, band_counts, bands
+from analysis.existence_groups import group_differences
+from analysis.panel import build_panel
+from analysis.scoring import carry_forward_rule
+from tests.app.helpers import start, texts
+
+
+def _clear_caches():
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def sample_env(monkeypatch, tmp_path):
+    """The app on the shipped synthetic hospital (data/sample) with a throw-away store."""
+    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
+    _clear_caches()
+    yield
+    _clear_caches()
+
+
+@pytest.fixture(scope="module")
+def truth():
+    """The same data through analysis/ directly: the page must agree with these."""
+    tables = load_sample().tables
+    return tables, build_panel(tables, carry_forward_months=3)
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_page_answers_first_and_agrees_with_analysis_then_widgets_rerun(sample_env, truth):
+    _, panel = truth
+    at = start(page="coproduction")
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    res = answer_q1(panel)
+    md = [m.value for m in at.markdown]
+    assert f"#### {res.sentence}" in md
+    h = res.headline
+    label = h.name[0].upper() + h.name[1:]
+    assert _metrics(at)[label].startswith(f"{h.estimate:.1f} (95% CI {h.ci_low:.1f} to {h.ci_high:.1f})")
+    # The answer comes before the evidence.
+    assert md.index(f"#### {res.sentence}") < min(i for i, m in enumerate(md) if m.startswith("**What alpha"))
+    page = texts(at)
+    assert "not a validated cut-off" in page and "Working instrument, not validated" in page
+    assert carry_forward_rule(3) in page
+    assert C.social_distance_sentence(panel, C.aspect_levels(panel)) in page
+    patient_bands = band_counts(bands(panel, respondent="patient"))
+    assert {k: int(v) for k, v in patient_bands.items()} == {
+        b: int(_metrics(at)[f"Wards '{b}'"]) for b in ("lite", "mid", "ultra")}
+
+    # By service: the mixed-model comparison appears, computed on the same data.
+    at.radio(key="cp_by").set_value("service").run()
+    assert not at.exception, at.exception
+    assert group_differences(panel, by="service", respondent="patient").sentence in texts(at)
+
+    # Staff and one aspect: the bands follow the staff's scores on that aspect.
+    at.radio(key="cp_respondent").set_value("staff").run()
+    at.selectbox(key="cp_aspect").set_value("reduced_social_distance").run()
+    assert not at.exception, at.exception
+    staff_bands = band_counts(bands(panel, respondent="staff", aspect="reduced_social_distance"))
+    assert {k: int(v) for k, v in staff_bands.items()} == {
+        b: int(_metrics(at)[f"Wards '{b}'"]) for b in ("lite", "mid", "ultra")}
+    assert "reduced social distance, as staff rate it" in texts(at)
+
+    # Both with an aspect: said plainly, and the overall index is shown.
+    at.radio(key="cp_respondent").set_value("both").run()
+    assert not at.exception, at.exception
+    assert "exists for the overall index only" in texts(at)
+
+    # The carry-forward control sets the session's rule for every page and restates it.
+    at.slider(key="cp_carry_forward").set_value(1).run()
+    assert not at.exception, at.exception
+    assert at.session_state["carry_forward_months"] == 1
+    page = texts(at)
+    assert carry_forward_rule(1) in page and carry_forward_rule(3) not in page
+
+
+def test_scores_without_item_returns_say_reliability_needs_returns(monkeypatch, tmp_path):
+    """A site that sends ward scores but no item-level returns: levels shown, reliability honestly absent."""
+    from analysis.scoring import monthly_scores, score_returns
+
+    folder = tmp_path / "sample"
+    shutil.copytree(SAMPLE_DIR, folder)
+    tables = load_sample().tables
+    scored = monthly_scores(score_returns(tables["coproduction_responses"], tables["instrument"]))
+    scores = scored[["ward_id", "month", "respondent", *C.ASPECTS, "n_returns"]].assign(
+        month=scored["month"].dt.strftime("%Y-%m"))
+    (folder / "coproduction_responses.csv").unlink()
+    scores.to_csv(folder / "coproduction_scores.csv", index=False)
+    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.setenv("COPRODUCTION_SAMPLE_DIR", str(folder))
+    _clear_caches()
+    try:
+        at = start(page="coproduction")
+        assert not at.exception, at.exception
+        page = texts(at)
+        assert "Reliability needs the item-level survey returns" in page
+        assert "Co-production was measured on every ward" in page
+    finally:
+        _clear_caches()
+
+
+def test_no_survey_data_says_what_is_needed(app_env):
+    """The tiny hospital has wards and incidents but no co-production survey."""
+    at = start(page="coproduction")
+    assert not at.exception, at.exception
+    page = texts(at)
+    assert "Not enough data to answer this." in page and "coproduction_responses" in page
+    assert not at.metric
