@@ -1,49 +1,167 @@
-"""The landing page: which data are loaded, and the three questions as the way in."""
+"""The landing page: which data are loaded, today's answer to each of the three questions, what to tell
+the steering group, and every ward at a glance with a link to its profile."""
+import pandas as pd
 import streamlit as st
 
+from analysis.charts.style import fmt_number, rate_label
+from analysis.overview import overview
+from analysis.overview_summary import steering_summary, trend_words
+from analysis.overview_wards import icon_markup
+from ui.cache import analysed
 from ui.frame import APP_TITLE, current_view, filter_caption, period_text
 from ui.safe import guarded
+from ui.show import DATA_PAGE, download
 
-QUESTIONS = (
-    ("pages/coproduction.py", "1. Can co-production exist in secure settings?",
-     "How much co-production there is on each ward, as patients and as staff see it."),
-    ("pages/assaults.py", "2. Can co-production reduce assaults on staff?",
-     "Assaults per 1,000 occupied bed days against each ward's co-production."),
-    ("pages/recovery.py", "3. Can co-production enhance recovery?",
-     "Ward recovery measures against co-production over time."),
-)
+QUESTION_PAGES = {"q1": "pages/coproduction.py", "q2": "pages/assaults.py", "q3": "pages/recovery.py"}
+PROFILE_PAGE = "pages/ward_profile.py"
+NO_VALUE = "–"
+# ward table columns: (header, width)
+COLUMNS = (("Ward", 1.3), ("Co-production: rising?", 1.7), ("Assaults on staff: improving?", 1.9),
+           ("Recovery", 1.8), ("Talking groups", 1.3))
+
+
+def _num(x, digits: int = 1) -> str:
+    if x is None or pd.isna(x):
+        return NO_VALUE
+    return f"{round(float(x)):,}" if digits == 0 else fmt_number(x, digits)
+
+
+def _trend(key: str, label: str) -> str:
+    """The Making Data Count icon (SVG, its label as title) with its words and a direction shape beside it,
+    so colour is never the only signal."""
+    words, shape = trend_words(key)
+    svg = icon_markup(key, label).replace('width="48" height="48"', 'width="26" height="26"', 1)
+    signal = key not in ("common_cause", "no_data")  # only a signal is bold and carries a shape
+    text = f"<strong>{shape} {words}</strong>" if signal else words
+    return (f'<span style="display:inline-flex;align-items:center;gap:0.4rem">{svg}'
+            f'<span>{text}</span></span>')
+
+
+def _data_strip(view, metrics: dict) -> None:
+    data = view.data
+    wards = data.table("wards")
+    services = ", ".join(sorted(wards["service"].dropna().astype(str).unique())) if len(wards) else ""
+    st.markdown(f"**{view.dataset.label}**: {len(wards)} wards" + (f" ({services})" if services else "")
+                + f", **{period_text(data)}**.")
+    filter_caption(view)
+    c = st.columns([1, 1, 1, 2, 1])
+    c[0].metric("Wards", metrics["wards"])
+    c[1].metric("Months", metrics["months"])
+    c[2].metric("Ward months", metrics["ward_months"])
+    rate = metrics.get("assaults_on_staff_rate_per_1000_obd")
+    c[3].metric(f"Assaults on staff {rate_label()}", _num(rate, 2))
+    c[4].metric("Survey returns", NO_VALUE if metrics.get("survey_returns") is None else
+                fmt_number(metrics["survey_returns"]))
+    if metrics.get("assaults_on_staff") is not None and metrics.get("occupied_bed_days"):
+        st.caption(f"Hospital assault rate: {fmt_number(metrics['assaults_on_staff'])} assaults on staff in "
+                   f"{fmt_number(metrics['occupied_bed_days'])} occupied bed days, {metrics['period']}. "
+                   "Survey returns are the patient and staff questionnaires behind the co-production scores.")
+
+
+def _answer_card(a) -> None:
+    with st.container(border=True):
+        st.caption(f"Question {a.question[1]}")
+        st.markdown(f"##### {a.title}")
+        if a.needs:  # the sentence says what is missing
+            st.info(a.sentence, icon=":material/info:")
+            st.page_link(DATA_PAGE, label="Add data on the Data page", icon=":material/database:")
+            return
+        st.markdown(a.sentence)
+        st.markdown(f"**Key figure:** {a.key_figure}")
+        st.markdown(f"**{a.how_sure}**")
+        if a.others:
+            st.caption(a.others)
+        st.page_link(QUESTION_PAGES[a.question], label="See the evidence", icon=":material/arrow_forward:")
+
+
+def _ward_row(row, measure: str) -> None:
+    cells = st.columns([w for _, w in COLUMNS], vertical_alignment="top")
+    label = f"{row['ward_id']} {row['ward_name']}" if pd.notna(row["ward_name"]) else str(row["ward_id"])
+    cells[0].page_link(PROFILE_PAGE, label=f"**{label}**", query_params={"profile_ward": str(row["ward_id"])},
+                       icon=":material/bed:", help=f"Open the profile of {label}")
+    cells[0].caption(f"{row['service']}, {row['security_level']} security")
+    when = row["coproduction_patient_latest_month"] or row["coproduction_staff_latest_month"]
+    cells[1].markdown(_trend(row["coproduction_icon"], row["coproduction_icon_label"]), unsafe_allow_html=True)
+    scores = [f"{who} {_num(row[f'coproduction_{key}_latest'], 0)}" for who, key in (("Patients", "patient"),
+              ("staff", "staff")) if pd.notna(row[f"coproduction_{key}_latest"])]
+    text = ", ".join(scores) + " out of 100" + (f" ({when} survey)" if when else "") if scores else "No survey scores"
+    cells[1].caption(text[:1].upper() + text[1:])
+    cells[2].markdown(_trend(row["assaults_icon"], row["assaults_icon_label"]), unsafe_allow_html=True)
+    rate = row["assaults_on_staff_rate_per_1000_obd_12m"]
+    cells[2].caption(f"{_num(rate, 1)} {rate_label()} ({_num(row['assaults_on_staff_12m'], 0)} assaults, "
+                     f"{_num(row['occupied_bed_days_12m'], 0)} bed days)" if pd.notna(rate) else "No assault figures")
+    cells[3].markdown(_trend(row["recovery_icon"], row["recovery_icon_label"]), unsafe_allow_html=True)
+    cells[3].caption(f"{measure} {_num(row['recovery_latest'], 1)} ({row['recovery_latest_month']})"
+                     if pd.notna(row["recovery_latest"]) else "No recovery scores")
+    started = row["talking_groups_started"]
+    if started == "not started":
+        cells[4].markdown("Not started")
+    else:
+        cells[4].markdown(f"Since {started}")
+        per = row["talking_groups_attendance_per_session_12m"]
+        cells[4].caption(f"{_num(row['talking_groups_sessions_12m'], 0)} sessions in 12 months"
+                         + (f", {_num(per, 1)} per session" if pd.notna(per) else ""))
+
+
+def _ward_table(view, wards: pd.DataFrame) -> None:
+    st.subheader("Wards at a glance")
+    if not len(wards):
+        st.info("No wards match the filters. Clear the filters in the sidebar to see every ward.")
+        return
+    measure = wards.attrs.get("recovery_measure") or "Recovery"
+    st.caption(
+        f"Assaults are for the last 12 months ({wards.attrs.get('window_label', '')}), {rate_label()}. "
+        "Each trend is a Making Data Count variation icon: it compares the ward's most recent months with the "
+        "ward's own usual range. ▲ or ▼ (H or L in the icon) means an unusual rise or fall; a grey icon with a "
+        "dash means no significant change (only the usual ups and downs). Blue is improving, orange is a concern. "
+        f"Co-production is the patient-rated score; recovery is the ward's mean {measure} score. "
+        "Open a ward's profile with its name."
+    )
+    head = st.columns([w for _, w in COLUMNS])
+    for cell, (title, _) in zip(head, COLUMNS):
+        cell.markdown(f"**{title if title != 'Recovery' else f'Recovery ({measure}): improving?'}**")
+    for _, row in wards.iterrows():
+        _ward_row(row, measure)
+    with st.expander("Show the data"):
+        shown = wards.copy()
+        shown.attrs = {}  # window timestamps cannot go to the browser; the caption says them
+        st.dataframe(shown, hide_index=True, width="stretch")
+        download(wards, "overview_wards", view, counts=wards.attrs.get("count_columns", []),
+                 rates={"assaults_on_staff_rate_per_1000_obd_12m": ("assaults_on_staff_12m", "occupied_bed_days_12m", 1000)})
+
 
 view = current_view()
 st.title(APP_TITLE)
 st.markdown(
-    "Co-production is the sharing of power and trust between staff and detained patients. This dashboard "
-    "asks whether it can work under compulsion, using ward-level figures only."
+    "Co-production is the sharing of power and trust between staff and detained patients. This page gives "
+    "today's answer to each of the three questions for the wards and months chosen in the sidebar."
 )
 
+result = None
 with guarded("summarising the data", "Check the data on the Data page."):
     data = view.data
-    wards = data.table("wards")
-    st.subheader("The data")
-    filter_caption(view)
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Wards", len(wards))
-    c2.metric("Months", data.table("ward_months")["month"].nunique())
-    c3.metric("Ward months", len(data.table("ward_months")))
-    c4.metric("Survey returns", len(data.table("coproduction_responses")))
-    if len(wards):
-        services = ", ".join(sorted(wards["service"].dropna().astype(str).unique()))
-        st.markdown(f"**{view.dataset.label}**: {len(wards)} wards ({services}), **{period_text(data)}**.")
-        with st.expander("Wards in view"):
-            cols = [c for c in ("ward_id", "ward_name", "service", "security_level", "beds") if c in wards]
-            st.dataframe(wards[cols], hide_index=True, width="stretch")
-    else:
-        st.info("No wards match the filters. Clear the filters in the sidebar to see every ward.")
+    result = analysed(overview, view, data.table("measures"), data.table("events"))
+    _data_strip(view, result.metrics)
 
-st.subheader("The three questions")
-for path, question, line in QUESTIONS:
-    st.page_link(path, label=question)
-    st.caption(line)
+if result is not None:
+    st.subheader("Today's answers")
+    with guarded("writing the answers", "Open each question's page for its evidence."):
+        if not result.metrics["wards"]:
+            st.info("No ward-months match the filters, so none of the questions can be answered. "
+                    "Clear the filters in the sidebar, or add data on the Data page.")
+        for col, a in zip(st.columns(3), result.answers):
+            with col:
+                _answer_card(a)
+
+    st.subheader("For the steering group")
+    with guarded("writing the summary", "The answers above still stand."), st.container(border=True):
+        st.markdown(steering_summary(result.answers, result.wards, result.metrics, data.table("measures")))
+
+    with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):
+        _ward_table(view, result.wards)
+
 st.subheader("And next")
-st.page_link("pages/talking_groups.py", label="Talking groups (ward community meetings)")
+st.page_link("pages/talking_groups.py", label="Talking groups (ward community meetings)", icon=":material/forum:")
 st.caption("What happened on wards after talking groups began, and the reduced social distance they ask of staff.")
-st.page_link("pages/data.py", label="Data: upload your hospital's figures, check them, import them")
+st.page_link(DATA_PAGE, label="Data: upload your hospital's figures, check them, import them",
+             icon=":material/database:")

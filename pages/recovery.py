@@ -1,9 +1,123 @@
-"""Question 3: can co-production enhance recovery?"""
-from ui.frame import not_built
+"""Question 3: can co-production enhance recovery? Each recovery measure over time and against co-production."""
+import streamlit as st
 
-not_built(
-    "Recovery (Q3)",
-    "can co-production enhance recovery? Ward recovery measures (such as QPR-15 or DUNDRUM) against "
-    "co-production over time.",
-    "the recovery measures, the measures catalogue and the co-production scores.",
+from analysis.charts import recovery as charts
+from analysis.recovery import (
+    answer_q3,
+    higher_is_better,
+    measure_column,
+    measures_in_panel,
 )
+from analysis.results import OBSERVATIONAL_CAVEAT
+from ui.cache import analysed, panel
+from ui.frame import current_view, filter_caption
+from ui.safe import guarded
+from ui.show import answer, chart, needs
+
+KEYS = {"measure": "q3_measure", "predictor": "q3_predictor", "lag": "q3_lag", "weighted": "q3_weighted",
+        "by": "q3_by"}
+WEIGHTING_HELP = (
+    "Each ward's monthly score is the mean of its patients' scores, and a mean of 14 patients is more precise "
+    "than a mean of 3. Weighting gives months with more patients more say (weighted least squares with errors "
+    "that allow for repeated months on the same ward). Without weighting the answer comes from a mixed model, "
+    "which allows for each ward's own usual level but counts every ward-month equally: the mixed model used "
+    "here cannot take a weight for each ward-month, so the two are shown side by side."
+)
+
+
+def keep_valid(key: str, options: list) -> None:
+    """Forget a remembered choice the current data no longer offer (after a filter or data change)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def other_measures(results, selected_outcome: str) -> None:
+    """One sentence per other measure (and transfers to lower security), the shared caveat said once."""
+    others = [r for r in results if r.outcome != selected_outcome]
+    if not others:
+        return
+    st.markdown("**The other measures**")
+    lines = [f"- {r.sentence.replace(OBSERVATIONAL_CAVEAT, '').strip()}" for r in others]
+    st.markdown("\n".join(lines))
+    st.caption(OBSERVATIONAL_CAVEAT)
+
+
+st.title("Recovery (Q3)")
+st.markdown("**Can co-production enhance recovery?** Ward recovery scores against co-production, month by month.")
+view = current_view()
+filter_caption(view)
+
+with guarded("preparing the recovery data", "Check the recovery data on the Data page."):
+    p = panel(view)
+    catalogue = view.data.table("measures")
+    listed = [str(m) for m in catalogue.get("measure", [])]
+    measures = sorted(measures_in_panel(p, catalogue), key=lambda m: listed.index(m) if m in listed else len(listed))
+    predictors = charts.predictor_options(p)
+
+    if not measures:
+        needs("recovery scores: for each ward and month, the ward's mean score on a recovery measure (such as "
+              "QPR-15 or DUNDRUM-4) and the number of patients behind it (the recovery table).",
+              "The data in view hold no recovery scores.")
+    else:
+        keep_valid(KEYS["measure"], measures)
+        keep_valid(KEYS["predictor"], predictors)
+        c1, c2, c3, c4 = st.columns([1.2, 1.6, 1, 1.2])
+        measure = c1.selectbox("Recovery measure", measures, key=KEYS["measure"])
+        predictor = (c2.selectbox("Co-production score", predictors, key=KEYS["predictor"],
+                                  format_func=charts.predictor_label,
+                                  help="The overall index or one aspect, as patients or as staff rated it.")
+                     if predictors else None)
+        lag = c3.slider("Co-production measured months earlier", 0, 12, 0, key=KEYS["lag"],
+                        help="0 compares each month's score with that month's co-production; 3 with "
+                             "co-production three months before.")
+        weighted = c4.toggle("Weight by patients", key=KEYS["weighted"], help=WEIGHTING_HELP)
+        hib = higher_is_better(measure, catalogue)
+        direction = charts.direction_words(measure, hib)
+
+        st.subheader("The answer")
+        if predictor is None:
+            needs("co-production survey returns (patients' and staff's questionnaires) for the wards in view.",
+                  f"There are {measure} scores but no co-production scores to compare them with.")
+        else:
+            results = analysed(answer_q3, view, catalogue, predictor=predictor, lag=lag,
+                               weights="n_patients" if weighted else "none")
+            selected = next(r for r in results if r.outcome == measure_column(measure))
+            h = selected.headline
+            answer(selected, f"{h.name[:1].upper()}{h.name[1:]}: {direction}" if h else None,
+                   charts.key_figure(h.estimate, h.ci_low, h.ci_high) if h else None)
+            if h is not None:
+                main = f"{predictor}_within"  # answer_q3 uses the within/between split (the headline term)
+                compare = charts.weighting_comparison(selected.extras, main, measure)
+                st.markdown(f"**Which way is better:** {direction}.  \n**Weighting:** "
+                            + ("on, by the number of patients behind each ward's score. " if weighted else
+                               "off: a mixed model in which every ward-month counts equally. ")
+                            + compare)
+                with st.expander("What the weighting does"):
+                    st.markdown(WEIGHTING_HELP)
+            other_measures(results, selected.outcome)
+            if lag:
+                st.caption("The transfers to lower security model compares each month with that month's "
+                           "co-production (the lag applies to the recovery measures).")
+
+        st.subheader(f"{measure} over time")
+        by = st.radio("Show", list(charts.BY), key=KEYS["by"], horizontal=True,
+                      format_func=lambda b: "each ward" if b == "ward" else "each service (mean over its patients)")
+        data = charts.over_time_data(p, measure, by)
+        fig = charts.over_time_figure(data, measure, hib, by)
+        shown = data.assign(month=data["month"].dt.strftime("%b %Y"))
+        chart(fig, charts.over_time_alt(data, measure, hib, by), shown, f"recovery_{measure}_by_{by}", view,
+              counts=["n_patients"])
+
+        if predictor is not None and selected.headline is not None:
+            st.subheader(f"{measure} against co-production")
+            st.caption("Each dot is one ward-month. The short solid line through each ward's dots is the fitted "
+                       "change within that ward (the answer above); the dashed line compares wards with each other, "
+                       "which differences in case mix or staffing could explain. "
+                       f"On this chart {direction}.")
+            sd = charts.scatter_data(p, measure, predictor, lag)
+            lines = charts.fitted_lines(sd, selected.estimates, predictor)
+            within = selected.headline.estimate
+            fig = charts.scatter_figure(sd, lines, measure, predictor, hib, within, lag)
+            shown = sd.assign(month=sd["month"].dt.strftime("%b %Y")).drop(columns=["ward_id"])
+            chart(fig, charts.scatter_alt(sd, measure, predictor, hib, within, lag), shown,
+                  f"recovery_{measure}_against_coproduction", view, counts=["n_patients"])

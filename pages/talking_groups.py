@@ -1,10 +1,126 @@
-"""Talking groups (ward community meetings) and reduced social distance."""
-from ui.frame import not_built
+"""Talking groups (ward community meetings): what changed when wards started them, and reduced social distance."""
+from dataclasses import replace
 
-not_built(
-    "Talking groups",
-    "what happened on wards after talking groups (ward community meetings) began: sessions held, attendance, "
-    "and the reduced social distance they ask of staff.",
-    "the ward months (talking group sessions and attendances), the events (when groups started) and the "
-    "co-production scores.",
+import pandas as pd
+import streamlit as st
+
+from analysis.charts import talking_groups as tg
+from analysis.charts.style import uk_month
+from analysis.talking_groups import start_dates
+from ui.cache import analysed, panel
+from ui.frame import current_view, filter_caption
+from ui.safe import guarded
+from ui.show import answer, chart, download, needs
+
+NEEDS_STARTS = ("an events table with one 'talking_groups_started' row per ward (the date its talking groups "
+                "began), and the ward months with talking group sessions held and attendances.")
+
+st.title("Talking groups")
+view = current_view()
+filter_caption(view)
+st.markdown(
+    "Talking groups are ward community meetings where patients and staff talk together as equals. Wards started "
+    "them at different times. This page asks what changed once a ward started, compared with wards that had not "
+    "started yet, and what reduced social distance asks of staff."
 )
+
+
+def _months(df: pd.DataFrame, cols=("month",)) -> pd.DataFrame:
+    """UK month labels for the tables shown and downloaded."""
+    return df.assign(**{c: pd.to_datetime(df[c]).map(uk_month) for c in cols if c in df.columns})
+
+
+def _page() -> None:
+    p = panel(view)
+    if not len(p):
+        needs("ward months (occupied bed days, talking group sessions) for the wards and months chosen.",
+              "No ward months match the filters.")
+        return
+    # A period filter drops start events before the period; the start is a fact about the ward, so keep it.
+    starts = start_dates(view.dataset.table("events")) if view.filters.start is not None else None
+    p = tg.with_starts(p, starts)
+    timeline = tg.timeline_table(p)
+    if not timeline["talking_groups_start"].notna().any():
+        needs(NEEDS_STARTS, "No ward in view has a talking-groups start date.")
+        return
+
+    measures = view.data.table("recovery").get("measure", pd.Series(dtype="str")).dropna().unique()
+    choices = tg.outcome_choices(p.columns, measures)
+    label = st.selectbox("Outcome", list(choices), key="tg_outcome",
+                         help="What to compare before and after talking groups started.")
+    outcome, kind, axis = choices[label]
+
+    with guarded("working out the pooled before-and-after", "Try another outcome or widen the filters."):
+        res = analysed(tg.pooled, view, outcome, kind, starts)
+        if not res.ok:
+            needs("survey returns (for co-production and social distance), the ward months (for assaults) or "
+                  "recovery scores, in months both before and after wards started talking groups.", res.sentence)
+        else:
+            # the sentence already carries the caveats: do not repeat them underneath
+            answer(replace(res, caveats=[]), res.headline.name.capitalize(), tg.key_figure(res, kind))
+            slope = tg.slope_words(res, kind)
+            if slope:
+                st.markdown(slope)
+            st.info(tg.adjustment_words(res), icon=":material/compare_arrows:")
+
+    st.subheader("When each ward started")
+    with guarded("drawing the timeline"):
+        first, last = p["month"].min(), p["month"].max()
+        fig, alt = tg.timeline_figure(timeline, first, last)
+        chart(fig, alt, _months(timeline, ("talking_groups_start",)), "talking_groups_timeline", view)
+
+    st.subheader("Before and after on one ward")
+    started = timeline[timeline["talking_groups_start"].notna()]
+    wards = dict(zip(started["ward_id"], started["ward"] + " (started " + started["talking_groups_start"].map(uk_month)
+                     + ")"))
+    ward = st.selectbox("Ward", list(wards), key="tg_ward", format_func=wards.get,
+                        help="Only wards that started talking groups have a before and after.")
+    with guarded("drawing the ward's before and after", "Choose another ward or outcome."):
+        w_res, data = analysed(tg.one_ward, view, ward, outcome, kind, starts)
+        if not len(data):
+            st.info(w_res.sentence, icon=":material/info:")
+        else:
+            fig, alt = tg.before_after_figure(data, wards[ward].split(" (")[0], axis, w_res.extras["start"])
+            counts, rates = (), None
+            if kind == "count":
+                raw = p[p["ward_id"].astype(str) == str(ward)][["month", outcome, "occupied_bed_days"]]
+                data = data.merge(raw, on="month", how="left")
+                counts, rates = [outcome], {"observed": (outcome, "occupied_bed_days", 1000)}
+            chart(fig, alt, _months(data), f"talking_groups_before_after_{ward}", view, counts=counts, rates=rates)
+            st.markdown(w_res.sentence)
+            st.caption("The dashed line carries the ward's trend before the start on, as a guide to what might "
+                       "have happened without talking groups; a single ward cannot rule out other changes at "
+                       "the same time, which is why the answer at the top compares wards.")
+
+    st.subheader("Sessions and attendance")
+    with guarded("summarising attendance"):
+        monthly = tg.attendance_by_month(p)
+        if not len(monthly) or not monthly["sessions_held"].fillna(0).gt(0).any():
+            st.info("No talking group sessions are recorded in the ward months in view.", icon=":material/info:")
+        else:
+            fig, alt = tg.attendance_figure(monthly)
+            chart(fig, alt, _months(monthly), "talking_groups_attendance", view)
+            dose = analysed(tg.dose, view, outcome, kind, starts)
+            st.markdown(dose.sentence)
+            with st.expander("Attendance per ward, and the outcome before and after"):
+                table = tg.dose_table(p, outcome if kind == "linear" else f"{outcome}_rate_per_1000_obd")
+                st.dataframe(table, hide_index=True, width="stretch")
+                download(table, "talking_groups_attendance_by_ward", view)
+
+    st.subheader("What reduced social distance asks of staff")
+    st.markdown("Reduced social distance means staff and patients relating as people, not only as roles. In secure "
+                "care it pulls against therapeutic boundaries and security, so it matters whether staff and "
+                "patients see it the same way.")
+    with guarded("comparing staff and patient views of social distance"):
+        rsd = tg.social_distance_table(p)
+        fits = {r: analysed(tg.pooled, view, col, "linear", starts) for r, col in tg.RSD.items() if col in p.columns}
+        for line in tg.social_distance_words(rsd, fits.get("patients"), fits.get("staff")):
+            st.markdown(line)
+        if len(rsd):
+            with st.expander("Show the data"):
+                st.dataframe(rsd, hide_index=True, width="stretch")
+                download(rsd, "talking_groups_social_distance", view)
+
+
+with guarded("showing the talking groups page", "Widen the filters or check the data on the Data page."):
+    _page()
