@@ -79,11 +79,27 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from analysis.specs import run_spec, spec_from_args
+    from analysis.specs import SpecError, parse_spec, run_spec, spec_from_args
 
-    spec = json.loads(Path(args.spec).read_text()) if args.spec else spec_from_args(args)
+    try:
+        if args.spec:
+            try:
+                text = Path(args.spec).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SpecError(f"cannot read {args.spec}: {exc.strerror or exc}") from exc
+            spec = parse_spec(text)
+        else:
+            spec = spec_from_args(args)
+    except SpecError as exc:
+        print(f"Model spec problem: {exc}", file=sys.stderr)
+        return 2
     results = run_spec(_load(args), spec)
-    print(json.dumps({"spec": spec, "results": [r.to_dict() for r in results]}, indent=2, ensure_ascii=False))
+    out = json.dumps({"spec": spec, "results": [r.to_dict() for r in results]}, indent=2, ensure_ascii=False)
+    if args.out:
+        Path(args.out).write_text(out + "\n", encoding="utf-8")
+        print(f"{len(results)} result{'s' if len(results) != 1 else ''} written to {args.out}")
+    else:
+        print(out)
     return 0
 
 
@@ -118,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictor", default="coproduction_patient_overall")
     p.add_argument("--lag", type=int, default=0)
     p.add_argument("--carry-forward", type=int, default=3)
+    p.add_argument("--out", type=Path, default=None, help="write the results JSON to this file instead of printing it")
     p.set_defaults(func=cmd_fit)
     return parser
 
