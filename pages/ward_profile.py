@@ -1,9 +1,242 @@
-"""One ward at a glance."""
-from ui.frame import not_built
+"""Ward profile: one ward on one page, for the screen in a ward meeting.
 
-not_built(
-    "Ward profile",
-    "how one ward is doing: its co-production, assaults on staff, recovery and talking groups over time, "
-    "on statistical process control charts.",
-    "every table for the chosen ward.",
+Every measure as an SPC chart (events marked, limits recalculated at events), a strip of variation
+icons with plain labels, an optional target per measure for the assurance icon, and the ward's
+co-production survey by aspect (patients against staff).
+
+Shareable link: the ward is the query parameter ``profile_ward`` (``?profile_ward=W03``). The
+sidebar's ``ward`` parameter is the wards *filter*, so it is not reused here; a link with
+``?ward=W03`` still opens W03, because the filter then leaves only that ward to choose.
+"""
+from __future__ import annotations
+
+from functools import partial
+from html import escape
+
+import pandas as pd
+import streamlit as st
+
+from analysis.charts.ward_profile import aspects_figure, measure_figure
+from analysis.disclosure import DisclosureError, protect_table
+from analysis.safe_tables import to_csv_bytes
+from analysis.spc_icons import assurance_icon
+from analysis.ward_profile import (
+    GROUPS,
+    convention_text,
+    summary_table,
+    target_help,
+    ward_label,
+    ward_profile,
 )
+from analysis.ward_profile_survey import aspects_sentence, has_survey, survey_aspects
+from ui import show
+from ui.cache import analysed, carry_forward, data_key
+from ui.frame import current_view, filter_caption
+from ui.safe import guarded
+
+WARD_KEY = "profile_ward"  # widget key, and the query parameter it is shared as
+SEEN_KEY = "_profile_ward_seen"  # the ward last shown: kept across page switches, and the URL value acted on
+REBASE_KEY = "profile_rebase"
+TARGET_KEY = "profile_target_{}"
+TODO = "Choose another ward, or check this ward's figures on the Data page."
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(key: str, measure: str, target: float | None, _series, _ward_name: str, _events):
+    """A measure's chart and alt text, built once per data, ward, rebase and target.
+
+    cache_resource keeps the Figure itself: st.plotly_chart re-validates a figure given as a dict,
+    which costs as much as building it. The figure is never changed after it is built.
+    """
+    return measure_figure(_series, _ward_name, _events, target)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _aspects_figure(key: str, _aspects: pd.DataFrame, name: str):
+    return aspects_figure(_aspects, name)
+
+
+def _protected_csv(df: pd.DataFrame, counts, rates, rule, stamp) -> bytes:
+    """As ui.show.protected + download, with the rule passed in (it runs outside the script run)."""
+    counts = [c for c in counts if c in df.columns]
+    out = df
+    if counts:
+        rates = {k: v for k, v in (rates or {}).items() if k in df.columns}
+        try:
+            out = protect_table(df, counts, rule, rate_columns=rates).frame
+        except DisclosureError:
+            out = df.drop(columns=counts + list(rates)).assign(note="counts withheld: too small to publish safely")
+    return to_csv_bytes(out, stamp=stamp)
+
+
+def _chart(fig, alt: str, data: pd.DataFrame, name: str, counts=(), rates=None) -> None:
+    """ui.show.chart, but the disclosure-controlled CSV is made only when the button is clicked
+    (protecting 13 tables on every run took about two seconds)."""
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
+    st.caption(alt)
+    with st.expander("Show the data"):
+        st.dataframe(data, hide_index=True, width="stretch")
+        rule, stamp = show.disclosure_rule(), show.stamp(view)
+        st.download_button("Download CSV", partial(_protected_csv, data, tuple(counts), dict(rates or {}), rule, stamp),
+                           file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}",
+                           icon=":material/download:", on_click="ignore")
+
+
+def _ward_from_url(options: list[str]) -> None:
+    """Set the ward widget from a link (?profile_ward=W03) when it asks for a ward not yet acted on;
+    otherwise keep the widget, or the ward last shown (widget state is dropped on a page switch)."""
+    asked = st.query_params.get(WARD_KEY)
+    last = st.session_state.get(SEEN_KEY)
+    if asked in options and asked != last:
+        st.session_state[WARD_KEY] = asked
+    elif st.session_state.get(WARD_KEY) not in options:
+        st.session_state[WARD_KEY] = last if last in options else options[0]
+
+
+def _icon_block(icon: dict, size: int = 56) -> str:
+    svg = icon["svg"].replace('width="48" height="48"', f'width="{size}" height="{size}"')
+    return (f'<div style="display:flex;gap:0.75rem;align-items:center;margin:0.25rem 0">{svg}'
+            f'<div style="font-size:1.05rem;line-height:1.35"><strong>{escape(icon["label"])}</strong></div></div>')
+
+
+def _strip(profile) -> None:
+    """One icon per measure with its plain label, in a wrapped grid."""
+    cells = []
+    for s in profile.series:
+        svg = s.icon["svg"].replace('width="48" height="48"', 'width="44" height="44"')
+        title, _, words = s.strip_label.partition(": ")
+        cells.append(
+            f'<div style="display:flex;gap:0.6rem;align-items:center;padding:0.5rem 0.6rem;border:1px solid #E8EDEE;'
+            f'border-radius:6px;background:#FFFFFF">{svg}<div style="font-size:1.05rem;line-height:1.3">'
+            f'<strong>{escape(title)}</strong><br>{escape(words)}</div></div>'
+        )
+    st.markdown(
+        '<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:0.6rem">'
+        + "".join(cells) + "</div>",
+        unsafe_allow_html=True,
+    )
+
+
+def _header(profile) -> None:
+    w = profile.ward
+    st.header(ward_label(w))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Service", str(w["service"]).capitalize() if w["service"] else "not given")
+    c2.metric("Security", f"{str(w['security_level']).capitalize()} secure" if w["security_level"] else "not given")
+    c3.metric("Beds", f"{int(w['beds'])}" if w["beds"] is not None else "not given")
+    n = (w["last_month"].year - w["first_month"].year) * 12 + w["last_month"].month - w["first_month"].month + 1
+    c4.metric(f"Months: {w['first_month']:%b %Y} to {w['last_month']:%b %Y}", f"{n}")
+
+
+def _measure(s, profile, key: str) -> None:
+    m = s.measure
+    st.markdown(f"### {m.title}")
+    chart_col, side = st.columns([3, 1], gap="medium")
+    with side:
+        st.markdown(_icon_block(s.icon), unsafe_allow_html=True)
+        st.caption(s.icon["description"])
+        target = st.number_input("Target (optional)", value=None, key=TARGET_KEY.format(m.key),
+                                 placeholder="No target", help=target_help(m), step=0.1, format="%.2f")
+        if target is not None:
+            a = assurance_icon(s.classified, float(target))
+            st.markdown(_icon_block(a), unsafe_allow_html=True)
+            st.caption(a["description"])
+    with chart_col:
+        fig, alt = _figure(key, m.key, None if target is None else float(target), s, ward_label(profile.ward),
+                           profile.events)
+        _chart(fig, alt, s.table, f"ward_{profile.ward['ward_id']}_{m.key}", counts=s.counts, rates=s.rates)
+
+
+def _survey(ward_id: str, name: str) -> None:
+    st.subheader("Co-production survey by aspect: patients and staff")
+    aspects = analysed(survey_aspects, view, ward_id)
+    if not has_survey(aspects):
+        show.needs("co-production survey returns (or a co-production scores table) for this ward.",
+                   f"There are no co-production survey scores for {name} in the months shown.")
+        return
+    st.markdown(f"##### {aspects_sentence(aspects, name)}")
+    trend_cols = {
+        f"{g}_trend": st.column_config.LineChartColumn(f"{g.capitalize()}: every survey", y_min=0, y_max=100)
+        for g in ("patients", "staff")
+    }
+    shown = ["aspect", "patients_latest", "patients_change_over_year", "patients_trend",
+             "staff_latest", "staff_change_over_year", "staff_trend", "gap_patients_minus_staff"]
+    st.dataframe(
+        aspects[shown], hide_index=True, width="stretch",
+        column_config={
+            "aspect": "Aspect",
+            "patients_latest": st.column_config.NumberColumn("Patients: latest", format="%.1f"),
+            "patients_change_over_year": st.column_config.NumberColumn("Patients: change on a year earlier",
+                                                                       format="%+.1f"),
+            "staff_latest": st.column_config.NumberColumn("Staff: latest", format="%.1f"),
+            "staff_change_over_year": st.column_config.NumberColumn("Staff: change on a year earlier",
+                                                                    format="%+.1f"),
+            "gap_patients_minus_staff": st.column_config.NumberColumn("Gap (patients minus staff)", format="%+.1f"),
+            **trend_cols,
+        },
+    )
+    st.caption("Scores are out of 100 on the working instrument (not a validated scale). Latest survey: patients "
+               f"{aspects['patients_latest_month'].iloc[0] or 'none'}, staff {aspects['staff_latest_month'].iloc[0] or 'none'}. "
+               "The change compares the latest survey with the one nearest to 12 months before it.")
+    fig, alt = _aspects_figure(f"{data_key(view)}|{carry_forward()}|{ward_id}", aspects, name)
+    table = aspects.drop(columns=["patients_trend", "staff_trend"])
+    _chart(fig, alt, table, f"ward_{ward_id}_survey_aspects", counts=["patients_returns", "staff_returns"])
+
+
+view = current_view()
+st.title("Ward profile")
+filter_caption(view)
+
+with guarded("choosing the ward", TODO):
+    wards = view.data.table("wards")
+    months = view.data.table("ward_months")
+    with_data = set(months["ward_id"].astype(str)) if len(months) else set()
+    options = [str(w) for w in sorted(wards["ward_id"].astype(str)) if str(w) in with_data]
+    names = {str(r.ward_id): f"{r.ward_id} {r.ward_name}" if pd.notna(r.ward_name) else str(r.ward_id)
+             for r in wards.itertuples(index=False)}
+    if not options:
+        show.needs("monthly figures (the ward months table) for at least one ward.",
+                   "No ward in the current filters has monthly figures.")
+        st.stop()
+    _ward_from_url(options)
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+    ward_id = c1.selectbox("Ward", options, key=WARD_KEY, format_func=lambda w: names.get(w, w),
+                           help=f"A link to this page can choose the ward: ?{WARD_KEY}=W01")
+    st.query_params[WARD_KEY] = ward_id
+    st.session_state[SEEN_KEY] = ward_id
+    rebase = c2.toggle("Recalculate limits at events", value=True, key=REBASE_KEY,
+                       help="Start new limits from the month a change happened on the ward (talking groups "
+                            "started, an intervention, a change such as a refurbishment or a new manager).")
+
+profile = None
+with guarded("building the ward profile", TODO):
+    profile = analysed(ward_profile, view, ward_id, events=view.data.table("events"), rebase=rebase,
+                       catalogue=view.data.table("measures"))
+
+if profile is not None:
+    _header(profile)
+    st.markdown(f"#### {profile.sentence}")
+    _strip(profile)
+    with st.expander("How to read these charts"):
+        st.markdown(convention_text())
+        st.markdown("Icons: **H** / **L** mean the latest month is unusually high / low; blue is improvement, "
+                    "orange is concern, purple is neither, grey is no significant change. With a target, "
+                    "**P** means it is consistently met, **F** consistently missed, **?** hit and miss.")
+        if len(profile.events):
+            ev = profile.events.assign(date=profile.events["date"].map(lambda d: f"{d.day} {d:%b %Y}"))
+            st.markdown("**Events marked on the charts** (hospital-wide events included):")
+            st.dataframe(ev, hide_index=True, width="stretch")
+        st.dataframe(summary_table(profile), hide_index=True, width="stretch")
+    if profile.not_recorded:
+        st.caption("Not recorded on this ward: " + ", ".join(profile.not_recorded) + ".")
+    fig_key = f"{data_key(view)}|{carry_forward()}|{profile.ward['ward_id']}|{rebase}"
+    for group in GROUPS:
+        members = [s for s in profile.series if s.measure.group == group]
+        if not members:
+            continue
+        st.subheader(group)
+        for s in members:
+            with guarded(f"drawing {s.measure.title}", TODO):
+                _measure(s, profile, fig_key)
+    with guarded("summarising the survey", TODO):
+        _survey(profile.ward["ward_id"], ward_label(profile.ward))

@@ -1,0 +1,99 @@
+"""The Ward profile page on the real synthetic hospital: ward from the link, toggle, target, no survey."""
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis.dataset import SAMPLE_DIR, load_sample
+from analysis.panel import build_panel
+from analysis.ward_profile import ward_profile
+from tests.app.helpers import ENTRY, texts
+
+
+@pytest.fixture
+def real_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def sample():
+    ds = load_sample()
+    return ds, build_panel(ds.tables)
+
+
+def _open(ward: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ENTRY), default_timeout=120)
+    at.run()
+    at.switch_page("pages/ward_profile.py")
+    if ward:
+        at.query_params["profile_ward"] = ward
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _expected(sample, ward, rebase=True):
+    ds, panel = sample
+    return ward_profile(panel, ward, ds.tables["events"], rebase, ds.tables["measures"])
+
+
+def test_link_ward_sentence_and_charts_agree_with_analysis(real_env, sample):
+    at = _open("W04")
+    assert at.selectbox(key="profile_ward").value == "W04"
+    assert at.query_params.get("profile_ward") == "W04"
+    prof = _expected(sample, "W04")
+    md = [m.value for m in at.markdown]
+    assert f"#### {prof.sentence}" in md
+    for s in prof.series:  # one strip label per measure
+        title, _, words = s.strip_label.partition(": ")
+        assert any(title in m and words in m for m in md), s.strip_label
+    charts = at.get("plotly_chart")
+    assert len(charts) == len(prof.series) + 1  # every measure, plus the survey aspects
+    assert "Lewis (W04)" in [h.value for h in at.header]
+    assert "How to read these charts" in [e.label for e in at.expander]
+
+
+def test_widgets_rerun_cleanly_and_change_the_page(real_env, sample):
+    at = _open("W04")
+    at.toggle(key="profile_rebase").set_value(False).run()
+    assert not at.exception
+    assert f"#### {_expected(sample, 'W04', rebase=False).sentence}" in [m.value for m in at.markdown]
+    assert "Limits recalculated" not in " ".join(c.value for c in at.caption)
+    upper = _expected(sample, "W04", rebase=False).series[0].classified["upper"].max()
+    at.number_input(key="profile_target_assaults_on_staff").set_value(float(round(upper + 20))).run()
+    assert not at.exception
+    assert "Consistently meets the target" in texts(at)  # a maximum above every upper limit is always met
+    at.selectbox(key="profile_ward").set_value("W02").run()
+    assert not at.exception
+    assert at.query_params.get("profile_ward") == "W02"
+    assert f"#### {_expected(sample, 'W02', rebase=False).sentence}" in [m.value for m in at.markdown]
+    times = []
+    for i in range(5):  # warm re-runs after a widget change (figures cached by data, ward, rebase, target)
+        t = time.perf_counter()
+        at.toggle(key="profile_rebase").set_value(i % 2 == 0).run()
+        times.append(time.perf_counter() - t)
+    print(f"ward profile warm re-run after a widget change: median {statistics.median(times):.2f} s")
+    assert not at.exception
+
+
+def test_without_survey_returns_the_page_says_what_it_needs(real_env, monkeypatch, tmp_path):
+    folder = tmp_path / "sample"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "coproduction_responses.csv").unlink()
+    monkeypatch.setenv("COPRODUCTION_SAMPLE_DIR", str(folder))
+    at = _open("W01")
+    t = texts(at)
+    assert "Not enough data to answer this." in t and "no co-production survey scores for Iona (W01)" in t
+    assert "Not recorded on this ward: Co-production as patients see it, Co-production as staff see it." in t
