@@ -41,23 +41,34 @@ def stamp(view: View) -> dict[str, str]:
     )
 
 
-def protected(df: pd.DataFrame, counts: list[str] | tuple[str, ...] = (), rates: dict | None = None) -> pd.DataFrame:
+def protected(df: pd.DataFrame, counts: list[str] | tuple[str, ...] = (), rates: dict | None = None,
+              rule=None) -> pd.DataFrame:
     """A copy safe to leave the app: counts (and rates made from them) under the disclosure rule."""
+    rule = rule or disclosure_rule()
     counts = [c for c in counts if c in df.columns]
     if not counts:
         return df
     rates = {k: v for k, v in (rates or {}).items() if k in df.columns}
     try:
-        return protect_table(df, counts, disclosure_rule(), rate_columns=rates).frame
+        return protect_table(df, counts, rule, rate_columns=rates).frame
     except DisclosureError:
         # No safe pattern of suppression exists for this table: leave the counts out entirely.
         return df.drop(columns=counts + list(rates)).assign(note="counts withheld: too small to publish safely")
 
 
 def download(df: pd.DataFrame, name: str, view: View, counts=(), rates=None, label: str = "Download CSV") -> None:
-    """A CSV download of `df`, disclosure-controlled and stamped with its provenance."""
-    data = to_csv_bytes(protected(df, counts, rates), stamp=stamp(view))
-    st.download_button(label, data, file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}", icon=":material/download:")
+    """A CSV download of `df`, disclosure-controlled and stamped with its provenance.
+
+    The protected file is made when the button is clicked (secondary suppression takes a
+    moment per table), not on every run of the page.
+    """
+    rule, provenance = disclosure_rule(), stamp(view)  # read the session now: the click runs on another thread
+
+    def make() -> bytes:
+        return to_csv_bytes(protected(df, counts, rates, rule), stamp=provenance)
+
+    st.download_button(label, make, file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}",
+                       icon=":material/download:", on_click="ignore")
 
 
 def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=(), rates=None) -> None:
@@ -85,7 +96,7 @@ def details(result: ModelResult) -> None:
     """The model behind an answer, for researchers."""
     with st.expander("Model details (for researchers)"):
         st.markdown(
-            f"**Model:** {result.family}. **Method:** {result.method}.  \n"
+            f"**Model:** {result.family}. **Method:** {result.method.rstrip('.')}.  \n"
             f"**Formula:** `{result.formula}`  \n"
             f"**Data:** {result.n_wards} wards, {result.n_obs} observations."
         )
