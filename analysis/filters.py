@@ -28,7 +28,11 @@ class Filters:
         return wards.loc[keep, "ward_id"].tolist()
 
     def apply(self, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-        """Every table cut to the chosen wards and months (hospital-wide events are kept)."""
+        """Every table cut to the chosen wards and months.
+
+        Events are cut by ward only (hospital-wide ones always stay): a ward whose talking groups
+        started before the chosen period is still a ward with talking groups in it.
+        """
         if "wards" not in tables:
             return dict(tables)
         ids = set(self.ward_ids(tables["wards"]))
@@ -40,6 +44,8 @@ class Filters:
                     keep |= df["ward_id"].isna()
                 df = df[keep]
             when = "month" if "month" in df.columns else "date" if "date" in df.columns else None
+            if name == "events":
+                when = None
             if when is not None and (self.start is not None or self.end is not None):
                 month = df[when].dt.to_period("M").dt.to_timestamp()
                 keep = pd.Series(True, index=df.index)

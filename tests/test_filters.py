@@ -37,3 +37,9 @@ def test_round_trip_through_dict_and_words():
     assert Filters.from_dict(f.to_dict()) == f
     assert f.describe() == "wards A, B; Apr 2022 to Mar 2023"
     assert Filters().describe() == "all wards, all months"
+
+
+def test_events_before_the_period_are_kept_as_they_still_apply():
+    t = Filters(start=pd.Timestamp("2024-05-01")).apply(_tables())
+    assert set(t["events"]["label"]) == {"a", "all", "b"}
+    assert t["ward_months"]["month"].min() == pd.Timestamp("2024-05-01")
