@@ -12,16 +12,15 @@ With weights="none" that weighted fit is still reported in extras as a sensitivi
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
 from analysis.counts.describe import predictor_words
+from analysis.mixed import fit_random_intercept
 from analysis.panel_tools import add_lag
 from analysis.reference import builtin_measures
-from analysis.mixed import fit_random_intercept
 from analysis.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult
 
 try:
@@ -256,7 +255,8 @@ def answer_q3(
     if "transfers_to_lower_security" in panel.columns and panel["transfers_to_lower_security"].notna().any():
         from analysis.counts import fit_counts
 
-        res = fit_counts(panel, outcome="transfers_to_lower_security", predictor=predictor)
+        res = fit_counts(panel, outcome="transfers_to_lower_security", predictor=predictor,
+                         lag=kwargs.get("lag", 0), split=kwargs.get("split", "within_between"))
         res.question = "q3"
         res.sentence += " More transfers to lower security are better: they mark progress in recovery."
         out.append(res)

@@ -8,6 +8,7 @@ Each icon comes as a dict: key, label (plain English), description, colour, svg 
 """
 from __future__ import annotations
 
+import itertools
 from html import escape
 
 import pandas as pd
@@ -89,9 +90,13 @@ def variation_colour(key: str) -> str:
     return MDC_COLOURS["common_cause"]
 
 
+_IDS = itertools.count(1)
+
+
 def icon_svg(label: str, colour: str, letter: str, key: str, size: int = 48) -> str:
     """A small round icon: coloured ring, a letter (H, L, P, F or ?) and an accessible <title>."""
-    ident = f"spc-icon-{escape(key)}"
+    # A unique id per drawing: a page shows many icons of the same kind, and ids must not repeat.
+    ident = f"spc-icon-{escape(key)}-{next(_IDS)}"
     mark = (
         f'<text x="24" y="31" text-anchor="middle" font-family="Arial, sans-serif" font-size="20" '
         f'font-weight="bold" fill="{colour}">{escape(letter)}</text>'

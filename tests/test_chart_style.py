@@ -106,3 +106,11 @@ def test_spc_figure_with_no_data_still_has_alt_text():
     c = classify(xmr(pd.DataFrame({"month": MONTHS[:3], "x": [np.nan] * 3}), "x"))
     fig, alt = spc_figure(c, "Empty", "x")
     assert alt == "Empty: no data to chart."
+
+
+def test_fmt_number_keeps_whole_digits_when_no_decimals_asked():
+    from analysis.charts.style import fmt_number
+
+    assert fmt_number(49.5, 0) in ("50", "49")  # rounding to a whole number, never "5"
+    assert fmt_number(1200.0, 0) == "1,200"
+    assert fmt_number(4.25, 1) in ("4.2", "4.3")

@@ -103,7 +103,8 @@ def fmt_number(x, digits: int = 1) -> str:
     x = float(x)
     if x.is_integer():
         return f"{int(x):,}"
-    return f"{x:,.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{x:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if digits > 0 else text
 
 
 def apply_style(fig: go.Figure, title: str, alt_text: str) -> go.Figure:
