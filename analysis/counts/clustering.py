@@ -20,14 +20,17 @@ def cluster_vcov(glm_res, groups: np.ndarray) -> np.ndarray:
     scores = np.asarray(glm_res.model.score_obs(np.asarray(glm_res.params, dtype=float), scale=1.0))
     bread = np.asarray(glm_res.cov_params()) / float(glm_res.scale)
     n, k = scores.shape
-    g_ids = np.unique(groups)
-    G = len(g_ids)
-    meat = np.zeros((k, k))
-    for g in g_ids:
-        s = scores[groups == g].sum(axis=0)
-        meat += np.outer(s, s)
+    S = cluster_sums(scores, groups)
+    G = S.shape[0]
     adj = (G / (G - 1)) * ((n - 1) / (n - k))
-    return adj * bread @ meat @ bread
+    return adj * bread @ (S.T @ S) @ bread
+
+
+def cluster_sums(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Per-cluster column sums of the scores (G x k), one bincount per column instead of a loop over clusters."""
+    _, inv = np.unique(np.asarray(groups), return_inverse=True)
+    G = int(inv.max()) + 1 if len(inv) else 0
+    return np.column_stack([np.bincount(inv, weights=scores[:, j], minlength=G) for j in range(scores.shape[1])])
 
 
 def model_vcov(glm_res) -> np.ndarray:
