@@ -82,7 +82,7 @@ def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=
 
 def answer(result: ModelResult, figure_label: str | None = None, key_figure: str | None = None) -> None:
     """The plain-language answer, its key figure, its caveats; the numbers a researcher needs below."""
-    st.markdown(f"#### {result.sentence}")
+    st.markdown(f"**{result.sentence}**")
     if result.headline is not None and key_figure:
         st.metric(figure_label or result.headline.name, key_figure)
     for w in result.warnings:
