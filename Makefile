@@ -45,7 +45,8 @@ docs: setup ## regenerate docs/data-contract.md from the data contract
 	$(PY) -m analysis docs --out docs/data-contract.md
 
 bench: setup ## print the speed figures
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/analysis_speed.py --skip-national
+	$(PY) benchmarks/report_render.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
