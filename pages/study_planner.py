@@ -101,8 +101,8 @@ def main() -> None:
     with guarded("simulating the studies", "Try fewer simulations or a shorter longest study."):
         curve = _curve(json.dumps(inputs, sort_keys=True))
         need = months_reaching(curve, inputs["target"])
-        st.markdown("#### " + power_sentence(curve, inputs["n_wards"], inputs["rate_ratio_per_10"],
-                                             inputs["target"], inputs["n_sims"]))
+        st.markdown(show.answer_markdown(power_sentence(curve, inputs["n_wards"], inputs["rate_ratio_per_10"],
+                                             inputs["target"], inputs["n_sims"])))
         if need is not None:
             st.metric(f"Months of data for {inputs['target']:.0%} power", f"about {need}")
         fig = power_figure(curve, inputs["n_wards"], inputs["target"], need)

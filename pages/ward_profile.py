@@ -215,7 +215,7 @@ with guarded("building the ward profile", TODO):
 
 if profile is not None:
     _header(profile)
-    st.markdown(f"#### {profile.sentence}")
+    st.markdown(show.answer_markdown(profile.sentence))
     _strip(profile)
     with st.expander("How to read these charts"):
         st.markdown(convention_text())

@@ -189,7 +189,7 @@ def test_html_renders_offline_in_chromium(html, tmp_path):
             route.abort()
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
         try:
             page = browser.new_page()
             page.route("**/*", guard)
@@ -198,7 +198,7 @@ def test_html_renders_offline_in_chromium(html, tmp_path):
             page.goto(page_file.as_uri())
             page.wait_for_function(
                 f"document.querySelectorAll('.plotly-graph-div .main-svg').length >= {N_FIGURES}",
-                timeout=20_000,
+                timeout=60_000,
             )
             graphs = page.eval_on_selector_all(
                 ".plotly-graph-div", "els => els.filter(e => e.querySelector('.main-svg')).length"

@@ -80,9 +80,14 @@ def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=
         download(data, name, view, counts, rates)
 
 
+def answer_markdown(sentence: str) -> str:
+    """How a page's plain-language answer is written: one bold sentence (the same on every page)."""
+    return f"**{sentence}**"
+
+
 def answer(result: ModelResult, figure_label: str | None = None, key_figure: str | None = None) -> None:
     """The plain-language answer, its key figure, its caveats; the numbers a researcher needs below."""
-    st.markdown(f"**{result.sentence}**")
+    st.markdown(answer_markdown(result.sentence))
     if result.headline is not None and key_figure:
         st.metric(figure_label or result.headline.name, key_figure)
     for w in result.warnings:

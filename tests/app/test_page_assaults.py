@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from ui.show import answer_markdown
+
 from analysis.charts.assaults_data import STAFF_SOCIAL_DISTANCE, rate_ratio_text
 from analysis.counts import fit_counts
 from analysis.dataset import SAMPLE_DIR, load_sample
@@ -59,7 +61,7 @@ def test_answer_first_agrees_with_the_model_and_keeps_the_two_claims_apart(real_
     r = expected(sample_tables)
     assert r.ok
     md = markdown(at)
-    assert f"#### {r.sentence}" in md
+    assert answer_markdown(r.sentence) in md
     metrics = {m.label: m.value for m in at.metric}
     h, b = r.headline, r.extras["between"]
     assert metrics["Rate ratio per 10 points (within ward)"] == rate_ratio_text(h.estimate, h.ci_low, h.ci_high)
@@ -77,20 +79,20 @@ def test_staff_rated_social_distance_is_one_click_away(real_sample, sample_table
     ok(at)
     assert at.selectbox(key="a_predictor").value == STAFF_SOCIAL_DISTANCE
     r = expected(sample_tables, predictor=STAFF_SOCIAL_DISTANCE)
-    assert f"#### {r.sentence}" in markdown(at)
+    assert answer_markdown(r.sentence) in markdown(at)
     assert "staff-rated reduced social distance" in r.sentence
 
 
 def test_each_main_widget_reruns_the_answer(real_sample, sample_tables):
     at = ok(start(page="assaults"))
     at.selectbox(key="a_incident").set_value("restraints").run()
-    assert f"#### {expected(sample_tables, outcome='restraints').sentence}" in markdown(ok(at))
+    assert answer_markdown(expected(sample_tables, outcome='restraints').sentence) in markdown(ok(at))
     at.select_slider(key="a_lag").set_value(2).run()
     r = expected(sample_tables, outcome="restraints", lag=2)
-    assert "2 months earlier" in r.sentence and f"#### {r.sentence}" in markdown(ok(at))
+    assert "2 months earlier" in r.sentence and answer_markdown(r.sentence) in markdown(ok(at))
     at.multiselect(key="a_adjust").set_value(["season"]).run()
     r = expected(sample_tables, outcome="restraints", lag=2, adjust=["season"])
-    assert f"#### {r.sentence}" in markdown(ok(at))
+    assert answer_markdown(r.sentence) in markdown(ok(at))
     assert "season" in "\n".join(m.value for m in at.markdown if m.value.startswith("**Model:**"))
     at.radio(key="a_errors").set_value("gee").run()
     assert "GEE with exchangeable correlation" in markdown(ok(at))
@@ -107,7 +109,7 @@ def test_the_sidebar_filters_cut_the_answer_to_the_wards_chosen(real_sample, sam
     at.multiselect(key="f_wards").set_value(["W01", "W02", "W03"]).run()
     r = expected(sample_tables, Filters(wards=("W01", "W02", "W03")))
     assert r.sentence.startswith("Not enough data for a reliable answer: only 3 wards")
-    assert f"#### {r.sentence}" in markdown(ok(at))
+    assert answer_markdown(r.sentence) in markdown(ok(at))
 
 
 def test_without_survey_returns_the_page_says_what_it_needs_and_still_charts_assaults(monkeypatch, tmp_path):

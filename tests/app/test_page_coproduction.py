@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from ui.show import answer_markdown
+
 from analysis.charts import coproduction as C
 from analysis.dataset import SAMPLE_DIR, load_sample
 from analysis.existence import answer_q1, band_counts, bands
@@ -49,12 +51,12 @@ def test_page_answers_first_and_agrees_with_analysis_then_widgets_rerun(sample_e
     assert not at.error, [e.value for e in at.error]
     res = answer_q1(panel)
     md = [m.value for m in at.markdown]
-    assert f"#### {res.sentence}" in md
+    assert answer_markdown(res.sentence) in md
     h = res.headline
     label = h.name[0].upper() + h.name[1:]
     assert _metrics(at)[label].startswith(f"{h.estimate:.1f} (95% CI {h.ci_low:.1f} to {h.ci_high:.1f})")
     # The answer comes before the evidence.
-    assert md.index(f"#### {res.sentence}") < min(i for i, m in enumerate(md) if m.startswith("**What alpha"))
+    assert md.index(answer_markdown(res.sentence)) < min(i for i, m in enumerate(md) if m.startswith("**What alpha"))
     page = texts(at)
     assert "not a validated cut-off" in page and "Working instrument, not validated" in page
     assert carry_forward_rule(3) in page

@@ -6,6 +6,8 @@ import shutil
 import pandas as pd
 import pytest
 
+from ui.show import answer_markdown
+
 from analysis.dataset import SAMPLE_DIR, load_sample
 from analysis.filters import Filters
 from analysis.panel import build_panel
@@ -53,8 +55,8 @@ def test_page_answers_first_and_agrees_with_analysis(real_app, sample_panel):
     _ok(at)
     expected = its_pooled(sample_panel, "coproduction_patient_overall", "linear")
     assert expected.ok
-    assert at.markdown[1].value.startswith("#### ")  # the answer comes straight after the introduction
-    assert f"#### {expected.sentence}" in [m.value for m in at.markdown]
+    assert at.markdown[1].value.startswith("**")  # the answer comes straight after the introduction
+    assert answer_markdown(expected.sentence) in [m.value for m in at.markdown]
     h = expected.headline
     assert at.metric[0].value == f"{h.estimate:+.1f} points (95% CI {h.ci_low:+.1f} to {h.ci_high:+.1f})"
     shown = texts(at)
@@ -73,7 +75,7 @@ def test_changing_outcome_and_ward_reruns_and_changes_the_answer(real_app, sampl
     at.selectbox(key="tg_outcome").select(ASSAULTS).run()
     _ok(at)
     expected = its_pooled(sample_panel, "assaults_on_staff", "count")
-    assert f"#### {expected.sentence}" in [m.value for m in at.markdown]
+    assert answer_markdown(expected.sentence) in [m.value for m in at.markdown]
     assert at.metric[0].value.startswith("rate ratio ") and at.metric[0].value != first
 
     ward_id = "W07" if at.selectbox(key="tg_ward").value != "W07" else "W01"
@@ -94,7 +96,7 @@ def test_the_shared_filters_are_respected(real_app):
     tables = Filters(services=("rehabilitation",)).apply(load_sample().tables)
     expected = its_pooled(build_panel(tables), "coproduction_patient_overall", "linear")
     assert f"Across {tables['wards'].shape[0]} wards" in expected.sentence
-    assert f"#### {expected.sentence}" in [m.value for m in at.markdown]
+    assert answer_markdown(expected.sentence) in [m.value for m in at.markdown]
     assert set(at.selectbox(key="tg_ward").options) == {
         f"{r.ward_id} {r.ward_name} (started {r.talking_groups_start:%b %Y})"
         for r in start_dates(tables["events"]).merge(tables["wards"], on="ward_id").itertuples()}

@@ -6,6 +6,8 @@ import statistics
 import time
 
 import pytest
+
+from ui.show import answer_markdown
 from streamlit.testing.v1 import AppTest
 
 from analysis.dataset import SAMPLE_DIR, load_sample
@@ -55,7 +57,7 @@ def test_link_ward_sentence_and_charts_agree_with_analysis(real_env, sample):
     assert at.query_params.get("profile_ward") == "W04"
     prof = _expected(sample, "W04")
     md = [m.value for m in at.markdown]
-    assert f"#### {prof.sentence}" in md
+    assert answer_markdown(prof.sentence) in md
     for s in prof.series:  # one strip label per measure
         title, _, words = s.strip_label.partition(": ")
         assert any(title in m and words in m for m in md), s.strip_label
@@ -69,7 +71,7 @@ def test_widgets_rerun_cleanly_and_change_the_page(real_env, sample):
     at = _open("W04")
     at.toggle(key="profile_rebase").set_value(False).run()
     assert not at.exception
-    assert f"#### {_expected(sample, 'W04', rebase=False).sentence}" in [m.value for m in at.markdown]
+    assert answer_markdown(_expected(sample, 'W04', rebase=False).sentence) in [m.value for m in at.markdown]
     assert "Limits recalculated" not in " ".join(c.value for c in at.caption)
     upper = _expected(sample, "W04", rebase=False).series[0].classified["upper"].max()
     at.number_input(key="profile_target_assaults_on_staff").set_value(float(round(upper + 20))).run()
@@ -78,7 +80,7 @@ def test_widgets_rerun_cleanly_and_change_the_page(real_env, sample):
     at.selectbox(key="profile_ward").set_value("W02").run()
     assert not at.exception
     assert at.query_params.get("profile_ward") == "W02"
-    assert f"#### {_expected(sample, 'W02', rebase=False).sentence}" in [m.value for m in at.markdown]
+    assert answer_markdown(_expected(sample, 'W02', rebase=False).sentence) in [m.value for m in at.markdown]
     times = []
     for i in range(5):  # warm re-runs after a widget change (figures cached by data, ward, rebase, target)
         t = time.perf_counter()
