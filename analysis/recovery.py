@@ -1,10 +1,10 @@
 """Question 3: can co-production enhance recovery? Mixed models of each recovery measure by ward.
 
 Each measure's ward-month mean score is modelled with a linear mixed model (ward random intercept,
-REML, statsmodels MixedLM; checked against R lme4::lmer). Co-production is split into the ward's own
+REML by the exact profiled likelihood of analysis/mixed.py; checked against R lme4::lmer). Co-production is split into the ward's own
 mean (between wards) and each month's deviation from it (within ward: the headline), per 10 points.
 
-Ward size (`recovery_<slug>_n_patients`): MixedLM has no observation weights, so the mixed model is
+Ward size (`recovery_<slug>_n_patients`): the mixed model takes no observation weights, so it is
 unweighted. With weights="n_patients" the headline comes instead from a weighted least-squares fit
 (weight = patients behind the mean, a precision weight for a mean) with the same within/between
 terms and CR1 cluster-robust errors by ward, t(G-1); the unweighted mixed model is kept in extras.
@@ -18,6 +18,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from analysis.counts.describe import predictor_words
+from analysis.counts.clustering import cluster_sums
 from analysis.mixed import fit_random_intercept
 from analysis.panel_tools import add_lag
 from analysis.reference import builtin_measures
@@ -109,13 +110,12 @@ def gls_vcov(X: np.ndarray, groups: np.ndarray, tau2: float, sigma2: float) -> n
 
     statsmodels' bse_fe inverts the joint Hessian of all parameters instead, which differs slightly.
     """
-    info = np.zeros((X.shape[1],) * 2)
-    for g in np.unique(groups):
-        Xg = X[groups == g]
-        n = len(Xg)
-        # V_g = sigma2 I + tau2 J, so V_g^-1 = (I - c J) / sigma2 with c = tau2 / (sigma2 + n tau2).
-        s = Xg.sum(axis=0)
-        info += (Xg.T @ Xg - tau2 / (sigma2 + n * tau2) * np.outer(s, s)) / sigma2
+    # V_g = sigma2 I + tau2 J, so V_g^-1 = (I - c_g J) / sigma2 with c_g = tau2 / (sigma2 + n_g tau2).
+    _, inv = np.unique(np.asarray(groups), return_inverse=True)
+    n_g = np.bincount(inv).astype(float)
+    S = cluster_sums(X, groups)
+    c = tau2 / (sigma2 + n_g * tau2)
+    info = (X.T @ X - (S * c[:, None]).T @ S) / sigma2
     return np.linalg.inv(info)
 
 
@@ -142,13 +142,9 @@ def fit_weighted(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, w: np.ndarr
     res = sm.WLS(y, X, weights=w).fit()
     G = len(np.unique(groups))
     bread = np.linalg.inv(X.T.to_numpy() @ (X.to_numpy() * w[:, None]))
-    sc = X.to_numpy() * (w * np.asarray(res.resid))[:, None]
-    meat = np.zeros((X.shape[1],) * 2)
-    for g in np.unique(groups):
-        s = sc[groups == g].sum(axis=0)
-        meat += np.outer(s, s)
+    S = cluster_sums(X.to_numpy() * (w * np.asarray(res.resid))[:, None], groups)
     n, k = X.shape
-    V = (G / (G - 1)) * ((n - 1) / (n - k)) * bread @ meat @ bread
+    V = (G / (G - 1)) * ((n - 1) / (n - k)) * bread @ (S.T @ S) @ bread
     dist = stats.t(G - 1)
     return _tidy(X.columns, res.params, np.sqrt(np.diag(V)), dist.ppf(0.975), dist)
 
@@ -197,7 +193,7 @@ def fit_recovery(
     try:
         if G >= 2:
             mixed, vc, _ = fit_mixed(yv, X, groups, warns)
-            mixed_text = "linear mixed model, ward random intercept, REML (statsmodels MixedLM), Wald 95% CIs (normal)"
+            mixed_text = "linear mixed model, ward random intercept, REML (exact profiled likelihood, as lme4::lmer), Wald 95% CIs (normal)"
         else:
             res = sm.OLS(yv, X.drop(columns=[c for c in X if c.endswith("_ward_mean")])).fit()
             mixed = _tidy(res.params.index, res.params, res.bse, stats.t.ppf(0.975, res.df_resid), stats.t(res.df_resid))
@@ -223,7 +219,7 @@ def fit_recovery(
     else:
         if weighted is not None:
             extras["weighted_sensitivity"] = weighted
-        method = (f"{mixed_text[0].upper()}{mixed_text[1:]}; unweighted because MixedLM has no observation "
+        method = (f"{mixed_text[0].upper()}{mixed_text[1:]}; unweighted because the mixed model takes no observation "
                   "weights (a WLS fit weighted by n_patients with CR1 errors is in extras as a sensitivity check).")
     r = est.loc[est["term"] == main].iloc[0]
     label = f"change in {measure} per 10-point rise" + (" (within ward)" if split == "within_between" else "")

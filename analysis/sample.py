@@ -183,6 +183,8 @@ def _recovery(rng, d: Design, service, beds, latent_q, ids, quarter_ts) -> pd.Da
 
 
 def _events(rng, ids, start_q, quarter_ts, month_ts) -> pd.DataFrame:
+    """Talking-group starts dated within the first month of the start quarter (the month the step begins
+    and the survey month), two ward changes and one hospital-wide note."""
     rows = [(ids[w], quarter_ts[q] + pd.Timedelta(days=int(rng.integers(0, 28))), "talking_groups_started",
              "Talking groups started") for w, q in enumerate(start_q) if q >= 0]
     M = len(month_ts)

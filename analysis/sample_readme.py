@@ -44,7 +44,7 @@ def readme(h) -> str:
                      f"within ward, same quarter ({lower})" + ("; a stated null" if slope == 0 else "")))
     rows += [
         ("Talking groups: level change in co-production", f"+{fmt(tg['level_change_points'])} points",
-         "step from the start month's quarter, patient and staff scales alike"),
+         "step from the start month (always a quarter's first month, the survey month), patient and staff scales alike"),
         ("Talking groups: slope change", fmt(tg["slope_change_points_per_year"]), "points per year"),
         ("Talking groups: direct effect on assaults on staff", tg["direct_effect_note"], "only via co-production"),
         ("Talking groups: implied (mediated) assault rate ratio", fmt(tg["implied_assault_rate_ratio"], 4),
@@ -95,7 +95,7 @@ def readme(h) -> str:
         "**Latent co-production** is set per ward and quarter and is constant within a quarter: service baseline "
         f"({_by_service(d.coproduction_by_service)}) + a ward effect (normal, sd {fmt(d.coproduction_ward_sd)}) "
         f"+ a hospital-wide drift of {fmt(d.coproduction_drift_per_year)} points a year + "
-        f"{fmt(d.talking_groups_level_change)} points from the quarter talking groups start + quarter noise "
+        f"{fmt(d.talking_groups_level_change)} points from the ward's talking-groups start month + quarter noise "
         f"(sd {fmt(d.coproduction_quarter_sd)}). Quarters start in the series' first month; surveys and recovery "
         "scores fall in each quarter's first month, so a 3-month carry-forward lines up with the latent level.",
         "",
@@ -129,7 +129,11 @@ def readme(h) -> str:
         f"{len(tg['control_wards'])} never do (controls: {', '.join(tg['control_wards'])}). The start is the "
         f"talking_groups_started event; from that month {d.sessions_per_month[0]}-{d.sessions_per_month[1]} "
         f"sessions a month, {d.attendance_per_session[0]}-{d.attendance_per_session[1]} attending each "
-        "(binomial); 0 sessions and 0 attendances before. Their only effect is the co-production step.",
+        "(binomial); 0 sessions and 0 attendances before. Their only effect is the co-production step. Every "
+        "start falls in a quarter's first month, which is also the survey month, so the step begins exactly at "
+        "the start month and the survey returned that month is the first to show it (carry-forward never "
+        "mixes pre-start returns into post-start months). Assaults and the other counts change from the start "
+        "month by the implied rate ratios, recovery means from the start quarter by the implied changes.",
         "",
         "**Events without effect**: the 'change' events (Ward refurbished, New ward manager) and the hospital-wide "
         "note (Incident reporting system upgraded) change nothing. Staffing (staff hours per patient day, bank "

@@ -154,8 +154,13 @@ def build_truth(d: Design, *, seed: int, n_wards: int, start: str, months: int, 
     truth["talking_groups"] = {
         "level_change_points": tg,
         "slope_change_points_per_year": d.talking_groups_slope_change_per_year,
-        "definition": "step in latent co-production (patient and staff scales alike) from the start month's "
-                      "quarter on; the start month is the month of the ward's talking_groups_started event",
+        "definition": "step of level_change_points in latent co-production (patient and staff scales alike) "
+                      "from the start month on, the month of the ward's talking_groups_started event; starts "
+                      "always fall in a quarter's first month (the survey month), so the survey returned in the "
+                      "start month is the first to show the step",
+        "implied_effects_note": "the step changes the other outcomes from the start month by the implied figures "
+                                "below (counts: rate ratio = rate_ratio_per_10_points^(level/10), a step; recovery "
+                                "means: change_per_10_points x level/10, from the start quarter's scores)",
         "direct_log_rate_ratio_assaults_on_staff": d.talking_groups_direct_log_rr,
         "direct_effect_note": "none" if d.talking_groups_direct_log_rr == 0 else "a direct effect on assaults on staff",
         "implied_assault_rate_ratio": round(rr ** (tg / 10) * math.exp(d.talking_groups_direct_log_rr), 6),

@@ -3,20 +3,26 @@
 Per ward: segmented regression (analysis/its.py), level change and slope change. Pooled across
 wards with staggered starts (stepped wedge): ward fixed effects plus one effect per calendar month,
 so a hospital-wide trend is not mistaken for an effect of the groups; wards that never started act
-as controls. Counts (assaults) are modelled per occupied bed day: Poisson with log(occupied_bed_days)
+as controls. The headline is the level change of the standard stepped-wedge model (a step from the
+start month, Hussey & Hughes with fixed ward effects); the slope change comes from the same model
+with months_since_start added, reported alongside. Survey outcomes use fresh returns only. Counts (assaults) are modelled per occupied bed day: Poisson with log(occupied_bed_days)
 offset and CR1 cluster-robust errors by ward, t(G-1) (robust to over-dispersion).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from analysis.counts.describe import outcome_words, predictor_words
 from analysis.its import (
     MIN_SIDE,
     add_ratios,
     fit_pooled,
+    fit_pooled_sparse,
     fit_segmented,
+    fresh_survey_rows,
+    solve_psd,
     months_between,
     segment_terms,
     tidy,
@@ -68,8 +74,8 @@ def _usable(panel: pd.DataFrame, outcome: str, kind: str, exposure: str | None) 
     if kind == "count":
         exposure = exposure or "occupied_bed_days"
         ok = panel[outcome].notna() & panel[exposure].notna() & (panel[exposure] > 0)
-    else:
-        ok = panel[outcome].notna()
+    else:  # a carried-forward survey value repeats an earlier return: not a new observation
+        ok = panel[outcome].notna() & fresh_survey_rows(panel, outcome)
     return panel.loc[ok].reset_index(drop=True), exposure
 
 
@@ -135,16 +141,65 @@ def its_ward(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "linea
     )
 
 
-def _pooled_design(d: pd.DataFrame, kind: str, exposure: str | None):
+def _pooled_design(d: pd.DataFrame, slope: bool) -> tuple[sp.csr_matrix, list[str]]:
+    """const, post (, months_since_start), ward and calendar-month dummies (first of each dropped), sparse:
+    1,000 wards x 120 months is 120,000 x 1,122, 1 GB dense but 3 non-zeros a row."""
     seg = segment_terms(d["month"], d["talking_groups_start"])
-    wards = pd.get_dummies(d["ward_id"].astype(str), prefix="ward", drop_first=True, dtype=float)
-    months = pd.get_dummies(d["month"].dt.strftime("%Y-%m"), prefix="month", drop_first=True, dtype=float)
-    X = pd.concat([pd.Series(1.0, index=d.index, name="const"), seg, wards, months], axis=1)
-    return X
+    terms = ["const", "post", *(["months_since_start"] if slope else [])]
+    n, rows = len(d), np.arange(len(d))
+    w_codes, w_lab = pd.factorize(d["ward_id"].astype(str), sort=True)
+    m_codes, m_lab = pd.factorize(d["month"].dt.strftime("%Y-%m"), sort=True)
+    head = sp.csr_matrix(np.column_stack([np.ones(n), *(seg[t].to_numpy(float) for t in terms[1:])]))
+    wards = sp.csr_matrix((np.ones(n), (rows, w_codes)), shape=(n, len(w_lab)))[:, 1:]
+    months = sp.csr_matrix((np.ones(n), (rows, m_codes)), shape=(n, len(m_lab)))[:, 1:]
+    names = [*terms, *[f"ward_{w}" for w in w_lab[1:]], *[f"month_{m}" for m in m_lab[1:]]]
+    return sp.hstack([head, wards, months], format="csr"), names
+
+
+def _identified(X: sp.csr_matrix, n_terms: int) -> bool:
+    """The talking-group terms (columns 1..n_terms-1) are not explained by ward and month effects."""
+    gram = (X.T @ X).toarray()
+    fe = np.r_[0, n_terms:gram.shape[0]]
+    z = np.arange(1, n_terms)
+    A = gram[np.ix_(fe, fe)]
+    B = gram[np.ix_(fe, z)]
+    # Z'Z after partialling out the fixed effects (the Frisch-Waugh-Lovell residual cross-product).
+    resid = gram[np.ix_(z, z)] - B.T @ solve_psd(A, B)
+    scale = max(float(np.max(np.diag(gram[np.ix_(z, z)]))), 1.0)
+    return bool(np.min(np.linalg.eigvalsh(resid)) > 1e-9 * scale)
+
+
+MIN_EVENTS = 10  # below this a rate-ratio interval is driven by one or two events and means nothing
+
+NOT_IDENTIFIED = ("Every ward started talking groups at the same time with no ward left to compare, "
+                  "so their effect cannot be told apart from hospital-wide change over time.")
+NUMERICAL_FAILURE = ("The model could not be fitted to these data (the numbers broke down, usually because there are "
+                     "very few events or very few months): more wards or a longer period are needed.")
+
+
+def _fit(d: pd.DataFrame, outcome: str, kind: str, exposure: str | None, slope: bool, G: int):
+    """(tidy estimates, None) or (None, the plain reason it could not be fitted)."""
+    X, names = _pooled_design(d, slope)
+    if not _identified(X, 3 if slope else 2):
+        return None, NOT_IDENTIFIED
+    y = d[outcome].to_numpy(float)
+    offset = np.log(d[exposure].to_numpy(float)) if kind == "count" else None
+    keep = list(range(3 if slope else 2))  # const, post (, months_since_start): the rest are nuisance effects
+    try:
+        with np.errstate(all="ignore"):
+            params, V, _mu = fit_pooled_sparse(y, X, d["ward_id"].astype(str).to_numpy(), kind, offset, report=keep)
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+        return None, NUMERICAL_FAILURE
+    if not (np.all(np.isfinite(params[keep])) and np.all(np.isfinite(np.diag(V)))):
+        return None, NUMERICAL_FAILURE
+    est = tidy(names[:len(keep)], params[keep], np.sqrt(np.clip(np.diag(V), 0, None)), G - 1)
+    est = add_ratios(est) if kind == "count" else est
+    return est[est["term"].isin(["const", "post", "months_since_start"])].reset_index(drop=True), None
 
 
 def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure: str | None = None) -> ModelResult:
-    """Stepped-wedge ITS across wards: pooled level change (counts: rate ratio) and slope change, ward-clustered."""
+    """Stepped-wedge ITS across wards: pooled level change (counts: rate ratio), ward-clustered; the slope
+    change (from the model with months_since_start added) is in the estimates and extras."""
     if outcome not in panel.columns:
         return _cannot(outcome, f"There is no {outcome.replace('_', ' ')} column in the data.")
     d, exposure = _usable(panel, outcome, kind, exposure)
@@ -154,43 +209,59 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
         return _cannot(outcome, "No ward has started talking groups, so there is nothing to compare.")
     if G < 2:
         return _cannot(outcome, "Only one ward has data: a pooled comparison needs at least two wards.")
-    X = _pooled_design(d, kind, exposure)
-    without = X.drop(columns=["post", "months_since_start"])
-    if np.linalg.matrix_rank(X.to_numpy()) < np.linalg.matrix_rank(without.to_numpy()) + 2:
-        return _cannot(outcome, "Every ward started talking groups at the same time with no ward left to compare, "
-                                "so their effect cannot be told apart from hospital-wide change over time.")
-    y = d[outcome].to_numpy(float)
-    offset = np.log(d[exposure].to_numpy(float)) if kind == "count" else None
-    params, V, _mu, _res = fit_pooled(y, X, d["ward_id"].astype(str).to_numpy(), kind, offset)
-    est = tidy(X.columns, params, np.sqrt(np.clip(np.diag(V), 0, None)), G - 1)
-    est = add_ratios(est) if kind == "count" else est
-    est = est[est["term"].isin(["const", "post", "months_since_start"])].reset_index(drop=True)
-    lvl, slope = est.set_index("term").loc["post"], est.set_index("term").loc["months_since_start"]
+    if kind == "count":
+        events = float(d[outcome].sum())
+        post_events = float(d.loc[d["month"] >= d["talking_groups_start"], outcome].sum())
+        if events < MIN_EVENTS or post_events == 0 or post_events == events:
+            return _cannot(outcome, f"There are only {events:.0f} {outcome.replace('_', ' ')} in these data "
+                                    f"({post_events:.0f} after a start): too few to estimate a change (at least "
+                                    f"{MIN_EVENTS}, with some before and some after the starts, are needed).")
+    est, reason = _fit(d, outcome, kind, exposure, False, G)
+    if est is None:
+        return _cannot(outcome, reason)
+    with_slope, _ = _fit(d, outcome, kind, exposure, True, G)
+    if with_slope is not None:
+        extra = with_slope[with_slope["term"] != "const"].replace({"term": {"post": "post_with_slope"}})
+        est = pd.concat([est, extra], ignore_index=True)
+    by = est.set_index("term")
+    lvl = by.loc["post"]
+    slope = by.loc["months_since_start"].to_dict() if with_slope is not None else None
     se = f"CR1 cluster-robust standard errors by ward (G/(G-1) x (N-1)/(N-K)), t({G - 1}) reference"
     n_months = d["month"].nunique()
-    lead = (f"Across {G} wards over {n_months} months ({n_started} started talking groups at different times, "
+    survey = bool(fresh_survey_rows(panel, outcome).ne(True).any())
+    rows = f"{n_months} survey months" if survey else f"{n_months} months"
+    lead = (f"Across {G} wards over {rows} ({n_started} started talking groups at different times, "
             f"{G - n_started} never did), compared with wards that had not yet started in the same months, ")
+    step = ("a step from each ward's start month (wards not yet started and never started as comparison), "
+            "headline from ward and calendar-month fixed effects + post; the slope change (months_since_start) "
+            "from the same model with that term added")
+    fresh = (" Only months with a fresh survey return are used (a carried-forward month repeats an earlier "
+             "return and would count it again, and after a start it would still show the pre-start survey); "
+             "post is dated by the survey month.") if survey else ""
     if kind == "count":
         head = Headline("rate ratio at the start (pooled level change)", lvl["rate_ratio"], lvl["rr_ci_low"], lvl["rr_ci_high"], lvl["p_value"])
         pctc = (head.estimate - 1) * 100
         body = (f"the rate of {_words(outcome, kind)} was {abs(pctc):.0f}% {'lower' if pctc < 0 else 'higher'} once "
                 f"talking groups started (rate ratio {head.estimate:.2f}, 95% CI {head.ci_low:.2f} to {head.ci_high:.2f}).")
-        method = f"Poisson regression with log({exposure}) offset, ward and calendar-month fixed effects; {se}."
+        method = f"Stepped-wedge Poisson regression with log({exposure}) offset: {step}; {se}.{fresh}"
     else:
         head = Headline("pooled level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"])
         body = (f"{_words(outcome, kind)} changed by {head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to "
                 f"{head.ci_high:+.2f}) once talking groups started.")
-        method = f"Linear regression with ward and calendar-month fixed effects (OLS); {se}."
+        method = f"Stepped-wedge linear regression (OLS): {step}; {se}.{fresh}"
     caveats = [STEPPED_WEDGE_CAVEAT, OBSERVATIONAL_CAVEAT]
     if G < 5 or n_months < 12:
-        caveats.insert(0, f"With {G} wards and {n_months} months this pooled result is not reliable.")
+        caveats.insert(0, f"With {G} wards and {rows} this pooled result is not reliable.")
     return ModelResult(
         question="talking_groups", outcome=outcome, predictor="talking_groups_active",
-        formula=f"{outcome} ~ post + months_since_start + ward + month" + (f" + offset(log({exposure}))" if kind == "count" else ""),
+        formula=f"{outcome} ~ post + ward + month" + (f" + offset(log({exposure}))" if kind == "count" else "")
+                + "; slope: + months_since_start",
         family="poisson" if kind == "count" else "gaussian", method=method, n_wards=G, n_obs=len(d), estimates=est,
         headline=head, sentence=" ".join([lead + body, *caveats]), caveats=caveats,
         extras={"time_trend": "one effect per calendar month (hospital-wide, any shape)",
-                "slope_change_per_month": slope.to_dict(), "wards_started": n_started, "n_months": n_months},
+                "slope_change_per_month": slope, "level_change_with_slope": by.loc["post_with_slope"].to_dict()
+                if with_slope is not None else None, "wards_started": n_started, "n_months": n_months,
+                "fresh_survey_months_only": survey},
     )
 
 

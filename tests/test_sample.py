@@ -119,6 +119,24 @@ def test_talking_groups_are_staggered_with_controls(hospital):
     assert hospital.truth["talking_groups"]["control_wards"] == sorted(set(wm["ward_id"]) - set(starts["ward_id"]))
 
 
+@pytest.mark.parametrize("seed", [DEFAULT_SEED, 7, 8])
+def test_talking_group_step_starts_exactly_at_the_event_month_which_is_a_survey_month(seed):
+    # truth.json: the step begins in the month of the talking_groups_started event. The latent is set per
+    # quarter, so this needs every start in a quarter's first month, which is also the survey month.
+    h = generate(seed, n_wards=30, surveys="responses")
+    ev = h.tables["events"]
+    starts = ev[ev["kind"] == "talking_groups_started"].set_index("ward_id")["date"].dt.to_period("M").dt.to_timestamp()
+    lat = h.latent.assign(start=h.latent["ward_id"].map(starts))
+    assert (lat["talking_groups_active"] == (lat["month"] >= lat["start"])).all()
+    survey_months = set(h.tables["coproduction_responses"]["date"].dt.to_period("M").dt.to_timestamp())
+    assert set(starts) <= survey_months
+    assert h.truth["talking_groups"]["start_month_by_ward"] == {w: f"{m:%Y-%m}" for w, m in starts.sort_index().items()}
+    # the step itself: latent minus its no-talking-groups counterpart (same seed) is the level change exactly
+    base = generate(seed, n_wards=30, surveys="none", talking_groups_level_change=0.0).latent
+    step = lat["coproduction_true"].to_numpy() - base["coproduction_true"].to_numpy()
+    np.testing.assert_allclose(step, np.where(lat["talking_groups_active"], h.truth["talking_groups"]["level_change_points"], 0.0), atol=1e-12)
+
+
 def test_truth_file_matches_the_parameters_used():
     truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
     h = generate(truth["seed"], n_wards=truth["n_wards"], start=truth["start"], months=truth["months"])

@@ -72,9 +72,11 @@ def naive_before_after(d: pd.DataFrame, outcome: str) -> float:
 @pytest.mark.parametrize("model,outcome,kind", [("glm_its_poisson", "assaults_on_staff", "count"),
                                                 ("lm_its", "coproduction_patient_overall", "linear")])
 def test_pooled_its_matches_r(model, outcome, kind):
+    # R fitted post + months_since_start together: that is the slope model, reported as post_with_slope.
     r = pd.read_csv(REF / "reference.csv")
-    ref = r[r["model"] == model].set_index("term")
-    est = its_pooled(ref_data(), outcome, kind).estimates.set_index("term")
+    ref = r[(r["model"] == model) & r["term"].isin(["post", "months_since_start"])].set_index("term")
+    est = its_pooled(ref_data(), outcome, kind).estimates.set_index("term").rename(index={"post": "level_only",
+                                                                                        "post_with_slope": "post"})
     np.testing.assert_allclose(est.loc[ref.index, "estimate"], ref["estimate"], rtol=RTOL)
     np.testing.assert_allclose(est.loc[ref.index, "std_error"], ref["std_error"], rtol=RTOL)
 
@@ -238,3 +240,114 @@ def test_recovery_outcome_runs_through_the_same_its():
     res = its_pooled(d, "recovery_qpr_15")
     assert res.ok and res.n_obs == int(d["recovery_qpr_15"].notna().sum()) and "QPR 15" in res.sentence
     assert its_ward(d, "W01", "recovery_qpr_15").ok
+
+
+# --- carried-forward survey months and the synthetic hospital's truths ---------------------------------
+
+def quarterly_survey(d: pd.DataFrame) -> pd.DataFrame:
+    """Co-production surveyed in each quarter's first month and carried forward 2 months, as the panel does."""
+    m = d["month_index"]
+    src = d.set_index(["ward_id", "month_index"])["coproduction_patient_overall"]
+    out = d.assign(coproduction_patient_overall=src.reindex(list(zip(d["ward_id"], m - m % 3))).to_numpy())
+    return out.assign(coproduction_patient_months_carried=(m % 3).astype(float))
+
+
+def test_carried_forward_months_are_not_used_and_would_dilute_the_step():
+    # Starts fall in any month of a quarter; after a mid-quarter start the carried months still hold the
+    # pre-start survey, so counting them as "post" pulls the step towards 0.
+    new, old = [], []
+    for seed in range(20):
+        d = quarterly_survey(simulate(500 + seed, level=6.0))
+        res = its_pooled(d, "coproduction_patient_overall")
+        assert res.n_obs == int((d["month_index"] % 3 == 0).sum()) and res.extras["fresh_survey_months_only"]
+        assert "fresh survey return" in res.method
+        new.append(res.headline.estimate)
+        old.append(its_pooled(d.drop(columns="coproduction_patient_months_carried"),
+                              "coproduction_patient_overall").headline.estimate)
+    new, old = np.array(new), np.array(old)
+    assert abs(new.mean() - 6.0) < 3 * new.std(ddof=1) / np.sqrt(len(new))
+    assert (old - new).mean() < -0.2  # the dilution the rule removes
+
+
+def sample_cases():
+    import json
+
+    from analysis.panel import measure_slug
+
+    tg = json.loads((Path(__file__).parents[1] / "data" / "sample" / "truth.json").read_text())["talking_groups"]
+    cases = [(o, "linear", tg["level_change_points"]) for o in
+             ("coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall")]
+    cases += [("assaults_on_staff", "count", tg["implied_assault_rate_ratio"])]
+    cases += [(name, "count", rr) for name, rr in tg["implied_rate_ratio"].items()]
+    cases += [(f"recovery_{measure_slug(m)}", "linear", v) for m, v in tg["implied_recovery_change"].items()]
+    return cases
+
+
+@pytest.fixture(scope="module")
+def shipped_panel():
+    from analysis.dataset import load_sample
+    from analysis.panel import build_panel
+
+    return build_panel(load_sample().tables)
+
+
+@pytest.mark.parametrize("outcome,kind,truth", sample_cases())
+def test_shipped_sample_pooled_interval_covers_the_stated_truth(shipped_panel, outcome, kind, truth):
+    # truth.json: a +6-point step in latent co-production from each start month; counts and recovery
+    # move by the implied rate ratios / changes. The headline is a rate ratio for counts.
+    h = its_pooled(shipped_panel, outcome, kind).headline
+    assert h.ci_low <= truth <= h.ci_high, (outcome, h)
+
+
+def test_shipped_sample_coproduction_slope_is_in_the_latent_draw_not_the_estimator(shipped_panel):
+    # The sample's controls happen to drift down, so the slope model finds a slope change although the
+    # design has none. The same model on the TRUE latent of the same draw finds it too.
+    from analysis.sample import true_coproduction
+
+    lat = true_coproduction().merge(shipped_panel.drop(columns=["coproduction_patient_overall"]), on=["ward_id", "month"])
+    on_true = its_pooled(lat.rename(columns={"coproduction_true": "coproduction_patient_overall"}),
+                         "coproduction_patient_overall").extras["slope_change_per_month"]
+    measured = its_pooled(shipped_panel, "coproduction_patient_overall").extras["slope_change_per_month"]
+    assert on_true["ci_low"] > 0 and measured["ci_low"] > 0
+    assert abs(on_true["estimate"] - measured["estimate"]) < 2 * measured["std_error"]
+
+
+@pytest.mark.slow  # 40 synthetic hospitals, ~1-3 s each on 2 busy cores
+def test_pooled_its_coverage_and_bias_over_40_synthetic_hospitals():
+    from analysis.dataset import with_defaults
+    from analysis.panel import build_panel
+    from analysis.panel import build_panel
+    from analysis.sample import generate
+
+    cases = {"coproduction_patient_overall": ("linear", lambda tg: tg["level_change_points"]),
+             "assaults_on_staff": ("count", lambda tg: np.log(tg["implied_assault_rate_ratio"])),
+             "recovery_qpr_15": ("linear", lambda tg: tg["implied_recovery_change"]["QPR-15"])}
+    err = {(o, t): [] for o in cases for t in ("post", "months_since_start")}
+    hit = {k: 0 for k in err}
+    reps = 40
+    for k in range(reps):
+        h = generate(seed=2000 + k, surveys="scores")  # ward means with the responses' noise, faster
+        p = build_panel(with_defaults(h.tables))
+        for outcome, (kind, truth) in cases.items():
+            est = its_pooled(p, outcome, kind).estimates.set_index("term")
+            for term, t in (("post", truth(h.truth["talking_groups"])), ("months_since_start", 0.0)):
+                r = est.loc[term]
+                err[(outcome, term)].append(r["estimate"] - t)
+                hit[(outcome, term)] += r["ci_low"] <= t <= r["ci_high"]
+    for key, e in err.items():
+        e = np.array(e)
+        assert hit[key] >= 34, (key, hit[key])  # Binomial(40, 0.95) gives 34+ with probability ~0.99
+        assert abs(e.mean()) < 3.5 * e.std(ddof=1) / np.sqrt(reps), (key, e.mean())  # no bias beyond MC error
+
+
+def test_a_count_model_with_too_few_events_says_so_instead_of_printing_absurd_limits():
+    from analysis.dataset import with_defaults
+    from analysis.panel import build_panel
+    from analysis.sample import generate
+
+    panel = build_panel(with_defaults(generate(seed=0, n_wards=2, months=12).tables))
+    panel["assaults_on_staff"] = 0.0  # three events in all: a rate ratio would be noise with absurd limits
+    panel.loc[panel.index[[0, 5, 20]], "assaults_on_staff"] = 1.0
+    res = its_pooled(panel, "assaults_on_staff", "count")
+    assert not res.ok
+    assert "only 3 assaults on staff" in res.sentence
