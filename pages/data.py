@@ -32,6 +32,23 @@ with guarded("preparing the downloads"):
     c2.download_button("Download the data dictionary (.csv)", dictionary_csv(), file_name="data_dictionary.csv",
                        mime="text/csv", key="dl_dictionary")
 
+st.subheader("Small numbers in downloads")
+with guarded("choosing the small-number rule", "Reload the page."):
+    from analysis.disclosure import RULES
+    from ui.show import DISCLOSURE_KEY, inside_and_outside
+
+    titles = {"nhs_england": "NHS England (1 to 7 hidden, others rounded to 5)",
+              "scotland": "Scotland (1 to 4 hidden, no rounding)"}
+
+    def _keep_rule() -> None:
+        # a plain session key, not the widget's own: it must outlive this page for every other page's downloads
+        st.session_state[DISCLOSURE_KEY] = st.session_state["disclosure_rule_choice"]
+
+    current = st.session_state.get(DISCLOSURE_KEY, "nhs_england")
+    st.radio("Small-number rule applied to every download", list(RULES), format_func=lambda r: titles.get(r, r),
+             index=list(RULES).index(current), key="disclosure_rule_choice", on_change=_keep_rule, horizontal=True)
+    st.caption(inside_and_outside() + " Ask your information governance lead which rule applies to your release.")
+
 st.subheader("2. Upload and check")
 files = st.file_uploader(
     "Upload a workbook (.xlsx), CSV files (several at once) or a zip of CSV files",

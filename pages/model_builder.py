@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis import specs
-from analysis.dataset import SAMPLE_DIR
 from analysis.counts.describe import outcome_words, predictor_words
+from analysis.dataset import SAMPLE_DIR
+from analysis.disclosure_export import export_results_json
 from analysis.recovery import measures_in_panel
 from analysis.results import ModelResult
 from ui import cache, show
@@ -123,10 +124,13 @@ def _reproduce(spec: dict, results: list[ModelResult], view) -> None:
     c1, c2, c3 = st.columns(3)
     c1.download_button("Download the model spec", spec_json, file_name="model_spec.json", mime="application/json",
                        key="mb_dl_spec", icon=":material/download:")
-    payload = json.dumps({"spec": specs.normalise(spec), "results": [r.to_dict() for r in results]}, indent=2,
-                         ensure_ascii=False)
+    # Estimates and model facts only: the per-ward and per-month diagnostics (observed and expected counts)
+    # stay on this page, for trusted staff; the file names the disclosure rule like every export.
+    payload = export_results_json(specs.normalise(spec), results, show.disclosure_rule(), show.stamp(view))
     c2.download_button("Download the results (JSON)", payload, file_name="model_results.json",
-                       mime="application/json", key="mb_dl_results", icon=":material/download:")
+                       mime="application/json", key="mb_dl_results", icon=":material/download:",
+                       help="Estimates, confidence intervals, n, formula, family and warnings. The per-ward and "
+                            "per-month diagnostics shown above stay inside the app.")
     with c3:
         show.download(results[0].estimates, "model_estimates", view, label="Download the estimates (CSV)")
 

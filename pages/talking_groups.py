@@ -6,12 +6,17 @@ import streamlit as st
 
 from analysis.charts import talking_groups as tg
 from analysis.charts.style import uk_month
+from analysis.disclosure_periods import before_after_counts
 from analysis.talking_groups import start_dates
-from ui.cache import analysed, panel
+from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
-from ui.show import answer, chart, download, needs
+from ui.show import answer, chart, download, inside_and_outside, needs
 
+# Sessions held and attendances are counts that leave the app under the small-number rule; attendance per session
+# is made from them (so hidden when either is). Wards running groups and months before/after are not counts of people.
+ATTENDANCE_COUNTS = ("sessions_held", "attendances")
+ATTENDANCE_RATES = {"attendance_per_session": ("attendances", "sessions_held", 1)}
 NEEDS_STARTS = ("an events table with one 'talking_groups_started' row per ward (the date its talking groups "
                 "began), and the ward months with talking group sessions held and attendances.")
 
@@ -28,6 +33,18 @@ st.markdown(
 def _months(df: pd.DataFrame, cols=("month",)) -> pd.DataFrame:
     """UK month labels for the tables shown and downloaded."""
     return df.assign(**{c: pd.to_datetime(df[c]).map(uk_month) for c in cols if c in df.columns})
+
+
+def _dose_download(table: pd.DataFrame, p: pd.DataFrame, outcome: str, kind: str):
+    """The attendance-per-ward table as it leaves the app: sessions and attendances are counts; for an incident
+    outcome the mean monthly rates give way to the counts before and after and rates made from the published counts."""
+    counts, rates = list(ATTENDANCE_COUNTS), dict(ATTENDANCE_RATES)
+    if kind != "count":
+        return table, counts, rates
+    by_period, period_counts, period_rates = before_after_counts(p, outcome)
+    rate_cols = [c for c in table.columns if c.startswith(f"{outcome}_rate_per_1000_obd_")]
+    out = table.drop(columns=rate_cols).merge(by_period, on="ward_id", how="left")
+    return out, counts + period_counts, rates | period_rates
 
 
 def _page() -> None:
@@ -66,7 +83,7 @@ def _page() -> None:
     st.subheader("When each ward started")
     with guarded("drawing the timeline"):
         first, last = p["month"].min(), p["month"].max()
-        fig, alt = tg.timeline_figure(timeline, first, last)
+        fig, alt = figure(tg.timeline_figure, view, timeline, first, last)
         chart(fig, alt, _months(timeline, ("talking_groups_start",)), "talking_groups_timeline", view)
 
     st.subheader("Before and after on one ward")
@@ -80,7 +97,7 @@ def _page() -> None:
         if not len(data):
             st.info(w_res.sentence, icon=":material/info:")
         else:
-            fig, alt = tg.before_after_figure(data, wards[ward].split(" (")[0], axis, w_res.extras["start"])
+            fig, alt = figure(tg.before_after_figure, view, data, wards[ward].split(" (")[0], axis, w_res.extras["start"])
             counts, rates = (), None
             if kind == "count":
                 raw = p[p["ward_id"].astype(str) == str(ward)][["month", outcome, "occupied_bed_days"]]
@@ -94,18 +111,21 @@ def _page() -> None:
 
     st.subheader("Sessions and attendance")
     with guarded("summarising attendance"):
-        monthly = tg.attendance_by_month(p)
+        monthly = analysed(tg.attendance_by_month, view)
         if not len(monthly) or not monthly["sessions_held"].fillna(0).gt(0).any():
             st.info("No talking group sessions are recorded in the ward months in view.", icon=":material/info:")
         else:
-            fig, alt = tg.attendance_figure(monthly)
-            chart(fig, alt, _months(monthly), "talking_groups_attendance", view)
+            fig, alt = figure(tg.attendance_figure, view, monthly)
+            chart(fig, alt, _months(monthly), "talking_groups_attendance", view, counts=ATTENDANCE_COUNTS,
+                  rates=ATTENDANCE_RATES)
             dose = analysed(tg.dose, view, outcome, kind, starts)
             st.markdown(dose.sentence)
             with st.expander("Attendance per ward, and the outcome before and after"):
                 table = tg.dose_table(p, outcome if kind == "linear" else f"{outcome}_rate_per_1000_obd")
                 st.dataframe(table, hide_index=True, width="stretch")
-                download(table, "talking_groups_attendance_by_ward", view)
+                st.caption(inside_and_outside())
+                out, counts, rates = _dose_download(table, p, outcome, kind)
+                download(out, "talking_groups_attendance_by_ward", view, counts=counts, rates=rates)
 
     st.subheader("What reduced social distance asks of staff")
     st.markdown("Reduced social distance means staff and patients relating as people, not only as roles. In secure "

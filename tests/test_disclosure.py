@@ -257,3 +257,60 @@ def test_pseudonymise_wards_codes_in_ward_id_order_and_reuses_mapping():
     coded2, mapping2 = pseudonymise_wards(months, mapping=mapping)
     assert list(coded2["ward_id"]) == ["Ward B", "Ward D"]
     assert len(mapping2) == 4
+
+
+# --- model results export and before/after counts (analysis/disclosure_export.py, disclosure_periods.py) ---
+
+def _fitted_counts_model():
+    import numpy as np
+
+    from analysis.counts import fit_counts
+
+    rng = np.random.default_rng(11)
+    months = pd.period_range("2022-01", periods=24, freq="M").to_timestamp()
+    rows = [{"ward_id": f"W{w:02d}", "month": m, "occupied_bed_days": 600.0,
+             "coproduction_patient_overall": 40 + 2 * w + rng.normal(0, 3)} for w in range(6) for m in months]
+    panel = pd.DataFrame(rows)
+    panel["assaults_on_staff"] = rng.poisson(0.005 * panel["occupied_bed_days"])
+    return fit_counts(panel, outcome="assaults_on_staff", predictor="coproduction_patient_overall")
+
+
+def test_results_export_keeps_estimates_and_drops_per_row_diagnostics():
+    import json
+
+    from analysis.disclosure_export import export_results, export_results_json
+
+    result = _fitted_counts_model()
+    assert "residuals_by_ward" in result.extras  # the fitted model carries per-ward observed counts ...
+    doc = export_results({"question": "q2"}, [result], "scotland", {"Data source": "test"})
+    (out,) = doc["results"]
+    assert "residuals_by_ward" not in out["extras"] and "residuals_by_month" not in out["extras"]  # ... the export does not
+    assert set(doc["withheld"]) == {"assaults_on_staff: residuals_by_month", "assaults_on_staff: residuals_by_ward"}
+    assert len(out["estimates"]) == len(result.estimates) and out["n_obs"] == result.n_obs == 144
+    assert out["formula"] == result.formula and out["family"] == result.family
+    assert doc["about"] == {"Data source": "test", "Disclosure control": RULES["scotland"].description}
+    assert json.loads(export_results_json({}, [result], "nhs_england"))["about"]["Disclosure control"] == \
+        RULES["nhs_england"].description
+
+
+def test_before_after_counts_sum_each_side_of_the_start_and_protect_rates_with_them():
+    from analysis.disclosure_periods import before_after_counts
+
+    months = pd.date_range("2024-01-01", periods=4, freq="MS")
+    panel = pd.DataFrame({"ward_id": ["A"] * 4 + ["B"] * 4, "month": list(months) * 2,
+                          "talking_groups_start": [months[2]] * 4 + [pd.NaT] * 4,
+                          "restraints": [1, 2, 10, 20, 5, 5, 5, 5], "occupied_bed_days": [100.0] * 8})
+    table, counts, rates = before_after_counts(panel, "restraints")
+    a, b = table.set_index("ward_id").loc["A"], table.set_index("ward_id").loc["B"]
+    assert (a["restraints_before"], a["restraints_after"], a["occupied_bed_days_before"]) == (3, 30, 200)
+    assert b["restraints_before"] == 20 and pd.isna(b["restraints_after"])  # never started: all "before"
+    assert a["rate_per_1000_obd_before"] == 15.0
+    safe = protect_table(table, counts, "nhs_england", rate_columns=rates).frame.set_index("ward_id")
+    assert safe.loc["A", "restraints_before"] == "*" and safe.loc["A", "rate_per_1000_obd_before"] == "*"
+    for when in ("before", "after"):  # a rate is hidden exactly when its count is; else made from the published count
+        for ward in ("A", "B"):
+            n, r = safe.loc[ward, f"restraints_{when}"], safe.loc[ward, f"rate_per_1000_obd_{when}"]
+            den = table.set_index("ward_id").loc[ward, f"occupied_bed_days_{when}"]
+            assert (r == "*") == (n == "*")
+            if n != "*" and n is not None and not pd.isna(n):
+                assert r == round(n / den * 1000, 2)

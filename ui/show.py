@@ -7,6 +7,7 @@ disclosure control (on screen, trusted staff see full numbers).
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -41,6 +42,13 @@ def stamp(view: View) -> dict[str, str]:
     )
 
 
+def inside_and_outside(rule=None) -> str:
+    """What a page says about the two views of the same numbers (on screen / downloaded)."""
+    rule = rule or disclosure_rule()
+    return ("On screen you see the full numbers, for staff inside the organisation. Downloads apply the "
+            f"small-number rule before anything leaves the app: {rule.description}")
+
+
 def protected(df: pd.DataFrame, counts: list[str] | tuple[str, ...] = (), rates: dict | None = None,
               rule=None) -> pd.DataFrame:
     """A copy safe to leave the app: counts (and rates made from them) under the disclosure rule."""
@@ -49,6 +57,8 @@ def protected(df: pd.DataFrame, counts: list[str] | tuple[str, ...] = (), rates:
     if not counts:
         return df
     rates = {k: v for k, v in (rates or {}).items() if k in df.columns}
+    # whole numbers first (a count column that arrives as float, e.g. 170.0 or a summed 12.5, must not crash the file)
+    df = df.assign(**{c: pd.to_numeric(df[c], errors="coerce").round() for c in counts})
     try:
         return protect_table(df, counts, rule, rate_columns=rates).frame
     except DisclosureError:
@@ -63,12 +73,14 @@ def download(df: pd.DataFrame, name: str, view: View, counts=(), rates=None, lab
     moment per table), not on every run of the page.
     """
     rule, provenance = disclosure_rule(), stamp(view)  # read the session now: the click runs on another thread
+    st.download_button(label, partial(csv_bytes, df, counts, rates, rule, provenance), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"dl_{name}", icon=":material/download:", on_click="ignore",
+                       help=inside_and_outside(rule))
 
-    def make() -> bytes:
-        return to_csv_bytes(protected(df, counts, rates, rule), stamp=provenance)
 
-    st.download_button(label, make, file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}",
-                       icon=":material/download:", on_click="ignore")
+def csv_bytes(df: pd.DataFrame, counts=(), rates=None, rule=None, provenance: dict | None = None) -> bytes:
+    """The bytes `download` offers: the disclosure-controlled table with its stamp after it."""
+    return to_csv_bytes(protected(df, counts, rates, rule), stamp=provenance)
 
 
 def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=(), rates=None) -> None:
@@ -77,6 +89,8 @@ def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=
     st.caption(alt_text)
     with st.expander("Show the data"):
         st.dataframe(data, hide_index=True, width="stretch")
+        if counts:
+            st.caption(inside_and_outside())
         download(data, name, view, counts, rates)
 
 

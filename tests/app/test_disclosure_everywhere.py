@@ -1,0 +1,258 @@
+"""Disclosure control on everything that can leave the app: every download button on every page.
+
+Each page is run on the real synthetic hospital with st.download_button wrapped so that the bytes
+each button would hand over are captured (a lazy button's producer is called as a click would).
+Every CSV and JSON is parsed and checked: no count cell shows a true small number, each count
+follows the session's rule (NHS England: 0, * or a multiple of 5; Scotland: never 1 to 4), and the
+rule is named on the file. The rule comes from the session key "disclosure_rule", so running the
+same pages under the Scottish setting must change what is downloaded.
+
+Which cells are counts is decided here from the column names (incidents, sessions, attendances,
+patients, survey returns, 'count', 'observed'), independently of what the pages declare, so a page
+that forgets to declare a count column fails. Bed days are denominators, not counts about people
+(as analysis/disclosure.py treats a denominator not listed among the counts), and counts of wards,
+months and ward-months are not counts of people.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.testing.v1 import AppTest
+
+from analysis.disclosure import RULES
+from analysis.safe_tables import read_csv_bytes
+
+ENTRY = Path(__file__).resolve().parents[2] / "dashboard.py"
+PAGES = ["overview", "coproduction", "assaults", "recovery", "talking_groups", "ward_profile", "model_builder",
+         "study_planner", "steering_pack", "data"]
+# Downloads that carry no data about wards or people: the empty template and the data dictionary.
+NO_DATA = {"coproduction_template.xlsx", "data_dictionary.csv", "model_spec.json"}
+COUNT_NAME = re.compile(r"assault|restraint|seclusion|self_harm|transfers|incident|sessions|_held|attendance"
+                        r"|n_patients|returns|^count$|^observed$|_count$")
+NOT_COUNT = re.compile(r"rate|per_|mean|ratio|pct|percent|share|pearson|expected|ci_|score|estimate|std|p_value"
+                       r"|minutes|hours|months|wards|n_obs|n_wards|zeros|lag|is_|_z$|icon|label")
+
+
+def is_count(name: str) -> bool:
+    return bool(COUNT_NAME.search(name)) and not NOT_COUNT.search(name)
+
+
+@pytest.fixture
+def real_sample(monkeypatch, tmp_path):
+    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
+    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    streamlit.cache_data.clear()
+    streamlit.cache_resource.clear()
+    yield
+    streamlit.cache_data.clear()
+    streamlit.cache_resource.clear()
+
+
+@pytest.fixture
+def captured(monkeypatch) -> list[dict]:
+    """Every download button the runs create: file name, key and the data (a producer is kept uncalled)."""
+    seen: list[dict] = []
+    original = DeltaGenerator.download_button
+    main_button = streamlit.download_button
+
+    def record(label, data, file_name=None, **kw):
+        seen.append({"label": label, "data": data, "file_name": file_name, "key": kw.get("key")})
+
+    def dg_button(self, label, data, file_name=None, *args, **kw):
+        record(label, data, file_name, **kw)
+        return original(self, label, data, file_name, *args, **kw)
+
+    def st_button(label, data, file_name=None, *args, **kw):
+        record(label, data, file_name, **kw)
+        return main_button(label, data, file_name, *args, **kw)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", dg_button)
+    monkeypatch.setattr(streamlit, "download_button", st_button)
+    return seen
+
+
+def run_page(page: str, rule: str | None = None, widgets: dict | None = None, captured: list | None = None) -> AppTest:
+    """The app on `page` (under `rule` when given); `captured` keeps only that page's buttons."""
+    at = AppTest.from_file(str(ENTRY), default_timeout=120)
+    if rule:
+        at.session_state["disclosure_rule"] = rule
+    at.run()
+    if captured is not None:
+        captured.clear()  # the entry run shows the default page too
+    at.switch_page(f"pages/{page}.py").run()
+    for key, value in (widgets or {}).items():
+        at.selectbox(key=key).select(value).run()
+    assert not at.exception, (page, at.exception)
+    return at
+
+
+def payload(item: dict) -> bytes:
+    data = item["data"]
+    data = data() if callable(data) else data
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def _bad_count(value, rule) -> bool:
+    """True when a published count cell breaks `rule` (the symbol and missing cells are fine)."""
+    if value is None or value == rule.symbol or (isinstance(value, float) and pd.isna(value)):
+        return False
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return False
+    if isinstance(value, bool) or float(value) % 1:
+        return False  # not a whole number, so not a count (a mean or a rate in a column named like one)
+    if rule.hides(value):
+        return True
+    return bool(rule.round_to) and value % rule.round_to != 0
+
+
+def csv_problems(data: bytes, rule) -> list[str]:
+    table, stamp = read_csv_bytes(data)
+    problems = [] if stamp.get("Disclosure control") == rule.description else [f"rule line: {stamp.get('Disclosure control')!r}"]
+    for col in (c for c in table.columns if is_count(str(c))):
+        bad = [v for v in table[col].tolist() if _bad_count(v, rule)]
+        if bad:
+            problems.append(f"{col}: {bad[:5]}")
+    return problems
+
+
+def json_problems(data: bytes, rule) -> list[str]:
+    doc = json.loads(data)
+    about = doc.get("about", {}) if isinstance(doc, dict) else {}
+    problems = [] if about.get("Disclosure control") == rule.description else ["no disclosure rule named"]
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if is_count(str(k)) and isinstance(v, (int, float)) and _bad_count(v, rule):
+                    problems.append(f"{path}.{k} = {v}")
+                walk(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}[{i}]")
+
+    walk(doc, "")
+    return problems
+
+
+def keys(node) -> set[str]:
+    """Every key anywhere in a JSON document."""
+    if isinstance(node, dict):
+        return set(node) | set().union(*(keys(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(keys(v) for v in node))
+    return set()
+
+
+def problems_in(item: dict, rule) -> list[str]:
+    name = item["file_name"] or ""
+    if name.endswith(".csv"):
+        return csv_problems(payload(item), rule)
+    if name.endswith(".json"):
+        return json_problems(payload(item), rule)
+    return [f"unchecked file type: {name}"]
+
+
+def sweep(captured: list[dict], rule_name: str) -> dict[str, bytes]:
+    rule = RULES[rule_name]
+    failures, files = {}, {}
+    for item in captured:
+        if item["file_name"] in NO_DATA:
+            continue
+        found = problems_in(item, rule)
+        files[item["file_name"]] = payload(item)
+        if found:
+            failures[item["file_name"]] = found
+    assert not failures, "\n".join(f"{name}: {found}" for name, found in failures.items())
+    return files
+
+
+def test_the_checker_catches_unprotected_counts():
+    """The checks can fail: raw counts, a missing rule line and per-row residual counts are all caught."""
+    rule = RULES["nhs_england"]
+    raw = pd.DataFrame({"ward_id": ["W01", "W02"], "assaults_on_staff": [3, 12], "occupied_bed_days": [612, 580]})
+    from analysis.safe_tables import to_csv_bytes
+
+    assert csv_problems(to_csv_bytes(raw, stamp={"Disclosure control": rule.description}), rule)
+    assert csv_problems(to_csv_bytes(raw.assign(assaults_on_staff=["*", 10]), stamp={}), rule) == [
+        "rule line: 'None applied: this table may contain small numbers and is for use inside the organisation only.'"]
+    resid = {"about": {"Disclosure control": rule.description},
+             "results": [{"extras": {"residuals_by_month": [{"month": "2021-04-01", "n": 12, "observed": 36}]}}]}
+    assert json_problems(json.dumps(resid).encode(), rule) == [".results[0].extras.residuals_by_month[0].observed = 36"]
+    assert is_count("talking_group_attendances") and is_count("coproduction_staff_n_returns")
+    assert not is_count("attendance_per_session") and not is_count("occupied_bed_days")
+
+
+# Gaps in pages this audit does not own (reported to the lead with the exact fix). strict: once a page is
+# fixed, its case passes and pytest says so (XPASS fails), so the mark is removed with the fix.
+KNOWN_GAPS: dict[str, str] = {}  # page -> the export that still leaks (none today)
+SWEEP = [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_GAPS[p], strict=True)) if p in KNOWN_GAPS else p
+         for p in PAGES]
+
+
+@pytest.mark.slow  # one page of the app on the real sample hospital (2-15 s each on 2 busy cores)
+@pytest.mark.usefixtures("real_sample")
+@pytest.mark.parametrize("page", SWEEP)
+def test_every_download_on_the_page_passes_the_rule_and_names_it(page, captured):
+    run_page(page, captured=captured)
+    if page == "talking_groups":  # the incident outcome brings count columns into three more tables
+        run_page(page, widgets={"tg_outcome": "Assaults on staff (per 1,000 occupied bed days)"})
+    files = sweep(captured, "nhs_england")
+    expected = {"talking_groups": {"talking_groups_attendance.csv", "talking_groups_attendance_by_ward.csv"},
+                "model_builder": {"model_results.json", "model_estimates.csv"}, "overview": {"overview_wards.csv"}}
+    assert expected.get(page, set()) <= set(files)  # the sweep reached them
+
+
+@pytest.mark.usefixtures("real_sample")
+def test_model_builder_results_json_holds_no_per_row_data(captured):
+    run_page("model_builder")
+    (item,) = [c for c in captured if c["file_name"] == "model_results.json"]
+    assert json_problems(payload(item), RULES["nhs_england"]) == []
+    doc = json.loads(payload(item))
+    (result,) = doc["results"]
+    assert {"estimates", "formula", "family", "n_obs", "n_wards", "warnings", "headline"} <= set(result)
+    assert result["estimates"] and all("ci_low" in row for row in result["estimates"])
+    assert not {"residuals_by_ward", "residuals_by_month"} & set(result["extras"])
+    assert {"observed", "ward_id", "month"}.isdisjoint(keys(result))  # no record of a ward or a month
+    assert doc["withheld"]
+
+
+@pytest.mark.slow  # the pages with count downloads, twice over (two rules)
+@pytest.mark.usefixtures("real_sample")
+def test_the_scottish_setting_changes_every_download(captured):
+    pages = ["overview", "talking_groups", "ward_profile", "model_builder", "recovery"]
+    scottish, english = {}, {}
+    for page in pages:
+        run_page(page, rule="scotland", captured=captured)
+        scottish |= sweep(captured, "scotland")
+        run_page(page, captured=captured)
+        english |= sweep(captured, "nhs_england")
+    assert set(scottish) == set(english)
+    # the rule line differs on every file; the counts themselves differ where there are counts to round
+    assert all(scottish[n] != english[n] for n in english)
+    for name in ("talking_groups_attendance.csv", "model_results.json"):
+        assert scottish[name] != english[name]
+    t_s, _ = read_csv_bytes(scottish["talking_groups_attendance.csv"])
+    t_e, _ = read_csv_bytes(english["talking_groups_attendance.csv"])
+    assert not t_s["attendances"].equals(t_e["attendances"])  # unrounded under the Scottish preset
+
+
+@pytest.mark.usefixtures("real_sample")
+def test_the_data_page_sets_the_rule_for_every_other_page(captured):
+    at = run_page("data")
+    assert any(RULES["nhs_england"].description in c.value for c in at.caption)  # the default, explained
+    at.radio(key="disclosure_rule_choice").set_value("scotland").run()
+    assert at.session_state["disclosure_rule"] == "scotland"
+    captured.clear()
+    at.switch_page("pages/talking_groups.py").run()  # the choice outlives the Data page's widget
+    assert not at.exception
+    (item,) = [c for c in captured if c["file_name"] == "talking_groups_attendance.csv"]
+    assert read_csv_bytes(payload(item))[1]["Disclosure control"] == RULES["scotland"].description
