@@ -9,7 +9,6 @@ from analysis.charts.style import rate_label, uk_month
 from analysis.counts import INCIDENTS, fit_all_incidents, fit_counts
 from analysis.counts.describe import outcome_words
 from analysis.counts.prepare import ADJUST_CHOICES
-from analysis.safe_tables import to_csv_bytes
 from analysis.spc_icons import variation_icon
 from ui import cache, show
 from ui.frame import current_view, filter_caption
@@ -36,38 +35,17 @@ def _staff_social_distance() -> None:
     st.session_state[PRED_KEY] = words.STAFF_SOCIAL_DISTANCE
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _safe_frame(df: pd.DataFrame, counts: tuple, rates: dict, rule_name: str) -> pd.DataFrame:
-    """show.protected, cached: its small-number audit takes seconds on a 720-row table, on every rerun.
+def _residual_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
+    """A residual chart inside an expander (expanders cannot hold another 'Show the data' expander).
 
-    rule_name is the session's disclosure rule; it is here so the cache keys on it.
+    Staff see observed and expected counts; the download keeps the observed count under the disclosure
+    rule and leaves out the expected count, which with the residual would give the hidden count back.
     """
-    return show.protected(df, list(counts), rates)
-
-
-def _download(df: pd.DataFrame, name: str, view, counts=(), rates=None) -> None:
-    """As ui.show.download, with the disclosure-controlled copy cached."""
-    rule = str(st.session_state.get(show.DISCLOSURE_KEY, "nhs_england"))
-    safe = _safe_frame(df, tuple(counts), dict(rates or {}), rule)
-    st.download_button("Download CSV", to_csv_bytes(safe, stamp=show.stamp(view)), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"dl_{name}", icon=":material/download:")
-
-
-def _chart(fig, alt: str, data: pd.DataFrame, name: str, view, counts=(), rates=None) -> None:
-    """As ui.show.chart (chart, alt text, the data and a CSV download), with the download cached."""
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
-    st.caption(alt)
-    with st.expander("Show the data"):
-        st.dataframe(data, hide_index=True, width="stretch")
-        _download(data, name, view, counts, rates)
-
-
-def _plain_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
-    """A chart inside an expander (expanders cannot hold another 'Show the data' expander)."""
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
     st.caption(alt)
     st.dataframe(data, hide_index=True, width="stretch")
-    _download(data, name, view)
+    leaving = data.drop(columns=[c for c in data.columns if c.startswith("expected") or "resid" in c])
+    show.download(leaving, name, view, counts=[c for c in ("observed",) if c in leaving])
 
 
 view = current_view()
@@ -88,6 +66,8 @@ if panel.empty or "occupied_bed_days" not in panel:
     st.stop()
 
 wards = panel.drop_duplicates("ward_id").set_index("ward_id")
+# "W01 Iona" per ward, made at once: a national panel has 1,000 wards and every run draws the list
+WARD_LABELS = dict(zip(wards.index, (wards.index.astype(str) + " " + wards["ward_name"].fillna("").astype(str)).str.strip()))
 incidents = words.incident_options(panel, INCIDENTS)
 predictors = words.predictor_options(panel)
 
@@ -172,17 +152,18 @@ if result is not None and result.ok:
         by = st.radio("Each marker is a", ["month", "quarter"], format_func=lambda b: f"ward-{b}", horizontal=True,
                       key="a_by")
         points = cache.analysed(words.scatter_points, view, outcome, predictor, lag=lag, by=by)
-        fig, alt = charts.scatter_figure(points, result.extras["expected_rates"], outcome, predictor, by)
-        _chart(fig, alt, points, "assaults_scatter", view, counts=["count"], rates=RATE_COLS)
+        fig, alt = cache.figure(charts.scatter_figure, view, points, result.extras["expected_rates"], outcome,
+                                predictor, by)
+        show.chart(fig, alt, points, "assaults_scatter", view, counts=["count"], rates=RATE_COLS)
 
 with guarded("drawing the chart over time"):
     st.subheader(f"{noun.capitalize()} over time")
     ward_opts = {words.WHOLE_HOSPITAL: "Whole hospital (wards in view)"}
-    ward_opts.update({w: f"{w} {r.ward_name}".strip() for w, r in wards.iterrows()})
+    ward_opts.update(WARD_LABELS)
     ward = st.selectbox("Ward", list(ward_opts), format_func=ward_opts.get, key="a_ward")
     classified, events = cache.analysed(words.incident_spc, view, outcome, ward, events=view.data.table("events"))
     title = f"{noun.capitalize()} {rate_label()}: {ward_opts[ward]}"
-    fig, alt = spc_figure(classified, title, f"Rate {rate_label()}", events=events)
+    fig, alt = cache.figure(spc_figure, view, classified, title, f"Rate {rate_label()}", events=events)
     icon = variation_icon(classified, f"rate of {noun}")
     i1, i2 = st.columns([1, 12], vertical_alignment="center")
     i1.markdown(icon["svg"], unsafe_allow_html=True)
@@ -190,7 +171,7 @@ with guarded("drawing the chart over time"):
     shown = classified.assign(month=classified["period"].map(uk_month))[
         ["month", "count", "exposure", "rate", "centre", "lower", "upper", "variation", "rule"]]
     shown.attrs = {}  # chart settings (timestamps) that the table view cannot serialise
-    _chart(fig, alt, shown.rename(columns={"exposure": "occupied_bed_days"}), "assaults_spc", view,
+    show.chart(fig, alt, shown.rename(columns={"exposure": "occupied_bed_days"}), "assaults_spc", view,
                counts=["count"], rates={"rate": ("count", "occupied_bed_days", 1000)})
 
 if predictor is not None:
@@ -212,8 +193,9 @@ if predictor is not None:
         else:
             for label, r in fits.items():
                 st.markdown(f"**{label}:** {r.sentence.split(' This is an association')[0]}")
-            fig, alt = charts.rate_ratio_figure(table, f"{noun.capitalize()}: reduced social distance", group="comparison")
-            _chart(fig, alt, table, "assaults_social_distance", view)
+            fig, alt = cache.figure(charts.rate_ratio_figure, view, table,
+                                    f"{noun.capitalize()}: reduced social distance", group="comparison")
+            show.chart(fig, alt, table, "assaults_social_distance", view)
 
     with guarded("comparing incident types"):
         st.subheader("Every incident type, side by side")
@@ -221,9 +203,9 @@ if predictor is not None:
         every = cache.analysed(fit_all_incidents, view, predictor=predictor, lag=lag, adjust=list(adjust),
                                errors=errors, zeros=False)
         table = words.incidents_table(every)
-        fig, alt = charts.rate_ratio_figure(table, f"Incidents against {words.predictor_label(predictor)}",
-                                            label="incident")
-        _chart(fig, alt, table, "assaults_all_incidents", view)
+        fig, alt = cache.figure(charts.rate_ratio_figure, view, table,
+                                f"Incidents against {words.predictor_label(predictor)}", label="incident")
+        show.chart(fig, alt, table, "assaults_all_incidents", view)
 
 if result is not None and result.ok:
     with st.expander("Diagnostics: how well the model fits (for researchers)"), guarded("showing the diagnostics"):
@@ -242,9 +224,9 @@ if result is not None and result.ok:
         d = x["dispersion"]
         st.caption(f"Over-dispersion: alpha {d['alpha']:.3f}, Pearson ratio {d['pearson_ratio']:.2f}, "
                    f"likelihood-ratio statistic {d['lr_statistic']:.1f} ({d['test']}).")
-        labels = {w: f"{w} {r.ward_name}".strip() for w, r in wards.iterrows()}
-        (fw, tw), (fm, tm) = charts.residual_figures(x["residuals_by_ward"], x["residuals_by_month"], labels)
-        _plain_chart(fw, tw, x["residuals_by_ward"].round(3), "assaults_resid_ward", view)
+        (fw, tw), (fm, tm) = cache.figure(charts.residual_figures, view, x["residuals_by_ward"],
+                                          x["residuals_by_month"], WARD_LABELS)
+        _residual_chart(fw, tw, x["residuals_by_ward"].round(3), "assaults_resid_ward", view)
         by_month = x["residuals_by_month"]
         by_month = by_month.assign(month=by_month["month"].map(uk_month)).round(3)
-        _plain_chart(fm, tm, by_month, "assaults_resid_month", view)
+        _residual_chart(fm, tm, by_month, "assaults_resid_month", view)

@@ -81,7 +81,7 @@ with guarded("drawing the levels over time"):
     if not len(tidy):
         st.info(f"No survey scores for {what}.", icon=":material/info:")
     else:
-        fig = C.levels_over_time_figure(tidy, respondent, aspect, by)
+        fig = cache.figure(C.levels_over_time_figure, view, tidy, respondent, aspect, by)
         table = _round(tidy).assign(quarter=tidy["quarter"].map(uk_month)).rename(columns={"group": BY[by].lower()})
         show.chart(fig, alt_text(fig), table, f"coproduction_over_time_by_{by}", view)
         if by != "ward":
@@ -106,7 +106,7 @@ with guarded("comparing the four aspects"):
     if not len(aspects):
         st.info("No aspect scores in view.", icon=":material/info:")
     else:
-        fig = C.aspects_figure(aspects)
+        fig = cache.figure(C.aspects_figure, view, aspects)
         show.chart(fig, alt_text(fig), _round(aspects), "coproduction_aspects", view)
         st.markdown(cache.analysed(C.social_distance_sentence, view, aspects))
 
@@ -121,7 +121,7 @@ with guarded("banding the wards"):
         cols = st.columns(len(counts))
         for col, (band, n) in zip(cols, counts.items()):
             col.metric(f"Wards '{band}'", int(n))
-        fig = C.bands_figure(banded, what=what)
+        fig = cache.figure(C.bands_figure, view, banded, what=what)
         show.chart(fig, alt_text(fig), _round(banded), "coproduction_bands", view)
     st.info(E.BAND_NOTE + " 'Lite' is co-production as small tasks with power kept by staff; 'mid' trains "
             "patients to manage their condition and take part as 'expert patients'; 'ultra' is a jointly agreed "
@@ -145,15 +145,15 @@ with guarded("checking the instrument's reliability"):
     else:
         rel, items = _reliability(cache.data_key(view), responses, view.data.table("instrument"))
         st.markdown(C.reliability_sentence(rel))
-        fig = C.reliability_figure(rel)
-        show.chart(fig, alt_text(fig), _round(rel, 3), "coproduction_reliability", view)
+        fig = cache.figure(C.reliability_figure, view, rel)
+        show.chart(fig, alt_text(fig), _round(rel, 3), "coproduction_reliability", view, counts=["n_returns"])
         with st.expander("Each item against the rest of its aspect (corrected item-total correlation)"):
             st.caption("How well each item goes with the other items of its aspect (0 = not at all, 1 = perfectly). "
                        "An item much lower than its neighbours (say under 0.3) may be read differently from the "
                        "others and is worth rewording.")
             it = _round(items, 3)
             st.dataframe(it, hide_index=True, width="stretch")
-            show.download(it, "coproduction_item_total", view)
+            show.download(it, "coproduction_item_total", view, counts=["n_returns"])
 
 # ---------------------------------------------------------------- agreement
 st.subheader("Do patients and staff see it the same way?")
@@ -172,5 +172,5 @@ with guarded("comparing patients and staff"):
     if len(dis):
         wards = view.data.table("wards")
         names = dict(zip(wards["ward_id"].astype(str), wards["ward_name"].astype(str))) if "ward_name" in wards else {}
-        fig = C.agreement_figure(dis, names)
+        fig = cache.figure(C.agreement_figure, view, dis, names)
         show.chart(fig, alt_text(fig), _round(dis), "coproduction_agreement", view)

@@ -9,7 +9,7 @@ from analysis.recovery import (
     measures_in_panel,
 )
 from analysis.results import OBSERVATIONAL_CAVEAT
-from ui.cache import analysed, panel
+from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
 from ui.show import answer, chart, needs
@@ -40,6 +40,18 @@ def other_measures(results, selected_outcome: str) -> None:
     lines = [f"- {r.sentence.replace(OBSERVATIONAL_CAVEAT, '').strip()}" for r in others]
     st.markdown("\n".join(lines))
     st.caption(OBSERVATIONAL_CAVEAT)
+
+
+def _over_time(data, measure: str, hib: bool, by: str):
+    """The chart over time and its alt text (cached with ui.cache.figure)."""
+    return charts.over_time_figure(data, measure, hib, by), charts.over_time_alt(data, measure, hib, by)
+
+
+def _scatter(sd, estimates, measure: str, predictor: str, hib: bool, within: float, lag: int):
+    """The chart against co-production, with each ward's fitted line, and its alt text."""
+    lines = charts.fitted_lines(sd, estimates, predictor)
+    return (charts.scatter_figure(sd, lines, measure, predictor, hib, within, lag),
+            charts.scatter_alt(sd, measure, predictor, hib, within, lag))
 
 
 st.title("Recovery (Q3)")
@@ -102,11 +114,10 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
         st.subheader(f"{measure} over time")
         by = st.radio("Show", list(charts.BY), key=KEYS["by"], horizontal=True,
                       format_func=lambda b: "each ward" if b == "ward" else "each service (mean over its patients)")
-        data = charts.over_time_data(p, measure, by)
-        fig = charts.over_time_figure(data, measure, hib, by)
+        data = analysed(charts.over_time_data, view, measure, by)
+        fig, alt = figure(_over_time, view, data, measure, hib, by)
         shown = data.assign(month=data["month"].dt.strftime("%b %Y"))
-        chart(fig, charts.over_time_alt(data, measure, hib, by), shown, f"recovery_{measure}_by_{by}", view,
-              counts=["n_patients"])
+        chart(fig, alt, shown, f"recovery_{measure}_by_{by}", view, counts=["n_patients"])
 
         if predictor is not None and selected.headline is not None:
             st.subheader(f"{measure} against co-production")
@@ -114,10 +125,8 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
                        "change within that ward (the answer above); the dashed line compares wards with each other, "
                        "which differences in case mix or staffing could explain. "
                        f"On this chart {direction}.")
-            sd = charts.scatter_data(p, measure, predictor, lag)
-            lines = charts.fitted_lines(sd, selected.estimates, predictor)
+            sd = analysed(charts.scatter_data, view, measure, predictor, lag)
             within = selected.headline.estimate
-            fig = charts.scatter_figure(sd, lines, measure, predictor, hib, within, lag)
+            fig, alt = figure(_scatter, view, sd, selected.estimates, measure, predictor, hib, within, lag)
             shown = sd.assign(month=sd["month"].dt.strftime("%b %Y")).drop(columns=["ward_id"])
-            chart(fig, charts.scatter_alt(sd, measure, predictor, hib, within, lag), shown,
-                  f"recovery_{measure}_against_coproduction", view, counts=["n_patients"])
+            chart(fig, alt, shown, f"recovery_{measure}_against_coproduction", view, counts=["n_patients"])

@@ -30,7 +30,7 @@ from analysis.ward_profile import (
 )
 from analysis.ward_profile_survey import aspects_sentence, has_survey, survey_aspects
 from ui import show
-from ui.cache import analysed, carry_forward, data_key
+from ui.cache import analysed, carry_forward, data_key, freeze
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
 
@@ -48,12 +48,14 @@ def _figure(key: str, measure: str, target: float | None, _series, _ward_name: s
     cache_resource keeps the Figure itself: st.plotly_chart re-validates a figure given as a dict,
     which costs as much as building it. The figure is never changed after it is built.
     """
-    return measure_figure(_series, _ward_name, _events, target)
+    fig, alt = measure_figure(_series, _ward_name, _events, target)
+    return freeze(fig), alt
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _aspects_figure(key: str, _aspects: pd.DataFrame, name: str):
-    return aspects_figure(_aspects, name)
+    fig, alt = aspects_figure(_aspects, name)
+    return freeze(fig), alt
 
 
 def _protected_csv(df: pd.DataFrame, counts, rates, rule, stamp) -> bytes:
@@ -76,10 +78,25 @@ def _chart(fig, alt: str, data: pd.DataFrame, name: str, counts=(), rates=None) 
     st.caption(alt)
     with st.expander("Show the data"):
         st.dataframe(data, hide_index=True, width="stretch")
-        rule, stamp = show.disclosure_rule(), show.stamp(view)
+        rule, stamp = show.disclosure_rule(), _stamp()
         st.download_button("Download CSV", partial(_protected_csv, data, tuple(counts), dict(rates or {}), rule, stamp),
                            file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}",
                            icon=":material/download:", on_click="ignore")
+
+
+_STAMPS: list[dict[str, str]] = []  # this run's export stamp (the page's module runs afresh on every rerun)
+
+
+def _stamp() -> dict[str, str]:
+    """The export stamp of this run: the same for every chart on the page, so made once per run."""
+    if not _STAMPS:
+        _STAMPS.append(show.stamp(view))
+    return _STAMPS[0]
+
+
+def _summary(panel: pd.DataFrame, ward_id: str, events, rebase: bool, catalogue):
+    """The profile's summary table (cached with the profile's own arguments)."""
+    return summary_table(ward_profile(panel, ward_id, events=events, rebase=rebase, catalogue=catalogue))
 
 
 def _ward_from_url(options: list[str]) -> None:
@@ -226,7 +243,8 @@ if profile is not None:
             ev = profile.events.assign(date=profile.events["date"].map(lambda d: f"{d.day} {d:%b %Y}"))
             st.markdown("**Events marked on the charts** (hospital-wide events included):")
             st.dataframe(ev, hide_index=True, width="stretch")
-        st.dataframe(summary_table(profile), hide_index=True, width="stretch")
+        st.dataframe(analysed(_summary, view, ward_id, events=view.data.table("events"), rebase=rebase,
+                              catalogue=view.data.table("measures")), hide_index=True, width="stretch")
     if profile.not_recorded:
         st.caption("Not recorded on this ward: " + ", ".join(profile.not_recorded) + ".")
     fig_key = f"{data_key(view)}|{carry_forward()}|{profile.ward['ward_id']}|{rebase}"

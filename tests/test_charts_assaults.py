@@ -231,3 +231,12 @@ def test_scatter_and_words_recover_a_known_falling_effect_from_simulated_wards()
                                      r.extras["expected_rates"], "assaults_on_staff", "coproduction_overall")
     within = next(t for t in fig.data if t.mode == "lines" and "within" in t.name)
     assert within.y[0] > within.y[-1] and "The fitted line falls" in alt
+
+
+def test_the_default_measure_is_the_one_the_overview_and_the_pack_report():
+    import inspect
+
+    from analysis.overview import overview
+
+    default = inspect.signature(overview).parameters["predictor"].default
+    assert data.predictor_columns()[0] == default

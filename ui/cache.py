@@ -6,11 +6,16 @@ show up in another user's view.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import hashlib
 import json
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.panel import build_panel
@@ -41,8 +46,10 @@ def carry_forward() -> int:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _call(name: str, key: str, params: str, _func: Callable, _args: tuple, _kwargs: dict) -> Any:
-    return _func(*_args, **_kwargs)
+def _call(name: str, key: str, params: str, _func: Callable, _view: View, _months: int, _args: tuple,
+          _kwargs: dict) -> Any:
+    # the panel is fetched only on a miss: on a hit, copying it out of its cache would be wasted
+    return _func(panel(_view, _months), *_args, **_kwargs)
 
 
 def analysed(func: Callable, view: View, *args: Any, **kwargs: Any) -> Any:
@@ -52,18 +59,104 @@ def analysed(func: Callable, view: View, *args: Any, **kwargs: Any) -> Any:
     part of the cache key.
     """
     months = carry_forward()
-    p = panel(view, months)
     params = json.dumps([_plain(a) for a in args] + [{k: _plain(v) for k, v in sorted(kwargs.items())}],
                         sort_keys=True, default=str)
-    name = f"{func.__module__}.{func.__qualname__}"
-    return _call(name, f"{data_key(view)}|{months}", params, func, (p, *args), kwargs)
+    return _call(_name(func), f"{data_key(view)}|{months}", params, func, view, months, args, kwargs)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _built(name: str, key: str, params: str, _build: Callable, _args: tuple, _kwargs: dict) -> Any:
+    return _freeze(_build(*_args, **_kwargs))
+
+
+def figure(build: Callable, view: View, *args: Any, **kwargs: Any) -> Any:
+    """`build(*args, **kwargs)`: a chart (or a tuple holding charts), built once per data, filters and arguments.
+
+    The figure is kept as it is, not copied, and must never be changed afterwards: st.plotly_chart
+    would otherwise rebuild and re-validate it on every run, which costs as much as drawing it. The
+    arguments are part of the key, by content (DataFrames, result objects, plain values); a value
+    whose content cannot be read raises TypeError rather than risk a wrong chart.
+    """
+    params = json.dumps([_content(a) for a in args] + [{k: _content(v) for k, v in sorted(kwargs.items())}],
+                        sort_keys=True)
+    return _built(_name(build), f"{data_key(view)}|{carry_forward()}", params, build, args, kwargs)
+
+
+class FrozenFigure(go.Figure):
+    """A plotly Figure that is finished: its dictionary (what st.plotly_chart sends) is made once."""
+
+    def to_dict(self) -> dict:
+        d = self.__dict__["_frozen_dict"]
+        return {k: v for k, v in d.items()}  # a new outer dict; the (large) inside is shared and never changed
+
+
+def freeze(fig: go.Figure) -> go.Figure:
+    """`fig`, made final: st.plotly_chart then skips copying and re-encoding it on every run."""
+    if isinstance(fig, go.Figure) and not isinstance(fig, FrozenFigure):
+        frozen = go.Figure.to_dict(fig)
+        fig.__class__ = FrozenFigure
+        fig._frozen_dict = frozen
+    return fig
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, list):
+        return [_freeze(v) for v in value]
+    return freeze(value)
+
+
+def _name(func: Callable) -> str:
+    """The function's full name; with its file, since functions defined in pages share `__main__`."""
+    code = getattr(func, "__code__", None)
+    where = code.co_filename if code is not None else ""
+    return f"{func.__module__}.{func.__qualname__}@{where}"
+
+
+def _frame_hash(v: pd.DataFrame | pd.Series) -> str:
+    """A content hash of a frame: values in order, index, column names and types, attrs."""
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(v, index=True).to_numpy().tobytes())
+    if isinstance(v, pd.DataFrame):
+        h.update(json.dumps([[str(c), str(t)] for c, t in v.dtypes.items()]).encode())
+    else:
+        h.update(f"{v.name}|{v.dtype}".encode())
+    if v.attrs:  # settings carried with a frame (an SPC chart's rules, a panel's carry-forward rule)
+        h.update(json.dumps(_content(v.attrs), sort_keys=True).encode())
+    return h.hexdigest()
 
 
 def _plain(v: Any) -> Any:
-    if isinstance(v, pd.DataFrame):
-        return pd.util.hash_pandas_object(v, index=False).sum().item()
+    if isinstance(v, (pd.DataFrame, pd.Series)):
+        return _frame_hash(v)
+    if isinstance(v, np.ndarray):
+        return hashlib.sha256(np.ascontiguousarray(v).tobytes() + str(v.dtype).encode()).hexdigest()
     if isinstance(v, (list, tuple)):
         return [_plain(x) for x in v]
     if isinstance(v, dict):
         return {str(k): _plain(x) for k, x in v.items()}
     return v
+
+
+def _content(v: Any) -> Any:
+    """A JSON-able stand-in for `v` that changes whenever its content does (strict: unknown types raise)."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, (np.generic,)):
+        return v.item()
+    if isinstance(v, (pd.Timestamp, dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, (pd.DataFrame, pd.Series, np.ndarray)):
+        return _plain(v)
+    if isinstance(v, (list, tuple)):
+        return [type(v).__name__, [_content(x) for x in v]]
+    if isinstance(v, dict):
+        return {repr(k): _content(x) for k, x in v.items()}
+    if isinstance(v, (set, frozenset)):
+        return sorted(repr(_content(x)) for x in v)
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return [type(v).__qualname__, {f.name: _content(getattr(v, f.name)) for f in dataclasses.fields(v)}]
+    if v is pd.NA or v is pd.NaT:
+        return repr(v)
+    raise TypeError(f"ui.cache.figure cannot key on a {type(v).__name__}; pass plain values or DataFrames")

@@ -28,9 +28,11 @@ PATIENT_SOCIAL_DISTANCE = "coproduction_patient_reduced_social_distance"
 
 
 def predictor_columns() -> list[str]:
-    """Every co-production score a model can use: the combined index, then each rater's overall and aspects."""
-    cols = ["coproduction_overall"]
-    for aspect in ("overall", *ASPECTS):
+    """Every co-production score a model can use, the default first: patient-rated overall (as on the
+    overview and in the steering pack, so the page and the pack give the same headline), staff-rated,
+    the combined index, then each rater's aspects."""
+    cols = ["coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall"]
+    for aspect in ASPECTS:
         cols += [f"coproduction_patient_{aspect}", f"coproduction_staff_{aspect}"]
     return cols
 

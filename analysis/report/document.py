@@ -6,6 +6,7 @@ import numbers
 import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ SUPPRESSED = "*"
 _PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
+@functools.cache  # read once per process: every export stamp asks for it
 def version() -> str:
     """The app's version: pyproject.toml [project].version, else the installed metadata, else a constant."""
     try:

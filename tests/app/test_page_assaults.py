@@ -41,7 +41,7 @@ def sample_tables():
 
 def expected(tables, filters: Filters | None = None, **kwargs):
     panel = build_panel((filters or Filters()).apply(tables), carry_forward_months=3)
-    kw = {"outcome": "assaults_on_staff", "predictor": "coproduction_overall", "lag": 0, "adjust": [],
+    kw = {"outcome": "assaults_on_staff", "predictor": "coproduction_patient_overall", "lag": 0, "adjust": [],
           "errors": "cluster"} | kwargs
     return fit_counts(panel, **kw)
 
@@ -66,7 +66,7 @@ def test_answer_first_agrees_with_the_model_and_keeps_the_two_claims_apart(real_
     h, b = r.headline, r.extras["between"]
     assert metrics["Rate ratio per 10 points (within ward)"] == rate_ratio_text(h.estimate, h.ci_low, h.ci_high)
     assert metrics["Rate ratio per 10 points (between wards)"] == rate_ratio_text(b["rate_ratio"], b["ci_low"], b["ci_high"])
-    assert "When a ward's own co-production" in md and "Wards with more co-production" in md
+    assert "**When a ward's own " in md and "**Wards with more " in md  # the two claims, apart
     captions = "\n".join(c.value for c in at.caption)
     assert "Scatter of assaults on staff per 1,000 occupied bed days" in captions  # the scatter's alt text
     assert "Assaults on staff per 1,000 occupied bed days: Whole hospital" in captions  # the SPC chart's alt text
