@@ -136,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--carry-forward", type=int, default=3)
     p.add_argument("--out", type=Path, default=None, help="write the results JSON to this file instead of printing it")
     p.set_defaults(func=cmd_fit)
+
+    from analysis.cli_report import add_report_parser
+
+    add_report_parser(sub, _data_arguments)
     return parser
 
 

@@ -77,12 +77,3 @@ def period_text(dataset: Dataset) -> str:
 def filter_caption(view: View) -> None:
     st.caption(f"Data: {view.dataset.label}. Showing {view.filters.describe()}.")
 
-
-def not_built(title: str, answers: str, uses: str) -> None:
-    """An honest placeholder for a page that is planned but not built yet."""
-    st.title(title)
-    filter_caption(current_view())
-    st.info(
-        f"**This page is not built yet.**\n\nIt will answer: {answers}\n\nIt will use: {uses}",
-        icon=":material/construction:",
-    )

@@ -1,0 +1,83 @@
+"""The Steering group pack page on the synthetic hospital: preview, build, downloads, audience, empty data."""
+from __future__ import annotations
+
+import pytest
+
+from analysis.dataset import load_sample
+from analysis.overview import overview
+from analysis.panel import build_panel
+from tests.app.helpers import start, texts
+from ui.show import answer_markdown
+
+PAGE = "steering_pack"
+
+
+@pytest.fixture
+def sample_env(monkeypatch, tmp_path):
+    """The app on data/sample, an empty throw-away store, and no Chromium (HTML and tables only: quick)."""
+    import streamlit as st
+
+    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
+    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.setenv("COPRODUCTION_CHROMIUM", str(tmp_path / "no-chromium"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_sample()
+
+
+def _markdown(at) -> list[str]:
+    return [str(m.value) for m in at.markdown]
+
+
+def test_preview_answers_agree_with_the_analysis(sample_env, sample):
+    at = start(page=PAGE)
+    assert not at.exception
+    ov = overview(build_panel(sample.tables, carry_forward_months=3), sample.tables["measures"],
+                  sample.tables["events"])
+    shown = _markdown(at)
+    for a in ov.answers:
+        assert answer_markdown(a.sentence) in shown, a.question
+    assert "trusted staff see the full numbers" in texts(at)
+    assert not at.get("download_button")  # nothing to download before the pack is built
+
+
+def test_build_for_an_external_audience_gives_downloads_without_ward_names(sample_env, sample):
+    at = start(page=PAGE)
+    at.radio(key="pack_audience").set_value("external").run()
+    at.button(key="pack_build").click().run()
+    assert not at.exception
+    assert "Something went wrong" not in texts(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    for kind in ("HTML", "Excel", "CSV (zip)"):
+        assert any(label.startswith(kind) for label in labels), labels
+    assert not any(label.startswith("PDF") for label in labels)  # no Chromium here
+    assert any("Chromium" in str(w.value) for w in at.warning)
+    page = "\n".join(_markdown(at) + [str(c.value) for c in at.caption])
+    assert "Ward A" in page
+    for name in sample.tables["wards"]["ward_name"].astype(str):
+        assert name not in page, name
+
+
+def test_empty_data_gives_the_honest_message(monkeypatch, tmp_path):
+    import streamlit as st
+
+    folder = tmp_path / "empty_sample"
+    folder.mkdir()
+    (folder / "wards.csv").write_text("ward_id,ward_name,service,security_level,beds\n", encoding="utf-8")
+    (folder / "ward_months.csv").write_text("ward_id,month,occupied_bed_days\n", encoding="utf-8")
+    monkeypatch.setenv("COPRODUCTION_SAMPLE_DIR", str(folder))
+    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = start(page=PAGE)
+    assert not at.exception
+    assert "Not enough data to answer this" in texts(at)
+    assert not at.button  or not any(b.key == "pack_build" for b in at.button)
+    st.cache_data.clear()
