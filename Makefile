@@ -44,9 +44,11 @@ sample: setup ## regenerate the synthetic hospital in data/sample (byte-identica
 docs: setup ## regenerate docs/data-contract.md from the data contract
 	$(PY) -m analysis docs --out docs/data-contract.md
 
-bench: setup ## print the speed figures
-	$(PY) benchmarks/analysis_speed.py --skip-national
-	$(PY) benchmarks/report_render.py
+bench: setup-test browser ## print the speed figures (analysis, pages in a real browser, the pack)
+	-$(PY) benchmarks/analysis_speed.py --skip-national
+	-$(PY) benchmarks/pages_speed.py
+	-$(PY) benchmarks/report_render.py
+	-$(PY) benchmarks/pack_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

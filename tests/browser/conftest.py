@@ -104,3 +104,83 @@ def screenshot(page, name: str) -> None:
     page.wait_for_timeout(400)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     page.set_viewport_size(size)
+
+
+# --- shared by the page journeys and the accessibility checks ----------------------------------------------
+
+PAGES = {  # sidebar label -> url path ("" is the overview); the app menu of dashboard.py
+    "Overview": "", "Co-production (Q1)": "coproduction", "Assaults on staff (Q2)": "assaults",
+    "Recovery (Q3)": "recovery", "Talking groups": "talking_groups", "Ward profile": "ward_profile",
+    "Model builder": "model_builder", "Study planner": "study_planner", "Steering group pack": "steering_pack",
+    "Data": "data",
+}
+ERROR_TEXTS = ("Traceback (most recent call last)", "Something went wrong")  # a raw exception, or ui.safe.guarded
+
+
+def page_name(path: str) -> str:
+    """The artefact name of a page: its url path, "overview" for the landing page."""
+    return path or "overview"
+
+
+def script_state(page) -> str | None:
+    """Streamlit's own run state, kept on the app root: initial, running, notRunning, ..."""
+    return page.evaluate("() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState ?? null")
+
+
+def wait_rendered(page, timeout_s: float = 60.0) -> None:
+    """Wait until the script run is over and stays over, and every Plotly chart has drawn.
+
+    The status widget ("Running...") only appears after a delay, so a fast check for its absence can pass
+    before a run has begun; the app root's script state does not have that gap.
+    """
+    page.wait_for_timeout(250)  # let a run that an action just asked for begin
+    deadline = time.monotonic() + timeout_s
+    calm = 0
+    while calm < 2:  # two quiet polls in a row: not between a run and the rerun it asked for
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page was still running after {timeout_s:.0f} s ({page.url})")
+        state = script_state(page)
+        calm = calm + 1 if state == "notRunning" else 0
+        page.wait_for_timeout(250)
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+                 .every(d => d.querySelector('.main-svg') && Array.isArray(d.data))
+                 && document.querySelectorAll('[data-stale=true]').length === 0""",
+        timeout=timeout_s * 1000,
+    )
+
+
+def open_page(page, base: str, path: str, query: str = "") -> None:
+    """Go to a page of the app by its url and wait until it has rendered."""
+    page.goto(f"{base}/{path}" + (f"?{query}" if query else ""))
+    wait_rendered(page)
+
+
+def error_texts(page) -> list[str]:
+    """Any exception box, traceback or ui.safe.guarded error on the page, as text (empty when clean)."""
+    found = [t[:400] for t in page.get_by_test_id("stException").all_inner_texts()]
+    body = page.locator("[data-testid=stMain]").inner_text()
+    for marker in ERROR_TEXTS:
+        for line in body.splitlines():
+            if marker in line:
+                found.append(line.strip()[:400])
+    return found
+
+
+def plotly_traces(page) -> list[list[dict]]:
+    """What each Plotly chart on the page plots: per chart, per trace, its name and x/y data."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(d => (d.data || []).map(t => ({
+               name: t.name ?? null, type: t.type ?? null, showlegend: t.showlegend ?? null,
+               x: Array.from(t.x ?? []).map(String), y: Array.from(t.y ?? []).map(String)})))"""
+    )
+
+
+@pytest.fixture(scope="session")
+def app_page(browser):
+    """One browser tab for the whole session (page journeys and accessibility); tests navigate it by url."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    ctx.close()

@@ -1,0 +1,228 @@
+"""Time the dashboard's pages: cold start in a real browser, and warm re-runs after a filter change.
+
+Run: .venv/bin/python benchmarks/pages_speed.py [--runs 5] [--skip-cold] [--national] [--national-pages overview,assaults]
+
+(a) Cold start: `streamlit run dashboard.py` on a free loopback port (throw-away store, the sample hospital),
+    timed from process start until the overview's answer text ("Key figure:") is visible in headless Debian
+    Chromium. Target < 4 s.
+(b) Warm re-run per page on the sample, server-side, with streamlit.testing.v1.AppTest: the page is opened,
+    then the shared Service filter is switched between "all services" and one service. One warm-up of each
+    state, then the median of N timed at.run() calls, each one a filter change. Target < 150 ms.
+    The first run with a filter never seen before (nothing cached for it) is printed alongside, for information.
+(c) --national: the same on a generated 1,000 wards x 120 months hospital (analysis.sample.generate with survey
+    scores, written as CSVs to a temp folder and shown through COPRODUCTION_SAMPLE_DIR), for the overview and
+    assaults pages by default. Target < 500 ms.
+
+Prints a table with PASS/FAIL per figure. Exit status 0 when every figure passes, 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest's "no runtime" warnings would bury the figures
+
+COLD_TARGET_S, SAMPLE_TARGET_MS, NATIONAL_TARGET_MS = 4.0, 150.0, 500.0
+PAGES = ["overview", "coproduction", "assaults", "recovery", "talking_groups", "ward_profile", "model_builder",
+         "study_planner", "steering_pack", "data"]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SERVICE_KEY = "f_services"  # ui/filters.py KEYS["services"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cold_start(store: Path, timeout_s: float = 120.0) -> float:
+    """Seconds from `streamlit run` starting to the overview's answer text showing in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    env = dict(os.environ, COPRODUCTION_DATABASE_URL=f"sqlite:///{store / 'cold.sqlite'}")
+    env.pop("COPRODUCTION_SAMPLE_DIR", None)
+    base = f"http://127.0.0.1:{port}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # not timed: not the app
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        log = open(store / "cold_server.log", "w")  # noqa: SIM115 - the server's whole life
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(base + "/_stcore/health", timeout=1) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.perf_counter() - t0 > timeout_s:
+                    raise RuntimeError("the dashboard did not start; see " + str(store / "cold_server.log"))
+                time.sleep(0.05)
+            page.goto(base)
+            page.get_by_text("Key figure:").first.wait_for(state="visible", timeout=timeout_s * 1000)
+            return time.perf_counter() - t0
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+            browser.close()
+
+
+def _clear_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _navigation_not_pages_folder() -> None:
+    """AppTest (1.67) re-detects the pages/ folder before every run and then runs only the page, skipping
+    dashboard.py (no sidebar, no filters); the real server turns that legacy mode off once st.navigation is
+    called. Do the same here (as tests/app/conftest.py does)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+
+
+def warm_reruns(pages: list[str], runs: int, timeout_s: float) -> dict[str, dict]:
+    """Per page: median ms of at.run() after switching the Service filter (warm), the first run with a
+    new filter (fresh), and any exception the page raised."""
+    from streamlit.testing.v1 import AppTest
+
+    _navigation_not_pages_folder()
+
+    out = {}
+    for name in pages:
+        _clear_caches()
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout_s)
+        at.run()
+        at.switch_page(f"pages/{name}.py").run()
+        box = at.multiselect(key=SERVICE_KEY)
+        services = list(box.options)
+        states = [[], services[:1]]  # all services / one service
+
+        def run_with(value, at=at) -> float:
+            at.multiselect(key=SERVICE_KEY).set_value(value)
+            t = time.perf_counter()
+            at.run()
+            return (time.perf_counter() - t) * 1000
+
+        fresh = run_with(services[1:2] or services[:1])  # a filter this session has not seen yet
+        for s in states:  # warm-up: each state once
+            run_with(s)
+        times = [run_with(states[i % 2]) for i in range(runs)]
+        problems = [str(e.value)[:200] for e in at.exception] + [str(e.value)[:200] for e in at.error]
+        out[name] = {"warm_ms": statistics.median(times), "fresh_ms": fresh, "runs": runs, "problems": problems}
+        print(f"  {name}: warm {out[name]['warm_ms']:.0f} ms, first with a new filter {fresh:.0f} ms"
+              + (f"  [shows an error: {problems[0]}]" if problems else ""), flush=True)
+    return out
+
+
+def national_folder(n_wards: int, months: int) -> Path:
+    """A generated national-scale hospital written as one CSV per table; its folder."""
+    from analysis.sample import generate
+    from analysis.sample_write import write_hospital
+
+    folder = Path(tempfile.mkdtemp(prefix="national_sample_"))
+    write_hospital(generate(n_wards=n_wards, months=months, surveys="scores"), folder)
+    return folder
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5, help="timed re-runs per page (median reported)")
+    ap.add_argument("--skip-cold", action="store_true", help="skip the browser cold start")
+    ap.add_argument("--skip-sample", action="store_true", help="skip the sample's warm re-runs")
+    ap.add_argument("--pages", default=",".join(PAGES), help="sample pages, comma separated")
+    ap.add_argument("--national", action="store_true", help="also time pages on a national-scale hospital")
+    ap.add_argument("--national-pages", default="overview,assaults")
+    ap.add_argument("--wards", type=int, default=1000)
+    ap.add_argument("--months", type=int, default=120)
+    ap.add_argument("--timeout", type=float, default=600, help="seconds one AppTest run may take")
+    args = ap.parse_args()
+
+    os.chdir(ROOT)
+    import streamlit
+
+    print(f"{platform.platform()}, Python {platform.python_version()}, streamlit {streamlit.__version__}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
+    rows: list[tuple[str, str, float, str, str]] = []  # figure, scope, value, unit/target, verdict
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        os.environ["COPRODUCTION_DATABASE_URL"] = f"sqlite:///{tmp / 'store.sqlite'}"  # never the real store
+        os.environ.pop("COPRODUCTION_SAMPLE_DIR", None)
+        if not args.skip_cold:
+            if not Path(CHROMIUM).exists():
+                print("Debian chromium not found: cold start skipped")
+            else:
+                print("(a) cold start ...", flush=True)
+                s = cold_start(tmp)
+                rows.append(("cold start to overview answer", "sample", s, f"s  (< {COLD_TARGET_S:g} s)",
+                             verdict(s < COLD_TARGET_S)))
+        if not args.skip_sample:
+            print("(b) warm re-runs on the sample ...", flush=True)
+            for name, r in warm_reruns(args.pages.split(","), args.runs, args.timeout).items():
+                ok = r["warm_ms"] < SAMPLE_TARGET_MS and not r["problems"]
+                rows.append((f"warm re-run: {name}", "sample", r["warm_ms"],
+                             f"ms (< {SAMPLE_TARGET_MS:g} ms; new filter {r['fresh_ms']:.0f} ms)"
+                             + (" ERROR SHOWN" if r["problems"] else ""), verdict(ok)))
+        if args.national:
+            print(f"(c) national scale: generating {args.wards} wards x {args.months} months ...", flush=True)
+            t = time.perf_counter()
+            folder = national_folder(args.wards, args.months)
+            print(f"  written to {folder} in {time.perf_counter() - t:.0f} s", flush=True)
+            os.environ["COPRODUCTION_SAMPLE_DIR"] = str(folder)
+            try:
+                for name, r in warm_reruns(args.national_pages.split(","), args.runs, args.timeout).items():
+                    ok = r["warm_ms"] < NATIONAL_TARGET_MS and not r["problems"]
+                    rows.append((f"warm re-run: {name}", "national", r["warm_ms"],
+                                 f"ms (< {NATIONAL_TARGET_MS:g} ms; new filter {r['fresh_ms']:.0f} ms)"
+                                 + (" ERROR SHOWN" if r["problems"] else ""), verdict(ok)))
+            finally:
+                os.environ.pop("COPRODUCTION_SAMPLE_DIR", None)
+                _clear_caches()
+                shutil.rmtree(folder, ignore_errors=True)
+
+    width = max(len(r[0]) for r in rows) if rows else 10
+    print()
+    print(f"{'figure':<{width}}  {'data':<8}  {'value':>9}  {'target':<48}  result")
+    for fig, scope, value, unit, v in rows:
+        print(f"{fig:<{width}}  {scope:<8}  {value:>9.{2 if unit.startswith('s') else 0}f}  {unit:<48}  {v}")
+    return 0 if all(r[4] == "PASS" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
