@@ -298,7 +298,8 @@ def recovery_sentence(measure, hib, predictor, lag, G, n_months, head: Headline,
     else:
         cond = f"when {who}{when} was 10 points higher"
     est, lo, hi = head.estimate, head.ci_low, head.ci_high
-    lead = f"Across {G} ward{'s' if G != 1 else ''} over {n_months} month{'s' if n_months != 1 else ''}, {cond}, "
+    lead = (f"Across {G} ward{'s' if G != 1 else ''} over {n_months} month{'s' if n_months != 1 else ''} with "
+            f"{measure} scores, {cond}, ")
     if lo <= 0 <= hi:
         body = (f"{measure} scores showed no clear change ({est:+.2f} points, 95% CI {lo:+.2f} to {hi:+.2f}): "
                 f"the data fit {change_words(measure, lo, hib)} as well as {change_words(measure, hi, hib)}.")

@@ -205,3 +205,10 @@ def test_bad_arguments_raise():
         fit_counts(pd.DataFrame(), family="zip")
     r = fit_counts(_panel(n_months=12), adjust=("weather",))
     assert r.headline is None and "Unknown adjustment" in r.sentence
+
+
+def test_a_change_under_half_a_percent_is_described_as_no_change():
+    from analysis.counts.describe import change_words
+
+    assert change_words(0.999, "transfers") == "about the same number of transfers"
+    assert change_words(0.99, "transfers") == "1% fewer transfers"

@@ -137,8 +137,8 @@ def levels_over_time_alt(tidy: pd.DataFrame, respondent: str, aspect: str, by: s
     s = (f"Line chart of {what}, by quarter from {span}, for {n} {BY_LABELS.get(by, by)}"
          f"{'s' if n != 1 else ''} on a 0 to 100 scale.")
     if n > 1:
-        s += (f" In each one's latest quarter the highest is {hi['group']} ({_r(hi['mean'])}) and the lowest "
-              f"{lo['group']} ({_r(lo['mean'])}).")
+        s += (f" In each one's latest quarter the highest is {hi['group']}, at {_r(hi['mean'])}, and the lowest "
+              f"{lo['group']}, at {_r(lo['mean'])}.")
     return s
 
 

@@ -49,7 +49,7 @@ def fmt_num(x: float) -> str:
 def change_words(rr: float, noun: str) -> str:
     """'15% fewer assaults on staff' / '8% more restraints' / 'no change in ...'."""
     p = pct(rr)
-    if abs(p) < 0.05:
+    if abs(p) < 0.5:  # "0.1% fewer" reads as a finding; under half a percent is no change in words
         return f"about the same number of {noun}"
     return f"{fmt_num(p)}% {'fewer' if p < 0 else 'more'} {noun}"
 
