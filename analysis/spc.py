@@ -12,6 +12,16 @@ NHS "Making Data Count" conventions, following the NHSRplotthedots R package
   sum(exposure) within the segment; sigma_i = sqrt(centre / exposure_i), so the limits widen
   in months with fewer bed days; lower lines are floored at 0. NHSRplotthedots has no u-chart;
   this is the textbook Laney-free u-chart.
+* Rare events (our rule, NHSRplotthedots has none): a u-chart segment whose counts average fewer
+  than ``RARE_EVENTS_PER_MONTH`` (1) events a month, or that has no events in at least
+  ``RARE_ZERO_SHARE`` (half) of its months, is marked ``rare_events``. Three-sigma limits assume a
+  roughly symmetric spread, which a count of 0.2 a month does not have: every single event would
+  lie "above the limit" and every run of empty months "below the average". So in a rare segment
+  the upper limit is the Poisson probability limit instead -- the largest count a month would
+  exceed by chance with the same one-sided chance as three sigma (0.135%), given its expected
+  count (centre x bed days) -- expressed as a rate; ``spc_rules`` then uses only that limit.
+  Rare-event charts of the time between events (g- and t-charts; Benneyan 2001; Wheeler,
+  "Working with rare events", 2011) are the fuller answer; this keeps one chart for every count.
 * Rebase: the month that contains a rebase date starts a new segment; every segment has its own
   centre and limits. A segment with fewer than ``min_points`` (12) values has *trial* limits.
 * Gaps: the series is completed to every calendar month between its first and last; a missing
@@ -25,15 +35,25 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from scipy.stats import poisson
 
 XMR_LIMIT = 2.66  # 3 / d2 with d2 = 1.128 for moving ranges of two
 D2 = 1.128
 MR_SCREEN = 3.267  # D4 for n = 2: moving ranges at or above 3.267 x mean MR are screened out
+RARE_EVENTS_PER_MONTH = 1.0  # a segment averaging fewer events a month than this is "rare"
+RARE_ZERO_SHARE = 0.5  # ... as is one with no events in at least this share of its months
+RARE_TAIL = 0.00135  # one-sided chance beyond three sigma on a normal curve: the probability limit's tail
 CONVENTION = (
     "XmR limits are the average plus or minus 2.66 times the average moving range (moving ranges "
     "above 3.267 times the average are left out); u-chart limits are the rate plus or minus three "
     "standard errors for each month's bed days. Limits are recalculated from each rebase date. "
     "With fewer than {min_points} points the limits are trial limits."
+)
+RARE_CONVENTION = (
+    "Rare events: when a count averages fewer than {per_month:g} a month, or most months have none, only months "
+    "above the upper limit are flagged, and that limit is the most events a month would reach by chance "
+    "(Poisson, the same 0.135% chance as three sigma); the run rules are not used, because runs of months "
+    "without any events are what a rare count ordinarily looks like."
 )
 
 
@@ -97,6 +117,7 @@ def xmr(
     d["upper_2sigma"] = d["centre"] + (2 / 3) * XMR_LIMIT * amr
     d["lower_2sigma"] = d["centre"] - (2 / 3) * XMR_LIMIT * amr
     d["chart"] = "xmr"
+    d["rare_events"] = False  # rare-event handling is for counts (u-charts) only
     return _finish(d, d["value"].notna(), min_points)[_columns(["value", "moving_range"])]
 
 
@@ -108,11 +129,18 @@ def u_chart(
     per: float = 1000,
     rebase_at: Iterable = (),
     min_points: int = 12,
+    rare_below: float = RARE_EVENTS_PER_MONTH,
+    rare_zero_share: float = RARE_ZERO_SHARE,
 ) -> pd.DataFrame:
-    """u-chart for a count per exposure (e.g. assaults per 1,000 occupied bed days), limits varying by month."""
+    """u-chart for a count per exposure (e.g. assaults per 1,000 occupied bed days), limits varying by month.
+
+    A segment averaging fewer than ``rare_below`` events a month, or with no events in at least
+    ``rare_zero_share`` of its months, gets ``rare_events`` True and a Poisson probability upper
+    limit (pass ``rare_below=0, rare_zero_share=2`` for the plain u-chart everywhere).
+    """
     d = _complete(df, period, [count, exposure]).rename(columns={count: "count", exposure: "exposure"})
     if d.empty:
-        return _empty(["count", "exposure", "rate", "value"])
+        return _empty(["count", "exposure", "rate", "value"], ["expected"])
     d["segment"] = _segments(d["period"], rebase_at)
     present = d["count"].notna() & (d["exposure"] > 0)
     c = d["count"].where(present)
@@ -127,21 +155,34 @@ def u_chart(
     d["lower"] = ((u - 3 * sigma) * per).clip(lower=0)
     d["upper_2sigma"] = (u + 2 * sigma) * per
     d["lower_2sigma"] = ((u - 2 * sigma) * per).clip(lower=0)
+    d["expected"] = u * e  # events expected in the month at the segment's rate
+    per_month = c.groupby(d["segment"]).transform("mean")
+    zero_share = (c == 0).astype(float).where(present).groupby(d["segment"]).transform("mean")
+    rare = present.groupby(d["segment"]).transform("any") & ((per_month < rare_below) | (zero_share >= rare_zero_share))
+    d["rare_events"] = rare.fillna(False).astype(bool)
+    if d["rare_events"].any():
+        r = d["rare_events"] & present
+        top = poisson.ppf(1 - RARE_TAIL, d.loc[r, "expected"].to_numpy(float))  # most events by chance
+        d.loc[r, "upper"] = top / e[r] * per  # same arithmetic as the rate: a count of `top` is not above it
+        d.loc[d["rare_events"], ["upper_2sigma", "lower_2sigma"]] = np.nan  # the two-sigma rule is not used
+        d.loc[d["rare_events"] & present, "lower"] = 0.0  # nothing is flagged as unusually low
     d["chart"] = "u"
     d = _finish(d, present, min_points)
-    return d[_columns(["count", "exposure", "rate", "value"])]
+    d.attrs.update(rare_below=rare_below, rare_zero_share=rare_zero_share)
+    return d[_columns(["count", "exposure", "rate", "value"], ["expected"])]
 
 
-def _columns(values: list[str]) -> list[str]:
+def _columns(values: list[str], extra: list[str] = ()) -> list[str]:
     return [
-        "period", *values, "centre", "upper", "lower", "upper_2sigma", "lower_2sigma", "sigma",
-        "segment", "n_in_segment", "trial_limits", "missing", "chart",
+        "period", *values, "centre", "upper", "lower", "upper_2sigma", "lower_2sigma", "sigma", *extra,
+        "segment", "n_in_segment", "trial_limits", "missing", "rare_events", "chart",
     ]
 
 
-def _empty(values: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=float) for c in _columns(values)}).astype(
-        {"period": "datetime64[ns]", "segment": int, "n_in_segment": int, "trial_limits": bool, "missing": bool, "chart": object}
+def _empty(values: list[str], extra: list[str] = ()) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float) for c in _columns(values, extra)}).astype(
+        {"period": "datetime64[ns]", "segment": int, "n_in_segment": int, "trial_limits": bool, "missing": bool,
+         "rare_events": bool, "chart": object}
     )
 
 

@@ -1,7 +1,9 @@
 """Statistical process control, step 3a: the Making Data Count variation and assurance icons.
 
 Variation: the situation at the latest month (as NHSRplotthedots' summary, which reads the last
-point's type). Assurance: where the target sits against the latest month's process limits
+point's type). So an icon can say "No significant change" beside a chart with unusual months
+earlier on; the description therefore starts by naming the month it reads. For a rare count
+(``rare_events``, see ``spc.u_chart``) it also says that only months above the upper limit count. Assurance: where the target sits against the latest month's process limits
 (NHSRplotthedots R/ptd_calculate_assurance_type.R): a target beyond the limits on the good side is
 consistently met, beyond them on the bad side consistently missed, otherwise hit and miss.
 Each icon comes as a dict: key, label (plain English), description, colour, svg (with <title>).
@@ -13,7 +15,8 @@ from html import escape
 
 import pandas as pd
 
-from analysis.charts.style import MDC_COLOURS, fmt_number
+from analysis.charts.style import MDC_COLOURS, fmt_number, uk_month
+from analysis.spc import RARE_EVENTS_PER_MONTH
 
 VARIATION = {
     "common_cause": ("No significant change", "The latest months vary only as much as this {m} usually does (common cause variation)."),
@@ -25,6 +28,9 @@ VARIATION = {
     "neither_low": ("Unusually low {m} in recent months", "Special cause variation downwards; lower is neither better nor worse for this measure."),
     "no_data": ("Not enough data", "There are too few months with data to judge variation."),
 }
+LATEST = "This icon reads the latest month only ({month}); any earlier unusual months are marked on the chart. "
+RARE = (" Events are rare here (fewer than {n:g} a month on average, or none in most months), so only a month "
+        "above the upper limit counts as unusual; months without events are never a signal.")
 _ASSURANCE = {
     "consistently_passing": ("Consistently meets the target", "The target {t} lies outside the process limits on the better side: if nothing changes, the target will be met almost every month."),
     "consistently_failing": ("Consistently misses the target", "The target {t} lies outside the process limits on the worse side: the target will not be met without a change to how things are done."),
@@ -49,11 +55,17 @@ def variation_icon(classified_df: pd.DataFrame, measure: str = "values") -> dict
         kind = str(last["variation"]).removeprefix("special_cause_")
         key = f"{kind}_{last['direction']}"
     label, desc = (s.format(m=measure) for s in VARIATION[key])
-    if last is not None and bool(last.get("trial_limits", False)):
+    rare = key != "no_data" and bool(last.get("rare_events", False))
+    if key != "no_data" and pd.notna(last.get("period", pd.NaT)):
+        desc = LATEST.format(month=uk_month(last["period"])) + desc
+    if key != "no_data" and bool(last.get("trial_limits", False)):
         desc += f" The limits are trial limits (only {int(last['n_in_segment'])} months since they were last set)."
+    if rare:
+        desc += RARE.format(n=RARE_EVENTS_PER_MONTH)
     colour = variation_colour(key)
     letter = {"high": "H", "low": "L"}.get(key.rsplit("_", 1)[-1], "")
-    return {"key": key, "label": label, "description": desc, "colour": colour, "svg": icon_svg(label, colour, letter, key)}
+    return {"key": key, "label": label, "description": desc, "colour": colour, "rare_events": rare,
+            "svg": icon_svg(label, colour, letter, key)}
 
 
 def assurance_icon(classified_df: pd.DataFrame, target: float | None) -> dict:

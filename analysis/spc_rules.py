@@ -13,6 +13,12 @@ Follows NHSRplotthedots (R/ptd_calculate_point_type.R) exactly, within each segm
 * A missing month ends any run, trend or two-of-three window (our rule: NHSRplotthedots assumes
   no gaps), so a gap can never complete a signal.
 
+* Rare events (a segment the chart marks ``rare_events``: a count averaging under one event a
+  month, see ``spc.u_chart``): only ``outside_limits`` on the high side is used, against the
+  chart's Poisson probability limit. Shift, trend and two-of-three are not, nor is anything below
+  the average: most months of a rare count are zero, and a run of zeros is the ordinary absence of
+  events, not evidence of a change. (The threshold is set where the chart is computed.)
+
 A point's direction, when several rules fire, comes from the first of: outside limits (its side),
 trend (its direction), two of three (its side), shift (its side) -- the NHSRplotthedots order.
 """
@@ -36,12 +42,18 @@ def _runs(keys: np.ndarray) -> list[tuple[int, int, int]]:
     return out
 
 
-def _segment_rules(y: np.ndarray, g: pd.DataFrame, shift_length: int, trend_length: int) -> dict[str, np.ndarray]:
+def _segment_rules(y: np.ndarray, g: pd.DataFrame, shift_length: int, trend_length: int,
+                   rare: bool = False) -> dict[str, np.ndarray]:
     n = len(y)
     present = ~np.isnan(y)
     upper, lower = g["upper"].to_numpy(float), g["lower"].to_numpy(float)
-    outside = present & ((y > upper) | (y < lower))
     side = np.where(present, np.sign(np.nan_to_num(y - g["centre"].to_numpy(float))), 0).astype(int)
+    if rare:  # only a month above the (Poisson) upper limit; see the module docstring
+        outside = present & (y > upper)
+        none = np.zeros(n, bool)
+        return {"outside_limits": outside, "shift": none, "trend": none, "two_of_three": none,
+                "direction": np.where(outside, 1, 0), "side": side, "trend_dir": np.zeros(n, int)}
+    outside = present & ((y > upper) | (y < lower))
     close = present & ~outside & ((y > g["upper_2sigma"].to_numpy(float)) | (y < g["lower_2sigma"].to_numpy(float)))
 
     shift = np.zeros(n, bool)
@@ -84,17 +96,22 @@ def classify(
 
     ``improvement`` is "increase" (higher is better), "decrease" (lower is better) or "neither".
     ``direction`` is "high" or "low" for a special-cause point, else "".
+    Segments the chart marks ``rare_events`` get only the high outside-limits rule.
     """
     if improvement not in IMPROVEMENT:
         raise ValueError(f"improvement must be one of {', '.join(IMPROVEMENT)}")
     if shift_length < 2 or trend_length < 2:
         raise ValueError("run lengths must be at least 2")
     out = chart_df.copy().reset_index(drop=True)
+    if "rare_events" not in out:
+        out["rare_events"] = False
+    out["rare_events"] = out["rare_events"].fillna(False).astype(bool)
     cols = {k: np.zeros(len(out), bool) for k in ("outside_limits", "shift", "trend", "two_of_three")}
     direction, side, trend_dir = (np.zeros(len(out), int) for _ in range(3))
     for _, g in out.groupby("segment", sort=True):
         idx = g.index.to_numpy()
-        res = _segment_rules(g["value"].to_numpy(float), g, shift_length, trend_length)
+        rare = bool(g["rare_events"].any())
+        res = _segment_rules(g["value"].to_numpy(float), g, shift_length, trend_length, rare)
         for k in cols:
             cols[k][idx] = res[k]
         direction[idx], side[idx], trend_dir[idx] = res["direction"], res["side"], res["trend_dir"]

@@ -26,7 +26,7 @@ import pandas as pd
 
 from analysis.charts.style import MDC_LABELS, rate_label, uk_month
 from analysis.recovery import higher_is_better, measure_column, measures_in_panel
-from analysis.spc import CONVENTION, rebase_dates, u_chart, xmr
+from analysis.spc import CONVENTION, RARE_CONVENTION, RARE_EVENTS_PER_MONTH, rebase_dates, u_chart, xmr
 from analysis.spc_icons import variation_icon
 from analysis.spc_rules import classify
 
@@ -53,6 +53,7 @@ STRIP = {
     "neither_low": "unusually low in recent months (neither better nor worse)",
     "no_data": "not enough data to judge",
 }
+RARE_STRIP = " (rare events)"
 RULES_TEXT = (
     "A month is special cause variation when it lies outside the limits, is one of a run of {shift} or more "
     "months all above or all below the average, one of a run of {trend} or more months each higher (or each "
@@ -91,8 +92,13 @@ class MeasureSeries:
     rebased_from: list[pd.Timestamp] = field(default_factory=list)
 
     @property
+    def rare_events(self) -> bool:
+        """True when the latest limits treat the count as rare (only months above the upper limit count)."""
+        return bool(self.icon.get("rare_events", False))
+
+    @property
     def strip_label(self) -> str:
-        return strip_label(self.measure.title, self.icon["key"])
+        return strip_label(self.measure.title, self.icon["key"], self.rare_events)
 
 
 @dataclass
@@ -107,9 +113,9 @@ class WardProfile:
     sentence: str
 
 
-def strip_label(title: str, icon_key: str) -> str:
-    """'Assaults on staff: improving, unusually low in recent months'."""
-    return f"{title}: {STRIP.get(icon_key, STRIP['no_data'])}"
+def strip_label(title: str, icon_key: str, rare_events: bool = False) -> str:
+    """'Assaults on staff: improving, unusually low in recent months' (a note added for a rare count)."""
+    return f"{title}: {STRIP.get(icon_key, STRIP['no_data'])}{RARE_STRIP if rare_events else ''}"
 
 
 def convention_text(min_points: int = 12, shift: int = 7, trend: int = 7) -> str:
@@ -117,6 +123,7 @@ def convention_text(min_points: int = 12, shift: int = 7, trend: int = 7) -> str
     return " ".join([
         CONVENTION.format(min_points=min_points),
         RULES_TEXT.format(shift=shift, trend=trend),
+        RARE_CONVENTION.format(per_month=RARE_EVENTS_PER_MONTH),
         ("Co-production and recovery are charted on the months they were recorded, taken as consecutive points. "
          f"A measure with fewer than {MIN_POINTS} values is not judged."),
     ])
@@ -308,6 +315,7 @@ def summary_table(profile: WardProfile) -> pd.DataFrame:
             "latest_value": round(float(last["value"]), 2) if last is not None else np.nan,
             "average": round(float(last["centre"]), 2) if last is not None and pd.notna(last["centre"]) else np.nan,
             "months_or_surveys": s.n_points, "improvement": s.measure.improvement, "variation": s.icon["label"],
+            "rules_used": "above the upper limit only (rare events)" if s.rare_events else "all four rules",
         })
     return pd.DataFrame(rows)
 

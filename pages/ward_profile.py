@@ -112,7 +112,8 @@ def _ward_from_url(options: list[str]) -> None:
 
 def _icon_block(icon: dict, size: int = 56) -> str:
     svg = icon["svg"].replace('width="48" height="48"', f'width="{size}" height="{size}"')
-    return (f'<div style="display:flex;gap:0.75rem;align-items:center;margin:0.25rem 0">{svg}'
+    return (f'<div style="display:flex;gap:0.75rem;align-items:center;margin:0.25rem 0">'
+            f'<div style="flex-shrink:0">{svg}</div>'
             f'<div style="font-size:1.05rem;line-height:1.35"><strong>{escape(icon["label"])}</strong></div></div>')
 
 
@@ -124,7 +125,8 @@ def _strip(profile) -> None:
         title, _, words = s.strip_label.partition(": ")
         cells.append(
             f'<div style="display:flex;gap:0.6rem;align-items:center;padding:0.5rem 0.6rem;border:1px solid #E8EDEE;'
-            f'border-radius:6px;background:#FFFFFF">{svg}<div style="font-size:1.05rem;line-height:1.3">'
+            f'border-radius:6px;background:#FFFFFF"><div style="flex-shrink:0">{svg}</div>'
+            f'<div style="font-size:1.05rem;line-height:1.3">'
             f'<strong>{escape(title)}</strong><br>{escape(words)}</div></div>'
         )
     st.markdown(

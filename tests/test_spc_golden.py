@@ -261,3 +261,28 @@ def test_u_chart_missing_denominator_is_a_gap():
     c = u_chart(df, "n", "obd")
     assert bool(c.loc[1, "missing"]) and math.isnan(c.loc[1, "value"])
     assert c.loc[0, "centre"] == pytest.approx(5 / 900 * 1000)
+
+
+# --- rare events (our rule: NHSRplotthedots has no u-chart) -------------------------------------
+
+def test_rare_segment_uses_only_the_high_outside_rule():
+    v = [0.0] * 10 + [3.0, 0.0, 0.0] + [0.0] * 8 + [13.5]  # long runs below the centre, one point above
+    c = chart(v, centre=1.0, sigma=1.0).assign(rare_events=True)
+    r = classify(c, "decrease")
+    assert flagged(r, "special_cause") == [21]
+    assert not r[["shift", "trend", "two_of_three"]].any().any()
+    assert r.loc[21, "variation"] == "special_cause_concern" and r.loc[21, "direction"] == "high"
+    low = classify(chart([1.0] * 12 + [-5.0], centre=1.0).assign(rare_events=True), "decrease")
+    assert not low["special_cause"].any()  # nothing is unusually low on a rare count
+    # the same frame without the mark: the run below the centre is a shift, as NHSRplotthedots has it
+    assert classify(chart(v, centre=1.0, sigma=1.0), "decrease")["shift"].iloc[:10].all()
+
+
+def test_rare_mark_is_per_segment():
+    v = [0.0] * 12 + [10.5, 9.5] * 3 + [10.3, 10.7] * 4
+    seg = np.array([0] * 12 + [1] * 14)
+    c = chart(v, centre=10.0, segment=seg).assign(rare_events=seg == 0)
+    c.loc[seg == 0, ["centre", "upper"]] = [0.5, 3.0]
+    r = classify(c, "decrease")
+    assert not r.loc[seg == 0, "special_cause"].any()
+    assert r.loc[seg == 1, "shift"].sum() == 8  # the ordinary segment keeps every rule

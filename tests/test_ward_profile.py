@@ -13,7 +13,9 @@ from analysis.ward_profile import (
     MIN_POINTS,
     measure_series,
     measures_for,
+    convention_text,
     strip_label,
+    summary_table,
     usable_rebases,
     ward_events,
     ward_profile,
@@ -192,3 +194,46 @@ def test_figures_have_alt_text_target_and_data_range(panel, tables):
     assert lo < MONTHS[0].start_time and hi < MONTHS[-1].start_time + pd.Timedelta(days=31)
     afig, aalt = aspects_figure(survey_aspects(panel, "W01"), "Iona")
     assert len(afig.data) == 2 and "reduced social distance" in aalt
+
+
+def test_rare_count_is_judged_only_on_high_months_and_says_so():
+    # 0.8 assaults per 1,000 bed days on 360 bed days: about 0.3 a month, most months none, no change
+    t = _tables(seed=5, before=0.8, after=0.8)
+    p = build_panel(t)
+    prof = ward_profile(p, "W01", t["events"], rebase=True)
+    s = next(x for x in prof.series if x.measure.key == "assaults_on_staff")
+    assert s.classified["rare_events"].all() and s.rare_events
+    assert not s.classified["special_cause"].any()  # the plain u-chart's run rules would flag the zeros
+    assert s.icon["key"] == "common_cause"
+    assert s.strip_label == "Assaults on staff: no significant change (rare events)"
+    assert summary_table(prof).set_index("measure").loc["Assaults on staff", "rules_used"].startswith(
+        "above the upper limit only")
+    assert "Rare events" in convention_text()
+    fig, alt = measure_figure(s, "Iona (W01)", prof.events)
+    assert "only months above the upper limit are flagged" in fig.layout.title.subtitle.text
+    assert "the run rules are not used because most months have none" in alt
+    assert "The icon beside the chart reads the latest month only (Mar 2025: no significant change)." in alt
+
+
+def test_icon_note_counts_the_earlier_unusual_months(panel, tables):
+    prof = ward_profile(panel, "W01", tables["events"], rebase=False)
+    s = next(x for x in prof.series if x.measure.key == "assaults_on_staff")
+    earlier = int(s.classified["special_cause"].iloc[:-1].sum())
+    assert earlier > 0 and s.icon["key"] == "improvement_low"
+    _, alt = measure_figure(s, "Iona (W01)", prof.events)
+    assert f"{earlier} earlier months are marked as unusual on the chart" in alt
+    assert "reads the latest month only (Mar 2025: improving: unusually low assault rate" in alt
+
+
+def test_event_labels_sit_above_the_plot_without_overlap_or_running_off_the_right(panel, tables):
+    prof = ward_profile(panel, "W01", tables["events"], rebase=True)
+    fig, _ = measure_figure(prof.series[0], "Iona (W01)", prof.events)
+    labels = [a for a in fig.layout.annotations if a.yref == "paper" and a.y == 1]
+    assert len(labels) == 3  # the rebase, talking groups started and the hospital-wide note
+    assert all(a.yanchor == "bottom" for a in labels)  # above the plot area, not over the points
+    late = next(a for a in labels if a.text.startswith("New reporting system"))
+    assert late.xanchor == "right"  # month 40 of 48: runs left from its line instead of off the edge
+    assert len({a.yshift for a in labels}) == len(labels)  # each would overlap another: one lane each
+    assert fig.layout.margin.t >= 70 + 20 * 3 and fig.layout.height > 440  # the plot keeps its height
+    # a long rate label goes over two lines so it cannot run into the title
+    assert "<br>" in fig.layout.yaxis.title.text

@@ -106,8 +106,9 @@ def answer(result: ModelResult, figure_label: str | None = None, key_figure: str
         st.metric(figure_label or result.headline.name, key_figure)
     for w in result.warnings:
         st.warning(w, icon=":material/warning:")
-    if result.caveats:
-        st.caption(" ".join(result.caveats))
+    unsaid = [c for c in result.caveats if c not in result.sentence]  # never the same caveat twice
+    if unsaid:
+        st.caption(" ".join(unsaid))
     details(result)
 
 

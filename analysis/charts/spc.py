@@ -22,6 +22,9 @@ from analysis.charts.style import (
 )
 
 HALF_MONTH = pd.Timedelta(days=15)  # segment breaks sit between two months
+LANE_PX = 20  # height of one row of event labels above the plot
+RARE_NOTE = ("Rare events: only months above the upper limit are flagged; the run rules are not used "
+             "because most months have none")
 _WORDS = {
     "special_cause_improvement": "improving",
     "special_cause_concern": "concerning",
@@ -111,24 +114,67 @@ def spc_figure(
             name=f"Target ({fmt_number(target)})", hoverinfo="skip",
             line={"color": MDC_COLOURS["target"], "width": 2, "dash": "longdash"},
         ))
+    labels = []  # (x, text, colour): rebase breaks and events, labelled above the plot
     for seg, g in d.groupby("segment", sort=True):
         if seg == d["segment"].min():
             continue
         x0 = g["period"].iloc[0] - HALF_MONTH
         fig.add_shape(type="line", x0=x0, x1=x0, y0=0, y1=1, yref="paper", line={"color": NHS["dark_grey"], "width": 1})
-        fig.add_annotation(x=x0, y=1, yref="paper", yanchor="top", xanchor="right", showarrow=False,
-                           text=f"Limits recalculated from {uk_month(g['period'].iloc[0])}",
-                           font={"size": 11, "color": NHS["dark_grey"]}, bgcolor="rgba(255,255,255,0.8)")
-    for i, (when, label) in enumerate(_events(events)):
+        labels.append((x0, f"Limits recalculated from {uk_month(g['period'].iloc[0])}", NHS["dark_grey"]))
+    for when, label in _events(events):
         fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper",
                       line={"color": NHS["blue"], "width": 1.5, "dash": "dot"})
-        fig.add_annotation(x=when, y=1.0 if i % 2 == 0 else 0.93, yref="paper", yanchor="bottom", xanchor="left",
-                           showarrow=False, text=f"{label} ({uk_date(when)})", font={"size": 11, "color": NHS["dark_blue"]},
-                           bgcolor="rgba(255,255,255,0.8)")
-    fig.update_yaxes(title_text=y_label, rangemode="tozero" if (d["chart"] == "u").any() else "normal")
+        labels.append((when, f"{label} ({uk_date(when)})", NHS["dark_blue"]))
+    lanes = _label_lanes(fig, labels, d["period"].min() - HALF_MONTH, d["period"].max() + HALF_MONTH)
+    rare = bool(d["rare_events"].any()) if "rare_events" in d else False
+    if rare:
+        fig.update_layout(title_subtitle_text=RARE_NOTE, title_subtitle_font={"size": 12, "color": NHS["dark_grey"]})
+    fig.update_yaxes(title_text=wrap_title(y_label), rangemode="tozero" if (d["chart"] == "u").any() else "normal")
     text = spc_alt_text(d, title, y_label)
     month_axis(apply_style(fig, title, text), d["period"].min(), d["period"].max())
+    top = 70 + (22 if rare else 0) + LANE_PX * lanes
+    fig.update_layout(margin_t=top, title_y=1, title_yanchor="top", title_pad_t=10)
     return fig, text
+
+
+def wrap_title(text: str, width: int = 40) -> str:
+    """An axis title over two lines when long, so a rotated y title fits beside a short chart."""
+    if len(text) <= width or " " not in text:
+        return text
+    words, best = text.split(" "), None
+    for i in range(1, len(words)):  # the break that makes the longer line shortest
+        a, b = " ".join(words[:i]), " ".join(words[i:])
+        if best is None or max(len(a), len(b)) < max(len(best[0]), len(best[1])):
+            best = (a, b)
+    return f"{best[0]}<br>{best[1]}"
+
+
+def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: float = 7.5,
+                 plot_px: float = 600) -> int:
+    """Put each vertical line's label above the plot, in the lowest lane where it overlaps no other.
+
+    A label runs right from its line, or left when it would otherwise pass the right edge (where
+    it would be cut off). Widths are estimated from the text length on a nominal plot width, so
+    the lanes are generous rather than exact. Returns the number of lanes used.
+    """
+    if not labels:
+        return 0
+    span = (pd.Timestamp(x_end) - pd.Timestamp(x_start)).total_seconds() or 1.0
+    taken: list[list[tuple[float, float]]] = []
+    for x, text, colour in sorted(labels, key=lambda r: pd.Timestamp(r[0])):
+        pos = (pd.Timestamp(x) - pd.Timestamp(x_start)).total_seconds() / span
+        width = len(text) * px_per_char / plot_px
+        right = pos + width <= 1.0 or (pos - width < 0 and pos < 0.5)  # else run left, ending at the line
+        lo, hi = (pos, pos + width) if right else (pos - width, pos)
+        lane = next((i for i, used in enumerate(taken) if all(hi + 0.01 < a or lo - 0.01 > b for a, b in used)),
+                    len(taken))
+        if lane == len(taken):
+            taken.append([])
+        taken[lane].append((lo, hi))
+        fig.add_annotation(x=x, y=1, yref="paper", yanchor="bottom", xanchor="left" if right else "right",
+                           yshift=2 + lane * LANE_PX, showarrow=False, text=text,
+                           font={"size": 11, "color": colour}, bgcolor="rgba(255,255,255,0.85)")
+    return len(taken)
 
 
 def spc_alt_text(d: pd.DataFrame, title: str, y_label: str) -> str:
@@ -150,14 +196,23 @@ def spc_alt_text(d: pd.DataFrame, title: str, y_label: str) -> str:
         first += f"; limits recalculated from {uk_month(seg['period'].iloc[0])}"
     run = _latest_run(seg)
     avg = fmt_number(last["centre"], 2)
-    if run >= 2:
+    rare = bool(last.get("rare_events", False))
+    if rare:  # a run of empty months is not news on a rare count: say what the latest month held
+        n = fmt_number(last["count"], 0)
+        second = (f"The latest month, {uk_month(last['period'])}, had {n} {'event' if n == '1' else 'events'} in "
+                  f"{fmt_number(last['exposure'], 0)} bed days (a rate of {fmt_number(last['value'], 2)}) "
+                  f"against an average of {avg}")
+    elif run >= 2:
         side = "above" if last["value"] > last["centre"] else "below"
         second = f"The last {run} months were all {side} the average of {avg}"
     else:
         second = f"The latest month, {uk_month(last['period'])}, was {fmt_number(last['value'], 2)} against an average of {avg}"
     if bool(last["trial_limits"]):
         second += " (trial limits: fewer than 12 months)"
-    return f"{first}. {second}."
+    text = f"{first}. {second}."
+    if bool(d["rare_events"].any()) if "rare_events" in d else False:
+        text += f" {RARE_NOTE}."
+    return text
 
 
 def _latest_run(seg: pd.DataFrame) -> int:

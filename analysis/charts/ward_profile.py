@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts.spc import spc_figure
-from analysis.charts.style import CATEGORICAL, apply_style, fmt_number
+from analysis.charts.style import CATEGORICAL, apply_style, fmt_number, uk_month
 
 SCREEN_FONT = 16
 SCREEN_TITLE = 20
@@ -17,8 +17,11 @@ HEIGHT = 440
 
 
 def _bigger(fig: go.Figure) -> go.Figure:
-    fig.update_layout(font_size=SCREEN_FONT, title_font_size=SCREEN_TITLE, height=HEIGHT,
+    # the plot keeps its height when the top margin grows for event labels or a rare-events note
+    extra = max(0, (fig.layout.margin.t or 70) - 70)
+    fig.update_layout(font_size=SCREEN_FONT, title_font_size=SCREEN_TITLE, height=HEIGHT + extra,
                       hoverlabel={"font_size": SCREEN_FONT})
+    fig.update_yaxes(title_font_size=14)  # a long rate label must not run into the title
     fig.update_annotations(font_size=13)
     return fig
 
@@ -28,12 +31,28 @@ def measure_figure(series, ward_name: str, events: pd.DataFrame | None = None,
     """A measure's SPC chart for the ward (events marked, rebases shown, optional target) and its alt text."""
     m = series.measure
     fig, alt = spc_figure(series.classified, f"{m.title}, {ward_name}", m.y_label, events=events, target=target)
+    alt += " " + icon_note(series)
     if target is not None:
         alt += f" The target is {fmt_number(target, 2)}."
     periods = pd.to_datetime(series.classified["period"])
     if len(periods):  # the axis ends with the data (event labels can stretch plotly's own range)
         fig.update_xaxes(range=[periods.min() - pd.Timedelta(days=25), periods.max() + pd.Timedelta(days=25)])
     return _bigger(fig), alt
+
+
+def icon_note(series) -> str:
+    """What the icon beside the chart reads (the latest month only), so it cannot seem to contradict
+    unusual months earlier on the chart (the Making Data Count convention, kept)."""
+    c = series.classified
+    shown = c[c["value"].notna()]
+    if shown.empty or series.icon["key"] == "no_data":
+        return "The icon beside the chart says there are too few months to judge."
+    last = shown.iloc[-1]
+    earlier = int(shown["special_cause"].iloc[:-1].sum())
+    marked = (f" {earlier} earlier {'month is' if earlier == 1 else 'months are'} marked as unusual on the chart."
+              if earlier else "")
+    return (f"The icon beside the chart reads the latest month only ({uk_month(last['period'])}: "
+            f"{series.icon['label'][0].lower()}{series.icon['label'][1:]}).{marked}")
 
 
 def aspects_figure(aspects: pd.DataFrame, ward_name: str) -> tuple[go.Figure, str]:
