@@ -44,7 +44,11 @@ def _ward_label(row) -> str:
     return f"{row['ward_id']} {name}".strip() if isinstance(name, str) and name else str(row["ward_id"])
 
 
-def _names(labels: list[str]) -> str:
+def _names(labels: list[str], most: int = 10) -> str:
+    """'W01 Iona, W02 Skye and W03 Mull'; past `most` names, the count of the rest (a national table
+    can have hundreds of wards with a signal)."""
+    if len(labels) > most:
+        return ", ".join(labels[:most]) + f" and {len(labels) - most} other wards"
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
@@ -55,10 +59,11 @@ def wards_by_trend(wards: pd.DataFrame, topic: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {"improvement": [], "concern": [], "neither": []}
     if col not in wards.columns:
         return out
-    for _, row in wards.iterrows():
-        kind = str(row[col]).split("_", 1)[0]
+    names = wards["ward_name"] if "ward_name" in wards.columns else [None] * len(wards)
+    for key, wid, name in zip(wards[col], wards["ward_id"], names):
+        kind = str(key).split("_", 1)[0]
         if kind in out:
-            out[kind].append(_ward_label(row))
+            out[kind].append(_ward_label({"ward_id": wid, "ward_name": name}))
     return out
 
 

@@ -38,6 +38,7 @@ VARIATION_KEYS = tuple(VARIATION)
 DEFAULT_IMPROVEMENT = {"coproduction": "increase", "assaults": "decrease"}
 COUNT_COLUMNS = ("assaults_on_staff_12m", "occupied_bed_days_12m", "talking_groups_sessions_12m")
 NOT_STARTED = "not started"
+LIST_LIMIT = 30  # wards listed one by one on the Overview; a national table lists the ones needing a look
 
 
 def primary_measure(panel: pd.DataFrame, catalogue: pd.DataFrame | None = None) -> str | None:
@@ -71,30 +72,58 @@ def _month_number(s: pd.Series) -> np.ndarray:
 
 def stacked_icons(long: pd.DataFrame, chart: str, improvement: str, measure: str,
                   rebase: Mapping | None = None) -> dict:
-    """Variation icons for many wards from ONE chart and ONE classification.
+    """Variation icons for many wards from a few charts and classifications.
 
     Speed: the chart code's per-call cost dominates, so 12 wards x 3 charts one by one take most of a
     second. `long` has ward_id, `pos` (month offset from the ward's first point, unique within a ward)
     and `value` (XmR) or `count` and `exposure` (u-chart); `rebase` maps a ward to offsets where a new
     segment starts. Wards are laid end to end on one timeline, each starting a new segment, so every
-    ward keeps its own centre, limits and run rules exactly as if charted alone.
+    ward keeps its own centre, limits and run rules exactly as if charted alone. The timeline is made of
+    pandas nanosecond months, which end in April 2262: wards are stacked in batches of at most
+    `STACK_MONTHS` months, one chart per batch (a national panel of 1,000 wards x 120 months is 20).
     """
     if not len(long):
         return {}
     span = long.groupby("ward_id", sort=True)["pos"].max() + 1
+    out: dict = {}
+    for batch in _batches(span):
+        part = long[long["ward_id"].isin(batch)] if len(batch) < len(span) else long
+        out.update(_stack(part, span.loc[batch], chart, improvement, measure, rebase))
+    return out
+
+
+STACK_MONTHS = 6000  # months on one stacked timeline: EPOCH + 6000 months stays before 2262
+EPOCH = np.datetime64("1680-01", "M")  # nanosecond timestamps start in Sept 1677
+
+
+def _batches(span: pd.Series) -> list[list]:
+    """Consecutive wards whose spans add up to at most STACK_MONTHS (a longer ward alone)."""
+    batches, current, total = [], [], 0
+    for w, n in span.items():
+        if current and total + int(n) > STACK_MONTHS:
+            batches.append(current)
+            current, total = [], 0
+        current.append(w)
+        total += int(n)
+    return [*batches, current] if current else batches
+
+
+def _stack(long: pd.DataFrame, span: pd.Series, chart: str, improvement: str, measure: str,
+           rebase: Mapping | None) -> dict:
+    """One stacked chart for the wards in `span` (their months end to end from EPOCH)."""
     offset = span.cumsum() - span
     pos = long["pos"].to_numpy("int64") + long["ward_id"].map(offset).to_numpy("int64")
     starts = list(offset.iloc[1:])
     for w, rs in (rebase or {}).items():
         if w in offset.index:
             starts += [offset[w] + int(r) for r in rs if 0 < int(r) < span[w]]
-    to_ts = lambda p: (np.datetime64("2000-01", "M") + np.asarray(p, dtype="int64")).astype("datetime64[ns]")
+    to_ts = lambda p: (EPOCH + np.asarray(p, dtype="int64")).astype("datetime64[ns]")
     stack = long.drop(columns=["ward_id", "pos"]).assign(period=to_ts(pos))
     at = list(pd.DatetimeIndex(to_ts(sorted(starts))))
     c = (u_chart(stack, "count", "exposure", period="period", rebase_at=at) if chart == "u"
          else xmr(stack, "value", period="period", rebase_at=at))
     classified = classify(c, improvement)
-    row_pos = _month_number(classified["period"]) - 2000 * 12
+    row_pos = _month_number(classified["period"]) - (int(EPOCH.astype("int64")) + 1970 * 12)
     ward_of_row = offset.index.to_numpy()[np.searchsorted(offset.to_numpy(), row_pos, side="right") - 1]
     has = classified["value"].notna().to_numpy()
     n_points = pd.Series(has).groupby(ward_of_row).sum()
@@ -209,6 +238,28 @@ def ward_table(panel: pd.DataFrame, measures_catalogue: pd.DataFrame | None = No
         "recovery_measure": measure, "improvement": imp, "count_columns": list(COUNT_COLUMNS),
         "icon_rule": __doc__.split("\n\n", 1)[1].strip(),
     }
+    return out
+
+
+def wards_to_list(wards: pd.DataFrame, limit: int = LIST_LIMIT) -> pd.DataFrame:
+    """The rows of `ward_table` to list one by one: every ward, in ward order, up to `limit`; beyond it
+    the `limit` wards that most need a look, first those with the most concern icons, then the most
+    other signals (improvement or unusual), then the highest assault rate over the last 12 months.
+    attrs["listed_of"] says how many wards there were; the full table stays with the caller."""
+    if len(wards) <= limit:
+        out = wards
+    else:
+        icons = wards[[f"{n}_icon" for n in ("coproduction", "assaults", "recovery") if f"{n}_icon" in wards]].astype(str)
+        rank = pd.DataFrame({
+            "concern": icons.apply(lambda c: c.str.startswith("concern")).sum(axis=1),
+            "signal": icons.apply(lambda c: c.str.startswith(("improvement", "neither"))).sum(axis=1),
+            "rate": wards.get("assaults_on_staff_rate_per_1000_obd_12m", pd.Series(np.nan, index=wards.index)).fillna(-1.0),
+            "ward_id": wards["ward_id"].astype(str),
+        }, index=wards.index)
+        order = rank.sort_values(["concern", "signal", "rate", "ward_id"], ascending=[False, False, False, True]).index
+        out = wards.loc[order[:limit]]
+    out = out.copy()
+    out.attrs = {**wards.attrs, "listed_of": len(wards)}
     return out
 
 

@@ -226,11 +226,14 @@ def parse_column(raw: pd.Series, kind: str, choices: tuple[str, ...] | None = No
     converts them to Int64 after validation.
     """
     parse = _parser(kind, choices)
+    raw_values = raw.tolist()
+    if raw_values and set(map(type, raw_values)) <= {str}:  # text read from a CSV: parse each distinct cell once
+        return _parse_text_column(raw_values, raw.index, kind, parse)
     values: list[object] = []
     errors: list[tuple[int, str]] = []
     cache: dict[tuple[str, object], object] = {}
     n_missing = 0
-    for pos, v in enumerate(raw.tolist()):
+    for pos, v in enumerate(raw_values):
         if is_missing(v):
             n_missing += 1
             values.append(None)
@@ -248,6 +251,28 @@ def parse_column(raw: pd.Series, kind: str, choices: tuple[str, ...] | None = No
         else:
             values.append(out)
     return ParsedColumn(_typed(values, kind, raw.index), errors, n_missing)
+
+
+def _parse_text_column(raw_values: list[str], index: pd.Index, kind: str, parse) -> ParsedColumn:
+    """parse_column for a column of strings only: the same result, one parse per distinct string."""
+    codes, uniques = pd.factorize(np.array(raw_values, dtype=object))
+    outs: list[object] = []
+    missing = np.zeros(len(uniques), bool)
+    failed = np.zeros(len(uniques), bool)
+    for k, v in enumerate(uniques):
+        if is_missing(v):
+            missing[k] = True
+            outs.append(None)
+            continue
+        try:
+            outs.append(parse(v))
+        except ValueError as e:
+            failed[k] = True
+            outs.append(e)
+    errors = [(int(pos), str(outs[codes[pos]])) for pos in np.flatnonzero(failed[codes])]
+    shown = [None if f else o for o, f in zip(outs, failed)]
+    values = [shown[c] for c in codes]
+    return ParsedColumn(_typed(values, kind, index), errors, int(missing[codes].sum()))
 
 
 def _typed(values: list[object], kind: str, index: pd.Index) -> pd.Series:

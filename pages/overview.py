@@ -6,7 +6,7 @@ import streamlit as st
 from analysis.charts.style import fmt_number, rate_label
 from analysis.overview import overview
 from analysis.overview_summary import steering_summary, trend_words
-from analysis.overview_wards import icon_markup
+from analysis.overview_wards import icon_markup, wards_to_list
 from ui.cache import analysed
 from ui.frame import APP_TITLE, current_view, filter_caption, period_text
 from ui.safe import guarded
@@ -117,10 +117,15 @@ def _ward_table(view, wards: pd.DataFrame) -> None:
         f"Co-production is the patient-rated score; recovery is the ward's mean {measure} score. "
         "Open a ward's profile with its name."
     )
+    listed = wards_to_list(wards)
+    if len(listed) < len(wards):
+        st.caption(f"Listing {len(listed)} of {len(wards):,} wards: those with the most concerns, then other "
+                   "signals, then the highest assault rates. Every ward is in Show the data below; narrow the "
+                   "filters in the sidebar to list others.")
     head = st.columns([w for _, w in COLUMNS])
     for cell, (title, _) in zip(head, COLUMNS):
         cell.markdown(f"**{title if title != 'Recovery' else f'Recovery ({measure}): improving?'}**")
-    for _, row in wards.iterrows():
+    for _, row in listed.iterrows():
         _ward_row(row, measure)
     with st.expander("Show the data"):
         shown = wards.copy()
@@ -155,6 +160,7 @@ if result is not None:
 
     st.subheader("For the steering group")
     with guarded("writing the summary", "The answers above still stand."), st.container(border=True):
+        # from the overview already computed above (a cached call of its own would fit every model again)
         st.markdown(steering_summary(result.answers, result.wards, result.metrics, data.table("measures")))
 
     with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):

@@ -6,6 +6,7 @@ the URL so the view can be shared.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -33,17 +34,24 @@ class FilterOptions:
 
     @classmethod
     def of(cls, dataset: Dataset) -> FilterOptions:
-        w = dataset.table("wards")
-        wards = {}
-        for row in w.sort_values("ward_id").itertuples(index=False) if len(w) else ():
-            name = str(row.ward_name) if pd.notna(row.ward_name) else ""
-            wards[str(row.ward_id)] = f"{row.ward_id} {name}".strip()
-        services = sorted({str(s) for s in w["service"].dropna()}) if len(w) else []
-        present = {str(s) for s in w["security_level"].dropna()} if len(w) else set()
-        levels = [s for s in SECURITY_LEVELS if s in present] + sorted(present - set(SECURITY_LEVELS))
-        wm = dataset.table("ward_months")
-        months = sorted({m.strftime("%Y-%m") for m in pd.to_datetime(wm["month"]).dropna()}) if len(wm) else []
-        return cls(wards, services, levels, months)
+        """The choices in `dataset` (worked out once per data set: every run draws the sidebar)."""
+        return _options(dataset.fingerprint(), dataset)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _options(fingerprint: str, _dataset: Dataset) -> FilterOptions:
+    w = _dataset.table("wards")
+    wards = {}
+    for row in w.sort_values("ward_id").itertuples(index=False) if len(w) else ():
+        name = str(row.ward_name) if pd.notna(row.ward_name) else ""
+        wards[str(row.ward_id)] = f"{row.ward_id} {name}".strip()
+    services = sorted({str(s) for s in w["service"].dropna()}) if len(w) else []
+    present = {str(s) for s in w["security_level"].dropna()} if len(w) else set()
+    levels = [s for s in SECURITY_LEVELS if s in present] + sorted(present - set(SECURITY_LEVELS))
+    wm = _dataset.table("ward_months")
+    # distinct months first: a national table has 1,000 rows for each month
+    months = sorted({m.strftime("%Y-%m") for m in pd.to_datetime(wm["month"]).dropna().unique()}) if len(wm) else []
+    return FilterOptions(wards, services, levels, months)
 
 
 def month_label(m: str) -> str:
@@ -152,8 +160,16 @@ def sidebar_filters(dataset: Dataset) -> Filters:
 
 
 def apply_filters(dataset: Dataset, filters: Filters) -> Dataset:
-    """The data set cut to the filters (tables without wards or dates are kept whole)."""
-    return replace(dataset, tables=filters.apply(dataset.tables))
+    """The data set cut to the filters (tables without wards or dates are kept whole).
+
+    Cut once per data content and filters, and shared: the cut tables must never be changed."""
+    tables = _cut(dataset.fingerprint(), json.dumps(filters.to_dict(), sort_keys=True), dataset, filters)
+    return replace(dataset, tables=tables)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _cut(fingerprint: str, filters_key: str, _dataset: Dataset, _filters: Filters) -> dict[str, pd.DataFrame]:
+    return _filters.apply(_dataset.tables)
 
 
 def filter_table(df: pd.DataFrame, filters: Filters, wards: pd.DataFrame) -> pd.DataFrame:

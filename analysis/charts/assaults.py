@@ -27,6 +27,10 @@ from analysis.counts.describe import outcome_words
 # only way to tell wards apart (12 wards = 6 colours x 2 shapes, then further shapes).
 WARD_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "star")
 MAX_MARKER_PX = 14
+MAX_POINTS = 3000  # more ward-periods than this (a national panel) are drawn as a density, not markers
+DENSITY_BINS = 40
+MAX_WARD_BARS = 30  # the residual chart shows the wards furthest from 0, half each side, beyond this
+DENSITY_SCALE = [[0.0, "#E8EDEE"], [0.35, "#41B6E6"], [1.0, NHS["dark_blue"]]]
 CURVE_STYLE = {  # basis from analysis.counts expected_rates -> (legend words, colour, dash, band)
     "within": ("Fitted: a ward in a month at this score (within ward)", NHS["dark_blue"], "solid", "rgba(0,48,135,0.15)"),
     "between": ("Fitted: a ward whose usual score is this (between wards)", NHS["dark_grey"], "dash", "rgba(66,85,99,0.08)"),
@@ -62,7 +66,9 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
     curve = curve if curve is not None else pd.DataFrame(columns=["score", "basis", "rate_per_1000_obd", "ci_low", "ci_high"])
     biggest = float(points["occupied_bed_days"].max()) if len(points) else 1.0
     sizeref = 2.0 * max(biggest, 1.0) / MAX_MARKER_PX**2
-    for i, (ward, g) in enumerate(points.groupby("ward_id", sort=True)):
+    if len(points) > MAX_POINTS:  # 120,000 markers would be 30 MB sent on every run, and unreadable
+        fig.add_trace(_density(points, pred, unit))
+    for i, (ward, g) in enumerate(points.groupby("ward_id", sort=True) if len(points) <= MAX_POINTS else ()):
         colour, symbol = ward_marker(i)
         hover = [
             f"<b>{r.ward_label}</b>, {r.period_label}<br>{pred}: {r.score:.0f}<br>"
@@ -98,6 +104,25 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
     return fig, text
 
 
+def _density(points: pd.DataFrame, pred: str, unit: str) -> go.Heatmap:
+    """How many ward-periods fall in each score x rate cell (empty cells left blank)."""
+    x = points["score"].to_numpy(float)
+    y = points["rate_per_1000_obd"].to_numpy(float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if not len(x):
+        return go.Heatmap(z=[[None]], showscale=False)
+    y_top = max(float(y.max()), 1e-9)
+    z, xe, ye = np.histogram2d(x, y, bins=DENSITY_BINS, range=[[float(x.min()), float(x.max()) + 1e-9], [0.0, y_top]])
+    z = np.where(z > 0, z, np.nan).T  # rows are rates
+    return go.Heatmap(
+        x=(xe[:-1] + xe[1:]) / 2, y=(ye[:-1] + ye[1:]) / 2, z=z, colorscale=DENSITY_SCALE, name=f"{unit}s",
+        colorbar={"title": {"text": f"{unit.capitalize()}s"}, "thickness": 12}, hoverongaps=False,
+        hovertemplate=f"{pred[0].upper()}{pred[1:]} about %{{x:.0f}}, rate about %{{y:.2f}}: "
+                      f"%{{z:,.0f}} {unit}s<extra></extra>",
+    )
+
+
 def _curves(curve: pd.DataFrame):
     if curve is None or curve.empty:
         return []
@@ -114,6 +139,9 @@ def scatter_alt_text(points: pd.DataFrame, curve: pd.DataFrame, outcome: str, pr
     first = (
         f"Scatter of {noun} {rate_label()} against {pred} for {len(points)} {unit}s on "
         f"{points['ward_id'].nunique()} wards; marker size shows occupied bed days"
+    ) if len(points) <= MAX_POINTS else (
+        f"Density of {noun} {rate_label()} against {pred} for {len(points):,} {unit}s on "
+        f"{points['ward_id'].nunique():,} wards; darker cells hold more {unit}s"
     )
     for key, g in _curves(curve):
         if key == "between":
@@ -183,6 +211,11 @@ def rate_ratio_alt_text(t: pd.DataFrame, title: str, label: str = "label", group
 def residual_figures(by_ward: pd.DataFrame, by_month: pd.DataFrame, ward_labels: dict | None = None
                      ) -> tuple[tuple[go.Figure, str], tuple[go.Figure, str]]:
     """Mean Pearson residual by ward (bars) and by month (line): a ward or month far from 0 fits badly."""
+    n_wards = len(by_ward)
+    if n_wards > MAX_WARD_BARS:  # a bar per ward of 1,000 is unreadable: the wards furthest from 0, each side
+        order = by_ward.sort_values("mean_pearson", ascending=False)
+        half = MAX_WARD_BARS // 2
+        by_ward = pd.concat([order.head(half), order.tail(half)])
     labels = by_ward["ward_id"].map(lambda w: (ward_labels or {}).get(w, str(w)))
     fw = go.Figure(go.Bar(x=by_ward["mean_pearson"], y=labels, orientation="h", marker={"color": CATEGORICAL[0]},
                           hovertemplate="%{y}: mean residual %{x:.2f}<extra></extra>"))
@@ -190,8 +223,10 @@ def residual_figures(by_ward: pd.DataFrame, by_month: pd.DataFrame, ward_labels:
     fw.update_xaxes(title_text="Mean Pearson residual (observed above expected when positive)")
     fw.update_yaxes(autorange="reversed")
     worst = by_ward.loc[by_ward["mean_pearson"].abs().idxmax()] if len(by_ward) else None
+    which = (f"the {half} highest and {half} lowest of {n_wards:,} wards" if n_wards > MAX_WARD_BARS
+             else f"{len(by_ward)} wards")
     tw = ("Model residuals by ward: no wards." if worst is None else
-          f"Model residuals by ward for {len(by_ward)} wards; the largest mean residual is "
+          f"Model residuals by ward for {which}; the largest mean residual is "
           f"{worst['mean_pearson']:.2f} on {(ward_labels or {}).get(worst['ward_id'], worst['ward_id'])}.")
     apply_style(fw, "Does the model describe each ward?", tw)
     fw.update_layout(height=max(260, 60 + 28 * len(by_ward)), margin={"l": 160})

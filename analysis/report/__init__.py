@@ -12,12 +12,25 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .browser import ChromiumSession, ImageExportUnavailable, chromium_path
+from importlib import import_module
+
 from .document import Figure, Pack, Section, Stamp, Table, version
-from .html import render_html
-from .images import pack_images, render_images
-from .pdf import render_pdf
-from .pptx import render_pptx
+
+# The renderers (python-pptx, the PDF and Chromium code) load on first use: the dashboard's pages
+# import the document model only, and should not pay for the exports at start-up.
+_LAZY = {
+    "ChromiumSession": "browser", "ImageExportUnavailable": "browser", "chromium_path": "browser",
+    "render_html": "html", "pack_images": "images", "render_images": "images", "render_pdf": "pdf",
+    "render_pptx": "pptx",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ChromiumSession",
@@ -73,6 +86,12 @@ def build_outputs(
     basename: str | None = None,
 ) -> ExportResult:
     """Render the requested formats; charts drawn once in one Chromium, shared by PDF and PPTX."""
+    from .browser import ChromiumSession, ImageExportUnavailable
+    from .html import render_html
+    from .images import pack_images
+    from .pdf import render_pdf
+    from .pptx import render_pptx
+
     asked = set(formats)
     wanted = [f for f in FORMATS if f in asked]
     unknown = asked - set(FORMATS)
