@@ -50,6 +50,29 @@ def mini_sample(tmp_path_factory) -> Path:
     return write_tables(tmp_path_factory.mktemp("mini_sample"), mini_tables())
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian Chromium for the whole session, shared by every browser test.
+
+    Playwright's sync API cannot be started twice in one thread while the first is open,
+    so every test that needs a browser takes this fixture rather than its own sync_playwright().
+    """
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)  # a shared 2-core CI machine can be slow to redraw
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 @pytest.fixture
 def app_env(monkeypatch, tmp_path, mini_sample):
     """The app pointed at the tiny sample and an empty throw-away SQLite store."""

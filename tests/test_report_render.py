@@ -173,9 +173,7 @@ def _esc(text: str) -> str:
 
 @needs_chromium
 @pytest.mark.browser
-def test_html_renders_offline_in_chromium(html, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_html_renders_offline_in_chromium(html, tmp_path, browser):
     page_file = tmp_path / "pack.html"
     page_file.write_text(html, encoding="utf-8")
     outside: list[str] = []
@@ -188,24 +186,23 @@ def test_html_renders_offline_in_chromium(html, tmp_path):
             outside.append(url)
             route.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        try:
-            page = browser.new_page()
-            page.route("**/*", guard)
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(page_file.as_uri())
-            page.wait_for_function(
-                f"document.querySelectorAll('.plotly-graph-div .main-svg').length >= {N_FIGURES}",
-                timeout=60_000,
-            )
-            graphs = page.eval_on_selector_all(
-                ".plotly-graph-div", "els => els.filter(e => e.querySelector('.main-svg')).length"
-            )
-            traces = page.eval_on_selector_all(".scatterlayer .trace", "els => els.length")
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.route("**/*", guard)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_file.as_uri())
+        page.wait_for_function(
+            f"document.querySelectorAll('.plotly-graph-div .main-svg').length >= {N_FIGURES}",
+            timeout=60_000,
+        )
+        graphs = page.eval_on_selector_all(
+            ".plotly-graph-div", "els => els.filter(e => e.querySelector('.main-svg')).length"
+        )
+        traces = page.eval_on_selector_all(".scatterlayer .trace", "els => els.length")
+    finally:
+        context.close()
     assert outside == []
     assert errors == []
     assert graphs == N_FIGURES

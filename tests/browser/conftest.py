@@ -14,8 +14,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def _free_port() -> int:
@@ -41,7 +39,7 @@ def served_sample(mini_sample: Path) -> Path:
 def run_server(tmp: Path, mini_sample: Path):
     """`streamlit run dashboard.py` on a free port, waited for at /_stcore/health, stopped after."""
     if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed (make browser)")
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
     port = _free_port()
     env = dict(os.environ, COPRODUCTION_DATABASE_URL=f"sqlite:///{tmp / 'store.sqlite'}")
     env["COPRODUCTION_SAMPLE_DIR"] = str(served_sample(mini_sample))
@@ -72,18 +70,6 @@ def run_server(tmp: Path, mini_sample: Path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=20_000)  # a shared 2-core CI machine can be slow to redraw
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
