@@ -9,7 +9,9 @@ Icons (analysis.spc_icons keys, with a plain label beside each):
 * assaults on staff: u-chart of assaults per 1,000 occupied bed days over every month, rebased
   at the ward's rebase events (talking groups started, interventions, changes; hospital-wide
   events too). Without an events table the ward's talking-groups start from the panel is used.
-  Improvement is a decrease.
+  Improvement is a decrease. A rare count (fewer than one assault a month on average, or none
+  in most months) is judged only on months above its Poisson upper limit: a run of zero months
+  is not special cause (see analysis.spc.u_chart).
 * recovery: XmR of the primary measure's ward mean on the months it was recorded (consecutive
   points, as above); improvement from the catalogue's higher_is_better ("neither" when unknown).
 
