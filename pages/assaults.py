@@ -114,10 +114,10 @@ else:
                 st.markdown("**Two different questions.** Do not read one as the other.")
                 left, right = st.columns(2)
                 with left:
-                    st.markdown("##### Within a ward, over time")
+                    st.markdown("**Within a ward, over time**")
                     st.markdown(claims.get("within") or claims.get("single", ""))
                 with right:
-                    st.markdown("##### Between wards")
+                    st.markdown("**Between wards**")
                     b = result.extras.get("between")
                     if b:
                         st.metric("Rate ratio per 10 points (between wards)",
@@ -131,7 +131,7 @@ else:
 
 if result is not None and result.ok:
     with guarded("working out expected rates"):
-        st.subheader("Expected rates at two scores")
+        st.header("Expected rates at two scores")
         s = pd.to_numeric(panel[predictor], errors="coerce").dropna()
         st.slider("Compare co-production scores", 0, 100, value=(40, 60), step=5, key="a_scores",
                   help=f"Scores seen in these data run from {s.min():.0f} to {s.max():.0f}.")
@@ -148,7 +148,7 @@ if result is not None and result.ok:
             "ci_low": "95% CI from", "ci_high": "95% CI to"}), hide_index=True, width="stretch")
 
     with guarded("drawing the scatter chart"):
-        st.subheader(f"Co-production and {noun}, ward by ward")
+        st.header(f"Co-production and {noun}, ward by ward")
         by = st.radio("Each marker is a", ["month", "quarter"], format_func=lambda b: f"ward-{b}", horizontal=True,
                       key="a_by")
         points = cache.analysed(words.scatter_points, view, outcome, predictor, lag=lag, by=by)
@@ -157,7 +157,7 @@ if result is not None and result.ok:
         show.chart(fig, alt, points, "assaults_scatter", view, counts=["count"], rates=RATE_COLS)
 
 with guarded("drawing the chart over time"):
-    st.subheader(f"{noun.capitalize()} over time")
+    st.header(f"{noun.capitalize()} over time")
     ward_opts = {words.WHOLE_HOSPITAL: "Whole hospital (wards in view)"}
     ward_opts.update(WARD_LABELS)
     ward = st.selectbox("Ward", list(ward_opts), format_func=ward_opts.get, key="a_ward")
@@ -176,7 +176,7 @@ with guarded("drawing the chart over time"):
 
 if predictor is not None:
     with guarded("comparing patient- and staff-rated social distance"):
-        st.subheader("Boundaries and humanised relationships: reduced social distance")
+        st.header("Boundaries and humanised relationships: reduced social distance")
         st.markdown(
             "Secure care asks staff to keep therapeutic boundaries while co-production asks for humanised "
             "relationships, with less social and professional distance between staff and patients. Here are "
@@ -198,7 +198,7 @@ if predictor is not None:
             show.chart(fig, alt, table, "assaults_social_distance", view)
 
     with guarded("comparing incident types"):
-        st.subheader("Every incident type, side by side")
+        st.header("Every incident type, side by side")
         st.caption("The same model for each incident type: rate ratio per 10-point rise within a ward.")
         every = cache.analysed(fit_all_incidents, view, predictor=predictor, lag=lag, adjust=list(adjust),
                                errors=errors, zeros=False)

@@ -57,7 +57,7 @@ with guarded("answering the question"):
     show.answer(res, None if h is None else h.name[0].upper() + h.name[1:], key)
 
 # ---------------------------------------------------------------- controls
-st.subheader("Explore the scores")
+st.header("Explore the scores")
 c1, c2, c3 = st.columns([1.6, 1.4, 1.4])
 respondent = c1.radio("Whose view", list(WHO), format_func=WHO.get, horizontal=True, key="cp_respondent")
 aspect = c2.selectbox("Aspect", list(C.ASPECT_LABELS), format_func=C.ASPECT_LABELS.get, key="cp_aspect")
@@ -74,7 +74,7 @@ if respondent == "both" and aspect != "overall":
 what = f"{C.ASPECT_LABELS[aspect].lower()}, as {C.WHO[respondent]} rate it"
 
 # ---------------------------------------------------------------- levels over time
-st.subheader("Levels over time")
+st.header("Levels over time")
 by = st.radio("Show by", list(BY), format_func=BY.get, horizontal=True, key="cp_by")
 with guarded("drawing the levels over time"):
     tidy = cache.analysed(C.levels_over_time, view, respondent, aspect, by)
@@ -100,7 +100,7 @@ with guarded("drawing the levels over time"):
             show.download(lv_table, f"coproduction_levels_by_{by}", view)
 
 # ---------------------------------------------------------------- the four aspects
-st.subheader("The four core aspects, patients and staff side by side")
+st.header("The four core aspects, patients and staff side by side")
 with guarded("comparing the four aspects"):
     aspects = cache.analysed(C.aspect_levels, view)
     if not len(aspects):
@@ -111,7 +111,7 @@ with guarded("comparing the four aspects"):
         st.markdown(cache.analysed(C.social_distance_sentence, view, aspects))
 
 # ---------------------------------------------------------------- bands
-st.subheader("How much co-production: 'lite', 'mid' or 'ultra'")
+st.header("How much co-production: 'lite', 'mid' or 'ultra'")
 with guarded("banding the wards"):
     banded = cache.analysed(E.bands, view, respondent=respondent, aspect=aspect)
     if not len(banded):
@@ -128,7 +128,7 @@ with guarded("banding the wards"):
             "endeavour with power shared.", icon=":material/info:")
 
 # ---------------------------------------------------------------- reliability
-st.subheader("Is the measure reliable?")
+st.header("Is the measure reliable?")
 st.info(INSTRUMENT_STATUS, icon=":material/rule:")
 st.markdown(
     "**What alpha tells you.** Cronbach's alpha says whether the four items of an aspect hang together: whether "
@@ -156,7 +156,7 @@ with guarded("checking the instrument's reliability"):
             show.download(it, "coproduction_item_total", view, counts=["n_returns"])
 
 # ---------------------------------------------------------------- agreement
-st.subheader("Do patients and staff see it the same way?")
+st.header("Do patients and staff see it the same way?")
 pair_aspect = "overall" if respondent == "both" else aspect
 st.markdown(
     "**How agreement is measured.** Patients and staff on the same ward are compared quarter by quarter (they are "

@@ -11,7 +11,7 @@ imports.show_flash()
 state = store_state()
 view = current_view()
 
-st.subheader("Which data the app shows")
+st.header("Which data the app shows")
 st.markdown(f"Now showing: **{view.dataset.label}**.")
 if state.error:
     st.error(f"The data store cannot be opened: {state.error} The app shows the synthetic sample hospital "
@@ -19,7 +19,7 @@ if state.error:
 with guarded("switching the data source", "Reload the page."):
     imports.source_choice(state)
 
-st.subheader("1. Get the template")
+st.header("1. Get the template")
 st.markdown("Fill in the template workbook (one sheet per table), or send one CSV file per table named after it "
             "(for example `ward_months.csv`). The data dictionary lists every column and its rules.")
 with guarded("preparing the downloads"):
@@ -32,7 +32,7 @@ with guarded("preparing the downloads"):
     c2.download_button("Download the data dictionary (.csv)", dictionary_csv(), file_name="data_dictionary.csv",
                        mime="text/csv", key="dl_dictionary")
 
-st.subheader("Small numbers in downloads")
+st.header("Small numbers in downloads")
 with guarded("choosing the small-number rule", "Reload the page."):
     from analysis.disclosure import RULES
     from ui.show import DISCLOSURE_KEY, inside_and_outside
@@ -49,7 +49,7 @@ with guarded("choosing the small-number rule", "Reload the page."):
              index=list(RULES).index(current), key="disclosure_rule_choice", on_change=_keep_rule, horizontal=True)
     st.caption(inside_and_outside() + " Ask your information governance lead which rule applies to your release.")
 
-st.subheader("2. Upload and check")
+st.header("2. Upload and check")
 files = st.file_uploader(
     "Upload a workbook (.xlsx), CSV files (several at once) or a zip of CSV files",
     type=upload.TYPES, accept_multiple_files=True, key="uploader",
@@ -62,10 +62,10 @@ with guarded("reading this file", upload.READ_TODO):
         upload.report(up.result)
 
 if up is not None:
-    st.subheader("3. Import")
+    st.header("3. Import")
     with guarded("preparing the import", "Nothing was imported. Try again, or upload the file again."):
         imports.import_section(up, state)
 
-st.subheader("Import history")
+st.header("Import history")
 with guarded("reading the import history", "Reload the page."):
     imports.history_section(state)

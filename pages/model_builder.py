@@ -112,13 +112,13 @@ def _diagnostics(result: ModelResult) -> None:
 
 
 def _reproduce(spec: dict, results: list[ModelResult], view) -> None:
-    st.subheader("Reproduce this from the command line")
+    st.header("Reproduce this from the command line")
     spec_json = specs.to_json(spec)
     source, data_path = view.dataset.source, None
     if source == "sample" and sample_path().resolve() != SAMPLE_DIR.resolve():
         data_path = str(sample_path())
     st.markdown("Save the model spec, then run this in the project folder; it prints the same results as JSON.")
-    st.code(specs.command_line("model_spec.json", source, data_path), language="bash")
+    st.code(specs.command_line("model_spec.json", source, data_path), language="bash", wrap_lines=True)
     st.markdown("**Model spec** (no code: the choices above and the current filters)")
     st.code(spec_json, language="json")
     c1, c2, c3 = st.columns(3)
@@ -159,17 +159,17 @@ def main() -> None:
     if not results:
         return
     result = results[0]
-    st.subheader("Answer")
+    st.header("Answer")
     show.answer(result, result.headline.name if result.headline else None,
                 _key_figure(result) if result.ok else None)
     if result.formula:
-        st.subheader("Formula")
-        st.code(result.formula, language="text")
+        st.header("Formula")
+        st.code(result.formula, language="text", wrap_lines=True)
     if len(result.estimates):
-        st.subheader("Fitted table")
+        st.header("Fitted table")
         st.caption(f"{result.method}")
         st.dataframe(result.estimates, hide_index=True, width="stretch")
-    st.subheader("Diagnostics")
+    st.header("Diagnostics")
     _diagnostics(result)
     _reproduce(spec, results, view)
 

@@ -1,10 +1,12 @@
 """The landing page: which data are loaded, today's answer to each of the three questions, what to tell
 the steering group, and every ward at a glance with a link to its profile."""
+from html import escape
+
 import pandas as pd
 import streamlit as st
 
 from analysis.charts.style import fmt_number, rate_label
-from analysis.overview import overview
+from analysis.overview import headline_metrics, three_answers, ward_table
 from analysis.overview_summary import steering_summary, trend_words
 from analysis.overview_wards import icon_markup, wards_to_list
 from ui.cache import analysed
@@ -61,7 +63,9 @@ def _data_strip(view, metrics: dict) -> None:
 def _answer_card(a) -> None:
     with st.container(border=True):
         st.caption(f"Question {a.question[1]}")
-        st.markdown(f"##### {a.title}")
+        # a real h3 (headings must not skip a level for screen readers), at a card's size
+        st.markdown(f'<h3 style="font-size:1.15rem;padding:0.25rem 0 0.5rem 0">{escape(a.title)}</h3>',
+                    unsafe_allow_html=True)
         if a.needs:  # the sentence says what is missing
             st.info(a.sentence, icon=":material/info:")
             st.page_link(DATA_PAGE, label="Add data on the Data page", icon=":material/database:")
@@ -104,7 +108,7 @@ def _ward_row(row, measure: str) -> None:
 
 
 def _ward_table(view, wards: pd.DataFrame) -> None:
-    st.subheader("Wards at a glance")
+    st.header("Wards at a glance")
     if not len(wards):
         st.info("No wards match the filters. Clear the filters in the sidebar to see every ward.")
         return
@@ -142,31 +146,38 @@ st.markdown(
     "today's answer to each of the three questions for the wards and months chosen in the sidebar."
 )
 
-result = None
+# Three cached pieces rather than one `overview()`: the answers appear while the ward table is still being
+# worked out (about half the first page's compute), and the steering pack's preview shares the answers.
+metrics = answers = wards = None
 with guarded("summarising the data", "Check the data on the Data page."):
     data = view.data
-    result = analysed(overview, view, data.table("measures"), data.table("events"))
-    _data_strip(view, result.metrics)
+    metrics = analysed(headline_metrics, view)
+    _data_strip(view, metrics)
 
-if result is not None:
-    st.subheader("Today's answers")
+if metrics is not None:
+    st.header("Today's answers")
     with guarded("writing the answers", "Open each question's page for its evidence."):
-        if not result.metrics["wards"]:
+        if not metrics["wards"]:
             st.info("No ward-months match the filters, so none of the questions can be answered. "
                     "Clear the filters in the sidebar, or add data on the Data page.")
-        for col, a in zip(st.columns(3), result.answers):
+        answers = analysed(three_answers, view, data.table("measures"))
+        for col, a in zip(st.columns(3), answers):
             with col:
                 _answer_card(a)
 
-    st.subheader("For the steering group")
-    with guarded("writing the summary", "The answers above still stand."), st.container(border=True):
-        # from the overview already computed above (a cached call of its own would fit every model again)
-        st.markdown(steering_summary(result.answers, result.wards, result.metrics, data.table("measures")))
-
     with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):
-        _ward_table(view, result.wards)
+        wards = analysed(ward_table, view, data.table("measures"), data.table("events"))
 
-st.subheader("And next")
+    if answers is not None and wards is not None:
+        st.header("For the steering group")
+        with guarded("writing the summary", "The answers above still stand."), st.container(border=True):
+            st.markdown(steering_summary(answers, wards, metrics, data.table("measures")))
+
+    if wards is not None:
+        with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):
+            _ward_table(view, wards)
+
+st.header("And next")
 st.page_link("pages/talking_groups.py", label="Talking groups (ward community meetings)", icon=":material/forum:")
 st.caption("What happened on wards after talking groups began, and the reduced social distance they ask of staff.")
 st.page_link(DATA_PAGE, label="Data: upload your hospital's figures, check them, import them",

@@ -86,7 +86,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
         hib = higher_is_better(measure, catalogue)
         direction = charts.direction_words(measure, hib)
 
-        st.subheader("The answer")
+        st.header("The answer")
         if predictor is None:
             needs("co-production survey returns (patients' and staff's questionnaires) for the wards in view.",
                   f"There are {measure} scores but no co-production scores to compare them with.")
@@ -111,7 +111,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
                 st.caption("The transfers to lower security model compares each month with that month's "
                            "co-production (the lag applies to the recovery measures).")
 
-        st.subheader(f"{measure} over time")
+        st.header(f"{measure} over time")
         by = st.radio("Show", list(charts.BY), key=KEYS["by"], horizontal=True,
                       format_func=lambda b: "each ward" if b == "ward" else "each service (mean over its patients)")
         data = analysed(charts.over_time_data, view, measure, by)
@@ -120,7 +120,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
         chart(fig, alt, shown, f"recovery_{measure}_by_{by}", view, counts=["n_patients"])
 
         if predictor is not None and selected.headline is not None:
-            st.subheader(f"{measure} against co-production")
+            st.header(f"{measure} against co-production")
             st.caption("Each dot is one ward-month. The short solid line through each ward's dots is the fitted "
                        "change within that ward (the answer above); the dashed line compares wards with each other, "
                        "which differences in case mix or staffing could explain. "

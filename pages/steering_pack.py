@@ -7,7 +7,7 @@ import zipfile
 import streamlit as st
 
 from analysis.disclosure import RULES
-from analysis.overview import overview
+from analysis.overview import three_answers
 from analysis.pack import ALL_FORMATS, build_pack, export_pack
 from analysis.pack_protect import rule_title
 from ui.cache import analysed, carry_forward, data_key
@@ -79,9 +79,9 @@ def _options() -> tuple[str, str, list[str]]:
 
 def _preview(view) -> None:
     data = view.data
-    result = analysed(overview, view, data.table("measures"), data.table("events"))
-    st.subheader("What the pack will say")
-    for a in result.answers:
+    answers = analysed(three_answers, view, data.table("measures"))  # shared with the Overview page's cache
+    st.header("What the pack will say")
+    for a in answers:
         with st.container(border=True):
             st.caption(f"Question {a.question[1]}: {a.title}")
             if a.needs:

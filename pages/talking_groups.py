@@ -80,13 +80,13 @@ def _page() -> None:
                 st.markdown(slope)
             st.info(tg.adjustment_words(res), icon=":material/compare_arrows:")
 
-    st.subheader("When each ward started")
+    st.header("When each ward started")
     with guarded("drawing the timeline"):
         first, last = p["month"].min(), p["month"].max()
         fig, alt = figure(tg.timeline_figure, view, timeline, first, last)
         chart(fig, alt, _months(timeline, ("talking_groups_start",)), "talking_groups_timeline", view)
 
-    st.subheader("Before and after on one ward")
+    st.header("Before and after on one ward")
     started = timeline[timeline["talking_groups_start"].notna()]
     wards = dict(zip(started["ward_id"], started["ward"] + " (started " + started["talking_groups_start"].map(uk_month)
                      + ")"))
@@ -109,7 +109,7 @@ def _page() -> None:
                        "have happened without talking groups; a single ward cannot rule out other changes at "
                        "the same time, which is why the answer at the top compares wards.")
 
-    st.subheader("Sessions and attendance")
+    st.header("Sessions and attendance")
     with guarded("summarising attendance"):
         monthly = analysed(tg.attendance_by_month, view)
         if not len(monthly) or not monthly["sessions_held"].fillna(0).gt(0).any():
@@ -127,7 +127,7 @@ def _page() -> None:
                 out, counts, rates = _dose_download(table, p, outcome, kind)
                 download(out, "talking_groups_attendance_by_ward", view, counts=counts, rates=rates)
 
-    st.subheader("What reduced social distance asks of staff")
+    st.header("What reduced social distance asks of staff")
     st.markdown("Reduced social distance means staff and patients relating as people, not only as roles. In secure "
                 "care it pulls against therapeutic boundaries and security, so it matters whether staff and "
                 "patients see it the same way.")

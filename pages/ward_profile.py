@@ -149,7 +149,7 @@ def _header(profile) -> None:
 
 def _measure(s, profile, key: str) -> None:
     m = s.measure
-    st.markdown(f"### {m.title}")
+    st.markdown(f"#### {m.title}")
     chart_col, side = st.columns([3, 1], gap="medium")
     with side:
         st.markdown(_icon_block(s.icon), unsafe_allow_html=True)
@@ -173,7 +173,7 @@ def _survey(ward_id: str, name: str) -> None:
         show.needs("co-production survey returns (or a co-production scores table) for this ward.",
                    f"There are no co-production survey scores for {name} in the months shown.")
         return
-    st.markdown(f"##### {aspects_sentence(aspects, name)}")
+    st.markdown(f"**{aspects_sentence(aspects, name)}**")
     trend_cols = {
         f"{g}_trend": st.column_config.LineChartColumn(f"{g.capitalize()}: every survey", y_min=0, y_max=100)
         for g in ("patients", "staff")

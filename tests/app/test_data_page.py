@@ -144,4 +144,4 @@ def test_an_unexpected_failure_is_a_plain_message_and_the_page_keeps_working(app
     monkeypatch.setattr(ui.upload, "parse", broken)
     at = _upload(start(page="data"), {"wards.csv": csv_bytes(WARDS)})
     assert any(e.value.startswith("Something went wrong reading this file: disk on fire") for e in at.error)
-    assert "Import history" in [s.value for s in at.subheader], [s.value for s in at.subheader]
+    assert "Import history" in [s.value for s in at.header], [s.value for s in at.header]
