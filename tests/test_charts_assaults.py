@@ -240,3 +240,19 @@ def test_the_default_measure_is_the_one_the_overview_and_the_pack_report():
 
     default = inspect.signature(overview).parameters["predictor"].default
     assert data.predictor_columns()[0] == default
+
+
+def test_between_ward_curve_is_drawn_only_across_the_wards_usual_scores():
+    pts = pd.DataFrame({"ward_id": ["A", "A", "B", "B"], "score": [10.0, 50.0, 60.0, 80.0]})  # means 30 and 70
+    curve = pd.DataFrame({"score": np.arange(0.0, 101.0, 10.0), "basis": "between", "rate_per_1000_obd": 1.0,
+                          "ci_low": 0.5, "ci_high": 2.0})
+    kept = charts.within_ward_means(curve, pts)
+    assert list(kept["score"]) == [30.0, 40.0, 50.0, 60.0, 70.0]
+    # means between grid points: the grid points just outside are kept, so the line spans both means
+    pts2 = pts.assign(score=[12.0, 50.0, 61.0, 80.0])  # means 31 and 70.5
+    assert list(charts.within_ward_means(curve, pts2)["score"]) == [30.0, 40.0, 50.0, 60.0, 70.0, 80.0]
+    fig, _ = charts.scatter_figure(
+        pts.assign(ward_label=pts["ward_id"], period_label="Apr 2024", rate_per_1000_obd=1.0, occupied_bed_days=300.0,
+                   count=1.0), curve, "assaults_on_staff", "coproduction_overall")
+    between = next(t for t in fig.data if t.mode == "lines")
+    assert min(between.x) == 30.0 and max(between.x) == 70.0

@@ -174,3 +174,14 @@ def test_reliability_sentence_and_figure_name_the_weakest_aspect():
 def test_ward_label():
     assert C.ward_label("W01", "Iona") == "Iona (W01)"
     assert C.ward_label("W01", None) == "W01" == C.ward_label("W01", float("nan"))
+
+
+def test_small_multiples_over_five_years_tick_every_other_april_level():
+    p = make_panel(n_wards=6, n_months=60)
+    wards = C.levels_over_time_figure(C.levels_over_time(p, "patient", "overall", "ward"), "patient", "overall", "ward")
+    assert {ax.dtick for ax in (wards.layout.xaxis, wards.layout.xaxis6)} == {"M24"}
+    assert wards.layout.xaxis.tickangle == 0 and wards.layout.xaxis.tick0.startswith("2022-04")
+    # one chart across the page keeps a tick every April
+    one = C.levels_over_time_figure(C.levels_over_time(p, "patient", "overall", "service"), "patient", "overall",
+                                    "service")
+    assert one.layout.xaxis.dtick == "M12" and one.layout.xaxis.tickangle is None

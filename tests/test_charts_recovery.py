@@ -78,15 +78,24 @@ def test_over_time_figure_marks_better_direction_and_months():
     d = rc.over_time_data(p, "QPR-15")
     fig = rc.over_time_figure(d, "QPR-15", True)
     assert "better ↑" in fig.layout.yaxis.title.text
-    assert len(fig.data) == p["ward_id"].nunique()
     assert fig.layout.xaxis.tickformat == "%b %Y"
     alt = alt_text(fig)
     assert "Apr 2023" in alt and "8 wards" in alt and "higher QPR-15 is better" in alt
-    # distinct look for every ward even beyond the 6 palette colours
-    looks = {(t.line.color, t.marker.symbol, t.line.dash) for t in fig.data}
-    assert len(looks) == len(fig.data)
+    # 8 wards: a panel each, titled with the ward, its own line over the wards' average
+    wards = sorted(d["ward"].unique())
+    assert sorted(a.text for a in fig.layout.annotations) == wards
+    own = [t for t in fig.data if t.name != "Average of the wards shown"]
+    assert sorted(t.name for t in own) == wards
+    for t in own:
+        assert list(t.y) == list(d.loc[d["ward"] == t.name].sort_values("month")["mean_score"])
     fig = rc.over_time_figure(d, "DUNDRUM-4", False)
     assert "better ↓" in fig.layout.yaxis.title.text
+    # up to 6 wards: one chart, a distinct colour, marker and dash for each
+    few = d[d["ward"].isin(wards[:6])]
+    fig = rc.over_time_figure(few, "QPR-15", True)
+    assert len(fig.data) == 6 and not fig.layout.annotations
+    looks = {(t.line.color, t.marker.symbol, t.line.dash) for t in fig.data}
+    assert len(looks) == len(fig.data)
 
 
 def test_scatter_data_uses_the_lagged_score():

@@ -56,7 +56,8 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
 
     points: from assaults_data.scatter_points (ward_id, ward_label, score, rate_per_1000_obd,
     occupied_bed_days, count). curve: expected_rates rows (score, basis, rate_per_1000_obd, ci_low,
-    ci_high) drawn as lines with 95% bands. Returns the figure and its alt text.
+    ci_high) drawn as lines with 95% bands; the between-ward line only across the wards' usual scores
+    (within_ward_means). Returns the figure and its alt text.
     """
     noun, pred = outcome_words(outcome), predictor_label(predictor)
     unit = "ward-quarter" if by == "quarter" else "ward-month"
@@ -86,6 +87,8 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
     for key, g in _curves(curve):
         words, colour, dash, band = CURVE_STYLE[key]
         g = g.sort_values("score")
+        if key == "between":
+            g = within_ward_means(g, points)
         fig.add_trace(go.Scatter(
             x=np.r_[g["score"], g["score"][::-1]], y=np.r_[g["ci_high"], g["ci_low"][::-1]], fill="toself",
             fillcolor=band, line={"width": 0}, hoverinfo="skip", name=f"95% band ({key.replace('single', 'fitted')})",
@@ -102,6 +105,20 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
     apply_style(fig, title, text)
     fig.update_layout(height=560, legend={"y": -0.2})
     return fig, text
+
+
+def within_ward_means(curve: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """The between-ward curve over the range of the wards' mean scores only (the grid points just
+    outside it kept, so the line reaches the edges): it is estimated from one mean per ward, and
+    drawn across every month's score it would extrapolate, its band ballooning where no ward's
+    usual score lies."""
+    if points.empty or curve.empty:
+        return curve
+    means = points.groupby("ward_id")["score"].mean()
+    scores = np.sort(curve["score"].unique())
+    lo = scores[scores <= means.min()].max() if (scores <= means.min()).any() else scores[0]
+    hi = scores[scores >= means.max()].min() if (scores >= means.max()).any() else scores[-1]
+    return curve[(curve["score"] >= lo) & (curve["score"] <= hi)]
 
 
 def _density(points: pd.DataFrame, pred: str, unit: str) -> go.Heatmap:

@@ -10,9 +10,9 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 from scipy import stats
 
+from analysis.charts.multiples import small_multiples, y_title
 from analysis.charts.style import (
     CATEGORICAL,
     NHS,
@@ -92,22 +92,7 @@ def levels_over_time_figure(tidy: pd.DataFrame, respondent: str, aspect: str, by
     groups = list(pd.unique(tidy["group"])) if len(tidy) else []
     hover = "<b>%{x|%b %Y}</b> quarter<br>Score: %{y:.0f}<br>Wards: %{customdata}<extra>%{fullData.name}</extra>"
     if by == "ward" and len(groups) > 1:
-        ncols = min(len(groups), 4)
-        nrows = math.ceil(len(groups) / ncols)
-        fig = make_subplots(rows=nrows, cols=ncols, shared_xaxes=True, shared_yaxes=True,
-                            subplot_titles=groups, vertical_spacing=min(0.12, 0.5 / nrows), horizontal_spacing=0.03)
-        avg = tidy.groupby("quarter", sort=True)["mean"].mean()
-        for i, g in enumerate(groups):
-            d = tidy[tidy["group"] == g]
-            r, c = i // ncols + 1, i % ncols + 1
-            fig.add_trace(go.Scatter(x=avg.index, y=avg.to_numpy(), mode="lines", name="Average of the wards shown",
-                                     line={"color": NHS["mid_grey"], "width": 1, "dash": "dot"},
-                                     showlegend=i == 0, legendgroup="avg", hoverinfo="skip"), row=r, col=c)
-            fig.add_trace(go.Scatter(x=d["quarter"], y=d["mean"], mode="lines+markers", name=g, showlegend=False,
-                                     line={"color": NHS["blue"], "width": 2}, marker={"size": 5},
-                                     customdata=d["n_wards"], hovertemplate=hover), row=r, col=c)
-        fig.update_layout(height=max(420, 200 * nrows + 160))
-        fig.update_annotations(font_size=13)
+        fig = small_multiples(tidy, "group", "quarter", "mean", hover, customdata="n_wards")
     else:
         fig = go.Figure()
         symbols = ("circle", "square", "diamond", "triangle-up", "cross", "x")
@@ -121,8 +106,11 @@ def levels_over_time_figure(tidy: pd.DataFrame, respondent: str, aspect: str, by
     first, last = (tidy["quarter"].min(), tidy["quarter"].max()) if len(tidy) else (None, None)
     apply_style(fig, title, levels_over_time_alt(tidy, respondent, aspect, by))
     fig.update_yaxes(range=[0, 100])
-    fig.update_yaxes(title_text="Score (0 to 100)", **({"col": 1} if fig._grid_ref else {}))
-    return month_axis(fig, first, last)
+    if fig._grid_ref:
+        y_title(fig, "Score (0 to 100)")
+    else:
+        fig.update_yaxes(title_text="Score (0 to 100)")
+    return month_axis(fig, first, last, narrow=bool(fig._grid_ref))
 
 
 def levels_over_time_alt(tidy: pd.DataFrame, respondent: str, aspect: str, by: str) -> str:

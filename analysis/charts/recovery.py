@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.charts.multiples import small_multiples, y_title
 from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis, uk_month
 from analysis.contract import ASPECTS
 from analysis.counts.describe import predictor_words
@@ -19,6 +20,7 @@ from analysis.recovery import PER, measure_column
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
 DASHES = ("solid", "dash", "dot", "dashdot")
 BY = ("ward", "service")
+MAX_LINES = 6  # one colour each; more wards get a panel each (analysis.charts.multiples)
 SIDE_LEGEND = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
 
 
@@ -118,7 +120,33 @@ def over_time_alt(data: pd.DataFrame, measure: str, hib: bool | None, by: str = 
 
 
 def over_time_figure(data: pd.DataFrame, measure: str, hib: bool | None, by: str = "ward") -> go.Figure:
-    """One line per ward (or service) of the measure's mean score by month; the axis says which way is better."""
+    """The measure's mean score by month, one line per service, or per ward up to MAX_LINES wards and one
+    small panel per ward beyond that (over the wards' average); the axis says which way is better."""
+    hover = f"<b>%{{fullData.name}}</b><br>%{{x|%b %Y}}<br>{measure}: %{{y:.1f}}<br>patients: %{{customdata:.0f}}<extra></extra>"
+    panels = by == "ward" and data[by].nunique() > MAX_LINES
+    if panels:
+        fig = small_multiples(data.sort_values([by, "month"]), by, "month", "mean_score", hover, customdata="n_patients")
+    else:
+        fig = _lines(data, measure, by)
+    arrow = better_arrow(hib)
+    title = f"{measure} by {by} over time" + (f" ({direction_words(measure, hib).split(':')[0]})" if hib is not None else "")
+    apply_style(fig, title, over_time_alt(data, measure, hib, by))
+    y_text = f"{measure} mean score" + (f"  ({arrow})" if arrow else "")
+    if panels:
+        y_title(fig, y_text)
+    else:
+        fig.update_yaxes(title_text=y_text)
+    if panels:
+        fig.update_layout(margin={"b": 60})
+    else:
+        fig.update_xaxes(title_text="Month")
+        fig.update_layout(legend=SIDE_LEGEND, margin={"r": 190, "b": 60})
+    if len(data):
+        month_axis(fig, data["month"].min(), data["month"].max(), narrow=panels)
+    return fig
+
+
+def _lines(data: pd.DataFrame, measure: str, by: str) -> go.Figure:
     fig = go.Figure()
     for i, (group, g) in enumerate(data.groupby(by, sort=True)):
         colour, symbol, dash = _style_of(i)
@@ -129,14 +157,6 @@ def over_time_figure(data: pd.DataFrame, measure: str, hib: bool | None, by: str
             hovertemplate=f"<b>{group}</b><br>%{{x|%b %Y}}<br>{measure}: %{{y:.1f}}"
                           "<br>patients: %{customdata[0]:.0f}<extra></extra>",
         ))
-    arrow = better_arrow(hib)
-    title = f"{measure} by {by} over time" + (f" ({direction_words(measure, hib).split(':')[0]})" if hib is not None else "")
-    apply_style(fig, title, over_time_alt(data, measure, hib, by))
-    fig.update_yaxes(title_text=f"{measure} mean score" + (f"  ({arrow})" if arrow else ""))
-    fig.update_xaxes(title_text="Month")
-    fig.update_layout(legend=SIDE_LEGEND, margin={"r": 190, "b": 60})
-    if len(data):
-        month_axis(fig, data["month"].min(), data["month"].max())
     return fig
 
 
@@ -214,7 +234,7 @@ def scatter_figure(data: pd.DataFrame, lines: pd.DataFrame, measure: str, predic
     b = lines[lines["line"] == "between"]
     if len(b):
         fig.add_trace(go.Scatter(x=b["coproduction"], y=b["fitted"], mode="lines", name="Between wards (fitted)",
-                                 line={"color": NHS["dark_grey"], "dash": "dash", "width": 2}, hoverinfo="skip"))
+                                 line={"color": NHS["black"], "dash": "dash", "width": 3}, hoverinfo="skip"))
     arrow = better_arrow(hib)
     who = predictor_label(predictor) + (f", {lag} month{'s' if lag != 1 else ''} earlier" if lag else "")
     apply_style(fig, f"{measure} against co-production", scatter_alt(data, measure, predictor, hib, within, lag))

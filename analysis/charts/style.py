@@ -128,15 +128,21 @@ def apply_style(fig: go.Figure, title: str, alt_text: str) -> go.Figure:
     return fig
 
 
-def month_axis(fig: go.Figure, first=None, last=None) -> go.Figure:
-    """x axis in UK months ('Apr 2024'), hover too; given the span, ticks fall on Aprils (year starts)."""
+def month_axis(fig: go.Figure, first=None, last=None, narrow: bool = False) -> go.Figure:
+    """x axis in UK months ('Apr 2024'), hover too; given the span, ticks fall on Aprils (year starts).
+
+    narrow=True is for small multiples: over three years, a tick every other April, set level, so
+    the labels of a panel a quarter of the page wide do not run into each other."""
     fig.update_xaxes(tickformat=MONTH_FORMAT, hoverformat=MONTH_FORMAT)
     if first is not None and last is not None and not (pd.isna(first) or pd.isna(last)):
         first, last = _ts(first), _ts(last)
         months = (last.year - first.year) * 12 + last.month - first.month
         if months >= 24:
             fy_start = int(financial_year(first)[:4])
-            fig.update_xaxes(tick0=f"{fy_start}-04-01", dtick="M12")
+            step = 24 if narrow and months > 36 else 12
+            fig.update_xaxes(tick0=f"{fy_start}-04-01", dtick=f"M{step}")
+            if narrow:
+                fig.update_xaxes(tickangle=0, tickfont={"size": 11})
         else:
             fig.update_xaxes(tick0=first.strftime("%Y-%m-01"), dtick="M3" if months >= 8 else "M1")
     return fig
