@@ -83,3 +83,26 @@ def test_functions_with_one_name_in_different_pages_are_told_apart():
     two = FunctionType(chart.__code__.replace(co_filename="pages/two.py"), {}, "chart")
     one.__module__ = two.__module__ = "__main__"
     assert cache._name(one) != cache._name(two)
+
+
+def test_imported_data_are_one_dataset_per_store_revision(tmp_path, monkeypatch):
+    from tests.test_store import base_tables
+    from ui import data
+
+    monkeypatch.setenv(data.STORE_ENV, f"sqlite:///{tmp_path / 'store.sqlite'}")
+    data._store.clear()
+    try:
+        store = data._store(data.store_url())
+        store.import_tables(base_tables(), "first.xlsx", "h1")
+        first, again = data.store_dataset(data.store_state()), data.store_dataset(data.store_state())
+        assert first is again  # the fingerprint behind every cache key is worked out once per import
+        assert first.fingerprint() == first.__dict__["_fingerprint"]
+        store.import_tables({"wards": base_tables()["wards"].assign(beds=30)}, "second.xlsx", "h2")
+        second = data.store_dataset(data.store_state())
+        assert second is not first and second.fingerprint() != first.fingerprint()
+        assert sorted(second.provenance["files"]) == ["first.xlsx", "second.xlsx"]
+        store.rollback(2)
+        third = data.store_dataset(data.store_state())
+        assert third.fingerprint() == first.fingerprint() and third is not second
+    finally:
+        data._store.clear()

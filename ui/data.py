@@ -59,6 +59,7 @@ class StoreState:
     error: str | None
     tables: dict
     history: pd.DataFrame
+    revision: str | None = None  # the store's revision these tables were read at
 
     @property
     def has_data(self) -> bool:
@@ -69,8 +70,9 @@ def store_state() -> StoreState:
     """Open the shared store and read its active tables (cached by revision)."""
     try:
         s = _store(store_url())
-        tables, history = _store_content(s.url, s.revision())
-        return StoreState(s, None, tables, history)
+        revision = s.revision()
+        tables, history = _store_content(s.url, revision)
+        return StoreState(s, None, tables, history, revision)
     except Exception as e:  # noqa: BLE001 - StoreError or a driver problem: the app keeps working on the sample
         return StoreState(None, str(e), {}, pd.DataFrame())
 
@@ -85,6 +87,20 @@ def sample_dataset() -> tuple[Dataset | None, str | None]:
 
 
 def store_dataset(state: StoreState) -> Dataset:
+    """The imported data as a Dataset: one per store revision, so its content fingerprint (every page's
+    cache key) is worked out once per import, not on every click."""
+    if state.store is None or state.revision is None:
+        return _as_dataset(state.tables, state.history)
+    return _store_dataset(state.store.url, state.revision, state.tables, state.history)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _store_dataset(url: str, revision: str, _tables: dict, _history: pd.DataFrame) -> Dataset:
+    return _as_dataset(_tables, _history)
+
+
+def _as_dataset(tables: dict, history: pd.DataFrame) -> Dataset:
+    state = StoreState(None, None, tables, history)
     active = state.history[state.history["status"] == "active"] if len(state.history) else state.history
     n = len(active)
     return Dataset(
