@@ -16,7 +16,7 @@ from analysis.reference import INSTRUMENT_STATUS
 from analysis.reliability import agreement
 from analysis.results import Headline, ModelResult
 
-__all__ = ["BAND_NOTE", "answer_q1", "band_note", "bands", "disagreement", "group_differences", "levels"]
+__all__ = ["BAND_NOTE", "answer_q1", "band_note", "band_words", "bands", "disagreement", "group_differences", "levels"]
 
 DEFAULT_CUTS = (40.0, 70.0)
 DEFAULT_LABELS = ("lite", "mid", "ultra")
@@ -32,13 +32,13 @@ def band_note(cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS) -> str:
     """The band rule for the cuts in use."""
     if tuple(cuts) == DEFAULT_CUTS and tuple(labels) == DEFAULT_LABELS:
         return BAND_NOTE
-    parts = _band_words(cuts, labels)
+    parts = band_words(cuts, labels)
     return ("Bands follow the seeds' range of co-production. The cut-offs (" + ", ".join(
         f"{lab} {w}" for lab, w in zip(labels, parts)) + " on the 0 to 100 index) are a convention of this "
         "product, not a validated cut-off.")
 
 
-def _band_words(cuts, labels) -> list[str]:
+def band_words(cuts, labels) -> list[str]:
     edges = list(cuts)
     out = [f"under {edges[0]:g}"]
     out += [f"{a:g} to under {b:g}" for a, b in itertools.pairwise(edges)]
@@ -221,7 +221,7 @@ def _sentence(est, lead, all_wards, counts, cuts, labels, dis, threshold, level)
         s += f", staff {_r(o.estimate)}."
     else:
         s += "."
-    words = _band_words(cuts, labels)
+    words = band_words(cuts, labels)
     parts = [f"{int(counts[lab])} ward{'s' if counts[lab] != 1 else ''} '{lab}' ({w})"
              for lab, w in zip(labels, words)]
     s += f" On their latest survey, {', '.join(parts[:-1])} and {parts[-1]}."

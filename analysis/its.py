@@ -172,12 +172,13 @@ def autocorrelation(resid: np.ndarray, maxlags: int, ols_res=None) -> dict:
     found = min(tests) < ALPHA
     out["autocorrelated"] = bool(found)
     dw = out["durbin_watson"]
+    # the page's sentence stays plain; the statistics are in `detail` for the model details
+    out["detail"] = f"Durbin-Watson {dw:.2f}; autocorrelation test p = {min(tests):.3f}"
     if found:
-        out["words"] = (f"Neighbouring months are correlated (Durbin-Watson {dw:.2f}; test p = {min(tests):.3f}), "
-                        "so plain standard errors would be too small.")
+        out["words"] = ("Neighbouring months are more alike than chance would make them, so plain standard errors "
+                        "would be too small.")
     else:
-        out["words"] = (f"No clear correlation between neighbouring months (Durbin-Watson {dw:.2f}; "
-                        f"test p = {min(tests):.3f}).")
+        out["words"] = "Neighbouring months are no more alike than chance would make them."
     return out
 
 

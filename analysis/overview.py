@@ -16,7 +16,7 @@ import pandas as pd
 from analysis.charts.style import uk_month
 from analysis.counts import fit_counts
 from analysis.counts.describe import fmt_num, outcome_words, pct, predictor_words
-from analysis.existence import answer_q1
+from analysis.existence import DEFAULT_CUTS, DEFAULT_LABELS, answer_q1, band_words
 from analysis.overview_confidence import assess, confidence_line, is_ratio
 from analysis.overview_wards import primary_measure, ward_table
 from analysis.recovery import (
@@ -153,7 +153,8 @@ def _q1(panel: pd.DataFrame) -> Answer:
         who = "patient" if "patient" in res.headline.name else "staff"
         months = _months_with(panel, f"coproduction_{who}_overall")
         counts = res.extras.get("band_counts", {})
-        bands = ", ".join(f"{n} '{b}'" for b, n in counts.items())
+        rule = dict(zip(DEFAULT_LABELS, band_words(DEFAULT_CUTS, DEFAULT_LABELS)))  # answer_q1's default bands
+        bands = ", ".join(f"{n} '{b}' ({rule[b]})" if b in rule else f"{n} '{b}'" for b, n in counts.items())
         lead = (f"Across {res.n_wards} wards, {'patients' if who == 'patient' else 'staff'} rate co-production "
                 f"{key.replace(' (', ' out of 100 on average (', 1)}; on their latest survey the wards are "
                 f"{bands}.")

@@ -61,6 +61,20 @@ def _words(outcome: str, kind: str) -> str:
     return outcome.replace("_", " ")
 
 
+def _attendance_sentence(outcome: str, kind: str, e: float, lo: float, hi: float) -> str:
+    """'each extra attendee per session went with 3% fewer ... (95% CI 8% fewer to 2% more): no clear link'."""
+    if kind == "count":
+        def pct(rr: float) -> str:
+            return "no change" if abs(rr - 1) < 0.005 else f"{abs(rr - 1) * 100:.0f}% {'fewer' if rr < 1 else 'more'}"
+        what, ci, clear = f"{pct(e)} {_words(outcome, kind)}", f"{pct(lo)} to {pct(hi)}", lo > 1 or hi < 1
+    else:
+        unit = " points (0 to 100)" if outcome.startswith("coproduction_") else " points"
+        what, ci, clear = f"a change of {e:+.1f}{unit} in {_words(outcome, kind)}", f"{lo:+.1f} to {hi:+.1f}", lo > 0 or hi < 0
+    verdict = "" if clear else ": no clear link, the interval includes no change"
+    return (f"In months after talking groups started, each extra attendee per session went with {what} "
+            f"(95% CI {ci}){verdict}. {OBSERVATIONAL_CAVEAT}")
+
+
 def _cannot(outcome, reason, question="talking_groups") -> ModelResult:
     return ModelResult(question=question, outcome=outcome, predictor="talking_groups_active", formula="",
                        family="", method="not fitted", n_wards=0, n_obs=0,
@@ -333,8 +347,6 @@ def dose_response(panel: pd.DataFrame, outcome: str, kind: str = "linear", expos
         method="Within-ward regression on attendance per session after the start (ward fixed effects, linear trend); "
                f"CR1 cluster-robust errors by ward, t({G - 1}).", n_wards=G, n_obs=len(d), estimates=est.reset_index(drop=True),
         headline=Headline(name, float(e), float(lo), float(hi), float(r["p_value"])),
-        sentence=(f"In months after talking groups started, each extra attendee per session went with "
-                  f"{'a rate ratio of' if kind == 'count' else 'a change of'} {e:.3g} in {_words(outcome, kind)} "
-                  f"(95% CI {lo:.3g} to {hi:.3g}). {OBSERVATIONAL_CAVEAT}"),
+        sentence=_attendance_sentence(outcome, kind, e, lo, hi),
         caveats=[OBSERVATIONAL_CAVEAT],
     )

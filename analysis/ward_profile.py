@@ -274,6 +274,27 @@ def _listing(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _earlier_signals(series: list[MeasureSeries], last_month, months: int = 12) -> str:
+    """' Earlier in the last 12 months, unusual months on: X (2), Y (1).' or '' (the latest month excluded:
+    the icons speak for it)."""
+    since = pd.Timestamp(last_month).to_period("M") - (months - 1)
+    found = []
+    for s in series:
+        c = s.classified
+        if c is None or c.empty or "variation" not in c or "period" not in c:
+            continue
+        c = c[c["value"].notna()]
+        if c.empty:
+            continue
+        period = pd.to_datetime(c["period"]).dt.to_period("M")
+        earlier = (period >= since) & (period < period.max()) & c["variation"].astype(str).str.startswith("special")
+        if earlier.any():
+            found.append(f"{s.measure.title} ({int(earlier.sum())})")
+    if not found:
+        return f" No earlier month in the last {months} was unusual on any measure."
+    return f" Earlier in the last {months} months, unusual months on the charts: {', '.join(found)}."
+
+
 def profile_sentence(ward: dict, series: list[MeasureSeries]) -> str:
     """How the ward's measures stand at their latest month, generated from the icons."""
     if not series:
@@ -288,8 +309,9 @@ def profile_sentence(ward: dict, series: list[MeasureSeries]) -> str:
                        ("common", "{k} with no significant change"), ("no_data", "{k} with too few points to judge")):
         if kinds[key]:
             parts.append(words.format(k=len(kinds[key]), l=_listing(kinds[key])))
-    lead = f"{ward_label(ward)}, up to {uk_month(ward['last_month'])}: "
-    tail = " Each is judged against its own process limits, so one unusual month alone is not a signal."
+    lead = f"{ward_label(ward)}, in its latest month ({uk_month(ward['last_month'])}): "
+    tail = (" Each icon reads a measure's latest month against its own process limits (a run of recent months "
+            "on one side counts too)." + _earlier_signals(series, ward["last_month"]))
     if len(parts) == 1:
         key = next(k for k in kinds if kinds[k])
         verb = {"improvement": "show improvement", "concern": "show concern",

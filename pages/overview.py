@@ -115,8 +115,9 @@ def _ward_table(view, wards: pd.DataFrame) -> None:
     measure = wards.attrs.get("recovery_measure") or "Recovery"
     st.caption(
         f"Assaults are for the last 12 months ({wards.attrs.get('window_label', '')}), {rate_label()}. "
-        "Each trend is a Making Data Count variation icon: it compares the ward's most recent months with the "
-        "ward's own usual range. ▲ or ▼ (H or L in the icon) means an unusual rise or fall; a grey icon with a "
+        "Each trend is a Making Data Count variation icon: it reads the ward's latest month (for co-production and "
+        "recovery, its latest survey) against the ward's own usual range; a run of recent months on one side "
+        "counts too. ▲ or ▼ (H or L in the icon) means an unusual rise or fall; a grey icon with a "
         "dash means no significant change (only the usual ups and downs). Blue is improving, orange is a concern. "
         f"Co-production is the patient-rated score; recovery is the ward's mean {measure} score. "
         "Open a ward's profile with its name."

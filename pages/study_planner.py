@@ -18,7 +18,7 @@ RESULT_KEY = "sp_last_inputs"
 DEFAULT_SEED = 20240611
 FROM_DATA_WORDS = {
     "n_wards": "number of wards",
-    "baseline_rate_per_1000": "baseline assault rate",
+    "baseline_rate_per_1000": "a typical ward's assault rate",
     "alpha_dispersion": "over-dispersion",
     "between_ward_sd": "between-ward SD",
     "obd_per_month": "occupied bed days per ward-month",
@@ -48,8 +48,11 @@ def _inputs(prefill: dict) -> dict | None:
     with st.form(f"sp_form_{sig}"):
         c1, c2, c3 = st.columns(3)
         n_wards = c1.number_input("Number of wards", 2, 200, int(prefill["n_wards"]), key=f"sp_wards_{sig}")
-        rate = c1.number_input("Baseline assault rate per 1,000 occupied bed days", 0.1, 200.0,
-                               round(float(prefill["baseline_rate_per_1000"]), 2), step=0.5, key=f"sp_rate_{sig}")
+        rate = c1.number_input("A typical ward's assault rate per 1,000 occupied bed days", 0.1, 200.0,
+                               round(float(prefill["baseline_rate_per_1000"]), 2), step=0.5, key=f"sp_rate_{sig}",
+                               help="The rate of a ward in the middle of the range. Each simulated ward gets its own "
+                                    "rate around it (the between-ward SD), so it sits below the hospital's overall "
+                                    "rate, which the wards with the most assaults pull up.")
         obd = c1.number_input("Occupied bed days per ward-month", 10.0, 5000.0, float(round(prefill["obd_per_month"])),
                               step=10.0, key=f"sp_obd_{sig}")
         rr = c2.number_input("Hoped-for rate ratio per 10-point rise in co-production", 0.5, 1.5, 0.85, step=0.01,

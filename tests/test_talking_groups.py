@@ -124,7 +124,9 @@ def test_autocorrelation_detected_on_ar1_but_not_white_noise():
     assert ar.extras["autocorrelation"]["autocorrelated"] and ar.extras["hac"]
     assert ar.extras["autocorrelation"]["durbin_watson"] < 1.5
     assert not wn.extras["autocorrelation"]["autocorrelated"] and not wn.extras["hac"]
-    assert "Newey-West" in ar.method and "Neighbouring months are correlated" in ar.sentence
+    assert "Newey-West" in ar.method and "Neighbouring months are more alike than chance" in ar.sentence
+    assert "no more alike than chance" in wn.sentence and "Durbin-Watson" not in wn.sentence
+    assert ar.extras["autocorrelation"]["detail"].startswith(f"Durbin-Watson {ar.extras['autocorrelation']['durbin_watson']:.2f}")
 
 
 def test_plain_errors_on_autocorrelated_series_warn():
@@ -351,3 +353,18 @@ def test_a_count_model_with_too_few_events_says_so_instead_of_printing_absurd_li
     res = its_pooled(panel, "assaults_on_staff", "count")
     assert not res.ok
     assert "only 3 assaults on staff" in res.sentence
+
+
+def test_dose_sentence_says_units_sign_and_whether_the_interval_includes_no_change():
+    d = simulate(300, trend=0.0)
+    post = d["talking_groups_active"]
+    d.loc[post, "coproduction_patient_overall"] += 2.0 * d.loc[post, "attendance_per_session"]
+    r = dose_response(d, "coproduction_patient_overall")
+    h = r.headline
+    assert f"a change of {h.estimate:+.1f} points (0 to 100)" in r.sentence
+    assert f"(95% CI {h.ci_low:+.1f} to {h.ci_high:+.1f})" in r.sentence and "no clear link" not in r.sentence
+    flat = dose_response(simulate(301, trend=0.0), "coproduction_patient_overall")
+    lo, hi = flat.headline.ci_low, flat.headline.ci_high
+    assert ("no clear link" in flat.sentence) == (lo <= 0 <= hi)
+    count = dose_response(simulate(302, trend=0.0), "assaults_on_staff")
+    assert "% fewer" in count.sentence or "% more" in count.sentence or "no change" in count.sentence

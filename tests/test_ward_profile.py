@@ -237,3 +237,20 @@ def test_event_labels_sit_above_the_plot_without_overlap_or_running_off_the_righ
     assert fig.layout.margin.t >= 70 + 20 * 3 and fig.layout.height > 440  # the plot keeps its height
     # a long rate label goes over two lines so it cannot run into the title
     assert "<br>" in fig.layout.yaxis.title.text
+
+
+def test_profile_sentence_says_it_reads_the_latest_month_and_names_earlier_unusual_months(panel, tables):
+    prof = ward_profile(panel, "W01", tables["events"], rebase=False)
+    assert "in its latest month" in prof.sentence
+    last = pd.Timestamp(prof.ward["last_month"]).to_period("M")
+    expected = []
+    for s in prof.series:
+        c = s.classified[s.classified["value"].notna()]
+        per = pd.to_datetime(c["period"]).dt.to_period("M")
+        n = int(((per >= last - 11) & (per < per.max()) & c["variation"].astype(str).str.startswith("special")).sum())
+        if n:
+            expected.append(f"{s.measure.title} ({n})")
+    if expected:
+        assert "Earlier in the last 12 months, unusual months on the charts: " + ", ".join(expected) in prof.sentence
+    else:
+        assert "No earlier month in the last 12 was unusual" in prof.sentence

@@ -26,7 +26,10 @@ def source_choice(state: StoreState) -> None:
     """Which data the app shows: the synthetic sample hospital or the imported data."""
     options = list(SOURCES)
     if not state.has_data:
-        st.caption("Nothing has been imported yet, so the app shows the synthetic sample hospital.")
+        ever = len(state.history)
+        st.caption("No import is active (every import has been rolled back), so the app shows the synthetic sample "
+                   "hospital." if ever else "Nothing has been imported yet, so the app shows the synthetic sample "
+                   "hospital.")
         return
 
     def _chosen():
@@ -99,7 +102,9 @@ def history_section(state: StoreState) -> None:
     )
     cols = ["import_id", "imported_at", "file_name", "rows", "status", "replaced", "rolled_back_at", "note"]
     st.dataframe(shown[[c for c in cols if c in shown]], hide_index=True, width="stretch",
-                 column_config={"import_id": st.column_config.NumberColumn("import", format="%d")})
+                 column_config={"import_id": st.column_config.NumberColumn("Import", format="%d"),
+                                "imported_at": "Imported", "file_name": "File", "rows": "Rows", "status": "Status",
+                                "replaced": "Replaced", "rolled_back_at": "Rolled back", "note": "Note"})
     active = hist[hist["status"] == "active"]
     if not len(active):
         return

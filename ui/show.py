@@ -120,6 +120,9 @@ def details(result: ModelResult) -> None:
             f"**Formula:** `{result.formula}`  \n"
             f"**Data:** {result.n_wards} wards, {result.n_obs} observations."
         )
+        ac = (result.extras or {}).get("autocorrelation")
+        if isinstance(ac, dict) and ac.get("detail"):
+            st.markdown(f"**Neighbouring months:** {ac['detail']}.")
         if len(result.estimates):
             st.dataframe(result.estimates, hide_index=True, width="stretch")
 

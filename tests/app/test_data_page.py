@@ -94,6 +94,9 @@ def test_import_shows_the_plan_then_rollback_restores_the_sample(app_env):
     hist = next(df for df in _frames(at) if "file_name" in df.columns)
     assert list(hist["status"]) == ["rolled_back"]
     assert any("Synthetic data" in w.value for w in at.warning)
+    # the source line agrees with the history: an import was made, none is active
+    assert any("No import is active" in c.value for c in at.caption)
+    assert not any("Nothing has been imported yet" in c.value for c in at.caption)
 
 
 def test_replacing_stored_months_is_described_before_import(app_env):
