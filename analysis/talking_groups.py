@@ -283,7 +283,9 @@ def before_after(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "l
                  exposure: str | None = None) -> pd.DataFrame:
     """Chart data: month, observed, fitted segmented line and the counterfactual (pre-start line carried on).
 
-    Counts are shown as rates per 1,000 of `exposure`. Empty frame when no per-ward line can be fitted.
+    The counterfactual is carried on for no more points after the start than there were before it: a
+    trend fitted to five surveys says little about the fifteen that follow. Counts are shown as rates
+    per 1,000 of `exposure`. Empty frame when no per-ward line can be fitted.
     """
     cols = ["month", "post", "observed", "fitted", "counterfactual"]
     d, exposure, problem = _ward_data(panel, ward_id, outcome, kind, exposure)
@@ -298,8 +300,10 @@ def before_after(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "l
         full, lin = np.exp(full) * 1000, np.exp(lin) * 1000
     else:
         observed = d[outcome]
-    return pd.DataFrame({"month": d["month"], "post": d["post"].astype(bool), "observed": observed.astype(float),
-                         "fitted": full.astype(float), "counterfactual": lin.where(d["post"] == 1).astype(float)})
+    post = d["post"] == 1
+    within_reach = post & (post.cumsum() <= int((~post).sum()))
+    return pd.DataFrame({"month": d["month"], "post": post.astype(bool), "observed": observed.astype(float),
+                         "fitted": full.astype(float), "counterfactual": lin.where(within_reach).astype(float)})
 
 
 def attendance_dose(panel: pd.DataFrame, outcomes: tuple[str, ...] = (

@@ -160,12 +160,25 @@ def test_before_after_figure_has_observed_fitted_counterfactual_and_start_line()
     names = [tr.name for tr in fig.data]
     assert names == ["Observed month", "Fitted line (before and after)", "If the earlier trend had carried on"]
     cf = fig.data[2]
-    assert len(cf.x) == 40 - 18 and pd.Timestamp(cf.x[0]) == T0 + pd.DateOffset(months=18)
+    # carried on for no more months than it was fitted to: 18 before, so 18 of the 22 after
+    assert len(cf.x) == 18 and pd.Timestamp(cf.x[0]) == T0 + pd.DateOffset(months=18)
     assert cf.line.dash == "dash"
     line = fig.layout.shapes[0]
     start = T0 + pd.DateOffset(months=18)
     assert start - pd.Timedelta(days=31) < pd.Timestamp(line.x0) < start
     assert "18 months before and 22 months after" in alt and "Oct 2022" in alt
+    assert "drawn for 18 months only" in alt and "uncertain" not in alt
+    last = data[data["counterfactual"].notna()].iloc[-1]
+    assert f"By {last['month']:%b %Y} the fitted line is at" in alt
+
+
+def test_before_after_with_few_months_before_says_the_trend_is_uncertain():
+    d = simulate()
+    res, data = tg.one_ward(d, "W02", "coproduction_patient_overall", "linear")
+    short = data.iloc[12:].reset_index(drop=True)  # 6 months before the start
+    short = short.assign(counterfactual=short["counterfactual"].where(short["post"]).iloc[:12])
+    _, alt = tg.before_after_figure(short, "W02", "Co-production", res.extras["start"])
+    assert "With only 6 months before the start, the earlier trend is uncertain" in alt
 
 
 def test_one_ward_that_never_started_has_no_chart_and_says_why():

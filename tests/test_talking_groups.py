@@ -148,6 +148,14 @@ def test_before_after_chart_data():
     ba = before_after(d, "W00", "coproduction_patient_overall")
     assert list(ba.columns) == ["month", "post", "observed", "fitted", "counterfactual"]
     assert ba["counterfactual"].isna().sum() == 30 and ba["counterfactual"].notna().sum() == 30
+    # a later start: 40 months before, 20 after; an earlier one: 10 before, so only 10 of the 50 after
+    late = before_after(simulate(2, n_wards=1, n_months=60, starts=[40], trend=0.0, level=6.0), "W00",
+                        "coproduction_patient_overall")
+    early = before_after(simulate(2, n_wards=1, n_months=60, starts=[10], trend=0.0, level=6.0), "W00",
+                         "coproduction_patient_overall")
+    assert late["counterfactual"].notna().sum() == 20 and early["counterfactual"].notna().sum() == 10
+    assert early.loc[early["counterfactual"].notna(), "post"].all()
+    assert early["counterfactual"].first_valid_index() == early.index[early["post"]][0]
     post = ba[ba["post"]]
     assert (post["fitted"] - post["counterfactual"]).iloc[0] == pytest.approx(
         its_ward(d, "W00", "coproduction_patient_overall", hac=False).headline.estimate)

@@ -187,6 +187,9 @@ def timeline_figure(table: pd.DataFrame, first, last) -> tuple[go.Figure, str]:
 
 # --- before and after ----------------------------------------------------------------------------------
 
+FEW_BEFORE = 8  # points before the start under which the pre-start trend is called uncertain
+
+
 def before_after_figure(data: pd.DataFrame, ward: str, y_label: str, start) -> tuple[go.Figure, str]:
     """Observed months, the fitted segmented line, the pre-start trend carried on (dashed), the start marked."""
     fig = go.Figure()
@@ -210,10 +213,17 @@ def before_after_figure(data: pd.DataFrame, ward: str, y_label: str, start) -> t
     fig.add_annotation(x=x0, y=1, yref="paper", text=f" Talking groups start ({uk_month(start)})", showarrow=False,
                        xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.85)",
                        font={"size": 12, "color": NHS["black"]})
-    end_fit, end_cf = (post["fitted"].iloc[-1], cf["counterfactual"].iloc[-1]) if len(cf) else (np.nan, np.nan)
     alt = (f"Before-and-after chart for ward {ward}: {len(pre)} months before and {len(post)} months after talking "
-           f"groups started in {uk_month(start)}. By {uk_month(data['month'].iloc[-1])} the fitted line is at "
-           f"{fmt_number(end_fit, 2)} against {fmt_number(end_cf, 2)} if the earlier trend had carried on.")
+           f"groups started in {uk_month(start)}.")
+    if len(cf):
+        last_cf = cf.iloc[-1]
+        alt += (f" By {uk_month(last_cf['month'])} the fitted line is at {fmt_number(last_cf['fitted'], 2)} against "
+                f"{fmt_number(last_cf['counterfactual'], 2)} if the earlier trend had carried on")
+        alt += (f" (drawn for {len(cf)} months only: no further than the {len(pre)} months it was fitted to)."
+                if len(cf) < len(post) else ".")
+    if len(pre) < FEW_BEFORE:
+        alt += (f" With only {len(pre)} months before the start, the earlier trend is uncertain: read the dashed "
+                "line as a rough guide.")
     apply_style(fig, f"{ward}: {y_label}, before and after talking groups", alt)
     month_axis(fig, data["month"].min(), data["month"].max())
     fig.update_yaxes(title=y_label)
