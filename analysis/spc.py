@@ -136,7 +136,9 @@ def u_chart(
 
     A segment averaging fewer than ``rare_below`` events a month, or with no events in at least
     ``rare_zero_share`` of its months, gets ``rare_events`` True and a Poisson probability upper
-    limit (pass ``rare_below=0, rare_zero_share=2`` for the plain u-chart everywhere).
+    limit: the most events a month at the segment's average expected count has by chance (one count
+    for the whole segment, drawn as a rate on each month's exposure). Pass ``rare_below=0,
+    rare_zero_share=2`` for the plain u-chart everywhere.
     """
     d = _complete(df, period, [count, exposure]).rename(columns={count: "count", exposure: "exposure"})
     if d.empty:
@@ -162,7 +164,11 @@ def u_chart(
     d["rare_events"] = rare.fillna(False).astype(bool)
     if d["rare_events"].any():
         r = d["rare_events"] & present
-        top = poisson.ppf(1 - RARE_TAIL, d.loc[r, "expected"].to_numpy(float))  # most events by chance
+        # one count per segment (at its average month's expected count): month by month, the exact limit
+        # flips between 1 and 2 events as bed days cross a threshold, so 2 transfers would be unusual in
+        # one month and not the next for a handful of bed days' difference
+        typical = d.loc[r, "expected"].groupby(d.loc[r, "segment"]).transform("mean")
+        top = poisson.ppf(1 - RARE_TAIL, typical.to_numpy(float))  # most events by chance in a month
         d.loc[r, "upper"] = top / e[r] * per  # same arithmetic as the rate: a count of `top` is not above it
         d.loc[d["rare_events"], ["upper_2sigma", "lower_2sigma"]] = np.nan  # the two-sigma rule is not used
         d.loc[d["rare_events"] & present, "lower"] = 0.0  # nothing is flagged as unusually low

@@ -209,6 +209,27 @@ def test_rare_upper_limit_is_the_poisson_probability_limit():
     assert spike.loc[11, "variation"] == "special_cause_concern" and spike.loc[11, "rule"] == "above the upper limit"
 
 
+def test_rare_limit_is_one_count_for_the_segment_not_flipping_with_bed_days():
+    # W01's transfers: ~0.05 expected a month; month by month the exact limit flipped between 1 and 2
+    # events as bed days crossed ~322, so the drawn limit jumped from ~6 to ~3 per 1,000 and back
+    obd = ([352.0, 315.0, 337.0, 322.0, 356.0, 345.0] * 7)[:38]
+    counts = [0] * 38
+    counts[5] = counts[17] = 1  # 0.053 expected a month: 0.049 in a 315 bed-day month, 0.055 in a 356 one
+    df = pd.DataFrame({"month": pd.date_range("2021-04-01", periods=38, freq="MS"), "a": counts, "obd": obd})
+    c = u_chart(df, "a", "obd")
+    assert c["rare_events"].all()
+    top = c["upper"] * c["exposure"] / 1000
+    assert np.allclose(top, top.iloc[0])  # the same number of events every month
+    assert top.iloc[0] == poisson_top(c["expected"].mean())
+    # one more event is judged alike whether it falls in a 315 or a 352 bed-day month
+    verdicts = set()
+    for month in (0, 1, 3):  # 352, 315 and 322 bed days
+        a = list(counts)
+        a[month] = 1
+        verdicts.add(bool(classify(u_chart(df.assign(a=a), "a", "obd"), "decrease")["special_cause"].iloc[month]))
+    assert len(verdicts) == 1
+
+
 def test_a_lone_month_with_two_events_after_a_quiet_year_is_not_a_signal():
     # W07's case: 11 months without an assault, then 2; the plain u-chart calls it special cause
     df = pd.DataFrame({"month": MONTHS[:12], "a": [0] * 11 + [2], "obd": 270.0})
