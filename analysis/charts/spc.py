@@ -154,7 +154,8 @@ def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: floa
     """Put each vertical line's label above the plot, in the lowest lane where it overlaps no other.
 
     A label runs right from its line, or left when it would otherwise pass the right edge (where
-    it would be cut off). Widths are estimated from the text length on a nominal plot width, so
+    it would be cut off); an arrow at the line's end of the label points at it, so a label that
+    ends at its line is not read as belonging to a line at its start. Widths are estimated from the text length on a nominal plot width, so
     the lanes are generous rather than exact. Returns the number of lanes used.
     """
     if not labels:
@@ -163,7 +164,7 @@ def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: floa
     taken: list[list[tuple[float, float]]] = []
     for x, text, colour in sorted(labels, key=lambda r: pd.Timestamp(r[0])):
         pos = (pd.Timestamp(x) - pd.Timestamp(x_start)).total_seconds() / span
-        width = len(text) * px_per_char / plot_px
+        width = (len(text) + 2) * px_per_char / plot_px
         right = pos + width <= 1.0 or (pos - width < 0 and pos < 0.5)  # else run left, ending at the line
         lo, hi = (pos, pos + width) if right else (pos - width, pos)
         lane = next((i for i, used in enumerate(taken) if all(hi + 0.01 < a or lo - 0.01 > b for a, b in used)),
@@ -172,7 +173,8 @@ def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: floa
             taken.append([])
         taken[lane].append((lo, hi))
         fig.add_annotation(x=x, y=1, yref="paper", yanchor="bottom", xanchor="left" if right else "right",
-                           yshift=2 + lane * LANE_PX, showarrow=False, text=text,
+                           yshift=2 + lane * LANE_PX, showarrow=False,
+                           text=f"← {text}" if right else f"{text} →",  # the arrow touches the label's own line
                            font={"size": 11, "color": colour}, bgcolor="rgba(255,255,255,0.85)")
     return len(taken)
 
