@@ -168,8 +168,13 @@ def main() -> None:
     if len(result.estimates):
         st.header("Fitted table")
         st.caption(f"{result.method}")
-        st.dataframe(result.estimates, hide_index=True, width="stretch")
-    st.header("Diagnostics")
+        st.dataframe(result.estimates, hide_index=True, width="stretch",
+                     column_config={"term": st.column_config.TextColumn("term", width="medium"),
+                                    "unit": st.column_config.TextColumn("unit", width="large")})
+        if "const" in set(result.estimates.get("term", [])) and "rate_ratio" in result.estimates:
+            st.caption("The const row is the model's baseline: its rate ratio is the rate per occupied bed day "
+                       "where every predictor is 0 (a co-production score of 0, far outside the scores seen), so "
+                       "it is an extrapolation, not a rate any ward had. The answer is in the rows below it.")
     _diagnostics(result)
     _reproduce(spec, results, view)
 
