@@ -221,8 +221,23 @@ def test_icon_note_counts_the_earlier_unusual_months(panel, tables):
     earlier = int(s.classified["special_cause"].iloc[:-1].sum())
     assert earlier > 0 and s.icon["key"] == "improvement_low"
     _, alt = measure_figure(s, "Iona (W01)", prof.events)
-    assert f"{earlier} earlier months are marked as unusual on the chart" in alt
+    assert f"In all, {earlier} earlier months are marked as unusual on the chart." in alt  # one segment: no split
     assert "reads the latest month only (Mar 2025: improving: unusually low assault rate" in alt
+
+
+def test_icon_note_splits_earlier_unusual_months_at_the_recalculation(panel, tables):
+    prof = ward_profile(panel, "W01", tables["events"], rebase=True)
+    for s in prof.series:
+        c = s.classified[s.classified["value"].notna()]
+        earlier = int(c["special_cause"].iloc[:-1].sum())
+        before = int(c.loc[c["segment"] < c["segment"].iloc[-1], "special_cause"].sum())
+        _, alt = measure_figure(s, "Iona (W01)", prof.events)
+        if before and earlier > before:
+            assert f"({earlier - before} since the limits were recalculated, {before} before)" in alt
+        elif before:
+            assert "(before the limits were recalculated)" in alt
+        elif earlier:
+            assert f"In all, {earlier} earlier" in alt and "recalculated, " not in alt
 
 
 def test_event_labels_sit_above_the_plot_without_overlap_or_running_off_the_right(panel, tables):

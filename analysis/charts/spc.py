@@ -206,7 +206,7 @@ def spc_alt_text(d: pd.DataFrame, title: str, y_label: str) -> str:
                   f"against an average of {avg}")
     elif run >= 2:
         side = "above" if last["value"] > last["centre"] else "below"
-        second = f"The last {run} months were all {side} the average of {avg}"
+        second = f"The last {run} months were {'both' if run == 2 else 'all'} {side} the average of {avg}"
     else:
         second = f"The latest month, {uk_month(last['period'])}, was {fmt_number(last['value'], 2)} against an average of {avg}"
     if bool(last["trial_limits"]):

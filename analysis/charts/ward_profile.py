@@ -49,8 +49,11 @@ def icon_note(series) -> str:
         return "The icon beside the chart says there are too few months to judge."
     last = shown.iloc[-1]
     earlier = int(shown["special_cause"].iloc[:-1].sum())
-    marked = (f" {earlier} earlier {'month is' if earlier == 1 else 'months are'} marked as unusual on the chart."
-              if earlier else "")
+    before = int(shown.loc[shown["segment"] < last["segment"], "special_cause"].sum()) if "segment" in shown else 0
+    where = (f" ({earlier - before} since the limits were recalculated, {before} before)"
+             if before and earlier > before else " (before the limits were recalculated)" if before else "")
+    marked = (f" In all, {earlier} earlier {'month is' if earlier == 1 else 'months are'} marked as unusual on the "
+              f"chart{where}." if earlier else "")
     return (f"The icon beside the chart reads the latest month only ({uk_month(last['period'])}: "
             f"{series.icon['label'][0].lower()}{series.icon['label'][1:]}).{marked}")
 
