@@ -104,7 +104,19 @@ def _ward_row(row, measure: str) -> None:
         cells[4].markdown(f"Since {started}")
         per = row["talking_groups_attendance_per_session_12m"]
         cells[4].caption(f"{_num(row['talking_groups_sessions_12m'], 0)} sessions in 12 months"
-                         + (f", {_num(per, 1)} per session" if pd.notna(per) else ""))
+                         + (f", {_num(per, 1)} attending per session" if pd.notna(per) else ""))
+
+
+def _scale(view, measure: str) -> str:
+    """' (0 to 60; higher is better)' from the measures catalogue, or '' when it does not list the measure."""
+    cat = view.data.table("measures")
+    hit = cat[cat["measure"].astype(str) == measure] if len(cat) and "measure" in cat else cat.iloc[0:0]
+    if not len(hit):
+        return ""
+    r = hit.iloc[0]
+    hib = r.get("higher_is_better")
+    better = "" if pd.isna(hib) else f"; {'higher' if bool(hib) else 'lower'} is better"
+    return f" ({_num(r['min'], 0)} to {_num(r['max'], 0)}{better})"
 
 
 def _ward_table(view, wards: pd.DataFrame) -> None:
@@ -119,8 +131,8 @@ def _ward_table(view, wards: pd.DataFrame) -> None:
         "recovery, its latest survey) against the ward's own usual range; a run of recent months on one side "
         "counts too. ▲ or ▼ (H or L in the icon) means an unusual rise or fall; a grey icon with a "
         "dash means no significant change (only the usual ups and downs). Blue is improving, orange is a concern. "
-        f"Co-production is the patient-rated score; recovery is the ward's mean {measure} score. "
-        "Open a ward's profile with its name."
+        f"Co-production is the patient-rated score; recovery is the ward's mean {measure} score"
+        f"{_scale(view, measure)}. Open a ward's profile with its name."
     )
     listed = wards_to_list(wards)
     if len(listed) < len(wards):

@@ -170,3 +170,15 @@ def test_warm_rerun_after_a_widget_change_is_quick(real_app, sample_tables):
     assert not at.exception
     print(f"overview warm re-run: median {statistics.median(times):.3f} s")
     assert statistics.median(times) < 5
+
+
+def test_ward_table_gives_the_recovery_measures_scale_and_direction(overview_run, sample_tables):
+    cat = sample_tables["measures"] if "measures" in sample_tables else None
+    from analysis.reference import builtin_measures
+
+    cat = builtin_measures() if cat is None or not len(cat) else cat
+    qpr = cat[cat["measure"] == "QPR-15"].iloc[0]
+    captions = " ".join(c.value for c in overview_run.caption)
+    better = "higher" if bool(qpr["higher_is_better"]) else "lower"
+    assert f"mean QPR-15 score ({qpr['min']:.0f} to {qpr['max']:.0f}; {better} is better)" in captions
+    assert "attending per session" in captions
