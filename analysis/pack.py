@@ -133,7 +133,9 @@ def _its(panel: pd.DataFrame, outcome: str, *args) -> ModelResult:
         return _not_fitted(outcome, "the numerical fit did not converge on these data")
 
 
-def _talking_groups_results(panel: pd.DataFrame) -> list:
+def talking_groups_results(panel: pd.DataFrame) -> list:
+    """The pack's talking-groups models: assaults on staff (count) and, when rated, staff-rated reduced
+    social distance (linear); a model that cannot be fitted comes back as a plain 'not fitted' result."""
     if not len(panel) or "talking_groups_start" not in panel.columns:
         return []
     out = [_its(panel, "assaults_on_staff", "count", "occupied_bed_days")]
@@ -158,7 +160,7 @@ def build_pack(dataset: Dataset, filters: Filters | None = None, rule: Disclosur
     events = tables.get("events")
     catalogue = tables.get("measures")
     ov = overview(panel, catalogue, events)
-    tg = _talking_groups_results(panel)
+    tg = talking_groups_results(panel)
     sections = [question_section(a, panel, events, catalogue) for a in ov.answers]
     sections.append(talking_groups_section(panel, tg, rule))
     sections.append(wards_section(ov.wards, ov.metrics, rule))

@@ -215,15 +215,8 @@ def talking_groups_section(panel: pd.DataFrame, results: list[ModelResult], rule
     paras = []
     if main is not None:
         caveats = _caveats(main)
-        answer = main.sentence
-        for c in main.caveats:
-            answer = answer.replace(c, "")
-        answer = answer.strip()
-        for extra in results[1:]:
-            text = extra.sentence
-            for c in extra.caveats:
-                text = text.replace(c, "")
-            paras.append(text.strip())
+        answer = main.sentence_without_caveats
+        paras = [extra.sentence_without_caveats for extra in results[1:]]
     section = Section(title="Talking groups (ward community meetings)", answer=answer, paragraphs=paras, caveats=caveats)
     if not len(panel):
         return section

@@ -48,6 +48,14 @@ class ModelResult:
             math.isfinite(v) for v in (self.headline.estimate, self.headline.ci_low, self.headline.ci_high)
         )
 
+    @property
+    def sentence_without_caveats(self) -> str:
+        """The sentence with its caveats taken out, for a layout that shows the caveats on their own."""
+        text = self.sentence
+        for c in self.caveats:
+            text = text.replace(c, "")
+        return " ".join(text.split())
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for the command line and exports (DataFrames become records)."""
         out = asdict(self)

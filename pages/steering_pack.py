@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.disclosure import RULES
 from analysis.overview import three_answers
-from analysis.pack import ALL_FORMATS, build_pack, export_pack
+from analysis.pack import ALL_FORMATS, build_pack, export_pack, talking_groups_results
 from analysis.pack_protect import rule_title
 from ui.cache import analysed, carry_forward, data_key
 from ui.frame import current_view, filter_caption
@@ -89,6 +89,13 @@ def _preview(view) -> None:
                 continue
             st.markdown(answer_markdown(a.sentence))
             st.caption(a.how_sure)
+    talking = analysed(talking_groups_results, view)
+    if talking:
+        with st.container(border=True):
+            st.caption("Talking groups (ward community meetings)")
+            main = talking[0]
+            st.markdown(answer_markdown(main.sentence_without_caveats))
+            st.caption(" ".join(main.caveats))
 
 
 def _downloads(built: dict) -> None:

@@ -273,7 +273,7 @@ def test_chart_event_labels_share_a_lane_when_apart_and_never_pass_the_right_edg
     c = classify(xmr(df, "x"), "increase")
     events = [(MONTHS[2], "Early"), (MONTHS[30], "Middle"), (MONTHS[47], "Incident reporting system upgraded")]
     fig, _ = spc_figure(c, "Score", "Score", events=events)
-    lab = {a.text.split(" (")[0]: a for a in fig.layout.annotations}
+    lab = {a.text.strip("←→ ").split(" (")[0]: a for a in fig.layout.annotations}
     assert lab["Early"].yshift == lab["Middle"].yshift  # far apart: one row
     assert lab["Incident reporting system upgraded"].xanchor == "right"  # at the last month: runs left
     assert lab["Early"].xanchor == "left"

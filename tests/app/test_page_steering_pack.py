@@ -44,6 +44,12 @@ def test_preview_answers_agree_with_the_analysis(sample_env, sample):
     shown = _markdown(at)
     for a in ov.answers:
         assert answer_markdown(a.sentence) in shown, a.question
+    # the talking-groups answer the pack will carry, as the pack builds it
+    from analysis.pack import talking_groups_results
+
+    tg = talking_groups_results(build_panel(sample.tables, carry_forward_months=3))[0]
+    assert answer_markdown(tg.sentence_without_caveats) in shown
+    assert tg.caveats and all(c not in tg.sentence_without_caveats for c in tg.caveats)
     assert "trusted staff see the full numbers" in texts(at)
     assert not at.get("download_button")  # nothing to download before the pack is built
 
