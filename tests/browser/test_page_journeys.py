@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from analysis.loader import load_path
@@ -100,8 +102,18 @@ def _download(page, name: str) -> tuple[str, str]:
     expander.get_by_text("Show the data", exact=True).click()
     button = holder.get_by_role("button", name="Download CSV")
     expect(button).to_be_visible()
-    with page.expect_download(timeout=60_000) as info:
-        button.click()
+    # In about one full-suite run in three the first click brought no file within 60 s (never reproduced
+    # alone or under CPU load): click again after the page settles, and say so in the test summary.
+    for attempt in range(1, 4):
+        try:
+            with page.expect_download(timeout=20_000) as info:
+                button.click()
+            break
+        except PlaywrightTimeout:
+            if attempt == 3:
+                raise
+            warnings.warn(f"download {name}: no file 20 s after click {attempt}; clicking again", stacklevel=2)
+            wait_rendered(page)
     d = info.value
     return d.suggested_filename, open(d.path(), encoding="utf-8-sig").read()
 
