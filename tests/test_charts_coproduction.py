@@ -185,3 +185,13 @@ def test_small_multiples_over_five_years_tick_every_other_april_level():
     one = C.levels_over_time_figure(C.levels_over_time(p, "patient", "overall", "service"), "patient", "overall",
                                     "service")
     assert one.layout.xaxis.dtick == "M12" and one.layout.xaxis.tickangle is None
+
+
+def test_small_multiples_list_wards_in_code_order_not_name_order():
+    p = make_panel(n_wards=3)
+    p["ward_name"] = p["ward_id"].map({"W01": "Skye", "W02": "Arran", "W03": "Mull"})
+    t = C.levels_over_time(p, "patient", "overall", "ward")
+    assert list(pd.unique(t["group"])) == [C.ward_label(w, n) for w, n in (("W01", "Skye"), ("W02", "Arran"),
+                                                                            ("W03", "Mull"))]
+    fig = C.levels_over_time_figure(t, "patient", "overall", "ward")
+    assert [a.text for a in fig.layout.annotations] == list(pd.unique(t["group"]))

@@ -82,6 +82,10 @@ def levels_over_time(panel: pd.DataFrame, respondent: str = "patient", aspect: s
     out = (wq.groupby(["group", "quarter"], sort=True)
              .agg(mean=("mean", "mean"), n_wards=("ward_id", "nunique"), n_surveys=("size", "sum"))
              .reset_index())
+    if by == "ward":  # in ward-code order (W01, W02, ...), as every other chart and table lists wards
+        code = d.drop_duplicates("group").set_index("group")["ward_id"].astype(str)
+        out = (out.assign(_code=out["group"].map(code)).sort_values(["_code", "quarter"], kind="stable")
+                  .drop(columns="_code").reset_index(drop=True))
     return out[cols]
 
 
