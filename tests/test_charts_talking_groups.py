@@ -228,3 +228,13 @@ def test_social_distance_words_without_staff_scores():
     d = simulate().drop(columns=["coproduction_staff_reduced_social_distance"])
     words = tg.social_distance_words(tg.social_distance_table(d), None, None)
     assert len(words) == 1 and "not enough" in words[0]
+
+
+def test_before_after_on_survey_months_counts_surveys_not_months():
+    d = simulate()
+    res, data = tg.one_ward(d, "W02", "coproduction_patient_overall", "linear")
+    quarterly = data.iloc[::3].reset_index(drop=True)  # a survey every third month, as the panel's fresh returns
+    pre, post = int((~quarterly["post"]).sum()), int(quarterly["post"].sum())
+    fig, alt = tg.before_after_figure(quarterly, "W02", "Co-production", res.extras["start"])
+    assert f"{pre} survey months before and {post} survey months after" in alt
+    assert fig.data[0].name == "Observed survey month"

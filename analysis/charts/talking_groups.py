@@ -190,11 +190,17 @@ def timeline_figure(table: pd.DataFrame, first, last) -> tuple[go.Figure, str]:
 FEW_BEFORE = 8  # points before the start under which the pre-start trend is called uncertain
 
 
+def _quarterly(data: pd.DataFrame) -> bool:
+    steps = data["month"].dt.to_period("M").astype("int64").diff().dropna()
+    return bool(len(steps)) and float(steps.median()) > 1
+
+
 def before_after_figure(data: pd.DataFrame, ward: str, y_label: str, start) -> tuple[go.Figure, str]:
     """Observed months, the fitted segmented line, the pre-start trend carried on (dashed), the start marked."""
     fig = go.Figure()
     pre, post = data[~data["post"]], data[data["post"]]
-    fig.add_trace(go.Scatter(x=data["month"], y=data["observed"], mode="markers", name="Observed month",
+    fig.add_trace(go.Scatter(x=data["month"], y=data["observed"], mode="markers",
+                             name="Observed survey month" if _quarterly(data) else "Observed month",
                              marker={"color": NHS["mid_grey"], "size": 7, "line": {"color": NHS["dark_grey"], "width": 1}},
                              hovertemplate="%{x|%b %Y}: %{y:.2f}<extra>Observed</extra>"))
     fig.add_trace(go.Scatter(x=[*pre["month"], None, *post["month"]], y=[*pre["fitted"], None, *post["fitted"]],
@@ -213,16 +219,18 @@ def before_after_figure(data: pd.DataFrame, ward: str, y_label: str, start) -> t
     fig.add_annotation(x=x0, y=1, yref="paper", text=f" Talking groups start ({uk_month(start)})", showarrow=False,
                        xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.85)",
                        font={"size": 12, "color": NHS["black"]})
-    alt = (f"Before-and-after chart for ward {ward}: {len(pre)} months before and {len(post)} months after talking "
+    # survey outcomes use the months with a fresh survey only (quarterly): say so rather than "months"
+    unit = "survey months" if _quarterly(data) else "months"
+    alt = (f"Before-and-after chart for ward {ward}: {len(pre)} {unit} before and {len(post)} {unit} after talking "
            f"groups started in {uk_month(start)}.")
     if len(cf):
         last_cf = cf.iloc[-1]
         alt += (f" By {uk_month(last_cf['month'])} the fitted line is at {fmt_number(last_cf['fitted'], 2)} against "
                 f"{fmt_number(last_cf['counterfactual'], 2)} if the earlier trend had carried on")
-        alt += (f" (drawn for {len(cf)} months only: no further than the {len(pre)} months it was fitted to)."
+        alt += (f" (drawn for {len(cf)} {unit} only: no further than the {len(pre)} it was fitted to)."
                 if len(cf) < len(post) else ".")
     if len(pre) < FEW_BEFORE:
-        alt += (f" With only {len(pre)} months before the start, the earlier trend is uncertain: read the dashed "
+        alt += (f" With only {len(pre)} {unit} before the start, the earlier trend is uncertain: read the dashed "
                 "line as a rough guide.")
     apply_style(fig, f"{ward}: {y_label}, before and after talking groups", alt)
     month_axis(fig, data["month"].min(), data["month"].max())
