@@ -61,6 +61,14 @@ def _words(outcome: str, kind: str) -> str:
     return outcome.replace("_", " ")
 
 
+def _unclear(head: Headline, null: float, what: str = "") -> str:
+    """' The interval includes no change: ...' when the 95% CI covers `null` (1 for a ratio, 0 for a difference)."""
+    if not (head.ci_low <= null <= head.ci_high):
+        return ""
+    return (f" The interval for {what} includes no change" if what else " The interval includes no change") + \
+        ", so this is not clear evidence either way."
+
+
 def _attendance_sentence(outcome: str, kind: str, e: float, lo: float, hi: float) -> str:
     """'each extra attendee per session went with 3% fewer ... (95% CI 8% fewer to 2% more): no clear link'."""
     if kind == "count":
@@ -134,13 +142,15 @@ def its_ward(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "linea
         head = Headline("rate ratio at the start (level change)", lvl["rate_ratio"], lvl["rr_ci_low"], lvl["rr_ci_high"], lvl["p_value"])
         body = (f"When talking groups started on ward {ward_id} ({start:%b %Y}), the rate of {_words(outcome, kind)} "
                 f"changed by a factor of {head.estimate:.2f} (95% CI {head.ci_low:.2f} to {head.ci_high:.2f}), and the "
-                f"monthly trend by a factor of {slope['rate_ratio']:.3f} (95% CI {slope['rr_ci_low']:.3f} to {slope['rr_ci_high']:.3f}).")
+                f"monthly trend by a factor of {slope['rate_ratio']:.3f} (95% CI {slope['rr_ci_low']:.3f} to {slope['rr_ci_high']:.3f})."
+                + _unclear(head, 1.0, "the change at the start"))
         method = f"Poisson segmented regression with log({exposure}) offset; {se_text}."
     else:
         head = Headline("level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"])
         body = (f"When talking groups started on ward {ward_id} ({start:%b %Y}), {_words(outcome, kind)} changed by "
                 f"{head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to {head.ci_high:+.2f}) at once, and its monthly trend by "
-                f"{slope['estimate']:+.3f} per month (95% CI {slope['ci_low']:+.3f} to {slope['ci_high']:+.3f}).")
+                f"{slope['estimate']:+.3f} per month (95% CI {slope['ci_low']:+.3f} to {slope['ci_high']:+.3f})."
+                + _unclear(head, 0.0, "the change at the start"))
         method = f"Segmented linear regression (OLS); {se_text}."
     caveats = [("A single ward's before-and-after cannot separate talking groups from anything else that changed "
                "at the same time; see the pooled analysis, which compares with other wards."), OBSERVATIONAL_CAVEAT]
@@ -256,12 +266,13 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
         head = Headline("rate ratio at the start (pooled level change)", lvl["rate_ratio"], lvl["rr_ci_low"], lvl["rr_ci_high"], lvl["p_value"])
         pctc = (head.estimate - 1) * 100
         body = (f"the rate of {_words(outcome, kind)} was {abs(pctc):.0f}% {'lower' if pctc < 0 else 'higher'} once "
-                f"talking groups started (rate ratio {head.estimate:.2f}, 95% CI {head.ci_low:.2f} to {head.ci_high:.2f}).")
+                f"talking groups started (rate ratio {head.estimate:.2f}, 95% CI {head.ci_low:.2f} to {head.ci_high:.2f})."
+                + _unclear(head, 1.0))
         method = f"Stepped-wedge Poisson regression with log({exposure}) offset: {step}; {se}.{fresh}"
     else:
         head = Headline("pooled level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"])
         body = (f"{_words(outcome, kind)} changed by {head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to "
-                f"{head.ci_high:+.2f}) once talking groups started.")
+                f"{head.ci_high:+.2f}) once talking groups started." + _unclear(head, 0.0))
         method = f"Stepped-wedge linear regression (OLS): {step}; {se}.{fresh}"
     caveats = [STEPPED_WEDGE_CAVEAT, OBSERVATIONAL_CAVEAT]
     if G < 5 or n_months < 12:

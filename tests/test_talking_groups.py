@@ -376,3 +376,15 @@ def test_dose_sentence_says_units_sign_and_whether_the_interval_includes_no_chan
     assert ("no clear link" in flat.sentence) == (lo <= 0 <= hi)
     count = dose_response(simulate(302, trend=0.0), "assaults_on_staff")
     assert "% fewer" in count.sentence or "% more" in count.sentence or "no change" in count.sentence
+
+
+def test_pooled_and_ward_sentences_say_when_the_interval_includes_no_change():
+    for seed in range(6):
+        d = simulate(400 + seed)
+        for outcome, kind, null in (("assaults_on_staff", "count", 1.0), ("coproduction_patient_overall", "linear", 0.0)):
+            r = its_pooled(d, outcome, kind)
+            covers = r.headline.ci_low <= null <= r.headline.ci_high
+            assert ("includes no change" in r.sentence) == covers, (seed, outcome)
+        w = its_ward(d, "W02", "coproduction_patient_overall")
+        covers = w.headline.ci_low <= 0 <= w.headline.ci_high
+        assert ("interval for the change at the start includes no change" in w.sentence) == covers
