@@ -20,10 +20,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import statsmodels.api as sm
 from scipy import linalg, stats
 from statsmodels.stats.diagnostic import acorr_breusch_godfrey, acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
+from statsmodels.genmod import families as sm_families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 ALPHA = 0.05
 MIN_SIDE = 3  # months needed on each side of the start for a per-ward line
@@ -95,11 +98,11 @@ def fit_pooled(y, X: pd.DataFrame, groups, kind: str, offset=None):
     """OLS or Poisson GLM with CR1 errors by ward; returns (params, vcov, fitted mean, fit)."""
     Xa = X.to_numpy(float)
     if kind == "linear":
-        res = sm.OLS(y, X).fit()
+        res = OLS(y, X).fit()
         bread = np.linalg.pinv(Xa.T @ Xa)
         scores = Xa * np.asarray(res.resid)[:, None]
     else:
-        res = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit(tol=1e-10, maxiter=200)
+        res = GLM(y, X, family=sm_families.Poisson(), offset=offset).fit(tol=1e-10, maxiter=200)
         mu = np.asarray(res.fittedvalues)
         bread = np.linalg.pinv(Xa.T @ (Xa * mu[:, None]))
         scores = Xa * (y - mu)[:, None]
@@ -184,22 +187,22 @@ def autocorrelation(resid: np.ndarray, maxlags: int, ols_res=None) -> dict:
 
 def fit_segmented(d: pd.DataFrame, y: str, kind: str, exposure: str | None, hac: bool | None, maxlags: int):
     """One ward's segmented regression. hac=None uses Newey-West errors only when autocorrelation is found."""
-    X = sm.add_constant(d[["time", "post", "months_since_start"]].astype(float), has_constant="add")
+    X = add_constant(d[["time", "post", "months_since_start"]].astype(float), has_constant="add")
     yv = d[y].to_numpy(float)
     if kind == "linear":
-        plain = sm.OLS(yv, X).fit()
+        plain = OLS(yv, X).fit()
         ac = autocorrelation(plain.resid, maxlags, plain)
         use_hac = ac["autocorrelated"] if hac is None else bool(hac)
-        res = sm.OLS(yv, X).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags}) if use_hac else plain
+        res = OLS(yv, X).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags}) if use_hac else plain
         df = res.df_resid
         se_text = (f"Newey-West (HAC, {maxlags} lags) standard errors" if use_hac else "ordinary standard errors")
     else:
         off = np.log(d[exposure].to_numpy(float))
-        plain = sm.GLM(yv, X, family=sm.families.Poisson(), offset=off).fit(scale="X2")
+        plain = GLM(yv, X, family=sm_families.Poisson(), offset=off).fit(scale="X2")
         ac = autocorrelation(plain.resid_pearson, maxlags)
         use_hac = ac["autocorrelated"] if hac is None else bool(hac)
         if use_hac:
-            res = sm.GLM(yv, X, family=sm.families.Poisson(), offset=off).fit(
+            res = GLM(yv, X, family=sm_families.Poisson(), offset=off).fit(
                 cov_type="HAC", cov_kwds={"maxlags": maxlags})
         else:
             res = plain

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS, WLS
 
 from analysis.counts.describe import predictor_words
 from analysis.counts.clustering import cluster_sums
@@ -139,7 +139,7 @@ def fit_mixed(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, warns: list[st
 
 def fit_weighted(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, w: np.ndarray) -> pd.DataFrame:
     """WLS with weights `w` and CR1 cluster-robust errors by ward, t(G-1) (R: lm(weights) + vcovCL HC1)."""
-    res = sm.WLS(y, X, weights=w).fit()
+    res = WLS(y, X, weights=w).fit()
     G = len(np.unique(groups))
     bread = np.linalg.inv(X.T.to_numpy() @ (X.to_numpy() * w[:, None]))
     S = cluster_sums(X.to_numpy() * (w * np.asarray(res.resid))[:, None], groups)
@@ -195,7 +195,7 @@ def fit_recovery(
             mixed, vc, _ = fit_mixed(yv, X, groups, warns)
             mixed_text = "linear mixed model, ward random intercept, REML (exact profiled likelihood, as lme4::lmer), Wald 95% CIs (normal)"
         else:
-            res = sm.OLS(yv, X.drop(columns=[c for c in X if c.endswith("_ward_mean")])).fit()
+            res = OLS(yv, X.drop(columns=[c for c in X if c.endswith("_ward_mean")])).fit()
             mixed = _tidy(res.params.index, res.params, res.bse, stats.t.ppf(0.975, res.df_resid), stats.t(res.df_resid))
             vc = {"ward_variance": float("nan"), "residual_variance": float(res.scale)}
             mixed_text = "ordinary least squares (one ward: no ward random intercept possible)"

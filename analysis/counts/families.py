@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import optimize, stats
 from scipy.special import gammaln
+from statsmodels.genmod import families as sm_families
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from analysis.counts.prepare import Design
 
@@ -32,7 +33,7 @@ class Fit:
 
 
 def fit_poisson(d: Design) -> Fit:
-    res = sm.GLM(d.y, d.X, family=sm.families.Poisson(), offset=d.offset).fit(tol=1e-10, maxiter=200)
+    res = GLM(d.y, d.X, family=sm_families.Poisson(), offset=d.offset).fit(tol=1e-10, maxiter=200)
     return Fit("poisson", res, 0.0, float(res.llf), d.X.shape[1])
 
 
@@ -48,8 +49,8 @@ def nb_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
 
 
 def _glm_nb(d: Design, alpha: float, start=None):
-    fam = sm.families.NegativeBinomial(alpha=alpha)
-    return sm.GLM(d.y, d.X, family=fam, offset=d.offset).fit(start_params=start, tol=1e-10, maxiter=200)
+    fam = sm_families.NegativeBinomial(alpha=alpha)
+    return GLM(d.y, d.X, family=fam, offset=d.offset).fit(start_params=start, tol=1e-10, maxiter=200)
 
 
 def _irls_nb(X: np.ndarray, y: np.ndarray, offset: np.ndarray, alpha: float, beta: np.ndarray,
@@ -89,7 +90,7 @@ def fit_negbin(d: Design, start=None) -> Fit:
 
     def negll(log_alpha: float) -> float:
         # A bare numpy IRLS, warm-started from the previous alpha's beta: the profile search needs ~20 fits
-        # and building a statsmodels GLM each time cost 85% of fit_counts. The final fit below stays sm.GLM.
+        # and building a statsmodels GLM each time cost 85% of fit_counts. The final fit below stays GLM.
         a = float(np.exp(log_alpha))
         beta, mu = _irls_nb(X, d.y, d.offset, a, last["beta"])
         if np.all(np.isfinite(beta)):

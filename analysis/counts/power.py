@@ -5,12 +5,20 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.discrete.discrete_model import NegativeBinomial
+from statsmodels.genmod import families as sm_families
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from analysis.counts.clustering import cluster_vcov
 from analysis.counts.simulate import simulate_panel
+
+
+def _discrete_nb():
+    """statsmodels' discrete NegativeBinomial, imported when a power simulation first needs it: the
+    question-2 answer on the Overview does not, and the import costs a fifth of a second."""
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+
+    return NegativeBinomial
 
 
 def within_p_value(df: pd.DataFrame, family: str = "negbin") -> float:
@@ -24,15 +32,15 @@ def within_p_value(df: pd.DataFrame, family: str = "negbin") -> float:
     off = np.log(df["occupied_bed_days"].to_numpy(float))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sm.GLM(y, X, family=sm.families.Poisson(), offset=off).fit()
+        res = GLM(y, X, family=sm_families.Poisson(), offset=off).fit()
         if family == "negbin":
             try:
-                nb = NegativeBinomial(y, X, offset=off).fit(
+                nb = _discrete_nb()(y, X, offset=off).fit(
                     start_params=np.r_[res.params, 0.1], method="newton", maxiter=100, disp=0
                 )
                 alpha = float(nb.params[-1])
                 if np.isfinite(alpha) and 1e-8 < alpha < 1e3:
-                    res = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha), offset=off).fit(
+                    res = GLM(y, X, family=sm_families.NegativeBinomial(alpha=alpha), offset=off).fit(
                         start_params=nb.params[:-1]
                     )
             except (np.linalg.LinAlgError, ValueError):
