@@ -16,3 +16,17 @@ def navigation_not_pages_folder(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def real_sample(monkeypatch, tmp_path):
+    """The app on the shipped synthetic hospital (data/sample) with an empty throw-away store, caches cleared."""
+    import streamlit as st
+
+    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
+    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

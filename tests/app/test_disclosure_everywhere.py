@@ -44,17 +44,6 @@ def is_count(name: str) -> bool:
 
 
 @pytest.fixture
-def real_sample(monkeypatch, tmp_path):
-    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
-    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    streamlit.cache_data.clear()
-    streamlit.cache_resource.clear()
-    yield
-    streamlit.cache_data.clear()
-    streamlit.cache_resource.clear()
-
-
-@pytest.fixture
 def captured(monkeypatch) -> list[dict]:
     """Every download button the runs create: file name, key and the data (a producer is kept uncalled)."""
     seen: list[dict] = []

@@ -23,16 +23,6 @@ def _clear_caches():
     st.cache_resource.clear()
 
 
-@pytest.fixture
-def sample_env(monkeypatch, tmp_path):
-    """The app on the shipped synthetic hospital (data/sample) with a throw-away store."""
-    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
-    _clear_caches()
-    yield
-    _clear_caches()
-
-
 @pytest.fixture(scope="module")
 def truth():
     """The same data through analysis/ directly: the page must agree with these."""
@@ -44,7 +34,7 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_page_answers_first_and_agrees_with_analysis_then_widgets_rerun(sample_env, truth):
+def test_page_answers_first_and_agrees_with_analysis_then_widgets_rerun(real_sample, truth):
     _, panel = truth
     at = start(page="coproduction")
     assert not at.exception, at.exception

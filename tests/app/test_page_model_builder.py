@@ -13,19 +13,6 @@ from analysis.panel import build_panel
 from tests.app.helpers import start, texts
 
 
-@pytest.fixture
-def real_sample(monkeypatch, tmp_path):
-    import streamlit as st
-
-    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
-    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def _spec(at) -> dict:
     return json.loads(next(c.value for c in at.code if c.language == "json"))
 

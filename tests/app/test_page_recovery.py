@@ -18,20 +18,6 @@ PAGE = "recovery"
 
 
 @pytest.fixture
-def real_sample(monkeypatch, tmp_path):
-    """The app on data/sample (COPRODUCTION_SAMPLE_DIR unset) with an empty throw-away store."""
-    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
-    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
 def sample_without(monkeypatch, tmp_path):
     """Point the app at a copy of the sample lacking one table."""
     import streamlit as st

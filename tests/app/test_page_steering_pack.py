@@ -13,18 +13,9 @@ PAGE = "steering_pack"
 
 
 @pytest.fixture
-def sample_env(monkeypatch, tmp_path):
-    """The app on data/sample, an empty throw-away store, and no Chromium (HTML and tables only: quick)."""
-    import streamlit as st
-
-    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
-    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+def sample_env(real_sample, monkeypatch, tmp_path):
+    """real_sample, and no Chromium (HTML and tables only: quick)."""
     monkeypatch.setenv("COPRODUCTION_CHROMIUM", str(tmp_path / "no-chromium"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture(scope="module")

@@ -10,19 +10,6 @@ from analysis.planning import planning_inputs, power_sentence
 from tests.app.helpers import start, texts
 
 
-@pytest.fixture
-def real_sample(monkeypatch, tmp_path):
-    import streamlit as st
-
-    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
-    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def _number(at, label_start: str):
     return next(w for w in at.number_input if w.label.startswith(label_start))
 

@@ -18,20 +18,6 @@ PAGE = "talking_groups"
 ASSAULTS = "Assaults on staff (per 1,000 occupied bed days)"
 
 
-@pytest.fixture
-def real_app(monkeypatch, tmp_path):
-    """The app on data/sample (the real synthetic hospital) with an empty throw-away store."""
-    import streamlit as st
-
-    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
-    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture(scope="module")
 def sample_panel() -> pd.DataFrame:
     return build_panel(load_sample().tables)
@@ -50,7 +36,7 @@ def _ok(at):
     assert not at.error, [e.value for e in at.error]
 
 
-def test_page_answers_first_and_agrees_with_analysis(real_app, sample_panel):
+def test_page_answers_first_and_agrees_with_analysis(real_sample, sample_panel):
     at = start(page=PAGE)
     _ok(at)
     expected = its_pooled(sample_panel, "coproduction_patient_overall", "linear")
@@ -69,7 +55,7 @@ def test_page_answers_first_and_agrees_with_analysis(real_app, sample_panel):
 
 
 @pytest.mark.slow  # two pooled Poisson fits on 720 ward-months (page and test); ~10-30 s on 2 busy cores
-def test_changing_outcome_and_ward_reruns_and_changes_the_answer(real_app, sample_panel):
+def test_changing_outcome_and_ward_reruns_and_changes_the_answer(real_sample, sample_panel):
     at = start(page=PAGE)
     first = at.metric[0].value
     at.selectbox(key="tg_outcome").select(ASSAULTS).run()
@@ -87,7 +73,7 @@ def test_changing_outcome_and_ward_reruns_and_changes_the_answer(real_app, sampl
     assert its_ward(sample_panel, ward_id, "assaults_on_staff", "count").sentence in after
 
 
-def test_the_shared_filters_are_respected(real_app):
+def test_the_shared_filters_are_respected(real_sample):
     # (The period filter's lost start dates are covered in tests/test_charts_talking_groups.py: in AppTest the
     # period slider does not survive a page switch, so it cannot be set here.)
     at = start(query_params={"service": "rehabilitation"}, page=PAGE)
@@ -102,7 +88,7 @@ def test_the_shared_filters_are_respected(real_app):
         for r in start_dates(tables["events"]).merge(tables["wards"], on="ward_id").itertuples()}
 
 
-def test_without_start_events_the_page_says_what_it_needs(real_app, tmp_path, monkeypatch):
+def test_without_start_events_the_page_says_what_it_needs(real_sample, tmp_path, monkeypatch):
     _sample_without(tmp_path, monkeypatch, "events")
     at = start(page=PAGE)
     _ok(at)
@@ -111,7 +97,7 @@ def test_without_start_events_the_page_says_what_it_needs(real_app, tmp_path, mo
     assert not at.metric
 
 
-def test_without_surveys_coproduction_needs_data_but_assaults_still_answer(real_app, tmp_path, monkeypatch):
+def test_without_surveys_coproduction_needs_data_but_assaults_still_answer(real_sample, tmp_path, monkeypatch):
     _sample_without(tmp_path, monkeypatch, "coproduction_responses")
     at = start(page=PAGE)
     _ok(at)

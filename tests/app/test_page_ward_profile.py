@@ -16,19 +16,6 @@ from analysis.ward_profile import ward_profile
 from tests.app.helpers import ENTRY, texts
 
 
-@pytest.fixture
-def real_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture(scope="module")
 def sample():
     ds = load_sample()
@@ -51,7 +38,7 @@ def _expected(sample, ward, rebase=True):
     return ward_profile(panel, ward, ds.tables["events"], rebase, ds.tables["measures"])
 
 
-def test_link_ward_sentence_and_charts_agree_with_analysis(real_env, sample):
+def test_link_ward_sentence_and_charts_agree_with_analysis(real_sample, sample):
     at = _open("W04")
     assert at.selectbox(key="profile_ward").value == "W04"
     assert at.query_params.get("profile_ward") == "W04"
@@ -67,7 +54,7 @@ def test_link_ward_sentence_and_charts_agree_with_analysis(real_env, sample):
     assert "How to read these charts" in [e.label for e in at.expander]
 
 
-def test_widgets_rerun_cleanly_and_change_the_page(real_env, sample):
+def test_widgets_rerun_cleanly_and_change_the_page(real_sample, sample):
     at = _open("W04")
     at.toggle(key="profile_rebase").set_value(False).run()
     assert not at.exception
@@ -90,7 +77,7 @@ def test_widgets_rerun_cleanly_and_change_the_page(real_env, sample):
     assert not at.exception
 
 
-def test_without_survey_returns_the_page_says_what_it_needs(real_env, monkeypatch, tmp_path):
+def test_without_survey_returns_the_page_says_what_it_needs(real_sample, monkeypatch, tmp_path):
     folder = tmp_path / "sample"
     shutil.copytree(SAMPLE_DIR, folder)
     (folder / "coproduction_responses.csv").unlink()
