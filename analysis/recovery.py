@@ -53,6 +53,17 @@ def higher_is_better(measure: str, catalogue: pd.DataFrame | None = None) -> boo
     return bool(hit["higher_is_better"].iloc[0])
 
 
+def measure_range(measure: str, catalogue: pd.DataFrame | None = None) -> tuple[float, float] | None:
+    """The measure's (min, max) from the catalogue, matched as higher_is_better matches (None when not listed)."""
+    cat = builtin_measures() if catalogue is None else catalogue
+    if not {"measure", "min", "max"} <= set(cat.columns):
+        return None
+    hit = cat[cat["measure"].map(measure_slug) == measure_slug(measure)]
+    if not len(hit) or hit[["min", "max"]].iloc[0].isna().any():
+        return None
+    return float(hit["min"].iloc[0]), float(hit["max"].iloc[0])
+
+
 def measures_in_panel(panel: pd.DataFrame, catalogue: pd.DataFrame | None = None) -> list[str]:
     """Measure names with a recovery column that holds at least one score (catalogue names where known)."""
     cat = builtin_measures() if catalogue is None else catalogue

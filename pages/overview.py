@@ -9,6 +9,7 @@ from analysis.charts.style import fmt_number, rate_label
 from analysis.overview import headline_metrics, three_answers, ward_table
 from analysis.overview_summary import steering_summary, trend_words
 from analysis.overview_wards import icon_markup, wards_to_list
+from analysis.recovery import higher_is_better, measure_range
 from ui.cache import analysed
 from ui.frame import APP_TITLE, current_view, filter_caption, period_text
 from ui.safe import guarded
@@ -109,14 +110,12 @@ def _ward_row(row, measure: str) -> None:
 
 def _scale(view, measure: str) -> str:
     """' (0 to 60; higher is better)' from the measures catalogue, or '' when it does not list the measure."""
-    cat = view.data.table("measures")
-    hit = cat[cat["measure"].astype(str) == measure] if len(cat) and "measure" in cat else cat.iloc[0:0]
-    if not len(hit):
+    catalogue = view.data.table("measures")
+    span, hib = measure_range(measure, catalogue), higher_is_better(measure, catalogue)
+    if span is None:
         return ""
-    r = hit.iloc[0]
-    hib = r.get("higher_is_better")
-    better = "" if pd.isna(hib) else f"; {'higher' if bool(hib) else 'lower'} is better"
-    return f" ({_num(r['min'], 0)} to {_num(r['max'], 0)}{better})"
+    better = "" if hib is None else f"; {'higher' if hib else 'lower'} is better"
+    return f" ({_num(span[0], 0)} to {_num(span[1], 0)}{better})"
 
 
 def _ward_table(view, wards: pd.DataFrame) -> None:

@@ -188,3 +188,11 @@ def test_sample_hospital_qpr_effect_is_covered():
     assert result.ok
     assert result.headline.ci_low <= true_change <= result.headline.ci_high
     assert "QPR-15" in result.sentence
+
+
+def test_measure_range_comes_from_the_catalogue_by_the_same_match_as_direction():
+    from analysis.recovery import measure_range
+
+    assert measure_range("QPR-15") == (0.0, 60.0) and measure_range("qpr 15") == (0.0, 60.0)
+    assert measure_range("DUNDRUM-4") == (0.0, 24.0)
+    assert measure_range("Not a measure") is None
