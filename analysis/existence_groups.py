@@ -1,18 +1,17 @@
 """Q1: do co-production scores differ between services or security levels? (linear mixed model)
 
 Ward-months of the same ward are not independent, so a naive ANOVA on ward-months would overstate the
-evidence. The model is score ~ 0 + group with a random intercept per ward (statsmodels MixedLM, REML),
-fitted on survey months only (carried-forward months would count a survey several times).
+evidence. The model is score ~ 0 + group with a random intercept per ward, fitted by exact REML
+(analysis/mixed.py, the model lme4::lmer fits; checked against it in tests/test_existence.py) on survey
+months only (carried-forward months would count a survey several times).
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 from scipy import stats
 
+from analysis.mixed import fit_random_intercept, gls_vcov
 from analysis.results import Headline, ModelResult
 
 MIN_WARDS_PER_GROUP = 3
@@ -72,13 +71,19 @@ def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str 
     if n_wards < 3:
         return _empty(by, respondent, aspect, f"Only {n_wards} wards have scores: too few to compare "
                       f"{label}s with a model.", n_wards, n_obs)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fit = smf.mixedlm("score ~ 0 + C(group)", d, groups=d["ward"]).fit(reml=True)
-    msgs = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-    names = [f"C(group)[{g}]" for g in wards_per.index]
-    b = fit.fe_params[names].to_numpy()
-    v = fit.cov_params().loc[names, names].to_numpy()
+    if d.groupby("ward")["score"].nunique().max() <= 1:  # no spread within any ward: no residual variance
+        return _empty(by, respondent, aspect, f"Each ward's {what} score is the same at every survey, so there is "
+                      "no variation to compare with a model.", n_wards, n_obs)
+    groups = list(wards_per.index)
+    X = (d["group"].to_numpy()[:, None] == np.array(groups)[None, :]).astype(float)  # one column per group
+    fit = fit_random_intercept(d["score"].to_numpy(float), X, d["ward"].to_numpy())
+    msgs = []
+    if not fit.converged:
+        msgs.append("The mixed model did not fully converge; treat the figures with caution.")
+    if fit.ward_variance <= 1e-8 * fit.residual_variance:
+        msgs.append("The wards' average scores hardly differ beyond chance (ward variance at zero).")
+    b = np.asarray(fit.params, float)
+    v = gls_vcov(X, d["ward"].to_numpy(), fit.ward_variance, fit.residual_variance)
     se = np.sqrt(np.diag(v))
     z = stats.norm.ppf(0.5 + level / 2)
     est = pd.DataFrame({
@@ -116,10 +121,10 @@ def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str 
     return ModelResult(
         question="q1", outcome=f"coproduction_{respondent}_{aspect}", predictor=by,
         formula="score ~ 0 + C(group) + (1 | ward)", family="gaussian (linear mixed model)",
-        method="statsmodels MixedLM, REML, random intercept per ward; Wald chi-square test that all group "
-               "means are equal; model-based standard errors",
+        method="linear mixed model, random intercept per ward, fitted by exact REML (as lme4::lmer); Wald "
+               "chi-square test that all group means are equal; model-based standard errors",
         n_wards=int(n_wards), n_obs=int(n_obs), estimates=est, headline=head, sentence=sentence,
         caveats=caveats, warnings=msgs,
-        extras={"ward_variance": float(fit.cov_re.iloc[0, 0]), "residual_variance": float(fit.scale),
+        extras={"ward_variance": float(fit.ward_variance), "residual_variance": float(fit.residual_variance),
                 "wald_chi2": wald, "wald_df": g - 1, "converged": bool(fit.converged)},
     )

@@ -63,3 +63,16 @@ def fit_random_intercept(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> Ra
     lam = 0.0 if at_zero <= res.fun else float(np.exp(best_t))
     nll, beta, sigma2 = _profile(lam, *args)
     return RandomInterceptFit(beta, lam * sigma2, float(sigma2), float(-nll), converged)
+
+
+def gls_vcov(X: np.ndarray, groups: np.ndarray, tau2: float, sigma2: float) -> np.ndarray:
+    """(X' V^-1 X)^-1 at the REML variance estimates: the fixed-effect covariance lme4 reports.
+
+    statsmodels' MixedLM bse_fe inverts the joint Hessian of all parameters instead, which differs slightly.
+    """
+    # V_g = sigma2 I + tau2 J, so V_g^-1 = (I - c_g J) / sigma2 with c_g = tau2 / (sigma2 + n_g tau2).
+    X = np.asarray(X, float)
+    n_g, S, _ = _sums(X, np.zeros(len(X)), np.asarray(groups))
+    c = tau2 / (sigma2 + n_g * tau2)
+    info = (X.T @ X - (S * c[:, None]).T @ S) / sigma2
+    return np.linalg.inv(info)

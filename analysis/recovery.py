@@ -19,7 +19,7 @@ from statsmodels.regression.linear_model import OLS, WLS
 
 from analysis.counts.describe import predictor_words
 from analysis.counts.clustering import cluster_sums
-from analysis.mixed import fit_random_intercept
+from analysis.mixed import fit_random_intercept, gls_vcov
 from analysis.panel_tools import add_lag
 from analysis.reference import builtin_measures
 from analysis.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult
@@ -114,20 +114,6 @@ def _tidy(names, est, se, q, dist):
     p = 2 * dist.sf(np.abs(z))
     return pd.DataFrame({"term": list(names), "estimate": est, "std_error": se,
                          "ci_low": est - q * se, "ci_high": est + q * se, "p_value": p})
-
-
-def gls_vcov(X: np.ndarray, groups: np.ndarray, tau2: float, sigma2: float) -> np.ndarray:
-    """(X' V^-1 X)^-1 at the REML variance estimates: the fixed-effect covariance lme4 reports.
-
-    statsmodels' bse_fe inverts the joint Hessian of all parameters instead, which differs slightly.
-    """
-    # V_g = sigma2 I + tau2 J, so V_g^-1 = (I - c_g J) / sigma2 with c_g = tau2 / (sigma2 + n_g tau2).
-    _, inv = np.unique(np.asarray(groups), return_inverse=True)
-    n_g = np.bincount(inv).astype(float)
-    S = cluster_sums(X, groups)
-    c = tau2 / (sigma2 + n_g * tau2)
-    info = (X.T @ X - (S * c[:, None]).T @ S) / sigma2
-    return np.linalg.inv(info)
 
 
 def fit_mixed(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, warns: list[str]):

@@ -1,5 +1,6 @@
 """Q1: levels, bands, the mixed-model group comparison, disagreement and the generated answer."""
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,34 @@ def test_mixed_model_recovers_a_known_service_difference():
     assert res.headline.ci_low <= 15 <= res.headline.ci_high
     assert res.headline.p_value < 0.01 and "differs" in res.sentence
     assert res.n_wards == 18 and "random intercept" in res.method
+
+
+def test_group_comparison_agrees_with_lme4():
+    """The committed data fitted by lme4::lmer(score ~ 0 + service + (1 | ward_id), REML) in
+    tests/reference/existence/reference.R: group means, their standard errors, variances, Wald test, gap."""
+    here = Path(__file__).parent / "reference" / "existence"
+    d = pd.read_csv(here / "data.csv")
+    panel = d.assign(coproduction_patient_overall=d["score"], coproduction_patient_months_carried=0)
+    ref = pd.read_csv(here / "reference.csv").set_index("term")
+    res = group_differences(panel, by="service", respondent="patient")
+    est = res.estimates.set_index("term")
+    for service in ("admission", "rehabilitation", "treatment"):
+        assert est.loc[service, "estimate"] == pytest.approx(ref.loc[service, "estimate"], rel=1e-6)
+        assert est.loc[service, "std_error"] == pytest.approx(ref.loc[service, "std_error"], rel=1e-5)
+    assert res.extras["ward_variance"] == pytest.approx(ref.loc["ward_variance", "estimate"], rel=1e-5)
+    assert res.extras["residual_variance"] == pytest.approx(ref.loc["residual_variance", "estimate"], rel=1e-6)
+    assert res.extras["wald_chi2"] == pytest.approx(ref.loc["wald_chi2", "estimate"], rel=1e-5)
+    assert res.headline.estimate == pytest.approx(ref.loc["gap", "estimate"], rel=1e-6)
+    z = 1.959963984540054
+    assert res.headline.ci_low == pytest.approx(ref.loc["gap", "estimate"] - z * ref.loc["gap", "std_error"], rel=1e-5)
+    assert res.n_wards == 11 and res.n_obs == len(d) and res.warnings == []
+
+
+def test_identical_scores_say_there_is_nothing_to_compare():
+    p = hospital({"admission": 45.0, "treatment": 55.0}, wards_per=3, seed=7)
+    p["coproduction_patient_overall"] = 50.0
+    res = group_differences(p, by="service")
+    assert res.headline is None and "no variation to compare" in res.sentence
 
 
 def test_mixed_model_ci_coverage_over_repeats():

@@ -8,7 +8,8 @@ import pytest
 import statsmodels.api as sm
 
 from analysis.its import cluster_sums, cr1_vcov, fit_pooled, fit_pooled_sparse, fresh_survey_rows
-from analysis.recovery import fit_weighted, gls_vcov
+from analysis.mixed import gls_vcov
+from analysis.recovery import fit_weighted
 from analysis.talking_groups import _pooled_design
 
 TOL = 1e-8
