@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis.reference import builtin_measures
@@ -121,18 +122,22 @@ def _recovery(tables: dict, context: dict | None) -> list[Issue]:
     if rec is None or not len(rec):
         return []
     cat = measure_catalogue(tables, context).drop_duplicates("measure").set_index("measure")
+    named = rec["measure"].map(lambda m: isinstance(m, str)).to_numpy(dtype=bool)
+    known = rec["measure"].isin(cat.index).to_numpy(dtype=bool)
+    lo = pd.to_numeric(rec["measure"].map(cat["min"]), errors="coerce")  # looked up by column, not row by row
+    hi = pd.to_numeric(rec["measure"].map(cat["max"]), errors="coerce")
+    score = pd.to_numeric(rec["mean_score"], errors="coerce")
+    outside = (score.notna() & ((score < lo) | (score > hi))).to_numpy(dtype=bool)
     issues = []
-    for i, m, score in zip(rec.index, rec["measure"], rec["mean_score"]):
-        if not isinstance(m, str):
-            continue
-        if m not in cat.index:
+    for pos in np.flatnonzero(named & (~known | outside)):
+        i, m = rec.index[pos], rec["measure"].iat[pos]
+        if not known[pos]:
             issues.append(Issue("recovery", i, "measure", f"measure '{m}' is not in the measures catalogue ("
                                 + ", ".join(cat.index) + "); add it to the measures sheet with its range",
                                 value=m))
-        elif pd.notna(score) and not (cat.at[m, "min"] <= score <= cat.at[m, "max"]):
-            lo, hi = _show(float(cat.at[m, "min"])), _show(float(cat.at[m, "max"]))
-            issues.append(Issue("recovery", i, "mean_score", f"must be between {lo} and {hi} for {m}",
-                                value=_show(score)))
+        else:
+            issues.append(Issue("recovery", i, "mean_score", f"must be between {_show(float(lo.iat[pos]))} and "
+                                f"{_show(float(hi.iat[pos]))} for {m}", value=_show(rec["mean_score"].iat[pos])))
     return issues
 
 

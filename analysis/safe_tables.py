@@ -33,10 +33,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 ABOUT_MARKER = "About this table"
@@ -186,6 +182,9 @@ def _write_cell(ws, row: int, col: int, value: object) -> int:
     text = str(neutralise(str(value)))
     if not text:
         return 0
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment
+
     text = ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     cell.value = text
     cell.data_type = "s"  # never "f", whatever the text looks like
@@ -195,6 +194,9 @@ def _write_cell(ws, row: int, col: int, value: object) -> int:
 
 
 def _write_sheet(ws, df: pd.DataFrame) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     widths = [0] * len(df.columns)
     for j, name in enumerate(df.columns, start=1):
         widths[j - 1] = _write_cell(ws, 1, j, str(name))
@@ -210,6 +212,8 @@ def _write_sheet(ws, df: pd.DataFrame) -> None:
 def to_xlsx_bytes(tables: Mapping[str, pd.DataFrame], stamp: Mapping[str, object] | None = None) -> bytes:
     """A workbook: an "About" sheet with the stamp (always naming the disclosure rule), then one
     sheet per table; text cells typed as text, numbers as numbers, dates dd/mm/yyyy."""
+    from openpyxl import Workbook  # imported when a workbook is asked for: it is not needed to draw a page
+
     wb = Workbook()
     about = wb.active
     taken: set[str] = set()
@@ -225,5 +229,7 @@ def to_xlsx_bytes(tables: Mapping[str, pd.DataFrame], stamp: Mapping[str, object
 
 def read_xlsx_sheet(data: bytes, sheet: str) -> list[list[object]]:
     """The values of one sheet as rows (for checks and tests)."""
+    from openpyxl import load_workbook
+
     ws = load_workbook(io.BytesIO(data))[sheet]
     return [list(r) for r in ws.iter_rows(values_only=True)]

@@ -10,9 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.genmod import cov_struct
-from statsmodels.genmod import families as sm_families
-from statsmodels.genmod.generalized_estimating_equations import GEE
 
 from analysis.counts.prepare import Design
 
@@ -41,6 +38,11 @@ def model_vcov(glm_res) -> np.ndarray:
 
 def fit_gee(d: Design, family: str, alpha: float):
     """GEE with exchangeable working correlation by ward; NB family uses alpha from the NB fit, held fixed."""
+    # imported here: GEE is a researcher's option, and its module is a tenth of a second at start-up
+    from statsmodels.genmod import cov_struct
+    from statsmodels.genmod import families as sm_families
+    from statsmodels.genmod.generalized_estimating_equations import GEE
+
     fam = sm_families.Poisson() if family == "poisson" else sm_families.NegativeBinomial(alpha=alpha)
     model = GEE(d.y, d.X, groups=d.groups, family=fam, offset=d.offset, cov_struct=cov_struct.Exchangeable())
     return model.fit(maxiter=200, params_niter=1, ctol=1e-10, ddof_scale=0)
