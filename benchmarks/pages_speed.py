@@ -1,10 +1,11 @@
 """Time the dashboard's pages: cold start in a real browser, and warm re-runs after a filter change.
 
-Run: .venv/bin/python benchmarks/pages_speed.py [--runs 5] [--skip-cold] [--national] [--national-pages overview,assaults]
+Run: .venv/bin/python benchmarks/pages_speed.py [--runs 5] [--cold-runs 5] [--skip-cold] [--national] [--national-pages overview,assaults]
 
 (a) Cold start: `streamlit run dashboard.py` on a free loopback port (throw-away store, the sample hospital),
-    timed from process start until the overview's answer text ("Key figure:") is visible in headless Debian
-    Chromium. Target < 4 s.
+    timed from process start until the overview's answer text ("Key figure:") is painted in headless Debian
+    Chromium (stamped in the page: the frame after the text reaches the DOM). Median of --cold-runs
+    (default 5). Target < 4 s.
 (b) Warm re-run per page on the sample, server-side, with streamlit.testing.v1.AppTest: the page is opened,
     then the shared Service filter is switched between "all services" and one service. One warm-up of each
     state, then the median of N timed at.run() calls, each one a filter change. Target < 150 ms.
@@ -49,8 +50,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def cold_start(store: Path, timeout_s: float = 120.0) -> float:
-    """Seconds from `streamlit run` starting to the overview's answer text showing in Chromium."""
+# Stamps, in the page, the wall-clock time at which the answer text first reaches the DOM and the frame
+# after it (requestAnimationFrame runs just before the browser paints). Playwright's own wait cannot time
+# this: it re-checks with a back-off of up to 500 ms, which made earlier figures fall in two groups.
+PAINT_STAMP = """
+new MutationObserver((_, observer) => {
+  if (document.body && document.body.innerText.includes("Key figure:")) {
+    observer.disconnect();
+    requestAnimationFrame(() => { window.__answerPainted = Date.now(); });
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def cold_start(store: Path, timeout_s: float = 120.0) -> tuple[float, float]:
+    """Seconds from `streamlit run` starting to the overview's answer text painted in Chromium (stamped in
+    the page), and to Playwright seeing it (its polling adds up to half a second)."""
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
@@ -60,8 +75,9 @@ def cold_start(store: Path, timeout_s: float = 120.0) -> float:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # not timed: not the app
         page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.add_init_script(PAINT_STAMP)
         log = open(store / "cold_server.log", "w")  # noqa: SIM115 - the server's whole life
-        t0 = time.perf_counter()
+        t0, wall0 = time.perf_counter(), time.time()
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -80,7 +96,9 @@ def cold_start(store: Path, timeout_s: float = 120.0) -> float:
                 time.sleep(0.05)
             page.goto(base)
             page.get_by_text("Key figure:").first.wait_for(state="visible", timeout=timeout_s * 1000)
-            return time.perf_counter() - t0
+            seen = time.perf_counter() - t0
+            page.wait_for_function("window.__answerPainted !== undefined", timeout=10_000)
+            return page.evaluate("window.__answerPainted") / 1000 - wall0, seen
         finally:
             proc.terminate()
             try:
@@ -165,6 +183,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="timed re-runs per page (median reported)")
     ap.add_argument("--skip-cold", action="store_true", help="skip the browser cold start")
+    ap.add_argument("--cold-runs", type=int, default=5, help="cold starts (median reported)")
     ap.add_argument("--skip-sample", action="store_true", help="skip the sample's warm re-runs")
     ap.add_argument("--pages", default=",".join(PAGES), help="sample pages, comma separated")
     ap.add_argument("--national", action="store_true", help="also time pages on a national-scale hospital")
@@ -188,9 +207,14 @@ def main() -> int:
             if not Path(CHROMIUM).exists():
                 print("Debian chromium not found: cold start skipped")
             else:
-                print("(a) cold start ...", flush=True)
-                s = cold_start(tmp)
-                rows.append(("cold start to overview answer", "sample", s, f"s  (< {COLD_TARGET_S:g} s)",
+                print(f"(a) cold start x {args.cold_runs} ...", flush=True)
+                runs = [cold_start(tmp) for _ in range(args.cold_runs)]
+                for i, (painted, seen) in enumerate(runs, start=1):
+                    print(f"  run {i}: answer painted {painted:.2f} s, seen by Playwright {seen:.2f} s", flush=True)
+                painted = [r[0] for r in runs]
+                s = statistics.median(painted)
+                rows.append(("cold start to overview answer", "sample", s,
+                             f"s  (< {COLD_TARGET_S:g} s; median of {len(runs)}, max {max(painted):.2f})",
                              verdict(s < COLD_TARGET_S)))
         if not args.skip_sample:
             print("(b) warm re-runs on the sample ...", flush=True)
