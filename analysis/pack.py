@@ -155,7 +155,7 @@ def build_pack(dataset: Dataset, filters: Filters | None = None, rule: Disclosur
     tables = filters.apply(dataset.tables)
     mapping = None
     if external:
-        tables, mapping = code_wards(tables)
+        tables, mapping = code_wards(tables, all_wards=dataset.tables.get("wards"))
     panel = build_panel(tables, carry_forward_months=carry_forward_months)
     events = tables.get("events")
     catalogue = tables.get("measures")

@@ -58,7 +58,8 @@ def methods_text(results: dict[str, ModelResult | None], rule: DisclosureRule, e
     ]
     if external:
         paras.append("Wards are shown as codes (Ward A, Ward B, ...) for an external audience; the key stays "
-                     "inside the organisation. In a small hospital a ward's service, security level or start "
+                     "inside the organisation. Codes follow every ward in the data, not the selection, so a ward "
+                     "has the same code in every pack made from the same data. In a small hospital a ward's service, security level or start "
                      "date may still point to it: check before sharing.")
     paras.append("The 'Model results (for researchers)' section names every model's exact method and formula.")
     paras.append(f"Caveats. {OBSERVATIONAL_CAVEAT} Wards chose when to start talking groups and how to run them. "

@@ -78,15 +78,18 @@ def scrub_names(text: str, mapping: pd.DataFrame | None) -> str:
     return text
 
 
-def code_wards(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def code_wards(tables: Mapping[str, pd.DataFrame], all_wards: pd.DataFrame | None = None
+               ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Every table with ward ids replaced by codes and ward names blanked; free text scrubbed.
 
+    Codes are given over `all_wards` (the whole data set's wards) when passed, so a ward keeps its code
+    whichever wards a pack selects: "Ward C" is the same ward in every pack from the same data.
     Returns the coded tables and the mapping (kept inside the app, never exported).
     """
     wards = tables.get("wards")
     if wards is None or not len(wards):
         return dict(tables), pd.DataFrame(columns=["ward_id", "ward_name", "code"])
-    mapping = ward_mapping(wards)
+    mapping = ward_mapping(all_wards if all_wards is not None and len(all_wards) else wards)
     codes = dict(zip(mapping["ward_id"].astype(str), mapping["code"]))
     replacements = _replacements(mapping)
     out = {}

@@ -214,6 +214,16 @@ def test_external_pack_codes_wards_before_anything_is_computed():
     assert "Ward A" in blob and "Ward B" in blob and "Ward C" not in blob
 
 
+def test_a_ward_keeps_its_code_whichever_wards_a_pack_selects():
+    ds = small_dataset(seed=2, n_wards=3, scale=1.0)
+    ids = sorted(ds.tables["wards"]["ward_id"].astype(str))
+    later = build_pack(ds, Filters(wards=tuple(ids[1:])), external=True)
+    coded = {t.title: t.data for s in later.sections for t in s.tables}
+    wards_shown = {w for df in coded.values() if "Ward" in df.columns for w in df["Ward"].dropna().astype(str)}
+    assert wards_shown == {"Ward B", "Ward C"}  # the second and third wards, as in a pack of all three
+    assert later.stamp.wards == ["Ward B", "Ward C"] and "Ward B, Ward C" in " ".join(later.stamp.lines())
+
+
 def test_empty_selection_gives_an_honest_pack():
     ds = small_dataset(seed=4, n_wards=2, scale=1.0)
     pack = build_pack(ds, Filters(start=pd.Timestamp("2030-01-01")))
