@@ -10,6 +10,7 @@ from analysis.overview import headline_metrics, three_answers, ward_table
 from analysis.overview_summary import steering_summary, trend_words
 from analysis.overview_wards import icon_markup, wards_to_list
 from analysis.recovery import higher_is_better, measure_range
+from analysis.ward_change import year_on_year
 from ui.cache import analysed
 from ui.frame import APP_TITLE, current_view, filter_caption, period_text
 from ui.safe import guarded
@@ -79,7 +80,7 @@ def _answer_card(a) -> None:
         st.page_link(QUESTION_PAGES[a.question], label="See the evidence", icon=":material/arrow_forward:")
 
 
-def _ward_row(row, measure: str) -> None:
+def _ward_row(row, measure: str, change: dict) -> None:
     cells = st.columns([w for _, w in COLUMNS], vertical_alignment="top")
     label = f"{row['ward_id']} {row['ward_name']}" if pd.notna(row["ward_name"]) else str(row["ward_id"])
     cells[0].page_link(PROFILE_PAGE, label=f"**{label}**", query_params={"profile_ward": str(row["ward_id"])},
@@ -90,11 +91,12 @@ def _ward_row(row, measure: str) -> None:
     scores = [f"{who} {_num(row[f'coproduction_{key}_latest'], 0)}" for who, key in (("Patients", "patient"),
               ("staff", "staff")) if pd.notna(row[f"coproduction_{key}_latest"])]
     text = ", ".join(scores) + " out of 100" + (f" ({when} survey)" if when else "") if scores else "No survey scores"
-    cells[1].caption(text[:1].upper() + text[1:])
+    cells[1].caption(text[:1].upper() + text[1:] + (f". Patients: {change['score_words']}" if change else ""))
     cells[2].markdown(_trend(row["assaults_icon"], row["assaults_icon_label"]), unsafe_allow_html=True)
     rate = row["assaults_on_staff_rate_per_1000_obd_12m"]
-    cells[2].caption(f"{_num(rate, 1)} {rate_label()} ({_num(row['assaults_on_staff_12m'], 0)} assaults, "
-                     f"{_num(row['occupied_bed_days_12m'], 0)} bed days)" if pd.notna(rate) else "No assault figures")
+    cells[2].caption((f"{_num(rate, 1)} {rate_label()} ({_num(row['assaults_on_staff_12m'], 0)} assaults, "
+                      f"{_num(row['occupied_bed_days_12m'], 0)} bed days)" if pd.notna(rate) else "No assault figures")
+                     + (f". {change['assaults_words']}" if change else ""))
     cells[3].markdown(_trend(row["recovery_icon"], row["recovery_icon_label"]), unsafe_allow_html=True)
     cells[3].caption(f"{measure} {_num(row['recovery_latest'], 1)} ({row['recovery_latest_month']})"
                      if pd.notna(row["recovery_latest"]) else "No recovery scores")
@@ -118,7 +120,7 @@ def _scale(view, measure: str) -> str:
     return f" ({_num(span[0], 0)} to {_num(span[1], 0)}{better})"
 
 
-def _ward_table(view, wards: pd.DataFrame) -> None:
+def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None:
     st.header("Wards at a glance")
     if not len(wards):
         st.info("No wards match the filters. Clear the filters in the sidebar to see every ward.")
@@ -133,6 +135,11 @@ def _ward_table(view, wards: pd.DataFrame) -> None:
         f"Co-production is the patient-rated score; recovery is the ward's mean {measure} score"
         f"{_scale(view, measure)}. Open a ward's profile with its name."
     )
+    if changes is not None and len(changes):
+        st.caption(f"Under each icon, the question itself: the last 12 months ({changes.attrs['later']}) against the "
+                   f"12 before ({changes.attrs['earlier']}), with a 95% confidence interval. 'Not a clear change' "
+                   "means the interval includes no change. One ward on its own: anything that changed on the "
+                   "ward could be the reason.")
     listed = wards_to_list(wards)
     if len(listed) < len(wards):
         st.caption(f"Listing {len(listed)} of {len(wards):,} wards: those with the most concerns, then other "
@@ -141,8 +148,9 @@ def _ward_table(view, wards: pd.DataFrame) -> None:
     head = st.columns([w for _, w in COLUMNS])
     for cell, (title, _) in zip(head, COLUMNS):
         cell.markdown(f"**{title if title != 'Recovery' else f'Recovery ({measure}): improving?'}**")
+    by_ward = {} if changes is None else changes.set_index("ward_id").to_dict("index")
     for _, row in listed.iterrows():
-        _ward_row(row, measure)
+        _ward_row(row, measure, by_ward.get(row["ward_id"], {}))
     with st.expander("Show the data"):
         shown = wards.copy()
         shown.attrs = {}  # window timestamps cannot go to the browser; the caption says them
@@ -187,7 +195,9 @@ if metrics is not None:
 
     if wards is not None:
         with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):
-            _ward_table(view, wards)
+            # on screen only (not in the table's download): a rate ratio with its interval can give back
+            # a small count, which disclosure control would have hidden
+            _ward_table(view, wards, analysed(year_on_year, view))
 
 st.header("And next")
 st.page_link("pages/talking_groups.py", label="Talking groups (ward community meetings)", icon=":material/forum:")

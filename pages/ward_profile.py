@@ -20,6 +20,7 @@ from analysis.charts.ward_profile import aspects_figure, measure_figure
 from analysis.disclosure import DisclosureError, protect_table
 from analysis.safe_tables import to_csv_bytes
 from analysis.spc_icons import assurance_icon
+from analysis.ward_change import year_on_year
 from analysis.ward_profile import (
     GROUPS,
     convention_text,
@@ -202,6 +203,27 @@ def _survey(ward_id: str, name: str) -> None:
     _chart(fig, alt, table, f"ward_{ward_id}_survey_aspects", counts=["patients_returns", "staff_returns"])
 
 
+def _year_on_year(view, ward_id: str) -> None:
+    """Rising? Improving? The ward's last 12 months against the 12 before, with their intervals."""
+    lines = []
+    for label, kwargs in (("Assaults on staff", {}),
+                          ("Patient-rated co-production", {}),
+                          ("Staff-rated co-production", {"score": "coproduction_staff_overall",
+                                                         "carried": "coproduction_staff_months_carried"})):
+        table = analysed(year_on_year, view, **kwargs)
+        row = table[table["ward_id"].astype(str) == ward_id]
+        if not len(row):
+            continue
+        words = row["assaults_words"].iloc[0] if label == "Assaults on staff" else row["score_words"].iloc[0]
+        lines.append(f"- **{label}:** {words}")
+        when = table.attrs
+    if lines:
+        st.markdown(f"**Last 12 months ({when['later']}) against the 12 before ({when['earlier']})**\n\n"
+                    + "\n".join(lines))
+        st.caption("95% confidence intervals; 'not a clear change' means the interval includes no change. One ward "
+                   "on its own: anything that changed on the ward could be the reason.")
+
+
 view = current_view()
 st.title("Ward profile")
 filter_caption(view)
@@ -235,6 +257,8 @@ with guarded("building the ward profile", TODO):
 if profile is not None:
     _header(profile)
     st.markdown(show.answer_markdown(profile.sentence))
+    with guarded("comparing the last two years", TODO):
+        _year_on_year(view, ward_id)
     _strip(profile)
     with st.expander("How to read these charts"):
         st.markdown(convention_text())

@@ -13,6 +13,7 @@ from analysis.dataset import SAMPLE_DIR, load_sample
 from analysis.filters import Filters
 from analysis.overview import NEEDS_SURVEY, NEEDS_WARD_MONTHS, three_answers
 from analysis.panel import build_panel
+from analysis.ward_change import year_on_year
 from tests.app.helpers import start, texts
 
 
@@ -101,6 +102,17 @@ def test_every_ward_links_to_its_profile(overview_run, sample_tables):
     # each ward's row says in words whether its assaults are improving and its co-production rising
     md = "\n".join(_markdown(overview_run))
     assert md.count("No significant change") + md.count("Concern") + md.count("Improving") >= 2 * len(wards)
+
+
+def test_each_ward_says_how_its_last_year_compares_with_the_year_before(overview_run, sample_tables):
+    yoy = year_on_year(build_panel(sample_tables))
+    captions = [c.value for c in overview_run.caption]
+    for row in yoy.itertuples(index=False):
+        assert any(c.endswith(f"Patients: {row.score_words}") for c in captions), row.ward_id
+        assert any(c.endswith(f". {row.assaults_words}") for c in captions), row.ward_id
+    assert any(yoy.attrs["later"] in c and yoy.attrs["earlier"] in c for c in captions)
+    # the ward table's download does not carry them (a rate ratio and its interval can give back a count)
+    assert not any("rate_ratio" in str(c) for c in overview_run.dataframe[0].value.columns)
 
 
 def test_choosing_a_service_changes_the_answers(real_app, sample_tables):

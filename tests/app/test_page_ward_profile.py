@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.dataset import SAMPLE_DIR, load_sample
 from analysis.panel import build_panel
+from analysis.ward_change import year_on_year
 from analysis.ward_profile import ward_profile
 from tests.app.helpers import ENTRY, texts
 
@@ -52,6 +53,10 @@ def test_link_ward_sentence_and_charts_agree_with_analysis(real_sample, sample):
     assert len(charts) == len(prof.series) + 1  # every measure, plus the survey aspects
     assert "Lewis (W04)" in [h.value for h in at.header]
     assert "How to read these charts" in [e.label for e in at.expander]
+    yoy = year_on_year(sample[1]).set_index("ward_id").loc["W04"]
+    shown = texts(at)
+    assert f"Assaults on staff: {yoy['assaults_words']}" in shown
+    assert f"Patient-rated co-production: {yoy['score_words']}" in shown
 
 
 def test_widgets_rerun_cleanly_and_change_the_page(real_sample, sample):
