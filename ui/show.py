@@ -7,6 +7,7 @@ disclosure control (on screen, trusted staff see full numbers).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import partial
 
 import pandas as pd
@@ -94,9 +95,25 @@ def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=
         download(data, name, view, counts, rates)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+
+
+def split_first_sentence(text: str) -> tuple[str, str, str]:
+    """(first sentence, separator, the rest): the split is at a full stop followed by a space and a capital,
+    so decimals (4.3) and intervals ("(95% CI 0.70 to 1.35)") stay whole."""
+    parts = _SENTENCE_END.split(text.strip(), maxsplit=1)
+    return (parts[0], " ", parts[1]) if len(parts) == 2 else (parts[0], "", "")
+
+
 def answer_markdown(sentence: str) -> str:
-    """How a page's plain-language answer is written: one bold sentence (the same on every page)."""
-    return f"**{sentence}**"
+    """How a page's plain-language answer is written (the same on every page): the answer itself (its first
+    sentence, and whether its interval includes no change) in bold; the caveats after it in plain text, so a
+    long answer stays readable."""
+    first, _, rest = split_first_sentence(sentence)
+    while rest.startswith("The interval"):  # whether the interval includes no change is part of the answer
+        more, _, rest = split_first_sentence(rest)
+        first = f"{first} {more}"
+    return f"**{first}**" + (f" {rest}" if rest else "")
 
 
 def answer(result: ModelResult, figure_label: str | None = None, key_figure: str | None = None) -> None:

@@ -21,8 +21,9 @@ def start(query_params: dict | None = None, page: str | None = None) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    """Every piece of text the run produced, joined (for 'is this said somewhere' checks)."""
+    """Every piece of text the run produced, joined, as a reader sees it (bold markers dropped), for 'is this
+    said somewhere' checks; tests of the formatting itself read at.markdown."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
-    return "\n".join(parts)
+    return "\n".join(parts).replace("**", "")
