@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.charts.style import plural
 from analysis.existence_groups import group_differences, survey_rows
 from analysis.reference import INSTRUMENT_STATUS
 from analysis.reliability import agreement
@@ -209,12 +210,12 @@ def _sentence(est, lead, all_wards, counts, cuts, labels, dis, threshold, level)
     p = e.loc[f"{lead} overall index"]
     o = e.loc[f"{'staff' if lead == 'patient' else 'patient'} overall index"]
     n = int(p.n_wards)
-    where = "every ward" if n == all_wards else f"{n} of {all_wards} wards"
+    where = "every ward" if n == all_wards else f"{n} of {plural(all_wards, 'ward')}"
     people = "patients" if lead == "patient" else "staff"
     if n >= 2:
         s = (f"Co-production was measured on {where}: {people} rate it {_r(p.estimate)} on average "
              f"({level:.0%} CI {_r(p.ci_low)} to {_r(p.ci_high)}; range {_r(p['min'])} to {_r(p['max'])} "
-             f"across {n} wards)")
+             f"across {plural(n, 'ward')})")
     else:
         s = f"Co-production was measured on {where}: {people} rate it {_r(p.estimate)} (one ward, so no range)"
     if lead == "patient" and o.n_wards > 0:
@@ -228,7 +229,7 @@ def _sentence(est, lead, all_wards, counts, cuts, labels, dis, threshold, level)
     if len(dis):
         higher = int((dis["gap"] > 0).sum())
         large = dis[dis["large_gap"]]
-        s += f" Staff rate co-production higher than patients on {higher} of {len(dis)} wards"
+        s += f" Staff rate co-production higher than patients on {higher} of {plural(len(dis), 'ward')}"
         if len(large):
             names = ", ".join(large["ward_id"].astype(str).head(5))
             s += f"; the gap is {threshold:g} points or more on {len(large)} ({names})."

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.charts.style import plural
 from analysis.mixed import fit_random_intercept, gls_vcov
 from analysis.results import Headline, ModelResult
 
@@ -69,7 +70,7 @@ def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str 
         return _empty(by, respondent, aspect, f"All wards with scores share one {label} "
                       f"({wards_per.index[0]}), so there is nothing to compare.", n_wards, n_obs)
     if n_wards < 3:
-        return _empty(by, respondent, aspect, f"Only {n_wards} wards have scores: too few to compare "
+        return _empty(by, respondent, aspect, f"Only {plural(n_wards, 'ward')} {'has' if n_wards == 1 else 'have'} scores: too few to compare "
                       f"{label}s with a model.", n_wards, n_obs)
     if d.groupby("ward")["score"].nunique().max() <= 1:  # no spread within any ward: no residual variance
         return _empty(by, respondent, aspect, f"Each ward's {what} score is the same at every survey, so there is "
@@ -116,7 +117,7 @@ def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str 
     if len(few):
         caveats.append(
             f"{', '.join(f'{k} ({n} ward' + ('s)' if n != 1 else ')') for k, n in few.items())}: fewer than "
-            f"{MIN_WARDS_PER_GROUP} wards, so that group's mean rests on too few wards to generalise."
+            f"{plural(MIN_WARDS_PER_GROUP, 'ward')}, so that group's mean rests on too few wards to generalise."
         )
     return ModelResult(
         question="q1", outcome=f"coproduction_{respondent}_{aspect}", predictor=by,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.charts.style import uk_month
+from analysis.charts.style import plural, uk_month
 from analysis.counts import fit_counts
 from analysis.counts.describe import fmt_num, outcome_words, pct, predictor_words
 from analysis.existence import DEFAULT_CUTS, DEFAULT_LABELS, answer_q1, band_words
@@ -155,7 +155,7 @@ def _q1(panel: pd.DataFrame) -> Answer:
         counts = res.extras.get("band_counts", {})
         rule = dict(zip(DEFAULT_LABELS, band_words(DEFAULT_CUTS, DEFAULT_LABELS)))  # answer_q1's default bands
         bands = ", ".join(f"{n} '{b}' ({rule[b]})" if b in rule else f"{n} '{b}'" for b, n in counts.items())
-        lead = (f"Across {res.n_wards} wards, {'patients' if who == 'patient' else 'staff'} rate co-production "
+        lead = (f"Across {plural(res.n_wards, 'ward')}, {'patients' if who == 'patient' else 'staff'} rate co-production "
                 f"{key.replace(' (', ' out of 100 on average (', 1)}; on their latest survey the wards are "
                 f"{bands}.")
     return _answer("q1", res, lead, key, needs, months)
@@ -169,7 +169,7 @@ def _q2(panel: pd.DataFrame, predictor: str) -> Answer:
     key, lead, h = key_figure(res), "", res.headline
     if h is not None and res.ok:
         pred, noun = predictor_words(predictor), outcome_words("assaults_on_staff")
-        where = f"Across {res.n_wards} wards over {res.extras.get('n_months')} months"
+        where = f"Across {plural(res.n_wards, 'ward')} over {res.extras.get('n_months')} months"
         when = (f"months when a ward's {pred} was higher than its usual level" if "within" in h.name
                 else f"ward-months with higher {pred}")
         if h.ci_low <= 1 <= h.ci_high:
@@ -206,7 +206,7 @@ def _q3(panel: pd.DataFrame, catalogue: pd.DataFrame | None, predictor: str, all
     if h is not None and main.ok:
         pred = predictor_words(predictor)
         verdict = _verdict(main, measure, hib)
-        where = f"Across {main.n_wards} wards over {main.extras.get('n_months')} months of {measure} scores"
+        where = f"Across {plural(main.n_wards, 'ward')} over {main.extras.get('n_months')} months of {measure} scores"
         if verdict == "no clear change":
             lead = f"{where}, there was no clear link between {pred} and {measure} scores: {key}."
         else:

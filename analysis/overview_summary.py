@@ -10,6 +10,7 @@ import re
 
 import pandas as pd
 
+from analysis.charts.style import plural
 from analysis.overview import Answer
 from analysis.overview_confidence import is_ratio
 from analysis.recovery import change_words, higher_is_better
@@ -26,6 +27,13 @@ TREND = {
     "no_data": ("Not enough data", "?"),
 }
 TOPICS = {"assaults": "assault rate", "coproduction": "co-production score", "recovery": "recovery score"}
+
+
+def started_words(started: int, wards: int) -> str:
+    """'4 of 12 wards have started talking groups.' ('The ward has ...' when there is one ward)."""
+    if wards == 1:
+        return f"The ward {'has' if started else 'has not'} started talking groups."
+    return f"{started} of {plural(wards, 'ward')} {'has' if started == 1 else 'have'} started talking groups."
 
 
 def trend_words(key: str) -> tuple[str, str]:
@@ -146,7 +154,7 @@ def _ward_sentences(wards: pd.DataFrame) -> list[str]:
         out.append("No ward shows a significant change in its assault rate or co-production score in recent months.")
     if "talking_groups_started" in wards.columns and len(wards):
         started = int((wards["talking_groups_started"].astype(str) != "not started").sum())
-        out.append(f"{started} of {len(wards)} wards have started talking groups.")
+        out.append(started_words(started, len(wards)))
     return out
 
 

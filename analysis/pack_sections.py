@@ -14,7 +14,7 @@ import pandas as pd
 from analysis.charts.style import fmt_number, rate_label, uk_month
 from analysis.disclosure import DisclosureRule
 from analysis.overview import Answer
-from analysis.overview_summary import trend_text, wards_by_trend
+from analysis.overview_summary import started_words, trend_text, wards_by_trend
 from analysis.pack_protect import protect, quiet_figure
 from analysis.reference import INSTRUMENT_STATUS
 from analysis.report import Figure, Section, Table
@@ -173,7 +173,7 @@ def ward_sentences(wards: pd.DataFrame) -> str:
         out.append("No ward shows a significant change in its assault rate, co-production or recovery scores "
                    "in recent months: only the usual ups and downs.")
     started = int((wards["talking_groups_started"].astype(str) != "not started").sum())
-    out.append(f"{started} of {len(wards)} wards have started talking groups.")
+    out.append(started_words(started, len(wards)))
     return " ".join(out)
 
 

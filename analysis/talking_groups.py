@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from analysis.charts.style import plural
 from analysis.counts.describe import outcome_words, predictor_words
 from analysis.its import (
     MIN_SIDE,
@@ -254,7 +255,7 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
     n_months = d["month"].nunique()
     survey = bool(fresh_survey_rows(panel, outcome).ne(True).any())
     rows = f"{n_months} survey months" if survey else f"{n_months} months"
-    lead = (f"Across {G} wards over {rows} ({n_started} started talking groups at different times, "
+    lead = (f"Across {plural(G, 'ward')} over {rows} ({n_started} started talking groups at different times, "
             f"{G - n_started} never did), compared with wards that had not yet started in the same months, ")
     step = ("a step from each ward's start month (wards not yet started and never started as comparison), "
             "headline from ward and calendar-month fixed effects + post; the slope change (months_since_start) "
@@ -276,7 +277,7 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
         method = f"Stepped-wedge linear regression (OLS): {step}; {se}.{fresh}"
     caveats = [STEPPED_WEDGE_CAVEAT, OBSERVATIONAL_CAVEAT]
     if G < 5 or n_months < 12:
-        caveats.insert(0, f"With {G} wards and {rows} this pooled result is not reliable.")
+        caveats.insert(0, f"With {plural(G, 'ward')} and {rows} this pooled result is not reliable.")
     return ModelResult(
         question="talking_groups", outcome=outcome, predictor="talking_groups_active",
         formula=f"{outcome} ~ post + ward + month" + (f" + offset(log({exposure}))" if kind == "count" else "")

@@ -53,7 +53,12 @@ if not len(panel) or not any(panel[c].notna().any() for c in score_cols):
 with guarded("answering the question"):
     res = cache.analysed(E.answer_q1, view)
     h = res.headline
-    key = None if h is None else f"{fmt_number(h.estimate)} (95% CI {fmt_number(h.ci_low)} to {fmt_number(h.ci_high)})"
+    if h is None:
+        key = None
+    elif pd.isna(h.ci_low) or pd.isna(h.ci_high):  # one ward: a mean across wards has no interval
+        key = f"{fmt_number(h.estimate)} (one ward: no interval)"
+    else:
+        key = f"{fmt_number(h.estimate)} (95% CI {fmt_number(h.ci_low)} to {fmt_number(h.ci_high)})"
     show.answer(res, None if h is None else h.name[0].upper() + h.name[1:], key)
 
 # ---------------------------------------------------------------- controls

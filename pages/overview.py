@@ -5,7 +5,7 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from analysis.charts.style import fmt_number, rate_label
+from analysis.charts.style import fmt_number, plural, rate_label
 from analysis.overview import headline_metrics, three_answers, ward_table
 from analysis.overview_summary import steering_summary, trend_words
 from analysis.overview_wards import icon_markup, wards_to_list
@@ -45,7 +45,7 @@ def _data_strip(view, metrics: dict) -> None:
     data = view.data
     wards = data.table("wards")
     services = ", ".join(sorted(wards["service"].dropna().astype(str).unique())) if len(wards) else ""
-    st.markdown(f"**{view.dataset.label}**: {len(wards)} wards" + (f" ({services})" if services else "")
+    st.markdown(f"**{view.dataset.label}**: {plural(len(wards), 'ward')}" + (f" ({services})" if services else "")
                 + f", **{period_text(data)}**.")
     filter_caption(view)
     c = st.columns([1, 1, 1, 2, 1])
@@ -53,11 +53,14 @@ def _data_strip(view, metrics: dict) -> None:
     c[1].metric("Months", metrics["months"])
     c[2].metric("Ward months", metrics["ward_months"])
     rate = metrics.get("assaults_on_staff_rate_per_1000_obd")
-    c[3].metric(f"Assaults on staff {rate_label()}", _num(rate, 2))
+    c[3].metric(f"Assaults on staff {rate_label()}, all months shown", _num(rate, 2))
     c[4].metric("Survey returns", NO_VALUE if metrics.get("survey_returns") is None else
                 fmt_number(metrics["survey_returns"]))
     if metrics.get("assaults_on_staff") is not None and metrics.get("occupied_bed_days"):
-        st.caption(f"Hospital assault rate: {fmt_number(metrics['assaults_on_staff'])} assaults on staff in "
+        f = view.filters
+        whose = "Hospital" if not (f.wards or f.services or f.security_levels) else (
+            "The ward's" if metrics["wards"] == 1 else "These wards'")
+        st.caption(f"{whose} assault rate: {fmt_number(metrics['assaults_on_staff'])} assaults on staff in "
                    f"{fmt_number(metrics['occupied_bed_days'])} occupied bed days, {metrics['period']}. "
                    "Survey returns are the patient and staff questionnaires behind the co-production scores.")
 
@@ -142,7 +145,7 @@ def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None
                    "ward could be the reason.")
     listed = wards_to_list(wards)
     if len(listed) < len(wards):
-        st.caption(f"Listing {len(listed)} of {len(wards):,} wards: those with the most concerns, then other "
+        st.caption(f"Listing {len(listed)} of {plural(len(wards), 'ward')}: those with the most concerns, then other "
                    "signals, then the highest assault rates. Every ward is in Show the data below; narrow the "
                    "filters in the sidebar to list others.")
     head = st.columns([w for _, w in COLUMNS])

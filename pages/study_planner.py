@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 
 import pandas as pd
 import streamlit as st
@@ -42,27 +43,35 @@ def _prefill(view) -> tuple[dict, list[str]]:
         return dict(PLANNING_DEFAULTS), []
 
 
+def _within(prefill: dict, key: str, lo: float, hi: float) -> float:
+    """A starting value inside its box's range (one ward in the filters gives 1 ward; a box starts at 2),
+    or the typical figure when the data give none."""
+    x = prefill.get(key)
+    x = float(x) if x is not None and math.isfinite(float(x)) else float(PLANNING_DEFAULTS[key])
+    return min(max(x, lo), hi)
+
+
 def _inputs(prefill: dict) -> dict | None:
     """The planner's inputs from a form; None until the first run."""
     sig = hashlib.sha1(json.dumps(prefill, sort_keys=True).encode()).hexdigest()[:8]  # new data: new defaults
     with st.form(f"sp_form_{sig}"):
         c1, c2, c3 = st.columns(3)
-        n_wards = c1.number_input("Number of wards", 2, 200, int(prefill["n_wards"]), key=f"sp_wards_{sig}")
+        n_wards = c1.number_input("Number of wards", 2, 200, int(_within(prefill, "n_wards", 2, 200)), key=f"sp_wards_{sig}")
         rate = c1.number_input("A typical ward's assault rate per 1,000 occupied bed days", 0.1, 200.0,
-                               round(float(prefill["baseline_rate_per_1000"]), 2), step=0.5, key=f"sp_rate_{sig}",
+                               round(_within(prefill, "baseline_rate_per_1000", 0.1, 200.0), 2), step=0.5, key=f"sp_rate_{sig}",
                                help="The rate of a ward in the middle of the range. Each simulated ward gets its own "
                                     "rate around it (the between-ward SD), so it sits below the hospital's overall "
                                     "rate, which the wards with the most assaults pull up.")
-        obd = c1.number_input("Occupied bed days per ward-month", 10.0, 5000.0, float(round(prefill["obd_per_month"])),
+        obd = c1.number_input("Occupied bed days per ward-month", 10.0, 5000.0, float(round(_within(prefill, "obd_per_month", 10.0, 5000.0))),
                               step=10.0, key=f"sp_obd_{sig}")
         rr = c2.number_input("Hoped-for rate ratio per 10-point rise in co-production", 0.5, 1.5, 0.85, step=0.01,
                              key=f"sp_rr_{sig}", help="0.85 means 15% fewer assaults for each 10-point rise.")
         alpha = c2.number_input("Over-dispersion (negative binomial alpha)", 0.0, 5.0,
-                                round(float(prefill["alpha_dispersion"]), 3), step=0.05, key=f"sp_alpha_{sig}")
-        between = c2.number_input("Between-ward SD (log rate)", 0.0, 3.0, round(float(prefill["between_ward_sd"]), 3),
+                                round(_within(prefill, "alpha_dispersion", 0.0, 5.0), 3), step=0.05, key=f"sp_alpha_{sig}")
+        between = c2.number_input("Between-ward SD (log rate)", 0.0, 3.0, round(_within(prefill, "between_ward_sd", 0.0, 3.0), 3),
                                   step=0.05, key=f"sp_between_{sig}")
         within = c3.number_input("Within-ward SD of co-production (points)", 0.5, 50.0,
-                                 round(float(prefill["coproduction_sd_within"]), 2), step=0.5, key=f"sp_within_{sig}")
+                                 round(_within(prefill, "coproduction_sd_within", 0.5, 50.0), 2), step=0.5, key=f"sp_within_{sig}")
         max_months = c3.number_input("Longest study to consider (months)", 12, 120, 60, step=6, key=f"sp_max_{sig}")
         step = c3.selectbox("Study lengths to try", (12, 6), format_func=lambda m: f"every {m} months",
                             key=f"sp_step_{sig}", help="Every 6 months is finer but takes twice as long.")

@@ -114,3 +114,10 @@ def test_fmt_number_keeps_whole_digits_when_no_decimals_asked():
     assert fmt_number(49.5, 0) in ("50", "49")  # rounding to a whole number, never "5"
     assert fmt_number(1200.0, 0) == "1,200"
     assert fmt_number(4.25, 1) in ("4.2", "4.3")
+
+
+def test_plural_counts_read_as_english():
+    from analysis.charts.style import plural
+
+    assert [plural(1, "ward"), plural(12, "ward"), plural(1000, "ward"), plural(0, "ward")] == [
+        "1 ward", "12 wards", "1,000 wards", "0 wards"]

@@ -132,3 +132,12 @@ def test_questions_missing_the_same_data_are_said_once():
     text = steering_summary(answers, _wards(), METRICS)
     assert "QPR-15 scores: we cannot say yet; it needs recovery measure scores by ward and month, e.g. QPR-15 " \
            "and co-production survey returns or scores." in text
+
+
+def test_started_words_agree_with_the_number_of_wards():
+    from analysis.overview_summary import started_words
+
+    assert started_words(4, 12) == "4 of 12 wards have started talking groups."
+    assert started_words(1, 3) == "1 of 3 wards has started talking groups."
+    assert started_words(1, 1) == "The ward has started talking groups."
+    assert started_words(0, 1) == "The ward has not started talking groups."

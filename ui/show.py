@@ -13,11 +13,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from analysis.charts.style import plural
 from analysis.disclosure import DisclosureError, protect_table, rule_from_name
 from analysis.report.document import version
 from analysis.results import ModelResult
 from analysis.safe_tables import build_stamp, to_csv_bytes
-from ui.frame import View, period_text
+from ui.frame import View, current_view, period_text
 
 DISCLOSURE_KEY = "disclosure_rule"
 DATA_PAGE = "pages/data.py"
@@ -35,7 +36,7 @@ def stamp(view: View) -> dict[str, str]:
         data_source=view.dataset.label,
         extract_date=dt.date.today(),
         period=period_text(view.data),
-        wards=f"{len(wards)} wards",
+        wards=f"{plural(len(wards), 'ward')}",
         filters=view.filters.describe(),
         app_version=version(),
         disclosure_rule=disclosure_rule(),
@@ -135,7 +136,7 @@ def details(result: ModelResult) -> None:
         st.markdown(
             f"**Model:** {result.family}. **Method:** {result.method.rstrip('.')}.  \n"
             f"**Formula:** `{result.formula}`  \n"
-            f"**Data:** {result.n_wards} wards, {result.n_obs} observations."
+            f"**Data:** {plural(result.n_wards, 'ward')}, {result.n_obs} observations."
         )
         ac = (result.extras or {}).get("autocorrelation")
         if isinstance(ac, dict) and ac.get("detail"):
@@ -145,6 +146,10 @@ def details(result: ModelResult) -> None:
 
 
 def needs(what: str, why: str = "") -> None:
-    """A page that cannot answer says what data it needs and where to add them."""
-    st.info(f"**Not enough data to answer this.** {why} This needs: {what}", icon=":material/info:")
+    """A page that cannot answer says what data it needs and where to add them (and, when the sidebar's
+    filters narrow the data, that widening them may be enough)."""
+    f = current_view().filters
+    narrowed = bool(f.wards or f.services or f.security_levels or f.start is not None or f.end is not None)
+    widen = " The filters in the sidebar narrow the data: clearing them may be enough." if narrowed else ""
+    st.info(f"**Not enough data to answer this.** {why} This needs: {what}{widen}", icon=":material/info:")
     st.page_link(DATA_PAGE, label="Add data on the Data page", icon=":material/database:")

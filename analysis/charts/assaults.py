@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from analysis.charts.assaults_data import predictor_label
 from analysis.charts.style import (
+    plural,
     CATEGORICAL,
     MARKER_OUTLINE,
     NHS,
@@ -155,10 +156,10 @@ def scatter_alt_text(points: pd.DataFrame, curve: pd.DataFrame, outcome: str, pr
         return f"Scatter of {noun} {rate_label()} against {pred}: no {unit}s have both figures."
     first = (
         f"Scatter of {noun} {rate_label()} against {pred} for {len(points)} {unit}s on "
-        f"{points['ward_id'].nunique()} wards; marker size shows occupied bed days"
+        f"{plural(points['ward_id'].nunique(), 'ward')}; marker size shows occupied bed days"
     ) if len(points) <= MAX_POINTS else (
         f"Density of {noun} {rate_label()} against {pred} for {len(points):,} {unit}s on "
-        f"{points['ward_id'].nunique():,} wards; darker cells hold more {unit}s"
+        f"{plural(points['ward_id'].nunique(), 'ward')}; darker cells hold more {unit}s"
     )
     for key, g in _curves(curve):
         if key == "between":
@@ -240,8 +241,8 @@ def residual_figures(by_ward: pd.DataFrame, by_month: pd.DataFrame, ward_labels:
     fw.update_xaxes(title_text="Mean Pearson residual (observed above expected when positive)")
     fw.update_yaxes(autorange="reversed")
     worst = by_ward.loc[by_ward["mean_pearson"].abs().idxmax()] if len(by_ward) else None
-    which = (f"the {half} highest and {half} lowest of {n_wards:,} wards" if n_wards > MAX_WARD_BARS
-             else f"{len(by_ward)} wards")
+    which = (f"the {half} highest and {half} lowest of {plural(n_wards, 'ward')}" if n_wards > MAX_WARD_BARS
+             else f"{plural(len(by_ward), 'ward')}")
     tw = ("Model residuals by ward: no wards." if worst is None else
           f"Model residuals by ward for {which}; the largest mean residual is "
           f"{worst['mean_pearson']:.2f} on {(ward_labels or {}).get(worst['ward_id'], worst['ward_id'])}.")

@@ -14,6 +14,7 @@ from scipy import stats
 
 from analysis.charts.multiples import small_multiples, y_title
 from analysis.charts.style import (
+    plural,
     CATEGORICAL,
     NHS,
     apply_style,
@@ -248,7 +249,8 @@ def bands_figure(banded: pd.DataFrame, cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS,
         fig.add_vline(x=c, line={"color": NHS["dark_grey"], "width": 1.5, "dash": "dash"})
     fig.update_layout(height=max(320, 28 * len(d) + 180), barmode="overlay")
     counts = d["band"].value_counts()
-    alt = (f"Horizontal bar chart of {len(d)} wards' latest score ({what or 'co-production'}), coloured by band, "
+    whose = "1 ward's" if len(d) == 1 else f"{len(d)} wards'"
+    alt = (f"Horizontal bar chart of {whose} latest score ({what or 'co-production'}), coloured by band, "
            "with dashed lines at the cut-offs " + " and ".join(f"{c:g}" for c in cuts) + ": "
            + ", ".join(f"{int(counts.get(lab, 0))} '{lab}'" for lab in labels) + ".")
     apply_style(fig, "Bands on each ward's latest survey", alt)
@@ -340,7 +342,7 @@ def agreement_sentence(summary: dict, dis: pd.DataFrame, what: str = "co-product
                 "cannot be compared.")
     gap = summary["mean_gap"]
     who = "staff" if gap > 0 else "patients"
-    s = (f"Across {summary['n_ward_quarters']} ward-quarters on {summary['n_wards']} wards, {who} rate {what} "
+    s = (f"Across {summary['n_ward_quarters']} ward-quarters on {plural(summary['n_wards'], 'ward')}, {who} rate {what} "
          f"{fmt_number(abs(gap))} points higher on average")
     if np.isfinite(summary["loa_low"]):
         s += (f"; on any one ward-quarter the staff-minus-patient gap usually (95% limits of agreement) lies "
@@ -351,7 +353,7 @@ def agreement_sentence(summary: dict, dis: pd.DataFrame, what: str = "co-product
               f"{summary['icc_2_1']:.2f}, {icc_words(summary['icc_2_1'])} agreement.")
     if len(dis):
         higher = int((dis["gap"] > 0).sum())
-        s += f" Staff rate higher than patients on {higher} of {len(dis)} wards"
+        s += f" Staff rate higher than patients on {higher} of {plural(len(dis), 'ward')}"
         large = dis[dis["large_gap"]]
         thr = dis.attrs.get("threshold", 15)
         s += (f"; {len(large)} ward{'s' if len(large) != 1 else ''} have a gap of {thr:g} points or more."
@@ -376,7 +378,7 @@ def agreement_figure(dis: pd.DataFrame, names: dict | None = None) -> go.Figure:
                                          "line": {"color": NHS["black"], "width": 1}},
                                  hovertemplate="%{y}<br>" + name + ": %{x:.0f}<extra></extra>"))
     fig.update_layout(height=max(320, 28 * len(d) + 180))
-    alt = (f"Dumbbell chart of {len(d)} wards: each ward's mean patient and staff score over quarters when both "
+    alt = (f"Dumbbell chart of {plural(len(d), 'ward')}: each ward's mean patient and staff score over quarters when both "
            "were surveyed, joined by a line whose length is the gap.")
     if len(d):
         top = dis.iloc[0]

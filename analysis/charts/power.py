@@ -4,13 +4,13 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.charts.style import CATEGORICAL, NHS, apply_style
+from analysis.charts.style import CATEGORICAL, NHS, apply_style, plural
 
 
 def power_alt_text(curve: pd.DataFrame, n_wards: int, target: float = 0.8, months_needed: int | None = None) -> str:
     """One sentence describing the chart for screen readers."""
     first, last = curve.iloc[0], curve.iloc[-1]
-    text = (f"Line chart of simulated power for {n_wards} wards by study length: {first['power']:.0%} at "
+    text = (f"Line chart of simulated power for {plural(n_wards, 'ward')} by study length: {first['power']:.0%} at "
             f"{int(first['months'])} months rising to {last['power']:.0%} at {int(last['months'])} months")
     if months_needed is not None:
         return text + f"; it first reaches the {target:.0%} line at {months_needed} months."
@@ -36,7 +36,7 @@ def power_figure(curve: pd.DataFrame, n_wards: int, target: float = 0.8, months_
     if months_needed is not None:
         fig.add_vline(x=months_needed, line={"color": NHS["dark_grey"], "dash": "dot", "width": 1.5},
                       annotation_text=f"{months_needed} months", annotation_position="top left")
-    apply_style(fig, f"Chance of detecting the effect with {n_wards} wards, by study length",
+    apply_style(fig, f"Chance of detecting the effect with {plural(n_wards, 'ward')}, by study length",
                 power_alt_text(curve, n_wards, target, months_needed))
     fig.update_xaxes(title="Months of data (study length)", tickmode="array", tickvals=list(curve["months"]))
     fig.update_yaxes(title="Power (chance of a significant result)", range=[0, 1.05], tickformat=".0%")

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts.multiples import small_multiples, y_title
-from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis, uk_month
+from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis, plural, uk_month
 from analysis.contract import ASPECTS
 from analysis.counts.describe import predictor_words
 from analysis.panel_tools import add_lag
@@ -115,8 +115,9 @@ def over_time_alt(data: pd.DataFrame, measure: str, hib: bool | None, by: str = 
     latest = data.loc[data["month"] == last, "mean_score"]
     return (f"Line chart of {measure} scores for {groups} {by}{'s' if groups != 1 else ''}, {uk_month(first)} to "
             f"{uk_month(last)}: scores range from {data['mean_score'].min():.1f} to {data['mean_score'].max():.1f}, "
-            f"and in {uk_month(last)} they ran from {latest.min():.1f} to {latest.max():.1f}; "
-            f"{direction_words(measure, hib)}.")
+            + (f"and in {uk_month(last)} the score was {latest.min():.1f}; " if latest.nunique() == 1 else
+               f"and in {uk_month(last)} they ran from {latest.min():.1f} to {latest.max():.1f}; ")
+            + f"{direction_words(measure, hib)}.")
 
 
 def over_time_figure(data: pd.DataFrame, measure: str, hib: bool | None, by: str = "ward") -> go.Figure:
@@ -210,7 +211,7 @@ def scatter_alt(data: pd.DataFrame, measure: str, predictor: str, hib: bool | No
     slope = (f"; short lines show the fitted within-ward change of {within:+.2f} points per 10-point rise"
              if within is not None and np.isfinite(within) else "")
     return (f"Scatter chart of {measure} score against {who} for {len(data)} ward-months on "
-            f"{data['ward'].nunique()} wards, one colour per ward{slope}; {direction_words(measure, hib)}.")
+            f"{plural(data['ward'].nunique(), 'ward')}, one colour per ward{slope}; {direction_words(measure, hib)}.")
 
 
 def scatter_figure(data: pd.DataFrame, lines: pd.DataFrame, measure: str, predictor: str, hib: bool | None,

@@ -107,6 +107,11 @@ def fmt_number(x, digits: int = 1) -> str:
     return text.rstrip("0").rstrip(".") if digits > 0 else text
 
 
+def plural(n, word: str, words: str | None = None) -> str:
+    """'1 ward', '12 wards', '1,000 wards': a count with its noun, singular when it is one."""
+    return f"{fmt_number(n)} {word if n == 1 else (words or word + 's')}"
+
+
 def apply_style(fig: go.Figure, title: str, alt_text: str) -> go.Figure:
     """Apply the house style; the alt text goes in fig.layout.meta['alt_text'] for pages and exports."""
     meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.charts.style import (
+    plural,
     CATEGORICAL,
     NHS,
     apply_style,
@@ -173,8 +174,9 @@ def timeline_figure(table: pd.DataFrame, first, last) -> tuple[go.Figure, str]:
     order = list(table["ward"])
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], type="category", title=None)
     first_start = started["talking_groups_start"].min() if len(started) else None
-    alt = (f"Timeline of {len(table)} wards: {len(started)} started talking groups"
-           + (f" between {uk_month(first_start)} and {uk_month(started['talking_groups_start'].max())}"
+    alt = (f"Timeline of {plural(len(table), 'ward')}: {len(started)} started talking groups"
+           + ((f" in {uk_month(first_start)}" if first_start == started["talking_groups_start"].max() else
+               f" between {uk_month(first_start)} and {uk_month(started['talking_groups_start'].max())}")
               if len(started) else "")
            + f"; {len(waiting)} had not started and serve as comparison wards"
            + (f" ({', '.join(waiting['ward'])})." if len(waiting) else "."))
@@ -269,7 +271,7 @@ def attendance_figure(monthly: pd.DataFrame) -> tuple[go.Figure, str]:
         last = held.iloc[-1]
         alt = (f"Talking group sessions over time: the first sessions were in {uk_month(held['month'].iloc[0])}; in "
                f"{uk_month(last['month'])} {fmt_number(last['sessions_held'], 0)} sessions were held on "
-               f"{int(last['wards_running'])} wards with on average {fmt_number(last['attendance_per_session'])} "
+               f"{plural(int(last['wards_running']), 'ward')} with on average {fmt_number(last['attendance_per_session'])} "
                f"people attending each.")
     else:
         alt = "No talking group sessions were recorded in the months shown."
