@@ -62,6 +62,11 @@ def _words(outcome: str, kind: str) -> str:
     return outcome.replace("_", " ")
 
 
+def _pct_month(rr: float) -> str:
+    """A monthly rate ratio as a percentage change a month: 0.982 -> '-1.8% a month'."""
+    return f"{(rr - 1) * 100:+.1f}% a month"
+
+
 def _unclear(head: Headline, null: float, what: str = "") -> str:
     """' The interval includes no change: ...' when the 95% CI covers `null` (1 for a ratio, 0 for a difference)."""
     if not (head.ci_low <= null <= head.ci_high):
@@ -143,14 +148,15 @@ def its_ward(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "linea
         head = Headline("rate ratio at the start (level change)", lvl["rate_ratio"], lvl["rr_ci_low"], lvl["rr_ci_high"], lvl["p_value"])
         body = (f"When talking groups started on ward {ward_id} ({start:%b %Y}), the rate of {_words(outcome, kind)} "
                 f"changed by a factor of {head.estimate:.2f} (95% CI {head.ci_low:.2f} to {head.ci_high:.2f}), and the "
-                f"monthly trend by a factor of {slope['rate_ratio']:.3f} (95% CI {slope['rr_ci_low']:.3f} to {slope['rr_ci_high']:.3f})."
+                f"monthly trend by {_pct_month(slope['rate_ratio'])} (95% CI {_pct_month(slope['rr_ci_low'])} to "
+                f"{_pct_month(slope['rr_ci_high'])})."
                 + _unclear(head, 1.0, "the change at the start"))
         method = f"Poisson segmented regression with log({exposure}) offset; {se_text}."
     else:
         head = Headline("level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"])
         body = (f"When talking groups started on ward {ward_id} ({start:%b %Y}), {_words(outcome, kind)} changed by "
                 f"{head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to {head.ci_high:+.2f}) at once, and its monthly trend by "
-                f"{slope['estimate']:+.3f} per month (95% CI {slope['ci_low']:+.3f} to {slope['ci_high']:+.3f})."
+                f"{slope['estimate']:+.2f} points a month (95% CI {slope['ci_low']:+.2f} to {slope['ci_high']:+.2f})."
                 + _unclear(head, 0.0, "the change at the start"))
         method = f"Segmented linear regression (OLS); {se_text}."
     caveats = [("A single ward's before-and-after cannot separate talking groups from anything else that changed "

@@ -160,7 +160,9 @@ with guarded("drawing the chart over time"):
     st.header(f"{noun.capitalize()} over time")
     ward_opts = {words.WHOLE_HOSPITAL: "Whole hospital (wards in view)"}
     ward_opts.update(WARD_LABELS)
-    ward = st.selectbox("Ward", list(ward_opts), format_func=ward_opts.get, key="a_ward")
+    chosen = view.filters.wards
+    start = list(ward_opts).index(chosen[0]) if len(chosen) == 1 and chosen[0] in ward_opts else 0  # one ward: its own
+    ward = st.selectbox("Ward", list(ward_opts), format_func=ward_opts.get, key="a_ward", index=start)
     classified, events = cache.analysed(words.incident_spc, view, outcome, ward, events=view.data.table("events"))
     title = f"{noun.capitalize()} {rate_label()}: {ward_opts[ward]}"
     fig, alt = cache.figure(spc_figure, view, classified, title, f"Rate {rate_label()}", events=events)

@@ -169,7 +169,7 @@ def main() -> None:
         st.header("Fitted table")
         st.caption(f"{result.method}")
         st.dataframe(result.estimates, hide_index=True, width="stretch",
-                     column_config={"term": st.column_config.TextColumn("term", width="medium"),
+                     column_config={"term": st.column_config.TextColumn("term", width="large"),
                                     "unit": st.column_config.TextColumn("unit", width="large")})
         if "const" in set(result.estimates.get("term", [])) and "rate_ratio" in result.estimates:
             st.caption("The const row is the model's baseline: its rate ratio is the rate per occupied bed day "

@@ -77,7 +77,8 @@ def _answer_card(a) -> None:
             return
         st.markdown(a.sentence)
         st.markdown(f"**Key figure:** {a.key_figure}")
-        st.markdown(f"**{a.how_sure}**")
+        label, _, rest = a.how_sure.partition(": ")
+        st.markdown(f"**{label}:** {rest}" if rest else a.how_sure)
         if a.others:
             st.caption(a.others)
         st.page_link(QUESTION_PAGES[a.question], label="See the evidence", icon=":material/arrow_forward:")

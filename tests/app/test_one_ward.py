@@ -24,3 +24,11 @@ def test_one_ward_reads_properly_on_every_page():
         assert not BROKEN.findall(shown), (page, BROKEN.findall(shown))
     at.switch_page("pages/talking_groups.py").run()
     assert "clearing them may be enough" in texts(at)
+
+
+@pytest.mark.usefixtures("real_sample")
+def test_the_assaults_chart_opens_on_the_one_ward_chosen():
+    at = start()
+    at.multiselect(key="f_wards").set_value(["W03"]).run()
+    at.switch_page("pages/assaults.py").run()
+    assert not at.exception and at.selectbox(key="a_ward").value == "W03"

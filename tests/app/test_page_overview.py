@@ -66,7 +66,7 @@ def test_the_three_sentences_are_the_engines_answers(overview_run, sample_tables
         assert a.answered, a.sentence  # the full synthetic hospital answers all three
         assert a.sentence in md, a.sentence
         assert f"**Key figure:** {a.key_figure}" in md
-        assert f"**{a.how_sure}**" in md
+        assert f"**How sure:** {a.confidence}" in md
         assert a.title in texts(at)
 
 
