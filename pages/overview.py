@@ -53,7 +53,7 @@ def _data_strip(view, metrics: dict) -> None:
     c[1].metric("Months", metrics["months"])
     c[2].metric("Ward months", metrics["ward_months"])
     rate = metrics.get("assaults_on_staff_rate_per_1000_obd")
-    c[3].metric(f"Assaults on staff {rate_label()}, all months shown", _num(rate, 2))
+    c[3].metric(f"Assaults on staff {rate_label()}", _num(rate, 2), help="Over every month shown (see below).")
     c[4].metric("Survey returns", NO_VALUE if metrics.get("survey_returns") is None else
                 fmt_number(metrics["survey_returns"]))
     if metrics.get("assaults_on_staff") is not None and metrics.get("occupied_bed_days"):
@@ -61,8 +61,8 @@ def _data_strip(view, metrics: dict) -> None:
         whose = "Hospital" if not (f.wards or f.services or f.security_levels) else (
             "The ward's" if metrics["wards"] == 1 else "These wards'")
         st.caption(f"{whose} assault rate: {fmt_number(metrics['assaults_on_staff'])} assaults on staff in "
-                   f"{fmt_number(metrics['occupied_bed_days'])} occupied bed days, {metrics['period']}. "
-                   "Survey returns are the patient and staff questionnaires behind the co-production scores.")
+                   f"{fmt_number(metrics['occupied_bed_days'])} occupied bed days, {metrics['period']} (every month "
+                   "shown; the ward table below uses the last 12 months). Survey returns are the patient and staff questionnaires behind the co-production scores.")
 
 
 def _answer_card(a) -> None:

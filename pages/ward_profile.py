@@ -186,10 +186,10 @@ def _survey(ward_id: str, name: str) -> None:
         column_config={
             "aspect": "Aspect",
             "patients_latest": st.column_config.NumberColumn("Patients: latest", format="%.1f"),
-            "patients_change_over_year": st.column_config.NumberColumn("Patients: change on a year earlier",
+            "patients_change_over_year": st.column_config.NumberColumn("Patients: latest survey minus one a year before",
                                                                        format="%+.1f"),
             "staff_latest": st.column_config.NumberColumn("Staff: latest", format="%.1f"),
-            "staff_change_over_year": st.column_config.NumberColumn("Staff: change on a year earlier",
+            "staff_change_over_year": st.column_config.NumberColumn("Staff: latest survey minus one a year before",
                                                                     format="%+.1f"),
             "gap_patients_minus_staff": st.column_config.NumberColumn("Gap (patients minus staff)", format="%+.1f"),
             **trend_cols,
@@ -197,7 +197,9 @@ def _survey(ward_id: str, name: str) -> None:
     )
     st.caption("Scores are out of 100 on the working instrument (not a validated scale). Latest survey: patients "
                f"{aspects['patients_latest_month'].iloc[0] or 'none'}, staff {aspects['staff_latest_month'].iloc[0] or 'none'}. "
-               "The change compares the latest survey with the one nearest to 12 months before it.")
+               "The change compares the latest survey with the one nearest to 12 months before it: one survey each, "
+               "so it moves a lot from survey to survey. Whether scores are rising is answered at the top of the "
+               "page, from every survey in the two years, with its 95% confidence interval.")
     fig, alt = _aspects_figure(f"{data_key(view)}|{carry_forward()}|{ward_id}", aspects, name)
     table = aspects.drop(columns=["patients_trend", "staff_trend"])
     _chart(fig, alt, table, f"ward_{ward_id}_survey_aspects", counts=["patients_returns", "staff_returns"])
