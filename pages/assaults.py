@@ -149,11 +149,16 @@ if result is not None and result.ok:
 
     with guarded("drawing the scatter chart"):
         st.header(f"Co-production and {noun}, ward by ward")
-        by = st.radio("Each marker is a", ["month", "quarter"], format_func=lambda b: f"ward-{b}", horizontal=True,
+        b1, b2 = st.columns(2)
+        by = b1.radio("Each marker is a", ["month", "quarter"], format_func=lambda b: f"ward-{b}", horizontal=True,
                       key="a_by")
         points = cache.analysed(words.scatter_points, view, outcome, predictor, lag=lag, by=by)
+        shown_wards = {str(w): str(lab) for w, lab in zip(points["ward_id"], points["ward_label"])}
+        highlight = b2.selectbox("Pick out a ward", [None, *sorted(shown_wards)], key="a_highlight",
+                                 format_func=lambda w: "No ward picked out" if w is None else shown_wards[w],
+                                 help="Draws the chosen ward in blue and the others in grey.")
         fig, alt = cache.figure(charts.scatter_figure, view, points, result.extras["expected_rates"], outcome,
-                                predictor, by)
+                                predictor, by, highlight=highlight)
         show.chart(fig, alt, points, "assaults_scatter", view, counts=["count"], rates=RATE_COLS)
 
 with guarded("drawing the chart over time"):

@@ -7,7 +7,7 @@ import pytest
 
 from analysis.charts import assaults as charts
 from analysis.charts import assaults_data as data
-from analysis.charts.style import CATEGORICAL
+from analysis.charts.style import CATEGORICAL, NHS
 from analysis.counts import fit_counts, simulate_panel
 from analysis.results import Headline, ModelResult
 
@@ -189,6 +189,19 @@ def test_scatter_figure_draws_each_ward_sized_by_bed_days_and_the_fitted_lines_o
     assert "11 ward-months on 2 wards" in alt and "falls from 5 at a score of 40 to 3.2 at 60" in alt
     assert "per 1,000 occupied bed days" in fig.layout.yaxis.title.text
     assert fig.layout.meta["alt_text"] == alt
+
+
+def test_scatter_figure_picks_out_one_ward_in_blue_on_top_of_the_others_in_grey():
+    pts = data.scatter_points(tiny_panel(), "assaults_on_staff", "coproduction_overall")
+    fig, alt = charts.scatter_figure(pts, _result().extras["expected_rates"], "assaults_on_staff",
+                                     "coproduction_overall", highlight="W01")
+    wards = [t for t in fig.data if t.mode == "markers"]
+    assert [t.name for t in wards] == ["W02 Lewis", "W01 Iona"]  # the chosen ward drawn last, over the others
+    assert wards[1].marker.color == NHS["blue"] and wards[0].marker.color == NHS["mid_grey"]
+    assert wards[1].marker.opacity > wards[0].marker.opacity
+    assert alt.endswith("W01 Iona is drawn in blue, the other wards in grey.")
+    plain, _ = charts.scatter_figure(pts, None, "assaults_on_staff", "coproduction_overall", highlight="W99")
+    assert [t.marker.color for t in plain.data if t.mode == "markers"] == list(CATEGORICAL[:2])  # unknown: no change
 
 
 def test_scatter_figure_without_points_says_so():

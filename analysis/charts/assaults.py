@@ -12,13 +12,13 @@ import plotly.graph_objects as go
 
 from analysis.charts.assaults_data import predictor_label
 from analysis.charts.style import (
-    plural,
     CATEGORICAL,
     MARKER_OUTLINE,
     NHS,
     apply_style,
     fmt_number,
     month_axis,
+    plural,
     rate_label,
     uk_month,
 )
@@ -52,13 +52,14 @@ def basis_key(basis: str) -> str:
 
 
 def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: str, predictor: str,
-                   by: str = "month") -> tuple[go.Figure, str]:
+                   by: str = "month", highlight: str | None = None) -> tuple[go.Figure, str]:
     """Rate per 1,000 occupied bed days against the co-production score, a marker per ward-period.
 
     points: from assaults_data.scatter_points (ward_id, ward_label, score, rate_per_1000_obd,
     occupied_bed_days, count). curve: expected_rates rows (score, basis, rate_per_1000_obd, ci_low,
     ci_high) drawn as lines with 95% bands; the between-ward line only across the wards' usual scores
-    (within_ward_means). Returns the figure and its alt text.
+    (within_ward_means). `highlight`: a ward_id drawn in NHS blue, on top, with every other ward in pale
+    grey, so a lead can find their own ward among a dozen. Returns the figure and its alt text.
     """
     noun, pred = outcome_words(outcome), predictor_label(predictor)
     unit = "ward-quarter" if by == "quarter" else "ward-month"
@@ -70,8 +71,14 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
     sizeref = 2.0 * max(biggest, 1.0) / MAX_MARKER_PX**2
     if len(points) > MAX_POINTS:  # 120,000 markers would be 30 MB sent on every run, and unreadable
         fig.add_trace(_density(points, pred, unit))
-    for i, (ward, g) in enumerate(points.groupby("ward_id", sort=True) if len(points) <= MAX_POINTS else ()):
+    groups = list(points.groupby("ward_id", sort=True)) if len(points) <= MAX_POINTS else []
+    marked = highlight is not None and any(str(w) == str(highlight) for w, _ in groups)
+    if marked:  # the chosen ward last, so it is drawn over the others
+        groups.sort(key=lambda wg: str(wg[0]) == str(highlight))
+    for i, (ward, g) in enumerate(groups):
         colour, symbol = ward_marker(i)
+        if marked:
+            colour, symbol = (NHS["blue"], "circle") if str(ward) == str(highlight) else (NHS["mid_grey"], "circle")
         hover = [
             f"<b>{r.ward_label}</b>, {r.period_label}<br>{pred}: {r.score:.0f}<br>"
             f"{fmt_number(r.count, 0)} {noun} in {fmt_number(r.occupied_bed_days, 0)} occupied bed days<br>"
@@ -81,7 +88,9 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
         fig.add_trace(go.Scatter(
             x=g["score"], y=g["rate_per_1000_obd"], mode="markers", name=str(g["ward_label"].iloc[0]),
             marker={"color": colour, "symbol": symbol, "size": g["occupied_bed_days"], "sizemode": "area",
-                    "sizeref": sizeref, "sizemin": 4, "opacity": 0.55, "line": {"color": MARKER_OUTLINE, "width": 0.5}},
+                    "sizeref": sizeref, "sizemin": 4,
+                    "opacity": (0.9 if str(ward) == str(highlight) else 0.3) if marked else 0.55,
+                    "line": {"color": MARKER_OUTLINE, "width": 0.5}},
             text=hover, hovertemplate="%{text}<extra></extra>",
         ))
     # fitted lines last, so the markers never hide them
@@ -103,6 +112,9 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
     fig.update_xaxes(title_text=f"{pred[0].upper()}{pred[1:]} (0 to 100)")
     fig.update_yaxes(title_text=y_label, rangemode="tozero")
     text = scatter_alt_text(points, curve, outcome, predictor, by)
+    if marked:
+        label = points.loc[points["ward_id"].astype(str) == str(highlight), "ward_label"].iloc[0]
+        text += f" {label} is drawn in blue, the other wards in grey."
     apply_style(fig, title, text)
     fig.update_layout(height=560, legend={"y": -0.2})
     return fig, text

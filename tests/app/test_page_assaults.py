@@ -102,6 +102,8 @@ def test_each_main_widget_reruns_the_answer(real_sample, sample_tables):
     assert "Restraints per 1,000 occupied bed days: W01" in after and after != before
     at.radio(key="a_by").set_value("quarter").run()
     assert "ward-quarters on 12 wards" in "\n".join(c.value for c in ok(at).caption)
+    at.selectbox(key="a_highlight").set_value("W03").run()
+    assert "W03 Tìr nan Òg is drawn in blue, the other wards in grey." in "\n".join(c.value for c in ok(at).caption)
 
 
 def test_the_sidebar_filters_cut_the_answer_to_the_wards_chosen(real_sample, sample_tables):
