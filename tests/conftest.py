@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny valid hospital for app and browser tests, and a throw-away store."""
+"""Shared fixtures: a tiny valid hospital for app and browser tests, the shipped sample with a throw-away store,
+and the AppTest set-up for the dashboard's st.navigation entry."""
 from __future__ import annotations
 
 import io
@@ -84,5 +85,33 @@ def app_env(monkeypatch, tmp_path, mini_sample):
     st.cache_data.clear()
     st.cache_resource.clear()
     yield url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def use_navigation(monkeypatch) -> None:
+    """AppTest (1.67) re-detects the pages/ folder before every run and then runs only the page, skipping
+    dashboard.py; the real server turns that legacy mode off once st.navigation is called. Do the same here."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def real_sample(monkeypatch, tmp_path):
+    """The app on the shipped synthetic hospital (data/sample) with an empty throw-away store, caches cleared."""
+    import streamlit as st
+
+    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
+    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
     st.cache_data.clear()
     st.cache_resource.clear()

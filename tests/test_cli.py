@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import use_navigation
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -25,25 +27,9 @@ def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 # --- a spec saved from the Model builder page gives the same numbers on the command line ---------------
 
 @pytest.fixture
-def page_env(monkeypatch, tmp_path):
+def page_env(monkeypatch, real_sample):
     """The app on the real synthetic hospital (data/sample) with an empty throw-away store."""
-    import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):  # as tests/app/conftest.py: st.navigation, not the legacy pages/ mode
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    monkeypatch.delenv("COPRODUCTION_SAMPLE_DIR", raising=False)
-    monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    use_navigation(monkeypatch)
 
 
 def _page_estimates(at) -> pd.DataFrame:
