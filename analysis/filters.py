@@ -16,6 +16,16 @@ class Filters:
     start: pd.Timestamp | None = None  # first month included
     end: pd.Timestamp | None = None  # last month included
 
+    @property
+    def picks_wards(self) -> bool:
+        """True when wards are chosen by name, service or security level (not every ward)."""
+        return bool(self.wards or self.services or self.security_levels)
+
+    @property
+    def narrows(self) -> bool:
+        """True when any filter is set: some wards or some months only."""
+        return self.picks_wards or self.start is not None or self.end is not None
+
     def ward_ids(self, wards: pd.DataFrame) -> list[str]:
         """The ward_ids of the `wards` table that pass the ward, service and security filters."""
         keep = pd.Series(True, index=wards.index)

@@ -17,8 +17,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.regression.linear_model import OLS, WLS
 
-from analysis.counts.describe import predictor_words
 from analysis.counts.clustering import cluster_sums
+from analysis.counts.describe import predictor_words
 from analysis.mixed import fit_random_intercept, gls_vcov
 from analysis.panel_tools import add_lag
 from analysis.reference import builtin_measures

@@ -212,7 +212,9 @@ def _write_sheet(ws, df: pd.DataFrame) -> None:
 def to_xlsx_bytes(tables: Mapping[str, pd.DataFrame], stamp: Mapping[str, object] | None = None) -> bytes:
     """A workbook: an "About" sheet with the stamp (always naming the disclosure rule), then one
     sheet per table; text cells typed as text, numbers as numbers, dates dd/mm/yyyy."""
-    from openpyxl import Workbook  # imported when a workbook is asked for: it is not needed to draw a page
+    from openpyxl import (
+        Workbook,  # imported when a workbook is asked for: it is not needed to draw a page
+    )
 
     wb = Workbook()
     about = wb.active

@@ -23,9 +23,9 @@ from analysis.its import (
     fit_pooled_sparse,
     fit_segmented,
     fresh_survey_rows,
-    solve_psd,
     months_between,
     segment_terms,
+    solve_psd,
     tidy,
 )
 from analysis.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult

@@ -43,7 +43,7 @@ def rate_change(counts: np.ndarray, bed_days: np.ndarray, later: np.ndarray, lev
     a, b = y[post].sum(), y[~post].sum()
     ea, eb = e[post].sum(), e[~post].sum()
     out = {"events_later": a, "events_earlier": b, "bed_days_later": ea, "bed_days_earlier": eb,
-           "months": int(len(y)), "rate_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "dispersion": np.nan}
+           "months": len(y), "rate_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "dispersion": np.nan}
     if not post.any() or post.all() or a == 0 or b == 0 or a + b < MIN_EVENTS:
         return out
     fitted = np.where(post, a / ea, b / eb) * e
@@ -59,7 +59,7 @@ def mean_change(later: np.ndarray, earlier: np.ndarray, level: float = 0.95) -> 
     """Difference of means later - earlier with a Welch t interval (R: t.test(later, earlier))."""
     x, y = np.asarray(later, float), np.asarray(earlier, float)
     x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-    out = {"n_later": int(len(x)), "n_earlier": int(len(y)), "mean_later": float(x.mean()) if len(x) else np.nan,
+    out = {"n_later": len(x), "n_earlier": len(y), "mean_later": float(x.mean()) if len(x) else np.nan,
            "mean_earlier": float(y.mean()) if len(y) else np.nan, "difference": np.nan, "ci_low": np.nan,
            "ci_high": np.nan}
     if len(x) < MIN_SURVEYS or len(y) < MIN_SURVEYS:

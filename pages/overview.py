@@ -57,12 +57,11 @@ def _data_strip(view, metrics: dict) -> None:
     c[4].metric("Survey returns", NO_VALUE if metrics.get("survey_returns") is None else
                 fmt_number(metrics["survey_returns"]))
     if metrics.get("assaults_on_staff") is not None and metrics.get("occupied_bed_days"):
-        f = view.filters
-        whose = "Hospital" if not (f.wards or f.services or f.security_levels) else (
-            "The ward's" if metrics["wards"] == 1 else "These wards'")
+        whose = ("The ward's" if metrics["wards"] == 1 else "These wards'") if view.filters.picks_wards else "Hospital"
         st.caption(f"{whose} assault rate: {fmt_number(metrics['assaults_on_staff'])} assaults on staff in "
                    f"{fmt_number(metrics['occupied_bed_days'])} occupied bed days, {metrics['period']} (every month "
-                   "shown; the ward table below uses the last 12 months). Survey returns are the patient and staff questionnaires behind the co-production scores.")
+                   "shown; the ward table below uses the last 12 months). Survey returns are the patient and staff "
+                   "questionnaires behind the co-production scores.")
 
 
 def _answer_card(a) -> None:

@@ -4,13 +4,19 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from analysis.charts.power import power_figure
 from analysis.counts.power import power_curve
-from analysis.planning import PLANNING_DEFAULTS, months_reaching, planning_inputs, power_sentence
+from analysis.planning import (
+    PLANNING_DEFAULTS,
+    months_reaching,
+    planning_inputs,
+    power_sentence,
+)
 from ui import cache, show
 from ui.frame import current_view, filter_caption, period_text
 from ui.safe import guarded
@@ -56,22 +62,23 @@ def _inputs(prefill: dict) -> dict | None:
     sig = hashlib.sha1(json.dumps(prefill, sort_keys=True).encode()).hexdigest()[:8]  # new data: new defaults
     with st.form(f"sp_form_{sig}"):
         c1, c2, c3 = st.columns(3)
-        n_wards = c1.number_input("Number of wards", 2, 200, int(_within(prefill, "n_wards", 2, 200)), key=f"sp_wards_{sig}")
+        start = partial(_within, prefill)
+        n_wards = c1.number_input("Number of wards", 2, 200, int(start("n_wards", 2, 200)), key=f"sp_wards_{sig}")
         rate = c1.number_input("A typical ward's assault rate per 1,000 occupied bed days", 0.1, 200.0,
-                               round(_within(prefill, "baseline_rate_per_1000", 0.1, 200.0), 2), step=0.5, key=f"sp_rate_{sig}",
+                               round(start("baseline_rate_per_1000", 0.1, 200.0), 2), step=0.5, key=f"sp_rate_{sig}",
                                help="The rate of a ward in the middle of the range. Each simulated ward gets its own "
                                     "rate around it (the between-ward SD), so it sits below the hospital's overall "
                                     "rate, which the wards with the most assaults pull up.")
-        obd = c1.number_input("Occupied bed days per ward-month", 10.0, 5000.0, float(round(_within(prefill, "obd_per_month", 10.0, 5000.0))),
-                              step=10.0, key=f"sp_obd_{sig}")
+        obd = c1.number_input("Occupied bed days per ward-month", 10.0, 5000.0,
+                              float(round(start("obd_per_month", 10.0, 5000.0))), step=10.0, key=f"sp_obd_{sig}")
         rr = c2.number_input("Hoped-for rate ratio per 10-point rise in co-production", 0.5, 1.5, 0.85, step=0.01,
                              key=f"sp_rr_{sig}", help="0.85 means 15% fewer assaults for each 10-point rise.")
         alpha = c2.number_input("Over-dispersion (negative binomial alpha)", 0.0, 5.0,
-                                round(_within(prefill, "alpha_dispersion", 0.0, 5.0), 3), step=0.05, key=f"sp_alpha_{sig}")
-        between = c2.number_input("Between-ward SD (log rate)", 0.0, 3.0, round(_within(prefill, "between_ward_sd", 0.0, 3.0), 3),
+                                round(start("alpha_dispersion", 0.0, 5.0), 3), step=0.05, key=f"sp_alpha_{sig}")
+        between = c2.number_input("Between-ward SD (log rate)", 0.0, 3.0, round(start("between_ward_sd", 0.0, 3.0), 3),
                                   step=0.05, key=f"sp_between_{sig}")
         within = c3.number_input("Within-ward SD of co-production (points)", 0.5, 50.0,
-                                 round(_within(prefill, "coproduction_sd_within", 0.5, 50.0), 2), step=0.5, key=f"sp_within_{sig}")
+                                 round(start("coproduction_sd_within", 0.5, 50.0), 2), step=0.5, key=f"sp_within_{sig}")
         max_months = c3.number_input("Longest study to consider (months)", 12, 120, 60, step=6, key=f"sp_max_{sig}")
         step = c3.selectbox("Study lengths to try", (12, 6), format_func=lambda m: f"every {m} months",
                             key=f"sp_step_{sig}", help="Every 6 months is finer but takes twice as long.")

@@ -186,8 +186,8 @@ def _survey(ward_id: str, name: str) -> None:
         column_config={
             "aspect": "Aspect",
             "patients_latest": st.column_config.NumberColumn("Patients: latest", format="%.1f"),
-            "patients_change_over_year": st.column_config.NumberColumn("Patients: latest survey minus one a year before",
-                                                                       format="%+.1f"),
+            "patients_change_over_year": st.column_config.NumberColumn(
+                "Patients: latest survey minus one a year before", format="%+.1f"),
             "staff_latest": st.column_config.NumberColumn("Staff: latest", format="%.1f"),
             "staff_change_over_year": st.column_config.NumberColumn("Staff: latest survey minus one a year before",
                                                                     format="%+.1f"),
@@ -207,23 +207,19 @@ def _survey(ward_id: str, name: str) -> None:
 
 def _year_on_year(view, ward_id: str) -> None:
     """Rising? Improving? The ward's last 12 months against the 12 before, with their intervals."""
-    lines = []
-    for label, kwargs in (("Assaults on staff", {}),
-                          ("Patient-rated co-production", {}),
-                          ("Staff-rated co-production", {"score": "coproduction_staff_overall",
-                                                         "carried": "coproduction_staff_months_carried"})):
-        table = analysed(year_on_year, view, **kwargs)
-        row = table[table["ward_id"].astype(str) == ward_id]
-        if not len(row):
-            continue
-        words = row["assaults_words"].iloc[0] if label == "Assaults on staff" else row["score_words"].iloc[0]
-        lines.append(f"- **{label}:** {words}")
-        when = table.attrs
-    if lines:
-        st.markdown(f"**Last 12 months ({when['later']}) against the 12 before ({when['earlier']})**\n\n"
-                    + "\n".join(lines))
-        st.caption("95% confidence intervals; 'not a clear change' means the interval includes no change. One ward "
-                   "on its own: anything that changed on the ward could be the reason.")
+    patients = analysed(year_on_year, view).set_index("ward_id")  # assaults and patient-rated co-production
+    staff = analysed(year_on_year, view, score="coproduction_staff_overall",
+                     carried="coproduction_staff_months_carried").set_index("ward_id")
+    if ward_id not in patients.index:
+        return
+    lines = [f"- **Assaults on staff:** {patients.at[ward_id, 'assaults_words']}",
+             f"- **Patient-rated co-production:** {patients.at[ward_id, 'score_words']}"]
+    if ward_id in staff.index:
+        lines.append(f"- **Staff-rated co-production:** {staff.at[ward_id, 'score_words']}")
+    st.markdown(f"**Last 12 months ({patients.attrs['later']}) against the 12 before ({patients.attrs['earlier']})**"
+                "\n\n" + "\n".join(lines))
+    st.caption("95% confidence intervals; 'not a clear change' means the interval includes no change. One ward "
+               "on its own: anything that changed on the ward could be the reason.")
 
 
 view = current_view()

@@ -43,3 +43,14 @@ def test_events_before_the_period_are_kept_as_they_still_apply():
     t = Filters(start=pd.Timestamp("2024-05-01")).apply(_tables())
     assert set(t["events"]["label"]) == {"a", "all", "b"}
     assert t["ward_months"]["month"].min() == pd.Timestamp("2024-05-01")
+
+
+def test_picks_wards_and_narrows_say_which_filters_are_set():
+    import pandas as pd
+
+    from analysis.filters import Filters
+
+    assert not Filters().picks_wards and not Filters().narrows
+    assert Filters(services=("admission",)).picks_wards and Filters(services=("admission",)).narrows
+    later = Filters(start=pd.Timestamp("2024-04-01"))
+    assert later.narrows and not later.picks_wards

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis.its import cluster_sums, cr1_vcov, fit_pooled, fit_pooled_sparse, fresh_survey_rows
+from analysis.its import (
+    cluster_sums,
+    cr1_vcov,
+    fit_pooled,
+    fit_pooled_sparse,
+    fresh_survey_rows,
+)
 from analysis.mixed import gls_vcov
 from analysis.recovery import fit_weighted
 from analysis.talking_groups import _pooled_design

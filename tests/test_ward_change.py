@@ -5,7 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.ward_change import assaults_words, mean_change, rate_change, score_words, year_on_year
+from analysis.ward_change import (
+    assaults_words,
+    mean_change,
+    rate_change,
+    score_words,
+    year_on_year,
+)
 
 REF = Path(__file__).parent / "reference" / "ward_change"
 

@@ -148,8 +148,7 @@ def details(result: ModelResult) -> None:
 def needs(what: str, why: str = "") -> None:
     """A page that cannot answer says what data it needs and where to add them (and, when the sidebar's
     filters narrow the data, that widening them may be enough)."""
-    f = current_view().filters
-    narrowed = bool(f.wards or f.services or f.security_levels or f.start is not None or f.end is not None)
+    narrowed = current_view().filters.narrows
     widen = " The filters in the sidebar narrow the data: clearing them may be enough." if narrowed else ""
     st.info(f"**Not enough data to answer this.** {why} This needs: {what}{widen}", icon=":material/info:")
     st.page_link(DATA_PAGE, label="Add data on the Data page", icon=":material/database:")

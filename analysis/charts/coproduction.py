@@ -14,12 +14,12 @@ from scipy import stats
 
 from analysis.charts.multiples import small_multiples, y_title
 from analysis.charts.style import (
-    plural,
     CATEGORICAL,
     NHS,
     apply_style,
     fmt_number,
     month_axis,
+    plural,
     uk_month,
 )
 from analysis.contract import ASPECTS

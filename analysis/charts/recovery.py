@@ -11,7 +11,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts.multiples import small_multiples, y_title
-from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis, plural, uk_month
+from analysis.charts.style import (
+    CATEGORICAL,
+    NHS,
+    apply_style,
+    month_axis,
+    plural,
+    uk_month,
+)
 from analysis.contract import ASPECTS
 from analysis.counts.describe import predictor_words
 from analysis.panel_tools import add_lag

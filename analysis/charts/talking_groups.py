@@ -10,12 +10,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.charts.style import (
-    plural,
     CATEGORICAL,
     NHS,
     apply_style,
     fmt_number,
     month_axis,
+    plural,
     rate_label,
     uk_month,
 )

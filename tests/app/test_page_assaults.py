@@ -5,14 +5,13 @@ import shutil
 
 import pytest
 
-from ui.show import answer_markdown
-
 from analysis.charts.assaults_data import STAFF_SOCIAL_DISTANCE, rate_ratio_text
 from analysis.counts import fit_counts
 from analysis.dataset import SAMPLE_DIR, load_sample
 from analysis.filters import Filters
 from analysis.panel import build_panel
 from tests.app.helpers import start, texts
+from ui.show import answer_markdown
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ import statistics
 import time
 
 import pytest
-
-from ui.show import answer_markdown
 from streamlit.testing.v1 import AppTest
 
 from analysis.dataset import SAMPLE_DIR, load_sample
@@ -15,6 +13,7 @@ from analysis.panel import build_panel
 from analysis.ward_change import year_on_year
 from analysis.ward_profile import ward_profile
 from tests.app.helpers import ENTRY, texts
+from ui.show import answer_markdown
 
 
 @pytest.fixture(scope="module")
