@@ -5,7 +5,7 @@ the pages/ folder's automatic page list is therefore off.
 """
 import streamlit as st
 
-from analysis.filters import Filters
+from analysis.data.filters import Filters
 from ui import frame
 from ui.data import current_dataset
 from ui.filters import apply_filters, sidebar_filters

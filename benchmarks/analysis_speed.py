@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/analysis_speed.py [--runs 5] [--national-runs 3] [--skip-national] [--skip-r]
 
-(1) Sample hospital (data/sample, else analysis.sample.generate()): build_panel, answer_q1, fit_counts
+(1) Sample hospital (data/sample, else analysis.sample.generate.generate()): build_panel, answer_q1, fit_counts
     (auto family, CR1 by ward, within/between), the same with GEE, fit_all_incidents, answer_q3 and
     its_pooled (co-production linear, assaults count). Target: all of it under 1 s.
 (2) National scale, generated (1,000 wards x 120 months): the same steps. Targets: the question-2
@@ -35,13 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd
 
-from analysis.counts import fit_all_incidents, fit_counts
-from analysis.dataset import SAMPLE_DIR, load_sample, with_defaults
-from analysis.existence import answer_q1
-from analysis.its import segment_terms
-from analysis.panel import build_panel
-from analysis.recovery import answer_q3
-from analysis.talking_groups import its_pooled
+from analysis.stats.counts import fit_all_incidents, fit_counts
+from analysis.data.dataset import SAMPLE_DIR, load_sample, with_defaults
+from analysis.questions.coproduction.existence import answer_q1
+from analysis.stats.its import segment_terms
+from analysis.panel.build import build_panel
+from analysis.questions.recovery.model import answer_q3
+from analysis.questions.talking_groups.model import its_pooled
 
 SLOW_S = 5.0
 SAMPLE_TARGET_S, Q2_TARGET_S, R_RATIO_TARGET = 1.0, 3.0, 2.0
@@ -143,19 +143,19 @@ def verdict(ok: bool) -> str:
 def sample_tables() -> tuple[dict, str]:
     if (SAMPLE_DIR / "ward_months.csv").exists():
         return load_sample().tables, f"committed sample ({SAMPLE_DIR.relative_to(ROOT)})"
-    from analysis.sample import generate
+    from analysis.sample.generate import generate
 
-    return with_defaults(generate().tables), "analysis.sample.generate() (no committed sample found)"
+    return with_defaults(generate().tables), "analysis.sample.generate.generate() (no committed sample found)"
 
 
 def national_tables(n_wards: int, months: int, surveys: str) -> dict:
-    from analysis.sample import generate
+    from analysis.sample.generate import generate
 
     return with_defaults(generate(n_wards=n_wards, months=months, surveys=surveys).tables)
 
 
 def write_r_panel(panel: pd.DataFrame, path: Path) -> None:
-    """The columns the R script models, with the ITS terms exactly as analysis.its builds them."""
+    """The columns the R script models, with the ITS terms exactly as analysis.stats.its builds them."""
     seg = segment_terms(panel["month"], panel["talking_groups_start"])
     keep = ["ward_id", "occupied_bed_days", PREDICTOR, *panel.attrs.get("incident_counts", [])]
     keep += [c for c in panel.columns if c.startswith("recovery_")]

@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import analysis.pack as pack_module
-from analysis import report
-from analysis.dataset import load_sample
-from analysis.pack import ALL_FORMATS, build_pack, export_pack
-from analysis.report.browser import ChromiumSession
+import analysis.pack.build as pack_module
+from analysis.pack import render as report
+from analysis.data.dataset import load_sample
+from analysis.pack.build import ALL_FORMATS, build_pack, export_pack
+from analysis.pack.render.browser import ChromiumSession
 
 TARGET = 20.0
 STEPS = {  # timed step -> (module holding the name, name)

@@ -10,7 +10,7 @@ Run: .venv/bin/python benchmarks/pages_speed.py [--runs 5] [--cold-runs 5] [--sk
     then the shared Service filter is switched between "all services" and one service. One warm-up of each
     state, then the median of N timed at.run() calls, each one a filter change. Target < 150 ms.
     The first run with a filter never seen before (nothing cached for it) is printed alongside, for information.
-(c) --national: the same on a generated 1,000 wards x 120 months hospital (analysis.sample.generate with survey
+(c) --national: the same on a generated 1,000 wards x 120 months hospital (analysis.sample.generate.generate with survey
     scores, written as CSVs to a temp folder and shown through COPRODUCTION_SAMPLE_DIR), for the overview and
     assaults pages by default. Target < 500 ms.
 
@@ -167,8 +167,8 @@ def warm_reruns(pages: list[str], runs: int, timeout_s: float) -> dict[str, dict
 
 def national_folder(n_wards: int, months: int) -> Path:
     """A generated national-scale hospital written as one CSV per table; its folder."""
-    from analysis.sample import generate
-    from analysis.sample_write import write_hospital
+    from analysis.sample.generate import generate
+    from analysis.sample.write import write_hospital
 
     folder = Path(tempfile.mkdtemp(prefix="national_sample_"))
     write_hospital(generate(n_wards=n_wards, months=months, surveys="scores"), folder)

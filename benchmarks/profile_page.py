@@ -87,7 +87,7 @@ def _instrument() -> None:
 def time_page(page: str, runs: int, profile: bool = False, widget: bool = False) -> tuple[float, float]:
     """Median wall and script-thread CPU seconds of `runs` warm re-runs after a Service filter change
     (or, with `widget`, a change of the page's own main widget)."""
-    from analysis.dataset import load_sample
+    from analysis.data.dataset import load_sample
 
     at = _app(page)
     if widget and WIDGETS.get(page):

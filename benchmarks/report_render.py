@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.report import (
+from analysis.pack.render import (
     ChromiumSession,
     Figure,
     Pack,

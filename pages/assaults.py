@@ -3,13 +3,13 @@ import pandas as pd
 import streamlit as st
 
 from analysis.charts import assaults as charts
-from analysis.charts import assaults_data as words
+from analysis.questions.assaults import view as words
 from analysis.charts.spc import spc_figure
-from analysis.charts.style import rate_label, uk_month
-from analysis.counts import INCIDENTS, fit_all_incidents, fit_counts
-from analysis.counts.describe import outcome_words
-from analysis.counts.prepare import ADJUST_CHOICES
-from analysis.spc_icons import variation_icon
+from analysis.text import rate_label, uk_month
+from analysis.stats.counts import INCIDENTS, fit_all_incidents, fit_counts
+from analysis.stats.counts.describe import outcome_words
+from analysis.stats.counts.prepare import ADJUST_CHOICES
+from analysis.spc.icons import variation_icon
 from ui import cache, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded

@@ -2,13 +2,14 @@
 import pandas as pd
 import streamlit as st
 
-from analysis import existence as E
+from analysis.questions.coproduction import existence as E
 from analysis.charts import coproduction as C
-from analysis.charts.style import alt_text, fmt_number, uk_month
-from analysis.existence_groups import group_differences
-from analysis.reference import INSTRUMENT_STATUS
-from analysis.reliability import item_total, reliability_table
-from analysis.scoring import carry_forward_rule
+from analysis.charts.style import alt_text
+from analysis.text import fmt_number, uk_month
+from analysis.questions.coproduction.groups import group_differences
+from analysis.data.reference import INSTRUMENT_STATUS
+from analysis.stats.reliability import item_total, reliability_table
+from analysis.panel.scoring import carry_forward_rule
 from ui import cache, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded

@@ -23,7 +23,7 @@ st.header("1. Get the template")
 st.markdown("Fill in the template workbook (one sheet per table), or send one CSV file per table named after it "
             "(for example `ward_months.csv`). The data dictionary lists every column and its rules.")
 with guarded("preparing the downloads"):
-    from analysis.template import dictionary_csv, template_workbook
+    from analysis.data.template import dictionary_csv, template_workbook
 
     c1, c2 = st.columns(2)
     c1.download_button("Download the template workbook (.xlsx)", template_workbook(),
@@ -34,7 +34,7 @@ with guarded("preparing the downloads"):
 
 st.header("Small numbers in downloads")
 with guarded("choosing the small-number rule", "Reload the page."):
-    from analysis.disclosure import RULES
+    from analysis.disclosure.rules import RULES
     from ui.show import DISCLOSURE_KEY, inside_and_outside
 
     titles = {"nhs_england": "NHS England (1 to 7 hidden, others rounded to 5)",

@@ -7,12 +7,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analysis import specs
-from analysis.counts.describe import outcome_words, predictor_words
-from analysis.dataset import SAMPLE_DIR
-from analysis.disclosure_export import export_results_json
-from analysis.recovery import measures_in_panel
-from analysis.results import ModelResult
+from analysis.questions import specs
+from analysis.stats.counts.describe import outcome_words, predictor_words
+from analysis.data.dataset import SAMPLE_DIR
+from analysis.disclosure.export import export_results_json
+from analysis.questions.recovery.model import measures_in_panel
+from analysis.stats.results import ModelResult
 from ui import cache, show
 from ui.data import sample_path
 from ui.frame import current_view, filter_caption

@@ -5,12 +5,12 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from analysis.charts.style import fmt_number, plural, rate_label
-from analysis.overview import headline_metrics, three_answers, ward_table
-from analysis.overview_summary import steering_summary, trend_words
-from analysis.overview_wards import icon_markup, wards_to_list
-from analysis.recovery import higher_is_better, measure_range
-from analysis.ward_change import year_on_year
+from analysis.text import fmt_number, plural, rate_label
+from analysis.overview.answers import headline_metrics, three_answers, ward_table
+from analysis.overview.summary import steering_summary, trend_words
+from analysis.overview.wards import icon_markup, wards_to_list
+from analysis.questions.recovery.model import higher_is_better, measure_range
+from analysis.wards.change import year_on_year
 from ui.cache import analysed
 from ui.frame import APP_TITLE, current_view, filter_caption, period_text
 from ui.safe import guarded

@@ -2,13 +2,8 @@
 import streamlit as st
 
 from analysis.charts import recovery as charts
-from analysis.recovery import (
-    answer_q3,
-    higher_is_better,
-    measure_column,
-    measures_in_panel,
-)
-from analysis.results import OBSERVATIONAL_CAVEAT
+from analysis.questions.recovery.model import answer_q3, higher_is_better, measure_column, measures_in_panel
+from analysis.stats.results import OBSERVATIONAL_CAVEAT
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded

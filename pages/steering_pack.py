@@ -6,10 +6,10 @@ import zipfile
 
 import streamlit as st
 
-from analysis.disclosure import RULES
-from analysis.overview import three_answers
-from analysis.pack import ALL_FORMATS, build_pack, export_pack, talking_groups_results
-from analysis.pack_protect import rule_title
+from analysis.disclosure.rules import RULES
+from analysis.overview.answers import three_answers
+from analysis.pack.build import ALL_FORMATS, build_pack, export_pack, talking_groups_results
+from analysis.pack.protect import rule_title
 from ui.cache import analysed, carry_forward, data_key
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded

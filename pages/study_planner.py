@@ -10,13 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis.charts.power import power_figure
-from analysis.counts.power import power_curve
-from analysis.planning import (
-    PLANNING_DEFAULTS,
-    months_reaching,
-    planning_inputs,
-    power_sentence,
-)
+from analysis.stats.counts.power import power_curve
+from analysis.questions.planning import PLANNING_DEFAULTS, months_reaching, planning_inputs, power_sentence
 from ui import cache, show
 from ui.frame import current_view, filter_caption, period_text
 from ui.safe import guarded

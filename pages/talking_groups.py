@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis.charts import talking_groups as tg
-from analysis.charts.style import uk_month
-from analysis.disclosure_periods import before_after_counts
-from analysis.talking_groups import start_dates
+from analysis.text import uk_month
+from analysis.disclosure.periods import before_after_counts
+from analysis.questions.talking_groups.model import start_dates
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded

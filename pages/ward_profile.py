@@ -17,11 +17,12 @@ import pandas as pd
 import streamlit as st
 
 from analysis.charts.ward_profile import aspects_figure, measure_figure
-from analysis.disclosure import DisclosureError, protect_table
-from analysis.safe_tables import to_csv_bytes
-from analysis.spc_icons import assurance_icon
-from analysis.ward_change import year_on_year
-from analysis.ward_profile import (
+from analysis.disclosure.rules import DisclosureError
+from analysis.disclosure.protect import protect_table
+from analysis.disclosure.safe_tables import to_csv_bytes
+from analysis.spc.icons import assurance_icon
+from analysis.wards.change import year_on_year
+from analysis.wards.profile import (
     GROUPS,
     convention_text,
     summary_table,
@@ -29,7 +30,7 @@ from analysis.ward_profile import (
     ward_label,
     ward_profile,
 )
-from analysis.ward_profile_survey import aspects_sentence, has_survey, survey_aspects
+from analysis.wards.survey import aspects_sentence, has_survey, survey_aspects
 from ui import show
 from ui.cache import analysed, carry_forward, data_key, freeze
 from ui.frame import current_view, filter_caption

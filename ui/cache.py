@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.panel import build_panel
+from analysis.panel.build import build_panel
 from ui.frame import View
 
 CARRY_FORWARD_KEY = "carry_forward_months"

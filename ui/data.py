@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis.dataset import REPO_ROOT, SAMPLE_DIR, Dataset, load_sample, with_defaults
+from analysis.data.dataset import REPO_ROOT, SAMPLE_DIR, Dataset, load_sample, with_defaults
 
 SOURCE_KEY = "data_source"  # session choice: "sample", "store" or absent (automatic)
 SAMPLE_ENV = "COPRODUCTION_SAMPLE_DIR"  # lets tests point the app at another sample folder
-STORE_ENV = "COPRODUCTION_DATABASE_URL"  # analysis.store.ENV_VAR
+STORE_ENV = "COPRODUCTION_DATABASE_URL"  # analysis.store.database.ENV_VAR
 SOURCES = {"store": "Imported data", "sample": "Synthetic sample hospital"}
 
 
@@ -28,7 +28,7 @@ def sample_path() -> Path:
 
 def store_url() -> str:
     """The store's database URL (env COPRODUCTION_DATABASE_URL, else the SQLite file in var/)."""
-    from analysis.store import default_url
+    from analysis.store.database import default_url
 
     return default_url()
 
@@ -40,7 +40,7 @@ def _sample(path: str) -> Dataset:
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str):
-    from analysis.store import Store
+    from analysis.store.database import Store
 
     return Store(url)
 
@@ -131,7 +131,7 @@ def chosen_source(state: StoreState) -> str:
 def _no_store_yet() -> bool:
     """True when the store is an SQLite file that does not exist yet, so it holds no imports: the first
     page is then drawn without opening it (and without loading SQLAlchemy, a third of a second)."""
-    url = os.environ.get(STORE_ENV, "").strip()  # the same setting as analysis.store.default_url
+    url = os.environ.get(STORE_ENV, "").strip()  # the same setting as analysis.store.database.default_url
     if not url:
         path = REPO_ROOT / "var" / "coproduction.sqlite"
     elif url.startswith("sqlite:///") and ":memory:" not in url:

@@ -1,6 +1,6 @@
 """The shared sidebar filters (wards, service, security level, period), kept in the URL.
 
-The filters themselves are `analysis.filters.Filters`; this module draws the widgets, reads a
+The filters themselves are `analysis.data.filters.Filters`; this module draws the widgets, reads a
 shared link's query parameters on a session's first load, and writes the current choice back to
 the URL so the view can be shared.
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from analysis.contract import SECURITY_LEVELS
-from analysis.dataset import Dataset
-from analysis.filters import Filters
+from analysis.data.contract import SECURITY_LEVELS
+from analysis.data.dataset import Dataset
+from analysis.data.filters import Filters
 
 # widget keys, and the query parameter each is shared as
 KEYS = {"wards": "f_wards", "services": "f_services", "security_levels": "f_security", "period": "f_period"}

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from analysis.dataset import Dataset
-from analysis.filters import Filters
+from analysis.data.dataset import Dataset
+from analysis.data.filters import Filters
 
 APP_TITLE = "Co-production in secure care"
 _VIEW = "_view"

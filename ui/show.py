@@ -13,11 +13,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from analysis.charts.style import plural
-from analysis.disclosure import DisclosureError, protect_table, rule_from_name
-from analysis.report.document import version
-from analysis.results import ModelResult
-from analysis.safe_tables import build_stamp, to_csv_bytes
+from analysis.text import plural
+from analysis.disclosure.rules import DisclosureError, rule_from_name
+from analysis.disclosure.protect import protect_table
+from analysis.pack.render.document import version
+from analysis.stats.results import ModelResult
+from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes
 from ui.frame import View, current_view, period_text
 
 DISCLOSURE_KEY = "disclosure_rule"

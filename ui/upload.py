@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from analysis.contract import TABLES
+from analysis.data.contract import TABLES
 
 UPLOAD_KEY = "upload"  # session: the parsed upload (never a shared cache: it may be someone else's data)
 TYPES = ["xlsx", "xlsm", "csv", "zip"]
@@ -19,7 +19,7 @@ class Upload:
     """One upload as this session parsed it."""
 
     signature: tuple
-    result: object  # analysis.loader.LoadResult
+    result: object  # analysis.data.loader.LoadResult
     imported_as: int | None = None
 
     @property
@@ -35,7 +35,7 @@ def _rows(tables: dict) -> int:
 
 def parse(files: list[tuple[str, bytes]], context: dict | None = None):
     """A LoadResult for one or several files (several are read together, one table each)."""
-    from analysis.loader import load_files, load_upload
+    from analysis.data.loader import load_files, load_upload
 
     if len(files) == 1:
         name, data = files[0]

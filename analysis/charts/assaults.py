@@ -2,7 +2,7 @@
 
 Data preparation for them (points per ward-month or ward-quarter, the score grid for the fitted
 curve, the monthly series for the SPC chart) and the words beside them live in
-analysis/charts/assaults_data.py.
+analysis/questions/assaults/view.py.
 """
 from __future__ import annotations
 
@@ -10,19 +10,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.charts.assaults_data import predictor_label
-from analysis.charts.style import (
-    CATEGORICAL,
-    MARKER_OUTLINE,
-    NHS,
-    apply_style,
-    fmt_number,
-    month_axis,
-    plural,
-    rate_label,
-    uk_month,
-)
-from analysis.counts.describe import outcome_words
+from analysis.questions.assaults.view import predictor_label
+from analysis.charts.style import CATEGORICAL, MARKER_OUTLINE, NHS, apply_style, month_axis
+from analysis.text import fmt_number, plural, rate_label, uk_month
+from analysis.stats.counts.describe import outcome_words
 
 # Ward markers: colour from the accessible categorical palette, and a shape, so colour is never the
 # only way to tell wards apart (12 wards = 6 colours x 2 shapes, then further shapes).
@@ -32,7 +23,7 @@ MAX_POINTS = 3000  # more ward-periods than this (a national panel) are drawn as
 DENSITY_BINS = 40
 MAX_WARD_BARS = 30  # the residual chart shows the wards furthest from 0, half each side, beyond this
 DENSITY_SCALE = [[0.0, "#E8EDEE"], [0.35, "#41B6E6"], [1.0, NHS["dark_blue"]]]
-CURVE_STYLE = {  # basis from analysis.counts expected_rates -> (legend words, colour, dash, band)
+CURVE_STYLE = {  # basis from analysis.stats.counts expected_rates -> (legend words, colour, dash, band)
     "within": ("Fitted: a ward in a month at this score (within ward)", NHS["dark_blue"], "solid", "rgba(0,48,135,0.15)"),
     "between": ("Fitted: a ward whose usual score is this (between wards)", NHS["dark_grey"], "dash", "rgba(66,85,99,0.08)"),
     "single": ("Fitted: all ward-months at this score", NHS["dark_blue"], "solid", "rgba(0,48,135,0.15)"),

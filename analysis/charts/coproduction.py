@@ -1,6 +1,6 @@
 """Q1 page pieces: tidy tables, plotly figures and generated sentences for co-production levels.
 
-Every summary uses survey months only (`existence_groups.survey_rows`), as `analysis.existence` does:
+Every summary uses survey months only (`existence_groups.survey_rows`), as `analysis.questions.coproduction.existence` does:
 a carried-forward month repeats an older survey and would count it twice.
 """
 from __future__ import annotations
@@ -13,19 +13,12 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from analysis.charts.multiples import small_multiples, y_title
-from analysis.charts.style import (
-    CATEGORICAL,
-    NHS,
-    apply_style,
-    fmt_number,
-    month_axis,
-    plural,
-    uk_month,
-)
-from analysis.contract import ASPECTS
-from analysis.existence import DEFAULT_CUTS, DEFAULT_LABELS, levels
-from analysis.existence_groups import survey_rows
-from analysis.reliability import agreement_summary
+from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
+from analysis.text import fmt_number, plural, uk_month
+from analysis.data.contract import ASPECTS
+from analysis.questions.coproduction.existence import DEFAULT_CUTS, DEFAULT_LABELS, levels
+from analysis.questions.coproduction.groups import survey_rows
+from analysis.stats.reliability import agreement_summary
 
 ASPECT_LABELS = {"overall": "Overall index", **ASPECTS}
 WHO = {"patient": "patients", "staff": "staff", "both": "patients and staff combined"}

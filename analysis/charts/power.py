@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.charts.style import CATEGORICAL, NHS, apply_style, plural
+from analysis.charts.style import CATEGORICAL, NHS, apply_style
+from analysis.text import plural
 
 
 def power_alt_text(curve: pd.DataFrame, n_wards: int, target: float = 0.8, months_needed: int | None = None) -> str:
@@ -20,7 +21,7 @@ def power_alt_text(curve: pd.DataFrame, n_wards: int, target: float = 0.8, month
 def power_figure(curve: pd.DataFrame, n_wards: int, target: float = 0.8, months_needed: int | None = None) -> go.Figure:
     """Power (with 95% Monte Carlo error bars) against months of data, the target as a dashed line.
 
-    `curve` has columns months, power, mc_se (analysis.counts.power.power_curve).
+    `curve` has columns months, power, mc_se (analysis.stats.counts.power.power_curve).
     """
     err = (1.96 * curve["mc_se"]).clip(lower=0)
     fig = go.Figure()

@@ -11,18 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts.multiples import small_multiples, y_title
-from analysis.charts.style import (
-    CATEGORICAL,
-    NHS,
-    apply_style,
-    month_axis,
-    plural,
-    uk_month,
-)
-from analysis.contract import ASPECTS
-from analysis.counts.describe import predictor_words
-from analysis.panel_tools import add_lag
-from analysis.recovery import PER, measure_column
+from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
+from analysis.text import plural, uk_month
+from analysis.data.contract import ASPECTS
+from analysis.stats.counts.describe import predictor_words
+from analysis.panel.tools import add_lag
+from analysis.questions.recovery.model import PER, measure_column
 
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
 DASHES = ("solid", "dash", "dot", "dashdot")

@@ -7,19 +7,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.charts.style import (
-    MARKER_OUTLINE,
-    MDC_COLOURS,
-    MDC_LABELS,
-    MDC_SYMBOLS,
-    NHS,
-    apply_style,
-    fmt_number,
-    month_axis,
-    month_range,
-    uk_date,
-    uk_month,
-)
+from analysis.charts.style import MARKER_OUTLINE, NHS, apply_style, month_axis
+from analysis.spc.mdc import MDC_COLOURS, MDC_LABELS, MDC_SYMBOLS
+from analysis.text import fmt_number, month_range, uk_date, uk_month
 
 HALF_MONTH = pd.Timedelta(days=15)  # segment breaks sit between two months
 LANE_PX = 20  # height of one row of event labels above the plot

@@ -10,10 +10,10 @@ still stand out against white. Dates are UK style: "Apr 2024", financial years "
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import plotly.graph_objects as go
+
+from analysis.text import financial_year
 
 NHS = {
     "blue": "#005EB8",
@@ -32,84 +32,9 @@ NHS = {
 }
 # Government Analysis Function categorical palette, in its order of use.
 CATEGORICAL = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
-MDC_COLOURS = {
-    "common_cause": "#A6A6A6",
-    "special_cause_improvement": "#00B0F0",
-    "special_cause_concern": "#E46C0A",
-    "special_cause_neither": "#490092",
-    "target": "#DE1B1B",
-    "centre": "#231F20",
-    "limits": "#425563",  # NHS dark grey: 7.7:1 on white
-    "value_line": "#768692",  # NHS mid grey: 3.7:1 on white (MDC's #A6A6A6 is only 2.4:1)
-}
-MDC_SYMBOLS = {
-    "common_cause": "circle",
-    "special_cause_improvement": "diamond",
-    "special_cause_concern": "square",
-    "special_cause_neither": "triangle-up",
-}
-MDC_LABELS = {
-    "common_cause": "Common cause (no signal)",
-    "special_cause_improvement": "Special cause: improvement",
-    "special_cause_concern": "Special cause: concern",
-    "special_cause_neither": "Special cause: neither better nor worse",
-}
 MARKER_OUTLINE = NHS["black"]
 FONT = "Arial, Helvetica, sans-serif"
 MONTH_FORMAT = "%b %Y"  # plotly/d3 tick format for "Apr 2024"
-
-
-def _ts(value) -> pd.Timestamp:
-    return value if isinstance(value, pd.Timestamp) else pd.Timestamp(value)
-
-
-def uk_month(value) -> str:
-    """'Apr 2024' for a date, month or timestamp; '' for a missing value."""
-    if value is None or (not isinstance(value, (str, dt.date)) and pd.isna(value)):
-        return ""
-    ts = _ts(value)
-    return "" if pd.isna(ts) else ts.strftime("%b %Y")
-
-
-def uk_date(value) -> str:
-    """'1 Apr 2024' (no leading zero); '' for a missing value."""
-    if value is None or (not isinstance(value, (str, dt.date)) and pd.isna(value)):
-        return ""
-    ts = _ts(value)
-    return "" if pd.isna(ts) else f"{ts.day} {ts.strftime('%b %Y')}"
-
-
-def financial_year(value) -> str:
-    """The UK financial year (April to March) a date falls in: Mar 2025 -> '2024/25'."""
-    ts = _ts(value)
-    start = ts.year if ts.month >= 4 else ts.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
-def month_range(start, end) -> str:
-    """'Apr 2021 to Mar 2026'."""
-    return f"{uk_month(start)} to {uk_month(end)}"
-
-
-def rate_label(per: float = 1000, denominator: str = "occupied bed days") -> str:
-    """'per 1,000 occupied bed days': every rate says what it is per."""
-    return f"per {fmt_number(per)} {denominator}"
-
-
-def fmt_number(x, digits: int = 1) -> str:
-    """Thousands separators, trailing zeros dropped: 1000 -> '1,000', 4.25 -> '4.3', 2.0 -> '2'."""
-    if x is None or pd.isna(x):
-        return "no value"
-    x = float(x)
-    if x.is_integer():
-        return f"{int(x):,}"
-    text = f"{x:,.{digits}f}"
-    return text.rstrip("0").rstrip(".") if digits > 0 else text
-
-
-def plural(n, word: str, words: str | None = None) -> str:
-    """'1 ward', '12 wards', '1,000 wards': a count with its noun, singular when it is one."""
-    return f"{fmt_number(n)} {word if n == 1 else (words or word + 's')}"
 
 
 def apply_style(fig: go.Figure, title: str, alt_text: str) -> go.Figure:
@@ -140,7 +65,7 @@ def month_axis(fig: go.Figure, first=None, last=None, narrow: bool = False) -> g
     the labels of a panel a quarter of the page wide do not run into each other."""
     fig.update_xaxes(tickformat=MONTH_FORMAT, hoverformat=MONTH_FORMAT)
     if first is not None and last is not None and not (pd.isna(first) or pd.isna(last)):
-        first, last = _ts(first), _ts(last)
+        first, last = pd.Timestamp(first), pd.Timestamp(last)
         months = (last.year - first.year) * 12 + last.month - first.month
         if months >= 24:
             fy_start = int(financial_year(first)[:4])

@@ -1,6 +1,6 @@
 """Talking groups page: chart data, figures and generated words (timeline, before/after, attendance).
 
-Pure functions on the ward-month panel and on analysis.talking_groups results; no Streamlit.
+Pure functions on the ward-month panel and on analysis.questions.talking_groups.model results; no Streamlit.
 """
 from __future__ import annotations
 
@@ -9,21 +9,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis.charts.style import (
-    CATEGORICAL,
-    NHS,
-    apply_style,
-    fmt_number,
-    month_axis,
-    plural,
-    rate_label,
-    uk_month,
-)
-from analysis.its import months_between
-from analysis.panel import measure_slug
-from analysis.reference import builtin_measures
-from analysis.results import ModelResult
-from analysis.talking_groups import (
+from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
+from analysis.text import fmt_number, plural, rate_label, uk_month
+from analysis.stats.its import months_between
+from analysis.panel.build import measure_slug
+from analysis.data.reference import builtin_measures
+from analysis.stats.results import ModelResult
+from analysis.questions.talking_groups.model import (
     attendance_dose,
     before_after,
     dose_response,

@@ -9,7 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts.spc import spc_figure
-from analysis.charts.style import CATEGORICAL, apply_style, fmt_number, uk_month
+from analysis.charts.style import CATEGORICAL, apply_style
+from analysis.text import fmt_number, uk_month
 
 SCREEN_FONT = 16
 SCREEN_TITLE = 20

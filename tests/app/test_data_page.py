@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.store import Store
+from analysis.store.database import Store
 from tests.app.helpers import start, texts
 from tests.conftest import WARDS, csv_bytes, mini_tables
 

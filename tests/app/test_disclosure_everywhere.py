@@ -10,7 +10,7 @@ same pages under the Scottish setting must change what is downloaded.
 Which cells are counts is decided here from the column names (incidents, sessions, attendances,
 patients, survey returns, 'count', 'observed'), independently of what the pages declare, so a page
 that forgets to declare a count column fails. Bed days are denominators, not counts about people
-(as analysis/disclosure.py treats a denominator not listed among the counts), and counts of wards,
+(as analysis/disclosure/protect.py treats a denominator not listed among the counts), and counts of wards,
 months and ward-months are not counts of people.
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ import streamlit
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from analysis.disclosure import RULES
-from analysis.safe_tables import read_csv_bytes
+from analysis.disclosure.rules import RULES
+from analysis.disclosure.safe_tables import read_csv_bytes
 
 ENTRY = Path(__file__).resolve().parents[2] / "dashboard.py"
 PAGES = ["overview", "coproduction", "assaults", "recovery", "talking_groups", "ward_profile", "model_builder",
@@ -168,7 +168,7 @@ def test_the_checker_catches_unprotected_counts():
     """The checks can fail: raw counts, a missing rule line and per-row residual counts are all caught."""
     rule = RULES["nhs_england"]
     raw = pd.DataFrame({"ward_id": ["W01", "W02"], "assaults_on_staff": [3, 12], "occupied_bed_days": [612, 580]})
-    from analysis.safe_tables import to_csv_bytes
+    from analysis.disclosure.safe_tables import to_csv_bytes
 
     assert csv_problems(to_csv_bytes(raw, stamp={"Disclosure control": rule.description}), rule)
     assert csv_problems(to_csv_bytes(raw.assign(assaults_on_staff=["*", 10]), stamp={}), rule) == [

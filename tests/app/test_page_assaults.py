@@ -5,11 +5,11 @@ import shutil
 
 import pytest
 
-from analysis.charts.assaults_data import STAFF_SOCIAL_DISTANCE, rate_ratio_text
-from analysis.counts import fit_counts
-from analysis.dataset import SAMPLE_DIR, load_sample
-from analysis.filters import Filters
-from analysis.panel import build_panel
+from analysis.questions.assaults.view import STAFF_SOCIAL_DISTANCE, rate_ratio_text
+from analysis.stats.counts import fit_counts
+from analysis.data.dataset import SAMPLE_DIR, load_sample
+from analysis.data.filters import Filters
+from analysis.panel.build import build_panel
 from tests.app.helpers import start, texts
 from ui.show import answer_markdown
 

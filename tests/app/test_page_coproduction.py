@@ -8,11 +8,11 @@ import pytest
 from ui.show import answer_markdown
 
 from analysis.charts import coproduction as C
-from analysis.dataset import SAMPLE_DIR, load_sample
-from analysis.existence import answer_q1, band_counts, bands
-from analysis.existence_groups import group_differences
-from analysis.panel import build_panel
-from analysis.scoring import carry_forward_rule
+from analysis.data.dataset import SAMPLE_DIR, load_sample
+from analysis.questions.coproduction.existence import answer_q1, band_counts, bands
+from analysis.questions.coproduction.groups import group_differences
+from analysis.panel.build import build_panel
+from analysis.panel.scoring import carry_forward_rule
 from tests.app.helpers import start, texts
 
 
@@ -84,7 +84,7 @@ def test_page_answers_first_and_agrees_with_analysis_then_widgets_rerun(real_sam
 
 def test_scores_without_item_returns_say_reliability_needs_returns(monkeypatch, tmp_path):
     """A site that sends ward scores but no item-level returns: levels shown, reliability honestly absent."""
-    from analysis.scoring import monthly_scores, score_returns
+    from analysis.panel.scoring import monthly_scores, score_returns
 
     folder = tmp_path / "sample"
     shutil.copytree(SAMPLE_DIR, folder)

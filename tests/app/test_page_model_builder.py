@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from analysis import specs
-from analysis.counts import fit_counts
-from analysis.dataset import load_sample
-from analysis.panel import build_panel
+from analysis.questions import specs
+from analysis.stats.counts import fit_counts
+from analysis.data.dataset import load_sample
+from analysis.panel.build import build_panel
 from tests.app.helpers import start, texts
 
 

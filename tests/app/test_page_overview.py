@@ -9,11 +9,11 @@ import time
 import pytest
 import streamlit as st
 
-from analysis.dataset import SAMPLE_DIR, load_sample
-from analysis.filters import Filters
-from analysis.overview import NEEDS_SURVEY, NEEDS_WARD_MONTHS, three_answers
-from analysis.panel import build_panel
-from analysis.ward_change import year_on_year
+from analysis.data.dataset import SAMPLE_DIR, load_sample
+from analysis.data.filters import Filters
+from analysis.overview.answers import NEEDS_SURVEY, NEEDS_WARD_MONTHS, three_answers
+from analysis.panel.build import build_panel
+from analysis.wards.change import year_on_year
 from tests.app.helpers import start, texts
 
 
@@ -186,7 +186,7 @@ def test_warm_rerun_after_a_widget_change_is_quick(real_app, sample_tables):
 
 def test_ward_table_gives_the_recovery_measures_scale_and_direction(overview_run, sample_tables):
     cat = sample_tables["measures"] if "measures" in sample_tables else None
-    from analysis.reference import builtin_measures
+    from analysis.data.reference import builtin_measures
 
     cat = builtin_measures() if cat is None or not len(cat) else cat
     qpr = cat[cat["measure"] == "QPR-15"].iloc[0]

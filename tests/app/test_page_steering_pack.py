@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.dataset import load_sample
-from analysis.overview import overview
-from analysis.panel import build_panel
+from analysis.data.dataset import load_sample
+from analysis.overview.answers import overview
+from analysis.panel.build import build_panel
 from tests.app.helpers import start, texts
 from ui.show import answer_markdown
 
@@ -36,7 +36,7 @@ def test_preview_answers_agree_with_the_analysis(sample_env, sample):
     for a in ov.answers:
         assert answer_markdown(a.sentence) in shown, a.question
     # the talking-groups answer the pack will carry, as the pack builds it
-    from analysis.pack import talking_groups_results
+    from analysis.pack.build import talking_groups_results
 
     tg = talking_groups_results(build_panel(sample.tables, carry_forward_months=3))[0]
     assert answer_markdown(tg.sentence_without_caveats) in shown

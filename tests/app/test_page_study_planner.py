@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.counts.power import power_curve
-from analysis.dataset import load_sample
-from analysis.panel import build_panel
-from analysis.planning import planning_inputs, power_sentence
+from analysis.stats.counts.power import power_curve
+from analysis.data.dataset import load_sample
+from analysis.panel.build import build_panel
+from analysis.questions.planning import planning_inputs, power_sentence
 from tests.app.helpers import start, texts
 
 

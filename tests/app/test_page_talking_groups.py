@@ -8,10 +8,10 @@ import pytest
 
 from ui.show import answer_markdown
 
-from analysis.dataset import SAMPLE_DIR, load_sample
-from analysis.filters import Filters
-from analysis.panel import build_panel
-from analysis.talking_groups import its_pooled, its_ward, start_dates
+from analysis.data.dataset import SAMPLE_DIR, load_sample
+from analysis.data.filters import Filters
+from analysis.panel.build import build_panel
+from analysis.questions.talking_groups.model import its_pooled, its_ward, start_dates
 from tests.app.helpers import start, texts
 
 PAGE = "talking_groups"
@@ -74,7 +74,7 @@ def test_changing_outcome_and_ward_reruns_and_changes_the_answer(real_sample, sa
 
 
 def test_the_shared_filters_are_respected(real_sample):
-    # (The period filter's lost start dates are covered in tests/test_charts_talking_groups.py: in AppTest the
+    # (The period filter's lost start dates are covered in tests/charts/test_talking_groups.py: in AppTest the
     # period slider does not survive a page switch, so it cannot be set here.)
     at = start(query_params={"service": "rehabilitation"}, page=PAGE)
     _ok(at)

@@ -8,10 +8,10 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis.dataset import SAMPLE_DIR, load_sample
-from analysis.panel import build_panel
-from analysis.ward_change import year_on_year
-from analysis.ward_profile import ward_profile
+from analysis.data.dataset import SAMPLE_DIR, load_sample
+from analysis.panel.build import build_panel
+from analysis.wards.change import year_on_year
+from analysis.wards.profile import ward_profile
 from tests.app.helpers import ENTRY, texts
 from ui.show import answer_markdown
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.loader import load_path
+from analysis.data.loader import load_path
 from tests.app.helpers import PAGES, start, texts
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from analysis.loader import load_path
+from analysis.data.loader import load_path
 from tests.browser.conftest import run_server, screenshot, served_sample
 from tests.conftest import WARDS, csv_bytes, mini_tables
 

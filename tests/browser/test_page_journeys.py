@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from analysis.loader import load_path
+from analysis.data.loader import load_path
 from tests.browser.conftest import (
     PAGES,
     error_texts,

@@ -1,4 +1,4 @@
-# Reference values for the question-2 count models (tests/test_counts_reference.py).
+# Reference values for the question-2 count models (tests/stats/test_counts_reference.py).
 # Run from the repository root:  Rscript tests/reference/counts/reference.R
 # Uses Debian's r-cran-mass, r-cran-sandwich, r-cran-lmtest, r-cran-geepack, r-cran-jsonlite.
 suppressPackageStartupMessages({

@@ -1,4 +1,4 @@
-# Independent reference values for tests/test_reliability.py, in base R (psych is not installed).
+# Independent reference values for tests/stats/test_reliability.py, in base R (psych is not installed).
 # Run from this folder: Rscript reference.R  (writes reference.json)
 # Alpha from the covariance matrix: k/(k-1) * (1 - trace(C)/sum(C)); Feldt (1965) CI with qf().
 # ICC(2,1) from the two-way ANOVA mean squares of aov() (Shrout and Fleiss 1979, case 2, single rater).

@@ -1,4 +1,4 @@
-"""Write the fixed data for the R reference of analysis/ward_change.py (run once; the CSV is committed).
+"""Write the fixed data for the R reference of analysis/wards/change.py (run once; the CSV is committed).
 
 Four wards x 24 months: assaults on staff with occupied bed days (one ward over-dispersed, one with
 few assaults, one under-dispersed, one ordinary) and a patient survey score on some months.

@@ -1,0 +1,1 @@
+"""The command line, `python -m analysis COMMAND`: every answer the app gives, reproducible from a script."""

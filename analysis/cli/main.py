@@ -1,0 +1,115 @@
+"""Command line: `python -m analysis <command>`; every answer the app gives, reproducible from a script."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from analysis.cli.common import add_data_arguments, load_data, print_problems
+from analysis.data.dataset import SAMPLE_DIR
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from analysis.sample.generate import write_sample
+
+    write_sample(args.out, seed=args.seed) if args.seed is not None else write_sample(args.out)
+    print(f"Synthetic hospital written to {args.out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from analysis.data.loader import load_path
+
+    result = load_path(args.file)
+    print_problems(result)
+    counts = {"errors": result.error_count, "warnings": result.warning_count, "refused": bool(result.refused)}
+    print(json.dumps({"file": str(args.file), "ok": result.ok, **counts}))
+    return 0 if result.ok else 1
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    from analysis.panel.build import build_panel
+
+    panel = build_panel(load_data(args).tables, carry_forward_months=args.carry_forward)
+    panel.to_csv(args.out, index=False, date_format="%Y-%m-%d")
+    print(f"{len(panel)} ward-months, {panel['ward_id'].nunique()} wards written to {args.out}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from analysis.data.template import write_docs
+
+    write_docs(args.out)
+    print(f"Data contract written to {args.out}")
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from analysis.questions.specs import SpecError, parse_spec, run_spec, spec_from_args
+
+    try:
+        if args.spec:
+            try:
+                text = Path(args.spec).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SpecError(f"cannot read {args.spec}: {exc.strerror or exc}") from exc
+            spec = parse_spec(text)
+        else:
+            spec = spec_from_args(args)
+    except SpecError as exc:
+        print(f"Model spec problem: {exc}", file=sys.stderr)
+        return 2
+    results = run_spec(load_data(args), spec)
+    out = json.dumps({"spec": spec, "results": [r.to_dict() for r in results]}, indent=2, ensure_ascii=False)
+    if args.out:
+        Path(args.out).write_text(out + "\n", encoding="utf-8")
+        print(f"{len(results)} result{'s' if len(results) != 1 else ''} written to {args.out}")
+    else:
+        print(out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="regenerate the synthetic hospital (byte-identical for a seed)")
+    p.add_argument("--out", type=Path, default=SAMPLE_DIR)
+    p.add_argument("--seed", type=int, default=None)
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("validate", help="check a data file against the data contract; exit 1 when it has errors")
+    p.add_argument("file", type=Path)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("panel", help="export the ward-month analysis panel the models are fitted on (CSV)")
+    add_data_arguments(p)
+    p.add_argument("--out", type=Path, default=Path("panel.csv"))
+    p.add_argument("--carry-forward", type=int, default=3, help="months a survey's scores stand for (default 3)")
+    p.set_defaults(func=cmd_panel)
+
+    p = sub.add_parser("docs", help="write the data contract as Markdown")
+    p.add_argument("--out", type=Path, default=Path("docs/data-contract.md"))
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("fit", help="fit a question's models (or a saved model spec) and print JSON")
+    add_data_arguments(p)
+    p.add_argument("question", nargs="?", choices=["q1", "q2", "q3", "talking-groups", "all"], default="all")
+    p.add_argument("--spec", type=Path, help="a model spec saved from the app's Model builder (JSON)")
+    p.add_argument("--outcome", default="assaults_on_staff")
+    p.add_argument("--predictor", default="coproduction_patient_overall")
+    p.add_argument("--lag", type=int, default=0)
+    p.add_argument("--carry-forward", type=int, default=3)
+    p.add_argument("--out", type=Path, default=None, help="write the results JSON to this file instead of printing it")
+    p.set_defaults(func=cmd_fit)
+
+    from analysis.cli.report import add_report_parser
+
+    add_report_parser(sub, add_data_arguments)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,384 @@
+"""The data contract: the one definition of every table the dashboard accepts.
+
+Everything else reads this module: the loader parses columns by each field's
+``kind``, validation runs the pandera schemas built here, the template workbook
+and the data dictionary are generated from it, and the tests check against it.
+Data are ward-level aggregates only; nothing here describes a patient.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+ASPECTS: dict[str, str] = {
+    "lived_experience": "Recognition of lived experience",
+    "professionals_as_facilitators": "Professionals as facilitators",
+    "shared_power_and_trust": "Shared power and trust",
+    "reduced_social_distance": "Reduced social distance",
+}
+RESPONDENTS = ("patient", "staff")
+SECURITY_LEVELS = ("high", "medium", "low")
+SUGGESTED_SERVICES = (
+    "admission",
+    "treatment",
+    "rehabilitation",
+    "intellectual disability",
+    "women's service",
+)
+EVENT_KINDS: dict[str, str] = {
+    "talking_groups_started": "Talking groups (ward community meetings) began on the ward",
+    "intervention": "Another planned change whose effect should be assessed",
+    "change": "A change that may shift the process (refurbishment, new manager, policy)",
+    "note": "An annotation only",
+}
+# Kinds that mark a new process: SPC limits may be recalculated from these dates.
+REBASE_EVENT_KINDS = ("talking_groups_started", "intervention", "change")
+
+# Field kinds and how the loader turns spreadsheet cells into values.
+KINDS: dict[str, str] = {
+    "id": "text identifier",
+    "text": "text",
+    "choice": "one of a fixed list",
+    "month": "month (2024-04, Apr 2024, 01/04/2024 or an Excel date)",
+    "date": "date, day first (01/04/2024 is 1 April 2024), or an Excel date",
+    "count": "whole number, 0 or more",
+    "number": "number",
+    "flag": "yes / no",
+}
+MISSING_TOKENS = ("", "n/a", "#n/a", "-", "–", "—")  # compared after strip().lower()
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    description: str
+    required: bool = True  # the column must be present
+    nullable: bool = False  # blank cells are allowed (and counted as missing)
+    minimum: float | None = None
+    maximum: float | None = None
+    min_exclusive: bool = False
+    choices: tuple[str, ...] | None = None
+    example: str = ""
+
+    def rule(self) -> str:
+        """The field's value rule in words, for the dictionary and messages."""
+        parts = [KINDS[self.kind]]
+        if self.choices:
+            parts = ["one of: " + ", ".join(self.choices)]
+        if self.minimum is not None:
+            parts.append(("above " if self.min_exclusive else "at least ") + _fmt(self.minimum))
+        if self.maximum is not None:
+            parts.append(f"at most {_fmt(self.maximum)}")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    description: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    required: bool = False  # the upload must contain this table
+    item_columns: bool = False  # extra columns named by the instrument's items
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _count(name: str, description: str, **kw) -> Field:
+    return Field(name, "count", description, required=False, nullable=True, minimum=0, **kw)
+
+
+WARD_ID = Field("ward_id", "id", "The ward's short code, used to link every table.", example="W01")
+MONTH = Field("month", "month", "The calendar month the row describes.", example="Apr 2024")
+
+WARDS = Table(
+    "wards",
+    "Wards",
+    "One row per ward: what it is and how many beds it has.",
+    (
+        Field("ward_id", "id", "The ward's short code, unique.", example="W01"),
+        Field("ward_name", "text", "The ward's name as staff know it.", example="Iona"),
+        Field(
+            "service",
+            "text",
+            "The service the ward belongs to: " + ", ".join(SUGGESTED_SERVICES) + ", or other text.",
+            example="admission",
+        ),
+        Field("security_level", "choice", "Level of security.", choices=SECURITY_LEVELS, example="high"),
+        Field("beds", "count", "Commissioned beds.", minimum=0, min_exclusive=True, example="12"),
+        Field("opened", "date", "Date the ward opened, if within the data.", required=False, nullable=True),
+        Field("closed", "date", "Date the ward closed, if it has.", required=False, nullable=True),
+    ),
+    key=("ward_id",),
+    required=True,
+)
+
+WARD_MONTHS = Table(
+    "ward_months",
+    "Ward months",
+    "One row per ward per month: occupied bed days and incident counts.",
+    (
+        WARD_ID,
+        MONTH,
+        Field(
+            "occupied_bed_days",
+            "number",
+            "Occupied bed days in the month (the denominator of every rate).",
+            minimum=0,
+            min_exclusive=True,
+            example="352",
+        ),
+        Field("assaults_on_staff", "count", "Physical assaults on staff reported in the month.", nullable=True, minimum=0, example="1"),
+        _count("assaults_on_patients", "Physical assaults on patients."),
+        _count("self_harm", "Self-harm incidents."),
+        _count("restraints", "Episodes of physical restraint."),
+        _count("seclusions", "Episodes of seclusion."),
+        _count("transfers_to_lower_security", "Patients transferred to lower security."),
+        _count("talking_groups_held", "Talking group (ward community meeting) sessions held."),
+        _count("talking_group_attendances", "Total attendances across the month's talking group sessions."),
+        Field(
+            "staff_hours_per_patient_day",
+            "number",
+            "Nursing staff hours per patient day.",
+            required=False,
+            nullable=True,
+            minimum=0,
+        ),
+        Field(
+            "bank_agency_pct",
+            "number",
+            "Percentage of nursing hours worked by bank or agency staff.",
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=100,
+        ),
+    ),
+    key=("ward_id", "month"),
+    required=True,
+)
+
+COPRODUCTION_RESPONSES = Table(
+    "coproduction_responses",
+    "Co-production survey returns",
+    "One row per anonymous survey return, with one column per item of the instrument.",
+    (
+        Field("response_id", "id", "An anonymous reference for the return, unique. Never a patient identifier.", example="R00001"),
+        WARD_ID,
+        Field("date", "date", "Date the return was completed.", example="15/04/2024"),
+        Field("respondent", "choice", "Who completed it.", choices=RESPONDENTS, example="patient"),
+    ),
+    key=("response_id",),
+    item_columns=True,
+)
+
+COPRODUCTION_SCORES = Table(
+    "coproduction_scores",
+    "Co-production scores",
+    "For sites that score the survey elsewhere: one row per ward, month and respondent group, "
+    "with a 0 to 100 score for each core aspect.",
+    (
+        WARD_ID,
+        MONTH,
+        Field("respondent", "choice", "Whose view the scores summarise.", choices=RESPONDENTS, example="staff"),
+        *(
+            Field(a, "number", f"{label}: score from 0 to 100.", nullable=True, minimum=0, maximum=100, example="55")
+            for a, label in ASPECTS.items()
+        ),
+        _count("n_returns", "How many survey returns the scores summarise."),
+    ),
+    key=("ward_id", "month", "respondent"),
+)
+
+INSTRUMENT = Table(
+    "instrument",
+    "Survey instrument",
+    "One row per survey item: which core aspect it measures and its scale. "
+    "When absent, the product's default working instrument is used.",
+    (
+        Field("item", "id", "The item's column name in the survey returns.", example="le1"),
+        Field("aspect", "choice", "The core aspect of co-production the item measures.", choices=tuple(ASPECTS), example="lived_experience"),
+        Field("reverse", "flag", "Yes when agreeing means less co-production.", example="no"),
+        Field("scale_min", "number", "Lowest answer on the item's scale.", example="1"),
+        Field("scale_max", "number", "Highest answer on the item's scale.", example="5"),
+        Field("wording", "text", "The item as the respondent reads it.", example="Staff listen to my experience."),
+    ),
+    key=("item",),
+)
+
+RECOVERY = Table(
+    "recovery",
+    "Recovery measures",
+    "Ward-level summaries of a recovery measure: the mean score and how many patients it covers.",
+    (
+        WARD_ID,
+        MONTH,
+        Field("measure", "text", "The measure's name as in the measures catalogue.", example="QPR-15"),
+        Field("mean_score", "number", "The ward's mean score that month.", example="38.5"),
+        Field("n_patients", "count", "Patients whose scores make the mean.", minimum=0, min_exclusive=True, example="10"),
+    ),
+    key=("ward_id", "month", "measure"),
+)
+
+MEASURES = Table(
+    "measures",
+    "Measures catalogue",
+    "Recovery measures and their ranges. Built-in rows (QPR-15, DUNDRUM-3, DUNDRUM-4, "
+    "HoNOS-Secure) are always present; add rows for other measures.",
+    (
+        Field("measure", "id", "The measure's name.", example="QPR-15"),
+        Field("min", "number", "Lowest possible score.", example="0"),
+        Field("max", "number", "Highest possible score.", example="60"),
+        Field("higher_is_better", "flag", "Yes when a higher score means better recovery.", example="yes"),
+    ),
+    key=("measure",),
+)
+
+EVENTS = Table(
+    "events",
+    "Events",
+    "Dated annotations for a ward, or hospital-wide when ward_id is blank: "
+    "intervention dates and points where a process changed.",
+    (
+        Field("ward_id", "id", "The ward, or blank for the whole hospital.", nullable=True, example="W01"),
+        Field("date", "date", "When it happened.", example="01/10/2022"),
+        Field("kind", "choice", "What sort of event.", choices=tuple(EVENT_KINDS), example="talking_groups_started"),
+        Field("label", "text", "A short description shown on charts.", example="Talking groups started"),
+    ),
+    key=("ward_id", "date", "kind", "label"),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        WARDS,
+        WARD_MONTHS,
+        COPRODUCTION_RESPONSES,
+        COPRODUCTION_SCORES,
+        INSTRUMENT,
+        RECOVERY,
+        MEASURES,
+        EVENTS,
+    )
+}
+INCIDENT_COUNTS = (
+    "assaults_on_staff",
+    "assaults_on_patients",
+    "self_harm",
+    "restraints",
+    "seclusions",
+    "transfers_to_lower_security",
+)
+
+
+def _checks(f: Field) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if f.kind in ("id", "text"):
+        checks.append(pa.Check(lambda s: s.astype(str).str.strip() != "", element_wise=False, error="is blank"))
+    if f.kind == "choice" and f.choices:
+        checks.append(pa.Check.isin(list(f.choices), error="must be one of: " + ", ".join(f.choices)))
+    if f.kind == "count":
+        checks.append(pa.Check(lambda s: s.astype(float) % 1 == 0, error="must be a whole number"))
+    if f.kind in ("month", "date"):
+        checks.append(
+            pa.Check(lambda s: pd.Series(pd.api.types.is_datetime64_any_dtype(s), index=s.index), error="must be a date")
+        )
+    if f.kind == "month":
+        checks.append(pa.Check(lambda s: s.dt.day == 1, error="must be the first of the month"))
+    if f.minimum is not None:
+        checks.append(
+            pa.Check.gt(f.minimum, error=f"must be above {_fmt(f.minimum)}")
+            if f.min_exclusive
+            else pa.Check.ge(f.minimum, error=f"must be at least {_fmt(f.minimum)}")
+        )
+    if f.maximum is not None:
+        checks.append(pa.Check.le(f.maximum, error=f"must be at most {_fmt(f.maximum)}"))
+    return checks
+
+
+def _item_column(name: str, lo: float, hi: float) -> pa.Column:
+    return pa.Column(
+        None,
+        [
+            pa.Check.in_range(lo, hi, error=f"must be between {_fmt(lo)} and {_fmt(hi)}"),
+            pa.Check(lambda s: s.astype(float) % 1 == 0, error="must be a whole number"),
+        ],
+        nullable=True,
+        required=False,
+        name=name,
+    )
+
+
+def schema(table: str | Table, instrument: pd.DataFrame | None = None) -> pa.DataFrameSchema:
+    """The pandera schema for a table whose columns are already parsed to their kinds.
+
+    For survey returns, pass the instrument so that each item's column is checked
+    against its own scale (the default working instrument otherwise).
+    """
+    t = TABLES[table] if isinstance(table, str) else table
+    columns = {
+        f.name: pa.Column(None, _checks(f), nullable=f.nullable, required=f.required, name=f.name)
+        for f in t.fields
+    }
+    if t.item_columns:
+        from analysis.data.reference import default_instrument
+
+        inst = default_instrument() if instrument is None else instrument
+        for row in inst.itertuples(index=False):
+            columns[row.item] = _item_column(row.item, float(row.scale_min), float(row.scale_max))
+    return pa.DataFrameSchema(
+        columns,
+        unique=list(t.key),
+        report_duplicates="all",
+        strict=False,
+        name=t.name,
+    )
+
+
+def dictionary() -> pd.DataFrame:
+    """The data dictionary: one row per column of every table, in words."""
+    rows = []
+    for t in TABLES.values():
+        for f in t.fields:
+            rows.append(
+                {
+                    "table": t.name,
+                    "column": f.name,
+                    "required_column": "yes" if f.required else "no",
+                    "blanks_allowed": "yes" if f.nullable else "no",
+                    "type": KINDS[f.kind],
+                    "rule": f.rule(),
+                    "description": f.description,
+                    "example": f.example,
+                }
+            )
+        if t.item_columns:
+            rows.append(
+                {
+                    "table": t.name,
+                    "column": "<item>",
+                    "required_column": "no",
+                    "blanks_allowed": "yes",
+                    "type": "whole number",
+                    "rule": "within the item's scale_min to scale_max",
+                    "description": "One column per item of the instrument, named by its `item`.",
+                    "example": "4",
+                }
+            )
+    return pd.DataFrame(rows)

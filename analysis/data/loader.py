@@ -1,0 +1,362 @@
+"""Loading an upload (workbook, CSV, zip of CSVs or a folder) into the contract's tables.
+
+Nothing here raises on bad input: every problem in a file comes back at once as a row of
+``LoadResult.problems`` (sheet, spreadsheet row, column, value, what is wrong), and a file
+holding patient identifiers is refused before anything else is read.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis.data import contract
+from analysis.data.crosschecks import REQUIRED_TABLES, cross_check, measure_catalogue, normalise_measure_names
+from analysis.data.identifiers import refusal_reason, scan_sheet
+from analysis.data.parsing import cell_text, normalise_name, parse_column
+from analysis.data.readers import RawSheet, col_letter, read_one, read_many, read_message
+from analysis.data.reference import default_instrument
+
+PROBLEM_COLUMNS = ["severity", "sheet", "row", "column", "value", "problem"]
+_DETAIL = PROBLEM_COLUMNS + ["table", "pos", "origin"]
+_FIRST = ("measures", "instrument")  # parsed first: other tables are checked against them
+
+
+def _frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame.from_records(records, columns=columns)
+    if "row" in df:
+        df["row"] = df["row"].astype("Int64")
+    if "pos" in df:
+        df["pos"] = df["pos"].astype("Int64")
+    for c in ("severity", "sheet", "column", "value", "problem", "table", "origin"):
+        if c in df:
+            df[c] = df[c].fillna("").astype("str")
+    if "n_missing" in df:
+        df["n_missing"] = df["n_missing"].astype("int64")
+    return df
+
+
+@dataclass
+class LoadResult:
+    """What an upload gave: parsed tables, every problem found, and whether it was refused."""
+
+    tables: dict[str, pd.DataFrame]
+    problems: pd.DataFrame
+    dropped_columns: pd.DataFrame
+    missing: pd.DataFrame
+    refused: str | None
+    source_name: str
+    content_hash: str
+    _detail: pd.DataFrame = field(default_factory=lambda: _frame([], _DETAIL), repr=False)
+    _rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _sheets: dict[str, str] = field(default_factory=dict, repr=False)
+    _context: dict | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.refused is None and self.error_count == 0
+
+    @property
+    def error_count(self) -> int:
+        return int((self.problems["severity"] == "error").sum())
+
+    @property
+    def warning_count(self) -> int:
+        return int((self.problems["severity"] == "warning").sum())
+
+    def without_bad_rows(self) -> "LoadResult":
+        """Drop every row with an error (and rows that then lose their ward), listing them as dropped."""
+        if self.refused is not None:
+            return self
+        return _drop_bad_rows(self)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+
+    def add(self, severity: str, sheet: str, problem: str, row=None, column: str = "", value: str = "",
+            table: str = "", pos=None, origin: str = "sheet") -> None:
+        self.records.append(dict(severity=severity, sheet=sheet, row=row, column=column, value=value,
+                                 problem=problem, table=table, pos=pos, origin=origin))
+
+
+# ---------------------------------------------------------------- from raw sheets to tables
+def _table_for(name: str) -> str | None:
+    import re
+
+    key = normalise_name(re.sub(r"\s*\(\d+\)$", "", str(name)))  # 'ward_months (1).csv' from a browser
+    return key if key in contract.TABLES else None
+
+
+def _instrument_for(tables: dict, context: dict | None) -> pd.DataFrame:
+    for source in (tables, context or {}):
+        inst = source.get("instrument")
+        if inst is not None and len(inst):
+            inst = inst.dropna(subset=["item", "scale_min", "scale_max"]).drop_duplicates("item")
+            if len(inst):
+                return inst
+    return default_instrument()
+
+
+def _kind_fields(table: contract.Table, instrument: pd.DataFrame) -> list[contract.Field]:
+    items = [contract.Field(str(i), "number", "item", required=False, nullable=True) for i in instrument["item"]]
+    return list(table.fields) + (items if table.item_columns else [])
+
+
+def _parse_sheet(t: str, sheet: RawSheet, out: _Collector, dropped: list, missing: list,
+                 instrument: pd.DataFrame, context: dict | None) -> pd.DataFrame | None:
+    table = contract.TABLES[t]
+    fields = _kind_fields(table, instrument)
+    known = {normalise_name(f.name): f for f in fields}
+    seen: dict[str, int] = {}
+    for i, h in enumerate(sheet.header):
+        name = normalise_name(h)
+        label = cell_text(h).strip() or f"(no header, column {col_letter(i)})"
+        if name in known and known[name].name in seen:
+            first = col_letter(seen[known[name].name])
+            out.add("error", sheet.name, f"the column '{label}' appears more than once (columns {first} and "
+                    f"{col_letter(i)}); keep one", column=known[name].name, table=t)
+        elif name in known:
+            seen[known[name].name] = i
+        else:
+            dropped.append({"sheet": sheet.name, "column": label})
+            out.add("info", sheet.name, f"the column '{label}' is not part of the data contract and was not "
+                    "imported", column=label, table=t)
+    absent = [f.name for f in table.fields if f.required and f.name not in seen]
+    if absent:
+        out.add("error", sheet.name, "missing required column" + ("s: " if len(absent) > 1 else ": ")
+                + ", ".join(absent), column=", ".join(absent), table=t)
+    if not len(sheet.body):
+        if t not in REQUIRED_TABLES:  # an empty required sheet is reported by the cross-table checks
+            out.add("info", sheet.name, "the sheet has no rows; nothing was imported from it", table=t)
+        return None
+    columns: dict[str, pd.Series] = {}
+    bad_cells: set[tuple[int, str]] = set()
+    for f in fields:
+        if f.name not in seen:
+            if f in table.fields:
+                columns[f.name] = pd.Series([None] * len(sheet.body), dtype=_DTYPES.get(f.kind, "str"))
+            continue
+        raw = sheet.body.iloc[:, seen[f.name]].reset_index(drop=True)
+        parsed = parse_column(raw, f.kind, f.choices)
+        columns[f.name] = parsed.values
+        if parsed.n_missing:
+            missing.append({"sheet": sheet.name, "column": f.name, "n_missing": parsed.n_missing})
+        for pos, message in parsed.errors:
+            bad_cells.add((pos, f.name))
+            out.add("error", sheet.name, message, row=sheet.rows[pos], column=f.name, value=cell_text(raw[pos]),
+                    table=t, pos=pos, origin="parse")
+    df = pd.DataFrame(columns)
+    _schema_problems(t, df, instrument, sheet, seen, bad_cells, out)
+    for f in table.fields:
+        if f.kind == "count":
+            df[f.name] = df[f.name].where(df[f.name] % 1 == 0).astype("Int64")
+    return df
+
+
+_DTYPES = {"month": "datetime64[ns]", "date": "datetime64[ns]", "count": "float64", "number": "float64",
+           "flag": "boolean"}
+_CHECK_WORDS = {"not_nullable": "is blank; this column needs a value in every row"}
+
+
+def _schema_problems(t: str, df: pd.DataFrame, instrument: pd.DataFrame, sheet: RawSheet, seen: dict,
+                     bad_cells: set, out: _Collector) -> None:
+    try:
+        contract.schema(t, instrument=instrument).validate(df, lazy=True)
+        return
+    except pa.errors.SchemaErrors as e:
+        cases = e.failure_cases
+    except Exception as e:  # a schema that cannot run is reported, never raised
+        out.add("error", sheet.name, f"this sheet could not be checked ({type(e).__name__})", table=t)
+        return
+    key = list(contract.TABLES[t].key)
+    dup_done: set[int] = set()
+    for column, check, index in zip(cases["column"], cases["check"], cases["index"]):
+        if column not in seen or pd.isna(index):
+            continue
+        pos = int(index)
+        if (pos, column) in bad_cells:
+            continue
+        if check == "multiple_fields_uniqueness":
+            if pos not in dup_done:
+                dup_done.add(pos)
+                out.add("error", sheet.name, _duplicate_message(df, key, pos, sheet.rows), row=sheet.rows[pos],
+                        column=", ".join(key), value=", ".join(_show_key(df.at[pos, k]) for k in key), table=t,
+                        pos=pos, origin="schema")
+            continue
+        out.add("error", sheet.name, _CHECK_WORDS.get(str(check), str(check)), row=sheet.rows[pos], column=column,
+                value=cell_text(sheet.body.iat[pos, seen[column]]), table=t, pos=pos, origin="schema")
+
+
+def _show_key(v: object) -> str:
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%d/%m/%Y") if v.day != 1 else v.strftime("%b %Y")
+    return "" if pd.isna(v) else str(v)
+
+
+def _duplicate_message(df: pd.DataFrame, key: list[str], pos: int, rows: list[int]) -> str:
+    shown = pd.DataFrame({k: df[k].map(_show_key) for k in key})
+    same = (shown == shown.loc[pos]).all(axis=1)
+    others = [str(rows[i]) for i in df.index[same.to_numpy(dtype=bool)] if i != pos]
+    words = " and ".join(key)
+    return f"the same {words} is also on row{'s' if len(others) > 1 else ''} {', '.join(others)}; each must appear once"
+
+
+def _assemble(sheets: list[RawSheet], read_problems: list, source_name: str, content_hash: str,
+              context: dict | None) -> LoadResult:
+    out = _Collector()
+    for severity, sheet, message in read_problems:
+        out.add(severity, sheet, message, origin="read")
+    findings = [f for s in sheets for f in scan_sheet(s.name, s.header, s.body)]
+    if findings:
+        refused = _Collector()
+        for f in findings:
+            refused.add("error", f["sheet"], f["problem"], column=f["column"], value=f["value"], origin="refused")
+        return _result({}, refused, [], [], refusal_reason(findings), source_name, content_hash, {}, {}, context)
+    by_table: dict[str, RawSheet] = {}
+    for s in sheets:
+        t = _table_for(s.name)
+        if t is None and s.from_file:
+            out.add("error", s.name, "the file name does not name a table of the data contract; name the file "
+                    "after the table it holds, e.g. ward_months.csv")
+        elif t is None and normalise_name(s.name) != "about":
+            out.add("info", s.name, "this sheet is not part of the data contract and was not imported")
+        elif t is not None and t in by_table:
+            out.add("error", s.name, f"the table '{t}' is given twice (also in '{by_table[t].name}'); keep one")
+        elif t is not None:
+            by_table[t] = s
+    order = [t for t in _FIRST if t in by_table] + [t for t in contract.TABLES if t in by_table and t not in _FIRST]
+    tables: dict[str, pd.DataFrame] = {}
+    dropped: list[dict] = []
+    missing: list[dict] = []
+    for t in order:
+        df = _parse_sheet(t, by_table[t], out, dropped, missing, _instrument_for(tables, context), context)
+        if df is not None:
+            tables[t] = df
+    if "recovery" in tables:
+        tables["recovery"] = normalise_measure_names(tables["recovery"], measure_catalogue(tables, context))
+    rows = {t: by_table[t].rows for t in tables}
+    names = {t: by_table[t].name for t in by_table}
+    _add_cross(out, tables, rows, names, context)
+    return _result(tables, out, dropped, missing, None, source_name, content_hash, rows, names, context)
+
+
+def _add_cross(out: _Collector, tables: dict, rows: dict, names: dict, context: dict | None) -> None:
+    for issue in cross_check(tables, context):
+        pos = issue.index
+        out.add(issue.severity, names.get(issue.table, issue.table), issue.problem,
+                row=None if pos is None else rows[issue.table][pos], column=issue.column, value=issue.value,
+                table=issue.table, pos=pos, origin="cross")
+
+
+def _result(tables, out: _Collector, dropped, missing, refused, source_name, content_hash, rows, names,
+            context) -> LoadResult:
+    detail = _frame(out.records, _DETAIL)
+    if len(detail):  # group by sheet (in the order met), then spreadsheet row
+        first_seen = {name: i for i, name in reversed(list(enumerate(detail["sheet"])))}
+        order = pd.DataFrame({"s": detail["sheet"].map(first_seen), "r": detail["row"].fillna(0)})
+        detail = detail.loc[order.sort_values(["s", "r"], kind="stable").index].reset_index(drop=True)
+    return LoadResult(
+        tables=tables,
+        problems=detail[PROBLEM_COLUMNS].copy(),
+        dropped_columns=_frame(dropped, ["sheet", "column"]),
+        missing=_frame(missing, ["sheet", "column", "n_missing"]),
+        refused=refused,
+        source_name=source_name,
+        content_hash=content_hash,
+        _detail=detail,
+        _rows=rows,
+        _sheets=names,
+        _context=context,
+    )
+
+
+def _drop_bad_rows(result: LoadResult) -> LoadResult:
+    detail = result._detail
+    tables = {t: df.copy() for t, df in result.tables.items()}
+    rows = {t: list(r) for t, r in result._rows.items()}
+    bad = (detail["severity"] == "error") & detail["pos"].notna() & detail["table"].isin(list(tables))
+    dropped_records = detail[bad].to_dict("records")
+    kept_records = detail[~bad & (detail["origin"] != "cross")].to_dict("records")
+    to_drop = {t: set(detail.loc[bad & (detail["table"] == t), "pos"].astype(int)) for t in tables}
+    while any(to_drop.values()):
+        for t, positions in to_drop.items():
+            if positions:
+                mask = ~pd.Series(range(len(tables[t]))).isin(positions).to_numpy()
+                tables[t] = tables[t][mask].reset_index(drop=True)
+                rows[t] = [r for r, k in zip(rows[t], mask) if k]
+        to_drop = {t: set() for t in tables}
+        for issue in cross_check(tables, result._context):
+            if issue.severity == "error" and issue.index is not None:
+                to_drop[issue.table].add(issue.index)
+                dropped_records.append(dict(severity="error", sheet=result._sheets.get(issue.table, issue.table),
+                                            row=rows[issue.table][issue.index], column=issue.column,
+                                            value=issue.value, problem=issue.problem, table=issue.table,
+                                            pos=None, origin="cross"))
+    out = _Collector()
+    out.records = [dict(r, pos=None) for r in kept_records]
+    _add_cross(out, tables, rows, result._sheets, result._context)
+    for r in dropped_records:
+        out.records.append(dict(r, severity="info", problem="dropped: " + r["problem"], pos=None))
+    tables = {t: df for t, df in tables.items() if len(df)}
+    fresh = _result(tables, out, [], [], None, "", "", {}, {}, None)
+    return replace(result, tables=tables, problems=fresh.problems, _detail=fresh._detail,
+                   _rows={t: rows[t] for t in tables})
+
+
+# ---------------------------------------------------------------- public entry points
+def _hash(files: list[tuple[str, bytes]]) -> str:
+    h = hashlib.sha256()
+    for name, data in files:
+        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def load_upload(data: bytes, filename: str, context: dict[str, pd.DataFrame] | None = None) -> LoadResult:
+    """Load one uploaded file: a .xlsx/.xlsm workbook, a .csv (named after its table) or a .zip of CSVs."""
+    problems: list[tuple[str, str, str]] = []
+    try:
+        sheets = read_one(bytes(data), filename, problems)
+    except Exception as e:  # an unreadable file is a problem row, never an exception
+        sheets = []
+        problems.append(("error", filename, read_message(e)))
+    return _safe(sheets, problems, filename, hashlib.sha256(bytes(data)).hexdigest(), context)
+
+
+def load_files(files: list[tuple[str, bytes]], context: dict[str, pd.DataFrame] | None = None) -> LoadResult:
+    """Load several files uploaded together (usually one CSV per table)."""
+    files = sorted(((str(n), bytes(d)) for n, d in files), key=lambda f: f[0])
+    problems: list[tuple[str, str, str]] = []
+    if not files:
+        problems.append(("error", "", "no files were given"))
+    sheets = read_many(files, problems)
+    return _safe(sheets, problems, ", ".join(n for n, _ in files), _hash(files), context)
+
+
+def load_path(path: str | Path, context: dict[str, pd.DataFrame] | None = None) -> LoadResult:
+    """Load a workbook, CSV or zip file, or a folder of CSV files (one per table)."""
+    path = Path(path)
+    if path.is_dir():
+        files = [(p.name, p.read_bytes()) for p in sorted(path.glob("*.csv"))]
+        if not files:
+            return _safe([], [("error", path.name, "the folder has no CSV files")], str(path), _hash([]), context)
+        result = load_files(files, context)
+        return replace(result, source_name=str(path))
+    if not path.is_file():
+        return _safe([], [("error", path.name, "there is no such file or folder")], str(path), _hash([]), context)
+    result = load_upload(path.read_bytes(), path.name, context)
+    return replace(result, source_name=str(path))
+
+
+def _safe(sheets, problems, source_name, content_hash, context) -> LoadResult:
+    try:
+        return _assemble(sheets, problems, source_name, content_hash, context)
+    except Exception as e:  # a bug must still reach the user as a problem row, not a traceback
+        out = _Collector()
+        out.add("error", source_name, f"this file could not be checked ({type(e).__name__}: {e}); "
+                "please report it with the file")
+        return _result({}, out, [], [], None, source_name, content_hash, {}, {}, context)

@@ -1,0 +1,288 @@
+"""Turning spreadsheet cells (text, or Excel's native numbers and dates) into typed values.
+
+Each contract field has a ``kind``; ``parse_column`` converts one raw column to that kind and
+reports every cell it cannot read, in words a clinician can act on. Dates are day first,
+always, as NHS staff write them: 01/04/2024 is 1 April 2024.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.data.contract import MISSING_TOKENS
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+         "october", "november", "december")
+    )
+}
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# Excel serial numbers are accepted as dates only within years 1950 to 2100, so a stray count
+# or year typed in a date column is reported rather than read as a date in 1905.
+_SERIAL_MIN, _SERIAL_MAX = 18264, 73051
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME)
+_YMD = re.compile(r"(\d{4})[\-/](\d{1,2})[\-/](\d{1,2})" + _TIME)
+_YM = re.compile(r"(\d{4})[\-/](\d{1,2})")
+_MON_Y = re.compile(r"([A-Za-z]+)\.?[\s\-/]+(\d{4}|\d{2})")
+_D_MON_Y = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([A-Za-z]+)\.?,?[\s\-/]+(\d{4}|\d{2})")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_FLAGS = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
+# Words people type for "missing" that the contract does not treat as missing (a ward may be
+# called NA), so in a number or date column they get a hint rather than a bare "cannot read".
+_MISSING_LIKE = {"na", "nan", "null", "none", "n.a.", "nil", "missing", "unknown", "?", "n/k", "nk"}
+
+DATE_HELP = "day first: 01/04/2024 is 1 April 2024"
+MONTH_HELP = "write 2024-04, Apr 2024 or 01/04/2024"
+
+
+def normalise_name(name: object) -> str:
+    """A sheet, file or column name as the contract spells it: 'Ward Months' -> 'ward_months'."""
+    s = cell_text(name).strip().lower()
+    s = re.sub(r"[\s\-]+", "_", s)
+    return re.sub(r"_+", "_", s).strip("_")
+
+
+def is_missing(v: object) -> bool:
+    """True for empty cells and the contract's missing-value strings (N/A, -, blank)."""
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, str):
+        return v.strip().lower() in MISSING_TOKENS
+    return False
+
+
+def cell_text(v: object) -> str:
+    """A raw cell shown as the user would see it in the spreadsheet."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, dt.datetime):
+        if v.time() == dt.time(0, 0):
+            return v.strftime("%d/%m/%Y")
+        return v.strftime("%d/%m/%Y %H:%M")
+    if isinstance(v, dt.date):
+        return v.strftime("%d/%m/%Y")
+    return str(v)
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    if len(text) == 2:  # d/m/yy: 24 -> 2024, 95 -> 1995
+        y += 2000 if y < 70 else 1900
+    return y
+
+
+def _month_word(word: str) -> int | None:
+    w = word.lower()
+    if w == "sept":
+        return 9
+    if len(w) < 3:
+        return None
+    for name, num in _MONTHS.items():
+        if name.startswith(w):
+            return num
+    return None
+
+
+def _serial(x: float) -> pd.Timestamp | None:
+    if _SERIAL_MIN <= x <= _SERIAL_MAX:
+        return pd.Timestamp(_EXCEL_EPOCH + dt.timedelta(days=float(x))).normalize()
+    return None
+
+
+def _date_from_text(s: str, month_only: bool) -> pd.Timestamp | None:
+    try:
+        if m := _DMY.fullmatch(s):
+            return pd.Timestamp(dt.date(_year(m[3]), int(m[2]), int(m[1])))
+        if m := _YMD.fullmatch(s):
+            return pd.Timestamp(dt.date(int(m[1]), int(m[2]), int(m[3])))
+        if m := _YM.fullmatch(s):
+            return pd.Timestamp(dt.date(int(m[1]), int(m[2]), 1))
+        if m := _MON_Y.fullmatch(s):
+            month = _month_word(m[1])
+            return None if month is None else pd.Timestamp(dt.date(_year(m[2]), month, 1))
+        if m := _D_MON_Y.fullmatch(s):
+            month = _month_word(m[2])
+            return None if month is None else pd.Timestamp(dt.date(_year(m[3]), month, int(m[1])))
+        if re.fullmatch(r"\d{5}(?:\.0+)?", s):  # an Excel serial that went through CSV
+            return _serial(float(s))
+    except (ValueError, OverflowError):  # 31/02/2024, month 13
+        return None
+    return None
+
+
+def parse_date(v: object, month_only: bool = False) -> pd.Timestamp:
+    """One cell as a date (or, with month_only, the first of its month); ValueError in words."""
+    stamp: pd.Timestamp | None = None
+    if isinstance(v, (dt.datetime, dt.date)) and not isinstance(v, bool):
+        stamp = pd.Timestamp(v)
+        if stamp.year < 1900 or stamp.year > 2200:
+            stamp = None
+    elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        stamp = _serial(float(v)) if math.isfinite(float(v)) else None
+    elif isinstance(v, str):
+        stamp = _date_from_text(v.strip(), month_only)
+    if stamp is None:
+        raise ValueError(_cannot(v, "a month" if month_only else "a date", MONTH_HELP if month_only else DATE_HELP))
+    stamp = stamp.normalize()
+    return stamp.replace(day=1) if month_only else stamp
+
+
+def parse_number(v: object, whole: bool = False) -> float:
+    """One cell as a float (whole numbers are checked later by the schema, not here)."""
+    what = "a whole number" if whole else "a number"
+    if isinstance(v, bool) or isinstance(v, (dt.date, dt.time, dt.datetime)):
+        raise ValueError(_cannot(v, what))
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        x = float(v)
+    elif isinstance(v, str):
+        s = v.strip()
+        if s.endswith("%"):
+            s = s[:-1].strip()
+        if _THOUSANDS.fullmatch(s):
+            s = s.replace(",", "")
+        if not _NUMBER.fullmatch(s):
+            raise ValueError(_cannot(v, what))
+        x = float(s)
+    else:
+        raise ValueError(_cannot(v, what))
+    if not math.isfinite(x):
+        raise ValueError(_cannot(v, what))
+    return x
+
+
+def parse_flag(v: object) -> bool:
+    """One cell as yes/no (yes, no, y, n, true, false, 1, 0, or an Excel TRUE/FALSE)."""
+    if isinstance(v, bool):
+        return v
+    key = cell_text(v).strip().lower()
+    if key in _FLAGS:
+        return _FLAGS[key]
+    raise ValueError(_cannot(v, "yes or no"))
+
+
+def parse_text(v: object) -> str:
+    if isinstance(v, dt.datetime) and v.time() != dt.time(0, 0):
+        return v.isoformat(sep=" ")
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.strftime("%Y-%m-%d")
+    return cell_text(v).strip()
+
+
+def _cannot(v: object, what: str, help_text: str = "") -> str:
+    text = cell_text(v)
+    msg = f"cannot read '{text}' as {what}"
+    if help_text:
+        msg += f" ({help_text})"
+    if text.strip().lower() in _MISSING_LIKE:
+        msg += "; leave the cell blank or write N/A when the value is missing"
+    return msg
+
+
+@dataclass
+class ParsedColumn:
+    values: pd.Series  # typed: str, datetime64[ns], float64 or boolean
+    errors: list[tuple[int, str]]  # (position, message) for cells that could not be read
+    n_missing: int
+
+
+def _parser(kind: str, choices: tuple[str, ...] | None):
+    if kind in ("month", "date"):
+        return lambda v: parse_date(v, month_only=kind == "month")
+    if kind in ("count", "number"):
+        return lambda v: parse_number(v, whole=kind == "count")
+    if kind == "flag":
+        return parse_flag
+    if kind == "choice" and choices:
+        lookup = {normalise_name(c): c for c in choices}
+        return lambda v: lookup.get(normalise_name(parse_text(v)), parse_text(v))
+    return parse_text
+
+
+def parse_column(raw: pd.Series, kind: str, choices: tuple[str, ...] | None = None) -> ParsedColumn:
+    """Parse one raw (object) column to its contract kind; missing tokens become missing.
+
+    Counts are returned as float64 so the schema can report '2.5' as not whole; the loader
+    converts them to Int64 after validation.
+    """
+    parse = _parser(kind, choices)
+    raw_values = raw.tolist()
+    if raw_values and set(map(type, raw_values)) <= {str}:  # text read from a CSV: parse each distinct cell once
+        return _parse_text_column(raw_values, raw.index, kind, parse)
+    values: list[object] = []
+    errors: list[tuple[int, str]] = []
+    cache: dict[tuple[str, object], object] = {}
+    n_missing = 0
+    for pos, v in enumerate(raw_values):
+        if is_missing(v):
+            n_missing += 1
+            values.append(None)
+            continue
+        key = (type(v).__name__, v)
+        if key not in cache:
+            try:
+                cache[key] = parse(v)
+            except ValueError as e:
+                cache[key] = e
+        out = cache[key]
+        if isinstance(out, ValueError):
+            errors.append((pos, str(out)))
+            values.append(None)
+        else:
+            values.append(out)
+    return ParsedColumn(_typed(values, kind, raw.index), errors, n_missing)
+
+
+def _parse_text_column(raw_values: list[str], index: pd.Index, kind: str, parse) -> ParsedColumn:
+    """parse_column for a column of strings only: the same result, one parse per distinct string."""
+    codes, uniques = pd.factorize(np.array(raw_values, dtype=object))
+    outs: list[object] = []
+    missing = np.zeros(len(uniques), bool)
+    failed = np.zeros(len(uniques), bool)
+    for k, v in enumerate(uniques):
+        if is_missing(v):
+            missing[k] = True
+            outs.append(None)
+            continue
+        try:
+            outs.append(parse(v))
+        except ValueError as e:
+            failed[k] = True
+            outs.append(e)
+    errors = [(int(pos), str(outs[codes[pos]])) for pos in np.flatnonzero(failed[codes])]
+    shown = [None if f else o for o, f in zip(outs, failed)]
+    values = [shown[c] for c in codes]
+    return ParsedColumn(_typed(values, kind, index), errors, int(missing[codes].sum()))
+
+
+def _typed(values: list[object], kind: str, index: pd.Index) -> pd.Series:
+    if kind in ("month", "date"):
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce"), index=index).astype(
+            "datetime64[ns]"
+        )
+    if kind in ("count", "number"):
+        return pd.Series([np.nan if x is None else x for x in values], index=index, dtype="float64")
+    if kind == "flag":
+        return pd.Series(values, index=index, dtype="boolean")
+    return pd.Series(values, index=index, dtype="str")
+

@@ -1,0 +1,107 @@
+"""How sure are we? One documented rule that turns a ModelResult into a plain level and line.
+
+The rule, checked in this order (the first that applies decides):
+
+1. "Not enough data": no usable figure (no headline, or a non-finite one), or fewer than 5 wards,
+   or fewer than 12 months (the thresholds the models themselves use for "not enough data").
+2. "Low": the fit reported a problem (a warning asking to treat the figures with caution:
+   no convergence, Hessian, separation, near-duplicate inputs).
+3. "Low": the 95% CI is too wide to say which way things go:
+   * a comparison (rate ratio, or a change in a score) whose CI includes no effect, unless the
+     whole CI lies inside the "negligible" band (rate ratios: 0.9 to 1.1, i.e. within 10% either
+     way; score changes: +/- `negligible` points when given, e.g. 5% of the measure's range). A
+     CI inside that band is a clear "little or no link", so it is not downgraded.
+   * a level on the 0 to 100 co-production index (Q1) whose CI is more than 20 points wide.
+4. "High": only with at least 20 wards and 24 months. Fewer wards make ward-clustered intervals
+   approximate, so observational results from under 20 wards are never "High". Q1 scores from the
+   unvalidated working instrument are never "High" either.
+5. "Moderate" otherwise.
+
+Whatever the level, results from routine ward data are associations, not proof of cause: the line
+says "observational data" (Q2, Q3) or "working instrument, not validated" (Q1).
+"""
+from __future__ import annotations
+
+from analysis.stats.counts.describe import MANY_WARDS, MIN_MONTHS, MIN_WARDS
+from analysis.data.reference import INSTRUMENT_STATUS
+from analysis.stats.results import ModelResult
+
+LEVELS = ("Not enough data", "Low", "Moderate", "High")
+HIGH_MONTHS = 24
+RATIO_NEGLIGIBLE = 0.10  # rate ratios from 0.9 to 1.1 count as "little or no link"
+LEVEL_CI_WIDTH = 20.0  # points on the 0 to 100 index
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def result_months(result: ModelResult, n_months: int | None = None) -> int | None:
+    """Months behind a result: given, else the model's own `extras["n_months"]`."""
+    if n_months is not None:
+        return int(n_months)
+    m = result.extras.get("n_months") if isinstance(result.extras, dict) else None
+    return int(m) if m is not None else None
+
+
+def is_ratio(result: ModelResult) -> bool:
+    return result.headline is not None and "rate ratio" in result.headline.name.lower()
+
+
+def _fit_problem(result: ModelResult) -> bool:
+    return any("caution" in w.lower() for w in result.warnings)
+
+
+def _too_wide(result: ModelResult, negligible: float | None) -> str | None:
+    h = result.headline
+    lo, hi = h.ci_low, h.ci_high
+    if result.question == "q1":
+        return f"the 95% CI is {hi - lo:.0f} points wide" if hi - lo > LEVEL_CI_WIDTH else None
+    null = 1.0 if is_ratio(result) else 0.0
+    if not lo <= null <= hi:
+        return None
+    band = RATIO_NEGLIGIBLE if is_ratio(result) else negligible
+    if band is not None and null - band <= lo and hi <= null + band:
+        return None
+    return "the 95% CI includes no change"
+
+
+def assess(result: ModelResult, n_months: int | None = None, negligible: float | None = None) -> tuple[str, str]:
+    """(level, reason) by the rule in the module docstring; reason is '' when nothing downgraded it."""
+    h, months, wards = result.headline, result_months(result, n_months), result.n_wards
+    short = []
+    if wards < MIN_WARDS:
+        short.append(f"only {_plural(wards, 'ward')} (at least {MIN_WARDS} are needed)")
+    if months is not None and months < MIN_MONTHS:
+        short.append(f"only {_plural(months, 'month')} (at least {MIN_MONTHS} are needed)")
+    if h is None or not result.ok:
+        return LEVELS[0], " and ".join(short) if wards and short else "no figure could be worked out"
+    if short:
+        return LEVELS[0], " and ".join(short)
+    if _fit_problem(result):
+        return LEVELS[1], "the model had fitting problems"
+    wide = _too_wide(result, negligible)
+    if wide:
+        return LEVELS[1], wide
+    capped = result.question == "q1" and INSTRUMENT_STATUS in result.caveats
+    if wards >= MANY_WARDS and (months or 0) >= HIGH_MONTHS and not capped:
+        return LEVELS[3], ""
+    return LEVELS[2], ""
+
+
+def confidence_level(result: ModelResult, n_months: int | None = None, negligible: float | None = None) -> str:
+    """'Not enough data', 'Low', 'Moderate' or 'High' (see the module docstring for the rule)."""
+    return assess(result, n_months, negligible)[0]
+
+
+def confidence_line(result: ModelResult, n_months: int | None = None, negligible: float | None = None) -> str:
+    """One short plain line, e.g. 'Moderate: 12 wards, 60 months; observational data'."""
+    level, reason = assess(result, n_months, negligible)
+    if level == LEVELS[0]:
+        return f"{level}: {reason}"
+    months = result_months(result, n_months)
+    size = _plural(result.n_wards, "ward") + (f", {_plural(months, 'month')}" if months is not None else "")
+    nature = ("working instrument, not validated" if result.question == "q1" and INSTRUMENT_STATUS in result.caveats
+              else "survey data" if result.question == "q1" else "observational data")
+    parts = [p for p in (reason, size, nature) if p]
+    return f"{level}: " + "; ".join(parts)

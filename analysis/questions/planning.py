@@ -1,0 +1,130 @@
+"""Study planning: starting values for a power calculation taken from the data, and its answer in words.
+
+The power itself is simulated by analysis.stats.counts.power (power_curve); this module reads the inputs a
+planner can take from existing data (baseline rate, over-dispersion, ward spread, bed days, the
+month-to-month spread of co-production) and says what a power curve means.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+PLANNING_DEFAULTS = {
+    "n_wards": 12,
+    "baseline_rate_per_1000": 8.0,
+    "alpha_dispersion": 0.3,
+    "between_ward_sd": 0.4,
+    "obd_per_month": 350.0,
+    "coproduction_sd_within": 8.0,
+}
+
+
+def planning_inputs(
+    panel: pd.DataFrame,
+    outcome: str = "assaults_on_staff",
+    exposure: str = "occupied_bed_days",
+    predictor: str = "coproduction_patient_overall",
+    ward: str = "ward_id",
+) -> tuple[dict[str, float], list[str]]:
+    """Power-calculation inputs estimated from a ward-month panel, and the names of those taken from the data.
+
+    Anything the data cannot give keeps its PLANNING_DEFAULTS value. The baseline is a typical ward's
+    rate (the pooled rate less the lift from ward spread). Over-dispersion is the NB2 alpha of
+    a model with one rate per ward (extra variation beyond ward differences, as the simulation assumes);
+    the between-ward SD is the spread of log ward rates less the part explained by chance (moments).
+    """
+    out = dict(PLANNING_DEFAULTS)
+    found: list[str] = []
+    if ward in panel.columns and panel[ward].nunique() >= 1:
+        out["n_wards"] = int(panel[ward].nunique())
+        found.append("n_wards")
+    if {outcome, exposure, ward} <= set(panel.columns):
+        d = panel[[ward, outcome, exposure]].dropna()
+        d = d[d[exposure] > 0]
+        if len(d) and d[outcome].sum() > 0:
+            out["baseline_rate_per_1000"] = float(1000 * d[outcome].sum() / d[exposure].sum())
+            out["obd_per_month"] = float(d[exposure].mean())
+            found += ["baseline_rate_per_1000", "obd_per_month"]
+            alpha = ward_alpha(d, outcome, exposure, ward)
+            if alpha is not None:
+                out["alpha_dispersion"] = alpha
+                found.append("alpha_dispersion")
+            sd = between_ward_sd(d, outcome, exposure, ward, out["alpha_dispersion"])
+            if sd is not None:
+                out["between_ward_sd"] = sd
+                found.append("between_ward_sd")
+                # the simulation's baseline is a typical ward's rate (ward effect 0): the pooled rate is
+                # a mean over log-normal ward rates, higher by exp(sd^2 / 2)
+                out["baseline_rate_per_1000"] *= math.exp(-sd**2 / 2)
+    if {predictor, ward} <= set(panel.columns):
+        s = panel[[ward, predictor]].dropna()
+        dev = s[predictor] - s.groupby(ward)[predictor].transform("mean")
+        if len(s) >= 3 and s[ward].nunique() < len(s) and float(dev.std()) > 0:
+            out["coproduction_sd_within"] = float(dev.std())
+            found.append("coproduction_sd_within")
+    return out, found
+
+
+def ward_alpha(d: pd.DataFrame, outcome: str, exposure: str, ward: str) -> float | None:
+    """NB2 over-dispersion (alpha) after one rate per ward; None when it cannot be estimated."""
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+
+    X = pd.get_dummies(d[ward].astype(str), dtype=float)
+    if len(d) <= X.shape[1] + 2:
+        return None
+    y = d[outcome].to_numpy(float)
+    off = np.log(d[exposure].to_numpy(float))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = NegativeBinomial(y, X.to_numpy(), offset=off).fit(method="bfgs", maxiter=500, disp=0)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    alpha = float(np.asarray(res.params)[-1])
+    return alpha if math.isfinite(alpha) and 0 <= alpha < 50 else None
+
+
+def between_ward_sd(d: pd.DataFrame, outcome: str, exposure: str, ward: str, alpha: float) -> float | None:
+    """SD of wards' log rates beyond chance: var(log rate) less the mean of 1/count + alpha/months."""
+    g = d.groupby(ward).agg(y=(outcome, "sum"), obd=(exposure, "sum"), n=(outcome, "size"))
+    g = g[g["y"] > 0]
+    if len(g) < 3:
+        return None
+    noise = float((1 / g["y"] + alpha / g["n"]).mean())
+    spread = float(np.log(g["y"] / g["obd"]).var(ddof=1))
+    return float(math.sqrt(max(spread - noise, 0.0)))
+
+
+def months_reaching(curve: pd.DataFrame, target: float = 0.8) -> int | None:
+    """The shortest study length in a power curve whose power reaches the target (None when none does)."""
+    reached = curve.loc[curve["power"] >= target, "months"]
+    return int(reached.min()) if len(reached) else None
+
+
+def effect_words(rate_ratio_per_10: float) -> str:
+    """'a 15% fall per 10 points' for a rate ratio of 0.85."""
+    pct = round(abs(rate_ratio_per_10 - 1) * 100)
+    return f"a {pct:.0f}% {'fall' if rate_ratio_per_10 < 1 else 'rise'} in assaults on staff per 10-point rise in co-production"
+
+
+def power_sentence(curve: pd.DataFrame, n_wards: int, rate_ratio_per_10: float, target: float = 0.8,
+                   n_sims: int | None = None) -> str:
+    """The planner's answer in words, with how uncertain the simulated power is."""
+    need = months_reaching(curve, target)
+    effect = effect_words(rate_ratio_per_10)
+    chance = f"{target:.0%}"
+    wards = f"{n_wards} ward{'s' if n_wards != 1 else ''}"
+    if need is not None:
+        text = f"With {wards} you would need about {need} months to have an {chance} chance of detecting {effect}."
+    else:
+        last = curve.iloc[-1]
+        text = (f"With {wards}, even {int(last['months'])} months would give less than an {chance} chance of "
+                f"detecting {effect} (simulated power at {int(last['months'])} months: {last['power']:.0%}).")
+    if n_sims:
+        margin = 1.96 * float(curve["mc_se"].max()) * 100
+        text += (f" Each power figure comes from {n_sims} simulated studies, so it is uncertain by up to "
+                 f"about ±{margin:.0f} percentage points; more simulations narrow this.")
+    return text

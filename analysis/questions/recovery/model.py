@@ -1,0 +1,317 @@
+"""Question 3: can co-production enhance recovery? Mixed models of each recovery measure by ward.
+
+Each measure's ward-month mean score is modelled with a linear mixed model (ward random intercept,
+REML by the exact profiled likelihood of analysis/stats/mixed.py; checked against R lme4::lmer). Co-production is split into the ward's own
+mean (between wards) and each month's deviation from it (within ward: the headline), per 10 points.
+
+Ward size (`recovery_<slug>_n_patients`): the mixed model takes no observation weights, so it is
+unweighted. With weights="n_patients" the headline comes instead from a weighted least-squares fit
+(weight = patients behind the mean, a precision weight for a mean) with the same within/between
+terms and CR1 cluster-robust errors by ward, t(G-1); the unweighted mixed model is kept in extras.
+With weights="none" that weighted fit is still reported in extras as a sensitivity check.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.regression.linear_model import OLS, WLS
+
+from analysis.stats.counts.clustering import cluster_sums
+from analysis.stats.counts.describe import predictor_words
+from analysis.stats.mixed import fit_random_intercept, gls_vcov
+from analysis.panel.tools import add_lag
+from analysis.data.reference import builtin_measures
+from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult
+
+try:
+    from analysis.panel.build import measure_slug
+except ImportError:  # pragma: no cover - the panel module is written in parallel
+    import re
+
+    def measure_slug(name: str) -> str:
+        return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
+
+PER = 10.0
+WEIGHTS = ("none", "n_patients")
+SPLITS = ("within_between", "none")
+
+
+def measure_column(measure: str) -> str:
+    """The panel column holding a measure's ward mean score: QPR-15 -> recovery_qpr_15."""
+    return f"recovery_{measure_slug(measure)}"
+
+
+def higher_is_better(measure: str, catalogue: pd.DataFrame | None = None) -> bool | None:
+    """The measure's direction from the catalogue (None when the measure is not listed)."""
+    cat = builtin_measures() if catalogue is None else catalogue
+    if not {"measure", "higher_is_better"} <= set(cat.columns):
+        return None
+    hit = cat[cat["measure"].map(measure_slug) == measure_slug(measure)]
+    if not len(hit) or pd.isna(hit["higher_is_better"].iloc[0]):
+        return None
+    return bool(hit["higher_is_better"].iloc[0])
+
+
+def measure_range(measure: str, catalogue: pd.DataFrame | None = None) -> tuple[float, float] | None:
+    """The measure's (min, max) from the catalogue, matched as higher_is_better matches (None when not listed)."""
+    cat = builtin_measures() if catalogue is None else catalogue
+    if not {"measure", "min", "max"} <= set(cat.columns):
+        return None
+    hit = cat[cat["measure"].map(measure_slug) == measure_slug(measure)]
+    if not len(hit) or hit[["min", "max"]].iloc[0].isna().any():
+        return None
+    return float(hit["min"].iloc[0]), float(hit["max"].iloc[0])
+
+
+def measures_in_panel(panel: pd.DataFrame, catalogue: pd.DataFrame | None = None) -> list[str]:
+    """Measure names with a recovery column that holds at least one score (catalogue names where known)."""
+    cat = builtin_measures() if catalogue is None else catalogue
+    names = {measure_slug(m): str(m) for m in cat.get("measure", pd.Series(dtype=str))}
+    out = []
+    for c in panel.columns:
+        if c.startswith("recovery_") and not c.endswith("_n_patients") and panel[c].notna().any():
+            slug = c[len("recovery_"):]
+            out.append(names.get(slug, slug))
+    return out
+
+
+def _design(panel, y, predictor, lag, adjust, split, n_col, ward, month):
+    x = f"{predictor}_lag{lag}" if lag else predictor
+    df = add_lag(panel, predictor, lag, ward=ward, month=month, name=x) if lag else panel
+    cols = [ward, y, x]
+    extra = {}
+    for a in adjust:
+        if a == "trend":
+            extra["trend_per_year"] = df["month_index"].astype(float) / 12.0
+        elif a in df.columns:
+            extra[a] = pd.to_numeric(df[a], errors="coerce").astype(float)
+        else:
+            raise KeyError(f"adjustment '{a}' is not a panel column")
+    d = df[cols].assign(**extra)
+    d["_n"] = pd.to_numeric(df[n_col], errors="coerce").astype(float) if n_col in df.columns else np.nan
+    keep = d[[y, x, *extra]].notna().all(axis=1)
+    d = d.loc[keep].reset_index(drop=True)
+    xs = d[x].astype(float) / PER
+    X = pd.DataFrame({"const": 1.0}, index=d.index)
+    if split == "within_between":
+        mean = xs.groupby(d[ward]).transform("mean")
+        X[f"{predictor}_within"] = xs - mean
+        X[f"{predictor}_ward_mean"] = mean
+        main = f"{predictor}_within"
+    else:
+        X[predictor] = xs
+        main = predictor
+    for k in extra:
+        X[k] = d[k]
+    return d, X, main
+
+
+def _tidy(names, est, se, q, dist):
+    est, se = np.asarray(est, float), np.asarray(se, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = est / se
+    p = 2 * dist.sf(np.abs(z))
+    return pd.DataFrame({"term": list(names), "estimate": est, "std_error": se,
+                         "ci_low": est - q * se, "ci_high": est + q * se, "p_value": p})
+
+
+def fit_mixed(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, warns: list[str]):
+    """REML random-intercept model; returns (tidy estimates, variance components dict, fit).
+
+    Fitted by the exact profiled REML of analysis/stats/mixed.py (agrees with lme4::lmer; see the tests).
+    """
+    fit = fit_random_intercept(y, X.to_numpy(float), groups)
+    if fit.ward_variance <= 1e-8 * fit.residual_variance:
+        warns.append("The wards' average scores hardly differ beyond chance (ward variance at zero).")
+    if not fit.converged:
+        warns.append("The mixed model did not fully converge; treat the figures with caution.")
+    vc = {"ward_variance": fit.ward_variance, "residual_variance": fit.residual_variance}
+    se = np.sqrt(np.diag(gls_vcov(X.to_numpy(float), groups, vc["ward_variance"], vc["residual_variance"])))
+    est = _tidy(X.columns, fit.params, se, stats.norm.ppf(0.975), stats.norm)
+    vc["icc"] = vc["ward_variance"] / (vc["ward_variance"] + vc["residual_variance"])
+    vc["reml_loglik"] = fit.reml_loglik
+    return est, vc, fit
+
+
+def fit_weighted(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, w: np.ndarray) -> pd.DataFrame:
+    """WLS with weights `w` and CR1 cluster-robust errors by ward, t(G-1) (R: lm(weights) + vcovCL HC1)."""
+    res = WLS(y, X, weights=w).fit()
+    G = len(np.unique(groups))
+    bread = np.linalg.inv(X.T.to_numpy() @ (X.to_numpy() * w[:, None]))
+    S = cluster_sums(X.to_numpy() * (w * np.asarray(res.resid))[:, None], groups)
+    n, k = X.shape
+    V = (G / (G - 1)) * ((n - 1) / (n - k)) * bread @ (S.T @ S) @ bread
+    dist = stats.t(G - 1)
+    return _tidy(X.columns, res.params, np.sqrt(np.diag(V)), dist.ppf(0.975), dist)
+
+
+def fit_recovery(
+    panel: pd.DataFrame,
+    measure: str = "QPR-15",
+    predictor: str = "coproduction_patient_overall",
+    lag: int = 0,
+    adjust: tuple[str, ...] | list[str] = (),
+    measures_catalogue: pd.DataFrame | None = None,
+    split: str = "within_between",
+    weights: str = "none",
+    ward: str = "ward_id",
+    month: str = "month",
+) -> ModelResult:
+    """Change in a recovery measure per 10-point rise in co-production (within ward), in numbers and words.
+
+    weights="none": mixed model (ward random intercept, REML), Wald z intervals; a WLS sensitivity
+    weighted by n_patients (CR1, t(G-1)) goes in extras. weights="n_patients": that weighted fit is the
+    headline and the unweighted mixed model goes in extras. adjust: panel columns or "trend".
+    """
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights must be one of {WEIGHTS}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}")
+    y = measure_column(measure)
+    hib = higher_is_better(measure, measures_catalogue)
+    warns: list[str] = []
+    if y not in panel.columns or not panel[y].notna().any():
+        return cannot_fit(measure, predictor, f"there are no {measure} recovery scores in the data.", warns)
+    if predictor not in panel.columns or not panel[predictor].notna().any():
+        return cannot_fit(measure, predictor, f"there are no {predictor_words(predictor)} scores in the data.", warns)
+    try:
+        d, X, main = _design(panel, y, predictor, lag, tuple(adjust), split, f"{y}_n_patients", ward, month)
+    except KeyError as exc:
+        return cannot_fit(measure, predictor, f"{exc.args[0]}.", warns)
+    G, n = d[ward].nunique(), len(d)
+    n_months = int(pd.to_datetime(panel.loc[panel[y].notna(), month]).nunique())
+    if n < X.shape[1] + 2:
+        return cannot_fit(measure, predictor, f"only {n} ward-months have both a {measure} score and a "
+                                              "co-production score, too few to fit a model.", warns)
+    yv, groups = d[y].to_numpy(float), d[ward].astype(str).to_numpy()
+    extras: dict = {"lag": lag, "split": split, "weights": weights, "adjust": list(adjust), "per": PER,
+                    "n_months": n_months, "direction": direction_note(measure, hib)}
+    try:
+        if G >= 2:
+            mixed, vc, _ = fit_mixed(yv, X, groups, warns)
+            mixed_text = "linear mixed model, ward random intercept, REML (exact profiled likelihood, as lme4::lmer), Wald 95% CIs (normal)"
+        else:
+            res = OLS(yv, X.drop(columns=[c for c in X if c.endswith("_ward_mean")])).fit()
+            mixed = _tidy(res.params.index, res.params, res.bse, stats.t.ppf(0.975, res.df_resid), stats.t(res.df_resid))
+            vc = {"ward_variance": float("nan"), "residual_variance": float(res.scale)}
+            mixed_text = "ordinary least squares (one ward: no ward random intercept possible)"
+            warns.append("Only one ward has data, so wards cannot be compared.")
+        weighted, n_ok = None, d["_n"].notna() & (d["_n"] > 0)
+        if G >= 2 and n_ok.all():
+            weighted = fit_weighted(yv, X, groups, d["_n"].to_numpy(float))
+        elif weights == "n_patients":
+            warns.append("Patient numbers are missing for some months, so the unweighted mixed model is used.")
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return cannot_fit(measure, predictor, f"the model could not be fitted ({exc}).", warns)
+
+    use_weighted = weights == "n_patients" and weighted is not None
+    est = weighted if use_weighted else mixed
+    extras["variance_components"] = vc
+    if use_weighted:
+        extras["unweighted_mixed_model"] = mixed
+        method = ("Weighted least squares (weight = patients behind each ward mean) with the ward mean of "
+                  "co-production as a term, CR1 cluster-robust standard errors by ward, t(G-1) reference; "
+                  f"the unweighted {mixed_text} is in extras.")
+    else:
+        if weighted is not None:
+            extras["weighted_sensitivity"] = weighted
+        method = (f"{mixed_text[0].upper()}{mixed_text[1:]}; unweighted because the mixed model takes no observation "
+                  "weights (a WLS fit weighted by n_patients with CR1 errors is in extras as a sensitivity check).")
+    r = est.loc[est["term"] == main].iloc[0]
+    label = f"change in {measure} per 10-point rise" + (" (within ward)" if split == "within_between" else "")
+    head = Headline(label, float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"]), float(r["p_value"]))
+    between = est.loc[est["term"] == f"{predictor}_ward_mean"]
+    if len(between):
+        extras["between"] = between.iloc[0][["estimate", "ci_low", "ci_high", "p_value"]].astype(float).to_dict()
+    caveats = recovery_caveats(G, n_months, hib)
+    sentence = recovery_sentence(measure, hib, predictor, lag, G, n_months, head, split, caveats)
+    formula = f"{y} ~ " + " + ".join(c for c in X.columns if c != "const") + (" + (1 | ward)" if G >= 2 else "")
+    return ModelResult(
+        question="q3", outcome=y, predictor=predictor, formula=formula, family="gaussian", method=method,
+        n_wards=G, n_obs=n, estimates=est, headline=head, sentence=sentence, caveats=caveats,
+        warnings=warns, extras=extras,
+    )
+
+
+def answer_q3(
+    panel: pd.DataFrame,
+    measures_catalogue: pd.DataFrame | None = None,
+    predictor: str = "coproduction_patient_overall",
+    **kwargs,
+) -> list[ModelResult]:
+    """One result per recovery measure present, plus transfers to lower security (count model) when recorded."""
+    out = [fit_recovery(panel, m, predictor, measures_catalogue=measures_catalogue, **kwargs)
+           for m in measures_in_panel(panel, measures_catalogue)]
+    if not out:
+        out.append(cannot_fit("recovery", predictor, "there are no recovery scores in the data.", []))
+    if "transfers_to_lower_security" in panel.columns and panel["transfers_to_lower_security"].notna().any():
+        from analysis.stats.counts import fit_counts
+
+        res = fit_counts(panel, outcome="transfers_to_lower_security", predictor=predictor,
+                         lag=kwargs.get("lag", 0), split=kwargs.get("split", "within_between"))
+        res.question = "q3"
+        res.sentence += " More transfers to lower security are better: they mark progress in recovery."
+        out.append(res)
+    return out
+
+
+# Plain-language wording, with each measure's direction made right.
+
+MIN_WARDS, MIN_MONTHS = 5, 12
+
+
+def direction_note(measure: str, hib: bool | None) -> str:
+    if hib is None:
+        return f"The catalogue does not say whether higher {measure} scores are better."
+    return f"{'Higher' if hib else 'Lower'} {measure} scores are better."
+
+
+def change_words(measure: str, est: float, hib: bool | None) -> str:
+    """'better (lower) DUNDRUM-4 scores' / 'worse (lower) QPR-15 scores' / 'higher X scores'."""
+    up = est > 0
+    way = "higher" if up else "lower"
+    if hib is None:
+        return f"{way} {measure} scores"
+    good = up == hib
+    return f"{'better' if good else 'worse'} ({way}) {measure} scores"
+
+
+def recovery_caveats(G: int, n_months: int, hib: bool | None) -> list[str]:
+    out = [OBSERVATIONAL_CAVEAT]
+    if G < MIN_WARDS or n_months < MIN_MONTHS:
+        out.append(f"With {G} ward{'s' if G != 1 else ''} and {n_months} month{'s' if n_months != 1 else ''} of "
+                   f"scores (fewer than {MIN_WARDS} wards or {MIN_MONTHS} months) this result is not reliable.")
+    if hib is None:
+        out.append("The direction of this measure is unknown, so the result is not called better or worse.")
+    return out
+
+
+def recovery_sentence(measure, hib, predictor, lag, G, n_months, head: Headline, split, caveats) -> str:
+    who = predictor_words(predictor)
+    when = f" {lag} month{'s' if lag != 1 else ''} earlier" if lag else ""
+    if split == "within_between":
+        cond = f"in months when {who}{when} was 10 points higher than that ward's usual level"
+    else:
+        cond = f"when {who}{when} was 10 points higher"
+    est, lo, hi = head.estimate, head.ci_low, head.ci_high
+    lead = (f"Across {G} ward{'s' if G != 1 else ''} over {n_months} month{'s' if n_months != 1 else ''} with "
+            f"{measure} scores, {cond}, ")
+    if lo <= 0 <= hi:
+        body = (f"{measure} scores showed no clear change ({est:+.2f} points, 95% CI {lo:+.2f} to {hi:+.2f}): "
+                f"the data fit {change_words(measure, lo, hib)} as well as {change_words(measure, hi, hib)}.")
+    else:
+        body = (f"{measure} scores were {abs(est):.2f} points {'higher' if est > 0 else 'lower'} "
+                f"(95% CI {lo:+.2f} to {hi:+.2f}): {change_words(measure, est, hib)}.")
+    note = direction_note(measure, hib)
+    body += f" {note}" if hib is not None else ""
+    return " ".join([lead + body, *caveats[1:], caveats[0]])
+
+
+def cannot_fit(measure: str, predictor: str, reason: str, warns: list[str]) -> ModelResult:
+    return ModelResult(
+        question="q3", outcome=measure_column(measure) if measure != "recovery" else "recovery",
+        predictor=predictor, formula="", family="gaussian", method="not fitted", n_wards=0, n_obs=0,
+        estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
+        headline=None, sentence=f"{measure} could not be analysed: {reason}", caveats=[], warnings=warns,
+    )

@@ -1,0 +1,255 @@
+"""Model specs: the code-free JSON that reproduces a model from the app on the command line.
+
+A spec names the question, the model's choices and the view's filters. The Model builder
+page saves one; `python -m analysis fit --spec spec.json` runs the same functions on it.
+Every field is checked before anything is fitted: a bad field raises SpecError naming it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from typing import Any
+
+import pandas as pd
+
+from analysis.data.dataset import Dataset
+from analysis.data.filters import Filters
+from analysis.stats.results import ModelResult
+
+QUESTIONS = ("q1", "q2", "q3", "talking-groups")
+SPEC_VERSION = 1
+FAMILIES = ("auto", "poisson", "negbin")
+ERRORS = ("cluster", "gee", "fixed_effects")
+SPLITS = ("within_between", "none")
+WEIGHTS = ("none", "n_patients")
+KINDS = ("linear", "count")
+INCIDENTS = (
+    "assaults_on_staff",
+    "assaults_on_patients",
+    "restraints",
+    "seclusions",
+    "self_harm",
+    "transfers_to_lower_security",
+)
+ADJUST_COUNTS = ("staff_hours_per_patient_day", "bank_agency_pct", "service", "security_level", "season", "trend")
+ASPECTS = ("overall", "lived_experience", "professionals_as_facilitators", "shared_power_and_trust",
+           "reduced_social_distance")
+PREDICTORS = ("coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall") + tuple(
+    f"coproduction_{who}_{aspect}" for who in ("patient", "staff") for aspect in ASPECTS[1:]
+)
+FILTER_FIELDS = ("wards", "services", "security_levels", "start", "end")
+DEFAULTS: dict[str, Any] = {
+    "version": SPEC_VERSION,
+    "question": "q2",
+    "outcome": "assaults_on_staff",
+    "predictor": "coproduction_patient_overall",
+    "lag": 0,
+    "family": "auto",
+    "errors": "cluster",
+    "split": "within_between",
+    "adjust": [],
+    "carry_forward_months": 3,
+    "filters": {},
+    "measure": None,  # q3: one recovery measure ("QPR-15"); None fits every measure present
+    "weights": "none",  # q3: "none" (mixed model) or "n_patients" (weighted by patients behind each mean)
+    "kind": None,  # talking groups: "linear" or "count"; None chooses count for incident counts
+}
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+class SpecError(ValueError):
+    """A spec that cannot be run; the message says which field and why."""
+
+
+def _one_of(spec: dict, field: str, allowed: tuple) -> None:
+    if spec[field] not in allowed:
+        raise SpecError(f"{field} must be one of {', '.join(map(str, allowed))}, not {spec[field]!r}")
+
+
+def _whole(spec: dict, field: str, low: int, high: int, words: str) -> None:
+    v = spec[field]
+    if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+        raise SpecError(f"{field} must be {words} from {low} to {high}, not {v!r}")
+
+
+def _filters(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SpecError("filters must be an object such as {\"wards\": [\"W01\"], \"start\": \"2024-04\"}")
+    unknown = set(value) - set(FILTER_FIELDS)
+    if unknown:
+        raise SpecError(f"unknown filters: {', '.join(sorted(unknown))} (use {', '.join(FILTER_FIELDS)})")
+    for key in ("wards", "services", "security_levels"):
+        v = value.get(key)
+        if v is not None and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+            raise SpecError(f"filters.{key} must be a list of names, not {v!r}")
+    for key in ("start", "end"):
+        v = value.get(key)
+        if v is None:
+            continue
+        if not isinstance(v, str) or not _MONTH.match(v):
+            raise SpecError(f"filters.{key} must be a month written YYYY-MM (e.g. 2024-04), not {v!r}")
+        try:
+            pd.Timestamp(v + "-01")
+        except ValueError as exc:
+            raise SpecError(f"filters.{key} is not a real month: {v!r}") from exc
+    if value.get("start") and value.get("end") and value["start"] > value["end"]:
+        raise SpecError("filters.start must not be after filters.end")
+    return Filters.from_dict(value).to_dict()
+
+
+def normalise(spec: Any) -> dict[str, Any]:
+    """The spec with defaults filled in and every field checked (SpecError on the first bad one)."""
+    if not isinstance(spec, dict):
+        raise SpecError("a model spec must be a JSON object of field names and values")
+    unknown = set(spec) - set(DEFAULTS)
+    if unknown:
+        raise SpecError(f"unknown fields in the model spec: {', '.join(sorted(unknown))} "
+                        f"(known fields: {', '.join(DEFAULTS)})")
+    out = {**DEFAULTS, **spec}
+    if out["version"] != SPEC_VERSION:
+        raise SpecError(f"version must be {SPEC_VERSION}: this spec was written by another version "
+                        f"(version {out['version']!r})")
+    _one_of(out, "question", QUESTIONS + ("all",))
+    q = out["question"]
+    if not isinstance(out["outcome"], str) or not _NAME.match(out["outcome"]):
+        raise SpecError(f"outcome must be a column name such as assaults_on_staff, not {out['outcome']!r}")
+    if q in ("q2", "all") and out["outcome"] not in INCIDENTS:
+        raise SpecError(f"outcome for question 2 must be an incident count: one of {', '.join(INCIDENTS)}, "
+                        f"not {out['outcome']!r}")
+    _one_of(out, "predictor", PREDICTORS)
+    _whole(out, "lag", 0, 12, "a whole number of months")
+    _whole(out, "carry_forward_months", 0, 12, "a whole number of months")
+    _one_of(out, "family", FAMILIES)
+    _one_of(out, "errors", ERRORS)
+    _one_of(out, "split", SPLITS)
+    _one_of(out, "weights", WEIGHTS)
+    if out["kind"] is not None:
+        _one_of(out, "kind", KINDS)
+    if out["measure"] is not None and (not isinstance(out["measure"], str) or not out["measure"].strip()):
+        raise SpecError(f"measure must be a recovery measure's name such as QPR-15, or null, not {out['measure']!r}")
+    adjust = out["adjust"]
+    if not isinstance(adjust, (list, tuple)) or not all(isinstance(a, str) for a in adjust):
+        raise SpecError(f"adjust must be a list of names, not {adjust!r}")
+    out["adjust"] = list(dict.fromkeys(adjust))
+    if q in ("q2", "all"):
+        bad = [a for a in out["adjust"] if a not in ADJUST_COUNTS]
+        if bad:
+            raise SpecError(f"adjust for question 2 may hold only {', '.join(ADJUST_COUNTS)}; not {', '.join(bad)}")
+    bad = [a for a in out["adjust"] if not _NAME.match(a)]
+    if bad:
+        raise SpecError(f"adjust must name panel columns (or trend); not {', '.join(map(repr, bad))}")
+    out["filters"] = _filters(out["filters"])
+    return out
+
+
+def parse_spec(text: str) -> dict[str, Any]:
+    """A checked spec from JSON text (SpecError when the text is not JSON or a field is wrong)."""
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    return normalise(spec)
+
+
+def to_json(spec: dict[str, Any]) -> str:
+    """The spec as the JSON the app offers for download (checked, fields in a fixed order)."""
+    spec = normalise(spec)
+    return json.dumps({k: spec[k] for k in DEFAULTS}, indent=2, ensure_ascii=False) + "\n"
+
+
+def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """A spec from the `fit` command's options."""
+    return normalise(
+        {
+            "question": args.question,
+            "outcome": args.outcome,
+            "predictor": args.predictor,
+            "lag": args.lag,
+            "carry_forward_months": args.carry_forward,
+        }
+    )
+
+
+def command_line(spec_file: str = "model_spec.json", source: str = "sample", data_path: str | None = None) -> str:
+    """The command that reproduces a saved spec: on the sample, a data file/folder (--data) or the store."""
+    cmd = f"python -m analysis fit --spec {spec_file}"
+    if source == "store":
+        return cmd + " --store"
+    if data_path:
+        return cmd + f" --data {data_path}"
+    return cmd
+
+
+def run_spec(dataset: Dataset, spec: dict[str, Any]) -> list[ModelResult]:
+    """Fit what the spec asks for on the data set, after its filters."""
+    from analysis.panel.build import build_panel
+
+    spec = normalise(spec)
+    tables = Filters.from_dict(spec["filters"]).apply(dataset.tables)
+    panel = build_panel(tables, carry_forward_months=spec["carry_forward_months"])
+    return fit_panel(panel, tables, spec)
+
+
+def fit_panel(panel: pd.DataFrame, tables: dict[str, pd.DataFrame], spec: dict[str, Any]) -> list[ModelResult]:
+    """Fit the spec on a panel already built from the filtered tables (what the app does, cached)."""
+    spec = normalise(spec)
+    wanted = QUESTIONS if spec["question"] == "all" else (spec["question"],)
+    results: list[ModelResult] = []
+    for question in wanted:
+        results += _RUNNERS[question](panel, tables, spec)
+    return results
+
+
+def _q1(panel, tables, spec) -> list[ModelResult]:
+    from analysis.questions.coproduction.existence import answer_q1
+
+    return [answer_q1(panel)]
+
+
+def _q2(panel, tables, spec) -> list[ModelResult]:
+    from analysis.stats.counts import fit_counts
+
+    return [
+        fit_counts(
+            panel,
+            outcome=spec["outcome"],
+            predictor=spec["predictor"],
+            lag=spec["lag"],
+            adjust=tuple(spec["adjust"]),
+            family=spec["family"],
+            errors=spec["errors"],
+            split=spec["split"],
+        )
+    ]
+
+
+def _q3(panel, tables, spec) -> list[ModelResult]:
+    from analysis.questions.recovery.model import answer_q3, fit_recovery
+
+    catalogue = tables.get("measures")
+    options = {"lag": spec["lag"], "adjust": tuple(spec["adjust"]), "split": spec["split"], "weights": spec["weights"]}
+    if spec["measure"] is None:
+        return list(answer_q3(panel, catalogue, predictor=spec["predictor"], **options))
+    return [fit_recovery(panel, spec["measure"], spec["predictor"], measures_catalogue=catalogue, **options)]
+
+
+def talking_groups_kind(spec: dict[str, Any]) -> str:
+    """The talking-groups model kind: as chosen, else count for incident counts and linear otherwise."""
+    if spec.get("kind"):
+        return spec["kind"]
+    return "count" if spec["outcome"] in INCIDENTS else "linear"
+
+
+def _talking_groups(panel, tables, spec) -> list[ModelResult]:
+    from analysis.questions.talking_groups.model import its_pooled
+
+    kind = talking_groups_kind(spec)
+    exposure = "occupied_bed_days" if kind == "count" else None
+    return [its_pooled(panel, spec["outcome"], kind=kind, exposure=exposure)]
+
+
+_RUNNERS = {"q1": _q1, "q2": _q2, "q3": _q3, "talking-groups": _talking_groups}

@@ -1,0 +1,374 @@
+"""Talking groups (ward community meetings): interrupted time series around each ward's start.
+
+Per ward: segmented regression (analysis/stats/its.py), level change and slope change. Pooled across
+wards with staggered starts (stepped wedge): ward fixed effects plus one effect per calendar month,
+so a hospital-wide trend is not mistaken for an effect of the groups; wards that never started act
+as controls. The headline is the level change of the standard stepped-wedge model (a step from the
+start month, Hussey & Hughes with fixed ward effects); the slope change comes from the same model
+with months_since_start added, reported alongside. Survey outcomes use fresh returns only. Counts (assaults) are modelled per occupied bed day: Poisson with log(occupied_bed_days)
+offset and CR1 cluster-robust errors by ward, t(G-1) (robust to over-dispersion).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from analysis.text import plural
+from analysis.stats.counts.describe import outcome_words, predictor_words
+from analysis.stats.its import (
+    MIN_SIDE,
+    add_ratios,
+    fit_pooled,
+    fit_pooled_sparse,
+    fit_segmented,
+    fresh_survey_rows,
+    months_between,
+    segment_terms,
+    solve_psd,
+    tidy,
+)
+from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult
+
+KINDS = ("linear", "count")
+STEPPED_WEDGE_CAVEAT = (
+    "Wards chose when to start, so a ward that started when things were already changing can mislead; "
+    "the comparison with wards not yet started removes hospital-wide changes but not ward-specific ones."
+)
+
+
+def start_dates(events: pd.DataFrame) -> pd.DataFrame:
+    """Each ward's talking-groups start month (first `talking_groups_started` event); a blank ward is hospital-wide."""
+    cols = ["ward_id", "talking_groups_start"]
+    if events is None or not len(events) or not {"kind", "date"} <= set(events.columns):
+        return pd.DataFrame(columns=cols)
+    ev = events[events["kind"].astype(str) == "talking_groups_started"]
+    month = pd.to_datetime(ev["date"]).dt.to_period("M").dt.to_timestamp()
+    wid = ev["ward_id"].astype("str") if "ward_id" in ev.columns else pd.Series(pd.NA, index=ev.index, dtype="str")
+    blank = wid.isna() | (wid.fillna("").str.strip() == "")
+    out = month[~blank].groupby(wid[~blank]).min().rename("talking_groups_start").rename_axis("ward_id").reset_index()
+    if blank.any():
+        out = pd.concat([out, pd.DataFrame({"ward_id": ["(all wards)"], "talking_groups_start": [month[blank].min()]})])
+    return out.reset_index(drop=True)
+
+
+def _words(outcome: str, kind: str) -> str:
+    if kind == "count":
+        return outcome_words(outcome)
+    if outcome.startswith("coproduction_"):
+        return predictor_words(outcome)
+    if outcome.startswith("recovery_"):
+        return f"the ward's mean {outcome[len('recovery_'):].replace('_', ' ').upper()} score"
+    return outcome.replace("_", " ")
+
+
+def _pct_month(rr: float) -> str:
+    """A monthly rate ratio as a percentage change a month: 0.982 -> '-1.8% a month'."""
+    return f"{(rr - 1) * 100:+.1f}% a month"
+
+
+def _unclear(head: Headline, null: float, what: str = "") -> str:
+    """' The interval includes no change: ...' when the 95% CI covers `null` (1 for a ratio, 0 for a difference)."""
+    if not (head.ci_low <= null <= head.ci_high):
+        return ""
+    return (f" The interval for {what} includes no change" if what else " The interval includes no change") + \
+        ", so this is not clear evidence either way."
+
+
+def _attendance_sentence(outcome: str, kind: str, e: float, lo: float, hi: float) -> str:
+    """'each extra attendee per session went with 3% fewer ... (95% CI 8% fewer to 2% more): no clear link'."""
+    if kind == "count":
+        def pct(rr: float) -> str:
+            return "no change" if abs(rr - 1) < 0.005 else f"{abs(rr - 1) * 100:.0f}% {'fewer' if rr < 1 else 'more'}"
+        what, ci, clear = f"{pct(e)} {_words(outcome, kind)}", f"{pct(lo)} to {pct(hi)}", lo > 1 or hi < 1
+    else:
+        unit = " points (0 to 100)" if outcome.startswith("coproduction_") else " points"
+        what, ci, clear = f"a change of {e:+.1f}{unit} in {_words(outcome, kind)}", f"{lo:+.1f} to {hi:+.1f}", lo > 0 or hi < 0
+    verdict = "" if clear else ": no clear link, the interval includes no change"
+    return (f"In months after talking groups started, each extra attendee per session went with {what} "
+            f"(95% CI {ci}){verdict}. {OBSERVATIONAL_CAVEAT}")
+
+
+def _cannot(outcome, reason, question="talking_groups") -> ModelResult:
+    return ModelResult(question=question, outcome=outcome, predictor="talking_groups_active", formula="",
+                       family="", method="not fitted", n_wards=0, n_obs=0,
+                       estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
+                       headline=None, sentence=reason)
+
+
+def _usable(panel: pd.DataFrame, outcome: str, kind: str, exposure: str | None) -> tuple[pd.DataFrame, str | None]:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    if kind == "count":
+        exposure = exposure or "occupied_bed_days"
+        ok = panel[outcome].notna() & panel[exposure].notna() & (panel[exposure] > 0)
+    else:  # a carried-forward survey value repeats an earlier return: not a new observation
+        ok = panel[outcome].notna() & fresh_survey_rows(panel, outcome)
+    return panel.loc[ok].reset_index(drop=True), exposure
+
+
+def _ward_data(panel, ward_id, outcome, kind, exposure):
+    if outcome not in panel.columns:
+        return None, exposure, f"There is no {outcome.replace('_', ' ')} column in the data."
+    w = panel[panel["ward_id"].astype(str) == str(ward_id)]
+    d, exposure = _usable(w, outcome, kind, exposure)
+    if not len(d):
+        return None, exposure, f"Ward {ward_id} has no {_words(outcome, kind)} data."
+    start = d["talking_groups_start"].iloc[0]
+    if pd.isna(start):
+        return None, exposure, (f"Ward {ward_id} never started talking groups, so there is no before-and-after "
+                                "for it; it counts as a comparison ward in the pooled analysis.")
+    d = d.assign(time=months_between(d["month"], pd.Series(start, index=d.index)), **segment_terms(
+        d["month"], d["talking_groups_start"]))
+    n_pre, n_post = int((d["post"] == 0).sum()), int((d["post"] == 1).sum())
+    if n_pre < MIN_SIDE or n_post < MIN_SIDE:
+        side = "before" if n_pre < MIN_SIDE else "after"
+        return None, exposure, (f"Ward {ward_id} has only {min(n_pre, n_post)} month{'s' if min(n_pre, n_post) != 1 else ''} "
+                                f"of {_words(outcome, kind)} {side} talking groups started ({start:%b %Y}); at least "
+                                f"{MIN_SIDE} are needed on each side, so no before-and-after line can be drawn.")
+    return d, exposure, None
+
+
+def its_ward(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "linear", exposure: str | None = None,
+             hac: bool | None = None, maxlags: int = 3) -> ModelResult:
+    """One ward's interrupted time series: level and slope change at the start of talking groups.
+
+    hac=True/False forces Newey-West errors on or off; None (default) uses them when autocorrelation is found.
+    """
+    d, exposure, problem = _ward_data(panel, ward_id, outcome, kind, exposure)
+    if problem:
+        return _cannot(outcome, problem)
+    est, _res, ac, se_text, used_hac = fit_segmented(d, outcome, kind, exposure, hac, maxlags)
+    lvl = est.set_index("term").loc["post"]
+    slope = est.set_index("term").loc["months_since_start"]
+    start = d["talking_groups_start"].iloc[0]
+    warns = [] if used_hac or not ac["autocorrelated"] else [
+        "Autocorrelation found but plain errors were asked for; use hac=True for honest intervals."]
+    if kind == "count":
+        head = Headline("rate ratio at the start (level change)", lvl["rate_ratio"], lvl["rr_ci_low"], lvl["rr_ci_high"], lvl["p_value"])
+        body = (f"When talking groups started on ward {ward_id} ({start:%b %Y}), the rate of {_words(outcome, kind)} "
+                f"changed by a factor of {head.estimate:.2f} (95% CI {head.ci_low:.2f} to {head.ci_high:.2f}), and the "
+                f"monthly trend by {_pct_month(slope['rate_ratio'])} (95% CI {_pct_month(slope['rr_ci_low'])} to "
+                f"{_pct_month(slope['rr_ci_high'])})."
+                + _unclear(head, 1.0, "the change at the start"))
+        method = f"Poisson segmented regression with log({exposure}) offset; {se_text}."
+    else:
+        head = Headline("level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"])
+        body = (f"When talking groups started on ward {ward_id} ({start:%b %Y}), {_words(outcome, kind)} changed by "
+                f"{head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to {head.ci_high:+.2f}) at once, and its monthly trend by "
+                f"{slope['estimate']:+.2f} points a month (95% CI {slope['ci_low']:+.2f} to {slope['ci_high']:+.2f})."
+                + _unclear(head, 0.0, "the change at the start"))
+        method = f"Segmented linear regression (OLS); {se_text}."
+    caveats = [("A single ward's before-and-after cannot separate talking groups from anything else that changed "
+               "at the same time; see the pooled analysis, which compares with other wards."), OBSERVATIONAL_CAVEAT]
+    n_pre = int((d["post"] == 0).sum())
+    return ModelResult(
+        question="talking_groups", outcome=outcome, predictor="talking_groups_active",
+        formula=f"{outcome} ~ time + post + months_since_start" + (f" + offset(log({exposure}))" if kind == "count" else ""),
+        family="poisson" if kind == "count" else "gaussian", method=method, n_wards=1, n_obs=len(d), estimates=est,
+        headline=head, sentence=" ".join([body, ac["words"], caveats[0]]), caveats=caveats, warnings=warns,
+        extras={"autocorrelation": ac, "hac": used_hac, "maxlags": maxlags, "start": start,
+                "months_before": n_pre, "months_after": len(d) - n_pre},
+    )
+
+
+def _pooled_design(d: pd.DataFrame, slope: bool) -> tuple[sp.csr_matrix, list[str]]:
+    """const, post (, months_since_start), ward and calendar-month dummies (first of each dropped), sparse:
+    1,000 wards x 120 months is 120,000 x 1,122, 1 GB dense but 3 non-zeros a row."""
+    seg = segment_terms(d["month"], d["talking_groups_start"])
+    terms = ["const", "post", *(["months_since_start"] if slope else [])]
+    n, rows = len(d), np.arange(len(d))
+    w_codes, w_lab = pd.factorize(d["ward_id"].astype(str), sort=True)
+    m_codes, m_lab = pd.factorize(d["month"].dt.strftime("%Y-%m"), sort=True)
+    head = sp.csr_matrix(np.column_stack([np.ones(n), *(seg[t].to_numpy(float) for t in terms[1:])]))
+    wards = sp.csr_matrix((np.ones(n), (rows, w_codes)), shape=(n, len(w_lab)))[:, 1:]
+    months = sp.csr_matrix((np.ones(n), (rows, m_codes)), shape=(n, len(m_lab)))[:, 1:]
+    names = [*terms, *[f"ward_{w}" for w in w_lab[1:]], *[f"month_{m}" for m in m_lab[1:]]]
+    return sp.hstack([head, wards, months], format="csr"), names
+
+
+def _identified(X: sp.csr_matrix, n_terms: int) -> bool:
+    """The talking-group terms (columns 1..n_terms-1) are not explained by ward and month effects."""
+    gram = (X.T @ X).toarray()
+    fe = np.r_[0, n_terms:gram.shape[0]]
+    z = np.arange(1, n_terms)
+    A = gram[np.ix_(fe, fe)]
+    B = gram[np.ix_(fe, z)]
+    # Z'Z after partialling out the fixed effects (the Frisch-Waugh-Lovell residual cross-product).
+    resid = gram[np.ix_(z, z)] - B.T @ solve_psd(A, B)
+    scale = max(float(np.max(np.diag(gram[np.ix_(z, z)]))), 1.0)
+    return bool(np.min(np.linalg.eigvalsh(resid)) > 1e-9 * scale)
+
+
+MIN_EVENTS = 10  # below this a rate-ratio interval is driven by one or two events and means nothing
+
+NOT_IDENTIFIED = ("Every ward started talking groups at the same time with no ward left to compare, "
+                  "so their effect cannot be told apart from hospital-wide change over time.")
+NUMERICAL_FAILURE = ("The model could not be fitted to these data (the numbers broke down, usually because there are "
+                     "very few events or very few months): more wards or a longer period are needed.")
+
+
+def _fit(d: pd.DataFrame, outcome: str, kind: str, exposure: str | None, slope: bool, G: int):
+    """(tidy estimates, None) or (None, the plain reason it could not be fitted)."""
+    X, names = _pooled_design(d, slope)
+    if not _identified(X, 3 if slope else 2):
+        return None, NOT_IDENTIFIED
+    y = d[outcome].to_numpy(float)
+    offset = np.log(d[exposure].to_numpy(float)) if kind == "count" else None
+    keep = list(range(3 if slope else 2))  # const, post (, months_since_start): the rest are nuisance effects
+    try:
+        with np.errstate(all="ignore"):
+            params, V, _mu = fit_pooled_sparse(y, X, d["ward_id"].astype(str).to_numpy(), kind, offset, report=keep)
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+        return None, NUMERICAL_FAILURE
+    if not (np.all(np.isfinite(params[keep])) and np.all(np.isfinite(np.diag(V)))):
+        return None, NUMERICAL_FAILURE
+    est = tidy(names[:len(keep)], params[keep], np.sqrt(np.clip(np.diag(V), 0, None)), G - 1)
+    est = add_ratios(est) if kind == "count" else est
+    return est[est["term"].isin(["const", "post", "months_since_start"])].reset_index(drop=True), None
+
+
+def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure: str | None = None) -> ModelResult:
+    """Stepped-wedge ITS across wards: pooled level change (counts: rate ratio), ward-clustered; the slope
+    change (from the model with months_since_start added) is in the estimates and extras."""
+    if outcome not in panel.columns:
+        return _cannot(outcome, f"There is no {outcome.replace('_', ' ')} column in the data.")
+    d, exposure = _usable(panel, outcome, kind, exposure)
+    starts = d.groupby("ward_id")["talking_groups_start"].first()
+    G, n_started = len(starts), int(starts.notna().sum())
+    if n_started == 0:
+        return _cannot(outcome, "No ward has started talking groups, so there is nothing to compare.")
+    if G < 2:
+        return _cannot(outcome, "Only one ward has data: a pooled comparison needs at least two wards.")
+    if kind == "count":
+        events = float(d[outcome].sum())
+        post_events = float(d.loc[d["month"] >= d["talking_groups_start"], outcome].sum())
+        if events < MIN_EVENTS or post_events == 0 or post_events == events:
+            return _cannot(outcome, f"There are only {events:.0f} {outcome.replace('_', ' ')} in these data "
+                                    f"({post_events:.0f} after a start): too few to estimate a change (at least "
+                                    f"{MIN_EVENTS}, with some before and some after the starts, are needed).")
+    est, reason = _fit(d, outcome, kind, exposure, False, G)
+    if est is None:
+        return _cannot(outcome, reason)
+    with_slope, _ = _fit(d, outcome, kind, exposure, True, G)
+    if with_slope is not None:
+        extra = with_slope[with_slope["term"] != "const"].replace({"term": {"post": "post_with_slope"}})
+        est = pd.concat([est, extra], ignore_index=True)
+    by = est.set_index("term")
+    lvl = by.loc["post"]
+    slope = by.loc["months_since_start"].to_dict() if with_slope is not None else None
+    se = f"CR1 cluster-robust standard errors by ward (G/(G-1) x (N-1)/(N-K)), t({G - 1}) reference"
+    n_months = d["month"].nunique()
+    survey = bool(fresh_survey_rows(panel, outcome).ne(True).any())
+    rows = f"{n_months} survey months" if survey else f"{n_months} months"
+    lead = (f"Across {plural(G, 'ward')} over {rows} ({n_started} started talking groups at different times, "
+            f"{G - n_started} never did), compared with wards that had not yet started in the same months, ")
+    step = ("a step from each ward's start month (wards not yet started and never started as comparison), "
+            "headline from ward and calendar-month fixed effects + post; the slope change (months_since_start) "
+            "from the same model with that term added")
+    fresh = (" Only months with a fresh survey return are used (a carried-forward month repeats an earlier "
+             "return and would count it again, and after a start it would still show the pre-start survey); "
+             "post is dated by the survey month.") if survey else ""
+    if kind == "count":
+        head = Headline("rate ratio at the start (pooled level change)", lvl["rate_ratio"], lvl["rr_ci_low"], lvl["rr_ci_high"], lvl["p_value"])
+        pctc = (head.estimate - 1) * 100
+        body = (f"the rate of {_words(outcome, kind)} was {abs(pctc):.0f}% {'lower' if pctc < 0 else 'higher'} once "
+                f"talking groups started (rate ratio {head.estimate:.2f}, 95% CI {head.ci_low:.2f} to {head.ci_high:.2f})."
+                + _unclear(head, 1.0))
+        method = f"Stepped-wedge Poisson regression with log({exposure}) offset: {step}; {se}.{fresh}"
+    else:
+        head = Headline("pooled level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"])
+        body = (f"{_words(outcome, kind)} changed by {head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to "
+                f"{head.ci_high:+.2f}) once talking groups started." + _unclear(head, 0.0))
+        method = f"Stepped-wedge linear regression (OLS): {step}; {se}.{fresh}"
+    caveats = [STEPPED_WEDGE_CAVEAT, OBSERVATIONAL_CAVEAT]
+    if G < 5 or n_months < 12:
+        caveats.insert(0, f"With {plural(G, 'ward')} and {rows} this pooled result is not reliable.")
+    return ModelResult(
+        question="talking_groups", outcome=outcome, predictor="talking_groups_active",
+        formula=f"{outcome} ~ post + ward + month" + (f" + offset(log({exposure}))" if kind == "count" else "")
+                + "; slope: + months_since_start",
+        family="poisson" if kind == "count" else "gaussian", method=method, n_wards=G, n_obs=len(d), estimates=est,
+        headline=head, sentence=" ".join([lead + body, *caveats]), caveats=caveats,
+        extras={"time_trend": "one effect per calendar month (hospital-wide, any shape)",
+                "slope_change_per_month": slope, "level_change_with_slope": by.loc["post_with_slope"].to_dict()
+                if with_slope is not None else None, "wards_started": n_started, "n_months": n_months,
+                "fresh_survey_months_only": survey},
+    )
+
+
+def before_after(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "linear",
+                 exposure: str | None = None) -> pd.DataFrame:
+    """Chart data: month, observed, fitted segmented line and the counterfactual (pre-start line carried on).
+
+    The counterfactual is carried on for no more points after the start than there were before it: a
+    trend fitted to five surveys says little about the fifteen that follow. Counts are shown as rates
+    per 1,000 of `exposure`. Empty frame when no per-ward line can be fitted.
+    """
+    cols = ["month", "post", "observed", "fitted", "counterfactual"]
+    d, exposure, problem = _ward_data(panel, ward_id, outcome, kind, exposure)
+    if problem:
+        return pd.DataFrame(columns=cols)
+    est, _res, *_ = fit_segmented(d, outcome, kind, exposure, False, 1)
+    b = est.set_index("term")["estimate"]
+    lin = b["const"] + b["time"] * d["time"]
+    full = lin + b["post"] * d["post"] + b["months_since_start"] * d["months_since_start"]
+    if kind == "count":
+        observed = d[outcome] / d[exposure] * 1000
+        full, lin = np.exp(full) * 1000, np.exp(lin) * 1000
+    else:
+        observed = d[outcome]
+    post = d["post"] == 1
+    within_reach = post & (post.cumsum() <= int((~post).sum()))
+    return pd.DataFrame({"month": d["month"], "post": post.astype(bool), "observed": observed.astype(float),
+                         "fitted": full.astype(float), "counterfactual": lin.where(within_reach).astype(float)})
+
+
+def attendance_dose(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
+        "coproduction_patient_overall", "assaults_on_staff_rate_per_1000_obd")) -> pd.DataFrame:
+    """Per ward: start, sessions held, attendances, attendance per session, and outcome means before and after."""
+    rows = []
+    for wid, w in panel.groupby("ward_id", sort=True):
+        start = w["talking_groups_start"].iloc[0]
+        post = (w["month"] >= start) if pd.notna(start) else pd.Series(False, index=w.index)
+        held = w.get("talking_groups_held", pd.Series(np.nan, index=w.index)).sum(min_count=1)
+        att = w.get("talking_group_attendances", pd.Series(np.nan, index=w.index)).sum(min_count=1)
+        row = {"ward_id": wid, "talking_groups_start": start, "months_before": int((~post).sum()),
+               "months_after": int(post.sum()), "sessions_held": held, "attendances": att,
+               "attendance_per_session": att / held if held and held > 0 else np.nan}
+        for o in outcomes:
+            if o in w.columns:
+                row[f"{o}_before"] = w.loc[~post, o].mean()
+                row[f"{o}_after"] = w.loc[post, o].mean()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def dose_response(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure: str | None = None) -> ModelResult:
+    """Among months after the start: outcome against attendance per session (per 1 attendee), ward and month effects."""
+    if outcome not in panel.columns or "attendance_per_session" not in panel.columns:
+        return _cannot(outcome, "Attendance per session or the outcome is not in the data.")
+    post = panel[panel["talking_groups_active"].astype(bool) & panel["attendance_per_session"].notna()]
+    d, exposure = _usable(post, outcome, kind, exposure)
+    G = d["ward_id"].nunique()
+    if G < 2 or len(d) < 12:
+        return _cannot(outcome, "Too few months with talking groups (need 2+ wards and 12+ ward-months) for a dose-response model.")
+    X = pd.concat([pd.Series(1.0, index=d.index, name="const"), d["attendance_per_session"].astype(float),
+                   pd.get_dummies(d["ward_id"].astype(str), prefix="ward", drop_first=True, dtype=float),
+                   (d["month_index"].astype(float) / 12).rename("trend_per_year")], axis=1)
+    offset = np.log(d[exposure].to_numpy(float)) if kind == "count" else None
+    params, V, *_ = fit_pooled(d[outcome].to_numpy(float), X, d["ward_id"].astype(str).to_numpy(), kind, offset)
+    est = tidy(X.columns, params, np.sqrt(np.clip(np.diag(V), 0, None)), G - 1)
+    est = (add_ratios(est) if kind == "count" else est).query("term in ['attendance_per_session', 'trend_per_year']")
+    r = est.set_index("term").loc["attendance_per_session"]
+    e, lo, hi = (r["rate_ratio"], r["rr_ci_low"], r["rr_ci_high"]) if kind == "count" else (r["estimate"], r["ci_low"], r["ci_high"])
+    name = "rate ratio per extra attendee per session" if kind == "count" else "change per extra attendee per session"
+    return ModelResult(
+        question="talking_groups", outcome=outcome, predictor="attendance_per_session",
+        formula=f"{outcome} ~ attendance_per_session + ward + trend", family="poisson" if kind == "count" else "gaussian",
+        method="Within-ward regression on attendance per session after the start (ward fixed effects, linear trend); "
+               f"CR1 cluster-robust errors by ward, t({G - 1}).", n_wards=G, n_obs=len(d), estimates=est.reset_index(drop=True),
+        headline=Headline(name, float(e), float(lo), float(hi), float(r["p_value"])),
+        sentence=_attendance_sentence(outcome, kind, e, lo, hi),
+        caveats=[OBSERVATIONAL_CAVEAT],
+    )

@@ -1,0 +1,1 @@
+"""Statistical process control: XmR and u charts, the Making Data Count rules, icons and colours."""

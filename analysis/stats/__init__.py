@@ -1,0 +1,1 @@
+"""Statistical machinery shared by the questions: count models, mixed models, interrupted time series, reliability, results."""

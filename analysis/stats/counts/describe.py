@@ -1,0 +1,155 @@
+"""Plain-language sentences for count-model results, generated from the numbers."""
+from __future__ import annotations
+
+import math
+
+from analysis.data.contract import ASPECTS
+from analysis.stats.results import OBSERVATIONAL_CAVEAT
+
+MIN_WARDS, MIN_MONTHS, MANY_WARDS = 5, 12, 20
+
+OUTCOME_WORDS = {
+    "assaults_on_staff": "assaults on staff",
+    "assaults_on_patients": "assaults on patients",
+    "self_harm": "self-harm incidents",
+    "restraints": "restraints",
+    "seclusions": "seclusions",
+    "transfers_to_lower_security": "transfers to lower security",
+}
+
+
+def outcome_words(outcome: str) -> str:
+    return OUTCOME_WORDS.get(outcome, outcome.replace("_", " "))
+
+
+def predictor_words(predictor: str) -> str:
+    """'coproduction_staff_reduced_social_distance' -> 'staff-rated reduced social distance'."""
+    if predictor == "coproduction_overall":
+        return "co-production (patients and staff combined)"
+    parts = predictor.split("_", 2)
+    if len(parts) == 3 and parts[0] == "coproduction" and parts[1] in ("patient", "staff"):
+        who = "patient-rated" if parts[1] == "patient" else "staff-rated"
+        aspect = parts[2]
+        if aspect == "overall":
+            return f"{who} co-production (overall)"
+        if aspect in ASPECTS:
+            return f"{who} {ASPECTS[aspect].lower()}"
+    return predictor.replace("_", " ")
+
+
+def pct(rr: float) -> float:
+    return (rr - 1) * 100
+
+
+def fmt_num(x: float) -> str:
+    a = abs(x)
+    return f"{a:.1f}" if a < 1 else f"{a:.0f}"
+
+
+def change_words(rr: float, noun: str) -> str:
+    """'15% fewer assaults on staff' / '8% more restraints' / 'no change in ...'."""
+    p = pct(rr)
+    if abs(p) < 0.5:  # "0.1% fewer" reads as a finding; under half a percent is no change in words
+        return f"about the same number of {noun}"
+    return f"{fmt_num(p)}% {'fewer' if p < 0 else 'more'} {noun}"
+
+
+def ci_words(lo: float, hi: float) -> str:
+    """A 95% CI on the rate-ratio scale as a percent range, direction-aware."""
+    a, b = pct(lo), pct(hi)
+    if b < 0:
+        return f"95% CI {fmt_num(b)}% to {fmt_num(a)}% fewer"
+    if a > 0:
+        return f"95% CI {fmt_num(a)}% to {fmt_num(b)}% more"
+    return f"95% CI from {fmt_num(a)}% fewer to {fmt_num(b)}% more"
+
+
+def p_words(p: float | None) -> str:
+    if p is None or not math.isfinite(p):
+        return ""
+    return "; p < 0.001" if p < 0.001 else f"; p = {p:.3f}" if p < 0.1 else f"; p = {p:.2f}"
+
+
+def lag_words(lag: int) -> str:
+    if not lag:
+        return ""
+    return f" {lag} month{'s' if lag != 1 else ''} earlier"
+
+
+def data_sentence(n_wards: int, n_months: int) -> str | None:
+    """'Not enough data' when fewer than 5 wards or 12 months."""
+    short = []
+    if n_wards < MIN_WARDS:
+        short.append(f"{n_wards} ward{'s' if n_wards != 1 else ''} (at least {MIN_WARDS} are needed)")
+    if n_months < MIN_MONTHS:
+        short.append(f"{n_months} month{'s' if n_months != 1 else ''} (at least {MIN_MONTHS} are needed)")
+    if not short:
+        return None
+    return "Not enough data for a reliable answer: only " + " and ".join(short) + ". The figures below are shown for completeness only."
+
+
+def caveat_list(n_wards: int, errors: str) -> list[str]:
+    out = [OBSERVATIONAL_CAVEAT]
+    if 1 < n_wards < MANY_WARDS:
+        out.append(
+            f"With only {n_wards} wards, the uncertainty figures are approximate: errors that allow for "
+            "wards are less exact with few wards, so the intervals use a t distribution with "
+            f"{n_wards - 1} degrees of freedom to be more cautious."
+        )
+    if n_wards == 1:
+        out.append(
+            "With one ward the months cannot be grouped by ward, so the uncertainty treats months as "
+            "independent, which is likely too optimistic."
+        )
+    return out
+
+
+def headline_sentence(
+    outcome: str,
+    predictor: str,
+    lag: int,
+    n_wards: int,
+    n_months: int,
+    within: tuple[float, float, float, float | None] | None,
+    between: tuple[float, float, float, float | None] | None,
+    single: tuple[float, float, float, float | None] | None,
+    per: float,
+    fixed_effects: bool,
+) -> str:
+    """The answer in words: within-ward claim first, between-ward claim beside it, clearly distinguished."""
+    noun = outcome_words(outcome)
+    pred = predictor_words(predictor) + lag_words(lag)
+    where = f"Across {n_wards} ward{'s' if n_wards != 1 else ''} over {n_months} month{'s' if n_months != 1 else ''}"
+    unit = f"per {per:g} points"
+    parts = []
+    if within is not None:
+        rr, lo, hi, p = within
+        parts.append(
+            f"{where}, in months when a ward's {pred} was higher than its own usual level, it had "
+            f"{change_words(rr, noun)} {unit} ({ci_words(lo, hi)}{p_words(p)})."
+        )
+        if fixed_effects:
+            parts.append("This compares each ward only with itself (ward fixed effects).")
+    if between is not None:
+        rr, lo, hi, p = between
+        parts.append(
+            f"Comparing wards with each other, wards with higher {pred} on average had "
+            f"{change_words(rr, noun)} {unit} ({ci_words(lo, hi)}{p_words(p)}); this is a different claim: "
+            "differences between wards (case mix, staffing, security) could explain it."
+        )
+    if single is not None:
+        rr, lo, hi, p = single
+        parts.append(
+            f"{where}, ward-months with higher {pred} had {change_words(rr, noun)} {unit} "
+            f"({ci_words(lo, hi)}{p_words(p)}). This mixes differences between wards with changes within "
+            "wards over time."
+        )
+    return " ".join(parts)
+
+
+def cannot_fit_sentence(outcome: str, predictor: str, reason: str) -> str:
+    return (
+        f"No answer yet on whether {predictor_words(predictor)} is linked to {outcome_words(outcome)}: {reason} "
+        f"A useful answer needs at least {MIN_WARDS} wards and {MIN_MONTHS} months with occupied bed days, "
+        "incident counts and co-production scores."
+    )

@@ -1,0 +1,254 @@
+"""Question 2: count models of incidents against co-production, with ward clustering handled."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from analysis.stats.counts import caveats as cv
+from analysis.stats.counts.clustering import cluster_vcov, fit_gee, model_vcov, tidy
+from analysis.stats.counts.describe import (
+    cannot_fit_sentence,
+    caveat_list,
+    data_sentence,
+    headline_sentence,
+    outcome_words,
+)
+from analysis.stats.counts.diagnostics import expected_rates, residual_summaries
+from analysis.stats.counts.families import ALPHA_FLOOR, dispersion_test, fit_negbin, fit_poisson
+from analysis.stats.counts.prepare import DataProblem, Design, prepare
+from analysis.stats.counts.zeros import check_zeros
+from analysis.stats.results import Headline, ModelResult
+
+FAMILIES = ("auto", "poisson", "negbin")
+ERRORS = ("cluster", "gee", "fixed_effects")
+INCIDENTS = (
+    "assaults_on_staff",
+    "assaults_on_patients",
+    "restraints",
+    "seclusions",
+    "self_harm",
+    "transfers_to_lower_security",
+)
+
+
+def fit_counts(
+    panel: pd.DataFrame,
+    outcome: str = "assaults_on_staff",
+    exposure: str = "occupied_bed_days",
+    predictor: str = "coproduction_patient_overall",
+    lag: int = 0,
+    adjust: tuple[str, ...] | list[str] = (),
+    family: str = "auto",
+    errors: str = "cluster",
+    split: str = "within_between",
+    ward: str = "ward_id",
+    month: str = "month",
+    per: float = 10.0,
+    at: tuple[float, ...] = (30.0, 50.0, 70.0),
+    zeros: bool = True,
+) -> ModelResult:
+    """Rate ratio of `outcome` per `per`-point rise in `predictor` (within ward by default), in numbers and words.
+
+    family: "auto" (Poisson or NB2, chosen by a likelihood-ratio test of over-dispersion), "poisson", "negbin".
+    errors: "cluster" (CR1 by ward, t(G-1)), "gee" (exchangeable, robust), "fixed_effects" (ward dummies, CR1).
+    split: "within_between" (ward mean and monthly deviation; headline within) or "none".
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}")
+    if errors not in ERRORS:
+        raise ValueError(f"errors must be one of {ERRORS}")
+    adjust = tuple(adjust)
+    fixed = errors == "fixed_effects"
+    question = "q3" if outcome == "transfers_to_lower_security" else "q2"
+    warns: list[str] = []
+    try:
+        d = prepare(panel, outcome, exposure, predictor, lag, adjust, split, ward, month, per, fixed)
+        if fixed:
+            d = _drop_zero_wards(d, panel, outcome, exposure, predictor, lag, adjust, split, ward, month, per, warns)
+        if len(d.y) <= d.X.shape[1] + 1:
+            raise DataProblem(f"only {len(d.y)} usable ward-months, too few for {d.X.shape[1]} model terms.")
+        if d.y.sum() == 0:
+            raise DataProblem(f"there were no {outcome.replace('_', ' ')} at all in the months analysed.")
+        return _fit(d, panel, outcome, exposure, predictor, lag, adjust, family, errors, split, ward, month, per, at, zeros, question, warns)
+    except (DataProblem, np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
+        reason = str(exc) if isinstance(exc, DataProblem) else f"the model could not be fitted ({exc})."
+        return _cannot_fit(question, outcome, predictor, reason, warns)
+
+
+def _fit(d: Design, panel, outcome, exposure, predictor, lag, adjust, family, errors, split, ward, month, per, at, zeros, question, warns) -> ModelResult:
+    for reason, n in d.dropped.items():
+        warns.append(f"{n} ward-month{'s' if n != 1 else ''} left out: {reason}.")
+    warns += d.notes
+    G = d.n_wards
+    with cv.captured(warns):
+        pois = fit_poisson(d)
+        nb = fit_negbin(d, start=pois.glm.params.to_numpy())
+    disp = dispersion_test(pois, nb)
+    chosen = disp.chosen if family == "auto" else family
+    fit = nb if chosen == "negbin" else pois
+    if family == "auto":
+        choice_text = disp.reason
+    else:
+        choice_text = f"The {'negative binomial' if chosen == 'negbin' else 'Poisson'} model was chosen by the user. " + disp.reason.replace("was used", "would be chosen automatically")
+    if chosen == "negbin" and nb.alpha < ALPHA_FLOOR * 100:
+        warns.append("The counts show no extra variation, so the negative binomial model is the same as a Poisson model here.")
+
+    df = G - 1 if G > 1 else None
+    mu, alpha_used = fit.mu, fit.alpha
+    if G < 2:
+        params, V = fit.glm.params, model_vcov(fit.glm)
+        se_text = "model-based standard errors (one ward: no clustering possible)"
+    elif errors == "gee":
+        with cv.captured(warns):
+            gee = fit_gee(d, chosen, fit.alpha)
+        params, V = gee.params, np.asarray(gee.cov_robust)
+        mu = np.asarray(gee.fittedvalues)
+        se_text = (
+            f"GEE with exchangeable correlation within ward (working correlation {float(gee.model.cov_struct.dep_params):.3f}), "
+            f"robust standard errors, t({df}) reference"
+        )
+    else:
+        params, V = fit.glm.params, cluster_vcov(fit.glm, d.groups)
+        se_text = f"cluster-robust standard errors by ward (CR1: G/(G-1) x (N-1)/(N-K)), t({df}) reference"
+    if not np.all(np.isfinite(np.diag(V))) or np.any(np.diag(V) < 0):
+        cv.add(warns, cv.HESSIAN)
+    if not np.all(np.isfinite(params.to_numpy(float))):
+        cv.add(warns, cv.NOT_CONVERGED)
+
+    est = tidy(params, V, df, d.predictor_terms, per)
+    terms = {role: t for t, role in d.predictor_terms.items()}
+    row = lambda role: _row(est, terms.get(role))
+    within, between, single = row("within"), row("between"), row("single")
+    main = within or single
+    label = "rate ratio per 10-point rise" if per == 10 else f"rate ratio per {per:g}-point rise"
+    headline = None
+    if main is not None:
+        headline = Headline(f"{label} (within ward)" if within else label, main[0], main[1], main[2], main[3])
+
+    caveats = caveat_list(G, errors)
+    short = data_sentence(G, d.n_months)
+    body = headline_sentence(outcome, predictor, lag, G, d.n_months, within, between, single, per, errors == "fixed_effects")
+    fit_warn = [w for w in warns if w in (cv.NOT_CONVERGED, cv.HESSIAN, cv.SEPARATION, cv.SINGULAR)]
+    sentence = " ".join(s for s in [short, body, *caveats, *fit_warn] if s)
+
+    raw = d.data[f"{predictor}_lag{lag}" if lag else predictor]
+    extras = {
+        "family_choice": choice_text,
+        "dispersion": disp.as_dict(),
+        "comparison": {
+            "aic_poisson": pois.aic,
+            "aic_negbin": nb.aic,
+            "llf_poisson": pois.llf,
+            "llf_negbin": nb.llf,
+            "lr_statistic": disp.lr_statistic,
+            "lr_p_value": disp.p_value,
+            "note": "Lower AIC fits better; the likelihood-ratio test compares Poisson with negative binomial.",
+        },
+        "alpha": alpha_used,
+        "theta": (1 / alpha_used) if alpha_used > 0 else math.inf,
+        "model_based_se": dict(zip(fit.glm.params.index, np.sqrt(np.diag(model_vcov(fit.glm))))),
+        "expected_rates": expected_rates(d, params, V, df, tuple(at), per, raw),
+        "formula": d.formula,
+        "n_dropped": dict(d.dropped),
+        "n_months": d.n_months,
+        "lag": lag,
+        "per": per,
+        "split": split,
+        "errors": errors,
+        "adjust": list(adjust),
+        "season_coding": "calendar month as one sine and cosine pair (a smooth yearly cycle)" if "season" in adjust else None,
+        "trend_coding": "month index in years (rate ratio per year)" if "trend" in adjust else None,
+    }
+    if between is not None:
+        extras["between"] = dict(zip(("rate_ratio", "ci_low", "ci_high", "p_value"), between))
+    extras["residuals_by_ward"], extras["residuals_by_month"] = residual_summaries(d, mu, alpha_used, ward, month)
+    if zeros:
+        extras["zeros"] = check_zeros(d, fit, outcome_words(outcome))
+    method = (
+        f"{'Negative binomial (NB2)' if chosen == 'negbin' else 'Poisson'} regression of {outcome} with "
+        f"log({exposure}) as offset{', ward fixed effects' if errors == 'fixed_effects' else ''}; {se_text}."
+    )
+    return ModelResult(
+        question=question,
+        outcome=outcome,
+        predictor=predictor,
+        formula=d.formula,
+        family=chosen,
+        method=method,
+        n_wards=G,
+        n_obs=len(d.y),
+        estimates=est,
+        headline=headline,
+        sentence=sentence,
+        caveats=caveats,
+        warnings=warns,
+        extras=extras,
+    )
+
+
+def _row(est: pd.DataFrame, term: str | None):
+    if term is None:
+        return None
+    r = est.loc[est["term"] == term].iloc[0]
+    return (float(r["rate_ratio"]), float(r["rr_ci_low"]), float(r["rr_ci_high"]), float(r["p_value"]))
+
+
+def _drop_zero_wards(d, panel, outcome, exposure, predictor, lag, adjust, split, ward, month, per, warns) -> Design:
+    totals = d.data.groupby(ward)[outcome].sum()
+    zero = [str(w) for w in totals.index[totals == 0]]
+    if not zero:
+        return d
+    warns.append(
+        f"Ward{'s' if len(zero) > 1 else ''} {', '.join(zero)} had no {outcome.replace('_', ' ')} in any month, "
+        "so a within-ward (fixed effects) comparison learns nothing from "
+        f"{'them' if len(zero) > 1 else 'it'}; left out."
+    )
+    d2 = prepare(panel[~panel[ward].astype(str).isin(zero)], outcome, exposure, predictor, lag, adjust, split, ward, month, per, True)
+    d2.dropped["ward with no incidents at all (fixed effects)"] = int(d.data[ward].astype(str).isin(zero).sum())
+    return d2
+
+
+def _cannot_fit(question: str, outcome: str, predictor: str, reason: str, warns: list[str]) -> ModelResult:
+    reason = reason[0].upper() + reason[1:] if reason else reason
+    return ModelResult(
+        question=question,
+        outcome=outcome,
+        predictor=predictor,
+        formula="",
+        family="",
+        method="not fitted",
+        n_wards=0,
+        n_obs=0,
+        estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "rate_ratio", "rr_ci_low", "rr_ci_high"]),
+        headline=None,
+        sentence=cannot_fit_sentence(outcome, predictor, reason),
+        caveats=[],
+        warnings=warns + [reason],
+        extras={"reason": reason},
+    )
+
+
+def fit_all_incidents(panel: pd.DataFrame, predictor: str = "coproduction_patient_overall", outcomes: tuple[str, ...] | None = None, **kwargs) -> pd.DataFrame:
+    """One row per incident count in the panel: rate ratio per 10 points with its CI, p-value and the sentence."""
+    outcomes = outcomes or tuple(o for o in INCIDENTS if o in panel.columns)
+    rows = []
+    for outcome in outcomes:
+        r = fit_counts(panel, outcome=outcome, predictor=predictor, **kwargs)
+        h = r.headline
+        rows.append(
+            {
+                "outcome": outcome,
+                "rate_ratio": h.estimate if h else np.nan,
+                "ci_low": h.ci_low if h else np.nan,
+                "ci_high": h.ci_high if h else np.nan,
+                "p_value": h.p_value if h else np.nan,
+                "family": r.family,
+                "n_wards": r.n_wards,
+                "n_obs": r.n_obs,
+                "ok": r.ok,
+                "sentence": r.sentence,
+            }
+        )
+    return pd.DataFrame(rows)

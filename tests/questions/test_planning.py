@@ -1,0 +1,45 @@
+"""Study planning inputs from data (checked on simulated wards with known values) and the planner's sentence."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.stats.counts.power import months_for_power, power_curve
+from analysis.stats.counts.simulate import simulate_panel
+from analysis.questions.planning import PLANNING_DEFAULTS, months_reaching, planning_inputs, power_sentence
+
+
+def test_inputs_recover_the_simulated_truth():
+    df = simulate_panel(40, 60, baseline_rate_per_1000=6.0, alpha_dispersion=0.25, between_ward_sd=0.35,
+                        obd_per_month=400, coproduction_sd_within=9.0, rate_ratio_per_10=1.0, rng=11)
+    got, found = planning_inputs(df)
+    assert set(found) == set(PLANNING_DEFAULTS)
+    assert got["n_wards"] == 40
+    assert got["baseline_rate_per_1000"] == pytest.approx(6.0, rel=0.15)
+    assert got["alpha_dispersion"] == pytest.approx(0.25, abs=0.08)
+    assert got["between_ward_sd"] == pytest.approx(0.35, abs=0.1)
+    assert got["obd_per_month"] == pytest.approx(400 * 0.95, rel=0.02)
+    assert got["coproduction_sd_within"] == pytest.approx(9.0, rel=0.15)
+
+
+def test_missing_columns_keep_the_defaults():
+    panel = pd.DataFrame({"ward_id": ["A", "A", "B"], "occupied_bed_days": [300, 310, 290]})
+    got, found = planning_inputs(panel)
+    assert found == ["n_wards"] and got["n_wards"] == 2
+    assert got["alpha_dispersion"] == PLANNING_DEFAULTS["alpha_dispersion"]
+
+
+def test_months_reaching_matches_the_engine():
+    kw = dict(baseline_rate_per_1000=10.0, rate_ratio_per_10=0.75, n_sims=20, seed=5)
+    options = (6, 12, 18, 24)
+    curve = power_curve(10, months_options=options, **kw)
+    assert months_reaching(curve, 0.8) == months_for_power(10, 0.8, months_options=options, **kw)
+
+
+def test_sentence_reached_and_not_reached():
+    curve = pd.DataFrame({"months": [12, 24, 36], "power": [0.4, 0.7, 0.85], "mc_se": [0.05, 0.046, 0.036]})
+    s = power_sentence(curve, 12, 0.85, 0.8, 100)
+    assert s.startswith("With 12 wards you would need about 36 months to have an 80% chance of detecting a 15% fall")
+    assert "100 simulated studies" in s and "±10 percentage points" in s
+    s2 = power_sentence(curve.assign(power=[0.1, 0.2, 0.3]), 6, 1.2, 0.8)
+    assert "even 36 months would give less than an 80% chance" in s2 and "20% rise" in s2 and "30%" in s2
