@@ -3,6 +3,7 @@
 Run with `make app` (or `streamlit run dashboard.py`). Pages are listed here with st.navigation;
 the pages/ folder's automatic page list is therefore off.
 """
+
 import streamlit as st
 
 from analysis.data.filters import Filters

@@ -3,6 +3,7 @@
 Every sentence, table and chart label in the product formats its numbers and dates here, so one
 figure reads the same on a page, in a pack and on the command line.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -13,6 +13,7 @@ Run: .venv/bin/python benchmarks/analysis_speed.py [--runs 5] [--national-runs 3
 Each step: one warm-up run, then the median of N runs (wall clock; CPU time alongside, because the
 machine may be shared). A step whose warm-up takes over SLOW_S seconds is timed once, from the warm-up.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,13 +36,13 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd
 
-from analysis.stats.counts import fit_all_incidents, fit_counts
 from analysis.data.dataset import SAMPLE_DIR, load_sample, with_defaults
-from analysis.questions.coproduction.existence import answer_q1
-from analysis.stats.its import segment_terms
 from analysis.panel.build import build_panel
+from analysis.questions.coproduction.existence import answer_q1
 from analysis.questions.recovery.model import answer_q3
 from analysis.questions.talking_groups.model import its_pooled
+from analysis.stats.counts import fit_all_incidents, fit_counts
+from analysis.stats.its import segment_terms
 
 SLOW_S = 5.0
 SAMPLE_TARGET_S, Q2_TARGET_S, R_RATIO_TARGET = 1.0, 3.0, 2.0
@@ -65,6 +66,7 @@ def model_steps() -> dict:
 
 def time_call(fn, runs: int) -> dict:
     """Median wall and CPU seconds of `runs` calls after one warm-up (or the warm-up alone when slow)."""
+
     def once():
         w, c = time.perf_counter(), time.process_time()
         fn()
@@ -107,8 +109,11 @@ def run_all(tables: dict, runs: int, label: str, cap_s: float | None = None) -> 
     out = {"build_panel": time_call(lambda: build_panel(tables), runs)}
     _show("build_panel", out["build_panel"])
     panel = build_panel(tables)
-    print(f"   panel: {len(panel):,} ward-months, {panel['ward_id'].nunique():,} wards, "
-          f"{panel['month'].nunique()} months", flush=True)
+    print(
+        f"   panel: {len(panel):,} ward-months, {panel['ward_id'].nunique():,} wards, "
+        f"{panel['month'].nunique()} months",
+        flush=True,
+    )
     for name, fn in model_steps().items():
         out[name] = time_capped(lambda fn=fn: fn(panel), runs, cap_s)
         _show(name, out[name])
@@ -196,8 +201,11 @@ def compare(py: dict, r: dict) -> bool:
     """Print Python/R per model and overall (models with an R counterpart only); True when within 2x."""
     rt = {**r["timings"], **r["stopped"]}
     if "r_version" in r:
-        print(f"   {r['r_version']}; " + ", ".join(f"{k} {v}" for k, v in r["packages"].items())
-              + f"; BLAS {r.get('blas', '?')}")
+        print(
+            f"   {r['r_version']}; "
+            + ", ".join(f"{k} {v}" for k, v in r["packages"].items())
+            + f"; BLAS {r.get('blas', '?')}"
+        )
     print(f"   {'step':<22} {'python s':>11} {'R s':>11} {'py/R':>7}")
     names = [n for n in rt if n in py]
     for n in names:
@@ -208,10 +216,14 @@ def compare(py: dict, r: dict) -> bool:
     p_tot, _, p_cap = total(py, names)
     r_tot, r_cap = sum(rt[n] for n in names), bool(r["stopped"])
     ratio = p_tot / r_tot
-    shown = "?" if (p_cap and r_cap) else (f">= {ratio:.2f}" if p_cap else (f"<= {ratio:.2f}" if r_cap else f"{ratio:.2f}"))
+    shown = (
+        "?" if (p_cap and r_cap) else (f">= {ratio:.2f}" if p_cap else (f"<= {ratio:.2f}" if r_cap else f"{ratio:.2f}"))
+    )
     print(f"   {'overall':<22} {fmt(p_tot, p_cap):>11} {fmt(r_tot, r_cap):>11} {shown:>7}")
-    print(f"   (build_panel and q1_existence have no R counterpart: Python total with them "
-          f"{fmt(*[total(py)[i] for i in (0, 2)])} s)")
+    print(
+        f"   (build_panel and q1_existence have no R counterpart: Python total with them "
+        f"{fmt(*[total(py)[i] for i in (0, 2)])} s)"
+    )
     ok = ratio <= R_RATIO_TARGET and not p_cap
     if p_cap and r_cap:
         ok = False  # cannot tell; counted as not shown
@@ -232,10 +244,18 @@ def main(argv=None) -> int:
     ap.add_argument("--national-runs", type=int, default=3, help="timed runs per step at national scale")
     ap.add_argument("--wards", type=int, default=1000)
     ap.add_argument("--months", type=int, default=120)
-    ap.add_argument("--surveys", default="scores", choices=("scores", "responses"),
-                    help="national survey data as ward scores (default) or individual returns")
-    ap.add_argument("--cap", type=float, default=300.0,
-                    help="stop a national-scale step (Python or R) after this many seconds; 0 = never")
+    ap.add_argument(
+        "--surveys",
+        default="scores",
+        choices=("scores", "responses"),
+        help="national survey data as ward scores (default) or individual returns",
+    )
+    ap.add_argument(
+        "--cap",
+        type=float,
+        default=300.0,
+        help="stop a national-scale step (Python or R) after this many seconds; 0 = never",
+    )
     ap.add_argument("--skip-national", action="store_true")
     ap.add_argument("--skip-r", action="store_true")
     args = ap.parse_args(argv)
@@ -253,17 +273,22 @@ def main(argv=None) -> int:
 
     t = time.perf_counter()
     tables = national_tables(args.wards, args.months, args.surveys)
-    print(f"\n(generated {args.wards:,} wards x {args.months} months, surveys={args.surveys}, "
-          f"in {time.perf_counter() - t:.1f} s; not timed below)")
+    print(
+        f"\n(generated {args.wards:,} wards x {args.months} months, surveys={args.surveys}, "
+        f"in {time.perf_counter() - t:.1f} s; not timed below)"
+    )
     cap = args.cap or None
-    nat, panel = run_all(tables, args.national_runs,
-                         f"(2) National scale: {args.wards:,} wards x {args.months} months", cap)
+    nat, panel = run_all(
+        tables, args.national_runs, f"(2) National scale: {args.wards:,} wards x {args.months} months", cap
+    )
     q2 = total(nat, Q2_STEPS)
     wall, cpu, capped = total(nat)
     print(f"   {'TOTAL':<22} {fmt(wall, capped):>9} s wall {fmt(cpu, capped):>9} s cpu")
     ok.append(q2[0] < Q2_TARGET_S and not q2[2])
-    print(f"   question-2 models ({' + '.join(Q2_STEPS)}) {fmt(q2[0], q2[2])} s wall ({fmt(q2[1], q2[2])} s cpu) "
-          f"under {Q2_TARGET_S:g} s: {verdict(ok[-1])}")
+    print(
+        f"   question-2 models ({' + '.join(Q2_STEPS)}) {fmt(q2[0], q2[2])} s wall ({fmt(q2[1], q2[2])} s cpu) "
+        f"under {Q2_TARGET_S:g} s: {verdict(ok[-1])}"
+    )
     if args.skip_r:
         return 0 if all(ok) else 1
     with tempfile.TemporaryDirectory() as tmp:

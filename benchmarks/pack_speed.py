@@ -7,6 +7,7 @@ wrapped, not re-run), so the figures add up to the total. It also counts how oft
 and how many times charts are drawn: the issue asks for one Chromium and each chart drawn once.
 Exit status 0 on PASS, 1 on FAIL.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import analysis.pack.build as pack_module
-from analysis.pack import render as report
 from analysis.data.dataset import load_sample
+from analysis.pack import render as report
 from analysis.pack.build import ALL_FORMATS, build_pack, export_pack
 from analysis.pack.render.browser import ChromiumSession
 
@@ -82,7 +83,9 @@ def one_run(dataset, chromium: str | None) -> tuple[dict, dict, list, float, lis
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chromium", default=None, help="Chromium path (default: $COPRODUCTION_CHROMIUM or /usr/bin/chromium)")
+    parser.add_argument(
+        "--chromium", default=None, help="Chromium path (default: $COPRODUCTION_CHROMIUM or /usr/bin/chromium)"
+    )
     parser.add_argument("--runs", type=int, default=1, help="runs; the median total is judged (default 1)")
     args = parser.parse_args()
     t = time.perf_counter()
@@ -100,15 +103,19 @@ def main() -> int:
                 print(f"  {step:<32} {seconds[step]:7.2f} s" + (f"  ({n} call{'s' if n != 1 else ''})" if n else ""))
         print(f"  {'total':<32} {total:7.2f} s")
         starts = calls.get("chromium start", 0)
-        print(f"  Chromium started {starts} time{'s' if starts != 1 else ''}; charts drawn in {len(drawn)} batch"
-              f"{'es' if len(drawn) != 1 else ''} of {drawn} for {n_figures} figures")
+        print(
+            f"  Chromium started {starts} time{'s' if starts != 1 else ''}; charts drawn in {len(drawn)} batch"
+            f"{'es' if len(drawn) != 1 else ''} of {drawn} for {n_figures} figures"
+        )
         once = once and starts <= 1 and len(drawn) <= 1
         for m in messages:
             print(f"  message: {m}")
     total = statistics.median(totals)
     print(f"Chromium once, each chart drawn once: {'yes' if once else 'NO'}")
     ok = total < TARGET
-    print(f"\nfull pack (build + html, pdf, pptx, xlsx, csv): {total:.2f} s: {'PASS' if ok else 'FAIL'} (< {TARGET:.0f} s)")
+    print(
+        f"\nfull pack (build + html, pdf, pptx, xlsx, csv): {total:.2f} s: {'PASS' if ok else 'FAIL'} (< {TARGET:.0f} s)"
+    )
     return 0 if ok and once else 1
 
 

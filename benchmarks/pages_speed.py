@@ -16,6 +16,7 @@ Run: .venv/bin/python benchmarks/pages_speed.py [--runs 5] [--cold-runs 5] [--sk
 
 Prints a table with PASS/FAIL per figure. Exit status 0 when every figure passes, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,11 +37,27 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest's "no runtime" warnings would bury the figures
 
 COLD_TARGET_S, SAMPLE_TARGET_MS, NATIONAL_TARGET_MS = 4.0, 150.0, 500.0
-PAGES = ["overview", "coproduction", "assaults", "recovery", "talking_groups", "ward_profile", "model_builder",
-         "study_planner", "steering_pack", "data"]
+PAGES = [
+    "overview",
+    "coproduction",
+    "assaults",
+    "recovery",
+    "talking_groups",
+    "ward_profile",
+    "model_builder",
+    "study_planner",
+    "steering_pack",
+    "data",
+]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SERVICE_KEY = "f_services"  # ui/filters.py KEYS["services"]
 
 
@@ -79,9 +96,23 @@ def cold_start(store: Path, timeout_s: float = 120.0) -> tuple[float, float]:
         log = open(store / "cold_server.log", "w")  # noqa: SIM115 - the server's whole life
         t0, wall0 = time.perf_counter(), time.time()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             while True:
@@ -160,8 +191,11 @@ def warm_reruns(pages: list[str], runs: int, timeout_s: float) -> dict[str, dict
         times = [run_with(states[i % 2]) for i in range(runs)]
         problems = [str(e.value)[:200] for e in at.exception] + [str(e.value)[:200] for e in at.error]
         out[name] = {"warm_ms": statistics.median(times), "fresh_ms": fresh, "runs": runs, "problems": problems}
-        print(f"  {name}: warm {out[name]['warm_ms']:.0f} ms, first with a new filter {fresh:.0f} ms"
-              + (f"  [shows an error: {problems[0]}]" if problems else ""), flush=True)
+        print(
+            f"  {name}: warm {out[name]['warm_ms']:.0f} ms, first with a new filter {fresh:.0f} ms"
+            + (f"  [shows an error: {problems[0]}]" if problems else ""),
+            flush=True,
+        )
     return out
 
 
@@ -196,8 +230,11 @@ def main() -> int:
     os.chdir(ROOT)
     import streamlit
 
-    print(f"{platform.platform()}, Python {platform.python_version()}, streamlit {streamlit.__version__}, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"{platform.platform()}, Python {platform.python_version()}, streamlit {streamlit.__version__}, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     rows: list[tuple[str, str, float, str, str]] = []  # figure, scope, value, unit/target, verdict
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -213,16 +250,29 @@ def main() -> int:
                     print(f"  run {i}: answer painted {painted:.2f} s, seen by Playwright {seen:.2f} s", flush=True)
                 painted = [r[0] for r in runs]
                 s = statistics.median(painted)
-                rows.append(("cold start to overview answer", "sample", s,
-                             f"s  (< {COLD_TARGET_S:g} s; median of {len(runs)}, max {max(painted):.2f})",
-                             verdict(s < COLD_TARGET_S)))
+                rows.append(
+                    (
+                        "cold start to overview answer",
+                        "sample",
+                        s,
+                        f"s  (< {COLD_TARGET_S:g} s; median of {len(runs)}, max {max(painted):.2f})",
+                        verdict(s < COLD_TARGET_S),
+                    )
+                )
         if not args.skip_sample:
             print("(b) warm re-runs on the sample ...", flush=True)
             for name, r in warm_reruns(args.pages.split(","), args.runs, args.timeout).items():
                 ok = r["warm_ms"] < SAMPLE_TARGET_MS and not r["problems"]
-                rows.append((f"warm re-run: {name}", "sample", r["warm_ms"],
-                             f"ms (< {SAMPLE_TARGET_MS:g} ms; new filter {r['fresh_ms']:.0f} ms)"
-                             + (" ERROR SHOWN" if r["problems"] else ""), verdict(ok)))
+                rows.append(
+                    (
+                        f"warm re-run: {name}",
+                        "sample",
+                        r["warm_ms"],
+                        f"ms (< {SAMPLE_TARGET_MS:g} ms; new filter {r['fresh_ms']:.0f} ms)"
+                        + (" ERROR SHOWN" if r["problems"] else ""),
+                        verdict(ok),
+                    )
+                )
         if args.national:
             print(f"(c) national scale: generating {args.wards} wards x {args.months} months ...", flush=True)
             t = time.perf_counter()
@@ -232,9 +282,16 @@ def main() -> int:
             try:
                 for name, r in warm_reruns(args.national_pages.split(","), args.runs, args.timeout).items():
                     ok = r["warm_ms"] < NATIONAL_TARGET_MS and not r["problems"]
-                    rows.append((f"warm re-run: {name}", "national", r["warm_ms"],
-                                 f"ms (< {NATIONAL_TARGET_MS:g} ms; new filter {r['fresh_ms']:.0f} ms)"
-                                 + (" ERROR SHOWN" if r["problems"] else ""), verdict(ok)))
+                    rows.append(
+                        (
+                            f"warm re-run: {name}",
+                            "national",
+                            r["warm_ms"],
+                            f"ms (< {NATIONAL_TARGET_MS:g} ms; new filter {r['fresh_ms']:.0f} ms)"
+                            + (" ERROR SHOWN" if r["problems"] else ""),
+                            verdict(ok),
+                        )
+                    )
             finally:
                 os.environ.pop("COPRODUCTION_SAMPLE_DIR", None)
                 _clear_caches()

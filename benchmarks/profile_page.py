@@ -11,6 +11,7 @@ time `at.run()` after flipping the filter between them: the median of N runs (ta
 --widget flips each page's own main widget instead (WIDGETS); --profile prints a cProfile of the
 script thread during the timed re-runs (top functions by cumulative time).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
-PAGES = ["overview", "coproduction", "assaults", "recovery", "talking_groups", "ward_profile", "model_builder",
-         "study_planner"]
+PAGES = [
+    "overview",
+    "coproduction",
+    "assaults",
+    "recovery",
+    "talking_groups",
+    "ward_profile",
+    "model_builder",
+    "study_planner",
+]
 TARGET_S = 0.15
 # --widget: a page's own widget flipped between two values instead of the Service filter
 WIDGETS = {
@@ -92,13 +101,16 @@ def time_page(page: str, runs: int, profile: bool = False, widget: bool = False)
     at = _app(page)
     if widget and WIDGETS.get(page):
         kind, key, choices = WIDGETS[page]
+
         def pick(at):
             return getattr(at, kind)(key=key)
     else:
         services = sorted(load_sample().tables["wards"]["service"].unique())[:2]
         choices = [[services[0]], [services[1]]]
+
         def pick(at):
             return at.sidebar.multiselect(key="f_services")
+
     for c in choices + choices:  # warm: every choice seen (twice, so lazy first-use costs are gone)
         pick(at).set_value(c).run()
     assert not at.exception, at.exception
@@ -131,8 +143,10 @@ def main() -> None:
         _instrument()
         for page in a.pages:
             m, cpu = time_page(page, a.runs, a.profile, a.widget)
-            print(f"{page:16s} warm re-run median {m:.3f} s (script CPU {cpu:.3f} s) "
-                  f"{'ok' if m < TARGET_S else 'SLOW'}", flush=True)
+            print(
+                f"{page:16s} warm re-run median {m:.3f} s (script CPU {cpu:.3f} s) {'ok' if m < TARGET_S else 'SLOW'}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

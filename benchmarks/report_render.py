@@ -29,8 +29,7 @@ from analysis.pack.render import (
     render_pptx,
 )
 
-WARDS = ["Birch", "Tìr nan Òg", "Rowan", "Hazel", "Alder", "Willow",
-         "Cedar", "Elm", "Ash", "Oak", "Pine", "Larch"]
+WARDS = ["Birch", "Tìr nan Òg", "Rowan", "Hazel", "Alder", "Willow", "Cedar", "Elm", "Ash", "Oak", "Pine", "Larch"]
 
 
 def spc_figure(rng: np.random.Generator, title: str) -> Figure:
@@ -50,25 +49,46 @@ def make_pack() -> Pack:
     figs = [spc_figure(rng, f"Assaults on staff – chart {i + 1}") for i in range(8)]
     counts = rng.integers(0, 30, len(WARDS))
     table = Table(
-        pd.DataFrame({
-            "Ward": WARDS,
-            "Assaults on staff": [int(c) if c >= 5 else "*" for c in counts],
-            "Rate per 1,000 OBD": [round(float(c) / 3.1, 1) if c >= 5 else "*" for c in counts],
-            "SPC": ["● common cause"] * len(WARDS),
-        }),
+        pd.DataFrame(
+            {
+                "Ward": WARDS,
+                "Assaults on staff": [int(c) if c >= 5 else "*" for c in counts],
+                "Rate per 1,000 OBD": [round(float(c) / 3.1, 1) if c >= 5 else "*" for c in counts],
+                "SPC": ["● common cause"] * len(WARDS),
+            }
+        ),
         title="Ward table",
     )
     sections = [
-        Section(f"Question {q}", question=f"q{q}", answer=f"Plain answer to question {q} ≥ £0.",
-                paragraphs=["A paragraph of explanation."] * 3, figures=figs[2 * (q - 1): 2 * q],
-                caveats=["A caveat."])
+        Section(
+            f"Question {q}",
+            question=f"q{q}",
+            answer=f"Plain answer to question {q} ≥ £0.",
+            paragraphs=["A paragraph of explanation."] * 3,
+            figures=figs[2 * (q - 1) : 2 * q],
+            caveats=["A caveat."],
+        )
         for q in (1, 2, 3)
     ]
     sections.append(Section("Talking groups", figures=figs[6:], tables=[table]))
-    stamp = Stamp("Sample hospital", "built-in", "01/05/2026", "April 2023 – March 2026",
-                  WARDS, None, disclosure_rule="counts 1–4 shown as *", synthetic=True)
-    return Pack("Steering group pack", "Benchmark", stamp, sections,
-                methods=["Methods in plain English."] * 6, data_quality=["All good."])
+    stamp = Stamp(
+        "Sample hospital",
+        "built-in",
+        "01/05/2026",
+        "April 2023 – March 2026",
+        WARDS,
+        None,
+        disclosure_rule="counts 1–4 shown as *",
+        synthetic=True,
+    )
+    return Pack(
+        "Steering group pack",
+        "Benchmark",
+        stamp,
+        sections,
+        methods=["Methods in plain English."] * 6,
+        data_quality=["All good."],
+    )
 
 
 def main() -> None:
@@ -97,8 +117,10 @@ def main() -> None:
 
     for name, secs in timings.items():
         print(f"{name:<28} {secs:6.2f} s")
-    print(f"sizes: html {len(html) / 1e6:.1f} MB, pdf {len(pdf) / 1e6:.1f} MB, "
-          f"pptx {len(pptx) / 1e6:.1f} MB; files {sorted(result.files)}; messages {result.messages}")
+    print(
+        f"sizes: html {len(html) / 1e6:.1f} MB, pdf {len(pdf) / 1e6:.1f} MB, "
+        f"pptx {len(pptx) / 1e6:.1f} MB; files {sorted(result.files)}; messages {result.messages}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,23 +1,26 @@
 """Question 1: can co-production exist in secure settings?"""
+
 import pandas as pd
 import streamlit as st
 
-from analysis.questions.coproduction import existence as E
 from analysis.charts import coproduction as C
 from analysis.charts.style import alt_text
-from analysis.text import fmt_number, uk_month
-from analysis.questions.coproduction.groups import group_differences
 from analysis.data.reference import INSTRUMENT_STATUS
-from analysis.stats.reliability import item_total, reliability_table
 from analysis.panel.scoring import carry_forward_rule
+from analysis.questions.coproduction import existence as E
+from analysis.questions.coproduction.groups import group_differences
+from analysis.stats.reliability import item_total, reliability_table
+from analysis.text import fmt_number, uk_month
 from ui import cache, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
 
 WHO = {"patient": "Patients", "staff": "Staff", "both": "Both (combined)"}
 BY = {"ward": "Ward", "service": "Service", "security_level": "Security level"}
-NEEDS = ("co-production survey returns (coproduction_responses, one row per return with the instrument's items) "
-         "or ward scores (coproduction_scores), for the wards and months in view.")
+NEEDS = (
+    "co-production survey returns (coproduction_responses, one row per return with the instrument's items) "
+    "or ward scores (coproduction_scores), for the wards and months in view."
+)
 
 
 def _store_carry_forward() -> None:
@@ -35,8 +38,10 @@ def _round(df: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
 
 
 st.title("Co-production (Q1)")
-st.markdown("**Can co-production exist in secure settings?** How much co-production there is on each ward, as "
-            "patients and as staff see it, how steady the measure is, and whether patients and staff agree.")
+st.markdown(
+    "**Can co-production exist in secure settings?** How much co-production there is on each ward, as "
+    "patients and as staff see it, how steady the measure is, and whether patients and staff agree."
+)
 view = current_view()
 filter_caption(view)
 
@@ -67,15 +72,26 @@ st.header("Explore the scores")
 c1, c2, c3 = st.columns([1.6, 1.4, 1.4])
 respondent = c1.radio("Whose view", list(WHO), format_func=WHO.get, horizontal=True, key="cp_respondent")
 aspect = c2.selectbox("Aspect", list(C.ASPECT_LABELS), format_func=C.ASPECT_LABELS.get, key="cp_aspect")
-months = c3.slider("Carry a survey's scores forward for (months)", 0, 6, value=cache.carry_forward(),
-                   key="cp_carry_forward", on_change=_store_carry_forward,
-                   help="How long a survey stands for the months after it. The same setting is used on every page.")
-st.caption(f"**Carry-forward rule:** {carry_forward_rule(months)} Levels, bands and agreement on this page use "
-           "survey months only, so a survey is never counted twice; the carried months fill the monthly panel "
-           "(and the combined patients-and-staff score) that the models on other pages use.")
+months = c3.slider(
+    "Carry a survey's scores forward for (months)",
+    0,
+    6,
+    value=cache.carry_forward(),
+    key="cp_carry_forward",
+    on_change=_store_carry_forward,
+    help="How long a survey stands for the months after it. The same setting is used on every page.",
+)
+st.caption(
+    f"**Carry-forward rule:** {carry_forward_rule(months)} Levels, bands and agreement on this page use "
+    "survey months only, so a survey is never counted twice; the carried months fill the monthly panel "
+    "(and the combined patients-and-staff score) that the models on other pages use."
+)
 if respondent == "both" and aspect != "overall":
-    st.info("The combined patients-and-staff score exists for the overall index only, so the overall index is "
-            "shown. Choose Patients or Staff to see one aspect.", icon=":material/info:")
+    st.info(
+        "The combined patients-and-staff score exists for the overall index only, so the overall index is "
+        "shown. Choose Patients or Staff to see one aspect.",
+        icon=":material/info:",
+    )
     aspect = "overall"
 what = f"{C.ASPECT_LABELS[aspect].lower()}, as {C.WHO[respondent]} rate it"
 
@@ -99,8 +115,10 @@ with guarded("drawing the levels over time"):
                 st.caption(" ".join(diff.caveats))
         lv = cache.analysed(E.levels, view, respondent, aspect, by)
         with st.expander(f"Average per {BY[by].lower()} over all survey months, with 95% CI"):
-            st.caption("By ward: the ward's mean over its survey months (CI across those months). By service or "
-                       "security level: each ward's mean, then the mean across the wards (CI across wards).")
+            st.caption(
+                "By ward: the ward's mean over its survey months (CI across those months). By service or "
+                "security level: each ward's mean, then the mean across the wards (CI across wards)."
+            )
             lv_table = _round(lv)
             st.dataframe(lv_table, hide_index=True, width="stretch")
             show.download(lv_table, f"coproduction_levels_by_{by}", view)
@@ -129,9 +147,12 @@ with guarded("banding the wards"):
             col.metric(f"Wards '{band}'", int(n))
         fig = cache.figure(C.bands_figure, view, banded, what=what)
         show.chart(fig, alt_text(fig), _round(banded), "coproduction_bands", view)
-    st.info(E.BAND_NOTE + " 'Lite' is co-production as small tasks with power kept by staff; 'mid' trains "
-            "patients to manage their condition and take part as 'expert patients'; 'ultra' is a jointly agreed "
-            "endeavour with power shared.", icon=":material/info:")
+    st.info(
+        E.BAND_NOTE + " 'Lite' is co-production as small tasks with power kept by staff; 'mid' trains "
+        "patients to manage their condition and take part as 'expert patients'; 'ultra' is a jointly agreed "
+        "endeavour with power shared.",
+        icon=":material/info:",
+    )
 
 # ---------------------------------------------------------------- reliability
 st.header("Is the measure reliable?")
@@ -141,12 +162,16 @@ st.markdown(
     "people who agree with one item tend to agree with the others, so that adding them up into one score makes "
     "sense. It runs from 0 to 1; 0.70 or above is usually called acceptable and 0.80 or above good. A high alpha "
     "does not prove the aspect measures what it is meant to: that needs a validation study. The words (acceptable, "
-    "good) are the usual rule of thumb (George and Mallery), not a test.")
+    "good) are the usual rule of thumb (George and Mallery), not a test."
+)
 with guarded("checking the instrument's reliability"):
     responses = view.data.table("coproduction_responses")
     if not len(responses):
-        st.info("Reliability needs the item-level survey returns (coproduction_responses). Scores supplied as "
-                "ward totals cannot show whether the items hang together.", icon=":material/info:")
+        st.info(
+            "Reliability needs the item-level survey returns (coproduction_responses). Scores supplied as "
+            "ward totals cannot show whether the items hang together.",
+            icon=":material/info:",
+        )
         st.page_link(show.DATA_PAGE, label="Add survey returns on the Data page", icon=":material/database:")
     else:
         rel, items = _reliability(cache.data_key(view), responses, view.data.table("instrument"))
@@ -154,9 +179,11 @@ with guarded("checking the instrument's reliability"):
         fig = cache.figure(C.reliability_figure, view, rel)
         show.chart(fig, alt_text(fig), _round(rel, 3), "coproduction_reliability", view, counts=["n_returns"])
         with st.expander("Each item against the rest of its aspect (corrected item-total correlation)"):
-            st.caption("How well each item goes with the other items of its aspect (0 = not at all, 1 = perfectly). "
-                       "An item much lower than its neighbours (say under 0.3) may be read differently from the "
-                       "others and is worth rewording.")
+            st.caption(
+                "How well each item goes with the other items of its aspect (0 = not at all, 1 = perfectly). "
+                "An item much lower than its neighbours (say under 0.3) may be read differently from the "
+                "others and is worth rewording."
+            )
             it = _round(items, 3)
             st.dataframe(it, hide_index=True, width="stretch")
             show.download(it, "coproduction_item_total", view, counts=["n_returns"])
@@ -169,7 +196,8 @@ st.markdown(
     "often surveyed in different months of a quarter). The gap is the staff score minus the patient score. The "
     "limits of agreement give the range the gap falls in for most ward-quarters (95%). The ICC says how closely "
     "the two groups' ward averages match, from 0 (no relation) to 1 (identical); a big steady gap lowers it. "
-    f"Shown for: {C.ASPECT_LABELS[pair_aspect].lower()}.")
+    f"Shown for: {C.ASPECT_LABELS[pair_aspect].lower()}."
+)
 with guarded("comparing patients and staff"):
     dis = cache.analysed(E.disagreement, view, aspect=pair_aspect)
     summary = cache.analysed(C.agreement_overview, view, pair_aspect)

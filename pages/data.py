@@ -1,4 +1,5 @@
 """The Data page: template, upload and checks, import with confirmation, history and rollback."""
+
 import streamlit as st
 
 from ui import imports, upload
@@ -14,45 +15,69 @@ view = current_view()
 st.header("Which data the app shows")
 st.markdown(f"Now showing: **{view.dataset.label}**.")
 if state.error:
-    st.error(f"The data store cannot be opened: {state.error} The app shows the synthetic sample hospital "
-             "meanwhile. Ask whoever runs the dashboard to check the database setting (COPRODUCTION_DATABASE_URL).")
+    st.error(
+        f"The data store cannot be opened: {state.error} The app shows the synthetic sample hospital "
+        "meanwhile. Ask whoever runs the dashboard to check the database setting (COPRODUCTION_DATABASE_URL)."
+    )
 with guarded("switching the data source", "Reload the page."):
     imports.source_choice(state)
 
 st.header("1. Get the template")
-st.markdown("Fill in the template workbook (one sheet per table), or send one CSV file per table named after it "
-            "(for example `ward_months.csv`). The data dictionary lists every column and its rules.")
+st.markdown(
+    "Fill in the template workbook (one sheet per table), or send one CSV file per table named after it "
+    "(for example `ward_months.csv`). The data dictionary lists every column and its rules."
+)
 with guarded("preparing the downloads"):
     from analysis.data.template import dictionary_csv, template_workbook
 
     c1, c2 = st.columns(2)
-    c1.download_button("Download the template workbook (.xlsx)", template_workbook(),
-                       file_name="coproduction_template.xlsx", key="dl_template",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c2.download_button("Download the data dictionary (.csv)", dictionary_csv(), file_name="data_dictionary.csv",
-                       mime="text/csv", key="dl_dictionary")
+    c1.download_button(
+        "Download the template workbook (.xlsx)",
+        template_workbook(),
+        file_name="coproduction_template.xlsx",
+        key="dl_template",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    c2.download_button(
+        "Download the data dictionary (.csv)",
+        dictionary_csv(),
+        file_name="data_dictionary.csv",
+        mime="text/csv",
+        key="dl_dictionary",
+    )
 
 st.header("Small numbers in downloads")
 with guarded("choosing the small-number rule", "Reload the page."):
     from analysis.disclosure.rules import RULES
     from ui.show import DISCLOSURE_KEY, inside_and_outside
 
-    titles = {"nhs_england": "NHS England (1 to 7 hidden, others rounded to 5)",
-              "scotland": "Scotland (1 to 4 hidden, no rounding)"}
+    titles = {
+        "nhs_england": "NHS England (1 to 7 hidden, others rounded to 5)",
+        "scotland": "Scotland (1 to 4 hidden, no rounding)",
+    }
 
     def _keep_rule() -> None:
         # a plain session key, not the widget's own: it must outlive this page for every other page's downloads
         st.session_state[DISCLOSURE_KEY] = st.session_state["disclosure_rule_choice"]
 
     current = st.session_state.get(DISCLOSURE_KEY, "nhs_england")
-    st.radio("Small-number rule applied to every download", list(RULES), format_func=lambda r: titles.get(r, r),
-             index=list(RULES).index(current), key="disclosure_rule_choice", on_change=_keep_rule, horizontal=True)
+    st.radio(
+        "Small-number rule applied to every download",
+        list(RULES),
+        format_func=lambda r: titles.get(r, r),
+        index=list(RULES).index(current),
+        key="disclosure_rule_choice",
+        on_change=_keep_rule,
+        horizontal=True,
+    )
     st.caption(inside_and_outside() + " Ask your information governance lead which rule applies to your release.")
 
 st.header("2. Upload and check")
 files = st.file_uploader(
     "Upload a workbook (.xlsx), CSV files (several at once) or a zip of CSV files",
-    type=upload.TYPES, accept_multiple_files=True, key="uploader",
+    type=upload.TYPES,
+    accept_multiple_files=True,
+    key="uploader",
     help="Ward-level totals only. Files with patient identifiers are refused.",
 )
 up = None

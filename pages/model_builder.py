@@ -1,5 +1,6 @@
 """Model builder (research): choose a model, see its answer, table and diagnostics, and take away a spec
 that reproduces it on the command line (`python -m analysis fit --spec model_spec.json`)."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,11 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analysis.questions import specs
-from analysis.stats.counts.describe import outcome_words, predictor_words
 from analysis.data.dataset import SAMPLE_DIR
 from analysis.disclosure.export import export_results_json
+from analysis.questions import specs
 from analysis.questions.recovery.model import measures_in_panel
+from analysis.stats.counts.describe import outcome_words, predictor_words
 from analysis.stats.results import ModelResult
 from ui import cache, show
 from ui.data import sample_path
@@ -48,46 +49,78 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
     if question == "q2":
         outcomes = _present(panel, specs.INCIDENTS)
         if not outcomes or not predictors:
-            show.needs("ward months with incident counts and occupied bed days, and co-production survey returns.",
-                       "A count model needs incidents and co-production scores for the same ward-months.")
+            show.needs(
+                "ward months with incident counts and occupied bed days, and co-production survey returns.",
+                "A count model needs incidents and co-production scores for the same ward-months.",
+            )
             return None
-        spec["outcome"] = c1.selectbox("Outcome (incident count)", outcomes, format_func=outcome_words, key="mb_outcome")
-        spec["family"] = c2.selectbox("Model family", list(FAMILY_LABELS), format_func=FAMILY_LABELS.get, key="mb_family")
-        spec["errors"] = c3.selectbox("Allowing for wards", list(ERROR_LABELS), format_func=ERROR_LABELS.get,
-                                      key="mb_errors")
+        spec["outcome"] = c1.selectbox(
+            "Outcome (incident count)", outcomes, format_func=outcome_words, key="mb_outcome"
+        )
+        spec["family"] = c2.selectbox(
+            "Model family", list(FAMILY_LABELS), format_func=FAMILY_LABELS.get, key="mb_family"
+        )
+        spec["errors"] = c3.selectbox(
+            "Allowing for wards", list(ERROR_LABELS), format_func=ERROR_LABELS.get, key="mb_errors"
+        )
         adjust_options = [a for a in specs.ADJUST_COUNTS if a in ("season", "trend") or a in panel.columns]
     elif question == "q3":
         measures = measures_in_panel(panel, tables.get("measures"))
         if not measures or not predictors:
-            show.needs("recovery measures (the recovery table) and co-production survey returns.",
-                       "A recovery model needs recovery scores and co-production scores for the same ward-months.")
+            show.needs(
+                "recovery measures (the recovery table) and co-production survey returns.",
+                "A recovery model needs recovery scores and co-production scores for the same ward-months.",
+            )
             return None
         spec["measure"] = c1.selectbox("Recovery measure", measures, key="mb_measure")
         spec["weights"] = c2.selectbox("Weights", list(WEIGHT_LABELS), format_func=WEIGHT_LABELS.get, key="mb_weights")
-        adjust_options = ["trend"] + [a for a in ("staff_hours_per_patient_day", "bank_agency_pct") if a in panel.columns]
+        adjust_options = ["trend"] + [
+            a for a in ("staff_hours_per_patient_day", "bank_agency_pct") if a in panel.columns
+        ]
     else:
         outcomes = _present(panel, specs.INCIDENTS) + predictors
         if not outcomes or "talking_groups_start" not in panel.columns or panel["talking_groups_start"].isna().all():
-            show.needs("events with each ward's talking-groups start (talking_groups_started) and ward months.",
-                       "No ward has a recorded talking-groups start.")
+            show.needs(
+                "events with each ward's talking-groups start (talking_groups_started) and ward months.",
+                "No ward has a recorded talking-groups start.",
+            )
             return None
-        spec["outcome"] = c1.selectbox("Outcome", outcomes, format_func=lambda c: outcome_words(c) if c in
-                                       specs.INCIDENTS else predictor_words(c), key="mb_tg_outcome")
+        spec["outcome"] = c1.selectbox(
+            "Outcome",
+            outcomes,
+            format_func=lambda c: outcome_words(c) if c in specs.INCIDENTS else predictor_words(c),
+            key="mb_tg_outcome",
+        )
         default_kind = "count" if spec["outcome"] in specs.INCIDENTS else "linear"
-        spec["kind"] = c2.selectbox("Kind of outcome", list(KIND_LABELS), format_func=KIND_LABELS.get,
-                                    index=list(KIND_LABELS).index(default_kind), key=f"mb_kind_{spec['outcome']}")
+        spec["kind"] = c2.selectbox(
+            "Kind of outcome",
+            list(KIND_LABELS),
+            format_func=KIND_LABELS.get,
+            index=list(KIND_LABELS).index(default_kind),
+            key=f"mb_kind_{spec['outcome']}",
+        )
         adjust_options = []
     if question in ("q2", "q3"):
-        spec["predictor"] = c1.selectbox("Predictor (co-production score)", predictors, format_func=predictor_words,
-                                         key="mb_predictor")
+        spec["predictor"] = c1.selectbox(
+            "Predictor (co-production score)", predictors, format_func=predictor_words, key="mb_predictor"
+        )
         spec["lag"] = int(c2.number_input("Lag (months before the outcome)", 0, 12, 0, key="mb_lag"))
-        spec["split"] = c3.selectbox("Co-production term", list(SPLIT_LABELS), format_func=SPLIT_LABELS.get,
-                                     key=f"mb_split_{question}")
-        spec["adjust"] = st.multiselect("Adjust for", adjust_options, key=f"mb_adjust_{question}",
-                                        format_func=lambda a: a.replace("_", " "))
-    spec["carry_forward_months"] = int(c3.number_input(
-        "Carry survey scores forward (months)", 0, 12, cache.carry_forward(), key="mb_carry",
-        help="How many months after a survey its scores still stand for the ward (0: survey months only)."))
+        spec["split"] = c3.selectbox(
+            "Co-production term", list(SPLIT_LABELS), format_func=SPLIT_LABELS.get, key=f"mb_split_{question}"
+        )
+        spec["adjust"] = st.multiselect(
+            "Adjust for", adjust_options, key=f"mb_adjust_{question}", format_func=lambda a: a.replace("_", " ")
+        )
+    spec["carry_forward_months"] = int(
+        c3.number_input(
+            "Carry survey scores forward (months)",
+            0,
+            12,
+            cache.carry_forward(),
+            key="mb_carry",
+            help="How many months after a survey its scores still stand for the ward (0: survey months only).",
+        )
+    )
     return spec
 
 
@@ -108,7 +141,9 @@ def _diagnostics(result: ModelResult) -> None:
             st.dataframe(frame, hide_index=True, width="stretch")
     if plain:
         with st.expander("Other model details"):
-            st.json(ModelResult("", "", None, "", "", "", 0, 0, pd.DataFrame(), None, "", extras=plain).to_dict()["extras"])
+            st.json(
+                ModelResult("", "", None, "", "", "", 0, 0, pd.DataFrame(), None, "", extras=plain).to_dict()["extras"]
+            )
 
 
 def _reproduce(spec: dict, results: list[ModelResult], view) -> None:
@@ -122,15 +157,27 @@ def _reproduce(spec: dict, results: list[ModelResult], view) -> None:
     st.markdown("**Model spec** (no code: the choices above and the current filters)")
     st.code(spec_json, language="json")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Download the model spec", spec_json, file_name="model_spec.json", mime="application/json",
-                       key="mb_dl_spec", icon=":material/download:")
+    c1.download_button(
+        "Download the model spec",
+        spec_json,
+        file_name="model_spec.json",
+        mime="application/json",
+        key="mb_dl_spec",
+        icon=":material/download:",
+    )
     # Estimates and model facts only: the per-ward and per-month diagnostics (observed and expected counts)
     # stay on this page, for trusted staff; the file names the disclosure rule like every export.
     payload = export_results_json(specs.normalise(spec), results, show.disclosure_rule(), show.stamp(view))
-    c2.download_button("Download the results (JSON)", payload, file_name="model_results.json",
-                       mime="application/json", key="mb_dl_results", icon=":material/download:",
-                       help="Estimates, confidence intervals, n, formula, family and warnings. The per-ward and "
-                            "per-month diagnostics shown above stay inside the app.")
+    c2.download_button(
+        "Download the results (JSON)",
+        payload,
+        file_name="model_results.json",
+        mime="application/json",
+        key="mb_dl_results",
+        icon=":material/download:",
+        help="Estimates, confidence intervals, n, formula, family and warnings. The per-ward and "
+        "per-month diagnostics shown above stay inside the app.",
+    )
     with c3:
         show.download(results[0].estimates, "model_estimates", view, label="Download the estimates (CSV)")
 
@@ -139,8 +186,10 @@ def main() -> None:
     st.title("Model builder")
     view = current_view()
     filter_caption(view)
-    st.markdown("Choose a model and see its answer, the fitted table and diagnostics. Every choice is saved in a "
-                "model spec that reproduces the same numbers from the command line.")
+    st.markdown(
+        "Choose a model and see its answer, the fitted table and diagnostics. Every choice is saved in a "
+        "model spec that reproduces the same numbers from the command line."
+    )
     with guarded("preparing the panel", "Check the data on the Data page."):
         panel = cache.panel(view, int(st.session_state.get("mb_carry", cache.carry_forward())))
     if not len(panel):
@@ -160,21 +209,28 @@ def main() -> None:
         return
     result = results[0]
     st.header("Answer")
-    show.answer(result, result.headline.name if result.headline else None,
-                _key_figure(result) if result.ok else None)
+    show.answer(result, result.headline.name if result.headline else None, _key_figure(result) if result.ok else None)
     if result.formula:
         st.header("Formula")
         st.code(result.formula, language="text", wrap_lines=True)
     if len(result.estimates):
         st.header("Fitted table")
         st.caption(f"{result.method}")
-        st.dataframe(result.estimates, hide_index=True, width="stretch",
-                     column_config={"term": st.column_config.TextColumn("term", width="large"),
-                                    "unit": st.column_config.TextColumn("unit", width="large")})
+        st.dataframe(
+            result.estimates,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "term": st.column_config.TextColumn("term", width="large"),
+                "unit": st.column_config.TextColumn("unit", width="large"),
+            },
+        )
         if "const" in set(result.estimates.get("term", [])) and "rate_ratio" in result.estimates:
-            st.caption("The const row is the model's baseline: its rate ratio is the rate per occupied bed day "
-                       "where every predictor is 0 (a co-production score of 0, far outside the scores seen), so "
-                       "it is an extrapolation, not a rate any ward had. The answer is in the rows below it.")
+            st.caption(
+                "The const row is the model's baseline: its rate ratio is the rate per occupied bed day "
+                "where every predictor is 0 (a co-production score of 0, far outside the scores seen), so "
+                "it is an extrapolation, not a rate any ward had. The answer is in the rows below it."
+            )
     _diagnostics(result)
     _reproduce(spec, results, view)
 

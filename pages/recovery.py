@@ -1,4 +1,5 @@
 """Question 3: can co-production enhance recovery? Each recovery measure over time and against co-production."""
+
 import streamlit as st
 
 from analysis.charts import recovery as charts
@@ -9,8 +10,7 @@ from ui.frame import current_view, filter_caption
 from ui.safe import guarded
 from ui.show import answer, chart, needs
 
-KEYS = {"measure": "q3_measure", "predictor": "q3_predictor", "lag": "q3_lag", "weighted": "q3_weighted",
-        "by": "q3_by"}
+KEYS = {"measure": "q3_measure", "predictor": "q3_predictor", "lag": "q3_lag", "weighted": "q3_weighted", "by": "q3_by"}
 WEIGHTING_HELP = (
     "Each ward's monthly score is the mean of its patients' scores, and a mean of 14 patients is more precise "
     "than a mean of 3. Weighting gives months with more patients more say (weighted least squares with errors "
@@ -45,8 +45,10 @@ def _over_time(data, measure: str, hib: bool, by: str):
 def _scatter(sd, estimates, measure: str, predictor: str, hib: bool, within: float, lag: int):
     """The chart against co-production, with each ward's fitted line, and its alt text."""
     lines = charts.fitted_lines(sd, estimates, predictor)
-    return (charts.scatter_figure(sd, lines, measure, predictor, hib, within, lag),
-            charts.scatter_alt(sd, measure, predictor, hib, within, lag))
+    return (
+        charts.scatter_figure(sd, lines, measure, predictor, hib, within, lag),
+        charts.scatter_alt(sd, measure, predictor, hib, within, lag),
+    )
 
 
 st.title("Recovery (Q3)")
@@ -62,53 +64,86 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
     predictors = charts.predictor_options(p)
 
     if not measures:
-        needs("recovery scores: for each ward and month, the ward's mean score on a recovery measure (such as "
-              "QPR-15 or DUNDRUM-4) and the number of patients behind it (the recovery table).",
-              "The data in view hold no recovery scores.")
+        needs(
+            "recovery scores: for each ward and month, the ward's mean score on a recovery measure (such as "
+            "QPR-15 or DUNDRUM-4) and the number of patients behind it (the recovery table).",
+            "The data in view hold no recovery scores.",
+        )
     else:
         keep_valid(KEYS["measure"], measures)
         keep_valid(KEYS["predictor"], predictors)
         c1, c2, c3, c4 = st.columns([1.2, 1.6, 1, 1.2])
         measure = c1.selectbox("Recovery measure", measures, key=KEYS["measure"])
-        predictor = (c2.selectbox("Co-production score", predictors, key=KEYS["predictor"],
-                                  format_func=charts.predictor_label,
-                                  help="The overall index or one aspect, as patients or as staff rated it.")
-                     if predictors else None)
-        lag = c3.slider("Co-production measured months earlier", 0, 12, 0, key=KEYS["lag"],
-                        help="0 compares each month's score with that month's co-production; 3 with "
-                             "co-production three months before.")
+        predictor = (
+            c2.selectbox(
+                "Co-production score",
+                predictors,
+                key=KEYS["predictor"],
+                format_func=charts.predictor_label,
+                help="The overall index or one aspect, as patients or as staff rated it.",
+            )
+            if predictors
+            else None
+        )
+        lag = c3.slider(
+            "Co-production measured months earlier",
+            0,
+            12,
+            0,
+            key=KEYS["lag"],
+            help="0 compares each month's score with that month's co-production; 3 with "
+            "co-production three months before.",
+        )
         weighted = c4.toggle("Weight by patients", key=KEYS["weighted"], help=WEIGHTING_HELP)
         hib = higher_is_better(measure, catalogue)
         direction = charts.direction_words(measure, hib)
 
         st.header("The answer")
         if predictor is None:
-            needs("co-production survey returns (patients' and staff's questionnaires) for the wards in view.",
-                  f"There are {measure} scores but no co-production scores to compare them with.")
+            needs(
+                "co-production survey returns (patients' and staff's questionnaires) for the wards in view.",
+                f"There are {measure} scores but no co-production scores to compare them with.",
+            )
         else:
-            results = analysed(answer_q3, view, catalogue, predictor=predictor, lag=lag,
-                               weights="n_patients" if weighted else "none")
+            results = analysed(
+                answer_q3, view, catalogue, predictor=predictor, lag=lag, weights="n_patients" if weighted else "none"
+            )
             selected = next(r for r in results if r.outcome == measure_column(measure))
             h = selected.headline
-            answer(selected, f"{h.name[:1].upper()}{h.name[1:]}: {direction}" if h else None,
-                   charts.key_figure(h.estimate, h.ci_low, h.ci_high) if h else None)
+            answer(
+                selected,
+                f"{h.name[:1].upper()}{h.name[1:]}: {direction}" if h else None,
+                charts.key_figure(h.estimate, h.ci_low, h.ci_high) if h else None,
+            )
             if h is not None:
                 main = f"{predictor}_within"  # answer_q3 uses the within/between split (the headline term)
                 compare = charts.weighting_comparison(selected.extras, main, measure)
-                st.markdown(f"**Which way is better:** {direction}.  \n**Weighting:** "
-                            + ("on, by the number of patients behind each ward's score. " if weighted else
-                               "off: a mixed model in which every ward-month counts equally. ")
-                            + compare)
+                st.markdown(
+                    f"**Which way is better:** {direction}.  \n**Weighting:** "
+                    + (
+                        "on, by the number of patients behind each ward's score. "
+                        if weighted
+                        else "off: a mixed model in which every ward-month counts equally. "
+                    )
+                    + compare
+                )
                 with st.expander("What the weighting does"):
                     st.markdown(WEIGHTING_HELP)
             other_measures(results, selected.outcome)
             if lag:
-                st.caption("The transfers to lower security model compares each month with that month's "
-                           "co-production (the lag applies to the recovery measures).")
+                st.caption(
+                    "The transfers to lower security model compares each month with that month's "
+                    "co-production (the lag applies to the recovery measures)."
+                )
 
         st.header(f"{measure} over time")
-        by = st.radio("Show", list(charts.BY), key=KEYS["by"], horizontal=True,
-                      format_func=lambda b: "each ward" if b == "ward" else "each service (mean over its patients)")
+        by = st.radio(
+            "Show",
+            list(charts.BY),
+            key=KEYS["by"],
+            horizontal=True,
+            format_func=lambda b: "each ward" if b == "ward" else "each service (mean over its patients)",
+        )
         data = analysed(charts.over_time_data, view, measure, by)
         fig, alt = figure(_over_time, view, data, measure, hib, by)
         shown = data.assign(month=data["month"].dt.strftime("%b %Y"))
@@ -116,10 +151,12 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
 
         if predictor is not None and selected.headline is not None:
             st.header(f"{measure} against co-production")
-            st.caption("Each dot is one ward-month. The short solid line through each ward's dots is the fitted "
-                       "change within that ward (the answer above); the dashed line compares wards with each other, "
-                       "which differences in case mix or staffing could explain. "
-                       f"On this chart {direction}.")
+            st.caption(
+                "Each dot is one ward-month. The short solid line through each ward's dots is the fitted "
+                "change within that ward (the answer above); the dashed line compares wards with each other, "
+                "which differences in case mix or staffing could explain. "
+                f"On this chart {direction}."
+            )
             sd = analysed(charts.scatter_data, view, measure, predictor, lag)
             within = selected.headline.estimate
             fig, alt = figure(_scatter, view, sd, selected.estimates, measure, predictor, hib, within, lag)

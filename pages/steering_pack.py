@@ -1,6 +1,7 @@
 """The steering group pack: the three answers, talking groups, the ward table, methods and a data-quality
 note for the wards and period in the filters, as files that can leave the room (HTML, PDF, PowerPoint,
 Excel, CSV), protected under the disclosure rule and stamped with where the numbers came from."""
+
 import io
 import zipfile
 
@@ -16,13 +17,25 @@ from ui.safe import guarded
 from ui.show import DATA_PAGE, DISCLOSURE_KEY, answer_markdown, needs
 
 TITLE = "Steering group pack"
-AUDIENCES = {"internal": "Internal: ward names shown", "external": "External: wards shown as codes (Ward A, Ward B, ...)"}
+AUDIENCES = {
+    "internal": "Internal: ward names shown",
+    "external": "External: wards shown as codes (Ward A, Ward B, ...)",
+}
 BUTTONS = {"html": "HTML", "pdf": "PDF", "pptx": "PowerPoint", "xlsx": "Excel", "csv": "CSV (zip)"}
-FORMAT_NAMES = {"html": "HTML (opens offline)", "pdf": "PDF", "pptx": "PowerPoint", "xlsx": "Excel tables",
-                "csv": "CSV tables (zip)"}
-MIME = {"html": "text/html", "pdf": "application/pdf", "xlsx":
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation", "zip": "application/zip"}
+FORMAT_NAMES = {
+    "html": "HTML (opens offline)",
+    "pdf": "PDF",
+    "pptx": "PowerPoint",
+    "xlsx": "Excel tables",
+    "csv": "CSV tables (zip)",
+}
+MIME = {
+    "html": "text/html",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "zip": "application/zip",
+}
 BUILT_KEY = "pack_built_for"
 TRUST_TEXT = (
     "**What you see here and what leaves the room are different.** On the dashboard, trusted staff see the full "
@@ -34,13 +47,18 @@ TRUST_TEXT = (
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
-def _pack_files(key: str, rule: str, external: bool, formats: tuple[str, ...], carry: int, _dataset, _filters,
-                _history) -> dict:
+def _pack_files(
+    key: str, rule: str, external: bool, formats: tuple[str, ...], carry: int, _dataset, _filters, _history
+) -> dict:
     """Build and export the pack once per data, filters and options (the slow part: models and Chromium)."""
     pack = build_pack(_dataset, _filters, rule, external, history=_history, carry_forward_months=carry)
     result = export_pack(pack, formats)
-    return {"files": result.files, "messages": result.messages, "stamp": pack.stamp.lines(),
-            "answers": [(s.title, s.answer) for s in pack.ordered_sections() if s.answer]}
+    return {
+        "files": result.files,
+        "messages": result.messages,
+        "stamp": pack.stamp.lines(),
+        "answers": [(s.title, s.answer) for s in pack.ordered_sections() if s.answer],
+    }
 
 
 def _history(view):
@@ -64,16 +82,27 @@ def _csv_zip(files: dict[str, bytes]) -> bytes | None:
 
 def _options() -> tuple[str, str, list[str]]:
     c = st.columns([1.3, 1])
-    audience = c[0].radio("Audience", list(AUDIENCES), format_func=AUDIENCES.get, key="pack_audience",
-                          help="Choose external when the pack goes outside the organisation.")
+    audience = c[0].radio(
+        "Audience",
+        list(AUDIENCES),
+        format_func=AUDIENCES.get,
+        key="pack_audience",
+        help="Choose external when the pack goes outside the organisation.",
+    )
     rules = list(RULES)
     current = st.session_state.get(DISCLOSURE_KEY, "nhs_england")
-    rule = c[1].selectbox("Disclosure rule", rules, index=rules.index(current) if current in rules else 0,
-                          format_func=rule_title, key="pack_rule")
+    rule = c[1].selectbox(
+        "Disclosure rule",
+        rules,
+        index=rules.index(current) if current in rules else 0,
+        format_func=rule_title,
+        key="pack_rule",
+    )
     st.session_state[DISCLOSURE_KEY] = rule  # the session's rule: every other download follows it too
     c[1].caption(RULES[rule].description)
-    formats = st.multiselect("Files", list(ALL_FORMATS), default=list(ALL_FORMATS), format_func=FORMAT_NAMES.get,
-                            key="pack_formats")
+    formats = st.multiselect(
+        "Files", list(ALL_FORMATS), default=list(ALL_FORMATS), format_func=FORMAT_NAMES.get, key="pack_formats"
+    )
     return audience, rule, formats
 
 
@@ -113,8 +142,15 @@ def _downloads(built: dict) -> None:
         buttons.append((BUTTONS["csv"], zipped, "steering-group-pack-tables-csv.zip", MIME["zip"]))
     cols = st.columns(max(len(buttons), 1))
     for col, (label, data, name, mime) in zip(cols, buttons):
-        col.download_button(f"{label}, {len(data) / 1024:,.0f} KB", data, file_name=name, mime=mime,
-                            key=f"pack_dl_{name}", icon=":material/download:", on_click="ignore")
+        col.download_button(
+            f"{label}, {len(data) / 1024:,.0f} KB",
+            data,
+            file_name=name,
+            mime=mime,
+            key=f"pack_dl_{name}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
     with st.expander("The pack's answers and stamp, as they leave the room"):
         for title, text in built["answers"]:
             st.markdown(f"**{title}.** {text}")
@@ -124,14 +160,18 @@ def _downloads(built: dict) -> None:
 view = current_view()
 st.title(TITLE)
 filter_caption(view)
-st.markdown("Everything the steering group needs for the wards and period chosen in the filters: the answer to "
-            "each of the three questions, talking groups, every ward at a glance, the methods and caveats on one "
-            "page, and a note on the quality of the data. Change the wards or months in the sidebar.")
+st.markdown(
+    "Everything the steering group needs for the wards and period chosen in the filters: the answer to "
+    "each of the three questions, talking groups, every ward at a glance, the methods and caveats on one "
+    "page, and a note on the quality of the data. Change the wards or months in the sidebar."
+)
 st.info(TRUST_TEXT, icon=":material/lock:")
 
 if not len(view.data.table("ward_months")):
-    needs("monthly ward data (occupied bed days and incidents) for the wards and months chosen",
-          "There are no ward-months in this selection, so there is nothing to put in a pack.")
+    needs(
+        "monthly ward data (occupied bed days and incidents) for the wards and months chosen",
+        "There are no ward-months in this selection, so there is nothing to put in a pack.",
+    )
     st.stop()
 
 with guarded("reading the pack options", "Reload the page."):
@@ -140,10 +180,11 @@ with guarded("working out the answers", "Check the data on the Data page."):
     _preview(view)
 
 options = (data_key(view), rule, audience == "external", tuple(formats), carry_forward())
-if st.button("Build the pack", type="primary", icon=":material/description:", disabled=not formats,
-             key="pack_build"):
-    with guarded("building the pack", "Try fewer files, or report it with the filters you chose."), \
-            st.spinner("Building the pack: fitting the models and drawing the charts (this takes a few seconds)..."):
+if st.button("Build the pack", type="primary", icon=":material/description:", disabled=not formats, key="pack_build"):
+    with (
+        guarded("building the pack", "Try fewer files, or report it with the filters you chose."),
+        st.spinner("Building the pack: fitting the models and drawing the charts (this takes a few seconds)..."),
+    ):
         _pack_files(*options, view.dataset, view.filters, _history(view))
         st.session_state[BUILT_KEY] = options
 if not formats:
@@ -152,6 +193,8 @@ elif st.session_state.get(BUILT_KEY) == options:
     with guarded("preparing the downloads", "Build the pack again."):
         _downloads(_pack_files(*options, view.dataset, view.filters, _history(view)))
 else:
-    st.caption("Press **Build the pack** to make the files for these wards, months and options. "
-               "Chromium draws the charts for the PDF and PowerPoint; without it you still get the HTML and tables.")
+    st.caption(
+        "Press **Build the pack** to make the files for these wards, months and options. "
+        "Chromium draws the charts for the PDF and PowerPoint; without it you still get the HTML and tables."
+    )
 st.page_link(DATA_PAGE, label="Check which data are used on the Data page", icon=":material/database:")

@@ -1,13 +1,14 @@
 """Talking groups (ward community meetings): what changed when wards started them, and reduced social distance."""
+
 from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
 from analysis.charts import talking_groups as tg
-from analysis.text import uk_month
 from analysis.disclosure.periods import before_after_counts
 from analysis.questions.talking_groups.model import start_dates
+from analysis.text import uk_month
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -17,8 +18,10 @@ from ui.show import answer, chart, download, inside_and_outside, needs
 # is made from them (so hidden when either is). Wards running groups and months before/after are not counts of people.
 ATTENDANCE_COUNTS = ("sessions_held", "attendances")
 ATTENDANCE_RATES = {"attendance_per_session": ("attendances", "sessions_held", 1)}
-NEEDS_STARTS = ("an events table with one 'talking_groups_started' row per ward (the date its talking groups "
-                "began), and the ward months with talking group sessions held and attendances.")
+NEEDS_STARTS = (
+    "an events table with one 'talking_groups_started' row per ward (the date its talking groups "
+    "began), and the ward months with talking group sessions held and attendances."
+)
 
 st.title("Talking groups")
 view = current_view()
@@ -50,8 +53,10 @@ def _dose_download(table: pd.DataFrame, p: pd.DataFrame, outcome: str, kind: str
 def _page() -> None:
     p = panel(view)
     if not len(p):
-        needs("ward months (occupied bed days, talking group sessions) for the wards and months chosen.",
-              "No ward months match the filters.")
+        needs(
+            "ward months (occupied bed days, talking group sessions) for the wards and months chosen.",
+            "No ward months match the filters.",
+        )
         return
     # A period filter drops start events before the period; the start is a fact about the ward, so keep it.
     starts = start_dates(view.dataset.table("events")) if view.filters.start is not None else None
@@ -63,15 +68,19 @@ def _page() -> None:
 
     measures = view.data.table("recovery").get("measure", pd.Series(dtype="str")).dropna().unique()
     choices = tg.outcome_choices(p.columns, measures)
-    label = st.selectbox("Outcome", list(choices), key="tg_outcome",
-                         help="What to compare before and after talking groups started.")
+    label = st.selectbox(
+        "Outcome", list(choices), key="tg_outcome", help="What to compare before and after talking groups started."
+    )
     outcome, kind, axis = choices[label]
 
     with guarded("working out the pooled before-and-after", "Try another outcome or widen the filters."):
         res = analysed(tg.pooled, view, outcome, kind, starts)
         if not res.ok:
-            needs("survey returns (for co-production and social distance), the ward months (for assaults) or "
-                  "recovery scores, in months both before and after wards started talking groups.", res.sentence)
+            needs(
+                "survey returns (for co-production and social distance), the ward months (for assaults) or "
+                "recovery scores, in months both before and after wards started talking groups.",
+                res.sentence,
+            )
         else:
             # the sentence already carries the caveats: do not repeat them underneath
             answer(replace(res, caveats=[]), res.headline.name.capitalize(), tg.key_figure(res, kind))
@@ -88,16 +97,24 @@ def _page() -> None:
 
     st.header("Before and after on one ward")
     started = timeline[timeline["talking_groups_start"].notna()]
-    wards = dict(zip(started["ward_id"], started["ward"] + " (started " + started["talking_groups_start"].map(uk_month)
-                     + ")"))
-    ward = st.selectbox("Ward", list(wards), key="tg_ward", format_func=wards.get,
-                        help="Only wards that started talking groups have a before and after.")
+    wards = dict(
+        zip(started["ward_id"], started["ward"] + " (started " + started["talking_groups_start"].map(uk_month) + ")")
+    )
+    ward = st.selectbox(
+        "Ward",
+        list(wards),
+        key="tg_ward",
+        format_func=wards.get,
+        help="Only wards that started talking groups have a before and after.",
+    )
     with guarded("drawing the ward's before and after", "Choose another ward or outcome."):
         w_res, data = analysed(tg.one_ward, view, ward, outcome, kind, starts)
         if not len(data):
             st.info(w_res.sentence, icon=":material/info:")
         else:
-            fig, alt = figure(tg.before_after_figure, view, data, wards[ward].split(" (")[0], axis, w_res.extras["start"])
+            fig, alt = figure(
+                tg.before_after_figure, view, data, wards[ward].split(" (")[0], axis, w_res.extras["start"]
+            )
             counts, rates = (), None
             if kind == "count":
                 raw = p[p["ward_id"].astype(str) == str(ward)][["month", outcome, "occupied_bed_days"]]
@@ -105,9 +122,11 @@ def _page() -> None:
                 counts, rates = [outcome], {"observed": (outcome, "occupied_bed_days", 1000)}
             chart(fig, alt, _months(data), f"talking_groups_before_after_{ward}", view, counts=counts, rates=rates)
             st.markdown(w_res.sentence)
-            st.caption("The dashed line carries the ward's trend before the start on, as a guide to what might "
-                       "have happened without talking groups; a single ward cannot rule out other changes at "
-                       "the same time, which is why the answer at the top compares wards.")
+            st.caption(
+                "The dashed line carries the ward's trend before the start on, as a guide to what might "
+                "have happened without talking groups; a single ward cannot rule out other changes at "
+                "the same time, which is why the answer at the top compares wards."
+            )
 
     st.header("Sessions and attendance")
     with guarded("summarising attendance"):
@@ -116,8 +135,15 @@ def _page() -> None:
             st.info("No talking group sessions are recorded in the ward months in view.", icon=":material/info:")
         else:
             fig, alt = figure(tg.attendance_figure, view, monthly)
-            chart(fig, alt, _months(monthly), "talking_groups_attendance", view, counts=ATTENDANCE_COUNTS,
-                  rates=ATTENDANCE_RATES)
+            chart(
+                fig,
+                alt,
+                _months(monthly),
+                "talking_groups_attendance",
+                view,
+                counts=ATTENDANCE_COUNTS,
+                rates=ATTENDANCE_RATES,
+            )
             dose = analysed(tg.dose, view, outcome, kind, starts)
             st.markdown(dose.sentence)
             with st.expander("Attendance per ward, and the outcome before and after"):
@@ -128,9 +154,11 @@ def _page() -> None:
                 download(out, "talking_groups_attendance_by_ward", view, counts=counts, rates=rates)
 
     st.header("What reduced social distance asks of staff")
-    st.markdown("Reduced social distance means staff and patients relating as people, not only as roles. In secure "
-                "care it pulls against therapeutic boundaries and security, so it matters whether staff and "
-                "patients see it the same way.")
+    st.markdown(
+        "Reduced social distance means staff and patients relating as people, not only as roles. In secure "
+        "care it pulls against therapeutic boundaries and security, so it matters whether staff and "
+        "patients see it the same way."
+    )
     with guarded("comparing staff and patient views of social distance"):
         rsd = tg.social_distance_table(p)
         fits = {r: analysed(tg.pooled, view, col, "linear", starts) for r, col in tg.RSD.items() if col in p.columns}

@@ -8,6 +8,7 @@ Shareable link: the ward is the query parameter ``profile_ward`` (``?profile_war
 sidebar's ``ward`` parameter is the wards *filter*, so it is not reused here; a link with
 ``?ward=W03`` still opens W03, because the filter then leaves only that ward to choose.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -17,8 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis.charts.ward_profile import aspects_figure, measure_figure
-from analysis.disclosure.rules import DisclosureError
 from analysis.disclosure.protect import protect_table
+from analysis.disclosure.rules import DisclosureError
 from analysis.disclosure.safe_tables import to_csv_bytes
 from analysis.spc.icons import assurance_icon
 from analysis.wards.change import year_on_year
@@ -81,9 +82,15 @@ def _chart(fig, alt: str, data: pd.DataFrame, name: str, counts=(), rates=None) 
     with st.expander("Show the data"):
         st.dataframe(data, hide_index=True, width="stretch")
         rule, stamp = show.disclosure_rule(), _stamp()
-        st.download_button("Download CSV", partial(_protected_csv, data, tuple(counts), dict(rates or {}), rule, stamp),
-                           file_name=f"{name}.csv", mime="text/csv", key=f"dl_{name}",
-                           icon=":material/download:", on_click="ignore")
+        st.download_button(
+            "Download CSV",
+            partial(_protected_csv, data, tuple(counts), dict(rates or {}), rule, stamp),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            key=f"dl_{name}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 
 _STAMPS: list[dict[str, str]] = []  # this run's export stamp (the page's module runs afresh on every rerun)
@@ -114,9 +121,11 @@ def _ward_from_url(options: list[str]) -> None:
 
 def _icon_block(icon: dict, size: int = 56) -> str:
     svg = icon["svg"].replace('width="48" height="48"', f'width="{size}" height="{size}"')
-    return (f'<div style="display:flex;gap:0.75rem;align-items:center;margin:0.25rem 0">'
-            f'<div style="flex-shrink:0">{svg}</div>'
-            f'<div style="font-size:1.05rem;line-height:1.35"><strong>{escape(icon["label"])}</strong></div></div>')
+    return (
+        f'<div style="display:flex;gap:0.75rem;align-items:center;margin:0.25rem 0">'
+        f'<div style="flex-shrink:0">{svg}</div>'
+        f'<div style="font-size:1.05rem;line-height:1.35"><strong>{escape(icon["label"])}</strong></div></div>'
+    )
 
 
 def _strip(profile) -> None:
@@ -129,11 +138,12 @@ def _strip(profile) -> None:
             f'<div style="display:flex;gap:0.6rem;align-items:center;padding:0.5rem 0.6rem;border:1px solid #E8EDEE;'
             f'border-radius:6px;background:#FFFFFF"><div style="flex-shrink:0">{svg}</div>'
             f'<div style="font-size:1.05rem;line-height:1.3">'
-            f'<strong>{escape(title)}</strong><br>{escape(words)}</div></div>'
+            f"<strong>{escape(title)}</strong><br>{escape(words)}</div></div>"
         )
     st.markdown(
         '<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:0.6rem">'
-        + "".join(cells) + "</div>",
+        + "".join(cells)
+        + "</div>",
         unsafe_allow_html=True,
     )
 
@@ -156,15 +166,23 @@ def _measure(s, profile, key: str) -> None:
     with side:
         st.markdown(_icon_block(s.icon), unsafe_allow_html=True)
         st.caption(s.icon["description"])
-        target = st.number_input("Target (optional)", value=None, key=TARGET_KEY.format(m.key),
-                                 placeholder="No target", help=target_help(m), step=0.1, format="%.2f")
+        target = st.number_input(
+            "Target (optional)",
+            value=None,
+            key=TARGET_KEY.format(m.key),
+            placeholder="No target",
+            help=target_help(m),
+            step=0.1,
+            format="%.2f",
+        )
         if target is not None:
             a = assurance_icon(s.classified, float(target))
             st.markdown(_icon_block(a), unsafe_allow_html=True)
             st.caption(a["description"])
     with chart_col:
-        fig, alt = _figure(key, m.key, None if target is None else float(target), s, ward_label(profile.ward),
-                           profile.events)
+        fig, alt = _figure(
+            key, m.key, None if target is None else float(target), s, ward_label(profile.ward), profile.events
+        )
         _chart(fig, alt, s.table, f"ward_{profile.ward['ward_id']}_{m.key}", counts=s.counts, rates=s.rates)
 
 
@@ -172,35 +190,51 @@ def _survey(ward_id: str, name: str) -> None:
     st.subheader("Co-production survey by aspect: patients and staff")
     aspects = analysed(survey_aspects, view, ward_id)
     if not has_survey(aspects):
-        show.needs("co-production survey returns (or a co-production scores table) for this ward.",
-                   f"There are no co-production survey scores for {name} in the months shown.")
+        show.needs(
+            "co-production survey returns (or a co-production scores table) for this ward.",
+            f"There are no co-production survey scores for {name} in the months shown.",
+        )
         return
     st.markdown(f"**{aspects_sentence(aspects, name)}**")
     trend_cols = {
         f"{g}_trend": st.column_config.LineChartColumn(f"{g.capitalize()}: every survey", y_min=0, y_max=100)
         for g in ("patients", "staff")
     }
-    shown = ["aspect", "patients_latest", "patients_change_over_year", "patients_trend",
-             "staff_latest", "staff_change_over_year", "staff_trend", "gap_patients_minus_staff"]
+    shown = [
+        "aspect",
+        "patients_latest",
+        "patients_change_over_year",
+        "patients_trend",
+        "staff_latest",
+        "staff_change_over_year",
+        "staff_trend",
+        "gap_patients_minus_staff",
+    ]
     st.dataframe(
-        aspects[shown], hide_index=True, width="stretch",
+        aspects[shown],
+        hide_index=True,
+        width="stretch",
         column_config={
             "aspect": "Aspect",
             "patients_latest": st.column_config.NumberColumn("Patients: latest", format="%.1f"),
             "patients_change_over_year": st.column_config.NumberColumn(
-                "Patients: latest survey minus one a year before", format="%+.1f"),
+                "Patients: latest survey minus one a year before", format="%+.1f"
+            ),
             "staff_latest": st.column_config.NumberColumn("Staff: latest", format="%.1f"),
-            "staff_change_over_year": st.column_config.NumberColumn("Staff: latest survey minus one a year before",
-                                                                    format="%+.1f"),
+            "staff_change_over_year": st.column_config.NumberColumn(
+                "Staff: latest survey minus one a year before", format="%+.1f"
+            ),
             "gap_patients_minus_staff": st.column_config.NumberColumn("Gap (patients minus staff)", format="%+.1f"),
             **trend_cols,
         },
     )
-    st.caption("Scores are out of 100 on the working instrument (not a validated scale). Latest survey: patients "
-               f"{aspects['patients_latest_month'].iloc[0] or 'none'}, staff {aspects['staff_latest_month'].iloc[0] or 'none'}. "
-               "The change compares the latest survey with the one nearest to 12 months before it: one survey each, "
-               "so it moves a lot from survey to survey. Whether scores are rising is answered at the top of the "
-               "page, from every survey in the two years, with its 95% confidence interval.")
+    st.caption(
+        "Scores are out of 100 on the working instrument (not a validated scale). Latest survey: patients "
+        f"{aspects['patients_latest_month'].iloc[0] or 'none'}, staff {aspects['staff_latest_month'].iloc[0] or 'none'}. "
+        "The change compares the latest survey with the one nearest to 12 months before it: one survey each, "
+        "so it moves a lot from survey to survey. Whether scores are rising is answered at the top of the "
+        "page, from every survey in the two years, with its 95% confidence interval."
+    )
     fig, alt = _aspects_figure(f"{data_key(view)}|{carry_forward()}|{ward_id}", aspects, name)
     table = aspects.drop(columns=["patients_trend", "staff_trend"])
     _chart(fig, alt, table, f"ward_{ward_id}_survey_aspects", counts=["patients_returns", "staff_returns"])
@@ -209,18 +243,25 @@ def _survey(ward_id: str, name: str) -> None:
 def _year_on_year(view, ward_id: str) -> None:
     """Rising? Improving? The ward's last 12 months against the 12 before, with their intervals."""
     patients = analysed(year_on_year, view).set_index("ward_id")  # assaults and patient-rated co-production
-    staff = analysed(year_on_year, view, score="coproduction_staff_overall",
-                     carried="coproduction_staff_months_carried").set_index("ward_id")
+    staff = analysed(
+        year_on_year, view, score="coproduction_staff_overall", carried="coproduction_staff_months_carried"
+    ).set_index("ward_id")
     if ward_id not in patients.index:
         return
-    lines = [f"- **Assaults on staff:** {patients.at[ward_id, 'assaults_words']}",
-             f"- **Patient-rated co-production:** {patients.at[ward_id, 'score_words']}"]
+    lines = [
+        f"- **Assaults on staff:** {patients.at[ward_id, 'assaults_words']}",
+        f"- **Patient-rated co-production:** {patients.at[ward_id, 'score_words']}",
+    ]
     if ward_id in staff.index:
         lines.append(f"- **Staff-rated co-production:** {staff.at[ward_id, 'score_words']}")
-    st.markdown(f"**Last 12 months ({patients.attrs['later']}) against the 12 before ({patients.attrs['earlier']})**"
-                "\n\n" + "\n".join(lines))
-    st.caption("95% confidence intervals; 'not a clear change' means the interval includes no change. One ward "
-               "on its own: anything that changed on the ward could be the reason.")
+    st.markdown(
+        f"**Last 12 months ({patients.attrs['later']}) against the 12 before ({patients.attrs['earlier']})**"
+        "\n\n" + "\n".join(lines)
+    )
+    st.caption(
+        "95% confidence intervals; 'not a clear change' means the interval includes no change. One ward "
+        "on its own: anything that changed on the ward could be the reason."
+    )
 
 
 view = current_view()
@@ -232,26 +273,45 @@ with guarded("choosing the ward", TODO):
     months = view.data.table("ward_months")
     with_data = set(months["ward_id"].astype(str)) if len(months) else set()
     options = [str(w) for w in sorted(wards["ward_id"].astype(str)) if str(w) in with_data]
-    names = {str(r.ward_id): f"{r.ward_id} {r.ward_name}" if pd.notna(r.ward_name) else str(r.ward_id)
-             for r in wards.itertuples(index=False)}
+    names = {
+        str(r.ward_id): f"{r.ward_id} {r.ward_name}" if pd.notna(r.ward_name) else str(r.ward_id)
+        for r in wards.itertuples(index=False)
+    }
     if not options:
-        show.needs("monthly figures (the ward months table) for at least one ward.",
-                   "No ward in the current filters has monthly figures.")
+        show.needs(
+            "monthly figures (the ward months table) for at least one ward.",
+            "No ward in the current filters has monthly figures.",
+        )
         st.stop()
     _ward_from_url(options)
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-    ward_id = c1.selectbox("Ward", options, key=WARD_KEY, format_func=lambda w: names.get(w, w),
-                           help=f"A link to this page can choose the ward: ?{WARD_KEY}=W01")
+    ward_id = c1.selectbox(
+        "Ward",
+        options,
+        key=WARD_KEY,
+        format_func=lambda w: names.get(w, w),
+        help=f"A link to this page can choose the ward: ?{WARD_KEY}=W01",
+    )
     st.query_params[WARD_KEY] = ward_id
     st.session_state[SEEN_KEY] = ward_id
-    rebase = c2.toggle("Recalculate limits at events", value=True, key=REBASE_KEY,
-                       help="Start new limits from the month a change happened on the ward (talking groups "
-                            "started, an intervention, a change such as a refurbishment or a new manager).")
+    rebase = c2.toggle(
+        "Recalculate limits at events",
+        value=True,
+        key=REBASE_KEY,
+        help="Start new limits from the month a change happened on the ward (talking groups "
+        "started, an intervention, a change such as a refurbishment or a new manager).",
+    )
 
 profile = None
 with guarded("building the ward profile", TODO):
-    profile = analysed(ward_profile, view, ward_id, events=view.data.table("events"), rebase=rebase,
-                       catalogue=view.data.table("measures"))
+    profile = analysed(
+        ward_profile,
+        view,
+        ward_id,
+        events=view.data.table("events"),
+        rebase=rebase,
+        catalogue=view.data.table("measures"),
+    )
 
 if profile is not None:
     _header(profile)
@@ -261,15 +321,27 @@ if profile is not None:
     _strip(profile)
     with st.expander("How to read these charts"):
         st.markdown(convention_text())
-        st.markdown("Icons: **H** / **L** mean the latest month is unusually high / low; blue is improvement, "
-                    "orange is concern, purple is neither, grey is no significant change. With a target, "
-                    "**P** means it is consistently met, **F** consistently missed, **?** hit and miss.")
+        st.markdown(
+            "Icons: **H** / **L** mean the latest month is unusually high / low; blue is improvement, "
+            "orange is concern, purple is neither, grey is no significant change. With a target, "
+            "**P** means it is consistently met, **F** consistently missed, **?** hit and miss."
+        )
         if len(profile.events):
             ev = profile.events.assign(date=profile.events["date"].map(lambda d: f"{d.day} {d:%b %Y}"))
             st.markdown("**Events marked on the charts** (hospital-wide events included):")
             st.dataframe(ev, hide_index=True, width="stretch")
-        st.dataframe(analysed(_summary, view, ward_id, events=view.data.table("events"), rebase=rebase,
-                              catalogue=view.data.table("measures")), hide_index=True, width="stretch")
+        st.dataframe(
+            analysed(
+                _summary,
+                view,
+                ward_id,
+                events=view.data.table("events"),
+                rebase=rebase,
+                catalogue=view.data.table("measures"),
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     if profile.not_recorded:
         st.caption("Not recorded on this ward: " + ", ".join(profile.not_recorded) + ".")
     fig_key = f"{data_key(view)}|{carry_forward()}|{profile.ward['ward_id']}|{rebase}"

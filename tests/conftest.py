@@ -1,5 +1,6 @@
 """Shared fixtures: a tiny valid hospital for app and browser tests, the shipped sample with a throw-away store,
 and the AppTest set-up for the dashboard's st.navigation entry."""
+
 from __future__ import annotations
 
 import io
@@ -8,13 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-WARDS = pd.DataFrame({
-    "ward_id": ["W01", "W02", "W03", "W04", "W05"],
-    "ward_name": ["Iona", "Lewis", "Harris", "Skye", "Mull"],
-    "service": ["admission", "admission", "rehabilitation", "rehabilitation", "treatment"],
-    "security_level": ["high", "high", "high", "medium", "medium"],
-    "beds": [12, 12, 10, 14, 12],
-})
+WARDS = pd.DataFrame(
+    {
+        "ward_id": ["W01", "W02", "W03", "W04", "W05"],
+        "ward_name": ["Iona", "Lewis", "Harris", "Skye", "Mull"],
+        "service": ["admission", "admission", "rehabilitation", "rehabilitation", "treatment"],
+        "security_level": ["high", "high", "high", "medium", "medium"],
+        "beds": [12, 12, 10, 14, 12],
+    }
+)
 MONTHS = pd.period_range("2023-01", "2023-06", freq="M")
 
 
@@ -23,8 +26,9 @@ def mini_tables(wards: pd.DataFrame = WARDS, months=MONTHS, seed: int = 1) -> di
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    wm = pd.DataFrame([(w, m.strftime("%Y-%m")) for w in wards["ward_id"] for m in months],
-                      columns=["ward_id", "month"])
+    wm = pd.DataFrame(
+        [(w, m.strftime("%Y-%m")) for w in wards["ward_id"] for m in months], columns=["ward_id", "month"]
+    )
     beds = wm["ward_id"].map(wards.set_index("ward_id")["beds"])
     days = pd.PeriodIndex(wm["month"], freq="M").days_in_month
     wm["occupied_bed_days"] = (beds * days * rng.uniform(0.8, 0.95, len(wm))).round()
@@ -51,8 +55,15 @@ def mini_sample(tmp_path_factory) -> Path:
     return write_tables(tmp_path_factory.mktemp("mini_sample"), mini_tables())
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """Words and numbers for people (analysis/text.py)."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,8 +9,14 @@ from analysis import text
 
 @pytest.mark.parametrize(
     "when,expected",
-    [("2025-03-31", "2024/25"), ("2025-04-01", "2025/26"), ("2025-03-01", "2024/25"), ("2000-01-15", "1999/00"),
-     ("2099-12-01", "2099/00"), ("2024-12-31", "2024/25")],
+    [
+        ("2025-03-31", "2024/25"),
+        ("2025-04-01", "2025/26"),
+        ("2025-03-01", "2024/25"),
+        ("2000-01-15", "1999/00"),
+        ("2099-12-01", "2099/00"),
+        ("2024-12-31", "2024/25"),
+    ],
 )
 def test_financial_year_starts_in_april(when, expected):
     assert text.financial_year(pd.Timestamp(when)) == expected
@@ -43,5 +50,8 @@ def test_plural_counts_read_as_english():
     from analysis.text import plural
 
     assert [plural(1, "ward"), plural(12, "ward"), plural(1000, "ward"), plural(0, "ward")] == [
-        "1 ward", "12 wards", "1,000 wards", "0 wards"]
-
+        "1 ward",
+        "12 wards",
+        "1,000 wards",
+        "0 wards",
+    ]

@@ -2,6 +2,7 @@
 
 This is the only package that imports Streamlit besides the page files; `analysis/` never does.
 """
+
 import streamlit as st
 
 try:  # Streamlit internals: see the comment below

@@ -4,6 +4,7 @@ Keys are the full data set's content hash plus the filters and the call's argume
 sessions share a result only when they hold identical data, so one user's upload can never
 show up in another user's view.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,8 +47,9 @@ def carry_forward() -> int:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _call(name: str, key: str, params: str, _func: Callable, _view: View, _months: int, _args: tuple,
-          _kwargs: dict) -> Any:
+def _call(
+    name: str, key: str, params: str, _func: Callable, _view: View, _months: int, _args: tuple, _kwargs: dict
+) -> Any:
     # the panel is fetched only on a miss: on a hit, copying it out of its cache would be wasted
     return _func(panel(_view, _months), *_args, **_kwargs)
 
@@ -59,8 +61,9 @@ def analysed(func: Callable, view: View, *args: Any, **kwargs: Any) -> Any:
     part of the cache key.
     """
     months = carry_forward()
-    params = json.dumps([_plain(a) for a in args] + [{k: _plain(v) for k, v in sorted(kwargs.items())}],
-                        sort_keys=True, default=str)
+    params = json.dumps(
+        [_plain(a) for a in args] + [{k: _plain(v) for k, v in sorted(kwargs.items())}], sort_keys=True, default=str
+    )
     return _call(_name(func), f"{data_key(view)}|{months}", params, func, view, months, args, kwargs)
 
 
@@ -77,8 +80,9 @@ def figure(build: Callable, view: View, *args: Any, **kwargs: Any) -> Any:
     arguments are part of the key, by content (DataFrames, result objects, plain values); a value
     whose content cannot be read raises TypeError rather than risk a wrong chart.
     """
-    params = json.dumps([_content(a) for a in args] + [{k: _content(v) for k, v in sorted(kwargs.items())}],
-                        sort_keys=True)
+    params = json.dumps(
+        [_content(a) for a in args] + [{k: _content(v) for k, v in sorted(kwargs.items())}], sort_keys=True
+    )
     return _built(_name(build), f"{data_key(view)}|{carry_forward()}", params, build, args, kwargs)
 
 
@@ -87,7 +91,7 @@ class FrozenFigure(go.Figure):
 
     def to_dict(self) -> dict:
         d = self.__dict__["_frozen_dict"]
-        return {k: v for k, v in d.items()}  # a new outer dict; the (large) inside is shared and never changed
+        return dict(d.items())  # a new outer dict; the (large) inside is shared and never changed
 
 
 def freeze(fig: go.Figure) -> go.Figure:

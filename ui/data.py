@@ -4,6 +4,7 @@ The sample is the same for everyone: one cached copy per path. The store object 
 (one connection pool); its tables are cached by ``Store.revision()``, so an import or a rollback
 is seen at once by every session. Uploaded files are parsed per session (see ui/upload.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -73,7 +74,7 @@ def store_state() -> StoreState:
         revision = s.revision()
         tables, history = _store_content(s.url, revision)
         return StoreState(s, None, tables, history, revision)
-    except Exception as e:  # noqa: BLE001 - StoreError or a driver problem: the app keeps working on the sample
+    except Exception as e:
         return StoreState(None, str(e), {}, pd.DataFrame())
 
 
@@ -81,7 +82,7 @@ def sample_dataset() -> tuple[Dataset | None, str | None]:
     """The synthetic sample hospital, or None and the reason it could not be read."""
     try:
         return _sample(str(sample_path())), None
-    except Exception as e:  # noqa: BLE001 - any failure becomes the "no data" banner
+    except Exception as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip(":")
         return None, f"The synthetic sample hospital could not be read from {sample_path()} ({first})."
 
@@ -116,8 +117,9 @@ def _as_dataset(tables: dict, history: pd.DataFrame) -> Dataset:
 
 
 def empty_dataset(reason: str) -> Dataset:
-    return Dataset(tables=with_defaults({}), source="none", label="No data loaded", synthetic=False,
-                   provenance={"reason": reason})
+    return Dataset(
+        tables=with_defaults({}), source="none", label="No data loaded", synthetic=False, provenance={"reason": reason}
+    )
 
 
 def chosen_source(state: StoreState) -> str:

@@ -4,6 +4,7 @@ The filters themselves are `analysis.data.filters.Filters`; this module draws th
 shared link's query parameters on a session's first load, and writes the current choice back to
 the URL so the view can be shared.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,13 +81,17 @@ def _from_url(options: FilterOptions) -> None:
 
 def _keep_valid(options: FilterOptions) -> None:
     """Drop choices the current data set does not have (after switching data source)."""
-    for field, allowed in (("wards", options.wards), ("services", options.services),
-                           ("security_levels", options.security_levels)):
+    for field, allowed in (
+        ("wards", options.wards),
+        ("services", options.services),
+        ("security_levels", options.security_levels),
+    ):
         key = KEYS[field]
         st.session_state[key] = _listed(st.session_state.get(key, []), allowed)
     period = st.session_state.get(KEYS["period"])
-    if options.months and not (isinstance(period, tuple | list) and len(period) == 2
-                               and all(p in options.months for p in period)):
+    if options.months and not (
+        isinstance(period, tuple | list) and len(period) == 2 and all(p in options.months for p in period)
+    ):
         st.session_state[KEYS["period"]] = (options.months[0], options.months[-1])
 
 
@@ -147,11 +152,17 @@ def sidebar_filters(dataset: Dataset) -> Filters:
     sb = st.sidebar
     sb.subheader("Filters")
     sb.caption("Every page shows only the wards and months chosen here. Leave a box empty for all.")
-    sb.multiselect("Wards", list(options.wards), key=KEYS["wards"], format_func=options.wards.get,
-                   placeholder="All wards")
+    sb.multiselect(
+        "Wards", list(options.wards), key=KEYS["wards"], format_func=options.wards.get, placeholder="All wards"
+    )
     sb.multiselect("Service", options.services, key=KEYS["services"], placeholder="All services")
-    sb.multiselect("Security level", options.security_levels, key=KEYS["security_levels"],
-                   format_func=str.capitalize, placeholder="All levels")
+    sb.multiselect(
+        "Security level",
+        options.security_levels,
+        key=KEYS["security_levels"],
+        format_func=str.capitalize,
+        placeholder="All levels",
+    )
     if len(options.months) > 1:
         sb.select_slider("Period (months)", options.months, key=KEYS["period"], format_func=month_label)
     filters = filters_from_state(options)

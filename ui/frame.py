@@ -1,4 +1,5 @@
 """The frame around every page: page settings, the synthetic-data banner, the current view."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,7 +38,8 @@ def banner(dataset: Dataset) -> None:
         st.warning(SYNTHETIC_TEXT, icon=":material/science:")
     elif dataset.source == "none":
         st.error(
-            "No data are loaded. " + str(dataset.provenance.get("reason", "")).strip()
+            "No data are loaded. "
+            + str(dataset.provenance.get("reason", "")).strip()
             + " Upload your hospital's data on the Data page.",
             icon=":material/error:",
         )
@@ -76,4 +78,3 @@ def period_text(dataset: Dataset) -> str:
 
 def filter_caption(view: View) -> None:
     st.caption(f"Data: {view.dataset.label}. Showing {view.filters.describe()}.")
-

@@ -1,4 +1,5 @@
 """Importing into the store, its history and rollback, and the choice of data the app shows."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -27,17 +28,26 @@ def source_choice(state: StoreState) -> None:
     options = list(SOURCES)
     if not state.has_data:
         ever = len(state.history)
-        st.caption("No import is active (every import has been rolled back), so the app shows the synthetic sample "
-                   "hospital." if ever else "Nothing has been imported yet, so the app shows the synthetic sample "
-                   "hospital.")
+        st.caption(
+            "No import is active (every import has been rolled back), so the app shows the synthetic sample hospital."
+            if ever
+            else "Nothing has been imported yet, so the app shows the synthetic sample hospital."
+        )
         return
 
     def _chosen():
         st.session_state[SOURCE_KEY] = st.session_state["_source_radio"]
 
     st.session_state["_source_radio"] = chosen_source(state)
-    st.radio("Show", options, key="_source_radio", format_func=SOURCES.get, horizontal=True, on_change=_chosen,
-             help="Applies to every page, for you only. Other users make their own choice.")
+    st.radio(
+        "Show",
+        options,
+        key="_source_radio",
+        format_func=SOURCES.get,
+        horizontal=True,
+        on_change=_chosen,
+        help="Applies to every page, for you only. Other users make their own choice.",
+    )
 
 
 def import_section(up: Upload, state: StoreState) -> None:
@@ -56,11 +66,14 @@ def import_section(up: Upload, state: StoreState) -> None:
         n = up.bad_rows
         kept = result.without_bad_rows()
         if n == 0 or not kept.tables or kept.error_count:
-            st.info("This file cannot be imported until the errors above are corrected: they are not about "
-                    "single rows that could be left out.")
+            st.info(
+                "This file cannot be imported until the errors above are corrected: they are not about "
+                "single rows that could be left out."
+            )
             return
-        if not st.checkbox(f"Drop the {n} listed bad row{'s' if n != 1 else ''} and import the rest",
-                           key="drop_bad_rows"):
+        if not st.checkbox(
+            f"Drop the {n} listed bad row{'s' if n != 1 else ''} and import the rest", key="drop_bad_rows"
+        ):
             st.caption("Or correct the file and upload it again.")
             return
         tables = kept.tables
@@ -75,9 +88,10 @@ def import_section(up: Upload, state: StoreState) -> None:
     if st.button("Import", type="primary", disabled=not sure, key="do_import"):
         note = "bad rows dropped" if not result.ok else ""
         try:
-            import_id = state.store.import_tables(tables, file_name=result.source_name,
-                                                  content_hash=result.content_hash, note=note)
-        except Exception as e:  # noqa: BLE001 - StoreError carries a plain sentence; anything else is worded the same way
+            import_id = state.store.import_tables(
+                tables, file_name=result.source_name, content_hash=result.content_hash, note=note
+            )
+        except Exception as e:
             st.error(f"Nothing was imported: {e}")
             return
         up.imported_as = import_id
@@ -101,15 +115,28 @@ def history_section(state: StoreState) -> None:
         rolled_back_at=hist["rolled_back_at"].dt.strftime("%d %b %Y %H:%M").fillna(""),
     )
     cols = ["import_id", "imported_at", "file_name", "rows", "status", "replaced", "rolled_back_at", "note"]
-    st.dataframe(shown[[c for c in cols if c in shown]], hide_index=True, width="stretch",
-                 column_config={"import_id": st.column_config.NumberColumn("Import", format="%d"),
-                                "imported_at": "Imported", "file_name": "File", "rows": "Rows", "status": "Status",
-                                "replaced": "Replaced", "rolled_back_at": "Rolled back", "note": "Note"})
+    st.dataframe(
+        shown[[c for c in cols if c in shown]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "import_id": st.column_config.NumberColumn("Import", format="%d"),
+            "imported_at": "Imported",
+            "file_name": "File",
+            "rows": "Rows",
+            "status": "Status",
+            "replaced": "Replaced",
+            "rolled_back_at": "Rolled back",
+            "note": "Note",
+        },
+    )
     active = hist[hist["status"] == "active"]
     if not len(active):
         return
-    labels = {int(r.import_id): f"Import {r.import_id}: {r.file_name} ({pd.Timestamp(r.imported_at):%d %b %Y %H:%M})"
-              for r in active.itertuples(index=False)}
+    labels = {
+        int(r.import_id): f"Import {r.import_id}: {r.file_name} ({pd.Timestamp(r.imported_at):%d %b %Y %H:%M})"
+        for r in active.itertuples(index=False)
+    }
     st.markdown("**Roll back an import**")
     st.caption("Rolling back removes that import's rows and brings back any rows it replaced.")
     which = st.selectbox("Import to roll back", list(labels), format_func=labels.get, key="rollback_id")
@@ -117,7 +144,7 @@ def history_section(state: StoreState) -> None:
     if st.button("Roll back", disabled=not sure, key="do_rollback"):
         try:
             state.store.rollback(int(which))
-        except Exception as e:  # noqa: BLE001 - worded for the user, never a traceback
+        except Exception as e:
             st.error(f"Nothing was rolled back: {e}")
             return
         st.session_state.pop("confirm_rollback", None)

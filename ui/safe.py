@@ -1,4 +1,5 @@
 """Turning unexpected exceptions into a plain message so a page never shows a traceback."""
+
 from __future__ import annotations
 
 import logging

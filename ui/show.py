@@ -4,6 +4,7 @@ One look for the whole app: the answer first as a sentence with its uncertainty,
 evidence; every chart with alt text, a "show the data" table and a CSV download that passes
 disclosure control (on screen, trusted staff see full numbers).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,12 +14,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from analysis.text import plural
-from analysis.disclosure.rules import DisclosureError, rule_from_name
 from analysis.disclosure.protect import protect_table
+from analysis.disclosure.rules import DisclosureError, rule_from_name
+from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes
 from analysis.pack.render.document import version
 from analysis.stats.results import ModelResult
-from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes
+from analysis.text import plural
 from ui.frame import View, current_view, period_text
 
 DISCLOSURE_KEY = "disclosure_rule"
@@ -48,12 +49,15 @@ def stamp(view: View) -> dict[str, str]:
 def inside_and_outside(rule=None) -> str:
     """What a page says about the two views of the same numbers (on screen / downloaded)."""
     rule = rule or disclosure_rule()
-    return ("On screen you see the full numbers, for staff inside the organisation. Downloads apply the "
-            f"small-number rule before anything leaves the app: {rule.description}")
+    return (
+        "On screen you see the full numbers, for staff inside the organisation. Downloads apply the "
+        f"small-number rule before anything leaves the app: {rule.description}"
+    )
 
 
-def protected(df: pd.DataFrame, counts: list[str] | tuple[str, ...] = (), rates: dict | None = None,
-              rule=None) -> pd.DataFrame:
+def protected(
+    df: pd.DataFrame, counts: list[str] | tuple[str, ...] = (), rates: dict | None = None, rule=None
+) -> pd.DataFrame:
     """A copy safe to leave the app: counts (and rates made from them) under the disclosure rule."""
     rule = rule or disclosure_rule()
     counts = [c for c in counts if c in df.columns]
@@ -76,9 +80,16 @@ def download(df: pd.DataFrame, name: str, view: View, counts=(), rates=None, lab
     moment per table), not on every run of the page.
     """
     rule, provenance = disclosure_rule(), stamp(view)  # read the session now: the click runs on another thread
-    st.download_button(label, partial(csv_bytes, df, counts, rates, rule, provenance), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"dl_{name}", icon=":material/download:", on_click="ignore",
-                       help=inside_and_outside(rule))
+    st.download_button(
+        label,
+        partial(csv_bytes, df, counts, rates, rule, provenance),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"dl_{name}",
+        icon=":material/download:",
+        on_click="ignore",
+        help=inside_and_outside(rule),
+    )
 
 
 def csv_bytes(df: pd.DataFrame, counts=(), rates=None, rule=None, provenance: dict | None = None) -> bytes:

@@ -1,4 +1,5 @@
 """Uploading files on the Data page: parsed once per session, then the validation report."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,9 @@ from analysis.data.contract import TABLES
 
 UPLOAD_KEY = "upload"  # session: the parsed upload (never a shared cache: it may be someone else's data)
 TYPES = ["xlsx", "xlsm", "csv", "zip"]
-READ_TODO = ("Check that it is the template workbook, CSV files named after their tables, or a zip of them, "
-             "and try again.")
+READ_TODO = (
+    "Check that it is the template workbook, CSV files named after their tables, or a zip of them, and try again."
+)
 
 
 @dataclass
@@ -75,14 +77,20 @@ def report(result) -> None:
     c3.metric("Tables found", len(found))
     if result.ok:
         st.success(
-            "The file passes every check" + (f" ({result.warning_count} warnings below)" if result.warning_count
-                                             else "") + ". Tables found: " + ", ".join(found) + ".",
+            "The file passes every check"
+            + (f" ({result.warning_count} warnings below)" if result.warning_count else "")
+            + ". Tables found: "
+            + ", ".join(found)
+            + ".",
             icon=":material/check_circle:",
         )
     else:
-        st.error(f"The file has {result.error_count} error{'s' if result.error_count != 1 else ''}. "
-                 "Each one is listed below with its sheet, row and column: correct them in the file and upload "
-                 "it again, or import the rest without the bad rows.", icon=":material/error:")
+        st.error(
+            f"The file has {result.error_count} error{'s' if result.error_count != 1 else ''}. "
+            "Each one is listed below with its sheet, row and column: correct them in the file and upload "
+            "it again, or import the rest without the bad rows.",
+            icon=":material/error:",
+        )
     problems = result.problems
     if len(problems):
         st.markdown("**Problems found**")
@@ -90,9 +98,11 @@ def report(result) -> None:
         shown = problems.sort_values("severity", key=lambda s: s.map(order), kind="stable")
         st.dataframe(
             shown[["severity", "sheet", "row", "column", "value", "problem"]],
-            hide_index=True, width="stretch",
-            column_config={"row": st.column_config.NumberColumn("row", help="Row number in the spreadsheet",
-                                                                 format="%d")},
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "row": st.column_config.NumberColumn("row", help="Row number in the spreadsheet", format="%d")
+            },
         )
     if len(result.dropped_columns):
         with st.expander(f"Columns not used ({len(result.dropped_columns)})"):

@@ -4,16 +4,17 @@ Data preparation for them (points per ward-month or ward-quarter, the score grid
 curve, the monthly series for the SPC chart) and the words beside them live in
 analysis/questions/assaults/view.py.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.questions.assaults.view import predictor_label
 from analysis.charts.style import CATEGORICAL, MARKER_OUTLINE, NHS, apply_style, month_axis
-from analysis.text import fmt_number, plural, rate_label, uk_month
+from analysis.questions.assaults.view import predictor_label
 from analysis.stats.counts.describe import outcome_words
+from analysis.text import fmt_number, plural, rate_label, uk_month
 
 # Ward markers: colour from the accessible categorical palette, and a shape, so colour is never the
 # only way to tell wards apart (12 wards = 6 colours x 2 shapes, then further shapes).
@@ -24,8 +25,18 @@ DENSITY_BINS = 40
 MAX_WARD_BARS = 30  # the residual chart shows the wards furthest from 0, half each side, beyond this
 DENSITY_SCALE = [[0.0, "#E8EDEE"], [0.35, "#41B6E6"], [1.0, NHS["dark_blue"]]]
 CURVE_STYLE = {  # basis from analysis.stats.counts expected_rates -> (legend words, colour, dash, band)
-    "within": ("Fitted: a ward in a month at this score (within ward)", NHS["dark_blue"], "solid", "rgba(0,48,135,0.15)"),
-    "between": ("Fitted: a ward whose usual score is this (between wards)", NHS["dark_grey"], "dash", "rgba(66,85,99,0.08)"),
+    "within": (
+        "Fitted: a ward in a month at this score (within ward)",
+        NHS["dark_blue"],
+        "solid",
+        "rgba(0,48,135,0.15)",
+    ),
+    "between": (
+        "Fitted: a ward whose usual score is this (between wards)",
+        NHS["dark_grey"],
+        "dash",
+        "rgba(66,85,99,0.08)",
+    ),
     "single": ("Fitted: all ward-months at this score", NHS["dark_blue"], "solid", "rgba(0,48,135,0.15)"),
 }
 
@@ -42,8 +53,14 @@ def basis_key(basis: str) -> str:
     return "between" if "between" in b else "within" if "within" in b else "single"
 
 
-def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: str, predictor: str,
-                   by: str = "month", highlight: str | None = None) -> tuple[go.Figure, str]:
+def scatter_figure(
+    points: pd.DataFrame,
+    curve: pd.DataFrame | None,
+    outcome: str,
+    predictor: str,
+    by: str = "month",
+    highlight: str | None = None,
+) -> tuple[go.Figure, str]:
     """Rate per 1,000 occupied bed days against the co-production score, a marker per ward-period.
 
     points: from assaults_data.scatter_points (ward_id, ward_label, score, rate_per_1000_obd,
@@ -57,7 +74,11 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
     title = f"{noun.capitalize()} against {pred}, by {unit}"
     y_label = f"{noun.capitalize()} {rate_label()}"
     fig = go.Figure()
-    curve = curve if curve is not None else pd.DataFrame(columns=["score", "basis", "rate_per_1000_obd", "ci_low", "ci_high"])
+    curve = (
+        curve
+        if curve is not None
+        else pd.DataFrame(columns=["score", "basis", "rate_per_1000_obd", "ci_low", "ci_high"])
+    )
     biggest = float(points["occupied_bed_days"].max()) if len(points) else 1.0
     sizeref = 2.0 * max(biggest, 1.0) / MAX_MARKER_PX**2
     if len(points) > MAX_POINTS:  # 120,000 markers would be 30 MB sent on every run, and unreadable
@@ -76,30 +97,57 @@ def scatter_figure(points: pd.DataFrame, curve: pd.DataFrame | None, outcome: st
             f"{fmt_number(r.rate_per_1000_obd, 2)} {rate_label()}"
             for r in g.itertuples(index=False)
         ]
-        fig.add_trace(go.Scatter(
-            x=g["score"], y=g["rate_per_1000_obd"], mode="markers", name=str(g["ward_label"].iloc[0]),
-            marker={"color": colour, "symbol": symbol, "size": g["occupied_bed_days"], "sizemode": "area",
-                    "sizeref": sizeref, "sizemin": 4,
+        fig.add_trace(
+            go.Scatter(
+                x=g["score"],
+                y=g["rate_per_1000_obd"],
+                mode="markers",
+                name=str(g["ward_label"].iloc[0]),
+                marker={
+                    "color": colour,
+                    "symbol": symbol,
+                    "size": g["occupied_bed_days"],
+                    "sizemode": "area",
+                    "sizeref": sizeref,
+                    "sizemin": 4,
                     "opacity": (0.9 if str(ward) == str(highlight) else 0.3) if marked else 0.55,
-                    "line": {"color": MARKER_OUTLINE, "width": 0.5}},
-            text=hover, hovertemplate="%{text}<extra></extra>",
-        ))
+                    "line": {"color": MARKER_OUTLINE, "width": 0.5},
+                },
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
     # fitted lines last, so the markers never hide them
     for key, g in _curves(curve):
         words, colour, dash, band = CURVE_STYLE[key]
         g = g.sort_values("score")
         if key == "between":
             g = within_ward_means(g, points)
-        fig.add_trace(go.Scatter(
-            x=np.r_[g["score"], g["score"][::-1]], y=np.r_[g["ci_high"], g["ci_low"][::-1]], fill="toself",
-            fillcolor=band, line={"width": 0}, hoverinfo="skip", name=f"95% band ({key.replace('single', 'fitted')})",
-            legendgroup=key, showlegend=False,
-        ))
-        fig.add_trace(go.Scatter(
-            x=g["score"], y=g["rate_per_1000_obd"], mode="lines", name=words, legendgroup=key,
-            line={"color": colour, "width": 3, "dash": dash}, legendrank=1,
-            hovertemplate=f"Score %{{x:.0f}}: %{{y:.2f}} {rate_label()}<extra>{words}</extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=np.r_[g["score"], g["score"][::-1]],
+                y=np.r_[g["ci_high"], g["ci_low"][::-1]],
+                fill="toself",
+                fillcolor=band,
+                line={"width": 0},
+                hoverinfo="skip",
+                name=f"95% band ({key.replace('single', 'fitted')})",
+                legendgroup=key,
+                showlegend=False,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=g["score"],
+                y=g["rate_per_1000_obd"],
+                mode="lines",
+                name=words,
+                legendgroup=key,
+                line={"color": colour, "width": 3, "dash": dash},
+                legendrank=1,
+                hovertemplate=f"Score %{{x:.0f}}: %{{y:.2f}} {rate_label()}<extra>{words}</extra>",
+            )
+        )
     fig.update_xaxes(title_text=f"{pred[0].upper()}{pred[1:]} (0 to 100)")
     fig.update_yaxes(title_text=y_label, rangemode="tozero")
     text = scatter_alt_text(points, curve, outcome, predictor, by)
@@ -137,10 +185,15 @@ def _density(points: pd.DataFrame, pred: str, unit: str) -> go.Heatmap:
     z, xe, ye = np.histogram2d(x, y, bins=DENSITY_BINS, range=[[float(x.min()), float(x.max()) + 1e-9], [0.0, y_top]])
     z = np.where(z > 0, z, np.nan).T  # rows are rates
     return go.Heatmap(
-        x=(xe[:-1] + xe[1:]) / 2, y=(ye[:-1] + ye[1:]) / 2, z=z, colorscale=DENSITY_SCALE, name=f"{unit}s",
-        colorbar={"title": {"text": f"{unit.capitalize()}s"}, "thickness": 12}, hoverongaps=False,
+        x=(xe[:-1] + xe[1:]) / 2,
+        y=(ye[:-1] + ye[1:]) / 2,
+        z=z,
+        colorscale=DENSITY_SCALE,
+        name=f"{unit}s",
+        colorbar={"title": {"text": f"{unit.capitalize()}s"}, "thickness": 12},
+        hoverongaps=False,
         hovertemplate=f"{pred[0].upper()}{pred[1:]} about %{{x:.0f}}, rate about %{{y:.2f}}: "
-                      f"%{{z:,.0f}} {unit}s<extra></extra>",
+        f"%{{z:,.0f}} {unit}s<extra></extra>",
     )
 
 
@@ -158,11 +211,15 @@ def scatter_alt_text(points: pd.DataFrame, curve: pd.DataFrame, outcome: str, pr
     if points.empty:
         return f"Scatter of {noun} {rate_label()} against {pred}: no {unit}s have both figures."
     first = (
-        f"Scatter of {noun} {rate_label()} against {pred} for {len(points)} {unit}s on "
-        f"{plural(points['ward_id'].nunique(), 'ward')}; marker size shows occupied bed days"
-    ) if len(points) <= MAX_POINTS else (
-        f"Density of {noun} {rate_label()} against {pred} for {len(points):,} {unit}s on "
-        f"{plural(points['ward_id'].nunique(), 'ward')}; darker cells hold more {unit}s"
+        (
+            f"Scatter of {noun} {rate_label()} against {pred} for {len(points)} {unit}s on "
+            f"{plural(points['ward_id'].nunique(), 'ward')}; marker size shows occupied bed days"
+        )
+        if len(points) <= MAX_POINTS
+        else (
+            f"Density of {noun} {rate_label()} against {pred} for {len(points):,} {unit}s on "
+            f"{plural(points['ward_id'].nunique(), 'ward')}; darker cells hold more {unit}s"
+        )
     )
     for key, g in _curves(curve):
         if key == "between":
@@ -170,13 +227,16 @@ def scatter_alt_text(points: pd.DataFrame, curve: pd.DataFrame, outcome: str, pr
         g = g.sort_values("score")
         lo, hi = g.iloc[0], g.iloc[-1]
         trend = "falls" if hi["rate_per_1000_obd"] < lo["rate_per_1000_obd"] else "rises"
-        return (f"{first}. The fitted line {trend} from {fmt_number(lo['rate_per_1000_obd'], 2)} at a score of "
-                f"{lo['score']:.0f} to {fmt_number(hi['rate_per_1000_obd'], 2)} at {hi['score']:.0f}.")
+        return (
+            f"{first}. The fitted line {trend} from {fmt_number(lo['rate_per_1000_obd'], 2)} at a score of "
+            f"{lo['score']:.0f} to {fmt_number(hi['rate_per_1000_obd'], 2)} at {hi['score']:.0f}."
+        )
     return first + "."
 
 
-def rate_ratio_figure(table: pd.DataFrame, title: str, label: str = "label",
-                      group: str | None = None) -> tuple[go.Figure, str]:
+def rate_ratio_figure(
+    table: pd.DataFrame, title: str, label: str = "label", group: str | None = None
+) -> tuple[go.Figure, str]:
     """Rate ratios with 95% CIs on a log scale, a row per `label` (grouped by `group` if given)."""
     t = table[table["rate_ratio"].notna()].reset_index(drop=True)
     if group is not None:  # one row per label and group, so the groups never overlap
@@ -189,16 +249,36 @@ def rate_ratio_figure(table: pd.DataFrame, title: str, label: str = "label",
     symbols = ("circle", "diamond", "square")
     for i, (name, g) in enumerate(groups):
         colour = CATEGORICAL[i % len(CATEGORICAL)]
-        hover = [f"<b>{r[label_shown]}</b><br>Rate ratio {r['rate_ratio']:.2f} (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
-                 for _, r in g.iterrows()]
-        fig.add_trace(go.Scatter(
-            x=g["rate_ratio"], y=g[label_shown], mode="markers", name=str(name) if name is not None else "Rate ratio",
-            showlegend=name is not None,
-            marker={"color": colour, "size": 12, "symbol": symbols[i % len(symbols)], "line": {"color": MARKER_OUTLINE, "width": 1}},
-            error_x={"type": "data", "symmetric": False, "array": g["ci_high"] - g["rate_ratio"],
-                     "arrayminus": g["rate_ratio"] - g["ci_low"], "color": colour, "thickness": 2, "width": 6},
-            text=hover, hovertemplate="%{text}<extra></extra>",
-        ))
+        hover = [
+            f"<b>{r[label_shown]}</b><br>Rate ratio {r['rate_ratio']:.2f} (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
+            for _, r in g.iterrows()
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=g["rate_ratio"],
+                y=g[label_shown],
+                mode="markers",
+                name=str(name) if name is not None else "Rate ratio",
+                showlegend=name is not None,
+                marker={
+                    "color": colour,
+                    "size": 12,
+                    "symbol": symbols[i % len(symbols)],
+                    "line": {"color": MARKER_OUTLINE, "width": 1},
+                },
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": g["ci_high"] - g["rate_ratio"],
+                    "arrayminus": g["rate_ratio"] - g["ci_low"],
+                    "color": colour,
+                    "thickness": 2,
+                    "width": 6,
+                },
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
     fig.add_vline(x=1, line={"color": NHS["dark_grey"], "width": 1.5, "dash": "dash"})
     fig.update_xaxes(type="log", title_text="Rate ratio per 10-point rise (below 1 = fewer incidents; log scale)")
     fig.update_yaxes(autorange="reversed", title_text="")
@@ -207,8 +287,9 @@ def rate_ratio_figure(table: pd.DataFrame, title: str, label: str = "label",
     if len(t):  # always show the line at 1, with a little room either side
         lo, hi = min(float(t["ci_low"].min()), 1.0) / 1.08, max(float(t["ci_high"].max()), 1.0) * 1.08
         fig.update_xaxes(range=[np.log10(lo), np.log10(hi)])
-    fig.update_layout(height=max(300, 150 + 44 * len(t)), margin={"l": 260, "b": 130},
-                      legend={"y": -0.5 if len(t) <= 4 else -0.3})
+    fig.update_layout(
+        height=max(300, 150 + 44 * len(t)), margin={"l": 260, "b": 130}, legend={"y": -0.5 if len(t) <= 4 else -0.3}
+    )
     return fig, text
 
 
@@ -229,8 +310,9 @@ def rate_ratio_alt_text(t: pd.DataFrame, title: str, label: str = "label", group
     return "; ".join(parts) + "."
 
 
-def residual_figures(by_ward: pd.DataFrame, by_month: pd.DataFrame, ward_labels: dict | None = None
-                     ) -> tuple[tuple[go.Figure, str], tuple[go.Figure, str]]:
+def residual_figures(
+    by_ward: pd.DataFrame, by_month: pd.DataFrame, ward_labels: dict | None = None
+) -> tuple[tuple[go.Figure, str], tuple[go.Figure, str]]:
     """Mean Pearson residual by ward (bars) and by month (line): a ward or month far from 0 fits badly."""
     n_wards = len(by_ward)
     if n_wards > MAX_WARD_BARS:  # a bar per ward of 1,000 is unreadable: the wards furthest from 0, each side
@@ -238,27 +320,52 @@ def residual_figures(by_ward: pd.DataFrame, by_month: pd.DataFrame, ward_labels:
         half = MAX_WARD_BARS // 2
         by_ward = pd.concat([order.head(half), order.tail(half)])
     labels = by_ward["ward_id"].map(lambda w: (ward_labels or {}).get(w, str(w)))
-    fw = go.Figure(go.Bar(x=by_ward["mean_pearson"], y=labels, orientation="h", marker={"color": CATEGORICAL[0]},
-                          hovertemplate="%{y}: mean residual %{x:.2f}<extra></extra>"))
+    fw = go.Figure(
+        go.Bar(
+            x=by_ward["mean_pearson"],
+            y=labels,
+            orientation="h",
+            marker={"color": CATEGORICAL[0]},
+            hovertemplate="%{y}: mean residual %{x:.2f}<extra></extra>",
+        )
+    )
     fw.add_vline(x=0, line={"color": NHS["dark_grey"], "width": 1})
     fw.update_xaxes(title_text="Mean Pearson residual (observed above expected when positive)")
     fw.update_yaxes(autorange="reversed")
     worst = by_ward.loc[by_ward["mean_pearson"].abs().idxmax()] if len(by_ward) else None
-    which = (f"the {half} highest and {half} lowest of {plural(n_wards, 'ward')}" if n_wards > MAX_WARD_BARS
-             else f"{plural(len(by_ward), 'ward')}")
-    tw = ("Model residuals by ward: no wards." if worst is None else
-          f"Model residuals by ward for {which}; the largest mean residual is "
-          f"{worst['mean_pearson']:.2f} on {(ward_labels or {}).get(worst['ward_id'], worst['ward_id'])}.")
+    which = (
+        f"the {half} highest and {half} lowest of {plural(n_wards, 'ward')}"
+        if n_wards > MAX_WARD_BARS
+        else f"{plural(len(by_ward), 'ward')}"
+    )
+    tw = (
+        "Model residuals by ward: no wards."
+        if worst is None
+        else f"Model residuals by ward for {which}; the largest mean residual is "
+        f"{worst['mean_pearson']:.2f} on {(ward_labels or {}).get(worst['ward_id'], worst['ward_id'])}."
+    )
     apply_style(fw, "Does the model describe each ward?", tw)
     fw.update_layout(height=max(260, 60 + 28 * len(by_ward)), margin={"l": 160})
-    fm = go.Figure(go.Scatter(x=by_month["month"], y=by_month["mean_pearson"], mode="lines+markers",
-                              line={"color": CATEGORICAL[0]}, marker={"size": 6},
-                              hovertemplate="%{x|%b %Y}: mean residual %{y:.2f}<extra></extra>"))
+    fm = go.Figure(
+        go.Scatter(
+            x=by_month["month"],
+            y=by_month["mean_pearson"],
+            mode="lines+markers",
+            line={"color": CATEGORICAL[0]},
+            marker={"size": 6},
+            hovertemplate="%{x|%b %Y}: mean residual %{y:.2f}<extra></extra>",
+        )
+    )
     fm.add_hline(y=0, line={"color": NHS["dark_grey"], "width": 1})
     fm.update_yaxes(title_text="Mean Pearson residual")
     big = by_month[by_month["mean_pearson"].abs() > 1]
-    tm = (f"Model residuals by month, {uk_month(by_month['month'].min())} to {uk_month(by_month['month'].max())}: "
-          f"{len(big)} of {len(by_month)} months have a mean residual beyond plus or minus 1."
-          if len(by_month) else "Model residuals by month: no months.")
-    month_axis(apply_style(fm, "Does the model describe each month?", tm), by_month["month"].min(), by_month["month"].max())
+    tm = (
+        f"Model residuals by month, {uk_month(by_month['month'].min())} to {uk_month(by_month['month'].max())}: "
+        f"{len(big)} of {len(by_month)} months have a mean residual beyond plus or minus 1."
+        if len(by_month)
+        else "Model residuals by month: no months."
+    )
+    month_axis(
+        apply_style(fm, "Does the model describe each month?", tm), by_month["month"].min(), by_month["month"].max()
+    )
     return (fw, tw), (fm, tm)

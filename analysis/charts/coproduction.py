@@ -3,6 +3,7 @@
 Every summary uses survey months only (`existence_groups.survey_rows`), as `analysis.questions.coproduction.existence` does:
 a carried-forward month repeats an older survey and would count it twice.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,11 +15,11 @@ from scipy import stats
 
 from analysis.charts.multiples import small_multiples, y_title
 from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
-from analysis.text import fmt_number, plural, uk_month
 from analysis.data.contract import ASPECTS
 from analysis.questions.coproduction.existence import DEFAULT_CUTS, DEFAULT_LABELS, levels
 from analysis.questions.coproduction.groups import survey_rows
 from analysis.stats.reliability import agreement_summary
+from analysis.text import fmt_number, plural, uk_month
 
 ASPECT_LABELS = {"overall": "Overall index", **ASPECTS}
 WHO = {"patient": "patients", "staff": "staff", "both": "patients and staff combined"}
@@ -55,8 +56,10 @@ def _t_interval(x: pd.Series, level: float = 0.95) -> tuple[float, float, float]
 
 # ---------------------------------------------------------------- levels over time
 
-def levels_over_time(panel: pd.DataFrame, respondent: str = "patient", aspect: str = "overall",
-                     by: str = "ward") -> pd.DataFrame:
+
+def levels_over_time(
+    panel: pd.DataFrame, respondent: str = "patient", aspect: str = "overall", by: str = "ward"
+) -> pd.DataFrame:
     """Quarterly score per ward, service or security level (survey months only).
 
     A ward's quarter is the mean of its survey months in that quarter; a group's quarter is the mean
@@ -73,13 +76,19 @@ def levels_over_time(panel: pd.DataFrame, respondent: str = "patient", aspect: s
     else:
         d = d.dropna(subset=[by]).assign(group=lambda x: x[by].astype(str))
     wq = d.groupby(["group", "ward_id", "quarter"], sort=True)["score"].agg(["mean", "size"]).reset_index()
-    out = (wq.groupby(["group", "quarter"], sort=True)
-             .agg(mean=("mean", "mean"), n_wards=("ward_id", "nunique"), n_surveys=("size", "sum"))
-             .reset_index())
+    out = (
+        wq.groupby(["group", "quarter"], sort=True)
+        .agg(mean=("mean", "mean"), n_wards=("ward_id", "nunique"), n_surveys=("size", "sum"))
+        .reset_index()
+    )
     if by == "ward":  # in ward-code order (W01, W02, ...), as every other chart and table lists wards
         code = d.drop_duplicates("group").set_index("group")["ward_id"].astype(str)
-        out = (out.assign(_code=out["group"].map(code)).sort_values(["_code", "quarter"], kind="stable")
-                  .drop(columns="_code").reset_index(drop=True))
+        out = (
+            out.assign(_code=out["group"].map(code))
+            .sort_values(["_code", "quarter"], kind="stable")
+            .drop(columns="_code")
+            .reset_index(drop=True)
+        )
     return out[cols]
 
 
@@ -96,10 +105,18 @@ def levels_over_time_figure(tidy: pd.DataFrame, respondent: str, aspect: str, by
         symbols = ("circle", "square", "diamond", "triangle-up", "cross", "x")
         for i, g in enumerate(groups):
             d = tidy[tidy["group"] == g]
-            fig.add_trace(go.Scatter(x=d["quarter"], y=d["mean"], mode="lines+markers", name=g,
-                                     line={"color": CATEGORICAL[i % len(CATEGORICAL)], "width": 2},
-                                     marker={"symbol": symbols[i % len(symbols)], "size": 7},
-                                     customdata=d["n_wards"], hovertemplate=hover))
+            fig.add_trace(
+                go.Scatter(
+                    x=d["quarter"],
+                    y=d["mean"],
+                    mode="lines+markers",
+                    name=g,
+                    line={"color": CATEGORICAL[i % len(CATEGORICAL)], "width": 2},
+                    marker={"symbol": symbols[i % len(symbols)], "size": 7},
+                    customdata=d["n_wards"],
+                    hovertemplate=hover,
+                )
+            )
         fig.update_layout(height=460)
     first, last = (tidy["quarter"].min(), tidy["quarter"].max()) if len(tidy) else (None, None)
     apply_style(fig, title, levels_over_time_alt(tidy, respondent, aspect, by))
@@ -120,15 +137,20 @@ def levels_over_time_alt(tidy: pd.DataFrame, respondent: str, aspect: str, by: s
     last = tidy.sort_values("quarter").groupby("group").tail(1)
     hi, lo = last.loc[last["mean"].idxmax()], last.loc[last["mean"].idxmin()]
     n = tidy["group"].nunique()
-    s = (f"Line chart of {what}, by quarter from {span}, for {n} {BY_LABELS.get(by, by)}"
-         f"{'s' if n != 1 else ''} on a 0 to 100 scale.")
+    s = (
+        f"Line chart of {what}, by quarter from {span}, for {n} {BY_LABELS.get(by, by)}"
+        f"{'s' if n != 1 else ''} on a 0 to 100 scale."
+    )
     if n > 1:
-        s += (f" In each one's latest quarter the highest is {hi['group']}, at {_r(hi['mean'])}, and the lowest "
-              f"{lo['group']}, at {_r(lo['mean'])}.")
+        s += (
+            f" In each one's latest quarter the highest is {hi['group']}, at {_r(hi['mean'])}, and the lowest "
+            f"{lo['group']}, at {_r(lo['mean'])}."
+        )
     return s
 
 
 # ---------------------------------------------------------------- the four aspects
+
 
 def aspect_levels(panel: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Mean across wards (t-interval, n = wards) of each aspect and the overall index, for patients and staff."""
@@ -142,8 +164,17 @@ def aspect_levels(panel: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             if not len(lv):
                 continue
             r = lv.iloc[0]
-            rows.append({"respondent": who, "aspect": aspect, "aspect_label": label, "n_wards": int(r.n_wards),
-                         "mean": r["mean"], "ci_low": r.ci_low, "ci_high": r.ci_high})
+            rows.append(
+                {
+                    "respondent": who,
+                    "aspect": aspect,
+                    "aspect_label": label,
+                    "n_wards": int(r.n_wards),
+                    "mean": r["mean"],
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                }
+            )
     return pd.DataFrame(rows, columns=["respondent", "aspect", "aspect_label", "n_wards", "mean", "ci_low", "ci_high"])
 
 
@@ -154,14 +185,29 @@ def aspects_figure(tidy: pd.DataFrame) -> go.Figure:
         d = tidy[tidy["respondent"] == who]
         if not len(d):
             continue
-        err = {"type": "data", "symmetric": False, "array": (d["ci_high"] - d["mean"]).to_numpy(),
-               "arrayminus": (d["mean"] - d["ci_low"]).to_numpy(), "color": NHS["black"], "thickness": 1.5}
-        fig.add_trace(go.Bar(x=d["aspect_label"], y=d["mean"], name=name, marker_color=CATEGORICAL[i],
-                             error_y=err, customdata=d["n_wards"],
-                             hovertemplate="%{x}<br>" + name + ": %{y:.0f}<br>Wards: %{customdata}<extra></extra>"))
+        err = {
+            "type": "data",
+            "symmetric": False,
+            "array": (d["ci_high"] - d["mean"]).to_numpy(),
+            "arrayminus": (d["mean"] - d["ci_low"]).to_numpy(),
+            "color": NHS["black"],
+            "thickness": 1.5,
+        }
+        fig.add_trace(
+            go.Bar(
+                x=d["aspect_label"],
+                y=d["mean"],
+                name=name,
+                marker_color=CATEGORICAL[i],
+                error_y=err,
+                customdata=d["n_wards"],
+                hovertemplate="%{x}<br>" + name + ": %{y:.0f}<br>Wards: %{customdata}<extra></extra>",
+            )
+        )
     fig.update_layout(barmode="group", height=440)
-    apply_style(fig, "The four core aspects, as patients and staff rate them (mean across wards, 95% CI)",
-                aspects_alt(tidy))
+    apply_style(
+        fig, "The four core aspects, as patients and staff rate them (mean across wards, 95% CI)", aspects_alt(tidy)
+    )
     fig.update_yaxes(range=[0, 100], title_text="Score (0 to 100)")
     return fig
 
@@ -174,8 +220,10 @@ def aspects_alt(tidy: pd.DataFrame) -> str:
         d = tidy[(tidy["respondent"] == who) & (tidy["aspect"] != "overall")].dropna(subset=["mean"])
         if len(d):
             hi, lo = d.loc[d["mean"].idxmax()], d.loc[d["mean"].idxmin()]
-            parts.append(f"{WHO[who].capitalize()} rate {hi['aspect_label'].lower()} highest ({_r(hi['mean'])}) and "
-                         f"{lo['aspect_label'].lower()} lowest ({_r(lo['mean'])}).")
+            parts.append(
+                f"{WHO[who].capitalize()} rate {hi['aspect_label'].lower()} highest ({_r(hi['mean'])}) and "
+                f"{lo['aspect_label'].lower()} lowest ({_r(lo['mean'])})."
+            )
     return "Grouped bar chart of the overall index and the four core aspects for patients and staff. " + " ".join(parts)
 
 
@@ -210,17 +258,22 @@ def social_distance_sentence(panel: pd.DataFrame, tidy: pd.DataFrame, level: flo
             below = g["gap"] < 0
             lo, hi = (-g["ci_high"], -g["ci_low"]) if below else (g["ci_low"], g["ci_high"])
             clear = g["ci_low"] > 0 or g["ci_high"] < 0
-            s += (f", {fmt_number(abs(g['gap']))} points {'below' if below else 'above'} the average of the other "
-                  f"three on the same surveys ({level:.0%} CI {fmt_number(lo)} to {fmt_number(hi)} points; "
-                  f"{'a clear difference' if clear else 'not clearly different'})")
+            s += (
+                f", {fmt_number(abs(g['gap']))} points {'below' if below else 'above'} the average of the other "
+                f"three on the same surveys ({level:.0%} CI {fmt_number(lo)} to {fmt_number(hi)} points; "
+                f"{'a clear difference' if clear else 'not clearly different'})"
+            )
         parts.append(s + ".")
     if not parts:
         return "There are no reduced social distance scores to compare with the other aspects."
-    return ("Reduced social distance is where the tension between therapeutic boundaries and 'humanised "
-            "relationships' shows. " + " ".join(parts))
+    return (
+        "Reduced social distance is where the tension between therapeutic boundaries and 'humanised "
+        "relationships' shows. " + " ".join(parts)
+    )
 
 
 # ---------------------------------------------------------------- bands
+
 
 def bands_figure(banded: pd.DataFrame, cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS, what: str = "") -> go.Figure:
     """Each ward's latest score as a bar coloured by its band, with the cut-offs marked."""
@@ -231,21 +284,34 @@ def bands_figure(banded: pd.DataFrame, cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS,
     patterns = ("/", "", ".")
     for i, lab in enumerate(labels):
         x = d[d["band"] == lab]
-        fig.add_trace(go.Bar(y=x["ward"], x=x["score"], orientation="h", name=f"'{lab}'",
-                             marker={"color": BAND_COLOURS.get(lab, CATEGORICAL[i % 6]),
-                                     "line": {"color": NHS["black"], "width": 1},
-                                     "pattern": {"shape": patterns[i % 3], "fillmode": "overlay",
-                                                 "fgcolor": NHS["white"], "size": 8}},
-                             customdata=x["basis"],
-                             hovertemplate="%{y}: %{x:.0f}<br>%{customdata}<extra>" + lab + "</extra>"))
+        fig.add_trace(
+            go.Bar(
+                y=x["ward"],
+                x=x["score"],
+                orientation="h",
+                name=f"'{lab}'",
+                marker={
+                    "color": BAND_COLOURS.get(lab, CATEGORICAL[i % 6]),
+                    "line": {"color": NHS["black"], "width": 1},
+                    "pattern": {"shape": patterns[i % 3], "fillmode": "overlay", "fgcolor": NHS["white"], "size": 8},
+                },
+                customdata=x["basis"],
+                hovertemplate="%{y}: %{x:.0f}<br>%{customdata}<extra>" + lab + "</extra>",
+            )
+        )
     for c in cuts:
         fig.add_vline(x=c, line={"color": NHS["dark_grey"], "width": 1.5, "dash": "dash"})
     fig.update_layout(height=max(320, 28 * len(d) + 180), barmode="overlay")
     counts = d["band"].value_counts()
     whose = "1 ward's" if len(d) == 1 else f"{len(d)} wards'"
-    alt = (f"Horizontal bar chart of {whose} latest score ({what or 'co-production'}), coloured by band, "
-           "with dashed lines at the cut-offs " + " and ".join(f"{c:g}" for c in cuts) + ": "
-           + ", ".join(f"{int(counts.get(lab, 0))} '{lab}'" for lab in labels) + ".")
+    alt = (
+        f"Horizontal bar chart of {whose} latest score ({what or 'co-production'}), coloured by band, "
+        "with dashed lines at the cut-offs "
+        + " and ".join(f"{c:g}" for c in cuts)
+        + ": "
+        + ", ".join(f"{int(counts.get(lab, 0))} '{lab}'" for lab in labels)
+        + "."
+    )
     apply_style(fig, "Bands on each ward's latest survey", alt)
     fig.update_xaxes(range=[0, 100], title_text="Score (0 to 100)")
     fig.update_yaxes(categoryorder="array", categoryarray=list(d["ward"]))
@@ -254,6 +320,7 @@ def bands_figure(banded: pd.DataFrame, cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS,
 
 # ---------------------------------------------------------------- reliability
 
+
 def reliability_figure(rel: pd.DataFrame) -> go.Figure:
     """Alpha with its 95% CI per aspect, patients and staff, with the usual 0.7 line."""
     fig = go.Figure()
@@ -261,18 +328,38 @@ def reliability_figure(rel: pd.DataFrame) -> go.Figure:
         d = rel[rel["respondent"] == who].assign(label=lambda x: x["aspect"].map(ASPECT_LABELS).fillna(x["aspect"]))
         if not len(d):
             continue
-        fig.add_trace(go.Scatter(
-            x=d["alpha"], y=d["label"], mode="markers", name=name, orientation="h",
-            marker={"symbol": sym, "size": 11, "color": CATEGORICAL[i], "line": {"color": NHS["black"], "width": 1}},
-            error_x={"type": "data", "symmetric": False, "array": (d["ci_high"] - d["alpha"]).to_numpy(),
-                     "arrayminus": (d["alpha"] - d["ci_low"]).to_numpy(), "color": CATEGORICAL[i]},
-            customdata=d["in_words"], hovertemplate="%{y}<br>alpha %{x:.2f}: %{customdata}<extra>" + name + "</extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=d["alpha"],
+                y=d["label"],
+                mode="markers",
+                name=name,
+                orientation="h",
+                marker={
+                    "symbol": sym,
+                    "size": 11,
+                    "color": CATEGORICAL[i],
+                    "line": {"color": NHS["black"], "width": 1},
+                },
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (d["ci_high"] - d["alpha"]).to_numpy(),
+                    "arrayminus": (d["alpha"] - d["ci_low"]).to_numpy(),
+                    "color": CATEGORICAL[i],
+                },
+                customdata=d["in_words"],
+                hovertemplate="%{y}<br>alpha %{x:.2f}: %{customdata}<extra>" + name + "</extra>",
+            )
+        )
     fig.add_vline(x=0.7, line={"color": NHS["dark_grey"], "width": 1.5, "dash": "dash"})
     fig.update_layout(height=400, scattermode="group", scattergap=0.5)
     apply_style(fig, "Do the items of each aspect hang together? (Cronbach's alpha, 95% CI)", reliability_alt(rel))
     low = float(np.nanmin(rel["ci_low"])) if rel["ci_low"].notna().any() else 0.0
-    fig.update_xaxes(range=[min(0.5, math.floor(low * 10) / 10), 1],
-                     title_text="Cronbach's alpha (0.70 or above is usually called acceptable)")
+    fig.update_xaxes(
+        range=[min(0.5, math.floor(low * 10) / 10), 1],
+        title_text="Cronbach's alpha (0.70 or above is usually called acceptable)",
+    )
     fig.update_layout(legend={"y": -0.28})
     return fig
 
@@ -282,9 +369,11 @@ def reliability_alt(rel: pd.DataFrame) -> str:
     if not len(d):
         return "No aspect has enough complete returns to compute alpha, so the chart is empty."
     lo = d.loc[d["alpha"].idxmin()]
-    return (f"Dot chart of Cronbach's alpha for each aspect, patients and staff, from {d['alpha'].min():.2f}"
-            f" ({ASPECT_LABELS.get(lo['aspect'], lo['aspect']).lower()}, {WHO.get(lo['respondent'])}) to "
-            f"{d['alpha'].max():.2f}, with a dashed line at 0.70.")
+    return (
+        f"Dot chart of Cronbach's alpha for each aspect, patients and staff, from {d['alpha'].min():.2f}"
+        f" ({ASPECT_LABELS.get(lo['aspect'], lo['aspect']).lower()}, {WHO.get(lo['respondent'])}) to "
+        f"{d['alpha'].max():.2f}, with a dashed line at 0.70."
+    )
 
 
 def reliability_sentence(rel: pd.DataFrame) -> str:
@@ -294,23 +383,35 @@ def reliability_sentence(rel: pd.DataFrame) -> str:
         return "Alpha cannot be computed from these returns (too few complete returns per aspect)."
     ok = int((d["alpha"] >= 0.7).sum())
     lo = d.loc[d["alpha"].idxmin()]
-    s = (f"{ok} of {len(d)} aspect scores (each aspect, patients and staff separately) reach alpha 0.70. "
-         f"The weakest is {ASPECT_LABELS.get(lo['aspect'], lo['aspect']).lower()} for {WHO.get(lo['respondent'])}: "
-         f"alpha {lo['alpha']:.2f} (95% CI {lo['ci_low']:.2f} to {lo['ci_high']:.2f}), "
-         f"{lo['in_words'].split(' (')[0]}.")
+    s = (
+        f"{ok} of {len(d)} aspect scores (each aspect, patients and staff separately) reach alpha 0.70. "
+        f"The weakest is {ASPECT_LABELS.get(lo['aspect'], lo['aspect']).lower()} for {WHO.get(lo['respondent'])}: "
+        f"alpha {lo['alpha']:.2f} (95% CI {lo['ci_low']:.2f} to {lo['ci_high']:.2f}), "
+        f"{lo['in_words'].split(' (')[0]}."
+    )
     return s
 
 
 # ---------------------------------------------------------------- agreement
 
+
 def agreement_long(panel: pd.DataFrame, aspect: str = "overall") -> pd.DataFrame:
     """Long ward-month scores (ward_id, month, respondent, `aspect`, months_carried) for the agreement functions."""
-    return pd.concat([
-        pd.DataFrame({"ward_id": panel["ward_id"], "month": panel["month"], "respondent": r,
-                      aspect: panel[f"coproduction_{r}_{aspect}"],
-                      "months_carried": panel[f"coproduction_{r}_months_carried"]})
-        for r in ("patient", "staff")
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "ward_id": panel["ward_id"],
+                    "month": panel["month"],
+                    "respondent": r,
+                    aspect: panel[f"coproduction_{r}_{aspect}"],
+                    "months_carried": panel[f"coproduction_{r}_months_carried"],
+                }
+            )
+            for r in ("patient", "staff")
+        ],
+        ignore_index=True,
+    )
 
 
 def agreement_overview(panel: pd.DataFrame, aspect: str = "overall") -> dict:
@@ -331,26 +432,37 @@ def icc_words(icc: float) -> str:
 def agreement_sentence(summary: dict, dis: pd.DataFrame, what: str = "co-production") -> str:
     """Patient-staff agreement in words, from `agreement_summary` and `existence.disagreement`."""
     if not summary.get("n_ward_quarters"):
-        return ("Patients and staff were never surveyed on the same ward in the same quarter, so their views "
-                "cannot be compared.")
+        return (
+            "Patients and staff were never surveyed on the same ward in the same quarter, so their views "
+            "cannot be compared."
+        )
     gap = summary["mean_gap"]
     who = "staff" if gap > 0 else "patients"
-    s = (f"Across {summary['n_ward_quarters']} ward-quarters on {plural(summary['n_wards'], 'ward')}, {who} rate {what} "
-         f"{fmt_number(abs(gap))} points higher on average")
+    s = (
+        f"Across {summary['n_ward_quarters']} ward-quarters on {plural(summary['n_wards'], 'ward')}, {who} rate {what} "
+        f"{fmt_number(abs(gap))} points higher on average"
+    )
     if np.isfinite(summary["loa_low"]):
-        s += (f"; on any one ward-quarter the staff-minus-patient gap usually (95% limits of agreement) lies "
-              f"between {fmt_number(summary['loa_low'])} and {fmt_number(summary['loa_high'])} points")
+        s += (
+            f"; on any one ward-quarter the staff-minus-patient gap usually (95% limits of agreement) lies "
+            f"between {fmt_number(summary['loa_low'])} and {fmt_number(summary['loa_high'])} points"
+        )
     s += "."
     if np.isfinite(summary.get("icc_2_1", np.nan)):
-        s += (f" How closely patients' and staff's ward averages match (ICC, where 1 means identical): "
-              f"{summary['icc_2_1']:.2f}, {icc_words(summary['icc_2_1'])} agreement.")
+        s += (
+            f" How closely patients' and staff's ward averages match (ICC, where 1 means identical): "
+            f"{summary['icc_2_1']:.2f}, {icc_words(summary['icc_2_1'])} agreement."
+        )
     if len(dis):
         higher = int((dis["gap"] > 0).sum())
         s += f" Staff rate higher than patients on {higher} of {plural(len(dis), 'ward')}"
         large = dis[dis["large_gap"]]
         thr = dis.attrs.get("threshold", 15)
-        s += (f"; {len(large)} ward{'s' if len(large) != 1 else ''} have a gap of {thr:g} points or more."
-              if len(large) else f"; no ward has a gap of {thr:g} points or more.")
+        s += (
+            f"; {len(large)} ward{'s' if len(large) != 1 else ''} have a gap of {thr:g} points or more."
+            if len(large)
+            else f"; no ward has a gap of {thr:g} points or more."
+        )
     return s
 
 
@@ -363,20 +475,38 @@ def agreement_figure(dis: pd.DataFrame, names: dict | None = None) -> go.Figure:
     for r in d.itertuples(index=False):
         xs += [r.mean_patient, r.mean_staff, None]
         ys += [r.ward, r.ward, None]
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": NHS["mid_grey"], "width": 3},
-                             showlegend=False, hoverinfo="skip"))
+    fig.add_trace(
+        go.Scatter(
+            x=xs, y=ys, mode="lines", line={"color": NHS["mid_grey"], "width": 3}, showlegend=False, hoverinfo="skip"
+        )
+    )
     for i, (col, name, sym) in enumerate((("mean_patient", "Patients", "circle"), ("mean_staff", "Staff", "square"))):
-        fig.add_trace(go.Scatter(x=d[col], y=d["ward"], mode="markers", name=name,
-                                 marker={"symbol": sym, "size": 11, "color": CATEGORICAL[i],
-                                         "line": {"color": NHS["black"], "width": 1}},
-                                 hovertemplate="%{y}<br>" + name + ": %{x:.0f}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=d[col],
+                y=d["ward"],
+                mode="markers",
+                name=name,
+                marker={
+                    "symbol": sym,
+                    "size": 11,
+                    "color": CATEGORICAL[i],
+                    "line": {"color": NHS["black"], "width": 1},
+                },
+                hovertemplate="%{y}<br>" + name + ": %{x:.0f}<extra></extra>",
+            )
+        )
     fig.update_layout(height=max(320, 28 * len(d) + 180))
-    alt = (f"Dumbbell chart of {plural(len(d), 'ward')}: each ward's mean patient and staff score over quarters when both "
-           "were surveyed, joined by a line whose length is the gap.")
+    alt = (
+        f"Dumbbell chart of {plural(len(d), 'ward')}: each ward's mean patient and staff score over quarters when both "
+        "were surveyed, joined by a line whose length is the gap."
+    )
     if len(d):
         top = dis.iloc[0]
-        alt += (f" The largest gap is on {ward_label(top['ward_id'], names.get(top['ward_id']))}: "
-                f"{fmt_number(abs(top['gap']))} points, {top['who_rates_higher']} higher.")
+        alt += (
+            f" The largest gap is on {ward_label(top['ward_id'], names.get(top['ward_id']))}: "
+            f"{fmt_number(abs(top['gap']))} points, {top['who_rates_higher']} higher."
+        )
     apply_style(fig, "Patients and staff on the same ward (mean over paired quarters)", alt)
     fig.update_xaxes(range=[0, 100], title_text="Score (0 to 100)")
     return fig

@@ -1,4 +1,5 @@
 """Statistical process control, step 3b: draw a classified chart in the house style, with alt text."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -13,8 +14,10 @@ from analysis.text import fmt_number, month_range, uk_date, uk_month
 
 HALF_MONTH = pd.Timedelta(days=15)  # segment breaks sit between two months
 LANE_PX = 20  # height of one row of event labels above the plot
-RARE_NOTE = ("Rare events: only months above the upper limit are flagged; the run rules are not used "
-             "because most months have none")
+RARE_NOTE = (
+    "Rare events: only months above the upper limit are flagged; the run rules are not used "
+    "because most months have none"
+)
 _WORDS = {
     "special_cause_improvement": "improving",
     "special_cause_concern": "concerning",
@@ -69,10 +72,18 @@ def spc_figure(
     """The SPC chart: points coloured and shaped by variation, centre, limits, rebases, events; plus alt text."""
     d = classified_df.reset_index(drop=True)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=d["period"], y=d["value"], mode="lines", line={"color": MDC_COLOURS["value_line"], "width": 1.5},
-        connectgaps=False, hoverinfo="skip", showlegend=False, name="Monthly value",
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=d["period"],
+            y=d["value"],
+            mode="lines",
+            line={"color": MDC_COLOURS["value_line"], "width": 1.5},
+            connectgaps=False,
+            hoverinfo="skip",
+            showlegend=False,
+            name="Monthly value",
+        )
+    )
     trial = d["trial_limits"].astype(bool)
     step = "hvh" if (d["chart"] == "u").any() else "linear"
     for mask, name, dash in ((~trial, "Process limits", "dash"), (trial, "Trial limits (fewer than 12 points)", "dot")):
@@ -80,30 +91,57 @@ def spc_figure(
             continue
         for i, col in enumerate(("upper", "lower")):
             x, y = _segment_line(d, col, mask)
-            fig.add_trace(go.Scatter(
-                x=x, y=y, mode="lines", name=name, legendgroup=name, showlegend=i == 0, hoverinfo="skip",
-                line={"color": MDC_COLOURS["limits"], "width": 1.5, "dash": dash, "shape": step},
-            ))
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    mode="lines",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=i == 0,
+                    hoverinfo="skip",
+                    line={"color": MDC_COLOURS["limits"], "width": 1.5, "dash": dash, "shape": step},
+                )
+            )
     x, y = _segment_line(d, "centre", pd.Series(True, index=d.index))
-    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name="Average", hoverinfo="skip",
-                             line={"color": MDC_COLOURS["centre"], "width": 2}))
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=y, mode="lines", name="Average", hoverinfo="skip", line={"color": MDC_COLOURS["centre"], "width": 2}
+        )
+    )
     hover = np.array(_hover(d, y_label), dtype=object) if len(d) else np.array([], dtype=object)
     for variation, symbol in MDC_SYMBOLS.items():
         m = (d["variation"] == variation) & d["value"].notna()
         if not m.any():
             continue
-        fig.add_trace(go.Scatter(
-            x=d.loc[m, "period"], y=d.loc[m, "value"], mode="markers", name=MDC_LABELS[variation],
-            marker={"symbol": symbol, "size": 10 if variation == "common_cause" else 12,
-                    "color": MDC_COLOURS[variation], "line": {"color": MARKER_OUTLINE, "width": 1}},
-            text=hover[m.to_numpy()], hovertemplate="%{text}<extra></extra>", cliponaxis=False,
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=d.loc[m, "period"],
+                y=d.loc[m, "value"],
+                mode="markers",
+                name=MDC_LABELS[variation],
+                marker={
+                    "symbol": symbol,
+                    "size": 10 if variation == "common_cause" else 12,
+                    "color": MDC_COLOURS[variation],
+                    "line": {"color": MARKER_OUTLINE, "width": 1},
+                },
+                text=hover[m.to_numpy()],
+                hovertemplate="%{text}<extra></extra>",
+                cliponaxis=False,
+            )
+        )
     if target is not None:
-        fig.add_trace(go.Scatter(
-            x=[d["period"].min() - HALF_MONTH, d["period"].max() + HALF_MONTH], y=[target, target], mode="lines",
-            name=f"Target ({fmt_number(target)})", hoverinfo="skip",
-            line={"color": MDC_COLOURS["target"], "width": 2, "dash": "longdash"},
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[d["period"].min() - HALF_MONTH, d["period"].max() + HALF_MONTH],
+                y=[target, target],
+                mode="lines",
+                name=f"Target ({fmt_number(target)})",
+                hoverinfo="skip",
+                line={"color": MDC_COLOURS["target"], "width": 2, "dash": "longdash"},
+            )
+        )
     labels = []  # (x, text, colour): rebase breaks and events, labelled above the plot
     for seg, g in d.groupby("segment", sort=True):
         if seg == d["segment"].min():
@@ -112,8 +150,15 @@ def spc_figure(
         fig.add_shape(type="line", x0=x0, x1=x0, y0=0, y1=1, yref="paper", line={"color": NHS["dark_grey"], "width": 1})
         labels.append((x0, f"Limits recalculated from {uk_month(g['period'].iloc[0])}", NHS["dark_grey"]))
     for when, label in _events(events):
-        fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper",
-                      line={"color": NHS["blue"], "width": 1.5, "dash": "dot"})
+        fig.add_shape(
+            type="line",
+            x0=when,
+            x1=when,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": NHS["blue"], "width": 1.5, "dash": "dot"},
+        )
         labels.append((when, f"{label} ({uk_date(when)})", NHS["dark_blue"]))
     lanes = _label_lanes(fig, labels, d["period"].min() - HALF_MONTH, d["period"].max() + HALF_MONTH)
     rare = bool(d["rare_events"].any()) if "rare_events" in d else False
@@ -139,8 +184,7 @@ def wrap_title(text: str, width: int = 40) -> str:
     return f"{best[0]}<br>{best[1]}"
 
 
-def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: float = 7.5,
-                 plot_px: float = 600) -> int:
+def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: float = 7.5, plot_px: float = 600) -> int:
     """Put each vertical line's label above the plot, in the lowest lane where it overlaps no other.
 
     A label runs right from its line, or left when it would otherwise pass the right edge (where
@@ -157,15 +201,24 @@ def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: floa
         width = (len(text) + 2) * px_per_char / plot_px
         right = pos + width <= 1.0 or (pos - width < 0 and pos < 0.5)  # else run left, ending at the line
         lo, hi = (pos, pos + width) if right else (pos - width, pos)
-        lane = next((i for i, used in enumerate(taken) if all(hi + 0.01 < a or lo - 0.01 > b for a, b in used)),
-                    len(taken))
+        lane = next(
+            (i for i, used in enumerate(taken) if all(hi + 0.01 < a or lo - 0.01 > b for a, b in used)), len(taken)
+        )
         if lane == len(taken):
             taken.append([])
         taken[lane].append((lo, hi))
-        fig.add_annotation(x=x, y=1, yref="paper", yanchor="bottom", xanchor="left" if right else "right",
-                           yshift=2 + lane * LANE_PX, showarrow=False,
-                           text=f"← {text}" if right else f"{text} →",  # the arrow touches the label's own line
-                           font={"size": 11, "color": colour}, bgcolor="rgba(255,255,255,0.85)")
+        fig.add_annotation(
+            x=x,
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            xanchor="left" if right else "right",
+            yshift=2 + lane * LANE_PX,
+            showarrow=False,
+            text=f"← {text}" if right else f"{text} →",  # the arrow touches the label's own line
+            font={"size": 11, "color": colour},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     return len(taken)
 
 
@@ -183,7 +236,7 @@ def spc_alt_text(d: pd.DataFrame, title: str, y_label: str) -> str:
         kinds = seg.loc[seg["special_cause"], "variation"].value_counts()
         parts = [f"{n} {_WORDS[k]}" for k, n in kinds.items()]
         variation = f"special cause variation in {n_special} of {int(seg['value'].notna().sum())} months since the limits were last set ({', '.join(parts)})"
-    first = (f"{title}, {month_range(shown['period'].iloc[0], last['period'])}: {variation}")
+    first = f"{title}, {month_range(shown['period'].iloc[0], last['period'])}: {variation}"
     if d["segment"].nunique() > 1:
         first += f"; limits recalculated from {uk_month(seg['period'].iloc[0])}"
     run = _latest_run(seg)
@@ -191,9 +244,11 @@ def spc_alt_text(d: pd.DataFrame, title: str, y_label: str) -> str:
     rare = bool(last.get("rare_events", False))
     if rare:  # a run of empty months is not news on a rare count: say what the latest month held
         n = fmt_number(last["count"], 0)
-        second = (f"The latest month, {uk_month(last['period'])}, had {n} {'event' if n == '1' else 'events'} in "
-                  f"{fmt_number(last['exposure'], 0)} bed days (a rate of {fmt_number(last['value'], 2)}) "
-                  f"against an average of {avg}")
+        second = (
+            f"The latest month, {uk_month(last['period'])}, had {n} {'event' if n == '1' else 'events'} in "
+            f"{fmt_number(last['exposure'], 0)} bed days (a rate of {fmt_number(last['value'], 2)}) "
+            f"against an average of {avg}"
+        )
     elif run >= 2:
         side = "above" if last["value"] > last["centre"] else "below"
         second = f"The last {run} months were {'both' if run == 2 else 'all'} {side} the average of {avg}"

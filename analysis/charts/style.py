@@ -8,6 +8,7 @@ blue improvement, orange concern, purple neither, red target. Every SPC class al
 marker shape and a dark outline, so colour is never the only signal and the pale MDC colours
 still stand out against white. Dates are UK style: "Apr 2024", financial years "2024/25".
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -52,7 +53,13 @@ def apply_style(fig: go.Figure, title: str, alt_text: str) -> go.Figure:
         margin={"l": 70, "r": 30, "t": 70, "b": 90},
         meta={**meta, "alt_text": alt_text},
     )
-    axis = {"showgrid": True, "gridcolor": NHS["pale_grey"], "linecolor": NHS["dark_grey"], "ticks": "outside", "zeroline": False}
+    axis = {
+        "showgrid": True,
+        "gridcolor": NHS["pale_grey"],
+        "linecolor": NHS["dark_grey"],
+        "ticks": "outside",
+        "zeroline": False,
+    }
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
     return fig

@@ -2,6 +2,7 @@
 
 Pure functions on the ward-month panel and on analysis.questions.talking_groups.model results; no Streamlit.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,11 +11,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
-from analysis.text import fmt_number, plural, rate_label, uk_month
-from analysis.stats.its import months_between
-from analysis.panel.build import measure_slug
 from analysis.data.reference import builtin_measures
-from analysis.stats.results import ModelResult
+from analysis.panel.build import measure_slug
 from analysis.questions.talking_groups.model import (
     attendance_dose,
     before_after,
@@ -22,14 +20,20 @@ from analysis.questions.talking_groups.model import (
     its_pooled,
     its_ward,
 )
+from analysis.stats.its import months_between
+from analysis.stats.results import ModelResult
+from analysis.text import fmt_number, plural, rate_label, uk_month
 
 NOT_STARTED = "not started (comparison ward)"
 ALL_WARDS = "(all wards)"  # how start_dates names a hospital-wide start
-RSD = {"patients": "coproduction_patient_reduced_social_distance",
-       "staff": "coproduction_staff_reduced_social_distance"}
+RSD = {
+    "patients": "coproduction_patient_reduced_social_distance",
+    "staff": "coproduction_staff_reduced_social_distance",
+}
 
 
 # --- start dates that survive the period filter -------------------------------------------------------
+
 
 def with_starts(panel: pd.DataFrame, starts: pd.DataFrame | None) -> pd.DataFrame:
     """The panel with each ward's talking-groups start taken from `starts` (ward_id, talking_groups_start).
@@ -39,14 +43,19 @@ def with_starts(panel: pd.DataFrame, starts: pd.DataFrame | None) -> pd.DataFram
     """
     if starts is None or not len(panel):
         return panel
-    first = (starts.dropna(subset=["talking_groups_start"]).assign(ward_id=lambda s: s["ward_id"].astype(str))
-             .groupby("ward_id")["talking_groups_start"].min())
+    first = (
+        starts.dropna(subset=["talking_groups_start"])
+        .assign(ward_id=lambda s: s["ward_id"].astype(str))
+        .groupby("ward_id")["talking_groups_start"]
+        .min()
+    )
     start = pd.to_datetime(panel["ward_id"].astype(str).map(first)).astype("datetime64[ns]")
     if ALL_WARDS in first.index:  # a hospital-wide start applies to every ward (the earlier start wins)
         start = start.where(start.notna() & (start <= first[ALL_WARDS]), first[ALL_WARDS])
     since = months_between(panel["month"], start)
-    return panel.assign(talking_groups_start=start, talking_groups_active=(since >= 0).to_numpy(bool),
-                        months_since_talking_groups=since)
+    return panel.assign(
+        talking_groups_start=start, talking_groups_active=(since >= 0).to_numpy(bool), months_since_talking_groups=since
+    )
 
 
 def pooled(panel, outcome, kind, starts=None) -> ModelResult:
@@ -68,9 +77,16 @@ def dose(panel, outcome, kind, starts=None) -> ModelResult:
 def outcome_choices(panel_columns, measures=()) -> dict[str, tuple[str, str, str]]:
     """The page's outcomes: label -> (panel column, kind, axis label); recovery measures only when present."""
     out = {
-        "Patient-rated co-production (overall)": ("coproduction_patient_overall", "linear",
-                                                  "Patient-rated co-production (0 to 100)"),
-        "Staff-rated reduced social distance": (RSD["staff"], "linear", "Staff-rated reduced social distance (0 to 100)"),
+        "Patient-rated co-production (overall)": (
+            "coproduction_patient_overall",
+            "linear",
+            "Patient-rated co-production (0 to 100)",
+        ),
+        "Staff-rated reduced social distance": (
+            RSD["staff"],
+            "linear",
+            "Staff-rated reduced social distance (0 to 100)",
+        ),
         f"Assaults on staff ({rate_label()})": ("assaults_on_staff", "count", f"Assaults on staff {rate_label()}"),
     }
     better = dict(zip(builtin_measures()["measure"], builtin_measures()["higher_is_better"]))
@@ -83,6 +99,7 @@ def outcome_choices(panel_columns, measures=()) -> dict[str, tuple[str, str, str
 
 
 # --- words ---------------------------------------------------------------------------------------------
+
 
 def key_figure(result: ModelResult, kind: str) -> str | None:
     """The headline as a short figure: '+2.3 points (95% CI +0.1 to +4.5)' or 'rate ratio 0.96 (...)'."""
@@ -101,10 +118,14 @@ def slope_words(result: ModelResult, kind: str) -> str | None:
         return None
     if kind == "count":
         pc = (s["rate_ratio"] - 1) * 100
-        return (f"After the start, the rate's monthly trend changed by {pc:+.1f}% a month "
-                f"(rate ratio {s['rate_ratio']:.3f} a month, 95% CI {s['rr_ci_low']:.3f} to {s['rr_ci_high']:.3f}).")
-    return (f"After the start, the monthly trend changed by {s['estimate']:+.2f} points a month "
-            f"(95% CI {s['ci_low']:+.2f} to {s['ci_high']:+.2f}).")
+        return (
+            f"After the start, the rate's monthly trend changed by {pc:+.1f}% a month "
+            f"(rate ratio {s['rate_ratio']:.3f} a month, 95% CI {s['rr_ci_low']:.3f} to {s['rr_ci_high']:.3f})."
+        )
+    return (
+        f"After the start, the monthly trend changed by {s['estimate']:+.2f} points a month "
+        f"(95% CI {s['ci_low']:+.2f} to {s['ci_high']:+.2f})."
+    )
 
 
 def adjustment_words(result: ModelResult) -> str | None:
@@ -113,15 +134,18 @@ def adjustment_words(result: ModelResult) -> str | None:
         return None
     started = result.extras.get("wards_started", 0)
     never = result.n_wards - started
-    controls = (f"the {never} ward{'s' if never != 1 else ''} that never started and " if never else "")
-    return (f"How this allows for other change: wards started at different times, so each month every ward that "
-            f"had started is compared with {controls}the wards that had not started yet in that same month. "
-            f"One allowance per calendar month takes out anything that moved the whole hospital (a rising or falling "
-            f"trend of any shape), and one allowance per ward takes out fixed differences between wards. "
-            f"Uncertainty allows for months on the same ward being alike.")
+    controls = f"the {never} ward{'s' if never != 1 else ''} that never started and " if never else ""
+    return (
+        f"How this allows for other change: wards started at different times, so each month every ward that "
+        f"had started is compared with {controls}the wards that had not started yet in that same month. "
+        f"One allowance per calendar month takes out anything that moved the whole hospital (a rising or falling "
+        f"trend of any shape), and one allowance per ward takes out fixed differences between wards. "
+        f"Uncertainty allows for months on the same ward being alike."
+    )
 
 
 # --- timeline ------------------------------------------------------------------------------------------
+
 
 def timeline_table(panel: pd.DataFrame) -> pd.DataFrame:
     """One row per ward: ward, label, start month (NaT if not started), status, months of data before/after."""
@@ -133,9 +157,16 @@ def timeline_table(panel: pd.DataFrame) -> pd.DataFrame:
         start = w["talking_groups_start"].iloc[0]
         name = w["ward_name"].iloc[0] if "ward_name" in w and pd.notna(w["ward_name"].iloc[0]) else ""
         after = int((w["month"] >= start).sum()) if pd.notna(start) else 0
-        rows.append({"ward_id": str(wid), "ward": f"{wid} {name}".strip(), "talking_groups_start": start,
-                     "status": f"started {uk_month(start)}" if pd.notna(start) else NOT_STARTED,
-                     "months_before": len(w) - after, "months_after": after})
+        rows.append(
+            {
+                "ward_id": str(wid),
+                "ward": f"{wid} {name}".strip(),
+                "talking_groups_start": start,
+                "status": f"started {uk_month(start)}" if pd.notna(start) else NOT_STARTED,
+                "months_before": len(w) - after,
+                "months_after": after,
+            }
+        )
     out = pd.DataFrame(rows, columns=cols)
     out["talking_groups_start"] = pd.to_datetime(out["talking_groups_start"])
     return out.sort_values(["talking_groups_start", "ward_id"], na_position="last").reset_index(drop=True)
@@ -150,28 +181,66 @@ def timeline_figure(table: pd.DataFrame, first, last) -> tuple[go.Figure, str]:
     for r in started.itertuples(index=False):
         xs += [max(r.talking_groups_start, pd.Timestamp(first)), pd.Timestamp(last), None]
         ys += [r.ward, r.ward, None]
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="Talking groups running",
-                             line={"color": NHS["light_blue"], "width": 8}, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        x=started["talking_groups_start"], y=started["ward"], mode="markers", name="Start month",
-        marker={"symbol": "diamond", "size": 13, "color": NHS["dark_blue"], "line": {"color": NHS["black"], "width": 1}},
-        text=[f"<b>{w}</b><br>Talking groups started {uk_month(s)}" for w, s in
-              zip(started["ward"], started["talking_groups_start"])], hoverinfo="text"))
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            name="Talking groups running",
+            line={"color": NHS["light_blue"], "width": 8},
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=started["talking_groups_start"],
+            y=started["ward"],
+            mode="markers",
+            name="Start month",
+            marker={
+                "symbol": "diamond",
+                "size": 13,
+                "color": NHS["dark_blue"],
+                "line": {"color": NHS["black"], "width": 1},
+            },
+            text=[
+                f"<b>{w}</b><br>Talking groups started {uk_month(s)}"
+                for w, s in zip(started["ward"], started["talking_groups_start"])
+            ],
+            hoverinfo="text",
+        )
+    )
     xs, ys = [], []
     for r in waiting.itertuples(index=False):
         xs += [pd.Timestamp(first), pd.Timestamp(last), None]
         ys += [r.ward, r.ward, None]
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="Not started (comparison ward)",
-                             line={"color": NHS["mid_grey"], "width": 2, "dash": "dot"}, hoverinfo="skip"))
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            name="Not started (comparison ward)",
+            line={"color": NHS["mid_grey"], "width": 2, "dash": "dot"},
+            hoverinfo="skip",
+        )
+    )
     order = list(table["ward"])
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], type="category", title=None)
     first_start = started["talking_groups_start"].min() if len(started) else None
-    alt = (f"Timeline of {plural(len(table), 'ward')}: {len(started)} started talking groups"
-           + ((f" in {uk_month(first_start)}" if first_start == started["talking_groups_start"].max() else
-               f" between {uk_month(first_start)} and {uk_month(started['talking_groups_start'].max())}")
-              if len(started) else "")
-           + f"; {len(waiting)} had not started and serve as comparison wards"
-           + (f" ({', '.join(waiting['ward'])})." if len(waiting) else "."))
+    alt = (
+        f"Timeline of {plural(len(table), 'ward')}: {len(started)} started talking groups"
+        + (
+            (
+                f" in {uk_month(first_start)}"
+                if first_start == started["talking_groups_start"].max()
+                else f" between {uk_month(first_start)} and {uk_month(started['talking_groups_start'].max())}"
+            )
+            if len(started)
+            else ""
+        )
+        + f"; {len(waiting)} had not started and serve as comparison wards"
+        + (f" ({', '.join(waiting['ward'])})." if len(waiting) else ".")
+    )
     apply_style(fig, "When each ward started talking groups", alt)
     month_axis(fig, first, last)
     fig.update_xaxes(range=[pd.Timestamp(first) - pd.Timedelta(days=20), pd.Timestamp(last) + pd.Timedelta(days=20)])
@@ -193,39 +262,75 @@ def before_after_figure(data: pd.DataFrame, ward: str, y_label: str, start) -> t
     """Observed months, the fitted segmented line, the pre-start trend carried on (dashed), the start marked."""
     fig = go.Figure()
     pre, post = data[~data["post"]], data[data["post"]]
-    fig.add_trace(go.Scatter(x=data["month"], y=data["observed"], mode="markers",
-                             name="Observed survey month" if _quarterly(data) else "Observed month",
-                             marker={"color": NHS["mid_grey"], "size": 7, "line": {"color": NHS["dark_grey"], "width": 1}},
-                             hovertemplate="%{x|%b %Y}: %{y:.2f}<extra>Observed</extra>"))
-    fig.add_trace(go.Scatter(x=[*pre["month"], None, *post["month"]], y=[*pre["fitted"], None, *post["fitted"]],
-                             mode="lines", name="Fitted line (before and after)",
-                             line={"color": NHS["blue"], "width": 3},
-                             hovertemplate="%{x|%b %Y}: %{y:.2f}<extra>Fitted</extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=data["month"],
+            y=data["observed"],
+            mode="markers",
+            name="Observed survey month" if _quarterly(data) else "Observed month",
+            marker={"color": NHS["mid_grey"], "size": 7, "line": {"color": NHS["dark_grey"], "width": 1}},
+            hovertemplate="%{x|%b %Y}: %{y:.2f}<extra>Observed</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[*pre["month"], None, *post["month"]],
+            y=[*pre["fitted"], None, *post["fitted"]],
+            mode="lines",
+            name="Fitted line (before and after)",
+            line={"color": NHS["blue"], "width": 3},
+            hovertemplate="%{x|%b %Y}: %{y:.2f}<extra>Fitted</extra>",
+        )
+    )
     cf = data[data["counterfactual"].notna()]
-    fig.add_trace(go.Scatter(x=cf["month"], y=cf["counterfactual"], mode="lines",
-                             name="If the earlier trend had carried on", line={"color": CATEGORICAL[3], "width": 2.5,
-                                                                               "dash": "dash"},
-                             hovertemplate="%{x|%b %Y}: %{y:.2f}<extra>Earlier trend carried on</extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=cf["month"],
+            y=cf["counterfactual"],
+            mode="lines",
+            name="If the earlier trend had carried on",
+            line={"color": CATEGORICAL[3], "width": 2.5, "dash": "dash"},
+            hovertemplate="%{x|%b %Y}: %{y:.2f}<extra>Earlier trend carried on</extra>",
+        )
+    )
     start = pd.Timestamp(start)
     x0 = start - pd.Timedelta(days=15)  # between the last month before and the first month after
-    fig.add_shape(type="line", x0=x0, x1=x0, y0=0, y1=1, yref="paper",
-                  line={"color": NHS["black"], "width": 1.5, "dash": "dot"})
-    fig.add_annotation(x=x0, y=1, yref="paper", text=f" Talking groups start ({uk_month(start)})", showarrow=False,
-                       xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.85)",
-                       font={"size": 12, "color": NHS["black"]})
+    fig.add_shape(
+        type="line", x0=x0, x1=x0, y0=0, y1=1, yref="paper", line={"color": NHS["black"], "width": 1.5, "dash": "dot"}
+    )
+    fig.add_annotation(
+        x=x0,
+        y=1,
+        yref="paper",
+        text=f" Talking groups start ({uk_month(start)})",
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        bgcolor="rgba(255,255,255,0.85)",
+        font={"size": 12, "color": NHS["black"]},
+    )
     # survey outcomes use the months with a fresh survey only (quarterly): say so rather than "months"
     unit = "survey months" if _quarterly(data) else "months"
-    alt = (f"Before-and-after chart for ward {ward}: {len(pre)} {unit} before and {len(post)} {unit} after talking "
-           f"groups started in {uk_month(start)}.")
+    alt = (
+        f"Before-and-after chart for ward {ward}: {len(pre)} {unit} before and {len(post)} {unit} after talking "
+        f"groups started in {uk_month(start)}."
+    )
     if len(cf):
         last_cf = cf.iloc[-1]
-        alt += (f" By {uk_month(last_cf['month'])} the fitted line is at {fmt_number(last_cf['fitted'], 2)} against "
-                f"{fmt_number(last_cf['counterfactual'], 2)} if the earlier trend had carried on")
-        alt += (f" (drawn for {len(cf)} {unit} only: no further than the {len(pre)} it was fitted to)."
-                if len(cf) < len(post) else ".")
+        alt += (
+            f" By {uk_month(last_cf['month'])} the fitted line is at {fmt_number(last_cf['fitted'], 2)} against "
+            f"{fmt_number(last_cf['counterfactual'], 2)} if the earlier trend had carried on"
+        )
+        alt += (
+            f" (drawn for {len(cf)} {unit} only: no further than the {len(pre)} it was fitted to)."
+            if len(cf) < len(post)
+            else "."
+        )
     if len(pre) < FEW_BEFORE:
-        alt += (f" With only {len(pre)} {unit} before the start, the earlier trend is uncertain: read the dashed "
-                "line as a rough guide.")
+        alt += (
+            f" With only {len(pre)} {unit} before the start, the earlier trend is uncertain: read the dashed "
+            "line as a rough guide."
+        )
     apply_style(fig, f"{ward}: {y_label}, before and after talking groups", alt)
     month_axis(fig, data["month"].min(), data["month"].max())
     fig.update_yaxes(title=y_label)
@@ -234,37 +339,65 @@ def before_after_figure(data: pd.DataFrame, ward: str, y_label: str, start) -> t
 
 # --- attendance ----------------------------------------------------------------------------------------
 
+
 def attendance_by_month(panel: pd.DataFrame) -> pd.DataFrame:
     """Hospital totals per month: wards running groups, sessions held, attendances, attendance per session."""
     cols = ["month", "wards_running", "sessions_held", "attendances", "attendance_per_session"]
     if not len(panel) or "talking_groups_held" not in panel:
         return pd.DataFrame(columns=cols)
     p = panel.assign(running=panel["talking_groups_held"].fillna(0) > 0)
-    g = p.groupby("month", sort=True).agg(wards_running=("running", "sum"),
-                                          sessions_held=("talking_groups_held", lambda s: s.sum(min_count=1)),
-                                          attendances=("talking_group_attendances", lambda s: s.sum(min_count=1)))
+    g = p.groupby("month", sort=True).agg(
+        wards_running=("running", "sum"),
+        sessions_held=("talking_groups_held", lambda s: s.sum(min_count=1)),
+        attendances=("talking_group_attendances", lambda s: s.sum(min_count=1)),
+    )
     g["attendance_per_session"] = g["attendances"] / g["sessions_held"].where(g["sessions_held"] > 0)
     return g.reset_index()[cols]
 
 
 def attendance_figure(monthly: pd.DataFrame) -> tuple[go.Figure, str]:
     """Two panels over time: sessions held per month (bars) and attendance per session (line)."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
-                        subplot_titles=("Sessions held (all wards in view)", "Average attendance per session"))
-    fig.add_trace(go.Bar(x=monthly["month"], y=monthly["sessions_held"], name="Sessions held",
-                         marker={"color": NHS["blue"]}, customdata=monthly["wards_running"],
-                         hovertemplate="%{x|%b %Y}: %{y} sessions on %{customdata} wards<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=monthly["month"], y=monthly["attendance_per_session"], name="Attendance per session",
-                             mode="lines+markers", line={"color": CATEGORICAL[1], "width": 2.5},
-                             marker={"symbol": "circle", "size": 6},
-                             hovertemplate="%{x|%b %Y}: %{y:.1f} per session<extra></extra>"), row=2, col=1)
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12,
+        subplot_titles=("Sessions held (all wards in view)", "Average attendance per session"),
+    )
+    fig.add_trace(
+        go.Bar(
+            x=monthly["month"],
+            y=monthly["sessions_held"],
+            name="Sessions held",
+            marker={"color": NHS["blue"]},
+            customdata=monthly["wards_running"],
+            hovertemplate="%{x|%b %Y}: %{y} sessions on %{customdata} wards<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=monthly["month"],
+            y=monthly["attendance_per_session"],
+            name="Attendance per session",
+            mode="lines+markers",
+            line={"color": CATEGORICAL[1], "width": 2.5},
+            marker={"symbol": "circle", "size": 6},
+            hovertemplate="%{x|%b %Y}: %{y:.1f} per session<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
     held = monthly[monthly["sessions_held"].fillna(0) > 0]
     if len(held):
         last = held.iloc[-1]
-        alt = (f"Talking group sessions over time: the first sessions were in {uk_month(held['month'].iloc[0])}; in "
-               f"{uk_month(last['month'])} {fmt_number(last['sessions_held'], 0)} sessions were held on "
-               f"{plural(int(last['wards_running']), 'ward')} with on average {fmt_number(last['attendance_per_session'])} "
-               f"people attending each.")
+        alt = (
+            f"Talking group sessions over time: the first sessions were in {uk_month(held['month'].iloc[0])}; in "
+            f"{uk_month(last['month'])} {fmt_number(last['sessions_held'], 0)} sessions were held on "
+            f"{plural(int(last['wards_running']), 'ward')} with on average {fmt_number(last['attendance_per_session'])} "
+            f"people attending each."
+        )
     else:
         alt = "No talking group sessions were recorded in the months shown."
     apply_style(fig, "Talking group sessions and attendance", alt)
@@ -284,6 +417,7 @@ def dose_table(panel: pd.DataFrame, outcome: str) -> pd.DataFrame:
 
 # --- reduced social distance: staff and patients -------------------------------------------------------
 
+
 def social_distance_table(panel: pd.DataFrame) -> pd.DataFrame:
     """Staff- and patient-rated reduced social distance: mean before and after the start (wards that started)."""
     rows = []
@@ -293,10 +427,18 @@ def social_distance_table(panel: pd.DataFrame) -> pd.DataFrame:
             continue
         post = started["month"] >= started["talking_groups_start"]
         before, after = started.loc[~post, col].dropna(), started.loc[post, col].dropna()
-        rows.append({"rated_by": rater, "mean_before": before.mean() if len(before) else np.nan,
-                     "mean_after": after.mean() if len(after) else np.nan,
-                     "ward_months_before": len(before), "ward_months_after": len(after)})
-    out = pd.DataFrame(rows, columns=["rated_by", "mean_before", "mean_after", "ward_months_before", "ward_months_after"])
+        rows.append(
+            {
+                "rated_by": rater,
+                "mean_before": before.mean() if len(before) else np.nan,
+                "mean_after": after.mean() if len(after) else np.nan,
+                "ward_months_before": len(before),
+                "ward_months_after": len(after),
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["rated_by", "mean_before", "mean_after", "ward_months_before", "ward_months_after"]
+    )
     out["plain_change"] = out["mean_after"] - out["mean_before"]
     return out
 
@@ -305,8 +447,12 @@ def social_distance_words(table: pd.DataFrame, patients: ModelResult | None, sta
     """What reduced social distance asks of staff, from the numbers: the staff-patient gap and the pooled changes."""
     t = table.set_index("rated_by") if len(table) else table
     if not {"patients", "staff"} <= set(t.index) or t[["mean_before", "mean_after"]].isna().any().any():
-        return [("There are not enough staff and patient survey scores on reduced social distance, before and after "
-                 "talking groups started, to compare how the two groups see it.")]
+        return [
+            (
+                "There are not enough staff and patient survey scores on reduced social distance, before and after "
+                "talking groups started, to compare how the two groups see it."
+            )
+        ]
     out = []
     gaps = {when: t.loc["staff", f"mean_{when}"] - t.loc["patients", f"mean_{when}"] for when in ("before", "after")}
 
@@ -315,21 +461,27 @@ def social_distance_words(table: pd.DataFrame, patients: ModelResult | None, sta
             return "about the same as patients"
         return f"{abs(g):.1f} points {'higher' if g > 0 else 'lower'} than patients"
 
-    out.append(f"Before talking groups started, staff rated reduced social distance {gap(gaps['before'])} "
-               f"(staff {t.loc['staff', 'mean_before']:.1f}, patients {t.loc['patients', 'mean_before']:.1f} out of "
-               f"100); afterwards staff rated it {gap(gaps['after'])} (staff {t.loc['staff', 'mean_after']:.1f}, "
-               f"patients {t.loc['patients', 'mean_after']:.1f}). These are plain averages, before any allowance for "
-               f"the hospital-wide trend.")
+    out.append(
+        f"Before talking groups started, staff rated reduced social distance {gap(gaps['before'])} "
+        f"(staff {t.loc['staff', 'mean_before']:.1f}, patients {t.loc['patients', 'mean_before']:.1f} out of "
+        f"100); afterwards staff rated it {gap(gaps['after'])} (staff {t.loc['staff', 'mean_after']:.1f}, "
+        f"patients {t.loc['patients', 'mean_after']:.1f}). These are plain averages, before any allowance for "
+        f"the hospital-wide trend."
+    )
     if gaps["after"] > 0.5:
-        out.append("Staff see the distance between themselves and patients as smaller than patients experience it: "
-                   "closing it asks staff to share everyday activities and decisions in ways patients notice, while "
-                   "keeping therapeutic boundaries and relational security.")
+        out.append(
+            "Staff see the distance between themselves and patients as smaller than patients experience it: "
+            "closing it asks staff to share everyday activities and decisions in ways patients notice, while "
+            "keeping therapeutic boundaries and relational security."
+        )
     parts = []
     for rater, res in (("patients", patients), ("staff", staff)):
         if res is not None and res.ok:
             h = res.headline
             parts.append(f"{h.estimate:+.1f} points as rated by {rater} (95% CI {h.ci_low:+.1f} to {h.ci_high:+.1f})")
     if parts:
-        out.append("Allowing for the hospital-wide trend and comparing with wards not yet started, reduced social "
-                   "distance changed by " + " and by ".join(parts) + " once talking groups started.")
+        out.append(
+            "Allowing for the hospital-wide trend and comparing with wards not yet started, reduced social "
+            "distance changed by " + " and by ".join(parts) + " once talking groups started."
+        )
     return out

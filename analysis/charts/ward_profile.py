@@ -3,6 +3,7 @@
 The ward profile is shown on a screen in a ward meeting, so its charts use the house style with
 larger text than elsewhere.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -20,15 +21,20 @@ HEIGHT = 440
 def _bigger(fig: go.Figure) -> go.Figure:
     # the plot keeps its height when the top margin grows for event labels or a rare-events note
     extra = max(0, (fig.layout.margin.t or 70) - 70)
-    fig.update_layout(font_size=SCREEN_FONT, title_font_size=SCREEN_TITLE, height=HEIGHT + extra,
-                      hoverlabel={"font_size": SCREEN_FONT})
+    fig.update_layout(
+        font_size=SCREEN_FONT,
+        title_font_size=SCREEN_TITLE,
+        height=HEIGHT + extra,
+        hoverlabel={"font_size": SCREEN_FONT},
+    )
     fig.update_yaxes(title_font_size=14)  # a long rate label must not run into the title
     fig.update_annotations(font_size=13)
     return fig
 
 
-def measure_figure(series, ward_name: str, events: pd.DataFrame | None = None,
-                   target: float | None = None) -> tuple[go.Figure, str]:
+def measure_figure(
+    series, ward_name: str, events: pd.DataFrame | None = None, target: float | None = None
+) -> tuple[go.Figure, str]:
     """A measure's SPC chart for the ward (events marked, rebases shown, optional target) and its alt text."""
     m = series.measure
     fig, alt = spc_figure(series.classified, f"{m.title}, {ward_name}", m.y_label, events=events, target=target)
@@ -51,12 +57,23 @@ def icon_note(series) -> str:
     last = shown.iloc[-1]
     earlier = int(shown["special_cause"].iloc[:-1].sum())
     before = int(shown.loc[shown["segment"] < last["segment"], "special_cause"].sum()) if "segment" in shown else 0
-    where = (f" ({earlier - before} since the limits were recalculated, {before} before)"
-             if before and earlier > before else " (before the limits were recalculated)" if before else "")
-    marked = (f" In all, {earlier} earlier {'month is' if earlier == 1 else 'months are'} marked as unusual on the "
-              f"chart{where}." if earlier else "")
-    return (f"The icon beside the chart reads the latest month only ({uk_month(last['period'])}: "
-            f"{series.icon['label'][0].lower()}{series.icon['label'][1:]}).{marked}")
+    where = (
+        f" ({earlier - before} since the limits were recalculated, {before} before)"
+        if before and earlier > before
+        else " (before the limits were recalculated)"
+        if before
+        else ""
+    )
+    marked = (
+        f" In all, {earlier} earlier {'month is' if earlier == 1 else 'months are'} marked as unusual on the "
+        f"chart{where}."
+        if earlier
+        else ""
+    )
+    return (
+        f"The icon beside the chart reads the latest month only ({uk_month(last['period'])}: "
+        f"{series.icon['label'][0].lower()}{series.icon['label'][1:]}).{marked}"
+    )
 
 
 def aspects_figure(aspects: pd.DataFrame, ward_name: str) -> tuple[go.Figure, str]:
@@ -65,11 +82,18 @@ def aspects_figure(aspects: pd.DataFrame, ward_name: str) -> tuple[go.Figure, st
     fig = go.Figure()
     for group, colour in (("patients", CATEGORICAL[0]), ("staff", CATEGORICAL[1])):
         col = f"{group}_latest"
-        fig.add_trace(go.Bar(
-            y=d["aspect"], x=d[col], orientation="h", name=group.capitalize(), marker_color=colour,
-            text=[fmt_number(v) if pd.notna(v) else "" for v in d[col]], textposition="outside",
-            hovertemplate="%{y}: %{x:.1f}<extra>" + group.capitalize() + "</extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                y=d["aspect"],
+                x=d[col],
+                orientation="h",
+                name=group.capitalize(),
+                marker_color=colour,
+                text=[fmt_number(v) if pd.notna(v) else "" for v in d[col]],
+                textposition="outside",
+                hovertemplate="%{y}: %{x:.1f}<extra>" + group.capitalize() + "</extra>",
+            )
+        )
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(range=[0, 105], title_text="Score (0 to 100, higher is more co-production)")
     alt = _aspects_alt(aspects, ward_name)

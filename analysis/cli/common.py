@@ -1,4 +1,5 @@
 """What every command shares: the --data / --store arguments and loading the data they name."""
+
 from __future__ import annotations
 
 import argparse

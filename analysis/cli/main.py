@@ -1,4 +1,5 @@
 """Command line: `python -m analysis <command>`; every answer the app gives, reproducible from a script."""
+
 from __future__ import annotations
 
 import argparse

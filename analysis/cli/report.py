@@ -3,6 +3,7 @@
 Writes the chosen files (HTML, PDF, PowerPoint, Excel, CSV) to --out and prints a JSON summary
 (files, sizes, messages, stamp). Bad input gets a plain message and exit code 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,11 @@ def add_report_parser(sub, data_arguments: Callable[[argparse.ArgumentParser], N
     p.add_argument("--audience", default="internal", help="internal (ward names) or external (wards as codes)")
     p.add_argument("--rule", default="nhs_england", help="disclosure rule: nhs_england (default) or scotland")
     p.add_argument("--formats", default=",".join(ALL_FORMATS), help=f"any of {','.join(ALL_FORMATS)}")
-    p.add_argument("--chromium", default=None, help="path to Chromium for charts and the PDF "
-                   "(default: $COPRODUCTION_CHROMIUM or /usr/bin/chromium)")
+    p.add_argument(
+        "--chromium",
+        default=None,
+        help="path to Chromium for charts and the PDF (default: $COPRODUCTION_CHROMIUM or /usr/bin/chromium)",
+    )
     p.add_argument("--carry-forward", type=int, default=3, help="months a survey's scores stand for (default 3)")
     p.set_defaults(func=cmd_report)
 
@@ -61,21 +65,28 @@ def parse_options(args: argparse.Namespace, wards: pd.DataFrame) -> dict:
     formats = [f.strip().lower() for f in str(args.formats).split(",") if f.strip()]
     unknown = [f for f in formats if f not in ALL_FORMATS]
     if not formats or unknown:
-        raise ReportInputError(f"--formats: {', '.join(unknown) or 'nothing asked for'} is not a format; "
-                               f"choose from {', '.join(ALL_FORMATS)}.")
+        raise ReportInputError(
+            f"--formats: {', '.join(unknown) or 'nothing asked for'} is not a format; "
+            f"choose from {', '.join(ALL_FORMATS)}."
+        )
     if args.carry_forward < 0:
         raise ReportInputError("--carry-forward must be 0 or more months.")
     chosen = tuple(dict.fromkeys(w.strip() for w in str(args.wards).split(",") if w.strip()))
     known = set(wards["ward_id"].astype(str)) if len(wards) else set()
     missing = [w for w in chosen if w not in known]
     if missing:
-        raise ReportInputError(f"--wards: no ward {', '.join(missing)} in the data; the wards are "
-                               f"{', '.join(sorted(known)) or 'none'}.")
+        raise ReportInputError(
+            f"--wards: no ward {', '.join(missing)} in the data; the wards are {', '.join(sorted(known)) or 'none'}."
+        )
     start, end = _month(args.start, "--from"), _month(args.end, "--to")
     if start is not None and end is not None and start > end:
         raise ReportInputError(f"--from {args.start} is after --to {args.end}.")
-    return {"filters": Filters(wards=chosen, start=start, end=end), "rule": args.rule,
-            "external": args.audience == "external", "formats": formats}
+    return {
+        "filters": Filters(wards=chosen, start=start, end=end),
+        "rule": args.rule,
+        "external": args.audience == "external",
+        "formats": formats,
+    }
 
 
 def _history(args: argparse.Namespace) -> pd.DataFrame | None:
@@ -97,8 +108,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ReportInputError as exc:
         print(f"Report problem: {exc}", file=sys.stderr)
         return 2
-    pack = build_pack(dataset, options["filters"], options["rule"], options["external"], history=_history(args),
-                      carry_forward_months=args.carry_forward)
+    pack = build_pack(
+        dataset,
+        options["filters"],
+        options["rule"],
+        options["external"],
+        history=_history(args),
+        carry_forward_months=args.carry_forward,
+    )
     result = export_pack(pack, options["formats"], chromium=args.chromium)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -112,7 +129,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     for message in result.messages:
         print(message, file=sys.stderr)
-    summary = {"out": str(args.out), "files": written, "messages": result.messages,
-               "stamp": table_stamp(pack.stamp)}
+    summary = {"out": str(args.out), "files": written, "messages": result.messages, "stamp": table_stamp(pack.stamp)}
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     return 0 if written else 1

@@ -18,6 +18,7 @@ and lists every other frame under ``withheld``. It names the disclosure rule in 
 ``about`` block like every other export. Counts left in it (n_wards, n_obs, zero months) are
 counts of wards and ward-months, not of people.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,25 +28,45 @@ from typing import Any
 import pandas as pd
 
 from analysis.disclosure.rules import DisclosureRule, rule_from_name
-from analysis.stats.results import ModelResult
 from analysis.disclosure.safe_tables import NO_RULE
+from analysis.stats.results import ModelResult
 
 MODEL_LEVEL_FRAMES = ("expected_rates", "weighted_sensitivity")
-WITHHELD_NOTE = ("one row per ward or per month of the data (observed and expected counts, residuals): shown "
-                 "inside the app only, because small counts about people could be read from it")
+WITHHELD_NOTE = (
+    "one row per ward or per month of the data (observed and expected counts, residuals): shown "
+    "inside the app only, because small counts about people could be read from it"
+)
 
 
 def _result(r: ModelResult) -> tuple[dict[str, Any], list[str]]:
     frames = {k for k, v in r.extras.items() if isinstance(v, pd.DataFrame)}
     dropped = sorted(frames - set(MODEL_LEVEL_FRAMES))
     kept = {k: v for k, v in r.extras.items() if k not in dropped}
-    safe = ModelResult(r.question, r.outcome, r.predictor, r.formula, r.family, r.method, r.n_wards, r.n_obs,
-                       r.estimates, r.headline, r.sentence, list(r.caveats), list(r.warnings), kept)
+    safe = ModelResult(
+        r.question,
+        r.outcome,
+        r.predictor,
+        r.formula,
+        r.family,
+        r.method,
+        r.n_wards,
+        r.n_obs,
+        r.estimates,
+        r.headline,
+        r.sentence,
+        list(r.caveats),
+        list(r.warnings),
+        kept,
+    )
     return safe.to_dict(), dropped
 
 
-def export_results(spec: Mapping[str, Any], results: Sequence[ModelResult],
-                   rule: DisclosureRule | str | None = None, stamp: Mapping[str, object] | None = None) -> dict:
+def export_results(
+    spec: Mapping[str, Any],
+    results: Sequence[ModelResult],
+    rule: DisclosureRule | str | None = None,
+    stamp: Mapping[str, object] | None = None,
+) -> dict:
     """The results download: {"about": provenance naming the rule, "spec", "results", "withheld"}."""
     rule = rule_from_name(rule) if isinstance(rule, str) else rule
     about = {str(k): "" if v is None else str(v) for k, v in (stamp or {}).items()}
@@ -59,7 +80,11 @@ def export_results(spec: Mapping[str, Any], results: Sequence[ModelResult],
     return {"about": about, "spec": dict(spec), "results": out, "withheld": withheld}
 
 
-def export_results_json(spec: Mapping[str, Any], results: Sequence[ModelResult],
-                        rule: DisclosureRule | str | None = None, stamp: Mapping[str, object] | None = None) -> str:
+def export_results_json(
+    spec: Mapping[str, Any],
+    results: Sequence[ModelResult],
+    rule: DisclosureRule | str | None = None,
+    stamp: Mapping[str, object] | None = None,
+) -> str:
     """export_results as indented JSON text (UTF-8 safe, no NaN: missing values are null)."""
     return json.dumps(export_results(spec, results, rule, stamp), indent=2, ensure_ascii=False, allow_nan=False)

@@ -7,6 +7,7 @@ the counts, and recomputes each rate from the *published* count (``protect_table
 is hidden exactly when its count is. Bed days are denominators, not counts about people: they
 are left as they are (as ``protect_table`` does for a denominator not listed among the counts).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -14,7 +15,9 @@ import pandas as pd
 EXPOSURE = "occupied_bed_days"
 
 
-def before_after_counts(panel: pd.DataFrame, count: str, exposure: str = EXPOSURE) -> tuple[pd.DataFrame, list[str], dict]:
+def before_after_counts(
+    panel: pd.DataFrame, count: str, exposure: str = EXPOSURE
+) -> tuple[pd.DataFrame, list[str], dict]:
     """Per ward: `count` and `exposure` summed before and after its talking-groups start.
 
     Returns (table with ward_id, {count}_before, {count}_after, {exposure}_before, {exposure}_after,

@@ -38,6 +38,7 @@ Rates: a rate whose count (or count denominator) is hidden is shown as ``*``. Ot
 rate is recomputed from the *published* count and denominator (the rounded ones, under
 ``nhs_england``), so the rate says nothing that the published count does not already say.
 """
+
 from __future__ import annotations
 
 import math
@@ -122,9 +123,13 @@ def protect_table(
         mask[rate_col] = rate_hidden
     n_secondary = sum(h for h, f in zip(hidden, grid.in_frame) if f) - n_primary
     if n_secondary:
-        notes.append(f"{n_secondary} further cell(s) were hidden so that hidden counts cannot be worked out from totals.")
+        notes.append(
+            f"{n_secondary} further cell(s) were hidden so that hidden counts cannot be worked out from totals."
+        )
     if rule.round_to and (total_pos is not None or tcol is not None):
-        notes.append("Totals were calculated from unrounded counts and then rounded, so they may not equal the sum of the rounded figures shown.")
+        notes.append(
+            "Totals were calculated from unrounded counts and then rounded, so they may not equal the sum of the rounded figures shown."
+        )
     if rule.round_to and rate_columns:
         notes.append("Rates were calculated from the rounded counts shown.")
     return ProtectedTable(out, mask, rule, notes, n_primary, n_secondary)
@@ -133,7 +138,11 @@ def protect_table(
 def _total_position(df: pd.DataFrame, total_rows: object) -> int | None:
     if total_rows is None:
         return None
-    if isinstance(total_rows, (pd.Series, np.ndarray, list)) and len(total_rows) == len(df) and not isinstance(total_rows, str):
+    if (
+        isinstance(total_rows, (pd.Series, np.ndarray, list))
+        and len(total_rows) == len(df)
+        and not isinstance(total_rows, str)
+    ):
         where = np.flatnonzero(np.asarray(total_rows, dtype=bool))
         if len(where) > 1:
             raise ValueError("protect_table supports one total row; split the table for subtotals.")
@@ -185,8 +194,12 @@ def _infer_per(df, rate_col, count_col, denom_col) -> float:
 
 
 def protect_long(
-    df: pd.DataFrame, count_col: str, by: Sequence[str], rule: DisclosureRule | str = "nhs_england",
-    *, totals_known: bool = True,
+    df: pd.DataFrame,
+    count_col: str,
+    by: Sequence[str],
+    rule: DisclosureRule | str = "nhs_england",
+    *,
+    totals_known: bool = True,
 ) -> ProtectedTable:
     """Protect a tidy table with one count per combination of `by` (one or two columns).
 
@@ -204,7 +217,9 @@ def protect_long(
     cols = list(wide.columns)
     flat = wide.reset_index(drop=True)
     flat.columns = [f"c{j}" for j in range(len(cols))]
-    result = protect_table(flat, list(flat.columns), rule, column_totals_known=totals_known, row_totals_known=totals_known)
+    result = protect_table(
+        flat, list(flat.columns), rule, column_totals_known=totals_known, row_totals_known=totals_known
+    )
     pos = {(r, c): (i, j) for i, r in enumerate(wide.index) for j, c in enumerate(cols)}
     where = [pos[(r, c)] for r, c in zip(df[by[0]], df[by[1]])]
     out = df.copy()

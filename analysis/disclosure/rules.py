@@ -1,4 +1,5 @@
 """The small-number rules: NHS England's and Scotland's presets, and the error raised when a table cannot be protected."""
+
 from __future__ import annotations
 
 import math
@@ -60,7 +61,10 @@ class DisclosureRule:
 
 RULES: dict[str, DisclosureRule] = {
     "nhs_england": DisclosureRule(
-        name="nhs_england", low=1, high=7, round_to=5,
+        name="nhs_england",
+        low=1,
+        high=7,
+        round_to=5,
         description="Counts of 1 to 7 are shown as *; other counts are rounded to the nearest 5; "
         "0 is shown as 0; further cells are hidden where a total could reveal a hidden count "
         "(NHS England convention).",
@@ -68,7 +72,10 @@ RULES: dict[str, DisclosureRule] = {
         "Statistics and the Emergency Care Data Set, in use since September 2018.",
     ),
     "scotland": DisclosureRule(
-        name="scotland", low=1, high=4, round_to=None,
+        name="scotland",
+        low=1,
+        high=4,
+        round_to=None,
         description="Counts of 1 to 4 (fewer than 5) are shown as *; other counts are not rounded; "
         "0 is shown as 0; further cells are hidden where a total could reveal a hidden count "
         "(Public Health Scotland practice).",

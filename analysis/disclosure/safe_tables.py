@@ -22,6 +22,7 @@ XLSX: openpyxl (already installed, and it can read back what it writes, which th
 need). Dates use the UK format dd/mm/yyyy. Line breaks inside text are written as LF, the
 break Excel itself uses in cells (XML would turn CR LF into LF on reading in any case).
 """
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """Secondary suppression and its audit: no hidden count can be worked out from what is shown."""
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@ Every number in the text is generated from a ModelResult; nothing is hand-writte
 fitted once: `overview()` runs the three answers and the ward table together for a page or pack.
 How sure we are follows the rule in `analysis.overview.confidence`.
 """
+
 from __future__ import annotations
 
 import time
@@ -13,12 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.text import plural, uk_month
-from analysis.stats.counts import fit_counts
-from analysis.stats.counts.describe import fmt_num, outcome_words, pct, predictor_words
-from analysis.questions.coproduction.existence import DEFAULT_CUTS, DEFAULT_LABELS, answer_q1, band_words
+from analysis.data.reference import builtin_measures
 from analysis.overview.confidence import assess, confidence_line, is_ratio
 from analysis.overview.wards import primary_measure, ward_table
+from analysis.questions.coproduction.existence import DEFAULT_CUTS, DEFAULT_LABELS, answer_q1, band_words
 from analysis.questions.recovery.model import (
     answer_q3,
     change_words,
@@ -26,8 +25,10 @@ from analysis.questions.recovery.model import (
     higher_is_better,
     measure_column,
 )
-from analysis.data.reference import builtin_measures
+from analysis.stats.counts import fit_counts
+from analysis.stats.counts.describe import fmt_num, outcome_words, pct, predictor_words
 from analysis.stats.results import OBSERVATIONAL_CAVEAT, ModelResult
+from analysis.text import plural, uk_month
 
 __all__ = ["TITLES", "Answer", "Overview", "headline_metrics", "overview", "three_answers", "ward_table"]
 
@@ -125,14 +126,23 @@ def _needs(*missing: str) -> str | None:
     return " and ".join([missing[0], *map(_lower, missing[1:])]) if missing else None
 
 
-def _answer(q: str, result: ModelResult, lead: str, key: str, needs: str | None, n_months: int | None = None,
-            negligible: float | None = None, **kw) -> Answer:
+def _answer(
+    q: str,
+    result: ModelResult,
+    lead: str,
+    key: str,
+    needs: str | None,
+    n_months: int | None = None,
+    negligible: float | None = None,
+    **kw,
+) -> Answer:
     level, reason = assess(result, n_months, negligible)
     if needs:
         sentence = f"This cannot be answered for the selected wards and months yet: it needs {_lower(needs)}."
         short = " and ".join(part.split(" (")[0] for part in _lower(needs).split(" and "))
-        return Answer(q, TITLES[q], sentence, NO_FIGURE, f"Not enough data: needs {short}", result, needs,
-                      "Not enough data", **kw)
+        return Answer(
+            q, TITLES[q], sentence, NO_FIGURE, f"Not enough data: needs {short}", result, needs, "Not enough data", **kw
+        )
     if level == "Not enough data" and result.n_wards > 0:
         sentence = f"Not enough data for a reliable answer yet: {reason}."
         sentence += f" For completeness only: {key}." if key != NO_FIGURE else ""
@@ -140,8 +150,7 @@ def _answer(q: str, result: ModelResult, lead: str, key: str, needs: str | None,
         sentence = result.sentence
     else:
         sentence = lead
-    return Answer(q, TITLES[q], sentence, key, confidence_line(result, n_months, negligible), result, None, level,
-                  **kw)
+    return Answer(q, TITLES[q], sentence, key, confidence_line(result, n_months, negligible), result, None, level, **kw)
 
 
 def _q1(panel: pd.DataFrame) -> Answer:
@@ -155,23 +164,33 @@ def _q1(panel: pd.DataFrame) -> Answer:
         counts = res.extras.get("band_counts", {})
         rule = dict(zip(DEFAULT_LABELS, band_words(DEFAULT_CUTS, DEFAULT_LABELS)))  # answer_q1's default bands
         bands = ", ".join(f"{n} '{b}' ({rule[b]})" if b in rule else f"{n} '{b}'" for b, n in counts.items())
-        lead = (f"Across {plural(res.n_wards, 'ward')}, {'patients' if who == 'patient' else 'staff'} rate co-production "
-                f"{key.replace(' (', ' out of 100 on average (', 1)}; on their latest survey the wards are "
-                f"{bands}.")
+        lead = (
+            f"Across {plural(res.n_wards, 'ward')}, {'patients' if who == 'patient' else 'staff'} rate co-production "
+            f"{key.replace(' (', ' out of 100 on average (', 1)}; on their latest survey the wards are "
+            f"{bands}."
+        )
     return _answer("q1", res, lead, key, needs, months)
 
 
 def _q2(panel: pd.DataFrame, predictor: str) -> Answer:
     res = fit_counts(panel, outcome="assaults_on_staff", predictor=predictor)
-    missing = [n for n, ok in ((NEEDS_SURVEY, _has(panel, predictor)),
-                               (NEEDS_ASSAULTS, _has(panel, "assaults_on_staff") and _has(panel, "occupied_bed_days")))
-               if not ok]
+    missing = [
+        n
+        for n, ok in (
+            (NEEDS_SURVEY, _has(panel, predictor)),
+            (NEEDS_ASSAULTS, _has(panel, "assaults_on_staff") and _has(panel, "occupied_bed_days")),
+        )
+        if not ok
+    ]
     key, lead, h = key_figure(res), "", res.headline
     if h is not None and res.ok:
         pred, noun = predictor_words(predictor), outcome_words("assaults_on_staff")
         where = f"Across {plural(res.n_wards, 'ward')} over {res.extras.get('n_months')} months"
-        when = (f"months when a ward's {pred} was higher than its usual level" if "within" in h.name
-                else f"ward-months with higher {pred}")
+        when = (
+            f"months when a ward's {pred} was higher than its usual level"
+            if "within" in h.name
+            else f"ward-months with higher {pred}"
+        )
         if h.ci_low <= 1 <= h.ci_high:
             lead = f"{where}, there was no clear link between {pred} and {noun}: {key}."
         else:
@@ -210,20 +229,33 @@ def _q3(panel: pd.DataFrame, catalogue: pd.DataFrame | None, predictor: str, all
         if verdict == "no clear change":
             lead = f"{where}, there was no clear link between {pred} and {measure} scores: {key}."
         else:
-            lead = (f"{where}, months when a ward's {pred} was higher than its usual level had {verdict} "
-                    f"{measure} scores: {key}.")
+            lead = (
+                f"{where}, months when a ward's {pred} was higher than its usual level had {verdict} "
+                f"{measure} scores: {key}."
+            )
         lead += f" {OBSERVATIONAL_CAVEAT}"
     line = None
     if others and not missing:
         parts = []
         for r in others:
-            name = "transfers to lower security" if r.outcome == "transfers_to_lower_security" else \
-                _measure_name(r.outcome, catalogue)
+            name = (
+                "transfers to lower security"
+                if r.outcome == "transfers_to_lower_security"
+                else _measure_name(r.outcome, catalogue)
+            )
             v = _verdict(r, name, higher_is_better(name, catalogue))
             parts.append(f"{name}: {v}" + (f", {_compact(r)}" if r.ok else ""))
         line = "Other measures: " + "; ".join(parts) + "."
-    return _answer("q3", main, lead, key, _needs(*missing), negligible=_negligible(measure, catalogue),
-                   others=line, extra_results=others)
+    return _answer(
+        "q3",
+        main,
+        lead,
+        key,
+        _needs(*missing),
+        negligible=_negligible(measure, catalogue),
+        others=line,
+        extra_results=others,
+    )
 
 
 def _compact(r: ModelResult) -> str:
@@ -241,8 +273,12 @@ def _measure_name(outcome: str, catalogue: pd.DataFrame | None) -> str:
     return outcome.removeprefix("recovery_").replace("_", " ")
 
 
-def three_answers(panel: pd.DataFrame, measures_catalogue: pd.DataFrame | None = None,
-                  predictor: str = "coproduction_patient_overall", all_measures: bool = True) -> list[Answer]:
+def three_answers(
+    panel: pd.DataFrame,
+    measures_catalogue: pd.DataFrame | None = None,
+    predictor: str = "coproduction_patient_overall",
+    all_measures: bool = True,
+) -> list[Answer]:
     """Today's answers to the seeds' three questions for the wards and months in `panel`.
 
     Q1: patient-rated index across wards (`answer_q1`). Q2: within-ward rate ratio of assaults on
@@ -257,26 +293,41 @@ def three_answers(panel: pd.DataFrame, measures_catalogue: pd.DataFrame | None =
 
 
 def _not_fitted(q: str, predictor: str) -> ModelResult:
-    return ModelResult(question=q, outcome="", predictor=predictor, formula="", family="", method="not fitted",
-                       n_wards=0, n_obs=0, estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low",
-                                                                           "ci_high", "p_value"]),
-                       headline=None, sentence="There are no ward-months in the selection.")
+    return ModelResult(
+        question=q,
+        outcome="",
+        predictor=predictor,
+        formula="",
+        family="",
+        method="not fitted",
+        n_wards=0,
+        n_obs=0,
+        estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
+        headline=None,
+        sentence="There are no ward-months in the selection.",
+    )
 
 
 def headline_metrics(panel: pd.DataFrame) -> dict:
     """The landing strip: wards, months (UK), ward-months, assaults on staff and the hospital rate per
     1,000 occupied bed days (months with both a count and bed days), and survey returns when known."""
     months = panel["month"] if len(panel) else pd.Series(dtype="datetime64[ns]")
-    out = {"wards": int(panel["ward_id"].nunique()) if len(panel) else 0,
-           "months": int(months.nunique()), "ward_months": len(panel),
-           "first_month": uk_month(months.min()) if len(months) else "",
-           "last_month": uk_month(months.max()) if len(months) else ""}
+    out = {
+        "wards": int(panel["ward_id"].nunique()) if len(panel) else 0,
+        "months": int(months.nunique()),
+        "ward_months": len(panel),
+        "first_month": uk_month(months.min()) if len(months) else "",
+        "last_month": uk_month(months.max()) if len(months) else "",
+    }
     out["period"] = f"{out['first_month']} to {out['last_month']}" if len(months) else ""
     if "assaults_on_staff" in panel.columns and "occupied_bed_days" in panel.columns:
         ok = panel["assaults_on_staff"].notna() & (panel["occupied_bed_days"] > 0)
         count, obd = float(panel.loc[ok, "assaults_on_staff"].sum()), float(panel.loc[ok, "occupied_bed_days"].sum())
-        out.update(assaults_on_staff=int(count), occupied_bed_days=obd,
-                   assaults_on_staff_rate_per_1000_obd=count / obd * 1000 if obd > 0 else np.nan)
+        out.update(
+            assaults_on_staff=int(count),
+            occupied_bed_days=obd,
+            assaults_on_staff_rate_per_1000_obd=count / obd * 1000 if obd > 0 else np.nan,
+        )
     else:
         out.update(assaults_on_staff=None, occupied_bed_days=None, assaults_on_staff_rate_per_1000_obd=np.nan)
     returns = []
@@ -299,9 +350,13 @@ class Overview:
     seconds: float
 
 
-def overview(panel: pd.DataFrame, measures_catalogue: pd.DataFrame | None = None,
-             events: pd.DataFrame | None = None, predictor: str = "coproduction_patient_overall",
-             all_measures: bool = True) -> Overview:
+def overview(
+    panel: pd.DataFrame,
+    measures_catalogue: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    predictor: str = "coproduction_patient_overall",
+    all_measures: bool = True,
+) -> Overview:
     """The three answers, the ward table and the headline figures, each model fitted once."""
     t0 = time.perf_counter()
     answers = three_answers(panel, measures_catalogue, predictor, all_measures)

@@ -20,10 +20,11 @@ The rule, checked in this order (the first that applies decides):
 Whatever the level, results from routine ward data are associations, not proof of cause: the line
 says "observational data" (Q2, Q3) or "working instrument, not validated" (Q1).
 """
+
 from __future__ import annotations
 
-from analysis.stats.counts.describe import MANY_WARDS, MIN_MONTHS, MIN_WARDS
 from analysis.data.reference import INSTRUMENT_STATUS
+from analysis.stats.counts.describe import MANY_WARDS, MIN_MONTHS, MIN_WARDS
 from analysis.stats.results import ModelResult
 
 LEVELS = ("Not enough data", "Low", "Moderate", "High")
@@ -101,7 +102,12 @@ def confidence_line(result: ModelResult, n_months: int | None = None, negligible
         return f"{level}: {reason}"
     months = result_months(result, n_months)
     size = _plural(result.n_wards, "ward") + (f", {_plural(months, 'month')}" if months is not None else "")
-    nature = ("working instrument, not validated" if result.question == "q1" and INSTRUMENT_STATUS in result.caveats
-              else "survey data" if result.question == "q1" else "observational data")
+    nature = (
+        "working instrument, not validated"
+        if result.question == "q1" and INSTRUMENT_STATUS in result.caveats
+        else "survey data"
+        if result.question == "q1"
+        else "observational data"
+    )
     parts = [p for p in (reason, size, nature) if p]
     return f"{level}: " + "; ".join(parts)

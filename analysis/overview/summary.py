@@ -4,16 +4,17 @@ Nothing here fits a model: every number is taken from the Answers (`analysis.ove
 and the ward table (`analysis.overview.wards.ward_table`), so the paragraph says exactly what the
 cards and the table say.
 """
+
 from __future__ import annotations
 
 import re
 
 import pandas as pd
 
-from analysis.text import plural
 from analysis.overview.answers import Answer
 from analysis.overview.confidence import is_ratio
 from analysis.questions.recovery.model import change_words, higher_is_better
+from analysis.text import plural
 
 # icon key -> (short words, a shape that carries the direction without colour)
 TREND = {
@@ -84,7 +85,7 @@ def _q1_words(a: Answer) -> str:
 def _link_words(a: Answer, noun: str, catalogue: pd.DataFrame | None, measure: str | None) -> str:
     h, key = a.result.headline, a.key_figure
     if measure and key.startswith(measure + " "):
-        key = key[len(measure) + 1:]
+        key = key[len(measure) + 1 :]
     null = 1.0 if is_ratio(a.result) else 0.0
     if h.ci_low <= null <= h.ci_high:
         return f"There was no clear link between co-production and {noun}: {key}."
@@ -158,13 +159,16 @@ def _ward_sentences(wards: pd.DataFrame) -> list[str]:
     return out
 
 
-def steering_summary(answers: list[Answer], wards: pd.DataFrame, metrics: dict,
-                     measures_catalogue: pd.DataFrame | None = None) -> str:
+def steering_summary(
+    answers: list[Answer], wards: pd.DataFrame, metrics: dict, measures_catalogue: pd.DataFrame | None = None
+) -> str:
     """One paragraph for the steering group, built only from the three answers, the ward table and
     the headline metrics (`headline_metrics`)."""
     if not metrics.get("wards"):
-        return ("There are no ward-months in the selection, so there is nothing to report yet. "
-                "Widen the filters or add data.")
+        return (
+            "There are no ward-months in the selection, so there is nothing to report yet. "
+            "Widen the filters or add data."
+        )
     measure = wards.attrs.get("recovery_measure") if hasattr(wards, "attrs") else None
     clauses = [_clause(a, measures_catalogue, measure) for a in answers if a.answered]
     clauses += _unanswered(answers, measure)

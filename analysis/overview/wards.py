@@ -20,6 +20,7 @@ them would leave a handful of points per segment. A series with fewer than `MIN_
 gets the "no_data" icon: with fewer points no run rule can fire and the limits rest on a few
 moving ranges. "Last 12 months" means the panel's last 12 calendar months, the same for every ward.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -27,12 +28,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from analysis.text import uk_month
 from analysis.data.contract import REBASE_EVENT_KINDS
 from analysis.questions.recovery.model import higher_is_better, measure_column, measures_in_panel
 from analysis.spc.chart import rebase_dates, u_chart, xmr
-from analysis.spc.icons import VARIATION, variation_colour, icon_svg, variation_icon
+from analysis.spc.icons import VARIATION, icon_svg, variation_colour, variation_icon
 from analysis.spc.rules import classify
+from analysis.text import uk_month
 
 MIN_POINTS = 6
 WINDOW_MONTHS = 12
@@ -72,8 +73,9 @@ def _month_number(s: pd.Series) -> np.ndarray:
     return (m.dt.year * 12 + m.dt.month - 1).to_numpy(dtype="int64")
 
 
-def stacked_icons(long: pd.DataFrame, chart: str, improvement: str, measure: str,
-                  rebase: Mapping | None = None) -> dict:
+def stacked_icons(
+    long: pd.DataFrame, chart: str, improvement: str, measure: str, rebase: Mapping | None = None
+) -> dict:
     """Variation icons for many wards from a few charts and classifications.
 
     Speed: the chart code's per-call cost dominates, so 12 wards x 3 charts one by one take most of a
@@ -110,8 +112,9 @@ def _batches(span: pd.Series) -> list[list]:
     return [*batches, current] if current else batches
 
 
-def _stack(long: pd.DataFrame, span: pd.Series, chart: str, improvement: str, measure: str,
-           rebase: Mapping | None) -> dict:
+def _stack(
+    long: pd.DataFrame, span: pd.Series, chart: str, improvement: str, measure: str, rebase: Mapping | None
+) -> dict:
     """One stacked chart for the wards in `span` (their months end to end from EPOCH)."""
     offset = span.cumsum() - span
     pos = long["pos"].to_numpy("int64") + long["ward_id"].map(offset).to_numpy("int64")
@@ -122,8 +125,11 @@ def _stack(long: pd.DataFrame, span: pd.Series, chart: str, improvement: str, me
     to_ts = lambda p: (EPOCH + np.asarray(p, dtype="int64")).astype("datetime64[ns]")
     stack = long.drop(columns=["ward_id", "pos"]).assign(period=to_ts(pos))
     at = list(pd.DatetimeIndex(to_ts(sorted(starts))))
-    c = (u_chart(stack, "count", "exposure", period="period", rebase_at=at) if chart == "u"
-         else xmr(stack, "value", period="period", rebase_at=at))
+    c = (
+        u_chart(stack, "count", "exposure", period="period", rebase_at=at)
+        if chart == "u"
+        else xmr(stack, "value", period="period", rebase_at=at)
+    )
     classified = classify(c, improvement)
     row_pos = _month_number(classified["period"]) - (int(EPOCH.astype("int64")) + 1970 * 12)
     ward_of_row = offset.index.to_numpy()[np.searchsorted(offset.to_numpy(), row_pos, side="right") - 1]
@@ -141,8 +147,13 @@ def _occasions(frame: pd.DataFrame, col: str | None) -> pd.DataFrame:
     if not col or col not in frame:
         return pd.DataFrame(columns=["ward_id", "pos", "value"])
     d = frame.loc[frame[col].notna(), ["ward_id", "month", col]].sort_values(["ward_id", "month"])
-    return pd.DataFrame({"ward_id": d["ward_id"].to_numpy(), "pos": d.groupby("ward_id").cumcount().to_numpy(),
-                         "value": d[col].to_numpy(float)})
+    return pd.DataFrame(
+        {
+            "ward_id": d["ward_id"].to_numpy(),
+            "pos": d.groupby("ward_id").cumcount().to_numpy(),
+            "value": d[col].to_numpy(float),
+        }
+    )
 
 
 def _rebase_offsets(panel: pd.DataFrame, first: pd.Series, events: pd.DataFrame | None) -> dict:
@@ -154,7 +165,9 @@ def _rebase_offsets(panel: pd.DataFrame, first: pd.Series, events: pd.DataFrame 
         dates = {w: [v] for w, v in s.items()}
     else:
         dates = {}
-    return {w: list(_month_number(pd.Series(pd.to_datetime(list(ds)))) - first[w]) for w, ds in dates.items() if len(ds)}
+    return {
+        w: list(_month_number(pd.Series(pd.to_datetime(list(ds)))) - first[w]) for w, ds in dates.items() if len(ds)
+    }
 
 
 def _assaults_long(panel: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.DataFrame, dict]:
@@ -162,9 +175,14 @@ def _assaults_long(panel: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd
         return pd.DataFrame(columns=["ward_id", "pos", "count", "exposure"]), {}
     n = pd.Series(_month_number(panel["month"]), index=panel.index)
     first = n.groupby(panel["ward_id"]).min()
-    long = pd.DataFrame({"ward_id": panel["ward_id"].to_numpy(), "pos": (n - panel["ward_id"].map(first)).to_numpy(),
-                         "count": panel["assaults_on_staff"].to_numpy(float),
-                         "exposure": panel["occupied_bed_days"].to_numpy(float)})
+    long = pd.DataFrame(
+        {
+            "ward_id": panel["ward_id"].to_numpy(),
+            "pos": (n - panel["ward_id"].map(first)).to_numpy(),
+            "count": panel["assaults_on_staff"].to_numpy(float),
+            "exposure": panel["occupied_bed_days"].to_numpy(float),
+        }
+    )
     return long, _rebase_offsets(panel, first, events)
 
 
@@ -176,12 +194,18 @@ def _latest(panel: pd.DataFrame, col: str, carried: str | None = None) -> pd.Dat
     if carried and carried in panel:
         mask &= panel[carried] == 0
     last = panel.loc[mask].sort_values(["ward_id", "month"]).groupby("ward_id").tail(1)
-    return pd.DataFrame({"value": last[col].to_numpy(float), "month": [uk_month(m) for m in last["month"]]},
-                        index=pd.Index(last["ward_id"], name="ward_id"))
+    return pd.DataFrame(
+        {"value": last[col].to_numpy(float), "month": [uk_month(m) for m in last["month"]]},
+        index=pd.Index(last["ward_id"], name="ward_id"),
+    )
 
 
-def ward_table(panel: pd.DataFrame, measures_catalogue: pd.DataFrame | None = None,
-               events: pd.DataFrame | None = None, improvement: Mapping[str, str] | None = None) -> pd.DataFrame:
+def ward_table(
+    panel: pd.DataFrame,
+    measures_catalogue: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    improvement: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """One row per ward: latest co-production, assault rate over the last 12 months (count and bed days
     kept), primary recovery measure, talking groups, each with its variation icon key and label.
 
@@ -204,14 +228,18 @@ def ward_table(panel: pd.DataFrame, measures_catalogue: pd.DataFrame | None = No
         out[f"coproduction_{who}_latest"] = out["ward_id"].map(last["value"]).astype(float)
         out[f"coproduction_{who}_latest_month"] = _text(out["ward_id"], last["month"])
     survey = panel[panel.get("coproduction_patient_months_carried", pd.Series(np.nan, index=panel.index)) == 0]
-    icons = stacked_icons(_occasions(survey, "coproduction_patient_overall"), "xmr", imp["coproduction"],
-                          "co-production score")
+    icons = stacked_icons(
+        _occasions(survey, "coproduction_patient_overall"), "xmr", imp["coproduction"], "co-production score"
+    )
     _put(out, "coproduction", icons, "co-production score")
 
     end = panel["month"].max()
     start = end - pd.DateOffset(months=WINDOW_MONTHS - 1)
-    sums = [c for c in ("assaults_on_staff", "occupied_bed_days", "talking_groups_held", "talking_group_attendances")
-            if c in panel]
+    sums = [
+        c
+        for c in ("assaults_on_staff", "occupied_bed_days", "talking_groups_held", "talking_group_attendances")
+        if c in panel
+    ]
     win = panel.loc[panel["month"] >= start].groupby("ward_id")[sums].sum(min_count=1).reindex(wards)
     col = lambda c: out["ward_id"].map(win[c]).astype(float) if c in win else pd.Series(np.nan, index=out.index)
     out["assaults_on_staff_12m"], out["occupied_bed_days_12m"] = col("assaults_on_staff"), col("occupied_bed_days")
@@ -228,16 +256,23 @@ def ward_table(panel: pd.DataFrame, measures_catalogue: pd.DataFrame | None = No
     icons = stacked_icons(_occasions(panel, rec_col), "xmr", imp["recovery"], name)
     _put(out, "recovery", icons, name)
 
-    starts = panel.dropna(subset=["talking_groups_start"]).groupby("ward_id")["talking_groups_start"].first() \
-        if "talking_groups_start" in panel else pd.Series(dtype="datetime64[ns]")
+    starts = (
+        panel.dropna(subset=["talking_groups_start"]).groupby("ward_id")["talking_groups_start"].first()
+        if "talking_groups_start" in panel
+        else pd.Series(dtype="datetime64[ns]")
+    )
     out["talking_groups_started"] = _text(out["ward_id"], {w: uk_month(v) for w, v in starts.items()}, NOT_STARTED)
     held, att = col("talking_groups_held"), col("talking_group_attendances")
     out["talking_groups_sessions_12m"] = held
     out["talking_groups_attendance_per_session_12m"] = att / held.where(held > 0)
     out = out[_COLUMNS]
     out.attrs = {
-        "window_start": start, "window_end": end, "window_label": f"{uk_month(start)} to {uk_month(end)}",
-        "recovery_measure": measure, "improvement": imp, "count_columns": list(COUNT_COLUMNS),
+        "window_start": start,
+        "window_end": end,
+        "window_label": f"{uk_month(start)} to {uk_month(end)}",
+        "recovery_measure": measure,
+        "improvement": imp,
+        "count_columns": list(COUNT_COLUMNS),
         "icon_rule": __doc__.split("\n\n", 1)[1].strip(),
     }
     return out
@@ -251,13 +286,20 @@ def wards_to_list(wards: pd.DataFrame, limit: int = LIST_LIMIT) -> pd.DataFrame:
     if len(wards) <= limit:
         out = wards
     else:
-        icons = wards[[f"{n}_icon" for n in ("coproduction", "assaults", "recovery") if f"{n}_icon" in wards]].astype(str)
-        rank = pd.DataFrame({
-            "concern": icons.apply(lambda c: c.str.startswith("concern")).sum(axis=1),
-            "signal": icons.apply(lambda c: c.str.startswith(("improvement", "neither"))).sum(axis=1),
-            "rate": wards.get("assaults_on_staff_rate_per_1000_obd_12m", pd.Series(np.nan, index=wards.index)).fillna(-1.0),
-            "ward_id": wards["ward_id"].astype(str),
-        }, index=wards.index)
+        icons = wards[[f"{n}_icon" for n in ("coproduction", "assaults", "recovery") if f"{n}_icon" in wards]].astype(
+            str
+        )
+        rank = pd.DataFrame(
+            {
+                "concern": icons.apply(lambda c: c.str.startswith("concern")).sum(axis=1),
+                "signal": icons.apply(lambda c: c.str.startswith(("improvement", "neither"))).sum(axis=1),
+                "rate": wards.get(
+                    "assaults_on_staff_rate_per_1000_obd_12m", pd.Series(np.nan, index=wards.index)
+                ).fillna(-1.0),
+                "ward_id": wards["ward_id"].astype(str),
+            },
+            index=wards.index,
+        )
         order = rank.sort_values(["concern", "signal", "rate", "ward_id"], ascending=[False, False, False, True]).index
         out = wards.loc[order[:limit]]
     out = out.copy()
@@ -278,12 +320,27 @@ def _put(out: pd.DataFrame, name: str, icons: dict, measure: str) -> None:
 
 
 _COLUMNS = [
-    "ward_id", "ward_name", "service", "security_level",
-    "coproduction_patient_latest", "coproduction_patient_latest_month",
-    "coproduction_staff_latest", "coproduction_staff_latest_month",
-    "coproduction_icon", "coproduction_icon_label",
-    "assaults_on_staff_12m", "occupied_bed_days_12m", "assaults_on_staff_rate_per_1000_obd_12m",
-    "assaults_icon", "assaults_icon_label",
-    "recovery_measure", "recovery_latest", "recovery_latest_month", "recovery_icon", "recovery_icon_label",
-    "talking_groups_started", "talking_groups_sessions_12m", "talking_groups_attendance_per_session_12m",
+    "ward_id",
+    "ward_name",
+    "service",
+    "security_level",
+    "coproduction_patient_latest",
+    "coproduction_patient_latest_month",
+    "coproduction_staff_latest",
+    "coproduction_staff_latest_month",
+    "coproduction_icon",
+    "coproduction_icon_label",
+    "assaults_on_staff_12m",
+    "occupied_bed_days_12m",
+    "assaults_on_staff_rate_per_1000_obd_12m",
+    "assaults_icon",
+    "assaults_icon_label",
+    "recovery_measure",
+    "recovery_latest",
+    "recovery_latest_month",
+    "recovery_icon",
+    "recovery_icon_label",
+    "talking_groups_started",
+    "talking_groups_sessions_12m",
+    "talking_groups_attendance_per_session_12m",
 ]

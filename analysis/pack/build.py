@@ -5,6 +5,7 @@ already protected under the disclosure rule and, for an external audience, whose
 `export_pack` renders HTML / PDF / PowerPoint (analysis.pack.render.build_outputs: Chromium started once)
 and writes the pack's tables as Excel and CSV, every file stamped with the same provenance.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,19 +15,19 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analysis.text import uk_date, uk_month
 from analysis.data.dataset import Dataset
-from analysis.disclosure.rules import DisclosureRule
 from analysis.data.filters import Filters
+from analysis.disclosure.rules import DisclosureRule
+from analysis.disclosure.safe_tables import to_csv_bytes, to_xlsx_bytes
 from analysis.overview.answers import overview
 from analysis.pack.methods import methods_text
 from analysis.pack.protect import as_rule, code_wards, rule_line, rule_title, scrub_names
 from analysis.pack.quality import data_quality_notes
+from analysis.pack.render import ExportResult, Pack, Stamp, Table, build_outputs, version
 from analysis.pack.sections import question_section, results_section, talking_groups_section, wards_section
 from analysis.panel.build import build_panel
-from analysis.pack.render import ExportResult, Pack, Stamp, Table, build_outputs, version
 from analysis.stats.results import ModelResult
-from analysis.disclosure.safe_tables import to_csv_bytes, to_xlsx_bytes
+from analysis.text import uk_date, uk_month
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +60,23 @@ def _coded_filters(filters: Filters, mapping: pd.DataFrame | None) -> str:
     if mapping is None or not filters.wards:
         return filters.describe()
     codes = dict(zip(mapping["ward_id"].astype(str), mapping["code"]))
-    return Filters(tuple(codes.get(w, "another ward") for w in filters.wards), filters.services,
-                   filters.security_levels, filters.start, filters.end).describe()
+    return Filters(
+        tuple(codes.get(w, "another ward") for w in filters.wards),
+        filters.services,
+        filters.security_levels,
+        filters.start,
+        filters.end,
+    ).describe()
 
 
 def _ward_list(panel: pd.DataFrame) -> list[str]:
     if not len(panel):
         return []
     info = panel.drop_duplicates("ward_id").sort_values("ward_id")
-    return [f"{r.ward_id} {r.ward_name}".strip() if isinstance(r.ward_name, str) else str(r.ward_id)
-            for r in info.itertuples(index=False)]
+    return [
+        f"{r.ward_id} {r.ward_name}".strip() if isinstance(r.ward_name, str) else str(r.ward_id)
+        for r in info.itertuples(index=False)
+    ]
 
 
 def _period(panel: pd.DataFrame) -> str:
@@ -84,9 +92,9 @@ QUESTION_NAMES = {"q1": "Question 1", "q2": "Question 2", "q3": "Question 3", "t
 def outcome_name(outcome: str, catalogue: pd.DataFrame | None = None) -> str:
     """An outcome in users' words: the measures catalogue's name for a recovery score (QPR-15), the
     rater and aspect for a co-production score, plain words for an incident count."""
-    from analysis.stats.counts.describe import outcome_words, predictor_words
-    from analysis.questions.recovery.model import measure_column
     from analysis.data.reference import builtin_measures
+    from analysis.questions.recovery.model import measure_column
+    from analysis.stats.counts.describe import outcome_words, predictor_words
 
     if outcome.startswith("recovery_"):
         cat = builtin_measures() if catalogue is None or "measure" not in catalogue else catalogue
@@ -105,10 +113,20 @@ def model_label(question: str, outcome: str, catalogue: pd.DataFrame | None = No
 
 def _not_fitted(outcome: str, why: str) -> ModelResult:
     what = outcome_name(outcome)
-    return ModelResult(question="talking_groups", outcome=outcome, predictor="talking groups", formula="", family="",
-                       method="not fitted", n_wards=0, n_obs=0, estimates=pd.DataFrame(), headline=None,
-                       sentence=f"The talking-groups model for {what} could not be fitted for this selection ({why}).",
-                       warnings=[f"The talking-groups model for {what} could not be fitted: {why}."])
+    return ModelResult(
+        question="talking_groups",
+        outcome=outcome,
+        predictor="talking groups",
+        formula="",
+        family="",
+        method="not fitted",
+        n_wards=0,
+        n_obs=0,
+        estimates=pd.DataFrame(),
+        headline=None,
+        sentence=f"The talking-groups model for {what} could not be fitted for this selection ({why}).",
+        warnings=[f"The talking-groups model for {what} could not be fitted: {why}."],
+    )
 
 
 def _its(panel: pd.DataFrame, outcome: str, *args) -> ModelResult:
@@ -117,7 +135,7 @@ def _its(panel: pd.DataFrame, outcome: str, *args) -> ModelResult:
 
     try:
         return its_pooled(panel, outcome, *args)
-    except Exception as exc:  # noqa: BLE001 - the pack must still be made; the reason is said in the pack
+    except Exception as exc:
         log.warning("talking-groups model for %s failed: %s", outcome, exc)
         return _not_fitted(outcome, "the numerical fit did not converge on these data")
 
@@ -133,9 +151,15 @@ def talking_groups_results(panel: pd.DataFrame) -> list:
     return out
 
 
-def build_pack(dataset: Dataset, filters: Filters | None = None, rule: DisclosureRule | str = "nhs_england",
-               external: bool = False, history: pd.DataFrame | None = None, carry_forward_months: int = 3,
-               title: str = TITLE) -> Pack:
+def build_pack(
+    dataset: Dataset,
+    filters: Filters | None = None,
+    rule: DisclosureRule | str = "nhs_england",
+    external: bool = False,
+    history: pd.DataFrame | None = None,
+    carry_forward_months: int = 3,
+    title: str = TITLE,
+) -> Pack:
     """The meeting pack for `dataset` cut to `filters`: the three answers, talking groups, the ward table
     (SPC icons), model results, methods and a data-quality note; counts protected under `rule`; wards
     coded as "Ward A", ... when `external`. `history` is the store's import history (for the stamp)."""
@@ -167,17 +191,31 @@ def build_pack(dataset: Dataset, filters: Filters | None = None, rule: Disclosur
     import_note, source = scrub_names(import_note, mapping), scrub_names(dataset.label, mapping)
     audience = "for an external audience (wards shown as codes)" if external else "for internal use (ward names shown)"
     stamp = Stamp(
-        source=source, import_note=import_note, extract_date=extract_date, period=_period(panel),
-        wards=_ward_list(panel), filters=[_coded_filters(filters, mapping), audience],
-        app_version=version(), disclosure_rule=rule_line(rule), synthetic=dataset.synthetic,
+        source=source,
+        import_note=import_note,
+        extract_date=extract_date,
+        period=_period(panel),
+        wards=_ward_list(panel),
+        filters=[_coded_filters(filters, mapping), audience],
+        app_version=version(),
+        disclosure_rule=rule_line(rule),
+        synthetic=dataset.synthetic,
     )
     answers = {a.question: a.result for a in ov.answers}
-    methods = methods_text({**answers, "talking_groups": tg[0] if tg else None}, rule, external, carry_forward_months,
-                           ov.wards.attrs.get("window_label", ""), ov.wards.attrs.get("recovery_measure"))
+    methods = methods_text(
+        {**answers, "talking_groups": tg[0] if tg else None},
+        rule,
+        external,
+        carry_forward_months,
+        ov.wards.attrs.get("window_label", ""),
+        ov.wards.attrs.get("recovery_measure"),
+    )
     quality = data_quality_notes(panel, tables, carry_forward_months)
     n = ov.metrics["wards"]
-    subtitle = (f"{n} ward{'s' if n != 1 else ''}, {_period(panel)}. {rule_title(rule)} disclosure rule applied. "
-                f"For an {'external' if external else 'internal'} audience.")
+    subtitle = (
+        f"{n} ward{'s' if n != 1 else ''}, {_period(panel)}. {rule_title(rule)} disclosure rule applied. "
+        f"For an {'external' if external else 'internal'} audience."
+    )
     return Pack(title=title, subtitle=subtitle, stamp=stamp, sections=sections, methods=methods, data_quality=quality)
 
 
@@ -212,8 +250,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def export_pack(pack: Pack, formats: Iterable[str] = ALL_FORMATS, chromium=None,
-                basename: str = "steering-group-pack") -> ExportResult:
+def export_pack(
+    pack: Pack, formats: Iterable[str] = ALL_FORMATS, chromium=None, basename: str = "steering-group-pack"
+) -> ExportResult:
     """The files for `formats` (html, pdf, pptx, xlsx, csv) and plain messages (e.g. no Chromium for the PDF)."""
     asked = list(dict.fromkeys(formats))
     unknown = set(asked) - set(ALL_FORMATS)

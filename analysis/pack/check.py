@@ -4,6 +4,7 @@ Used to check what leaves the room (tests, and anyone auditing a pack before sen
 CSV, XLSX (openpyxl), HTML (<table> cells) and PPTX (python-pptx table shapes), and the plain text of
 every file (PDF via poppler's `pdftotext`).
 """
+
 from __future__ import annotations
 
 import io
@@ -80,7 +81,7 @@ def read_html(data: bytes) -> _Html:
 
 def html_tables(data: bytes) -> dict[str, list[list[str]]]:
     """Caption -> rows (header first) of every <table> in an HTML pack."""
-    return {caption: rows for caption, rows in read_html(data).tables}
+    return dict(read_html(data).tables)
 
 
 def csv_table(data: bytes) -> list[list[str]]:
@@ -88,8 +89,9 @@ def csv_table(data: bytes) -> list[list[str]]:
     from analysis.disclosure.safe_tables import read_csv_bytes
 
     df, _ = read_csv_bytes(data, dtype=str)
-    return [list(map(str, df.columns))] + [["" if pd.isna(v) else str(v) for v in row]
-                                           for row in df.itertuples(index=False, name=None)]
+    return [list(map(str, df.columns))] + [
+        ["" if pd.isna(v) else str(v) for v in row] for row in df.itertuples(index=False, name=None)
+    ]
 
 
 def xlsx_tables(data: bytes) -> dict[str, list[list[object]]]:

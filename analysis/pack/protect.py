@@ -8,6 +8,7 @@
 * `quiet_figure` strips hover text from a chart: hover boxes can carry raw counts (e.g. "3 in
   352 bed days"), which a chart in an exported file must not.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from analysis.disclosure.rules import DisclosureError, DisclosureRule, rule_from_name
 from analysis.disclosure.protect import protect_table, pseudonymise_wards
+from analysis.disclosure.rules import DisclosureError, DisclosureRule, rule_from_name
 
 RULE_TITLES = {"nhs_england": "NHS England", "scotland": "Scotland (Public Health Scotland)"}
 WITHHELD = "counts withheld: too small to publish safely"
@@ -73,8 +74,9 @@ def scrub_names(text: str, mapping: pd.DataFrame | None) -> str:
     return text
 
 
-def code_wards(tables: Mapping[str, pd.DataFrame], all_wards: pd.DataFrame | None = None
-               ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def code_wards(
+    tables: Mapping[str, pd.DataFrame], all_wards: pd.DataFrame | None = None
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Every table with ward ids replaced by codes and ward names blanked; free text scrubbed.
 
     Codes are given over `all_wards` (the whole data set's wards) when passed, so a ward keeps its code
@@ -92,20 +94,30 @@ def code_wards(tables: Mapping[str, pd.DataFrame], all_wards: pd.DataFrame | Non
         df = df.copy()
         if "ward_id" in df.columns:
             ids = df["ward_id"]
-            df["ward_id"] = pd.Series([codes.get(str(v), v) if pd.notna(v) else v for v in ids],
-                                      index=df.index, dtype=object).astype("str").where(ids.notna(), None)
+            df["ward_id"] = (
+                pd.Series([codes.get(str(v), v) if pd.notna(v) else v for v in ids], index=df.index, dtype=object)
+                .astype("str")
+                .where(ids.notna(), None)
+            )
         if "ward_name" in df.columns:
             df["ward_name"] = pd.Series("", index=df.index, dtype="str")
         for col in df.columns:
-            if col in ("ward_id", "ward_name") or not (df[col].dtype == object or pd.api.types.is_string_dtype(df[col])):
+            if col in ("ward_id", "ward_name") or not (
+                df[col].dtype == object or pd.api.types.is_string_dtype(df[col])
+            ):
                 continue
             df[col] = df[col].map(lambda v: _scrub_text(v, replacements))
         out[name] = df
     return out, mapping
 
 
-def protect(df: pd.DataFrame, counts: Sequence[str], rule: DisclosureRule | str,
-            rates: Mapping[str, tuple] | None = None, column_totals_known: bool = True) -> tuple[pd.DataFrame, list[str]]:
+def protect(
+    df: pd.DataFrame,
+    counts: Sequence[str],
+    rule: DisclosureRule | str,
+    rates: Mapping[str, tuple] | None = None,
+    column_totals_known: bool = True,
+) -> tuple[pd.DataFrame, list[str]]:
     """`df` with its counts (and rates made from them) under the rule, and the notes to print under it.
 
     Counts are rounded to whole numbers first (bed days can be fractional). When no safe pattern of

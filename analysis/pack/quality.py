@@ -1,4 +1,5 @@
 """The pack's data-quality note: what is missing or doubtful in the selected data, found from the data."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -7,8 +8,14 @@ import pandas as pd
 
 from analysis.text import fmt_number, uk_month
 
-INCIDENTS = ("assaults_on_staff", "assaults_on_patients", "self_harm", "restraints", "seclusions",
-             "transfers_to_lower_security")
+INCIDENTS = (
+    "assaults_on_staff",
+    "assaults_on_patients",
+    "self_harm",
+    "restraints",
+    "seclusions",
+    "transfers_to_lower_security",
+)
 MAX_NAMED = 6  # name at most this many wards or months in one sentence
 
 
@@ -37,9 +44,11 @@ def _missing_values(panel: pd.DataFrame) -> list[str]:
         blank = panel[panel[col].isna()]
         if len(blank):
             wards = sorted({_label(r) for _, r in blank.iterrows()})
-            out.append(f"{col.replace('_', ' ').capitalize()}: blank in {fmt_number(len(blank))} of "
-                       f"{_plural(n, 'ward-month')} ({_listed(wards)}). Blank months are left out of rates and "
-                       "models, never counted as zero.")
+            out.append(
+                f"{col.replace('_', ' ').capitalize()}: blank in {fmt_number(len(blank))} of "
+                f"{_plural(n, 'ward-month')} ({_listed(wards)}). Blank months are left out of rates and "
+                "models, never counted as zero."
+            )
     return out
 
 
@@ -50,7 +59,7 @@ def _missing_months(panel: pd.DataFrame) -> list[str]:
     first, last = panel["month"].min(), panel["month"].max()
     expected = len(pd.period_range(first, last, freq="M"))
     gaps = {}
-    for wid, w in panel.groupby("ward_id", sort=True):
+    for _wid, w in panel.groupby("ward_id", sort=True):
         if w["month"].nunique() < expected:
             gaps[_label(w.iloc[0])] = expected - w["month"].nunique()
     if not gaps:
@@ -77,14 +86,19 @@ def _surveys(panel: pd.DataFrame, carry: int) -> list[str]:
             parts.append(f"{fmt_number(filled)} use a score carried forward from an earlier survey")
         if none:
             parts.append(f"{fmt_number(none)} have no score")
-        out.append(f"{noun} co-production survey: " + (", ".join(parts[:-1]) + " and " + parts[-1]
-                                                      if len(parts) > 1 else parts[0]) + ".")
+        out.append(
+            f"{noun} co-production survey: "
+            + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
+            + "."
+        )
         never = sorted({_label(w.iloc[0]) for _, w in panel.groupby("ward_id") if w[carried].isna().all()})
         if never:
             out.append(f"Wards with no {who} survey scores in the period: {_listed(never)}.")
-    out.append(f"Carry-forward rule: a survey's scores stand for the survey month and up to {_plural(carry, 'month')} "
-               "after it; later months have no score until the next survey. Months with no score are left out of "
-               "the co-production models.")
+    out.append(
+        f"Carry-forward rule: a survey's scores stand for the survey month and up to {_plural(carry, 'month')} "
+        "after it; later months have no score until the next survey. Months with no score are left out of "
+        "the co-production models."
+    )
     return out
 
 
@@ -112,20 +126,25 @@ def _bed_days(panel: pd.DataFrame, wards: pd.DataFrame | None) -> list[str]:
         over = d[d["occupied_bed_days"] > capacity * 1.0001]
         if len(over):
             wards = sorted({_label(r) for _, r in over.iterrows()})
-            out.append(f"Bed-day warning: {_plural(len(over), 'ward-month')} report more occupied bed days than beds x "
-                       f"days in the month ({_listed(wards)}); check the bed numbers or the bed days.")
+            out.append(
+                f"Bed-day warning: {_plural(len(over), 'ward-month')} report more occupied bed days than beds x "
+                f"days in the month ({_listed(wards)}); check the bed numbers or the bed days."
+            )
         low = d[(d["occupied_bed_days"] < capacity * 0.5) & (capacity > 0)]
         if len(low):
             wards = sorted({_label(r) for _, r in low.iterrows()})
-            out.append(f"Bed-day warning: {_plural(len(low), 'ward-month')} were less than half full ({_listed(wards)}); "
-                       "rates on few bed days swing widely.")
+            out.append(
+                f"Bed-day warning: {_plural(len(low), 'ward-month')} were less than half full ({_listed(wards)}); "
+                "rates on few bed days swing widely."
+            )
     if not out:
         out.append("Occupied bed days are within each ward's capacity in every month.")
     return out
 
 
-def data_quality_notes(panel: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None,
-                       carry_forward_months: int = 3) -> list[str]:
+def data_quality_notes(
+    panel: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None, carry_forward_months: int = 3
+) -> list[str]:
     """Plain sentences on missing values, months without surveys, wards without recovery data, the
     carry-forward rule and bed-day warnings, for the wards and months in `panel`."""
     if not len(panel):

@@ -4,6 +4,7 @@ Every sentence comes from a result; every table is protected here (counts under 
 before it is put in a Section, so the renderers and the spreadsheet writers only ever see safe tables.
 Charts show rates and scores, with hover boxes emptied of counts (`quiet_figure`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -11,14 +12,14 @@ import logging
 import numpy as np
 import pandas as pd
 
-from analysis.text import fmt_number, rate_label, uk_month
+from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.disclosure.rules import DisclosureRule
 from analysis.overview.answers import Answer
 from analysis.overview.summary import started_words, trend_text, wards_by_trend
 from analysis.pack.protect import protect, quiet_figure
-from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.pack.render import Figure, Section, Table
 from analysis.stats.results import ModelResult
+from analysis.text import fmt_number, rate_label, uk_month
 
 log = logging.getLogger(__name__)
 RATE = f"Assaults on staff {rate_label()}"
@@ -26,9 +27,17 @@ SHORT_RATE = f"Rate {rate_label()}"
 MAX_CAVEATS = 3  # a slide has room for about three
 # display headers that hold counts (protected); tests and checks use this list
 COUNT_HEADERS = (
-    "Assaults on staff (12 months)", "Occupied bed days (12 months)", "Sessions (12 months)",
-    "Attendances (12 months)", "Sessions held", "Attendances", "Assaults on staff before", "Assaults on staff after",
-    "Assaults on staff", "Occupied bed days", "Survey returns",
+    "Assaults on staff (12 months)",
+    "Occupied bed days (12 months)",
+    "Sessions (12 months)",
+    "Attendances (12 months)",
+    "Sessions held",
+    "Attendances",
+    "Assaults on staff before",
+    "Assaults on staff after",
+    "Assaults on staff",
+    "Occupied bed days",
+    "Survey returns",
 )
 
 
@@ -57,24 +66,33 @@ def _with_figure(section: Section, figure: Figure | None, what: str) -> Section:
     return section
 
 
-def question_section(answer: Answer, panel: pd.DataFrame, events: pd.DataFrame | None,
-                     catalogue: pd.DataFrame | None) -> Section:
+def question_section(
+    answer: Answer, panel: pd.DataFrame, events: pd.DataFrame | None, catalogue: pd.DataFrame | None
+) -> Section:
     """One of the three questions: the answer, key figure, how sure, and its key chart."""
     paras = [] if answer.needs else [f"Key figure: {answer.key_figure}.", answer.how_sure + "."]
     if answer.others:
         paras.append(answer.others)
-    section = Section(title=answer.title, answer=answer.sentence, question=answer.question, paragraphs=paras,
-                      caveats=[] if answer.needs else _caveats(answer.result, answer.sentence))
+    section = Section(
+        title=answer.title,
+        answer=answer.sentence,
+        question=answer.question,
+        paragraphs=paras,
+        caveats=[] if answer.needs else _caveats(answer.result, answer.sentence),
+    )
     if answer.needs or not len(panel):
         return section
     if answer.question == "q1":
-        return _with_figure(section, _figure(lambda: _q1_chart(answer), "Co-production band of each ward"),
-                            "co-production bands")
+        return _with_figure(
+            section, _figure(lambda: _q1_chart(answer), "Co-production band of each ward"), "co-production bands"
+        )
     if answer.question == "q2":
-        return _with_figure(section, _figure(lambda: _q2_chart(panel, events), "Assaults on staff over time"),
-                            "assaults on staff")
-    return _with_figure(section, _figure(lambda: _q3_chart(panel, catalogue), "Recovery scores over time"),
-                        "recovery scores")
+        return _with_figure(
+            section, _figure(lambda: _q2_chart(panel, events), "Assaults on staff over time"), "assaults on staff"
+        )
+    return _with_figure(
+        section, _figure(lambda: _q3_chart(panel, catalogue), "Recovery scores over time"), "recovery scores"
+    )
 
 
 def _q1_chart(answer: Answer):
@@ -86,8 +104,8 @@ def _q1_chart(answer: Answer):
 
 
 def _q2_chart(panel: pd.DataFrame, events: pd.DataFrame | None):
-    from analysis.questions.assaults.view import incident_spc
     from analysis.charts.spc import spc_figure
+    from analysis.questions.assaults.view import incident_spc
 
     classified, marks = incident_spc(panel, "assaults_on_staff", None, events)
     return spc_figure(classified, "Assaults on staff, all selected wards together", RATE, events=marks)
@@ -115,8 +133,13 @@ def _score(x, digits: int = 0) -> object:
 
 
 def _with_month(value, month: str) -> str:
-    return "" if value is None or pd.isna(value) else f"{fmt_number(round(float(value)))} ({month})" if month else \
-        fmt_number(round(float(value)))
+    return (
+        ""
+        if value is None or pd.isna(value)
+        else f"{fmt_number(round(float(value)))} ({month})"
+        if month
+        else fmt_number(round(float(value)))
+    )
 
 
 def ward_tables(wards: pd.DataFrame, rule: DisclosureRule) -> tuple[list[Table], list[str]]:
@@ -125,53 +148,98 @@ def ward_tables(wards: pd.DataFrame, rule: DisclosureRule) -> tuple[list[Table],
         return [], []
     measure = wards.attrs.get("recovery_measure") or "Recovery"
     held = wards["talking_groups_sessions_12m"]
-    d = pd.DataFrame({
-        "Ward": [_ward(r) for _, r in wards.iterrows()],
-        "Service": [f"{s}, {lvl}" for s, lvl in zip(wards["service"].astype(str), wards["security_level"].astype(str))],
-        "Patients' co-production": wards["coproduction_patient_latest"].map(_score),
-        "Staff co-production": wards["coproduction_staff_latest"].map(_score),
-        "Co-production trend": wards["coproduction_icon"].map(trend_text),
-        "Assaults on staff (12 months)": wards["assaults_on_staff_12m"],
-        "Occupied bed days (12 months)": wards["occupied_bed_days_12m"],
-        SHORT_RATE: wards["assaults_on_staff_rate_per_1000_obd_12m"],
-        "Assault rate trend": wards["assaults_icon"].map(trend_text),
-        f"{measure} (latest)": wards["recovery_latest"].map(lambda v: _score(v, 1)),
-        f"{measure} trend": wards["recovery_icon"].map(trend_text),
-        "Talking groups since": wards["talking_groups_started"].astype(str),
-        "Sessions (12 months)": held,
-        "Attendances (12 months)": (wards["talking_groups_attendance_per_session_12m"] * held).round(),
-        "Attendance per session": wards["talking_groups_attendance_per_session_12m"],
-    })
-    counts = ["Assaults on staff (12 months)", "Occupied bed days (12 months)", "Sessions (12 months)",
-              "Attendances (12 months)"]
-    rates = {SHORT_RATE: ("Assaults on staff (12 months)", "Occupied bed days (12 months)", 1000),
-             "Attendance per session": ("Attendances (12 months)", "Sessions (12 months)", 1)}
+    d = pd.DataFrame(
+        {
+            "Ward": [_ward(r) for _, r in wards.iterrows()],
+            "Service": [
+                f"{s}, {lvl}" for s, lvl in zip(wards["service"].astype(str), wards["security_level"].astype(str))
+            ],
+            "Patients' co-production": wards["coproduction_patient_latest"].map(_score),
+            "Staff co-production": wards["coproduction_staff_latest"].map(_score),
+            "Co-production trend": wards["coproduction_icon"].map(trend_text),
+            "Assaults on staff (12 months)": wards["assaults_on_staff_12m"],
+            "Occupied bed days (12 months)": wards["occupied_bed_days_12m"],
+            SHORT_RATE: wards["assaults_on_staff_rate_per_1000_obd_12m"],
+            "Assault rate trend": wards["assaults_icon"].map(trend_text),
+            f"{measure} (latest)": wards["recovery_latest"].map(lambda v: _score(v, 1)),
+            f"{measure} trend": wards["recovery_icon"].map(trend_text),
+            "Talking groups since": wards["talking_groups_started"].astype(str),
+            "Sessions (12 months)": held,
+            "Attendances (12 months)": (wards["talking_groups_attendance_per_session_12m"] * held).round(),
+            "Attendance per session": wards["talking_groups_attendance_per_session_12m"],
+        }
+    )
+    counts = [
+        "Assaults on staff (12 months)",
+        "Occupied bed days (12 months)",
+        "Sessions (12 months)",
+        "Attendances (12 months)",
+    ]
+    rates = {
+        SHORT_RATE: ("Assaults on staff (12 months)", "Occupied bed days (12 months)", 1000),
+        "Attendance per session": ("Attendances (12 months)", "Sessions (12 months)", 1),
+    }
     safe, notes = protect(d, counts, rule, rates)
-    first = [c for c in ["Ward", "Service", "Patients' co-production", "Staff co-production", "Co-production trend",
-                         *counts[:2], SHORT_RATE, "Assault rate trend"] if c in safe.columns]
-    second = [c for c in ["Ward", f"{measure} (latest)", f"{measure} trend", "Talking groups since", *counts[2:],
-                          "Attendance per session", "note"] if c in safe.columns]
+    first = [
+        c
+        for c in [
+            "Ward",
+            "Service",
+            "Patients' co-production",
+            "Staff co-production",
+            "Co-production trend",
+            *counts[:2],
+            SHORT_RATE,
+            "Assault rate trend",
+        ]
+        if c in safe.columns
+    ]
+    second = [
+        c
+        for c in [
+            "Ward",
+            f"{measure} (latest)",
+            f"{measure} trend",
+            "Talking groups since",
+            *counts[2:],
+            "Attendance per session",
+            "note",
+        ]
+        if c in safe.columns
+    ]
     window = wards.attrs.get("window_label", "")
     months = sorted({m for m in (*wards["coproduction_patient_latest_month"], *wards["recovery_latest_month"]) if m})
     when = f" ({', '.join(months)})" if 0 < len(months) <= 3 else ""
-    note = " ".join([f"Co-production and {measure}: each ward's latest survey or score{when}, co-production on 0 to 100.",
-                     f"Assaults, bed days and talking groups: the last 12 months ({window})." if window else "",
-                     *notes]).strip()
-    return [Table(safe[first], "Wards: co-production and assaults on staff", note),
-            Table(safe[second], "Wards: recovery and talking groups", note)], notes
+    note = " ".join(
+        [
+            f"Co-production and {measure}: each ward's latest survey or score{when}, co-production on 0 to 100.",
+            f"Assaults, bed days and talking groups: the last 12 months ({window})." if window else "",
+            *notes,
+        ]
+    ).strip()
+    return [
+        Table(safe[first], "Wards: co-production and assaults on staff", note),
+        Table(safe[second], "Wards: recovery and talking groups", note),
+    ], notes
 
 
 def ward_sentences(wards: pd.DataFrame) -> str:
     """Which wards show a signal, from their SPC icons; the rest show ordinary variation."""
     out = []
-    for topic, what in (("assaults", "Assault rate"), ("coproduction", "Co-production score"), ("recovery", "Recovery score")):
+    for topic, what in (
+        ("assaults", "Assault rate"),
+        ("coproduction", "Co-production score"),
+        ("recovery", "Recovery score"),
+    ):
         found = wards_by_trend(wards, topic)
         for kind, words in (("concern", "a concern"), ("improvement", "improving"), ("neither", "unusual")):
             if found[kind]:
                 out.append(f"{what} {words} in recent months: {', '.join(found[kind])}.")
     if not out:
-        out.append("No ward shows a significant change in its assault rate, co-production or recovery scores "
-                   "in recent months: only the usual ups and downs.")
+        out.append(
+            "No ward shows a significant change in its assault rate, co-production or recovery scores "
+            "in recent months: only the usual ups and downs."
+        )
     started = int((wards["talking_groups_started"].astype(str) != "not started").sum())
     out.append(started_words(started, len(wards)))
     return " ".join(out)
@@ -179,11 +247,15 @@ def ward_sentences(wards: pd.DataFrame) -> str:
 
 def wards_section(wards: pd.DataFrame, metrics: dict, rule: DisclosureRule) -> Section:
     tables, _ = ward_tables(wards, rule)
-    section = Section(title="Wards at a glance", answer=ward_sentences(wards) if len(wards) else
-                      "No wards match the selection.", tables=tables)
+    section = Section(
+        title="Wards at a glance",
+        answer=ward_sentences(wards) if len(wards) else "No wards match the selection.",
+        tables=tables,
+    )
     section.paragraphs.append(
         "Trends are Making Data Count icons: ▲ or ▼ marks an unusual rise or fall against the ward's own usual "
-        "range, with the words saying whether it is an improvement or a concern; — means no significant change.")
+        "range, with the words saying whether it is an improvement or a concern; — means no significant change."
+    )
     numbers = selection_table(metrics, rule)
     if numbers is not None:
         section.tables.append(numbers)
@@ -194,14 +266,27 @@ def selection_table(metrics: dict, rule: DisclosureRule) -> Table | None:
     """The selection in numbers (one row), counts protected."""
     if not metrics.get("wards"):
         return None
-    d = pd.DataFrame([{
-        "Wards": metrics["wards"], "Months": metrics["months"], "Period": metrics.get("period", ""),
-        "Assaults on staff": metrics.get("assaults_on_staff"), "Occupied bed days": metrics.get("occupied_bed_days"),
-        RATE: metrics.get("assaults_on_staff_rate_per_1000_obd"), "Survey returns": metrics.get("survey_returns"),
-    }])
-    d = d.astype({c: float for c in ("Assaults on staff", "Occupied bed days", "Survey returns")})
-    safe, notes = protect(d, ["Assaults on staff", "Occupied bed days", "Survey returns"], rule,
-                          {RATE: ("Assaults on staff", "Occupied bed days", 1000)}, column_totals_known=False)
+    d = pd.DataFrame(
+        [
+            {
+                "Wards": metrics["wards"],
+                "Months": metrics["months"],
+                "Period": metrics.get("period", ""),
+                "Assaults on staff": metrics.get("assaults_on_staff"),
+                "Occupied bed days": metrics.get("occupied_bed_days"),
+                RATE: metrics.get("assaults_on_staff_rate_per_1000_obd"),
+                "Survey returns": metrics.get("survey_returns"),
+            }
+        ]
+    )
+    d = d.astype(dict.fromkeys(("Assaults on staff", "Occupied bed days", "Survey returns"), float))
+    safe, notes = protect(
+        d,
+        ["Assaults on staff", "Occupied bed days", "Survey returns"],
+        rule,
+        {RATE: ("Assaults on staff", "Occupied bed days", 1000)},
+        column_totals_known=False,
+    )
     return Table(safe, "The selection in numbers", " ".join(notes))
 
 
@@ -217,12 +302,17 @@ def talking_groups_section(panel: pd.DataFrame, results: list[ModelResult], rule
         caveats = _caveats(main)
         answer = main.sentence_without_caveats
         paras = [extra.sentence_without_caveats for extra in results[1:]]
-    section = Section(title="Talking groups (ward community meetings)", answer=answer, paragraphs=paras, caveats=caveats)
+    section = Section(
+        title="Talking groups (ward community meetings)", answer=answer, paragraphs=paras, caveats=caveats
+    )
     if not len(panel):
         return section
     first, last = panel["month"].min(), panel["month"].max()
-    _with_figure(section, _figure(lambda: timeline_figure(timeline_table(panel), first, last),
-                                  "When each ward started talking groups"), "talking-group start dates")
+    _with_figure(
+        section,
+        _figure(lambda: timeline_figure(timeline_table(panel), first, last), "When each ward started talking groups"),
+        "talking-group start dates",
+    )
     table = talking_groups_table(panel, rule)
     if table is not None:
         section.tables.append(table)
@@ -234,15 +324,21 @@ def talking_groups_table(panel: pd.DataFrame, rule: DisclosureRule) -> Table | N
     if "talking_groups_start" not in panel.columns or not len(panel):
         return None
     rows = []
-    for wid, w in panel.groupby("ward_id", sort=True):
+    for _wid, w in panel.groupby("ward_id", sort=True):
         start = w["talking_groups_start"].iloc[0]
         post = (w["month"] >= start) if pd.notna(start) else pd.Series(False, index=w.index)
-        row = {"Ward": _ward(w.iloc[0]), "Started": uk_month(start) if pd.notna(start) else "not started",
-               "Sessions held": w.get("talking_groups_held", pd.Series(np.nan, index=w.index)).sum(min_count=1),
-               "Attendances": w.get("talking_group_attendances", pd.Series(np.nan, index=w.index)).sum(min_count=1)}
+        row = {
+            "Ward": _ward(w.iloc[0]),
+            "Started": uk_month(start) if pd.notna(start) else "not started",
+            "Sessions held": w.get("talking_groups_held", pd.Series(np.nan, index=w.index)).sum(min_count=1),
+            "Attendances": w.get("talking_group_attendances", pd.Series(np.nan, index=w.index)).sum(min_count=1),
+        }
         for part, mask in (("before", ~post), ("after", post)):
-            ok = mask & w["assaults_on_staff"].notna() & (w["occupied_bed_days"] > 0) if "assaults_on_staff" in w \
+            ok = (
+                mask & w["assaults_on_staff"].notna() & (w["occupied_bed_days"] > 0)
+                if "assaults_on_staff" in w
                 else mask & False
+            )
             row[f"Assaults on staff {part}"] = w.loc[ok, "assaults_on_staff"].sum() if ok.any() else np.nan
             row[f"_obd_{part}"] = w.loc[ok, "occupied_bed_days"].sum() if ok.any() else np.nan
             row[f"Rate {part} ({rate_label()})"] = np.nan
@@ -250,15 +346,28 @@ def talking_groups_table(panel: pd.DataFrame, rule: DisclosureRule) -> Table | N
         rows.append(row)
     d = pd.DataFrame(rows)
     counts = ["Sessions held", "Attendances", "Assaults on staff before", "Assaults on staff after"]
-    rates = {"Attendance per session": ("Attendances", "Sessions held", 1),
-             f"Rate before ({rate_label()})": ("Assaults on staff before", "_obd_before", 1000),
-             f"Rate after ({rate_label()})": ("Assaults on staff after", "_obd_after", 1000)}
+    rates = {
+        "Attendance per session": ("Attendances", "Sessions held", 1),
+        f"Rate before ({rate_label()})": ("Assaults on staff before", "_obd_before", 1000),
+        f"Rate after ({rate_label()})": ("Assaults on staff after", "_obd_after", 1000),
+    }
     safe, notes = protect(d, counts, rule, rates)
     safe = safe.drop(columns=[c for c in safe.columns if c.startswith("_obd_")])
-    order = ["Ward", "Started", "Sessions held", "Attendances", "Attendance per session",
-             "Assaults on staff before", f"Rate before ({rate_label()})", "Assaults on staff after",
-             f"Rate after ({rate_label()})", "note"]
-    return Table(safe[[c for c in order if c in safe.columns]], "Talking groups by ward (whole period)", " ".join(notes))
+    order = [
+        "Ward",
+        "Started",
+        "Sessions held",
+        "Attendances",
+        "Attendance per session",
+        "Assaults on staff before",
+        f"Rate before ({rate_label()})",
+        "Assaults on staff after",
+        f"Rate after ({rate_label()})",
+        "note",
+    ]
+    return Table(
+        safe[[c for c in order if c in safe.columns]], "Talking groups by ward (whole period)", " ".join(notes)
+    )
 
 
 def _fmt(x, digits=3):
@@ -274,15 +383,39 @@ def results_section(results: dict[str, ModelResult | None]) -> Section:
             continue
         h = r.headline
         ok = h is not None and r.ok
-        rows.append({"Model": label, "What the figure is": h.name if h else "not estimated",
-                     "Estimate": _fmt(h.estimate) if ok else None, "95% CI from": _fmt(h.ci_low) if ok else None,
-                     "95% CI to": _fmt(h.ci_high) if ok else None, "Wards": r.n_wards, "Observations": r.n_obs})
+        rows.append(
+            {
+                "Model": label,
+                "What the figure is": h.name if h else "not estimated",
+                "Estimate": _fmt(h.estimate) if ok else None,
+                "95% CI from": _fmt(h.ci_low) if ok else None,
+                "95% CI to": _fmt(h.ci_high) if ok else None,
+                "Wards": r.n_wards,
+                "Observations": r.n_obs,
+            }
+        )
         how.append({"Model": label, "Outcome (data column)": r.outcome, "Formula": r.formula, "Method": r.method})
-    tables = [Table(pd.DataFrame(rows), "Model results",
-                    "Rate ratios below 1 mean fewer incidents; score changes are per 10-point rise in co-production "
-                    "unless the figure says otherwise. Observations are the ward-months (or survey months) each "
-                    "model used; a blank estimate could not be fitted."),
-              Table(pd.DataFrame(how), "Model details: how each figure was fitted")] if rows else []
-    return Section(title="Model results (for researchers)", tables=tables,
-                   paragraphs=[("The models behind each answer, for anyone who wants to check or repeat them "
-                               "(python -m analysis fit gives the same numbers).")])
+    tables = (
+        [
+            Table(
+                pd.DataFrame(rows),
+                "Model results",
+                "Rate ratios below 1 mean fewer incidents; score changes are per 10-point rise in co-production "
+                "unless the figure says otherwise. Observations are the ward-months (or survey months) each "
+                "model used; a blank estimate could not be fitted.",
+            ),
+            Table(pd.DataFrame(how), "Model details: how each figure was fitted"),
+        ]
+        if rows
+        else []
+    )
+    return Section(
+        title="Model results (for researchers)",
+        tables=tables,
+        paragraphs=[
+            (
+                "The models behind each answer, for anyone who wants to check or repeat them "
+                "(python -m analysis fit gives the same numbers)."
+            )
+        ],
+    )

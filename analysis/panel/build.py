@@ -4,6 +4,7 @@ Column names are fixed by notes/panel.md; every model and page reads them. Co-pr
 always present (all missing when no survey data were given) so models can name them; recovery columns
 appear only for measures in the data.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.contract import ASPECTS, INCIDENT_COUNTS, RESPONDENTS
-from analysis.panel.tools import add_lag
 from analysis.panel.scoring import (
     carry_forward,
     carry_forward_rule,
@@ -21,6 +21,7 @@ from analysis.panel.scoring import (
     score_returns,
     scores_from_table,
 )
+from analysis.panel.tools import add_lag
 
 SCORE_PARTS = ("overall", *ASPECTS)
 WARD_COLUMNS = ("ward_name", "service", "security_level", "beds")
@@ -37,8 +38,9 @@ def score_column(respondent: str, part: str = "overall") -> str:
     return f"coproduction_{respondent}_{part}"
 
 
-def build_panel(tables: dict[str, pd.DataFrame], carry_forward_months: int = 3,
-                min_share_answered: float = 0.5) -> pd.DataFrame:
+def build_panel(
+    tables: dict[str, pd.DataFrame], carry_forward_months: int = 3, min_share_answered: float = 0.5
+) -> pd.DataFrame:
     """One row per ward-month of `ward_months`, sorted by ward and month (see notes/panel.md).
 
     `panel.attrs` holds `carry_forward_rule`, `scores_note` (where the scores came from) and
@@ -67,12 +69,18 @@ def build_panel(tables: dict[str, pd.DataFrame], carry_forward_months: int = 3,
 
 def _ordered(columns: pd.Index, counts: list[str]) -> list[str]:
     """The documented column order; anything else the ward_months table carried goes last."""
-    head = ["ward_id", *WARD_COLUMNS, "month", "month_index", "calendar_month", "financial_year",
-            "occupied_bed_days"]
+    head = ["ward_id", *WARD_COLUMNS, "month", "month_index", "calendar_month", "financial_year", "occupied_bed_days"]
     for c in counts:
         head += [c, f"{c}_rate_per_1000_obd"]
-    head += [*OPTIONAL_NUMBERS, "talking_groups_held", "talking_group_attendances", "attendance_per_session",
-             "talking_groups_start", "talking_groups_active", "months_since_talking_groups"]
+    head += [
+        *OPTIONAL_NUMBERS,
+        "talking_groups_held",
+        "talking_group_attendances",
+        "attendance_per_session",
+        "talking_groups_start",
+        "talking_groups_active",
+        "months_since_talking_groups",
+    ]
     head += [c for c in columns if c.startswith(("coproduction_", "recovery_"))]
     head = [c for c in head if c in columns]
     return head + [c for c in columns if c not in head]
@@ -112,7 +120,7 @@ def _rates(panel: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
         new[f"{c}_rate_per_1000_obd"] = x / obd.where(obd > 0) * 1000.0
     keep = [c for c in panel.columns if c not in counts]
     ordered = keep[: keep.index("occupied_bed_days") + 1]
-    rest = keep[len(ordered):]
+    rest = keep[len(ordered) :]
     block = pd.DataFrame(new, index=panel.index)
     return pd.concat([panel[ordered], block, panel[rest]], axis=1)
 
@@ -181,8 +189,12 @@ def _recovery(panel: pd.DataFrame, recovery: pd.DataFrame | None) -> pd.DataFram
         month=pd.to_datetime(recovery["month"]).dt.to_period("M").dt.to_timestamp(),
         ward_id=recovery["ward_id"].astype("str"),
     )
-    wide = rec.pivot_table(index=["ward_id", "month"], columns="slug", values=["mean_score", "n_patients"],
-                           aggfunc={"mean_score": "mean", "n_patients": "sum"})
+    wide = rec.pivot_table(
+        index=["ward_id", "month"],
+        columns="slug",
+        values=["mean_score", "n_patients"],
+        aggfunc={"mean_score": "mean", "n_patients": "sum"},
+    )
     keys = pd.MultiIndex.from_frame(panel[["ward_id", "month"]].astype({"ward_id": "str"}))
     wide = wide.reindex(keys)
     new = {}
@@ -192,8 +204,9 @@ def _recovery(panel: pd.DataFrame, recovery: pd.DataFrame | None) -> pd.DataFram
     return pd.concat([panel, pd.DataFrame(new, index=panel.index)], axis=1)
 
 
-def with_score_lags(panel: pd.DataFrame, columns: list[str] | None = None, months: tuple[int, ...] = (1, 3)
-                    ) -> pd.DataFrame:
+def with_score_lags(
+    panel: pd.DataFrame, columns: list[str] | None = None, months: tuple[int, ...] = (1, 3)
+) -> pd.DataFrame:
     """Add `<column>_lag1` (previous month) and `<column>_lag3` (same month of the previous quarter).
 
     Lags match calendar months on the same ward (`panel_tools.add_lag`); the default columns are the

@@ -5,6 +5,7 @@ n_returns, source): survey returns scored here (`score_returns` then `monthly_sc
 `coproduction_scores` table (`scores_from_table`). `carry_forward` then lets a survey month stand for
 the next few months, by the rule `carry_forward_rule` states.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -72,9 +73,7 @@ def missing_items(responses: pd.DataFrame, instrument: pd.DataFrame) -> list[str
     return [str(i) for i in instrument["item"] if str(i) not in responses.columns]
 
 
-def score_returns(
-    responses: pd.DataFrame, instrument: pd.DataFrame, min_share_answered: float = 0.5
-) -> pd.DataFrame:
+def score_returns(responses: pd.DataFrame, instrument: pd.DataFrame, min_share_answered: float = 0.5) -> pd.DataFrame:
     """One row per return: aspect scores 0..100, overall, items answered per aspect and a scored flag.
 
     The rule is `scoring_rule(min_share_answered)`. Items of the instrument that are absent from the
@@ -106,8 +105,19 @@ def score_returns(
     enough = n_scored >= max(1.0, min_share_answered * len(scored_aspects))
     out["overall"] = out[aspects].mean(axis=1).where(enough)
     out["scored"] = out["overall"].notna()
-    return out[["response_id", "ward_id", "date", "month", "respondent", *aspects, "overall",
-                *[f"n_items_{a}" for a in aspects], "scored"]]
+    return out[
+        [
+            "response_id",
+            "ward_id",
+            "date",
+            "month",
+            "respondent",
+            *aspects,
+            "overall",
+            *[f"n_items_{a}" for a in aspects],
+            "scored",
+        ]
+    ]
 
 
 def monthly_scores(scored: pd.DataFrame) -> pd.DataFrame:
@@ -170,8 +180,14 @@ def combine_sources(from_returns: pd.DataFrame | None, from_scores: pd.DataFrame
 
 
 def _empty() -> pd.DataFrame:
-    cols = {**{k: [] for k in KEY}, **{a: [] for a in ASPECTS}, "overall": [], "n_returns": [], "n_not_scored": [],
-            "source": []}
+    cols = {
+        **{k: [] for k in KEY},
+        **{a: [] for a in ASPECTS},
+        "overall": [],
+        "n_returns": [],
+        "n_not_scored": [],
+        "source": [],
+    }
     out = pd.DataFrame(cols)
     out["month"] = pd.to_datetime(out["month"])
     return out

@@ -1,4 +1,5 @@
 """Small panel operations shared by every model: lags by ward and the within/between split."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -28,9 +29,7 @@ def add_lag(
     return out
 
 
-def within_between(
-    panel: pd.DataFrame, column: str, ward: str = "ward_id"
-) -> pd.DataFrame:
+def within_between(panel: pd.DataFrame, column: str, ward: str = "ward_id") -> pd.DataFrame:
     """Split `column` into the ward's own mean and each month's deviation from it (hybrid/Mundlak).
 
     Adds `<column>_ward_mean` (between-ward) and `<column>_within` (within-ward). Means are over

@@ -4,6 +4,7 @@ The power itself is simulated by analysis.stats.counts.power (power_curve); this
 planner can take from existing data (baseline rate, over-dispersion, ward spread, bed days, the
 month-to-month spread of co-production) and says what a power curve means.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,7 +59,7 @@ def planning_inputs(
                 found.append("between_ward_sd")
                 # the simulation's baseline is a typical ward's rate (ward effect 0): the pooled rate is
                 # a mean over log-normal ward rates, higher by exp(sd^2 / 2)
-                out["baseline_rate_per_1000"] *= math.exp(-sd**2 / 2)
+                out["baseline_rate_per_1000"] *= math.exp(-(sd**2) / 2)
     if {predictor, ward} <= set(panel.columns):
         s = panel[[ward, predictor]].dropna()
         dev = s[predictor] - s.groupby(ward)[predictor].transform("mean")
@@ -110,8 +111,9 @@ def effect_words(rate_ratio_per_10: float) -> str:
     return f"a {pct:.0f}% {'fall' if rate_ratio_per_10 < 1 else 'rise'} in assaults on staff per 10-point rise in co-production"
 
 
-def power_sentence(curve: pd.DataFrame, n_wards: int, rate_ratio_per_10: float, target: float = 0.8,
-                   n_sims: int | None = None) -> str:
+def power_sentence(
+    curve: pd.DataFrame, n_wards: int, rate_ratio_per_10: float, target: float = 0.8, n_sims: int | None = None
+) -> str:
     """The planner's answer in words, with how uncertain the simulated power is."""
     need = months_reaching(curve, target)
     effect = effect_words(rate_ratio_per_10)
@@ -121,10 +123,14 @@ def power_sentence(curve: pd.DataFrame, n_wards: int, rate_ratio_per_10: float, 
         text = f"With {wards} you would need about {need} months to have an {chance} chance of detecting {effect}."
     else:
         last = curve.iloc[-1]
-        text = (f"With {wards}, even {int(last['months'])} months would give less than an {chance} chance of "
-                f"detecting {effect} (simulated power at {int(last['months'])} months: {last['power']:.0%}).")
+        text = (
+            f"With {wards}, even {int(last['months'])} months would give less than an {chance} chance of "
+            f"detecting {effect} (simulated power at {int(last['months'])} months: {last['power']:.0%})."
+        )
     if n_sims:
         margin = 1.96 * float(curve["mc_se"].max()) * 100
-        text += (f" Each power figure comes from {n_sims} simulated studies, so it is uncertain by up to "
-                 f"about ±{margin:.0f} percentage points; more simulations narrow this.")
+        text += (
+            f" Each power figure comes from {n_sims} simulated studies, so it is uncertain by up to "
+            f"about ±{margin:.0f} percentage points; more simulations narrow this."
+        )
     return text

@@ -4,6 +4,7 @@ A spec names the question, the model's choices and the view's filters. The Model
 page saves one; `python -m analysis fit --spec spec.json` runs the same functions on it.
 Every field is checked before anything is fitted: a bad field raises SpecError naming it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,13 @@ INCIDENTS = (
     "transfers_to_lower_security",
 )
 ADJUST_COUNTS = ("staff_hours_per_patient_day", "bank_agency_pct", "service", "security_level", "season", "trend")
-ASPECTS = ("overall", "lived_experience", "professionals_as_facilitators", "shared_power_and_trust",
-           "reduced_social_distance")
+ASPECTS = (
+    "overall",
+    "lived_experience",
+    "professionals_as_facilitators",
+    "shared_power_and_trust",
+    "reduced_social_distance",
+)
 PREDICTORS = ("coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall") + tuple(
     f"coproduction_{who}_{aspect}" for who in ("patient", "staff") for aspect in ASPECTS[1:]
 )
@@ -78,7 +84,7 @@ def _filters(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise SpecError("filters must be an object such as {\"wards\": [\"W01\"], \"start\": \"2024-04\"}")
+        raise SpecError('filters must be an object such as {"wards": ["W01"], "start": "2024-04"}')
     unknown = set(value) - set(FILTER_FIELDS)
     if unknown:
         raise SpecError(f"unknown filters: {', '.join(sorted(unknown))} (use {', '.join(FILTER_FIELDS)})")
@@ -107,19 +113,22 @@ def normalise(spec: Any) -> dict[str, Any]:
         raise SpecError("a model spec must be a JSON object of field names and values")
     unknown = set(spec) - set(DEFAULTS)
     if unknown:
-        raise SpecError(f"unknown fields in the model spec: {', '.join(sorted(unknown))} "
-                        f"(known fields: {', '.join(DEFAULTS)})")
+        raise SpecError(
+            f"unknown fields in the model spec: {', '.join(sorted(unknown))} (known fields: {', '.join(DEFAULTS)})"
+        )
     out = {**DEFAULTS, **spec}
     if out["version"] != SPEC_VERSION:
-        raise SpecError(f"version must be {SPEC_VERSION}: this spec was written by another version "
-                        f"(version {out['version']!r})")
+        raise SpecError(
+            f"version must be {SPEC_VERSION}: this spec was written by another version (version {out['version']!r})"
+        )
     _one_of(out, "question", QUESTIONS + ("all",))
     q = out["question"]
     if not isinstance(out["outcome"], str) or not _NAME.match(out["outcome"]):
         raise SpecError(f"outcome must be a column name such as assaults_on_staff, not {out['outcome']!r}")
     if q in ("q2", "all") and out["outcome"] not in INCIDENTS:
-        raise SpecError(f"outcome for question 2 must be an incident count: one of {', '.join(INCIDENTS)}, "
-                        f"not {out['outcome']!r}")
+        raise SpecError(
+            f"outcome for question 2 must be an incident count: one of {', '.join(INCIDENTS)}, not {out['outcome']!r}"
+        )
     _one_of(out, "predictor", PREDICTORS)
     _whole(out, "lag", 0, 12, "a whole number of months")
     _whole(out, "carry_forward_months", 0, 12, "a whole number of months")

@@ -3,6 +3,7 @@
 `Design` holds the numbers the generator draws from; `generate(**effects)` overrides any of them by
 name. The truths derived from them are written by `analysis.sample.truth`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,13 +11,31 @@ from dataclasses import dataclass, field
 import numpy as np
 
 SERVICES = ("admission", "treatment", "rehabilitation", "intellectual disability")
-MEASURE_RANGES = {"QPR-15": (0.0, 60.0), "DUNDRUM-3": (0.0, 28.0), "DUNDRUM-4": (0.0, 24.0), "HoNOS-Secure": (0.0, 48.0)}
+MEASURE_RANGES = {
+    "QPR-15": (0.0, 60.0),
+    "DUNDRUM-3": (0.0, 28.0),
+    "DUNDRUM-4": (0.0, 24.0),
+    "HoNOS-Secure": (0.0, 48.0),
+}
 WARD_NAMES = (
-    "Iona", "Skye", "Tìr nan Òg", "Lewis", "Harris", "Mull",
-    "Islay", "Jura", "Arran", "Tiree", "Barra", "Coll",
+    "Iona",
+    "Skye",
+    "Tìr nan Òg",
+    "Lewis",
+    "Harris",
+    "Mull",
+    "Islay",
+    "Jura",
+    "Arran",
+    "Tiree",
+    "Barra",
+    "Coll",
 )
 SURVEY_ASPECTS = (
-    "lived_experience", "professionals_as_facilitators", "shared_power_and_trust", "reduced_social_distance",
+    "lived_experience",
+    "professionals_as_facilitators",
+    "shared_power_and_trust",
+    "reduced_social_distance",
 )
 
 
@@ -57,21 +76,25 @@ class Design:
     assault_alpha: float = 0.5  # NB2: variance = mu + alpha mu^2
     seasonal_amplitude: float = 0.10  # log scale: exp(a cos(2 pi (month - 1) / 12)), peak in January
     # --- other incident counts: name -> (rates by service per 1,000 OBD, rate ratio per 10 points, alpha)
-    other_counts: dict = field(default_factory=lambda: {
-        "assaults_on_patients": ((4.0, 2.5, 1.5, 3.0), 0.90, 0.5),
-        "self_harm": ((2.0, 2.0, 1.0, 4.0), 1.00, 0.8),
-        "restraints": ((14.0, 8.0, 4.0, 10.0), 0.85, 0.4),
-        "seclusions": ((5.0, 2.5, 1.0, 3.0), 0.90, 0.6),
-        "transfers_to_lower_security": ((0.2, 0.5, 1.5, 0.5), 1.10, 0.0),
-    })
+    other_counts: dict = field(
+        default_factory=lambda: {
+            "assaults_on_patients": ((4.0, 2.5, 1.5, 3.0), 0.90, 0.5),
+            "self_harm": ((2.0, 2.0, 1.0, 4.0), 1.00, 0.8),
+            "restraints": ((14.0, 8.0, 4.0, 10.0), 0.85, 0.4),
+            "seclusions": ((5.0, 2.5, 1.0, 3.0), 0.90, 0.6),
+            "transfers_to_lower_security": ((0.2, 0.5, 1.5, 0.5), 1.10, 0.0),
+        }
+    )
     # --- recovery: measure -> (ward mean by service at the reference level, change per 10 points,
     #     ward sd, patient sd); quarterly ward means in the quarter's first month
-    recovery: dict = field(default_factory=lambda: {
-        "QPR-15": ((28.0, 33.0, 40.0, 32.0), 1.5, 2.5, 9.0),
-        "DUNDRUM-3": ((20.0, 16.0, 10.0, 17.0), -0.4, 1.5, 4.0),
-        "DUNDRUM-4": ((17.0, 14.0, 9.0, 15.0), -0.6, 1.5, 4.0),
-        "HoNOS-Secure": ((22.0, 18.0, 12.0, 19.0), 0.0, 2.0, 6.0),
-    })
+    recovery: dict = field(
+        default_factory=lambda: {
+            "QPR-15": ((28.0, 33.0, 40.0, 32.0), 1.5, 2.5, 9.0),
+            "DUNDRUM-3": ((20.0, 16.0, 10.0, 17.0), -0.4, 1.5, 4.0),
+            "DUNDRUM-4": ((17.0, 14.0, 9.0, 15.0), -0.6, 1.5, 4.0),
+            "HoNOS-Secure": ((22.0, 18.0, 12.0, 19.0), 0.0, 2.0, 6.0),
+        }
+    )
     recovery_response_share: float = 0.8  # patients with a score: binomial(beds, share), at least 3
 
     def check(self) -> None:

@@ -5,6 +5,7 @@ co-production; `write_sample()` writes data/sample. The design is `analysis.samp
 data/sample/README.md states it in words. Everything is vectorised so 1,000 wards x 120 months
 takes a few seconds.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,14 @@ class SampleHospital:
     design: Design
 
 
-def generate(seed: int = DEFAULT_SEED, n_wards: int = 12, start: str = "2021-04", months: int = 60,
-             surveys: str = "responses", **effects) -> SampleHospital:
+def generate(
+    seed: int = DEFAULT_SEED,
+    n_wards: int = 12,
+    start: str = "2021-04",
+    months: int = 60,
+    surveys: str = "responses",
+    **effects,
+) -> SampleHospital:
     """A synthetic hospital; `effects` override any `Design` field (e.g. assault_rate_ratio_per_10=1.0).
 
     `surveys` is "responses" (individual returns), "scores" (a coproduction_scores table drawn with the
@@ -83,13 +90,24 @@ def generate(seed: int = DEFAULT_SEED, n_wards: int = 12, start: str = "2021-04"
 
     wm = {"ward_id": np.repeat(ids, M), "month": np.tile(month_ts.to_numpy(), W), "occupied_bed_days": obd.ravel()}
     wm |= {k: v.ravel() for k, v in counts.items()}
-    wm |= {"talking_groups_held": held.ravel(), "talking_group_attendances": attend.ravel(),
-           "staff_hours_per_patient_day": staff_hours.ravel(), "bank_agency_pct": bank_pct.ravel()}
+    wm |= {
+        "talking_groups_held": held.ravel(),
+        "talking_group_attendances": attend.ravel(),
+        "staff_hours_per_patient_day": staff_hours.ravel(),
+        "bank_agency_pct": bank_pct.ravel(),
+    }
     tables = {
-        "wards": pd.DataFrame({
-            "ward_id": ids, "ward_name": ward_names(W), "service": [SERVICES[s] for s in service],
-            "security_level": "high", "beds": beds, "opened": pd.NaT, "closed": pd.NaT,
-        }),
+        "wards": pd.DataFrame(
+            {
+                "ward_id": ids,
+                "ward_name": ward_names(W),
+                "service": [SERVICES[s] for s in service],
+                "security_level": "high",
+                "beds": beds,
+                "opened": pd.NaT,
+                "closed": pd.NaT,
+            }
+        ),
         "ward_months": pd.DataFrame(wm),
         "recovery": _recovery(r_rec, d, service, beds, latent_q, ids, quarter_ts),
         "events": _events(r_event, ids, start_q, quarter_ts, month_ts),
@@ -100,20 +118,37 @@ def generate(seed: int = DEFAULT_SEED, n_wards: int = 12, start: str = "2021-04"
         tables["coproduction_scores"] = survey_scores(r_survey, d, latent_q, ids, quarter_ts)
     tables = {name: conform(name, df) for name, df in tables.items()}
 
-    latent = pd.DataFrame({
-        "ward_id": np.repeat(ids, M).astype(str), "month": np.tile(month_ts.to_numpy(), W),
-        "coproduction_true": latent_m.ravel(), "coproduction_true_staff": latent_m.ravel() + d.staff_gap,
-        "quarter": np.tile(q_of_m, W), "talking_groups_active": active_m.ravel(),
-    }).astype({"ward_id": "str"})
+    latent = pd.DataFrame(
+        {
+            "ward_id": np.repeat(ids, M).astype(str),
+            "month": np.tile(month_ts.to_numpy(), W),
+            "coproduction_true": latent_m.ravel(),
+            "coproduction_true_staff": latent_m.ravel() + d.staff_gap,
+            "quarter": np.tile(q_of_m, W),
+            "talking_groups_active": active_m.ravel(),
+        }
+    ).astype({"ward_id": "str"})
     from analysis.sample.truth import build_truth
 
-    truth = build_truth(d, seed=seed, n_wards=W, start=start, months=M, surveys=surveys,
-                        ids=list(ids), start_q=start_q, quarter_ts=quarter_ts, latent=latent, tables=tables)
+    truth = build_truth(
+        d,
+        seed=seed,
+        n_wards=W,
+        start=start,
+        months=M,
+        surveys=surveys,
+        ids=list(ids),
+        start_q=start_q,
+        quarter_ts=quarter_ts,
+        latent=latent,
+        tables=tables,
+    )
     return SampleHospital(tables=tables, truth=truth, latent=latent, design=d)
 
 
-def true_coproduction(seed: int = DEFAULT_SEED, n_wards: int = 12, start: str = "2021-04", months: int = 60,
-                      **effects) -> pd.DataFrame:
+def true_coproduction(
+    seed: int = DEFAULT_SEED, n_wards: int = 12, start: str = "2021-04", months: int = 60, **effects
+) -> pd.DataFrame:
     """The TRUE latent panel (ward_id, month, coproduction_true on the patient-rated 0-100 scale, ...)."""
     return generate(seed, n_wards, start, months, surveys="none", **effects).latent
 
@@ -157,13 +192,18 @@ def _latent(rng: np.random.Generator, d: Design, service: np.ndarray, start_q: n
 def _counts(rng, d: Design, service, obd, latent_m, active_m, calendar_month) -> dict[str, np.ndarray]:
     ref = (latent_m - d.reference_coproduction) / 10.0
     rate = np.asarray(d.assault_rate_by_service)[service] * np.exp(rng.normal(0, d.assault_ward_sd, len(service)))
-    mu = (obd / 1000.0 * rate[:, None] * d.assault_rate_ratio_per_10 ** ref
-          * seasonal_factor(calendar_month, d.seasonal_amplitude)[None, :]
-          * np.exp(d.talking_groups_direct_log_rr * active_m))
+    mu = (
+        obd
+        / 1000.0
+        * rate[:, None]
+        * d.assault_rate_ratio_per_10**ref
+        * seasonal_factor(calendar_month, d.seasonal_amplitude)[None, :]
+        * np.exp(d.talking_groups_direct_log_rr * active_m)
+    )
     out = {"assaults_on_staff": nb_draw(rng, mu, d.assault_alpha)}
     for name, (rates, rr, alpha) in d.other_counts.items():
         rate = np.asarray(rates)[service] * np.exp(rng.normal(0, d.assault_ward_sd, len(service)))
-        out[name] = nb_draw(rng, obd / 1000.0 * rate[:, None] * rr ** ref, alpha)
+        out[name] = nb_draw(rng, obd / 1000.0 * rate[:, None] * rr**ref, alpha)
     return out
 
 
@@ -173,33 +213,62 @@ def _recovery(rng, d: Design, service, beds, latent_q, ids, quarter_ts) -> pd.Da
     for measure, (base, slope, ward_sd, patient_sd) in d.recovery.items():
         lo, hi = MEASURE_RANGES[measure]
         n = np.maximum(rng.binomial(np.repeat(beds[:, None], nq, axis=1), d.recovery_response_share), 3)
-        mean = (np.asarray(base)[service][:, None] + rng.normal(0, ward_sd, W)[:, None]
-                + slope * (latent_q - d.reference_coproduction) / 10.0 + rng.normal(0, 1, (W, nq)) * patient_sd / np.sqrt(n))
-        parts.append(pd.DataFrame({
-            "ward_id": np.repeat(ids, nq), "month": np.tile(quarter_ts.to_numpy(), W), "measure": measure,
-            "mean_score": np.round(np.clip(mean, lo, hi), 2).ravel(), "n_patients": n.ravel(),
-        }))
+        mean = (
+            np.asarray(base)[service][:, None]
+            + rng.normal(0, ward_sd, W)[:, None]
+            + slope * (latent_q - d.reference_coproduction) / 10.0
+            + rng.normal(0, 1, (W, nq)) * patient_sd / np.sqrt(n)
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "ward_id": np.repeat(ids, nq),
+                    "month": np.tile(quarter_ts.to_numpy(), W),
+                    "measure": measure,
+                    "mean_score": np.round(np.clip(mean, lo, hi), 2).ravel(),
+                    "n_patients": n.ravel(),
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
 def _events(rng, ids, start_q, quarter_ts, month_ts) -> pd.DataFrame:
     """Talking-group starts dated within the first month of the start quarter (the month the step begins
     and the survey month), two ward changes and one hospital-wide note."""
-    rows = [(ids[w], quarter_ts[q] + pd.Timedelta(days=int(rng.integers(0, 28))), "talking_groups_started",
-             "Talking groups started") for w, q in enumerate(start_q) if q >= 0]
+    rows = [
+        (
+            ids[w],
+            quarter_ts[q] + pd.Timedelta(days=int(rng.integers(0, 28))),
+            "talking_groups_started",
+            "Talking groups started",
+        )
+        for w, q in enumerate(start_q)
+        if q >= 0
+    ]
     M = len(month_ts)
     for label, share in (("Ward refurbished", 0.45), ("New ward manager", 0.8)):
         w = int(rng.integers(0, len(ids)))
-        rows.append((ids[w], month_ts[int(share * (M - 1))] + pd.Timedelta(days=int(rng.integers(0, 28))),
-                     "change", label))
-    rows.append((None, month_ts[int(0.6 * (M - 1))] + pd.Timedelta(days=int(rng.integers(0, 28))), "note",
-                 "Incident reporting system upgraded"))
+        rows.append(
+            (ids[w], month_ts[int(share * (M - 1))] + pd.Timedelta(days=int(rng.integers(0, 28))), "change", label)
+        )
+    rows.append(
+        (
+            None,
+            month_ts[int(0.6 * (M - 1))] + pd.Timedelta(days=int(rng.integers(0, 28))),
+            "note",
+            "Incident reporting system upgraded",
+        )
+    )
     return pd.DataFrame(rows, columns=["ward_id", "date", "kind", "label"])
 
 
 _SORT = {
-    "wards": ["ward_id"], "ward_months": ["ward_id", "month"], "recovery": ["ward_id", "month", "measure"],
-    "events": ["date", "ward_id", "kind", "label"], "coproduction_responses": ["response_id"],
+    "wards": ["ward_id"],
+    "ward_months": ["ward_id", "month"],
+    "recovery": ["ward_id", "month", "measure"],
+    "events": ["date", "ward_id", "kind", "label"],
+    "coproduction_responses": ["response_id"],
     "coproduction_scores": ["ward_id", "month", "respondent"],
 }
 

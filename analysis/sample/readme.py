@@ -1,4 +1,5 @@
 """data/sample/README.md: the synthetic hospital's design and its known truths, in words and a table."""
+
 from __future__ import annotations
 
 from analysis.sample.design import SERVICES, SURVEY_ASPECTS
@@ -14,7 +15,9 @@ def _wards_table(h) -> list[str]:
     starts = h.truth["talking_groups"]["start_month_by_ward"]
     lines = ["| Ward | Name | Service | Beds | Talking groups from |", "|---|---|---|---|---|"]
     for r in w.itertuples(index=False):
-        lines.append(f"| {r.ward_id} | {r.ward_name} | {r.service} | {r.beds} | {starts.get(r.ward_id, 'never (control)')} |")
+        lines.append(
+            f"| {r.ward_id} | {r.ward_name} | {r.service} | {r.beds} | {starts.get(r.ward_id, 'never (control)')} |"
+        )
     return lines
 
 
@@ -26,29 +29,59 @@ def readme(h) -> str:
     end = (h.tables["ward_months"]["month"].max()).strftime("%B %Y")
     begin = (h.tables["ward_months"]["month"].min()).strftime("%B %Y")
     rows = [
-        ("Assaults on staff: rate ratio per 10-point rise in co-production", fixed(rr, 4),
-         "TRUE causal effect, within ward (same month); also between wards once service is adjusted for"),
-        ("Assaults on staff: crude between-ward rate ratio per 10 points", fixed(a["crude_between_ward_rate_ratio_per_10_points"], 4),
-         "NOT causal: confounded by service (admission wards: lower co-production, higher base rates)"),
-        ("Assaults on staff: expected estimate on measured patient scores", fixed(a["expected_attenuated_rate_ratio_patient_scores"], 4),
-         "RR^reliability: attenuation by measurement noise of ward-quarter means"),
-        ("Assaults on staff: expected estimate on the patient-staff average", fixed(a["expected_attenuated_rate_ratio_patient_staff_average"], 4),
-         "RR^reliability for coproduction_overall"),
+        (
+            "Assaults on staff: rate ratio per 10-point rise in co-production",
+            fixed(rr, 4),
+            "TRUE causal effect, within ward (same month); also between wards once service is adjusted for",
+        ),
+        (
+            "Assaults on staff: crude between-ward rate ratio per 10 points",
+            fixed(a["crude_between_ward_rate_ratio_per_10_points"], 4),
+            "NOT causal: confounded by service (admission wards: lower co-production, higher base rates)",
+        ),
+        (
+            "Assaults on staff: expected estimate on measured patient scores",
+            fixed(a["expected_attenuated_rate_ratio_patient_scores"], 4),
+            "RR^reliability: attenuation by measurement noise of ward-quarter means",
+        ),
+        (
+            "Assaults on staff: expected estimate on the patient-staff average",
+            fixed(a["expected_attenuated_rate_ratio_patient_staff_average"], 4),
+            "RR^reliability for coproduction_overall",
+        ),
     ]
     for name, (_, r, alpha) in d.other_counts.items():
-        rows.append((f"{name.replace('_', ' ').capitalize()}: rate ratio per 10 points", fixed(r, 4),
-                     "within ward" + (" (a stated null)" if r == 1 else "") + (", Poisson" if alpha == 0 else f", NB2 alpha {fixed(alpha)}")))
+        rows.append(
+            (
+                f"{name.replace('_', ' ').capitalize()}: rate ratio per 10 points",
+                fixed(r, 4),
+                "within ward"
+                + (" (a stated null)" if r == 1 else "")
+                + (", Poisson" if alpha == 0 else f", NB2 alpha {fixed(alpha)}"),
+            )
+        )
     for measure, (_, slope, _, _) in d.recovery.items():
         lower = "higher is better" if measure == "QPR-15" else "lower is better"
-        rows.append((f"{measure}: change in ward mean per 10 points", fixed(slope, 4),
-                     f"within ward, same quarter ({lower})" + ("; a stated null" if slope == 0 else "")))
+        rows.append(
+            (
+                f"{measure}: change in ward mean per 10 points",
+                fixed(slope, 4),
+                f"within ward, same quarter ({lower})" + ("; a stated null" if slope == 0 else ""),
+            )
+        )
     rows += [
-        ("Talking groups: level change in co-production", f"+{fixed(tg['level_change_points'])} points",
-         "step from the start month (always a quarter's first month, the survey month), patient and staff scales alike"),
+        (
+            "Talking groups: level change in co-production",
+            f"+{fixed(tg['level_change_points'])} points",
+            "step from the start month (always a quarter's first month, the survey month), patient and staff scales alike",
+        ),
         ("Talking groups: slope change", fixed(tg["slope_change_points_per_year"]), "points per year"),
         ("Talking groups: direct effect on assaults on staff", tg["direct_effect_note"], "only via co-production"),
-        ("Talking groups: implied (mediated) assault rate ratio", fixed(tg["implied_assault_rate_ratio"], 4),
-         f"= {fixed(rr)}^({fixed(tg['level_change_points'])}/10)"),
+        (
+            "Talking groups: implied (mediated) assault rate ratio",
+            fixed(tg["implied_assault_rate_ratio"], 4),
+            f"= {fixed(rr)}^({fixed(tg['level_change_points'])}/10)",
+        ),
         ("Talking groups: implied QPR-15 change", fixed(tg["implied_recovery_change"]["QPR-15"], 4), "points"),
         ("Staff minus patient co-production", f"+{fixed(d.staff_gap)} points", "same slope on both scales"),
     ]
@@ -71,7 +104,7 @@ def readme(h) -> str:
         "the default working instrument, 1-5), `recovery.csv` (ward mean scores and patients behind them), "
         "`events.csv` (talking-group starts, two ward changes, one hospital-wide note).",
         "- `truth.json`: the seed, every design parameter and every true effect with its definition, e.g. "
-        "`truth[\"assaults_on_staff\"][\"rate_ratio_per_10_points\"]`.",
+        '`truth["assaults_on_staff"]["rate_ratio_per_10_points"]`.',
         "- No instrument, measures or coproduction_scores files: the product's defaults apply.",
         "",
         "## Known true effects",
@@ -153,10 +186,13 @@ def readme(h) -> str:
         f"= {fixed(a['expected_attenuated_rate_ratio_patient_scores'], 3)}, not {fixed(rr)}; on the true latent, {fixed(rr)}.",
     ]
     if checked:
-        out += ["", "Checked on the generated returns (measured minus target, per ward-quarter mean): patient "
-                f"mean {fixed(checked['patient']['mean_error'], 3)}, sd {fixed(checked['patient']['error_sd'], 3)}; "
-                f"staff mean {fixed(checked['staff']['mean_error'], 3)}, sd {fixed(checked['staff']['error_sd'], 3)}; "
-                f"mean staff-patient gap {fixed(checked['staff_minus_patient_mean_gap'], 3)}."]
+        out += [
+            "",
+            "Checked on the generated returns (measured minus target, per ward-quarter mean): patient "
+            f"mean {fixed(checked['patient']['mean_error'], 3)}, sd {fixed(checked['patient']['error_sd'], 3)}; "
+            f"staff mean {fixed(checked['staff']['mean_error'], 3)}, sd {fixed(checked['staff']['error_sd'], 3)}; "
+            f"mean staff-patient gap {fixed(checked['staff_minus_patient_mean_gap'], 3)}.",
+        ]
     r = t["realised"]
     out += [
         "",

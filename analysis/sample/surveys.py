@@ -5,6 +5,7 @@ offset + item noise (points, clipped to 0..100), mapped onto the 1..5 Likert sca
 stochastically (floor(x + U), U uniform) so that the expected answer equals the target exactly:
 rounding then adds noise but no bias, and the scored ward mean estimates the target.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,8 +28,9 @@ def _sizes(rng: np.random.Generator, d: Design, shape: tuple[int, int]) -> tuple
     return n_p, n_s
 
 
-def survey_responses(rng: np.random.Generator, d: Design, latent_q: np.ndarray, ids: np.ndarray,
-                     quarter_ts: pd.DatetimeIndex) -> pd.DataFrame:
+def survey_responses(
+    rng: np.random.Generator, d: Design, latent_q: np.ndarray, ids: np.ndarray, quarter_ts: pd.DatetimeIndex
+) -> pd.DataFrame:
     """One row per return, in each quarter's first month: response_id, ward_id, date, respondent, items."""
     W, nq = latent_q.shape
     n_p, n_s = _sizes(rng, d, (W, nq))
@@ -58,12 +60,14 @@ def survey_responses(rng: np.random.Generator, d: Design, latent_q: np.ndarray, 
 
     order = np.lexsort((staff, day, cell))
     width = max(6, len(str(R)))
-    out = pd.DataFrame({
-        "response_id": [f"R{i + 1:0{width}d}" for i in range(R)],
-        "ward_id": ids[w[order]],
-        "date": quarter_ts[q[order]] + pd.to_timedelta(day[order], unit="D"),
-        "respondent": np.where(staff[order], "staff", "patient"),
-    })
+    out = pd.DataFrame(
+        {
+            "response_id": [f"R{i + 1:0{width}d}" for i in range(R)],
+            "ward_id": ids[w[order]],
+            "date": quarter_ts[q[order]] + pd.to_timedelta(day[order], unit="D"),
+            "respondent": np.where(staff[order], "staff", "patient"),
+        }
+    )
     items = pd.DataFrame(answer[order].astype(np.float64), columns=inst["item"].tolist())
     return pd.concat([out, items], axis=1)
 
@@ -79,8 +83,9 @@ def _bernoulli_positions(rng: np.random.Generator, size: int, p: float) -> np.nd
     return pos[pos < size]
 
 
-def survey_scores(rng: np.random.Generator, d: Design, latent_q: np.ndarray, ids: np.ndarray,
-                  quarter_ts: pd.DatetimeIndex) -> pd.DataFrame:
+def survey_scores(
+    rng: np.random.Generator, d: Design, latent_q: np.ndarray, ids: np.ndarray, quarter_ts: pd.DatetimeIndex
+) -> pd.DataFrame:
     """Ward-quarter scores per respondent group with the returns route's means and (approximate) noise.
 
     Aspect score = target + aspect offset + mean personal offset (sd respondent_sd / sqrt(n))

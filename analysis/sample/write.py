@@ -1,4 +1,5 @@
 """Writing the synthetic hospital to disk: one CSV per table, truth.json and README.md, byte-stable."""
+
 from __future__ import annotations
 
 import csv

@@ -29,6 +29,7 @@ NHS "Making Data Count" conventions, following the NHSRplotthedots R package
   in ``spc_rules`` treat it as breaking any run or trend (NHSRplotthedots assumes no gaps, so we
   take the conservative reading).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -180,15 +181,35 @@ def u_chart(
 
 def _columns(values: list[str], extra: list[str] = ()) -> list[str]:
     return [
-        "period", *values, "centre", "upper", "lower", "upper_2sigma", "lower_2sigma", "sigma", *extra,
-        "segment", "n_in_segment", "trial_limits", "missing", "rare_events", "chart",
+        "period",
+        *values,
+        "centre",
+        "upper",
+        "lower",
+        "upper_2sigma",
+        "lower_2sigma",
+        "sigma",
+        *extra,
+        "segment",
+        "n_in_segment",
+        "trial_limits",
+        "missing",
+        "rare_events",
+        "chart",
     ]
 
 
 def _empty(values: list[str], extra: list[str] = ()) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=float) for c in _columns(values, extra)}).astype(
-        {"period": "datetime64[ns]", "segment": int, "n_in_segment": int, "trial_limits": bool, "missing": bool,
-         "rare_events": bool, "chart": object}
+        {
+            "period": "datetime64[ns]",
+            "segment": int,
+            "n_in_segment": int,
+            "trial_limits": bool,
+            "missing": bool,
+            "rare_events": bool,
+            "chart": object,
+        }
     )
 
 

@@ -8,6 +8,7 @@ earlier on; the description therefore starts by naming the month it reads. For a
 consistently met, beyond them on the bad side consistently missed, otherwise hit and miss.
 Each icon comes as a dict: key, label (plain English), description, colour, svg (with <title>).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -15,27 +16,59 @@ from html import escape
 
 import pandas as pd
 
+from analysis.spc.chart import RARE_EVENTS_PER_MONTH
 from analysis.spc.mdc import MDC_COLOURS
 from analysis.text import fmt_number, uk_month
-from analysis.spc.chart import RARE_EVENTS_PER_MONTH
 
 VARIATION = {
-    "common_cause": ("No significant change", "The latest months vary only as much as this {m} usually does (common cause variation)."),
-    "improvement_high": ("Improving: unusually high {m} in recent months", "Special cause variation in the better direction: the {m} is higher than its usual range would explain."),
-    "improvement_low": ("Improving: unusually low {m} in recent months", "Special cause variation in the better direction: the {m} is lower than its usual range would explain."),
-    "concern_high": ("Concern: unusually high {m} in recent months", "Special cause variation in the worse direction: the {m} is higher than its usual range would explain."),
-    "concern_low": ("Concern: unusually low {m} in recent months", "Special cause variation in the worse direction: the {m} is lower than its usual range would explain."),
-    "neither_high": ("Unusually high {m} in recent months", "Special cause variation upwards; higher is neither better nor worse for this measure."),
-    "neither_low": ("Unusually low {m} in recent months", "Special cause variation downwards; lower is neither better nor worse for this measure."),
+    "common_cause": (
+        "No significant change",
+        "The latest months vary only as much as this {m} usually does (common cause variation).",
+    ),
+    "improvement_high": (
+        "Improving: unusually high {m} in recent months",
+        "Special cause variation in the better direction: the {m} is higher than its usual range would explain.",
+    ),
+    "improvement_low": (
+        "Improving: unusually low {m} in recent months",
+        "Special cause variation in the better direction: the {m} is lower than its usual range would explain.",
+    ),
+    "concern_high": (
+        "Concern: unusually high {m} in recent months",
+        "Special cause variation in the worse direction: the {m} is higher than its usual range would explain.",
+    ),
+    "concern_low": (
+        "Concern: unusually low {m} in recent months",
+        "Special cause variation in the worse direction: the {m} is lower than its usual range would explain.",
+    ),
+    "neither_high": (
+        "Unusually high {m} in recent months",
+        "Special cause variation upwards; higher is neither better nor worse for this measure.",
+    ),
+    "neither_low": (
+        "Unusually low {m} in recent months",
+        "Special cause variation downwards; lower is neither better nor worse for this measure.",
+    ),
     "no_data": ("Not enough data", "There are too few months with data to judge variation."),
 }
 LATEST = "This icon reads the latest month only ({month}); any earlier unusual months are marked on the chart. "
-RARE = (" Events are rare here (fewer than {n:g} a month on average, or none in most months), so only a month "
-        "above the upper limit counts as unusual; months without events are never a signal.")
+RARE = (
+    " Events are rare here (fewer than {n:g} a month on average, or none in most months), so only a month "
+    "above the upper limit counts as unusual; months without events are never a signal."
+)
 _ASSURANCE = {
-    "consistently_passing": ("Consistently meets the target", "The target {t} lies outside the process limits on the better side: if nothing changes, the target will be met almost every month."),
-    "consistently_failing": ("Consistently misses the target", "The target {t} lies outside the process limits on the worse side: the target will not be met without a change to how things are done."),
-    "hit_and_miss": ("Hit and miss against the target", "The target {t} lies within the process limits: it will be met in some months and missed in others, by chance alone."),
+    "consistently_passing": (
+        "Consistently meets the target",
+        "The target {t} lies outside the process limits on the better side: if nothing changes, the target will be met almost every month.",
+    ),
+    "consistently_failing": (
+        "Consistently misses the target",
+        "The target {t} lies outside the process limits on the worse side: the target will not be met without a change to how things are done.",
+    ),
+    "hit_and_miss": (
+        "Hit and miss against the target",
+        "The target {t} lies within the process limits: it will be met in some months and missed in others, by chance alone.",
+    ),
     "not_applicable": ("No assurance", "Assurance needs a target and a direction of improvement."),
 }
 
@@ -65,13 +98,21 @@ def variation_icon(classified_df: pd.DataFrame, measure: str = "values") -> dict
         desc += RARE.format(n=RARE_EVENTS_PER_MONTH)
     colour = variation_colour(key)
     letter = {"high": "H", "low": "L"}.get(key.rsplit("_", 1)[-1], "")
-    return {"key": key, "label": label, "description": desc, "colour": colour, "rare_events": rare,
-            "svg": icon_svg(label, colour, letter, key)}
+    return {
+        "key": key,
+        "label": label,
+        "description": desc,
+        "colour": colour,
+        "rare_events": rare,
+        "svg": icon_svg(label, colour, letter, key),
+    }
 
 
 def assurance_icon(classified_df: pd.DataFrame, target: float | None) -> dict:
     """The assurance icon: does the process reliably meet `target`, given the latest limits?"""
-    improvement = classified_df["improvement"].iloc[0] if "improvement" in classified_df and len(classified_df) else "neither"
+    improvement = (
+        classified_df["improvement"].iloc[0] if "improvement" in classified_df and len(classified_df) else "neither"
+    )
     rows = classified_df.dropna(subset=["upper", "lower"])
     if target is None or pd.isna(target) or improvement == "neither" or rows.empty:
         key = "not_applicable"
@@ -90,7 +131,13 @@ def assurance_icon(classified_df: pd.DataFrame, target: float | None) -> dict:
         "consistently_failing": MDC_COLOURS["special_cause_concern"],
     }.get(key, MDC_COLOURS["common_cause"])
     letter = {"consistently_passing": "P", "consistently_failing": "F", "hit_and_miss": "?"}.get(key, "")
-    return {"key": key, "label": label, "description": desc, "colour": colour, "svg": icon_svg(label, colour, letter, key)}
+    return {
+        "key": key,
+        "label": label,
+        "description": desc,
+        "colour": colour,
+        "svg": icon_svg(label, colour, letter, key),
+    }
 
 
 def variation_colour(key: str) -> str:

@@ -4,6 +4,7 @@ Colours are those NHSRplotthedots uses (R/ptd_spc_colours.R): grey common cause,
 orange concern, purple neither, red target. Every class also has its own marker shape, so colour
 is never the only signal.
 """
+
 from __future__ import annotations
 
 MDC_COLOURS = {

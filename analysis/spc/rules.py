@@ -22,6 +22,7 @@ Follows NHSRplotthedots (R/ptd_calculate_point_type.R) exactly, within each segm
 A point's direction, when several rules fire, comes from the first of: outside limits (its side),
 trend (its direction), two of three (its side), shift (its side) -- the NHSRplotthedots order.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,8 +43,9 @@ def _runs(keys: np.ndarray) -> list[tuple[int, int, int]]:
     return out
 
 
-def _segment_rules(y: np.ndarray, g: pd.DataFrame, shift_length: int, trend_length: int,
-                   rare: bool = False) -> dict[str, np.ndarray]:
+def _segment_rules(
+    y: np.ndarray, g: pd.DataFrame, shift_length: int, trend_length: int, rare: bool = False
+) -> dict[str, np.ndarray]:
     n = len(y)
     present = ~np.isnan(y)
     upper, lower = g["upper"].to_numpy(float), g["lower"].to_numpy(float)
@@ -51,8 +53,15 @@ def _segment_rules(y: np.ndarray, g: pd.DataFrame, shift_length: int, trend_leng
     if rare:  # only a month above the (Poisson) upper limit; see the module docstring
         outside = present & (y > upper)
         none = np.zeros(n, bool)
-        return {"outside_limits": outside, "shift": none, "trend": none, "two_of_three": none,
-                "direction": np.where(outside, 1, 0), "side": side, "trend_dir": np.zeros(n, int)}
+        return {
+            "outside_limits": outside,
+            "shift": none,
+            "trend": none,
+            "two_of_three": none,
+            "direction": np.where(outside, 1, 0),
+            "side": side,
+            "trend_dir": np.zeros(n, int),
+        }
     outside = present & ((y > upper) | (y < lower))
     close = present & ~outside & ((y > g["upper_2sigma"].to_numpy(float)) | (y < g["lower_2sigma"].to_numpy(float)))
 
@@ -77,12 +86,15 @@ def _segment_rules(y: np.ndarray, g: pd.DataFrame, shift_length: int, trend_leng
         if close[w].sum() >= 2 and abs(side[w].sum()) == 3:
             two[w] |= close[w]
 
-    direction = np.select(
-        [outside, trend, two, shift], [side, trend_dir, side, side], default=0
-    )
+    direction = np.select([outside, trend, two, shift], [side, trend_dir, side, side], default=0)
     return {
-        "outside_limits": outside, "shift": shift, "trend": trend, "two_of_three": two,
-        "direction": direction, "side": side, "trend_dir": trend_dir,
+        "outside_limits": outside,
+        "shift": shift,
+        "trend": trend,
+        "two_of_three": two,
+        "direction": direction,
+        "side": side,
+        "trend_dir": trend_dir,
     }
 
 
@@ -129,7 +141,10 @@ def classify(
             default="common_cause",
         )
     out["variation"] = variation
-    out["rule"] = [_rule_text(*r) for r in zip(cols["outside_limits"], cols["trend"], cols["two_of_three"], cols["shift"], side, trend_dir)]
+    out["rule"] = [
+        _rule_text(*r)
+        for r in zip(cols["outside_limits"], cols["trend"], cols["two_of_three"], cols["shift"], side, trend_dir)
+    ]
     out["improvement"] = improvement
     out.attrs.update(chart_df.attrs, improvement=improvement, shift_length=shift_length, trend_length=trend_length)
     return out
@@ -144,7 +159,9 @@ def _rule_text(outside: bool, trend: bool, two: bool, shift: bool, side: int, tr
     if trend:
         parts.append("part of a run rising month on month" if trend_dir > 0 else "part of a run falling month on month")
     if two:
-        parts.append("two of three points near the upper limit" if above else "two of three points near the lower limit")
+        parts.append(
+            "two of three points near the upper limit" if above else "two of three points near the lower limit"
+        )
     if shift:
         parts.append("part of a long run above the average" if above else "part of a long run below the average")
     return "; ".join(parts)

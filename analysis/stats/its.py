@@ -13,6 +13,7 @@ Survey outcomes are carried forward in the panel; a carried month repeats an ear
 models use only months with a fresh return (`fresh_survey_rows`), and "post" is then dated by the
 survey month itself.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -21,11 +22,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import linalg, stats
-from statsmodels.stats.diagnostic import acorr_breusch_godfrey, acorr_ljungbox
-from statsmodels.stats.stattools import durbin_watson
 from statsmodels.genmod import families as sm_families
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.regression.linear_model import OLS
+from statsmodels.stats.diagnostic import acorr_breusch_godfrey, acorr_ljungbox
+from statsmodels.stats.stattools import durbin_watson
 from statsmodels.tools.tools import add_constant
 
 ALPHA = 0.05
@@ -58,8 +59,7 @@ def segment_terms(month: pd.Series, start: pd.Series) -> pd.DataFrame:
     """post (1 from the start month) and months_since_start (0 before; wards never started: 0)."""
     since = months_between(month, start)
     post = (since >= 0).astype(float)
-    return pd.DataFrame({"post": post, "months_since_start": since.clip(lower=0).fillna(0.0) * post},
-                        index=month.index)
+    return pd.DataFrame({"post": post, "months_since_start": since.clip(lower=0).fillna(0.0) * post}, index=month.index)
 
 
 def tidy(names, est, se, df: float | None) -> pd.DataFrame:
@@ -68,13 +68,22 @@ def tidy(names, est, se, df: float | None) -> pd.DataFrame:
     q = dist.ppf(0.975)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = est / se
-    return pd.DataFrame({"term": list(names), "estimate": est, "std_error": se, "ci_low": est - q * se,
-                         "ci_high": est + q * se, "p_value": 2 * dist.sf(np.abs(z))})
+    return pd.DataFrame(
+        {
+            "term": list(names),
+            "estimate": est,
+            "std_error": se,
+            "ci_low": est - q * se,
+            "ci_high": est + q * se,
+            "p_value": 2 * dist.sf(np.abs(z)),
+        }
+    )
 
 
 def add_ratios(est: pd.DataFrame) -> pd.DataFrame:
-    return est.assign(rate_ratio=np.exp(est["estimate"]), rr_ci_low=np.exp(est["ci_low"]),
-                      rr_ci_high=np.exp(est["ci_high"]))
+    return est.assign(
+        rate_ratio=np.exp(est["estimate"]), rr_ci_low=np.exp(est["ci_low"]), rr_ci_high=np.exp(est["ci_high"])
+    )
 
 
 def cr1_vcov(X: np.ndarray, scores: np.ndarray, bread: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -120,8 +129,9 @@ def solve_psd(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.linalg.pinv(A, hermitian=True) @ B
 
 
-def fit_pooled_sparse(y: np.ndarray, X: sp.csr_matrix, groups, kind: str, offset=None, tol: float = 1e-10,
-                      maxiter: int = 200, report=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit_pooled_sparse(
+    y: np.ndarray, X: sp.csr_matrix, groups, kind: str, offset=None, tol: float = 1e-10, maxiter: int = 200, report=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`fit_pooled` on a sparse design: OLS or Poisson IRLS through the k x k normal equations, CR1 by
     ward; returns (params, vcov, fitted mean). Same estimates and errors as the dense fit (tested).
 
@@ -178,8 +188,10 @@ def autocorrelation(resid: np.ndarray, maxlags: int, ols_res=None) -> dict:
     # the page's sentence stays plain; the statistics are in `detail` for the model details
     out["detail"] = f"Durbin-Watson {dw:.2f}; autocorrelation test p = {min(tests):.3f}"
     if found:
-        out["words"] = ("Neighbouring months are more alike than chance would make them, so plain standard errors "
-                        "would be too small.")
+        out["words"] = (
+            "Neighbouring months are more alike than chance would make them, so plain standard errors "
+            "would be too small."
+        )
     else:
         out["words"] = "Neighbouring months are no more alike than chance would make them."
     return out
@@ -195,7 +207,7 @@ def fit_segmented(d: pd.DataFrame, y: str, kind: str, exposure: str | None, hac:
         use_hac = ac["autocorrelated"] if hac is None else bool(hac)
         res = OLS(yv, X).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags}) if use_hac else plain
         df = res.df_resid
-        se_text = (f"Newey-West (HAC, {maxlags} lags) standard errors" if use_hac else "ordinary standard errors")
+        se_text = f"Newey-West (HAC, {maxlags} lags) standard errors" if use_hac else "ordinary standard errors"
     else:
         off = np.log(d[exposure].to_numpy(float))
         plain = GLM(yv, X, family=sm_families.Poisson(), offset=off).fit(scale="X2")
@@ -203,12 +215,16 @@ def fit_segmented(d: pd.DataFrame, y: str, kind: str, exposure: str | None, hac:
         use_hac = ac["autocorrelated"] if hac is None else bool(hac)
         if use_hac:
             res = GLM(yv, X, family=sm_families.Poisson(), offset=off).fit(
-                cov_type="HAC", cov_kwds={"maxlags": maxlags})
+                cov_type="HAC", cov_kwds={"maxlags": maxlags}
+            )
         else:
             res = plain
         df = None
-        se_text = (f"Newey-West (HAC, {maxlags} lags) standard errors" if use_hac
-                   else f"quasi-Poisson standard errors (dispersion {float(plain.scale):.2f})")
+        se_text = (
+            f"Newey-West (HAC, {maxlags} lags) standard errors"
+            if use_hac
+            else f"quasi-Poisson standard errors (dispersion {float(plain.scale):.2f})"
+        )
     est = tidy(X.columns, res.params, res.bse, df)
     if kind == "count":
         est = add_ratios(est)

@@ -5,6 +5,7 @@ a search: for a given lambda the fixed effects and residual variance have closed
 each ward's covariance (I + lambda J) has a closed-form inverse. The profiled REML likelihood is
 maximised over log(lambda) and at the boundary lambda = 0, so the answer is exact and fast.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,7 +56,9 @@ def fit_random_intercept(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> Ra
     n_g, Xs, ys = _sums(X, y, groups)
     args = (X.T @ X, X.T @ y, y @ y, n_g, Xs, ys, N, p)
     res = optimize.minimize_scalar(
-        lambda t: _profile(np.exp(t), *args)[0], bounds=(-25.0, 12.0), method="bounded",
+        lambda t: _profile(np.exp(t), *args)[0],
+        bounds=(-25.0, 12.0),
+        method="bounded",
         options={"xatol": 1e-10, "maxiter": 500},
     )
     best_t, converged = res.x, bool(res.success)

@@ -11,6 +11,7 @@ limits and ICC(2,1) (two-way random, absolute agreement; Shrout and Fleiss 1979)
 vs staff means. Absolute agreement is chosen over consistency (ICC(3,1)) because a ward where staff
 rate co-production 20 points above patients is exactly the disagreement the product must show.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -67,8 +68,7 @@ def _groups(responses: pd.DataFrame, respondent: str | None) -> list[tuple[str, 
     return out + [("all", responses.index)]
 
 
-def reliability_table(responses: pd.DataFrame, instrument: pd.DataFrame, respondent: str | None = None
-                      ) -> pd.DataFrame:
+def reliability_table(responses: pd.DataFrame, instrument: pd.DataFrame, respondent: str | None = None) -> pd.DataFrame:
     """Alpha with 95% CI per aspect and respondent group (patients, staff, and all when `respondent` is None).
 
     Items are the 0..100 item scores with reverse items turned round; returns missing any of the
@@ -83,15 +83,27 @@ def reliability_table(responses: pd.DataFrame, instrument: pd.DataFrame, respond
             have = [c for c in cols if c in present]
             alpha, lo, hi, n = cronbach_alpha(items.loc[idx, have])
             if len(have) < 2:
-                words = f"not computable: the aspect has {len(have)} item{'s' if len(have) != 1 else ''} " \
-                        "in the returns (alpha needs at least 2)"
+                words = (
+                    f"not computable: the aspect has {len(have)} item{'s' if len(have) != 1 else ''} "
+                    "in the returns (alpha needs at least 2)"
+                )
             elif not np.isfinite(alpha):
                 words = f"not computable: only {n} returns answer every item of the aspect (or no spread)"
             else:
                 words = alpha_words(alpha)
-            rows.append({"aspect": a, "respondent": who, "alpha": alpha, "ci_low": lo, "ci_high": hi,
-                         "n_returns": n, "n_items": len(have), "n_items_in_instrument": len(cols),
-                         "in_words": words})
+            rows.append(
+                {
+                    "aspect": a,
+                    "respondent": who,
+                    "alpha": alpha,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "n_returns": n,
+                    "n_items": len(have),
+                    "n_items_in_instrument": len(cols),
+                    "in_words": words,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -113,8 +125,16 @@ def item_total(responses: pd.DataFrame, instrument: pd.DataFrame, respondent: st
                     rest = block.drop(columns=c).sum(axis=1)
                     if block[c].std() > 0 and rest.std() > 0:
                         r = float(np.corrcoef(block[c], rest)[0, 1])
-                rows.append({"item": c, "aspect": a, "respondent": who, "corrected_item_total_r": r,
-                             "n_returns": len(block), "in_returns": c in have})
+                rows.append(
+                    {
+                        "item": c,
+                        "aspect": a,
+                        "respondent": who,
+                        "corrected_item_total_r": r,
+                        "n_returns": len(block),
+                        "in_returns": c in have,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -125,8 +145,9 @@ def quarter_pairs(ward_month_scores: pd.DataFrame, value: str = "overall") -> pd
         s = s[s["months_carried"].fillna(0) == 0]
     s = s.dropna(subset=[value])
     q = pd.to_datetime(s["month"]).dt.to_period("Q")
-    wide = (s.assign(quarter=q).pivot_table(index=["ward_id", "quarter"], columns="respondent", values=value,
-                                            aggfunc="mean"))
+    wide = s.assign(quarter=q).pivot_table(
+        index=["ward_id", "quarter"], columns="respondent", values=value, aggfunc="mean"
+    )
     if not {"patient", "staff"} <= set(wide.columns):
         return pd.DataFrame(columns=["ward_id", "quarter", "patient", "staff", "gap"])
     wide = wide[["patient", "staff"]].dropna().reset_index()
@@ -142,13 +163,29 @@ def agreement(ward_month_scores: pd.DataFrame, value: str = "overall", level: fl
     The CI needs 2 or more paired quarters; the limits need 3 or more.
     """
     pairs = quarter_pairs(ward_month_scores, value)
-    cols = ["ward_id", "n_quarters", "mean_patient", "mean_staff", "gap", "gap_ci_low", "gap_ci_high",
-            "loa_low", "loa_high"]
+    cols = [
+        "ward_id",
+        "n_quarters",
+        "mean_patient",
+        "mean_staff",
+        "gap",
+        "gap_ci_low",
+        "gap_ci_high",
+        "loa_low",
+        "loa_high",
+    ]
     if not len(pairs):
         return pd.DataFrame(columns=cols)
     g = pairs.groupby("ward_id", sort=True)
-    out = pd.DataFrame({"n_quarters": g.size(), "mean_patient": g["patient"].mean(), "mean_staff": g["staff"].mean(),
-                        "gap": g["gap"].mean(), "sd": g["gap"].std(ddof=1)})
+    out = pd.DataFrame(
+        {
+            "n_quarters": g.size(),
+            "mean_patient": g["patient"].mean(),
+            "mean_staff": g["staff"].mean(),
+            "gap": g["gap"].mean(),
+            "sd": g["gap"].std(ddof=1),
+        }
+    )
     n = out["n_quarters"].astype(float)
     t = stats.t.ppf(0.5 + level / 2, (n - 1).where(n >= 2))
     half = t * out["sd"] / np.sqrt(n)
@@ -192,5 +229,5 @@ def agreement_summary(ward_month_scores: pd.DataFrame, value: str = "overall") -
         "loa_high": gap + 1.96 * sd,
         "icc_2_1": icc_2_1(per_ward.to_numpy()) if len(per_ward) >= 2 else np.nan,
         "note": "Gap is staff minus patient score (points on 0 to 100); limits of agreement are mean gap "
-                "+/- 1.96 SD over ward-quarters; ICC(2,1) is absolute agreement of ward-level means.",
+        "+/- 1.96 SD over ward-quarters; ICC(2,1) is absolute agreement of ward-level means.",
     }

@@ -1,4 +1,5 @@
 """The small result object every model in `analysis/` returns."""
+
 from __future__ import annotations
 
 import math
@@ -7,9 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-OBSERVATIONAL_CAVEAT = (
-    "This is an association in observational data, not proof that one causes the other."
-)
+OBSERVATIONAL_CAVEAT = "This is an association in observational data, not proof that one causes the other."
 
 
 @dataclass

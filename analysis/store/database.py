@@ -4,6 +4,7 @@ A SQLite file is the embedded default; any SQLAlchemy URL (PostgreSQL, SQL Serve
 through the same code. Every import is one transaction and is recorded; replaced rows are
 marked ``superseded_by`` (never deleted), so rolling an import back restores them exactly.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -154,14 +155,18 @@ class Store:
         return pd.DataFrame(
             {
                 "import_id": pd.Series([r["import_id"] for r in rows], dtype="int64"),
-                "imported_at": pd.to_datetime(pd.Series([r["imported_at"] for r in rows], dtype=object)).astype(
-                    "datetime64[ns]").dt.tz_localize("UTC").astype(utc),
+                "imported_at": pd.to_datetime(pd.Series([r["imported_at"] for r in rows], dtype=object))
+                .astype("datetime64[ns]")
+                .dt.tz_localize("UTC")
+                .astype(utc),
                 "file_name": pd.Series([r["file_name"] for r in rows], dtype="str"),
                 "content_hash": pd.Series([r["content_hash"] for r in rows], dtype="str"),
                 "rows": pd.Series([rows_text(json.loads(r["rows_per_table"])) for r in rows], dtype="str"),
                 "status": pd.Series([r["status"] for r in rows], dtype="str"),
-                "rolled_back_at": pd.to_datetime(pd.Series([r["rolled_back_at"] for r in rows], dtype=object)).astype(
-                    "datetime64[ns]").dt.tz_localize("UTC").astype(utc),
+                "rolled_back_at": pd.to_datetime(pd.Series([r["rolled_back_at"] for r in rows], dtype=object))
+                .astype("datetime64[ns]")
+                .dt.tz_localize("UTC")
+                .astype(utc),
                 "replaced": pd.Series([replaced_text(json.loads(r["replaced"])) for r in rows], dtype="str"),
                 "note": pd.Series([r["note"] for r in rows], dtype="str"),
             }
@@ -248,9 +253,14 @@ class Store:
         replaced = replaced.where(replaced.notna(), None).to_dict("records")
         import_id = conn.execute(
             imp.insert().values(
-                imported_at=_now(), file_name=str(file_name), content_hash=str(content_hash),
-                rows_per_table=json.dumps(counts), status="active", rolled_back_at=None,
-                note=str(note or ""), replaced=json.dumps(replaced, default=str),
+                imported_at=_now(),
+                file_name=str(file_name),
+                content_hash=str(content_hash),
+                rows_per_table=json.dumps(counts),
+                status="active",
+                rolled_back_at=None,
+                note=str(note or ""),
+                replaced=json.dumps(replaced, default=str),
             )
         ).inserted_primary_key[0]
         for name, p in prepared.items():
@@ -271,7 +281,7 @@ class Store:
         if not p.items:
             return
         found = conn.execute(sa.select(t.c.response_id, t.c.row_id).where(t.c.import_id == import_id))
-        ids = {resp: row_id for resp, row_id in found}
+        ids = dict(found)
         responses = p.rows_by_column["response_id"]
         item_rows = [
             {"response_row_id": ids[resp], "position": pos, "import_id": import_id, "item": item, "value": v}
@@ -293,7 +303,8 @@ class Store:
                 for name in TABLES:
                     self._undo_table(conn, name, int(import_id))
                 conn.execute(
-                    sa.update(imp).where(imp.c.import_id == int(import_id))
+                    sa.update(imp)
+                    .where(imp.c.import_id == int(import_id))
                     .values(status="rolled_back", rolled_back_at=_now())
                 )
         except StoreError:

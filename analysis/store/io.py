@@ -1,4 +1,5 @@
 """Checking frames before they are stored, reading stored tables back, and import summaries."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -60,16 +61,14 @@ def _prepare_one(t: Table, df: pd.DataFrame, known_items: set[str] | None) -> Pr
     unknown = extra if not t.item_columns else [c for c in extra if c not in (known_items or set())]
     if unknown:
         why = " (neither contract columns nor items of the instrument)" if t.item_columns else ""
-        raise StoreError(f"The table {t.name} has columns the store does not know{why}: {_listed(unknown)}; "
-                         "nothing was stored.")
+        raise StoreError(
+            f"The table {t.name} has columns the store does not know{why}: {_listed(unknown)}; nothing was stored."
+        )
     absent = [f.name for f in t.fields if f.required and f.name not in cols]
     if absent:
         raise StoreError(f"The table {t.name} lacks required column(s) {_listed(absent)}; nothing was stored.")
     n = len(df)
-    by_col = {
-        f.name: column_values(t.name, f, df[f.name]) if f.name in cols else [None] * n
-        for f in t.fields
-    }
+    by_col = {f.name: column_values(t.name, f, df[f.name]) if f.name in cols else [None] * n for f in t.fields}
     keys = Counter(zip(*(by_col[k] for k in t.key)))
     dups = [k for k, c in keys.items() if c > 1]
     if dups:
@@ -130,12 +129,14 @@ def _items_wide(conn, md: dict, row_ids: list[int]) -> pd.DataFrame:
     if not got:
         return pd.DataFrame(index=range(len(row_ids)))
     row_id, position, item, value = zip(*got)  # columns at once: a frame from Row objects is slow
-    long = pd.DataFrame({
-        "row_id": pd.Series(row_id, dtype="int64"),
-        "position": pd.Series(position, dtype="int64"),
-        "item": pd.Series(item, dtype="str"),
-        "value": pd.Series([float("nan") if v is None else v for v in value], dtype="float64"),
-    })
+    long = pd.DataFrame(
+        {
+            "row_id": pd.Series(row_id, dtype="int64"),
+            "position": pd.Series(position, dtype="int64"),
+            "item": pd.Series(item, dtype="str"),
+            "value": pd.Series([float("nan") if v is None else v for v in value], dtype="float64"),
+        }
+    )
     order = long.groupby("item", sort=False)["position"].min().sort_values(kind="stable").index
     wide = long.pivot(index="row_id", columns="item", values="value")
     wide = wide.reindex(index=row_ids, columns=list(order)).astype("float64")

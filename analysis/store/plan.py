@@ -3,6 +3,7 @@
 Month-based tables are replaced by ward-month (survey returns by the month of their date);
 reference tables (wards, instrument, measures) by their contract key; events when identical.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,8 +69,16 @@ def plan_frame(new: dict[str, Counter], now: dict[str, Counter]) -> pd.DataFrame
             month = pd.Timestamp(g[1]) if table in MONTH_COLUMN else pd.NaT
             rows.append([table, ward, month, _key_text(table, g), n_now, n_new])
     df = pd.DataFrame(rows, columns=PLAN_COLUMNS)
-    df = df.astype({"table": "str", "ward_id": "str", "month": "datetime64[ns]", "key": "str",
-                    "rows_now": "int64", "rows_new": "int64"})
+    df = df.astype(
+        {
+            "table": "str",
+            "ward_id": "str",
+            "month": "datetime64[ns]",
+            "key": "str",
+            "rows_now": "int64",
+            "rows_new": "int64",
+        }
+    )
     return df.sort_values(["table", "ward_id", "month", "key"], ignore_index=True)
 
 
@@ -101,8 +110,7 @@ def describe_plan(plan: pd.DataFrame) -> str:
         titles = [TABLES[t].title.lower() for t in TABLES if t in set(monthly["table"])]
         n = len(wm)
         sentences.append(
-            f"This import replaces {n} ward-month{'s' if n != 1 else ''} already stored ({by_ward}) "
-            f"in {_and(titles)}."
+            f"This import replaces {n} ward-month{'s' if n != 1 else ''} already stored ({by_ward}) in {_and(titles)}."
         )
     others = []
     for table, (one, many) in _NOUNS.items():

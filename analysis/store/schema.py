@@ -4,6 +4,7 @@ One SQL table per contract table (columns typed by each field's kind) plus two b
 columns: ``import_id`` (the import that wrote the row) and ``superseded_by`` (the import that
 replaced it; NULL while the row is active). Survey item answers live in a long side table.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -17,6 +17,7 @@ new segment at the first month, or first survey, on or after the date; a rebase 
 fewer than ``MIN_SEGMENT`` values on either side is not applied. A measure with fewer than
 ``MIN_POINTS`` values gets the "not enough data" icon.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,12 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.spc.mdc import MDC_LABELS
-from analysis.text import rate_label, uk_month
 from analysis.questions.recovery.model import higher_is_better, measure_column, measures_in_panel
 from analysis.spc.chart import CONVENTION, RARE_CONVENTION, RARE_EVENTS_PER_MONTH, rebase_dates, u_chart, xmr
 from analysis.spc.icons import variation_icon
+from analysis.spc.mdc import MDC_LABELS
 from analysis.spc.rules import classify
+from analysis.text import rate_label, uk_month
 
 MIN_POINTS = 6
 MIN_SEGMENT = 2
@@ -121,13 +122,17 @@ def strip_label(title: str, icon_key: str, rare_events: bool = False) -> str:
 
 def convention_text(min_points: int = 12, shift: int = 7, trend: int = 7) -> str:
     """The SPC convention in words: limits, rules, run lengths, trial limits, survey occasions."""
-    return " ".join([
-        CONVENTION.format(min_points=min_points),
-        RULES_TEXT.format(shift=shift, trend=trend),
-        RARE_CONVENTION.format(per_month=RARE_EVENTS_PER_MONTH),
-        ("Co-production and recovery are charted on the months they were recorded, taken as consecutive points. "
-         f"A measure with fewer than {MIN_POINTS} values is not judged."),
-    ])
+    return " ".join(
+        [
+            CONVENTION.format(min_points=min_points),
+            RULES_TEXT.format(shift=shift, trend=trend),
+            RARE_CONVENTION.format(per_month=RARE_EVENTS_PER_MONTH),
+            (
+                "Co-production and recovery are charted on the months they were recorded, taken as consecutive points. "
+                f"A measure with fewer than {MIN_POINTS} values is not judged."
+            ),
+        ]
+    )
 
 
 def measures_for(panel: pd.DataFrame, catalogue: pd.DataFrame | None = None) -> list[Measure]:
@@ -139,20 +144,50 @@ def measures_for(panel: pd.DataFrame, catalogue: pd.DataFrame | None = None) -> 
     for who, label in (("patient", "patients"), ("staff", "staff")):
         col = f"coproduction_{who}_overall"
         if col in panel:
-            out.append(Measure(col, f"Co-production as {label} see it", f"co-production score ({label})", "xmr",
-                               "increase", "Co-production index (0 to 100)", "Co-production",
-                               survey_mask=f"coproduction_{who}_months_carried", occasions=True,
-                               sizes=(f"coproduction_{who}_n_returns",)))
+            out.append(
+                Measure(
+                    col,
+                    f"Co-production as {label} see it",
+                    f"co-production score ({label})",
+                    "xmr",
+                    "increase",
+                    "Co-production index (0 to 100)",
+                    "Co-production",
+                    survey_mask=f"coproduction_{who}_months_carried",
+                    occasions=True,
+                    sizes=(f"coproduction_{who}_n_returns",),
+                )
+            )
     for name in measures_in_panel(panel, catalogue):
         hib = higher_is_better(name, catalogue)
         imp = "neither" if hib is None else "increase" if hib else "decrease"
         col = measure_column(name)
-        out.append(Measure(col, name, f"{name} score", "xmr", imp, f"{name} ward mean score", "Recovery",
-                           occasions=True, sizes=tuple(c for c in (f"{col}_n_patients",) if c in panel)))
+        out.append(
+            Measure(
+                col,
+                name,
+                f"{name} score",
+                "xmr",
+                imp,
+                f"{name} ward mean score",
+                "Recovery",
+                occasions=True,
+                sizes=tuple(c for c in (f"{col}_n_patients",) if c in panel),
+            )
+        )
     if "attendance_per_session" in panel:
-        out.append(Measure("attendance_per_session", "Talking group attendance", "attendance per session", "xmr",
-                           "neither", "Attendances per talking group session", "Talking groups",
-                           sizes=("talking_groups_held", "talking_group_attendances")))
+        out.append(
+            Measure(
+                "attendance_per_session",
+                "Talking group attendance",
+                "attendance per session",
+                "xmr",
+                "neither",
+                "Attendances per talking group session",
+                "Talking groups",
+                sizes=("talking_groups_held", "talking_group_attendances"),
+            )
+        )
     return out
 
 
@@ -160,8 +195,9 @@ def ward_events(events: pd.DataFrame | None, ward_id: str) -> pd.DataFrame:
     """The ward's own events and hospital-wide ones (blank ward), by date."""
     cols = ["date", "kind", "label"]
     if events is None or not len(events) or not {"date", "kind", "label"} <= set(events.columns):
-        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "kind": pd.Series(dtype="str"),
-                             "label": pd.Series(dtype="str")})
+        return pd.DataFrame(
+            {"date": pd.Series(dtype="datetime64[ns]"), "kind": pd.Series(dtype="str"), "label": pd.Series(dtype="str")}
+        )
     wid = events["ward_id"] if "ward_id" in events else pd.Series(pd.NA, index=events.index)
     blank = wid.isna() | (wid.astype("str").str.strip() == "")
     e = events.loc[blank | (wid.astype("str") == str(ward_id)), cols].copy()
@@ -196,7 +232,7 @@ def _rows(panel: pd.DataFrame, ward_id: str, m: Measure) -> pd.DataFrame:
     if not has.any():
         return w.iloc[0:0]
     idx = w.index[has]
-    return w.loc[idx[0]: idx[-1]]
+    return w.loc[idx[0] : idx[-1]]
 
 
 def measure_series(panel: pd.DataFrame, ward_id: str, m: Measure, rebase_at=()) -> MeasureSeries:
@@ -209,8 +245,12 @@ def measure_series(panel: pd.DataFrame, ward_id: str, m: Measure, rebase_at=()) 
     elif m.occasions:
         fake = pd.date_range("2000-01-01", periods=len(rows), freq="MS")
         pos = {mo: fake[i] for i, mo in enumerate(rows["month"])}
-        chart = xmr(pd.DataFrame({"period": fake, "value": rows[m.key].to_numpy(float)}), "value",
-                    period="period", rebase_at=[pos[s] for s in starts])
+        chart = xmr(
+            pd.DataFrame({"period": fake, "value": rows[m.key].to_numpy(float)}),
+            "value",
+            period="period",
+            rebase_at=[pos[s] for s in starts],
+        )
         chart["period"] = rows["month"].to_numpy()
     else:
         chart = xmr(rows, m.key, rebase_at=starts)
@@ -234,8 +274,11 @@ def _table(c: pd.DataFrame, rows: pd.DataFrame, m: Measure) -> tuple[pd.DataFram
         counts = [s for s in m.sizes if s in by_month]
         for s in counts:
             t[s] = by_month[s].reindex(pd.to_datetime(c["period"])).to_numpy(float)
-        rates = ({m.key: ("talking_group_attendances", "talking_groups_held", 1)}
-                 if m.key == "attendance_per_session" and len(counts) == 2 else {})
+        rates = (
+            {m.key: ("talking_group_attendances", "talking_groups_held", 1)}
+            if m.key == "attendance_per_session" and len(counts) == 2
+            else {}
+        )
     for col, name in (("centre", "average"), ("lower", "lower_limit"), ("upper", "upper_limit")):
         t[name] = c[col].round(2).to_numpy()
     t["trial_limits"] = c["trial_limits"].to_numpy(bool)
@@ -244,8 +287,13 @@ def _table(c: pd.DataFrame, rows: pd.DataFrame, m: Measure) -> tuple[pd.DataFram
     return t, counts, rates
 
 
-def ward_profile(panel: pd.DataFrame, ward_id: str, events: pd.DataFrame | None = None, rebase: bool = True,
-                 catalogue: pd.DataFrame | None = None) -> WardProfile:
+def ward_profile(
+    panel: pd.DataFrame,
+    ward_id: str,
+    events: pd.DataFrame | None = None,
+    rebase: bool = True,
+    catalogue: pd.DataFrame | None = None,
+) -> WardProfile:
     """Every measure's SPC chart and icon for one ward, rebased at its events when `rebase`."""
     w = panel[panel["ward_id"].astype(str) == str(ward_id)]
     if not len(w):
@@ -305,19 +353,29 @@ def profile_sentence(ward: dict, series: list[MeasureSeries]) -> str:
         kinds[s.icon["key"].split("_")[0] if s.icon["key"] != "no_data" else "no_data"].append(s.measure.title)
     n = len(series)
     parts = []
-    for key, words in (("improvement", "{k} showing improvement ({l})"), ("concern", "{k} showing concern ({l})"),
-                       ("neither", "{k} unusual but neither better nor worse ({l})"),
-                       ("common", "{k} with no significant change"), ("no_data", "{k} with too few points to judge")):
+    for key, words in (
+        ("improvement", "{k} showing improvement ({l})"),
+        ("concern", "{k} showing concern ({l})"),
+        ("neither", "{k} unusual but neither better nor worse ({l})"),
+        ("common", "{k} with no significant change"),
+        ("no_data", "{k} with too few points to judge"),
+    ):
         if kinds[key]:
             parts.append(words.format(k=len(kinds[key]), l=_listing(kinds[key])))
     lead = f"{ward_label(ward)}, in its latest month ({uk_month(ward['last_month'])}): "
-    tail = (" Each icon reads a measure's latest month against its own process limits (a run of recent months "
-            "on one side counts too)." + _earlier_signals(series, ward["last_month"]))
+    tail = (
+        " Each icon reads a measure's latest month against its own process limits (a run of recent months "
+        "on one side counts too)." + _earlier_signals(series, ward["last_month"])
+    )
     if len(parts) == 1:
         key = next(k for k in kinds if kinds[k])
-        verb = {"improvement": "show improvement", "concern": "show concern",
-                "neither": "are unusual but neither better nor worse", "common": "show no significant change",
-                "no_data": "have too few points to judge"}[key]
+        verb = {
+            "improvement": "show improvement",
+            "concern": "show concern",
+            "neither": "are unusual but neither better nor worse",
+            "common": "show no significant change",
+            "no_data": "have too few points to judge",
+        }[key]
         if n == 1:
             verb = verb.replace("show ", "shows ", 1).replace("are ", "is ", 1).replace("have ", "has ", 1)
             return f"{lead}its one measure ({_listing(kinds[key])}) {verb}.{tail}"
@@ -332,14 +390,19 @@ def summary_table(profile: WardProfile) -> pd.DataFrame:
     for s in profile.series:
         shown = s.classified[s.classified["value"].notna()]
         last = shown.iloc[-1] if len(shown) else None
-        rows.append({
-            "measure": s.measure.title, "group": s.measure.group,
-            "latest_month": uk_month(last["period"]) if last is not None else "",
-            "latest_value": round(float(last["value"]), 2) if last is not None else np.nan,
-            "average": round(float(last["centre"]), 2) if last is not None and pd.notna(last["centre"]) else np.nan,
-            "months_or_surveys": s.n_points, "improvement": s.measure.improvement, "variation": s.icon["label"],
-            "rules_used": "above the upper limit only (rare events)" if s.rare_events else "all four rules",
-        })
+        rows.append(
+            {
+                "measure": s.measure.title,
+                "group": s.measure.group,
+                "latest_month": uk_month(last["period"]) if last is not None else "",
+                "latest_value": round(float(last["value"]), 2) if last is not None else np.nan,
+                "average": round(float(last["centre"]), 2) if last is not None and pd.notna(last["centre"]) else np.nan,
+                "months_or_surveys": s.n_points,
+                "improvement": s.measure.improvement,
+                "variation": s.icon["label"],
+                "rules_used": "above the upper limit only (rare events)" if s.rare_events else "all four rules",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -349,4 +412,3 @@ def target_help(m: Measure) -> str:
         return "No direction of improvement is set for this measure, so a target gives no assurance."
     better = "at or above" if m.improvement == "increase" else "at or below"
     return f"A month meets the target when it is {better} it. Leave blank for no target."
-

@@ -4,13 +4,14 @@ Uses the panel's survey months only (months_carried == 0), so a carried-forward 
 as a new survey. "A year earlier" is the survey nearest to 12 months before the latest one, within
 ``WINDOW`` months either side; without one the change over the year is left blank.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from analysis.text import fmt_number, uk_month
 from analysis.data.contract import ASPECTS
+from analysis.text import fmt_number, uk_month
 
 PARTS = {"overall": "Overall co-production index", **ASPECTS}
 WHO = {"patient": "patients", "staff": "staff"}
@@ -82,9 +83,12 @@ def aspects_sentence(aspects: pd.DataFrame, ward_name: str) -> str:
             continue
         overall = aspects[col].iloc[0]
         change = aspects[f"{group}_change_over_year"].iloc[0]
-        trend = ("" if pd.isna(change) else
-                 f", {'up' if change > 0 else 'down' if change < 0 else 'no change'}"
-                 f"{'' if change == 0 else ' ' + fmt_number(abs(change)) + ' points'} on a year earlier")
+        trend = (
+            ""
+            if pd.isna(change)
+            else f", {'up' if change > 0 else 'down' if change < 0 else 'no change'}"
+            f"{'' if change == 0 else ' ' + fmt_number(abs(change)) + ' points'} on a year earlier"
+        )
         out.append(
             f"On the latest survey from {group} ({aspects[f'{group}_latest_month'].iloc[0] or ranked[f'{group}_latest_month'].iloc[-1]}) "
             f"the overall index is {fmt_number(overall)} out of 100{trend}; highest: "
@@ -97,8 +101,10 @@ def aspects_sentence(aspects: pd.DataFrame, ward_name: str) -> str:
         g = big["gap_patients_minus_staff"]
         if abs(g) >= LARGE_GAP:
             higher, lower = ("patients", "staff") if g > 0 else ("staff", "patients")
-            out.append(f"The largest gap is in {big['aspect'].lower()}: {higher} rate it {fmt_number(abs(g))} "
-                       f"points higher than {lower}.")
+            out.append(
+                f"The largest gap is in {big['aspect'].lower()}: {higher} rate it {fmt_number(abs(g))} "
+                f"points higher than {lower}."
+            )
         else:
             out.append(f"Patients and staff agree to within {fmt_number(LARGE_GAP)} points on every aspect.")
     return " ".join(out)

@@ -1,4 +1,5 @@
 """AppTest set-up for the dashboard (st.navigation entry with a pages/ folder): see tests/conftest.py."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Starting the dashboard in AppTest and reading what it shows."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,8 +7,18 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 ENTRY = Path(__file__).resolve().parents[2] / "dashboard.py"
-PAGES = ["overview", "coproduction", "assaults", "recovery", "talking_groups", "ward_profile", "model_builder",
-         "study_planner", "steering_pack", "data"]
+PAGES = [
+    "overview",
+    "coproduction",
+    "assaults",
+    "recovery",
+    "talking_groups",
+    "ward_profile",
+    "model_builder",
+    "study_planner",
+    "steering_pack",
+    "data",
+]
 
 
 def start(query_params: dict | None = None, page: str | None = None) -> AppTest:

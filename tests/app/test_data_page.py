@@ -1,4 +1,5 @@
 """The Data page: checks, refusal, import with confirmation, history and rollback, downloads."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -34,7 +35,9 @@ def _imported_tables(n_wards: int = 2):
 def test_broken_file_lists_the_bad_cell_with_its_spreadsheet_row(app_env):
     tables = _imported_tables(3)
     tables["wards"].loc[1, "security_level"] = "ultra"
-    tables["ward_months"] = tables["ward_months"][tables["ward_months"]["ward_id"] != "W02"]  # data row 2 = spreadsheet row 3
+    tables["ward_months"] = tables["ward_months"][
+        tables["ward_months"]["ward_id"] != "W02"
+    ]  # data row 2 = spreadsheet row 3
     at = _upload(start(page="data"), {f"{t}.csv": csv_bytes(df) for t, df in tables.items()})
     problems = _problems(at)
     bad = problems[(problems["column"] == "security_level") & (problems["severity"] == "error")]
@@ -55,8 +58,7 @@ def test_no_drop_offer_when_errors_remain_after_dropping_rows(app_env):
 
 
 def test_patient_identifiers_are_refused_prominently(app_env):
-    wards = WARDS.assign(nhs_number=["943 476 5919", "943 476 5870", "943 476 5861", "943 476 5853",
-                                     "943 476 5845"])
+    wards = WARDS.assign(nhs_number=["943 476 5919", "943 476 5870", "943 476 5861", "943 476 5853", "943 476 5845"])
     at = _upload(start(page="data"), {"wards.csv": csv_bytes(wards)})
     refusal = [e.value for e in at.error if "refused" in e.value]
     assert refusal, texts(at)

@@ -13,6 +13,7 @@ that forgets to declare a count column fails. Bed days are denominators, not cou
 (as analysis/disclosure/protect.py treats a denominator not listed among the counts), and counts of wards,
 months and ward-months are not counts of people.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,14 +30,28 @@ from analysis.disclosure.rules import RULES
 from analysis.disclosure.safe_tables import read_csv_bytes
 
 ENTRY = Path(__file__).resolve().parents[2] / "dashboard.py"
-PAGES = ["overview", "coproduction", "assaults", "recovery", "talking_groups", "ward_profile", "model_builder",
-         "study_planner", "steering_pack", "data"]
+PAGES = [
+    "overview",
+    "coproduction",
+    "assaults",
+    "recovery",
+    "talking_groups",
+    "ward_profile",
+    "model_builder",
+    "study_planner",
+    "steering_pack",
+    "data",
+]
 # Downloads that carry no data about wards or people: the empty template and the data dictionary.
 NO_DATA = {"coproduction_template.xlsx", "data_dictionary.csv", "model_spec.json"}
-COUNT_NAME = re.compile(r"assault|restraint|seclusion|self_harm|transfers|incident|sessions|_held|attendance"
-                        r"|n_patients|returns|^count$|^observed$|_count$")
-NOT_COUNT = re.compile(r"rate|per_|mean|ratio|pct|percent|share|pearson|expected|ci_|score|estimate|std|p_value"
-                       r"|minutes|hours|months|wards|n_obs|n_wards|zeros|lag|is_|_z$|icon|label")
+COUNT_NAME = re.compile(
+    r"assault|restraint|seclusion|self_harm|transfers|incident|sessions|_held|attendance"
+    r"|n_patients|returns|^count$|^observed$|_count$"
+)
+NOT_COUNT = re.compile(
+    r"rate|per_|mean|ratio|pct|percent|share|pearson|expected|ci_|score|estimate|std|p_value"
+    r"|minutes|hours|months|wards|n_obs|n_wards|zeros|lag|is_|_z$|icon|label"
+)
 
 
 def is_count(name: str) -> bool:
@@ -105,7 +120,11 @@ def _bad_count(value, rule) -> bool:
 
 def csv_problems(data: bytes, rule) -> list[str]:
     table, stamp = read_csv_bytes(data)
-    problems = [] if stamp.get("Disclosure control") == rule.description else [f"rule line: {stamp.get('Disclosure control')!r}"]
+    problems = (
+        []
+        if stamp.get("Disclosure control") == rule.description
+        else [f"rule line: {stamp.get('Disclosure control')!r}"]
+    )
     for col in (c for c in table.columns if is_count(str(c))):
         bad = [v for v in table[col].tolist() if _bad_count(v, rule)]
         if bad:
@@ -172,9 +191,12 @@ def test_the_checker_catches_unprotected_counts():
 
     assert csv_problems(to_csv_bytes(raw, stamp={"Disclosure control": rule.description}), rule)
     assert csv_problems(to_csv_bytes(raw.assign(assaults_on_staff=["*", 10]), stamp={}), rule) == [
-        "rule line: 'None applied: this table may contain small numbers and is for use inside the organisation only.'"]
-    resid = {"about": {"Disclosure control": rule.description},
-             "results": [{"extras": {"residuals_by_month": [{"month": "2021-04-01", "n": 12, "observed": 36}]}}]}
+        "rule line: 'None applied: this table may contain small numbers and is for use inside the organisation only.'"
+    ]
+    resid = {
+        "about": {"Disclosure control": rule.description},
+        "results": [{"extras": {"residuals_by_month": [{"month": "2021-04-01", "n": 12, "observed": 36}]}}],
+    }
     assert json_problems(json.dumps(resid).encode(), rule) == [".results[0].extras.residuals_by_month[0].observed = 36"]
     assert is_count("talking_group_attendances") and is_count("coproduction_staff_n_returns")
     assert not is_count("attendance_per_session") and not is_count("occupied_bed_days")
@@ -183,8 +205,9 @@ def test_the_checker_catches_unprotected_counts():
 # Gaps in pages this audit does not own (reported to the lead with the exact fix). strict: once a page is
 # fixed, its case passes and pytest says so (XPASS fails), so the mark is removed with the fix.
 KNOWN_GAPS: dict[str, str] = {}  # page -> the export that still leaks (none today)
-SWEEP = [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_GAPS[p], strict=True)) if p in KNOWN_GAPS else p
-         for p in PAGES]
+SWEEP = [
+    pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_GAPS[p], strict=True)) if p in KNOWN_GAPS else p for p in PAGES
+]
 
 
 @pytest.mark.slow  # one page of the app on the real sample hospital (2-15 s each on 2 busy cores)
@@ -195,8 +218,11 @@ def test_every_download_on_the_page_passes_the_rule_and_names_it(page, captured)
     if page == "talking_groups":  # the incident outcome brings count columns into three more tables
         run_page(page, widgets={"tg_outcome": "Assaults on staff (per 1,000 occupied bed days)"})
     files = sweep(captured, "nhs_england")
-    expected = {"talking_groups": {"talking_groups_attendance.csv", "talking_groups_attendance_by_ward.csv"},
-                "model_builder": {"model_results.json", "model_estimates.csv"}, "overview": {"overview_wards.csv"}}
+    expected = {
+        "talking_groups": {"talking_groups_attendance.csv", "talking_groups_attendance_by_ward.csv"},
+        "model_builder": {"model_results.json", "model_estimates.csv"},
+        "overview": {"overview_wards.csv"},
+    }
     assert expected.get(page, set()) <= set(files)  # the sweep reached them
 
 

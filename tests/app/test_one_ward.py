@@ -1,5 +1,6 @@
 """Every question page filtered to one ward: no error, no broken words ('1 wards', 'no value', a range
 from a month to itself), and the overview names the rate it shows as the ward's, not the hospital's."""
+
 from __future__ import annotations
 
 import re

@@ -1,15 +1,16 @@
 """The assaults page (Q2) on the real synthetic hospital: its answer agrees with analysis/, widgets re-run it."""
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
 
-from analysis.questions.assaults.view import STAFF_SOCIAL_DISTANCE, rate_ratio_text
-from analysis.stats.counts import fit_counts
 from analysis.data.dataset import SAMPLE_DIR, load_sample
 from analysis.data.filters import Filters
 from analysis.panel.build import build_panel
+from analysis.questions.assaults.view import STAFF_SOCIAL_DISTANCE, rate_ratio_text
+from analysis.stats.counts import fit_counts
 from tests.app.helpers import start, texts
 from ui.show import answer_markdown
 
@@ -40,8 +41,13 @@ def sample_tables():
 
 def expected(tables, filters: Filters | None = None, **kwargs):
     panel = build_panel((filters or Filters()).apply(tables), carry_forward_months=3)
-    kw = {"outcome": "assaults_on_staff", "predictor": "coproduction_patient_overall", "lag": 0, "adjust": [],
-          "errors": "cluster"} | kwargs
+    kw = {
+        "outcome": "assaults_on_staff",
+        "predictor": "coproduction_patient_overall",
+        "lag": 0,
+        "adjust": [],
+        "errors": "cluster",
+    } | kwargs
     return fit_counts(panel, **kw)
 
 
@@ -64,7 +70,9 @@ def test_answer_first_agrees_with_the_model_and_keeps_the_two_claims_apart(real_
     metrics = {m.label: m.value for m in at.metric}
     h, b = r.headline, r.extras["between"]
     assert metrics["Rate ratio per 10 points (within ward)"] == rate_ratio_text(h.estimate, h.ci_low, h.ci_high)
-    assert metrics["Rate ratio per 10 points (between wards)"] == rate_ratio_text(b["rate_ratio"], b["ci_low"], b["ci_high"])
+    assert metrics["Rate ratio per 10 points (between wards)"] == rate_ratio_text(
+        b["rate_ratio"], b["ci_low"], b["ci_high"]
+    )
     assert "**When a ward's own " in md and "**Wards with more " in md  # the two claims, apart
     captions = "\n".join(c.value for c in at.caption)
     assert "Scatter of assaults on staff per 1,000 occupied bed days" in captions  # the scatter's alt text
@@ -85,7 +93,7 @@ def test_staff_rated_social_distance_is_one_click_away(real_sample, sample_table
 def test_each_main_widget_reruns_the_answer(real_sample, sample_tables):
     at = ok(start(page="assaults"))
     at.selectbox(key="a_incident").set_value("restraints").run()
-    assert answer_markdown(expected(sample_tables, outcome='restraints').sentence) in markdown(ok(at))
+    assert answer_markdown(expected(sample_tables, outcome="restraints").sentence) in markdown(ok(at))
     at.select_slider(key="a_lag").set_value(2).run()
     r = expected(sample_tables, outcome="restraints", lag=2)
     assert "2 months earlier" in r.sentence and answer_markdown(r.sentence) in markdown(ok(at))

@@ -1,19 +1,19 @@
 """The Q1 page on the real synthetic hospital: its answer agrees with analysis/, widgets re-run, gaps are honest."""
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
 
-from ui.show import answer_markdown
-
 from analysis.charts import coproduction as C
 from analysis.data.dataset import SAMPLE_DIR, load_sample
-from analysis.questions.coproduction.existence import answer_q1, band_counts, bands
-from analysis.questions.coproduction.groups import group_differences
 from analysis.panel.build import build_panel
 from analysis.panel.scoring import carry_forward_rule
+from analysis.questions.coproduction.existence import answer_q1, band_counts, bands
+from analysis.questions.coproduction.groups import group_differences
 from tests.app.helpers import start, texts
+from ui.show import answer_markdown
 
 
 def _clear_caches():
@@ -53,7 +53,8 @@ def test_page_answers_first_and_agrees_with_analysis_then_widgets_rerun(real_sam
     assert C.social_distance_sentence(panel, C.aspect_levels(panel)) in page
     patient_bands = band_counts(bands(panel, respondent="patient"))
     assert {k: int(v) for k, v in patient_bands.items()} == {
-        b: int(_metrics(at)[f"Wards '{b}'"]) for b in ("lite", "mid", "ultra")}
+        b: int(_metrics(at)[f"Wards '{b}'"]) for b in ("lite", "mid", "ultra")
+    }
 
     # By service: the mixed-model comparison appears, computed on the same data.
     at.radio(key="cp_by").set_value("service").run()
@@ -66,7 +67,8 @@ def test_page_answers_first_and_agrees_with_analysis_then_widgets_rerun(real_sam
     assert not at.exception, at.exception
     staff_bands = band_counts(bands(panel, respondent="staff", aspect="reduced_social_distance"))
     assert {k: int(v) for k, v in staff_bands.items()} == {
-        b: int(_metrics(at)[f"Wards '{b}'"]) for b in ("lite", "mid", "ultra")}
+        b: int(_metrics(at)[f"Wards '{b}'"]) for b in ("lite", "mid", "ultra")
+    }
     assert "reduced social distance, as staff rate it" in texts(at)
 
     # Both with an aspect: said plainly, and the overall index is shown.
@@ -91,7 +93,8 @@ def test_scores_without_item_returns_say_reliability_needs_returns(monkeypatch, 
     tables = load_sample().tables
     scored = monthly_scores(score_returns(tables["coproduction_responses"], tables["instrument"]))
     scores = scored[["ward_id", "month", "respondent", *C.ASPECTS, "n_returns"]].assign(
-        month=scored["month"].dt.strftime("%Y-%m"))
+        month=scored["month"].dt.strftime("%Y-%m")
+    )
     (folder / "coproduction_responses.csv").unlink()
     scores.to_csv(folder / "coproduction_scores.csv", index=False)
     monkeypatch.setenv("COPRODUCTION_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")

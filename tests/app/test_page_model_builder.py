@@ -1,4 +1,5 @@
 """Model builder page: its answer agrees with analysis/, each choice re-runs cleanly, missing data is said plainly."""
+
 from __future__ import annotations
 
 import json
@@ -6,10 +7,10 @@ import shutil
 
 import pytest
 
-from analysis.questions import specs
-from analysis.stats.counts import fit_counts
 from analysis.data.dataset import load_sample
 from analysis.panel.build import build_panel
+from analysis.questions import specs
+from analysis.stats.counts import fit_counts
 from tests.app.helpers import start, texts
 
 

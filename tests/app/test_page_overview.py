@@ -1,5 +1,6 @@
 """The Overview page on the real synthetic hospital: its three sentences are the engine's answers on the
 same filtered data, the sidebar filters change them, and thin or empty data give honest messages."""
+
 from __future__ import annotations
 
 import shutil
@@ -185,7 +186,7 @@ def test_warm_rerun_after_a_widget_change_is_quick(real_app, sample_tables):
 
 
 def test_ward_table_gives_the_recovery_measures_scale_and_direction(overview_run, sample_tables):
-    cat = sample_tables["measures"] if "measures" in sample_tables else None
+    cat = sample_tables.get("measures", None)
     from analysis.data.reference import builtin_measures
 
     cat = builtin_measures() if cat is None or not len(cat) else cat

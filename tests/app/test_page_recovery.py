@@ -1,5 +1,6 @@
 """The Recovery (Q3) page on the synthetic sample hospital: answers agree with analysis/, widgets re-run,
 honest messages when recovery or survey data are missing."""
+
 from __future__ import annotations
 
 import shutil
@@ -94,8 +95,9 @@ def test_widgets_rerun_and_change_the_answer(real_sample, sample):
 
     at.toggle(key="q3_weighted").set_value(True).run()
     assert not at.exception
-    res, _, shown = assert_answer(at, sample, "DUNDRUM-4", predictor="coproduction_staff_overall", lag=3,
-                                  weights="n_patients")
+    res, _, shown = assert_answer(
+        at, sample, "DUNDRUM-4", predictor="coproduction_staff_overall", lag=3, weights="n_patients"
+    )
     assert res.method.startswith("Weighted least squares")
     assert "Without weighting (the mixed model)" in shown
 

@@ -1,4 +1,5 @@
 """The Steering group pack page on the synthetic hospital: preview, build, downloads, audience, empty data."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,9 @@ def _markdown(at) -> list[str]:
 def test_preview_answers_agree_with_the_analysis(sample_env, sample):
     at = start(page=PAGE)
     assert not at.exception
-    ov = overview(build_panel(sample.tables, carry_forward_months=3), sample.tables["measures"],
-                  sample.tables["events"])
+    ov = overview(
+        build_panel(sample.tables, carry_forward_months=3), sample.tables["measures"], sample.tables["events"]
+    )
     shown = _markdown(at)
     for a in ov.answers:
         assert answer_markdown(a.sentence) in shown, a.question
@@ -76,5 +78,5 @@ def test_empty_data_gives_the_honest_message(monkeypatch, tmp_path):
     at = start(page=PAGE)
     assert not at.exception
     assert "Not enough data to answer this" in texts(at)
-    assert not at.button  or not any(b.key == "pack_build" for b in at.button)
+    assert not at.button or not any(b.key == "pack_build" for b in at.button)
     st.cache_data.clear()

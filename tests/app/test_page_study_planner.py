@@ -1,12 +1,13 @@
 """Study planner page: prefilled from the data, its answer agrees with the power engine, seeded and repeatable."""
+
 from __future__ import annotations
 
 import pytest
 
-from analysis.stats.counts.power import power_curve
 from analysis.data.dataset import load_sample
 from analysis.panel.build import build_panel
 from analysis.questions.planning import planning_inputs, power_sentence
+from analysis.stats.counts.power import power_curve
 from tests.app.helpers import start, texts
 
 
@@ -41,11 +42,16 @@ def test_planner_is_prefilled_runs_and_agrees_with_the_engine():
     at.button[0].click()
     at.run()
     assert not at.exception
-    kw = dict(baseline_rate_per_1000=round(prefill["baseline_rate_per_1000"], 2),
-              alpha_dispersion=round(prefill["alpha_dispersion"], 3),
-              between_ward_sd=round(prefill["between_ward_sd"], 3), obd_per_month=float(round(prefill["obd_per_month"])),
-              coproduction_sd_within=round(prefill["coproduction_sd_within"], 2), rate_ratio_per_10=0.7,
-              n_sims=20, seed=20240611)
+    kw = {
+        "baseline_rate_per_1000": round(prefill["baseline_rate_per_1000"], 2),
+        "alpha_dispersion": round(prefill["alpha_dispersion"], 3),
+        "between_ward_sd": round(prefill["between_ward_sd"], 3),
+        "obd_per_month": float(round(prefill["obd_per_month"])),
+        "coproduction_sd_within": round(prefill["coproduction_sd_within"], 2),
+        "rate_ratio_per_10": 0.7,
+        "n_sims": 20,
+        "seed": 20240611,
+    }
     curve = power_curve(12, months_options=(12, 24), **kw)
     assert _answer(at) == power_sentence(curve, 12, 0.7, 0.8, 20)
     shown = at.dataframe[0].value

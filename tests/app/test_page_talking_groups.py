@@ -1,4 +1,5 @@
 """The Talking groups page on the real synthetic hospital: its answers agree with analysis/, widgets re-run, gaps are honest."""
+
 from __future__ import annotations
 
 import shutil
@@ -6,13 +7,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from ui.show import answer_markdown
-
 from analysis.data.dataset import SAMPLE_DIR, load_sample
 from analysis.data.filters import Filters
 from analysis.panel.build import build_panel
 from analysis.questions.talking_groups.model import its_pooled, its_ward, start_dates
 from tests.app.helpers import start, texts
+from ui.show import answer_markdown
 
 PAGE = "talking_groups"
 ASSAULTS = "Assaults on staff (per 1,000 occupied bed days)"
@@ -85,7 +85,8 @@ def test_the_shared_filters_are_respected(real_sample):
     assert answer_markdown(expected.sentence) in [m.value for m in at.markdown]
     assert set(at.selectbox(key="tg_ward").options) == {
         f"{r.ward_id} {r.ward_name} (started {r.talking_groups_start:%b %Y})"
-        for r in start_dates(tables["events"]).merge(tables["wards"], on="ward_id").itertuples()}
+        for r in start_dates(tables["events"]).merge(tables["wards"], on="ward_id").itertuples()
+    }
 
 
 def test_without_start_events_the_page_says_what_it_needs(real_sample, tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
 """The Ward profile page on the real synthetic hospital: ward from the link, toggle, target, no survey."""
+
 from __future__ import annotations
 
 import shutil
@@ -62,7 +63,7 @@ def test_widgets_rerun_cleanly_and_change_the_page(real_sample, sample):
     at = _open("W04")
     at.toggle(key="profile_rebase").set_value(False).run()
     assert not at.exception
-    assert answer_markdown(_expected(sample, 'W04', rebase=False).sentence) in [m.value for m in at.markdown]
+    assert answer_markdown(_expected(sample, "W04", rebase=False).sentence) in [m.value for m in at.markdown]
     assert "Limits recalculated" not in " ".join(c.value for c in at.caption)
     upper = _expected(sample, "W04", rebase=False).series[0].classified["upper"].max()
     at.number_input(key="profile_target_assaults_on_staff").set_value(float(round(upper + 20))).run()
@@ -71,7 +72,7 @@ def test_widgets_rerun_cleanly_and_change_the_page(real_sample, sample):
     at.selectbox(key="profile_ward").set_value("W02").run()
     assert not at.exception
     assert at.query_params.get("profile_ward") == "W02"
-    assert answer_markdown(_expected(sample, 'W02', rebase=False).sentence) in [m.value for m in at.markdown]
+    assert answer_markdown(_expected(sample, "W02", rebase=False).sentence) in [m.value for m in at.markdown]
     times = []
     for i in range(5):  # warm re-runs after a widget change (figures cached by data, ward, rebase, target)
         t = time.perf_counter()

@@ -1,4 +1,5 @@
 """The frame and navigation: every page runs, says when data are synthetic, and respects the filters."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -68,8 +69,9 @@ def test_query_params_set_the_filters_on_first_load(app_env, mini_sample):
     assert metrics["Months"] == "3"
     assert f"{pd.Timestamp(months[1]):%b %Y} to {pd.Timestamp(months[3]):%b %Y}" in texts(at)
     view = at.session_state["_view"]
-    assert set(view.data.tables["ward_months"]["ward_id"]) == set(wards.loc[wards["security_level"] == level,
-                                                                             "ward_id"])
+    assert set(view.data.tables["ward_months"]["ward_id"]) == set(
+        wards.loc[wards["security_level"] == level, "ward_id"]
+    )
 
 
 def test_unknown_query_params_are_ignored(app_env):

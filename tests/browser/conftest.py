@@ -1,4 +1,5 @@
 """A real dashboard server and Debian's Chromium for the browser journeys (never a downloaded browser)."""
+
 from __future__ import annotations
 
 import os
@@ -45,9 +46,23 @@ def run_server(tmp: Path, mini_sample: Path):
     env["COPRODUCTION_SAMPLE_DIR"] = str(served_sample(mini_sample))
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - open for the server's whole life
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -95,9 +110,15 @@ def screenshot(page, name: str) -> None:
 # --- shared by the page journeys and the accessibility checks ----------------------------------------------
 
 PAGES = {  # sidebar label -> url path ("" is the overview); the app menu of dashboard.py
-    "Overview": "", "Co-production (Q1)": "coproduction", "Assaults on staff (Q2)": "assaults",
-    "Recovery (Q3)": "recovery", "Talking groups": "talking_groups", "Ward profile": "ward_profile",
-    "Model builder": "model_builder", "Study planner": "study_planner", "Steering group pack": "steering_pack",
+    "Overview": "",
+    "Co-production (Q1)": "coproduction",
+    "Assaults on staff (Q2)": "assaults",
+    "Recovery (Q3)": "recovery",
+    "Talking groups": "talking_groups",
+    "Ward profile": "ward_profile",
+    "Model builder": "model_builder",
+    "Study planner": "study_planner",
+    "Steering group pack": "steering_pack",
     "Data": "data",
 }
 ERROR_TEXTS = ("Traceback (most recent call last)", "Something went wrong")  # a raw exception, or ui.safe.guarded

@@ -3,6 +3,7 @@
 No violation of impact "serious" or "critical" may remain, nor any heading that skips a level, except the few
 below that come from Streamlit's own markup, which the app cannot change. Each page's full axe answer is kept in test-artifacts/axe/<page>.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,14 +24,24 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 # lie inside, why the app cannot fix it). Only nodes inside that element are excused; the same rule anywhere
 # else (our markdown, captions, charts, alt text, headings) still fails the test.
 THIRD_PARTY: dict[str, tuple[str, str]] = {
-    "list": ("[data-testid=stSidebarNav]",
-             ("st.navigation's menu puts its section headers (divs) directly inside its <ul>; the app only "
-              "names the pages and sections.")),
-    "listitem": ("[data-testid=stSidebarNav]",
-                 "the same menu wraps each section's <li> items in a <div> inside the <ul>."),
-    "scrollable-region-focusable": ("[data-testid=stCode]",
-                                    ("st.code draws its <pre> without tabindex; the app cannot add attributes to "
-                                     "it (the formula on the Model builder page is shown with st.code).")),
+    "list": (
+        "[data-testid=stSidebarNav]",
+        (
+            "st.navigation's menu puts its section headers (divs) directly inside its <ul>; the app only "
+            "names the pages and sections."
+        ),
+    ),
+    "listitem": (
+        "[data-testid=stSidebarNav]",
+        "the same menu wraps each section's <li> items in a <div> inside the <ul>.",
+    ),
+    "scrollable-region-focusable": (
+        "[data-testid=stCode]",
+        (
+            "st.code draws its <pre> without tabindex; the app cannot add attributes to "
+            "it (the formula on the Model builder page is shown with st.code)."
+        ),
+    ),
 }
 
 
@@ -63,13 +74,17 @@ def _summary(v: dict) -> str:
 @pytest.mark.parametrize("path", list(PAGES.values()), ids=[page_name(p) for p in PAGES.values()])
 def test_no_serious_or_critical_axe_violations(server, app_page, path):
     open_page(app_page, server, path)
-    results = _axe().run(app_page, options={"runOnly": {"type": "tag", "values": TAGS},
-                                            "resultTypes": ["violations"]})
+    results = _axe().run(app_page, options={"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]})
     AXE_DIR.mkdir(parents=True, exist_ok=True)
     violations = results.response["violations"]
-    (AXE_DIR / f"{page_name(path)}.json").write_text(json.dumps(
-        {"url": app_page.url, "testEngine": results.response.get("testEngine"), "violations": violations},
-        indent=2))
-    blocking = [v for v in violations if (v.get("impact") in BLOCKING or v["id"] in ALWAYS_BLOCKING)
-                and not _excused(app_page, v)]
+    (AXE_DIR / f"{page_name(path)}.json").write_text(
+        json.dumps(
+            {"url": app_page.url, "testEngine": results.response.get("testEngine"), "violations": violations}, indent=2
+        )
+    )
+    blocking = [
+        v
+        for v in violations
+        if (v.get("impact") in BLOCKING or v["id"] in ALWAYS_BLOCKING) and not _excused(app_page, v)
+    ]
     assert not blocking, "\n".join(_summary(v) for v in blocking)

@@ -1,4 +1,5 @@
 """Journeys in a real browser: navigation, reload, shared links, upload, import and rollback."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,15 @@ from tests.conftest import WARDS, csv_bytes, mini_tables
 pytestmark = pytest.mark.browser
 
 NAV = {  # sidebar label -> url path
-    "Overview": "", "Co-production (Q1)": "coproduction", "Assaults on staff (Q2)": "assaults",
-    "Recovery (Q3)": "recovery", "Talking groups": "talking_groups", "Ward profile": "ward_profile",
-    "Model builder": "model_builder", "Study planner": "study_planner", "Steering group pack": "steering_pack",
+    "Overview": "",
+    "Co-production (Q1)": "coproduction",
+    "Assaults on staff (Q2)": "assaults",
+    "Recovery (Q3)": "recovery",
+    "Talking groups": "talking_groups",
+    "Ward profile": "ward_profile",
+    "Model builder": "model_builder",
+    "Study planner": "study_planner",
+    "Steering group pack": "steering_pack",
     "Data": "data",
 }
 

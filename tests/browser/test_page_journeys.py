@@ -1,5 +1,6 @@
 """Every page in a real browser: it renders cleanly, a shared filter redraws its charts, a CSV download
 carries its stamp and passes disclosure control, and the overview's ward links open that ward's profile."""
+
 from __future__ import annotations
 
 import csv
@@ -155,7 +156,7 @@ def _split(text: str) -> tuple[list[str], list[list[str]], dict[str, str]]:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     at = rows.index(["About this table"])
     assert rows[at - 1] == [], "the stamp block is not set off by a blank row"
-    return rows[0], rows[1:at - 1], {r[0]: r[1] for r in rows[at + 1:] if len(r) >= 2}
+    return rows[0], rows[1 : at - 1], {r[0]: r[1] for r in rows[at + 1 :] if len(r) >= 2}
 
 
 def _assert_no_small_counts(header, rows, columns) -> int:

@@ -1,4 +1,5 @@
 """Question 2 figures, tables and words (analysis/charts/assaults.py and assaults_data.py)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis.charts import assaults as charts
-from analysis.questions.assaults import view as data
 from analysis.charts.style import CATEGORICAL, NHS
+from analysis.questions.assaults import view as data
 from analysis.stats.counts import fit_counts, simulate_panel
 from analysis.stats.results import Headline, ModelResult
 
@@ -19,9 +20,17 @@ def tiny_panel() -> pd.DataFrame:
     rows = []
     for w, name, base in (("W01", "Iona", 40.0), ("W02", "Lewis", 60.0)):
         for i, m in enumerate(MONTHS):
-            rows.append({"ward_id": w, "ward_name": name, "month": m, "occupied_bed_days": 500.0 + 100 * i,
-                         "assaults_on_staff": float(i), "coproduction_overall": base + i,
-                         "coproduction_staff_reduced_social_distance": np.nan})
+            rows.append(
+                {
+                    "ward_id": w,
+                    "ward_name": name,
+                    "month": m,
+                    "occupied_bed_days": 500.0 + 100 * i,
+                    "assaults_on_staff": float(i),
+                    "coproduction_overall": base + i,
+                    "coproduction_staff_reduced_social_distance": np.nan,
+                }
+            )
     p = pd.DataFrame(rows)
     p.loc[(p["ward_id"] == "W02") & (p["month"] == MONTHS[1]), "coproduction_overall"] = np.nan
     return p
@@ -83,17 +92,25 @@ def _spc_panel(jump_at: int | None = None) -> pd.DataFrame:
     for w in ("W01", "W02"):
         for i, m in enumerate(months):
             rate = 12 if (jump_at is not None and i >= jump_at and w == "W01") else 4
-            rows.append({"ward_id": w, "month": m, "occupied_bed_days": 900.0,
-                         "assaults_on_staff": float(rng.poisson(rate * 0.9))})
+            rows.append(
+                {
+                    "ward_id": w,
+                    "month": m,
+                    "occupied_bed_days": 900.0,
+                    "assaults_on_staff": float(rng.poisson(rate * 0.9)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-EVENTS = pd.DataFrame({
-    "ward_id": ["W01", None, None, "W02"],
-    "date": pd.to_datetime(["2023-04-10", "2023-10-05", "2024-01-15", "2023-01-01"]),
-    "kind": ["talking_groups_started", "change", "note", "intervention"],
-    "label": ["Talking groups started", "New policy", "System upgraded", "Quiet rooms"],
-})
+EVENTS = pd.DataFrame(
+    {
+        "ward_id": ["W01", None, None, "W02"],
+        "date": pd.to_datetime(["2023-04-10", "2023-10-05", "2024-01-15", "2023-01-01"]),
+        "kind": ["talking_groups_started", "change", "note", "intervention"],
+        "label": ["Talking groups started", "New policy", "System upgraded", "Quiet rooms"],
+    }
+)
 
 
 def test_incident_spc_rebases_a_ward_on_its_own_and_hospital_wide_changes_only():
@@ -119,14 +136,33 @@ def test_incident_spc_reads_a_rise_in_assaults_as_concern():
 
 def _result(within=(0.8, 0.7, 0.9, 0.01), between=(1.25, 1.1, 1.5, 0.02)) -> ModelResult:
     extras = {"between": dict(zip(("rate_ratio", "ci_low", "ci_high", "p_value"), between))} if between else {}
-    extras["expected_rates"] = pd.DataFrame({
-        "score": [40.0, 40.0, 60.0, 60.0],
-        "basis": ["an average ward in a month at this score (within ward)", "a ward whose usual score is this (between wards)"] * 2,
-        "rate_per_1000_obd": [5.0, 6.0, 3.2, 9.9], "ci_low": [4.0, 5.0, 2.5, 8.0], "ci_high": [6.5, 7.0, 4.1, 12.0],
-    })
-    return ModelResult("q2", "assaults_on_staff", "coproduction_staff_reduced_social_distance", "f", "negbin", "m", 12,
-                       600, pd.DataFrame(), Headline("rate ratio per 10-point rise (within ward)", *within), "s",
-                       extras=extras)
+    extras["expected_rates"] = pd.DataFrame(
+        {
+            "score": [40.0, 40.0, 60.0, 60.0],
+            "basis": [
+                "an average ward in a month at this score (within ward)",
+                "a ward whose usual score is this (between wards)",
+            ]
+            * 2,
+            "rate_per_1000_obd": [5.0, 6.0, 3.2, 9.9],
+            "ci_low": [4.0, 5.0, 2.5, 8.0],
+            "ci_high": [6.5, 7.0, 4.1, 12.0],
+        }
+    )
+    return ModelResult(
+        "q2",
+        "assaults_on_staff",
+        "coproduction_staff_reduced_social_distance",
+        "f",
+        "negbin",
+        "m",
+        12,
+        600,
+        pd.DataFrame(),
+        Headline("rate ratio per 10-point rise (within ward)", *within),
+        "s",
+        extras=extras,
+    )
 
 
 def test_claim_texts_keep_the_two_questions_apart_with_their_own_numbers():
@@ -151,15 +187,27 @@ def test_expected_rates_at_the_chosen_scores_and_their_sentence():
 def test_claims_table_has_a_within_and_a_between_row_per_model():
     t = data.claims_table({"Patient-rated": _result(), "Staff-rated": _result(between=None)})
     assert list(zip(t["label"], t["comparison"])) == [
-        ("Patient-rated", "within ward"), ("Patient-rated", "between wards"), ("Staff-rated", "within ward")]
+        ("Patient-rated", "within ward"),
+        ("Patient-rated", "between wards"),
+        ("Staff-rated", "within ward"),
+    ]
     assert t.loc[1, "rate_ratio"] == 1.25 and t.loc[0, "ci_high"] == 0.9
 
 
 def test_incidents_table_says_what_each_interval_means():
-    raw = pd.DataFrame({"outcome": ["assaults_on_staff", "self_harm", "restraints", "seclusions"],
-                        "rate_ratio": [0.8, 1.3, 0.95, np.nan], "ci_low": [0.7, 1.1, 0.8, np.nan],
-                        "ci_high": [0.9, 1.5, 1.1, np.nan], "p_value": [0.01, 0.02, 0.5, np.nan],
-                        "family": "negbin", "n_wards": 12, "n_obs": 600, "ok": [True, True, True, False]})
+    raw = pd.DataFrame(
+        {
+            "outcome": ["assaults_on_staff", "self_harm", "restraints", "seclusions"],
+            "rate_ratio": [0.8, 1.3, 0.95, np.nan],
+            "ci_low": [0.7, 1.1, 0.8, np.nan],
+            "ci_high": [0.9, 1.5, 1.1, np.nan],
+            "p_value": [0.01, 0.02, 0.5, np.nan],
+            "family": "negbin",
+            "n_wards": 12,
+            "n_obs": 600,
+            "ok": [True, True, True, False],
+        }
+    )
     t = data.incidents_table(raw)
     assert list(t["what_it_means"]) == ["fewer (clear)", "more (clear)", "no clear link", "could not be estimated"]
     assert list(t["incident"]) == ["Assaults on staff", "Self-harm incidents", "Restraints", "Seclusions"]
@@ -193,8 +241,9 @@ def test_scatter_figure_draws_each_ward_sized_by_bed_days_and_the_fitted_lines_o
 
 def test_scatter_figure_picks_out_one_ward_in_blue_on_top_of_the_others_in_grey():
     pts = data.scatter_points(tiny_panel(), "assaults_on_staff", "coproduction_overall")
-    fig, alt = charts.scatter_figure(pts, _result().extras["expected_rates"], "assaults_on_staff",
-                                     "coproduction_overall", highlight="W01")
+    fig, alt = charts.scatter_figure(
+        pts, _result().extras["expected_rates"], "assaults_on_staff", "coproduction_overall", highlight="W01"
+    )
     wards = [t for t in fig.data if t.mode == "markers"]
     assert [t.name for t in wards] == ["W02 Lewis", "W01 Iona"]  # the chosen ward drawn last, over the others
     assert wards[1].marker.color == NHS["blue"] and wards[0].marker.color == NHS["mid_grey"]
@@ -216,7 +265,9 @@ def test_rate_ratio_figure_puts_intervals_on_a_log_axis_and_names_clear_results(
     assert fig.layout.xaxis.type == "log"
     within = next(tr for tr in fig.data if tr.name == "within ward")
     assert list(within.x) == [0.8, 1.02]
-    assert list(within.error_x.array) == pytest.approx([0.1, 0.13]) and list(within.error_x.arrayminus) == pytest.approx([0.1, 0.12])
+    assert list(within.error_x.array) == pytest.approx([0.1, 0.13]) and list(
+        within.error_x.arrayminus
+    ) == pytest.approx([0.1, 0.12])
     assert "clearly below 1 (fewer): Patient-rated (within ward)" in alt
     assert "clearly above 1 (more): Patient-rated (between wards), Staff-rated (between wards)" in alt
     assert "1 interval includes 1" in alt
@@ -240,8 +291,12 @@ def test_scatter_and_words_recover_a_known_falling_effect_from_simulated_wards()
     r = fit_counts(sim, predictor="coproduction_overall", at=grid, zeros=False)
     assert r.headline.ci_low < 0.7 < r.headline.ci_high
     assert "fewer assaults on staff" in data.claim_texts(r)["within"]
-    fig, alt = charts.scatter_figure(data.scatter_points(sim, "assaults_on_staff", "coproduction_overall"),
-                                     r.extras["expected_rates"], "assaults_on_staff", "coproduction_overall")
+    fig, alt = charts.scatter_figure(
+        data.scatter_points(sim, "assaults_on_staff", "coproduction_overall"),
+        r.extras["expected_rates"],
+        "assaults_on_staff",
+        "coproduction_overall",
+    )
     within = next(t for t in fig.data if t.mode == "lines" and "within" in t.name)
     assert within.y[0] > within.y[-1] and "The fitted line falls" in alt
 
@@ -257,15 +312,31 @@ def test_the_default_measure_is_the_one_the_overview_and_the_pack_report():
 
 def test_between_ward_curve_is_drawn_only_across_the_wards_usual_scores():
     pts = pd.DataFrame({"ward_id": ["A", "A", "B", "B"], "score": [10.0, 50.0, 60.0, 80.0]})  # means 30 and 70
-    curve = pd.DataFrame({"score": np.arange(0.0, 101.0, 10.0), "basis": "between", "rate_per_1000_obd": 1.0,
-                          "ci_low": 0.5, "ci_high": 2.0})
+    curve = pd.DataFrame(
+        {
+            "score": np.arange(0.0, 101.0, 10.0),
+            "basis": "between",
+            "rate_per_1000_obd": 1.0,
+            "ci_low": 0.5,
+            "ci_high": 2.0,
+        }
+    )
     kept = charts.within_ward_means(curve, pts)
     assert list(kept["score"]) == [30.0, 40.0, 50.0, 60.0, 70.0]
     # means between grid points: the grid points just outside are kept, so the line spans both means
     pts2 = pts.assign(score=[12.0, 50.0, 61.0, 80.0])  # means 31 and 70.5
     assert list(charts.within_ward_means(curve, pts2)["score"]) == [30.0, 40.0, 50.0, 60.0, 70.0, 80.0]
     fig, _ = charts.scatter_figure(
-        pts.assign(ward_label=pts["ward_id"], period_label="Apr 2024", rate_per_1000_obd=1.0, occupied_bed_days=300.0,
-                   count=1.0), curve, "assaults_on_staff", "coproduction_overall")
+        pts.assign(
+            ward_label=pts["ward_id"],
+            period_label="Apr 2024",
+            rate_per_1000_obd=1.0,
+            occupied_bed_days=300.0,
+            count=1.0,
+        ),
+        curve,
+        "assaults_on_staff",
+        "coproduction_overall",
+    )
     between = next(t for t in fig.data if t.mode == "lines")
     assert min(between.x) == 30.0 and max(between.x) == 70.0

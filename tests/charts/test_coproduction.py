@@ -1,4 +1,5 @@
 """Q1 page pieces (analysis/charts/coproduction.py) checked on simulated panels with known truths."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,17 @@ from analysis.questions.coproduction.existence import bands
 ASP = list(ASPECTS)
 
 
-def make_panel(n_wards: int = 8, n_months: int = 24, seed: int = 0, ward_effect=None, sd_shift: float = 0.0,
-               staff_gap: float = 0.0, noise: float = 2.0, every: int = 3, carry: int = 2) -> pd.DataFrame:
+def make_panel(
+    n_wards: int = 8,
+    n_months: int = 24,
+    seed: int = 0,
+    ward_effect=None,
+    sd_shift: float = 0.0,
+    staff_gap: float = 0.0,
+    noise: float = 2.0,
+    every: int = 3,
+    carry: int = 2,
+) -> pd.DataFrame:
     """A ward-month panel in build_panel's shape. Ward w's true score is ward_effect[w] on every aspect,
     reduced social distance is shifted by `sd_shift`, staff sit `staff_gap` above patients. Surveys every
     `every` months; the next `carry` months repeat the survey with months_carried 1..carry."""
@@ -25,8 +35,13 @@ def make_panel(n_wards: int = 8, n_months: int = 24, seed: int = 0, ward_effect=
     for w in range(n_wards):
         last = {}
         for i, m in enumerate(months):
-            row = {"ward_id": f"W{w + 1:02d}", "ward_name": f"Ward {w + 1}",
-                   "service": "admission" if w % 2 == 0 else "rehabilitation", "security_level": "medium", "month": m}
+            row = {
+                "ward_id": f"W{w + 1:02d}",
+                "ward_name": f"Ward {w + 1}",
+                "service": "admission" if w % 2 == 0 else "rehabilitation",
+                "security_level": "medium",
+                "month": m,
+            }
             k = i % every
             if k == 0:
                 for r, shift in (("patient", 0.0), ("staff", staff_gap)):
@@ -141,7 +156,12 @@ def test_agreement_overview_and_sentence_see_a_known_staff_gap():
 
 def test_icc_words_follow_koo_and_li():
     assert [C.icc_words(x) for x in (0.95, 0.8, 0.6, 0.3, np.nan)] == [
-        "excellent", "good", "moderate", "poor", "not computable"]
+        "excellent",
+        "good",
+        "moderate",
+        "poor",
+        "not computable",
+    ]
 
 
 def test_bands_figure_one_trace_per_band_and_cutoff_lines():
@@ -155,12 +175,16 @@ def test_bands_figure_one_trace_per_band_and_cutoff_lines():
 
 
 def test_reliability_sentence_and_figure_name_the_weakest_aspect():
-    rel = pd.DataFrame({
-        "aspect": ASP * 2, "respondent": ["patient"] * 4 + ["staff"] * 4,
-        "alpha": [0.82, 0.75, 0.64, 0.9, 0.8, 0.81, 0.7, 0.88], "ci_low": [0.78, 0.7, 0.58, 0.87, 0.76, 0.77, 0.65, 0.85],
-        "ci_high": [0.85, 0.8, 0.7, 0.92, 0.84, 0.85, 0.75, 0.9],
-        "in_words": ["good"] * 2 + ["questionable (0.60 to 0.69)"] + ["excellent"] * 5,
-    })
+    rel = pd.DataFrame(
+        {
+            "aspect": ASP * 2,
+            "respondent": ["patient"] * 4 + ["staff"] * 4,
+            "alpha": [0.82, 0.75, 0.64, 0.9, 0.8, 0.81, 0.7, 0.88],
+            "ci_low": [0.78, 0.7, 0.58, 0.87, 0.76, 0.77, 0.65, 0.85],
+            "ci_high": [0.85, 0.8, 0.7, 0.92, 0.84, 0.85, 0.75, 0.9],
+            "in_words": ["good"] * 2 + ["questionable (0.60 to 0.69)"] + ["excellent"] * 5,
+        }
+    )
     s = C.reliability_sentence(rel)
     assert s.startswith("7 of 8 aspect scores")
     assert "shared power and trust for patients: alpha 0.64 (95% CI 0.58 to 0.70), questionable." in s
@@ -182,8 +206,9 @@ def test_small_multiples_over_five_years_tick_every_other_april_level():
     assert {ax.dtick for ax in (wards.layout.xaxis, wards.layout.xaxis6)} == {"M24"}
     assert wards.layout.xaxis.tickangle == 0 and wards.layout.xaxis.tick0.startswith("2022-04")
     # one chart across the page keeps a tick every April
-    one = C.levels_over_time_figure(C.levels_over_time(p, "patient", "overall", "service"), "patient", "overall",
-                                    "service")
+    one = C.levels_over_time_figure(
+        C.levels_over_time(p, "patient", "overall", "service"), "patient", "overall", "service"
+    )
     assert one.layout.xaxis.dtick == "M12" and one.layout.xaxis.tickangle is None
 
 
@@ -191,7 +216,8 @@ def test_small_multiples_list_wards_in_code_order_not_name_order():
     p = make_panel(n_wards=3)
     p["ward_name"] = p["ward_id"].map({"W01": "Skye", "W02": "Arran", "W03": "Mull"})
     t = C.levels_over_time(p, "patient", "overall", "ward")
-    assert list(pd.unique(t["group"])) == [C.ward_label(w, n) for w, n in (("W01", "Skye"), ("W02", "Arran"),
-                                                                            ("W03", "Mull"))]
+    assert list(pd.unique(t["group"])) == [
+        C.ward_label(w, n) for w, n in (("W01", "Skye"), ("W02", "Arran"), ("W03", "Mull"))
+    ]
     fig = C.levels_over_time_figure(t, "patient", "overall", "ward")
     assert [a.text for a in fig.layout.annotations] == list(pd.unique(t["group"]))

@@ -1,4 +1,5 @@
 """Small multiples (analysis/charts/multiples.py): a panel per ward on one shared scale."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -8,8 +9,13 @@ from analysis.charts.multiples import AVERAGE_NAME, small_multiples, y_title
 
 def _data(n_wards: int = 9) -> pd.DataFrame:
     months = pd.date_range("2024-04-01", periods=4, freq="MS")
-    return pd.DataFrame([{"ward": f"W{w:02d}", "month": m, "score": 10.0 * w + i, "n": 5}
-                         for w in range(n_wards) for i, m in enumerate(months)])
+    return pd.DataFrame(
+        [
+            {"ward": f"W{w:02d}", "month": m, "score": 10.0 * w + i, "n": 5}
+            for w in range(n_wards)
+            for i, m in enumerate(months)
+        ]
+    )
 
 
 def test_a_panel_per_ward_over_the_average_on_one_scale_across_rows():

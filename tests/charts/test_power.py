@@ -1,4 +1,5 @@
 """The power curve chart: power with 95% Monte Carlo error bars, the target line, alt text from the numbers."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,9 @@ import pandas as pd
 from analysis.charts.power import power_alt_text, power_figure
 from analysis.charts.style import alt_text
 
-CURVE = pd.DataFrame({"months": [12, 24, 36, 48], "power": [0.30, 0.62, 0.83, 0.95],
-                      "mc_se": [0.046, 0.049, 0.038, 0.022]})
+CURVE = pd.DataFrame(
+    {"months": [12, 24, 36, 48], "power": [0.30, 0.62, 0.83, 0.95], "mc_se": [0.046, 0.049, 0.038, 0.022]}
+)
 
 
 def test_points_error_bars_and_target_line():
@@ -16,7 +18,7 @@ def test_points_error_bars_and_target_line():
     (trace,) = fig.data
     assert list(trace.x) == [12, 24, 36, 48] and list(trace.y) == [0.30, 0.62, 0.83, 0.95]
     np.testing.assert_allclose(trace.error_y.array, 1.96 * CURVE["mc_se"])
-    lines = [s for s in fig.layout.shapes]
+    lines = list(fig.layout.shapes)
     assert any(s.y0 == 0.8 and s.y1 == 0.8 and s.line.dash == "dash" for s in lines)  # the 80% line
     assert any(s.x0 == 36 and s.x1 == 36 for s in lines)  # months needed
     assert fig.layout.yaxis.tickformat == ".0%" and "12 wards" in fig.layout.title.text

@@ -1,4 +1,5 @@
 """Question 3 charts: direction words and arrows, tidy data, fitted lines against known truths."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,8 @@ import pytest
 
 from analysis.charts import alt_text
 from analysis.charts import recovery as rc
-from analysis.questions.recovery.model import fit_recovery, higher_is_better
 from analysis.data.reference import MEASURE_NOTES, builtin_measures
+from analysis.questions.recovery.model import fit_recovery, higher_is_better
 
 PRED = "coproduction_patient_overall"
 
@@ -22,10 +23,18 @@ def simulate(seed=3, n_wards=8, n_months=18, within=2.0, between=-1.0):
         u = rng.normal(0, 2) + between * (mean_x - 50) / 10
         for m in range(n_months):
             x = mean_x + rng.normal(0, 10)
-            rows.append({"ward_id": f"W{w:02d}", "ward_name": f"Ward{w}", "service": "rehab" if w % 2 else "admission",
-                         "month": pd.Timestamp("2023-04-01") + pd.DateOffset(months=m), "month_index": m,
-                         PRED: x, "recovery_qpr_15": 30 + within * (x - mean_x) / 10 + u + rng.normal(0, 1),
-                         "recovery_qpr_15_n_patients": float(rng.integers(3, 15))})
+            rows.append(
+                {
+                    "ward_id": f"W{w:02d}",
+                    "ward_name": f"Ward{w}",
+                    "service": "rehab" if w % 2 else "admission",
+                    "month": pd.Timestamp("2023-04-01") + pd.DateOffset(months=m),
+                    "month_index": m,
+                    PRED: x,
+                    "recovery_qpr_15": 30 + within * (x - mean_x) / 10 + u + rng.normal(0, 1),
+                    "recovery_qpr_15_n_patients": float(rng.integers(3, 15)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -51,19 +60,28 @@ def test_key_figure_signs():
 
 
 def test_predictor_options_only_scores_present():
-    p = pd.DataFrame({PRED: [50.0, np.nan], "coproduction_staff_overall": [np.nan, np.nan],
-                      "coproduction_patient_lived_experience": [40.0, 41.0], "other": [1, 2]})
+    p = pd.DataFrame(
+        {
+            PRED: [50.0, np.nan],
+            "coproduction_staff_overall": [np.nan, np.nan],
+            "coproduction_patient_lived_experience": [40.0, 41.0],
+            "other": [1, 2],
+        }
+    )
     assert rc.predictor_options(p) == [PRED, "coproduction_patient_lived_experience"]
 
 
 def test_over_time_by_service_is_the_patient_weighted_mean():
-    p = pd.DataFrame({
-        "ward_id": ["A", "B", "C", "A", "B", "C"], "ward_name": ["a", "b", "c"] * 2,
-        "service": ["s1", "s1", "s2"] * 2,
-        "month": pd.to_datetime(["2024-04-01"] * 3 + ["2024-05-01"] * 3),
-        "recovery_dundrum_4": [10.0, 20.0, 5.0, np.nan, 8.0, 6.0],
-        "recovery_dundrum_4_n_patients": [3.0, 1.0, 4.0, np.nan, 2.0, 5.0],
-    })
+    p = pd.DataFrame(
+        {
+            "ward_id": ["A", "B", "C", "A", "B", "C"],
+            "ward_name": ["a", "b", "c"] * 2,
+            "service": ["s1", "s1", "s2"] * 2,
+            "month": pd.to_datetime(["2024-04-01"] * 3 + ["2024-05-01"] * 3),
+            "recovery_dundrum_4": [10.0, 20.0, 5.0, np.nan, 8.0, 6.0],
+            "recovery_dundrum_4_n_patients": [3.0, 1.0, 4.0, np.nan, 2.0, 5.0],
+        }
+    )
     d = rc.over_time_data(p, "DUNDRUM-4", by="service").set_index(["service", "month"])
     assert d.loc[("s1", pd.Timestamp("2024-04-01")), "mean_score"] == pytest.approx((10 * 3 + 20 * 1) / 4)
     assert d.loc[("s1", pd.Timestamp("2024-04-01")), "n_wards"] == 2
@@ -131,8 +149,9 @@ def test_fitted_lines_follow_the_model_and_recover_the_true_slope():
 
 
 def test_no_between_line_when_the_model_has_adjustments():
-    est = pd.DataFrame({"term": ["const", f"{PRED}_within", f"{PRED}_ward_mean", "trend_per_year"],
-                        "estimate": [1.0, 2.0, 3.0, 4.0]})
+    est = pd.DataFrame(
+        {"term": ["const", f"{PRED}_within", f"{PRED}_ward_mean", "trend_per_year"], "estimate": [1.0, 2.0, 3.0, 4.0]}
+    )
     d = rc.scatter_data(simulate(n_wards=3, n_months=4), "QPR-15", PRED)
     lines = rc.fitted_lines(d, est, PRED)
     assert set(lines["line"]) == {"within"}
@@ -142,8 +161,9 @@ def test_scatter_figure_has_one_colour_per_ward_and_direction():
     p = simulate()
     res = fit_recovery(p, "QPR-15", PRED)
     d = rc.scatter_data(p, "QPR-15", PRED)
-    fig = rc.scatter_figure(d, rc.fitted_lines(d, res.estimates, PRED), "DUNDRUM-4", PRED, False,
-                            res.headline.estimate, lag=3)
+    fig = rc.scatter_figure(
+        d, rc.fitted_lines(d, res.estimates, PRED), "DUNDRUM-4", PRED, False, res.headline.estimate, lag=3
+    )
     markers = [t for t in fig.data if t.mode == "markers"]
     assert len(markers) == 8 and len({(t.marker.color, t.marker.symbol) for t in markers}) == 8
     assert any(t.name == "Between wards (fitted)" for t in fig.data)

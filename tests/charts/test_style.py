@@ -1,4 +1,5 @@
 """The house chart style and the SPC figure: UK dates, labels, accessible markers, alt text."""
+
 import json
 
 import numpy as np
@@ -6,11 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts import style
-from analysis.spc.mdc import MDC_COLOURS, MDC_SYMBOLS
 from analysis.charts.spc import spc_figure
 from analysis.spc.chart import u_chart, xmr
-from analysis.text import rate_label
+from analysis.spc.mdc import MDC_COLOURS, MDC_SYMBOLS
 from analysis.spc.rules import classify
+from analysis.text import rate_label
 
 MONTHS = pd.date_range("2021-04-01", periods=60, freq="MS")
 
@@ -58,7 +59,9 @@ def test_spc_figure_trial_limits_rebase_and_events():
     v = [9.0, 11.0] * 8 + [19.0, 21.0] * 4
     df = pd.DataFrame({"month": MONTHS[: len(v)], "x": v})
     c = classify(xmr(df, "x", rebase_at=[MONTHS[16]]), "increase")
-    events = pd.DataFrame({"date": [MONTHS[16]], "label": ["Talking groups started"], "kind": ["talking_groups_started"]})
+    events = pd.DataFrame(
+        {"date": [MONTHS[16]], "label": ["Talking groups started"], "kind": ["talking_groups_started"]}
+    )
     fig, alt = spc_figure(c, "Score", "Score", events=events)
     assert any(t.name.startswith("Trial limits") for t in fig.data)
     texts = [a.text for a in fig.layout.annotations]
@@ -82,5 +85,3 @@ def test_spc_figure_with_no_data_still_has_alt_text():
     c = classify(xmr(pd.DataFrame({"month": MONTHS[:3], "x": [np.nan] * 3}), "x"))
     fig, alt = spc_figure(c, "Empty", "x")
     assert alt == "Empty: no data to chart."
-
-

@@ -1,4 +1,5 @@
 """Talking groups page helpers: start dates kept under a period filter, timeline, before/after, attendance, words."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,13 +26,20 @@ def simulate(seed: int = 3, n_months: int = 40) -> pd.DataFrame:
             post = s is not None and m >= s
             held = float(rng.integers(2, 6)) if post else 0.0
             rsd = base + TREND * m + STEP * post + rng.normal(0, 2)
-            rows.append({"ward_id": w, "ward_name": f"Ward {w}", "month": T0 + pd.DateOffset(months=m), "month_index": m,
-                         "talking_groups_start": start,
-                         "coproduction_patient_overall": base + TREND * m + STEP * post + rng.normal(0, 2),
-                         "coproduction_patient_reduced_social_distance": rsd,
-                         "coproduction_staff_reduced_social_distance": rsd + STAFF_GAP + rng.normal(0, 1),
-                         "talking_groups_held": held,
-                         "talking_group_attendances": held * float(rng.integers(4, 9)) if post else 0.0})
+            rows.append(
+                {
+                    "ward_id": w,
+                    "ward_name": f"Ward {w}",
+                    "month": T0 + pd.DateOffset(months=m),
+                    "month_index": m,
+                    "talking_groups_start": start,
+                    "coproduction_patient_overall": base + TREND * m + STEP * post + rng.normal(0, 2),
+                    "coproduction_patient_reduced_social_distance": rsd,
+                    "coproduction_staff_reduced_social_distance": rsd + STAFF_GAP + rng.normal(0, 1),
+                    "talking_groups_held": held,
+                    "talking_group_attendances": held * float(rng.integers(4, 9)) if post else 0.0,
+                }
+            )
     d = pd.DataFrame(rows)
     d["talking_groups_start"] = d["talking_groups_start"].astype("datetime64[ns]")
     d["talking_groups_active"] = (d["month"] >= d["talking_groups_start"]).to_numpy(bool)
@@ -41,19 +49,26 @@ def simulate(seed: int = 3, n_months: int = 40) -> pd.DataFrame:
 
 
 def starts_table() -> pd.DataFrame:
-    return pd.DataFrame({"ward_id": [w for w, s in STARTS.items() if s is not None],
-                         "talking_groups_start": [T0 + pd.DateOffset(months=s) for s in STARTS.values() if s is not None]})
+    return pd.DataFrame(
+        {
+            "ward_id": [w for w, s in STARTS.items() if s is not None],
+            "talking_groups_start": [T0 + pd.DateOffset(months=s) for s in STARTS.values() if s is not None],
+        }
+    )
 
 
 def cut_period(d: pd.DataFrame, first_month: int) -> pd.DataFrame:
     """What a period filter does to the panel: months before are gone, and so are the start events in them."""
     cut = d[d["month_index"] >= first_month].reset_index(drop=True)
     lost = cut["talking_groups_start"] < cut["month"].min()
-    return cut.assign(talking_groups_start=cut["talking_groups_start"].mask(lost),
-                      talking_groups_active=cut["talking_groups_active"] & ~lost)
+    return cut.assign(
+        talking_groups_start=cut["talking_groups_start"].mask(lost),
+        talking_groups_active=cut["talking_groups_active"] & ~lost,
+    )
 
 
 # --- start dates survive a period filter ----------------------------------------------------------------
+
 
 def test_with_starts_puts_back_starts_lost_to_a_period_filter():
     d = cut_period(simulate(), 16)
@@ -72,8 +87,12 @@ def test_with_starts_puts_back_starts_lost_to_a_period_filter():
 
 def test_a_hospital_wide_start_applies_to_every_ward_but_an_earlier_ward_start_wins():
     d = simulate()
-    starts = pd.DataFrame({"ward_id": ["W00", "(all wards)"],
-                           "talking_groups_start": [T0 + pd.DateOffset(months=2), T0 + pd.DateOffset(months=20)]})
+    starts = pd.DataFrame(
+        {
+            "ward_id": ["W00", "(all wards)"],
+            "talking_groups_start": [T0 + pd.DateOffset(months=2), T0 + pd.DateOffset(months=20)],
+        }
+    )
     fixed = tg.with_starts(d, starts).groupby("ward_id")["talking_groups_start"].first()
     assert fixed["W00"] == T0 + pd.DateOffset(months=2)
     assert (fixed.drop("W00") == T0 + pd.DateOffset(months=20)).all()
@@ -90,6 +109,7 @@ def test_pooled_with_starts_restored_recovers_the_step_after_a_period_filter():
 
 
 # --- words ---------------------------------------------------------------------------------------------
+
 
 def test_key_figure_and_words_follow_the_result():
     res = tg.pooled(simulate(), "coproduction_patient_overall", "linear")
@@ -132,6 +152,7 @@ def test_outcome_choices_add_recovery_measures_only_when_present():
 
 # --- timeline ------------------------------------------------------------------------------------------
 
+
 def test_timeline_orders_wards_by_start_and_lists_comparison_wards_last():
     t = tg.timeline_table(simulate())
     assert list(t["ward_id"]) == ["W00", "W01", "W02", "W03", "W04", "W05", "W06", "W07"]
@@ -151,6 +172,7 @@ def test_timeline_figure_marks_each_start_and_says_so_in_alt_text():
 
 
 # --- before and after ----------------------------------------------------------------------------------
+
 
 def test_before_after_figure_has_observed_fitted_counterfactual_and_start_line():
     d = simulate()
@@ -188,6 +210,7 @@ def test_one_ward_that_never_started_has_no_chart_and_says_why():
 
 # --- attendance ----------------------------------------------------------------------------------------
 
+
 def test_attendance_by_month_is_total_attendances_over_total_sessions():
     d = simulate()
     m = tg.attendance_by_month(d)
@@ -195,8 +218,9 @@ def test_attendance_by_month_is_total_attendances_over_total_sessions():
     sub = d[d["month_index"] == 20]
     assert row["wards_running"] == 3  # W00, W01, W02 started by month 20
     assert row["sessions_held"] == sub["talking_groups_held"].sum()
-    assert row["attendance_per_session"] == pytest.approx(sub["talking_group_attendances"].sum()
-                                                          / sub["talking_groups_held"].sum())
+    assert row["attendance_per_session"] == pytest.approx(
+        sub["talking_group_attendances"].sum() / sub["talking_groups_held"].sum()
+    )
     assert np.isnan(m.loc[0, "attendance_per_session"])  # no sessions before the first start
     _fig, alt = tg.attendance_figure(m)
     assert "first sessions were in Feb 2022" in alt and "on 6 wards" in alt
@@ -209,6 +233,7 @@ def test_attendance_figure_without_sessions_says_so():
 
 
 # --- reduced social distance ---------------------------------------------------------------------------
+
 
 def test_social_distance_words_report_the_staff_patient_gap_and_pooled_changes():
     d = simulate(seed=9)

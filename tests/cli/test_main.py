@@ -1,4 +1,5 @@
 """The command line (`python -m analysis ...`): every figure the app shows can be reproduced from a script."""
+
 from __future__ import annotations
 
 import filecmp
@@ -20,11 +21,11 @@ PY = str(PYTHON if PYTHON.exists() else sys.executable)
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([PY, "-m", "analysis", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([PY, "-m", "analysis", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 # --- a spec saved from the Model builder page gives the same numbers on the command line ---------------
+
 
 @pytest.fixture
 def page_env(monkeypatch, real_sample):
@@ -70,6 +71,7 @@ def test_spec_saved_from_the_page_reproduces_its_numbers(tmp_path):
 
 # --- the other commands ------------------------------------------------------------------------------
 
+
 def test_validate_exit_codes(tmp_path):
     ok = cli("validate", SAMPLE)
     assert ok.returncode == 0, ok.stderr
@@ -93,12 +95,30 @@ def test_panel_out_writes_the_documented_columns(tmp_path):
     run = cli("panel", "--out", out, "--carry-forward", "2")
     assert run.returncode == 0, run.stderr
     panel = pd.read_csv(out)
-    documented = ["ward_id", "ward_name", "service", "security_level", "beds", "month", "month_index",
-                  "calendar_month", "financial_year", "occupied_bed_days", "assaults_on_staff",
-                  "assaults_on_staff_rate_per_1000_obd", "talking_groups_active", "months_since_talking_groups",
-                  "coproduction_patient_overall", "coproduction_staff_reduced_social_distance",
-                  "coproduction_overall", "coproduction_patient_months_carried", "coproduction_staff_n_returns",
-                  "recovery_qpr_15", "recovery_qpr_15_n_patients", "recovery_honos_secure"]
+    documented = [
+        "ward_id",
+        "ward_name",
+        "service",
+        "security_level",
+        "beds",
+        "month",
+        "month_index",
+        "calendar_month",
+        "financial_year",
+        "occupied_bed_days",
+        "assaults_on_staff",
+        "assaults_on_staff_rate_per_1000_obd",
+        "talking_groups_active",
+        "months_since_talking_groups",
+        "coproduction_patient_overall",
+        "coproduction_staff_reduced_social_distance",
+        "coproduction_overall",
+        "coproduction_patient_months_carried",
+        "coproduction_staff_n_returns",
+        "recovery_qpr_15",
+        "recovery_qpr_15_n_patients",
+        "recovery_honos_secure",
+    ]
     missing = [c for c in documented if c not in panel.columns]
     assert not missing
     wm = pd.read_csv(SAMPLE / "ward_months.csv")
@@ -119,13 +139,16 @@ def test_sample_out_is_byte_identical_to_the_shipped_sample(tmp_path):
     assert not mismatch and not errors and len(match) == len(shipped)
 
 
-@pytest.mark.parametrize("content, words", [
-    ('{"family": "gamma"}', "family must be one of auto, poisson, negbin"),
-    ('{"lag": 40}', "lag must be a whole number of months from 0 to 12"),
-    ('{"question": "q2", "outcome": "deaths"}', "outcome for question 2 must be an incident count"),
-    ('{"filters": {"start": "last April"}}', "filters.start must be a month written YYYY-MM"),
-    ('{"lag": 1,', "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ('{"family": "gamma"}', "family must be one of auto, poisson, negbin"),
+        ('{"lag": 40}', "lag must be a whole number of months from 0 to 12"),
+        ('{"question": "q2", "outcome": "deaths"}', "outcome for question 2 must be an incident count"),
+        ('{"filters": {"start": "last April"}}', "filters.start must be a month written YYYY-MM"),
+        ('{"lag": 1,', "not valid JSON"),
+    ],
+)
 def test_bad_spec_gives_a_clear_message_and_exit_2(tmp_path, content, words):
     spec = tmp_path / "spec.json"
     spec.write_text(content)

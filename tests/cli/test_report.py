@@ -1,4 +1,5 @@
 """`python -m analysis report`: the steering group pack from the command line."""
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,35 @@ def small_folder(tmp_path_factory) -> Path:
 
 def test_report_end_to_end(small_folder, tmp_path):
     out = tmp_path / "pack"
-    done = subprocess.run([PY, "-m", "analysis", "report", "--data", str(small_folder), "--out", str(out),
-                           "--wards", "W01,W02", "--from", "2024-03", "--to", "2024-12", "--audience", "external",
-                           "--rule", "scotland", "--formats", "html,xlsx,csv"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [
+            PY,
+            "-m",
+            "analysis",
+            "report",
+            "--data",
+            str(small_folder),
+            "--out",
+            str(out),
+            "--wards",
+            "W01,W02",
+            "--from",
+            "2024-03",
+            "--to",
+            "2024-12",
+            "--audience",
+            "external",
+            "--rule",
+            "scotland",
+            "--formats",
+            "html,xlsx,csv",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     written = {Path(f["file"]).name: f["bytes"] for f in summary["files"]}
@@ -47,14 +73,17 @@ def test_report_end_to_end(small_folder, tmp_path):
     assert "W01" not in html and "Mar 2024 to Dec 2024" in html
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--wards", "W09"], "no ward W09"),
-    (["--from", "2024-13"], "not a month"),
-    (["--from", "2024-06", "--to", "2024-02"], "after --to"),
-    (["--formats", "html,docx"], "docx is not a format"),
-    (["--audience", "public"], "--audience"),
-    (["--rule", "wales"], "--rule"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--wards", "W09"], "no ward W09"),
+        (["--from", "2024-13"], "not a month"),
+        (["--from", "2024-06", "--to", "2024-02"], "after --to"),
+        (["--formats", "html,docx"], "docx is not a format"),
+        (["--audience", "public"], "--audience"),
+        (["--rule", "wales"], "--rule"),
+    ],
+)
 def test_bad_input_gets_a_plain_message_and_exit_code_2(small_folder, tmp_path, capsys, args, words):
     code = main(["report", "--data", str(small_folder), "--out", str(tmp_path / "x"), *args])
     err = capsys.readouterr().err

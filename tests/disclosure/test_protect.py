@@ -5,6 +5,7 @@ published frame, turns each shown value into the range of true counts it could s
 and uses linear programming to find the smallest and largest value each hidden cell could
 take given the published totals.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from analysis.disclosure.rules import RULES, DisclosureError, DisclosureRule, rule_from_name
 from analysis.disclosure.protect import protect_long, protect_table, pseudonymise_wards
+from analysis.disclosure.rules import RULES, DisclosureError, DisclosureRule, rule_from_name
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
@@ -106,7 +107,9 @@ def test_no_small_count_survives_and_no_hidden_count_can_be_recovered(case):
     df, cols, total_row, total_col, preset = case
     all_cols = cols + ([total_col] if total_col else [])
     try:
-        result = protect_table(df, all_cols, preset, total_rows=len(df) - 1 if total_row else None, total_column=total_col)
+        result = protect_table(
+            df, all_cols, preset, total_rows=len(df) - 1 if total_row else None, total_column=total_col
+        )
     except DisclosureError:
         reject()
     high = RULES[preset].high
@@ -137,7 +140,9 @@ def test_scotland_no_line_has_a_single_hidden_cell(case):
     df, cols, total_row, total_col, _ = case
     all_cols = cols + ([total_col] if total_col else [])
     try:
-        result = protect_table(df, all_cols, "scotland", total_rows=len(df) - 1 if total_row else None, total_column=total_col)
+        result = protect_table(
+            df, all_cols, "scotland", total_rows=len(df) - 1 if total_row else None, total_column=total_col
+        )
     except DisclosureError:
         reject()
     hidden = result.frame[all_cols] == "*"
@@ -160,7 +165,9 @@ def test_rounding_alone_would_reveal_a_one_but_protect_table_does_not():
     assert pinned[(0, "assaults")] == pytest.approx((1, 1))
     result = protect_table(df, ["assaults"], "nhs_england", total_rows=3)
     assert result.n_secondary >= 1
-    for lo, hi in attack(result.frame, ["assaults"], "nhs_england", total_row=True, total_col=None, truth=truth).values():
+    for lo, hi in attack(
+        result.frame, ["assaults"], "nhs_england", total_row=True, total_col=None, truth=truth
+    ).values():
         assert hi - lo >= 1
 
 
@@ -238,7 +245,9 @@ def test_protect_long_hides_small_counts_and_keeps_rows():
 
 
 def test_pseudonymise_wards_codes_in_ward_id_order_and_reuses_mapping():
-    wards = pd.DataFrame({"ward_id": ["W03", "W01", "W02", None], "ward_name": ["Skye", "Iona", "Mull", None], "beds": [1, 2, 3, 4]})
+    wards = pd.DataFrame(
+        {"ward_id": ["W03", "W01", "W02", None], "ward_name": ["Skye", "Iona", "Mull", None], "beds": [1, 2, 3, 4]}
+    )
     coded, mapping = pseudonymise_wards(wards)
     assert list(coded["ward_id"][:3]) == ["Ward C", "Ward A", "Ward B"]
     assert list(coded["ward_name"][:3]) == ["Ward C", "Ward A", "Ward B"]
@@ -254,6 +263,7 @@ def test_pseudonymise_wards_codes_in_ward_id_order_and_reuses_mapping():
 
 # --- model results export and before/after counts (analysis/disclosure/export.py, disclosure_periods.py) ---
 
+
 def _fitted_counts_model():
     import numpy as np
 
@@ -261,8 +271,16 @@ def _fitted_counts_model():
 
     rng = np.random.default_rng(11)
     months = pd.period_range("2022-01", periods=24, freq="M").to_timestamp()
-    rows = [{"ward_id": f"W{w:02d}", "month": m, "occupied_bed_days": 600.0,
-             "coproduction_patient_overall": 40 + 2 * w + rng.normal(0, 3)} for w in range(6) for m in months]
+    rows = [
+        {
+            "ward_id": f"W{w:02d}",
+            "month": m,
+            "occupied_bed_days": 600.0,
+            "coproduction_patient_overall": 40 + 2 * w + rng.normal(0, 3),
+        }
+        for w in range(6)
+        for m in months
+    ]
     panel = pd.DataFrame(rows)
     panel["assaults_on_staff"] = rng.poisson(0.005 * panel["occupied_bed_days"])
     return fit_counts(panel, outcome="assaults_on_staff", predictor="coproduction_patient_overall")
@@ -277,22 +295,32 @@ def test_results_export_keeps_estimates_and_drops_per_row_diagnostics():
     assert "residuals_by_ward" in result.extras  # the fitted model carries per-ward observed counts ...
     doc = export_results({"question": "q2"}, [result], "scotland", {"Data source": "test"})
     (out,) = doc["results"]
-    assert "residuals_by_ward" not in out["extras"] and "residuals_by_month" not in out["extras"]  # ... the export does not
+    assert (
+        "residuals_by_ward" not in out["extras"] and "residuals_by_month" not in out["extras"]
+    )  # ... the export does not
     assert set(doc["withheld"]) == {"assaults_on_staff: residuals_by_month", "assaults_on_staff: residuals_by_ward"}
     assert len(out["estimates"]) == len(result.estimates) and out["n_obs"] == result.n_obs == 144
     assert out["formula"] == result.formula and out["family"] == result.family
     assert doc["about"] == {"Data source": "test", "Disclosure control": RULES["scotland"].description}
-    assert json.loads(export_results_json({}, [result], "nhs_england"))["about"]["Disclosure control"] == \
-        RULES["nhs_england"].description
+    assert (
+        json.loads(export_results_json({}, [result], "nhs_england"))["about"]["Disclosure control"]
+        == RULES["nhs_england"].description
+    )
 
 
 def test_before_after_counts_sum_each_side_of_the_start_and_protect_rates_with_them():
     from analysis.disclosure.periods import before_after_counts
 
     months = pd.date_range("2024-01-01", periods=4, freq="MS")
-    panel = pd.DataFrame({"ward_id": ["A"] * 4 + ["B"] * 4, "month": list(months) * 2,
-                          "talking_groups_start": [months[2]] * 4 + [pd.NaT] * 4,
-                          "restraints": [1, 2, 10, 20, 5, 5, 5, 5], "occupied_bed_days": [100.0] * 8})
+    panel = pd.DataFrame(
+        {
+            "ward_id": ["A"] * 4 + ["B"] * 4,
+            "month": list(months) * 2,
+            "talking_groups_start": [months[2]] * 4 + [pd.NaT] * 4,
+            "restraints": [1, 2, 10, 20, 5, 5, 5, 5],
+            "occupied_bed_days": [100.0] * 8,
+        }
+    )
     table, counts, rates = before_after_counts(panel, "restraints")
     a, b = table.set_index("ward_id").loc["A"], table.set_index("ward_id").loc["B"]
     assert (a["restraints_before"], a["restraints_after"], a["occupied_bed_days_before"]) == (3, 30, 200)

@@ -1,4 +1,5 @@
 """CSV and XLSX exports: no cell runs as a formula, text round-trips, the rule is named."""
+
 from __future__ import annotations
 
 import csv
@@ -11,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from analysis.disclosure.rules import RULES
 from analysis.disclosure.protect import protect_table
+from analysis.disclosure.rules import RULES
 from analysis.disclosure.safe_tables import (
     build_stamp,
     neutralise,
@@ -21,19 +22,39 @@ from analysis.disclosure.safe_tables import (
     to_xlsx_bytes,
 )
 
-PAYLOADS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=x", "\r=x", '=HYPERLINK("http://evil.example","click")', "  =1+1", "-5"]
-FREE_TEXT = ['Iona, "the quiet ward"', "line one\nline two", "Ìle agus Barraigh: àèìòù ÀÈÌÒÙ", 'He said ""hi""', "NA", "null", "0042"]
+PAYLOADS = [
+    "=1+1",
+    "+SUM(A1)",
+    "-2+3",
+    "@cmd",
+    "\t=x",
+    "\r=x",
+    '=HYPERLINK("http://evil.example","click")',
+    "  =1+1",
+    "-5",
+]
+FREE_TEXT = [
+    'Iona, "the quiet ward"',
+    "line one\nline two",
+    "Ìle agus Barraigh: àèìòù ÀÈÌÒÙ",
+    'He said ""hi""',
+    "NA",
+    "null",
+    "0042",
+]
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def frame(texts):
     n = len(texts)
-    return pd.DataFrame({
-        "note": texts,
-        "count": list(range(-2, n - 2)),
-        "rate": [x / 3 - 1 for x in range(n)],
-        "month": pd.date_range("2024-04-01", periods=n, freq="MS"),
-    })
+    return pd.DataFrame(
+        {
+            "note": texts,
+            "count": list(range(-2, n - 2)),
+            "rate": [x / 3 - 1 for x in range(n)],
+            "month": pd.date_range("2024-04-01", periods=n, freq="MS"),
+        }
+    )
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -78,10 +99,10 @@ def test_bare_csv_reads_straight_into_pandas():
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
-@given(st.lists(st.text(alphabet='ab ,"\'\n\r\t=+-@ÌìÀàé;', min_size=1, max_size=12), min_size=1, max_size=5))
+@given(st.lists(st.text(alphabet="ab ,\"'\n\r\t=+-@ÌìÀàé;", min_size=1, max_size=12), min_size=1, max_size=5))
 def test_csv_round_trip_property(texts):
     df = pd.DataFrame({"note": texts, "n": range(len(texts))})
-    stamp = {"Data source": "test, with \"quotes\"\nand a break"}
+    stamp = {"Data source": 'test, with "quotes"\nand a break'}
     back, got = read_csv_bytes(to_csv_bytes(df, stamp), dtype={"note": str})
     assert list(back["note"]) == [neutralise(t) for t in texts]
     assert list(back["n"]) == list(range(len(texts)))
@@ -91,8 +112,13 @@ def test_csv_round_trip_property(texts):
 
 
 def test_csv_stamp_names_the_rule_and_is_neutralised():
-    stamp = build_stamp(data_source="=cmd", extract_date="2024-05-02", period="Apr 2024 to Mar 2025",
-                        disclosure_rule=RULES["scotland"], synthetic=True)
+    stamp = build_stamp(
+        data_source="=cmd",
+        extract_date="2024-05-02",
+        period="Apr 2024 to Mar 2025",
+        disclosure_rule=RULES["scotland"],
+        synthetic=True,
+    )
     table, got = read_csv_bytes(to_csv_bytes(frame(["x"]), stamp))
     assert len(table) == 1
     assert got["Disclosure control"] == RULES["scotland"].description
@@ -140,7 +166,9 @@ def test_xlsx_round_trips_free_text_and_has_about_sheet():
 
 
 def test_protected_table_exports_carry_no_small_counts():
-    df = pd.DataFrame({"ward_name": ["Iona", "Mull", "Skye", "Tiree", "Total"], "assaults_on_staff": [0, 3, 12, 41, 56]})
+    df = pd.DataFrame(
+        {"ward_name": ["Iona", "Mull", "Skye", "Tiree", "Total"], "assaults_on_staff": [0, 3, 12, 41, 56]}
+    )
     result = protect_table(df, ["assaults_on_staff"], "nhs_england", total_rows=4)
     data = to_xlsx_bytes({"Assaults": result.frame}, result.stamp())
     ws = load_workbook(io.BytesIO(data))["Assaults"]

@@ -3,6 +3,7 @@
 Figures are checked against the ModelResults (formatted here independently), against sums computed
 here from the panel, and against the synthetic hospital's known truths.
 """
+
 from __future__ import annotations
 
 import time
@@ -13,17 +14,16 @@ import pytest
 
 from analysis.data.dataset import with_defaults
 from analysis.data.filters import Filters
-from analysis.panel.build import build_panel
 from analysis.data.reference import INSTRUMENT_STATUS
-from analysis.stats.results import Headline, ModelResult
-from analysis.spc.chart import rebase_dates, u_chart, xmr
-from analysis.spc.icons import VARIATION, variation_icon
-from analysis.spc.rules import classify
-
-from analysis.sample import generate as sample  # noqa: E402
 from analysis.overview import answers as ov
 from analysis.overview import wards as ow
 from analysis.overview.confidence import confidence_level, confidence_line
+from analysis.panel.build import build_panel
+from analysis.sample import generate as sample
+from analysis.spc.chart import rebase_dates, u_chart, xmr
+from analysis.spc.icons import VARIATION, variation_icon
+from analysis.spc.rules import classify
+from analysis.stats.results import Headline, ModelResult
 
 ICON_COLUMNS = ("coproduction_icon", "assaults_icon", "recovery_icon")
 
@@ -54,6 +54,7 @@ def _pct(x: float) -> float:
 
 
 # --- the three answers -----------------------------------------------------------------------------
+
 
 def test_three_questions_in_the_seeds_order(full):
     qs = [a.question for a in full.answers]
@@ -136,6 +137,7 @@ def test_full_overview_sentences_show_no_unfilled_numbers(full):
 
 # --- not enough data, and what data a page needs ---------------------------------------------------
 
+
 def test_three_wards_is_not_enough_data(hospital):
     tables = hospital[1]
     small = Filters(wards=("W01", "W02", "W03")).apply(tables)
@@ -200,25 +202,58 @@ def test_no_recovery_data_says_what_is_needed(hospital):
 
 # --- the confidence rule ---------------------------------------------------------------------------
 
-def _result(q="q2", wards=12, months=60, est=0.8, lo=0.7, hi=0.9, name="rate ratio per 10-point rise (within ward)",
-            warnings=(), caveats=()):
-    return ModelResult(question=q, outcome="y", predictor="x", formula="", family="", method="", n_wards=wards,
-                       n_obs=wards * months, estimates=pd.DataFrame(), headline=Headline(name, est, lo, hi),
-                       sentence="", caveats=list(caveats), warnings=list(warnings), extras={"n_months": months})
+
+def _result(
+    q="q2",
+    wards=12,
+    months=60,
+    est=0.8,
+    lo=0.7,
+    hi=0.9,
+    name="rate ratio per 10-point rise (within ward)",
+    warnings=(),
+    caveats=(),
+):
+    return ModelResult(
+        question=q,
+        outcome="y",
+        predictor="x",
+        formula="",
+        family="",
+        method="",
+        n_wards=wards,
+        n_obs=wards * months,
+        estimates=pd.DataFrame(),
+        headline=Headline(name, est, lo, hi),
+        sentence="",
+        caveats=list(caveats),
+        warnings=list(warnings),
+        extras={"n_months": months},
+    )
 
 
-@pytest.mark.parametrize("kwargs, level", [
-    ({}, "Moderate"),
-    ({"wards": 4}, "Not enough data"),
-    ({"months": 11}, "Not enough data"),
-    ({"wards": 25, "months": 36}, "High"),
-    ({"wards": 19, "months": 120}, "Moderate"),  # never High with fewer than 20 wards
-    ({"wards": 25, "months": 18}, "Moderate"),
-    ({"lo": 0.7, "hi": 1.3, "est": 0.95}, "Low"),  # the CI spans no effect widely
-    ({"lo": 0.95, "hi": 1.05, "est": 1.0}, "Moderate"),  # a clear "little or no link"
-    ({"warnings": ["The model did not settle on an answer (it did not converge), so treat these figures with caution."]}, "Low"),
-    ({"warnings": ["3 ward-months left out: no bed days."]}, "Moderate"),  # not a fitting problem
-])
+@pytest.mark.parametrize(
+    "kwargs, level",
+    [
+        ({}, "Moderate"),
+        ({"wards": 4}, "Not enough data"),
+        ({"months": 11}, "Not enough data"),
+        ({"wards": 25, "months": 36}, "High"),
+        ({"wards": 19, "months": 120}, "Moderate"),  # never High with fewer than 20 wards
+        ({"wards": 25, "months": 18}, "Moderate"),
+        ({"lo": 0.7, "hi": 1.3, "est": 0.95}, "Low"),  # the CI spans no effect widely
+        ({"lo": 0.95, "hi": 1.05, "est": 1.0}, "Moderate"),  # a clear "little or no link"
+        (
+            {
+                "warnings": [
+                    "The model did not settle on an answer (it did not converge), so treat these figures with caution."
+                ]
+            },
+            "Low",
+        ),
+        ({"warnings": ["3 ward-months left out: no bed days."]}, "Moderate"),  # not a fitting problem
+    ],
+)
 def test_confidence_rule(kwargs, level):
     assert confidence_level(_result(**kwargs)) == level
 
@@ -245,6 +280,7 @@ def test_confidence_line_words():
 
 
 # --- the ward table --------------------------------------------------------------------------------
+
 
 def test_ward_table_one_row_per_ward_and_valid_icons(full, panel):
     t = full.wards
@@ -285,16 +321,26 @@ def test_stacked_icons_match_each_ward_charted_alone(full, panel, hospital):
     events = hospital[1]["events"]
     t = full.wards.set_index("ward_id")
     for wid, w in panel.groupby("ward_id"):
-        c = classify(u_chart(w, "assaults_on_staff", "occupied_bed_days", rebase_at=rebase_dates(events, wid)), "decrease")
+        c = classify(
+            u_chart(w, "assaults_on_staff", "occupied_bed_days", rebase_at=rebase_dates(events, wid)), "decrease"
+        )
         assert t.loc[wid, "assaults_icon"] == variation_icon(c, "assault rate")["key"]
         s = w[w["coproduction_patient_months_carried"] == 0].dropna(subset=["coproduction_patient_overall"])
-        seq = pd.DataFrame({"m": pd.date_range("1990-01-01", periods=len(s), freq="MS"),
-                            "v": s["coproduction_patient_overall"].to_numpy()})
+        seq = pd.DataFrame(
+            {
+                "m": pd.date_range("1990-01-01", periods=len(s), freq="MS"),
+                "v": s["coproduction_patient_overall"].to_numpy(),
+            }
+        )
         c = classify(xmr(seq, "v", period="m"), "increase")
         assert t.loc[wid, "coproduction_icon"] == variation_icon(c, "co-production score")["key"]
         r = w.dropna(subset=["recovery_qpr_15"])
-        seq = pd.DataFrame({"m": pd.date_range("1990-01-01", periods=len(r), freq="MS"), "v": r["recovery_qpr_15"].to_numpy()})
-        assert t.loc[wid, "recovery_icon"] == variation_icon(classify(xmr(seq, "v", period="m"), "increase"), "x")["key"]
+        seq = pd.DataFrame(
+            {"m": pd.date_range("1990-01-01", periods=len(r), freq="MS"), "v": r["recovery_qpr_15"].to_numpy()}
+        )
+        assert (
+            t.loc[wid, "recovery_icon"] == variation_icon(classify(xmr(seq, "v", period="m"), "increase"), "x")["key"]
+        )
 
 
 def test_icons_pick_up_a_clear_fall_and_a_clear_rise(panel, hospital):
@@ -340,6 +386,7 @@ def test_icon_markup_is_an_accessible_svg():
 
 # --- headline figures, speed, and fitting once ------------------------------------------------------
 
+
 def test_headline_metrics_from_the_panel(full, panel, hospital):
     m = full.metrics
     assert m["wards"] == 12 and m["months"] == 60 and m["ward_months"] == len(panel)
@@ -348,7 +395,8 @@ def test_headline_metrics_from_the_panel(full, panel, hospital):
     rate = panel["assaults_on_staff"].sum() / panel["occupied_bed_days"].sum() * 1000
     assert m["assaults_on_staff_rate_per_1000_obd"] == pytest.approx(rate)
     assert m["assaults_on_staff_rate_per_1000_obd"] == pytest.approx(
-        hospital[0].truth["realised"]["assaults_on_staff_per_1000_obd"], abs=1e-3)
+        hospital[0].truth["realised"]["assaults_on_staff_per_1000_obd"], abs=1e-3
+    )
     assert m["survey_returns"] == len(hospital[1]["coproduction_responses"])
 
 
@@ -378,6 +426,7 @@ def test_overview_fits_each_model_once(panel, hospital, monkeypatch):
         def inner(*a, **k):
             calls["charts"] += 1
             return real(*a, **k)
+
         return inner
 
     monkeypatch.setattr(ov, "fit_counts", counts)

@@ -6,6 +6,7 @@ icons beyond about 3,150 stacked months) and then repeated ("An SPC chart needs 
 beyond about 7,000). Here 60 wards x 120 months (7,200 stacked months) with planted late rises and
 falls, checked against each ward charted on its own.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -52,8 +53,11 @@ def _alone(w: pd.DataFrame) -> dict[str, str]:
     u = classify(u_chart(w, "assaults_on_staff", "occupied_bed_days"), "decrease")
     c = classify(xmr(w, "coproduction_patient_overall"), "increase")
     r = classify(xmr(w, "recovery_qpr_15"), "increase")
-    return {"assaults_icon": variation_icon(u)["key"], "coproduction_icon": variation_icon(c)["key"],
-            "recovery_icon": variation_icon(r)["key"]}
+    return {
+        "assaults_icon": variation_icon(u)["key"],
+        "coproduction_icon": variation_icon(c)["key"],
+        "recovery_icon": variation_icon(r)["key"],
+    }
 
 
 def test_national_length_panel_gives_a_table_not_an_error(table):
@@ -102,8 +106,11 @@ def test_a_long_ward_table_lists_the_wards_that_most_need_a_look(table):
     assert len(listed) == 10 and listed.attrs["listed_of"] == N_WARDS
     # one concern and one other signal each; the rising wards have the higher assault rates
     assert set(listed["ward_id"][:2]) == set(RISE) and set(listed["ward_id"][2:4]) == set(FALL)
-    concerns = listed[["coproduction_icon", "assaults_icon", "recovery_icon"]].apply(
-        lambda c: c.str.startswith("concern")).sum(axis=1)
+    concerns = (
+        listed[["coproduction_icon", "assaults_icon", "recovery_icon"]]
+        .apply(lambda c: c.str.startswith("concern"))
+        .sum(axis=1)
+    )
     assert concerns.is_monotonic_decreasing
     short = ow.wards_to_list(table.reset_index().head(5), limit=10)
     assert list(short["ward_id"]) == list(table.index[:5])  # a short table: every ward, in order

@@ -1,5 +1,6 @@
 """The Overview's plain words: trend words for every icon, and the steering-group paragraph built only
 from the answers, the ward table and the headline figures."""
+
 from __future__ import annotations
 
 import re
@@ -9,27 +10,45 @@ import pytest
 
 from analysis.overview import answers as ov
 from analysis.overview.summary import TREND, steering_summary, trend_text, trend_words, wards_by_trend
-from analysis.stats.results import Headline, ModelResult
 from analysis.spc.icons import VARIATION
+from analysis.stats.results import Headline, ModelResult
 
 METRICS = {"wards": 12, "period": "Apr 2021 to Mar 2026"}
 
 
 def _result(q: str, name: str, est: float, lo: float, hi: float, outcome: str = "") -> ModelResult:
-    return ModelResult(question=q, outcome=outcome, predictor="coproduction_patient_overall", formula="", family="",
-                       method="", n_wards=12, n_obs=700, estimates=pd.DataFrame(),
-                       headline=Headline(name, est, lo, hi), sentence="", extras={"n_months": 60})
+    return ModelResult(
+        question=q,
+        outcome=outcome,
+        predictor="coproduction_patient_overall",
+        formula="",
+        family="",
+        method="",
+        n_wards=12,
+        n_obs=700,
+        estimates=pd.DataFrame(),
+        headline=Headline(name, est, lo, hi),
+        sentence="",
+        extras={"n_months": 60},
+    )
 
 
 def _answer(q, res, level="Moderate", needs=None, measure=None):
-    return ov.Answer(q, ov.TITLES[q], f"sentence {q}", ov.key_figure(res, measure), f"{level}: 12 wards", res,
-                     needs, level)
+    return ov.Answer(
+        q, ov.TITLES[q], f"sentence {q}", ov.key_figure(res, measure), f"{level}: 12 wards", res, needs, level
+    )
 
 
 def _wards(assaults=("common_cause",) * 3, cop=("common_cause",) * 3, started=("Oct 2022", "not started", "Jan 2023")):
-    w = pd.DataFrame({"ward_id": ["W01", "W02", "W03"], "ward_name": ["Iona", "Skye", "Harris"],
-                      "assaults_icon": list(assaults), "coproduction_icon": list(cop),
-                      "talking_groups_started": list(started)})
+    w = pd.DataFrame(
+        {
+            "ward_id": ["W01", "W02", "W03"],
+            "ward_name": ["Iona", "Skye", "Harris"],
+            "assaults_icon": list(assaults),
+            "coproduction_icon": list(cop),
+            "talking_groups_started": list(started),
+        }
+    )
     w.attrs["recovery_measure"] = "QPR-15"
     return w
 
@@ -38,8 +57,12 @@ def _answers(q2=(0.8, 0.7, 0.9), q3=(1.2, 0.5, 1.9), level="Moderate"):
     return [
         _answer("q1", _result("q1", "patient-rated index", 49.4, 44.2, 55.1)),
         _answer("q2", _result("q2", "rate ratio per 10-point rise (within ward)", *q2)),
-        _answer("q3", _result("q3", "change per 10 points (within ward)", *q3, outcome="recovery_qpr_15"),
-                level, measure="QPR-15"),
+        _answer(
+            "q3",
+            _result("q3", "change per 10 points (within ward)", *q3, outcome="recovery_qpr_15"),
+            level,
+            measure="QPR-15",
+        ),
     ]
 
 
@@ -81,8 +104,10 @@ def test_summary_directions_follow_the_intervals():
 def test_summary_numbers_all_come_from_its_inputs():
     answers, wards = _answers(), _wards(assaults=("concern_high", "common_cause", "common_cause"))
     text = steering_summary(answers, wards, METRICS)
-    allowed = " ".join([a.key_figure for a in answers] + [METRICS["period"], str(METRICS["wards"]),
-                                                          "W01 W02 W03", "2 of 3", "10 points", "100"])
+    allowed = " ".join(
+        [a.key_figure for a in answers]
+        + [METRICS["period"], str(METRICS["wards"]), "W01 W02 W03", "2 of 3", "10 points", "100"]
+    )
     for number in re.findall(r"\d+(?:\.\d+)?", text):
         assert number in allowed, number
     assert "Assault rate unusually high in recent months: W01 Iona." in text
@@ -91,8 +116,12 @@ def test_summary_numbers_all_come_from_its_inputs():
 
 def test_summary_is_honest_when_it_cannot_answer():
     answers = _answers()
-    answers[0] = _answer("q1", _result("q1", "patient-rated index", float("nan"), float("nan"), float("nan")),
-                         "Not enough data", needs=ov.NEEDS_SURVEY)
+    answers[0] = _answer(
+        "q1",
+        _result("q1", "patient-rated index", float("nan"), float("nan"), float("nan")),
+        "Not enough data",
+        needs=ov.NEEDS_SURVEY,
+    )
     answers[2] = _answer("q3", answers[2].result, "Not enough data", measure="QPR-15")
     text = steering_summary(answers, _wards(), METRICS)
     assert "Co-production: we cannot say yet; it needs co-production survey returns or scores." in text
@@ -102,8 +131,13 @@ def test_summary_is_honest_when_it_cannot_answer():
     assert "nothing to report yet" in nothing
 
 
-@pytest.mark.parametrize("cop,words", [(("improvement_high", "common_cause", "common_cause"), "Co-production rising: W01"),
-                                       (("concern_low", "concern_low", "common_cause"), "Co-production falling: W01 Iona and W02 Skye")])
+@pytest.mark.parametrize(
+    "cop,words",
+    [
+        (("improvement_high", "common_cause", "common_cause"), "Co-production rising: W01"),
+        (("concern_low", "concern_low", "common_cause"), "Co-production falling: W01 Iona and W02 Skye"),
+    ],
+)
 def test_summary_names_wards_whose_coproduction_moved(cop, words):
     assert words in steering_summary(_answers(), _wards(cop=cop), METRICS)
 
@@ -124,8 +158,10 @@ def test_questions_missing_the_same_data_are_said_once():
     both = ov.NEEDS_RECOVERY + " and " + ov.NEEDS_SURVEY[0].lower() + ov.NEEDS_SURVEY[1:]
     answers[2] = _answer("q3", _result("q3", "x", nan, nan, nan), "Not enough data", needs=both)
     text = steering_summary(answers, _wards(), METRICS)
-    assert "QPR-15 scores: we cannot say yet; it needs recovery measure scores by ward and month, e.g. QPR-15 " \
-           "and co-production survey returns or scores." in text
+    assert (
+        "QPR-15 scores: we cannot say yet; it needs recovery measure scores by ward and month, e.g. QPR-15 "
+        "and co-production survey returns or scores." in text
+    )
 
 
 def test_started_words_agree_with_the_number_of_wards():

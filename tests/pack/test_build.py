@@ -4,6 +4,7 @@ Property tests build packs for random small synthetic hospitals and read every e
 HTML tables, PPTX tables) with analysis.pack.check; expectations come from the raw data, never from
 the pack's own code.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.data.dataset import Dataset, with_defaults
-from analysis.disclosure.rules import rule_from_name
 from analysis.data.filters import Filters
+from analysis.disclosure.rules import rule_from_name
 from analysis.pack.build import build_pack, export_pack, pack_tables
 from analysis.pack.check import all_tables, as_number, csv_table, xlsx_cell_types, xlsx_tables
 from analysis.pack.sections import COUNT_HEADERS
@@ -30,8 +31,13 @@ TWELVE = "Assaults on staff (12 months)"
 
 
 def small_dataset(seed: int, n_wards: int, scale: float, months: int = 12) -> Dataset:
-    h = generate(seed=seed, n_wards=n_wards, months=months, start="2024-01",
-                 assault_rate_by_service=tuple(r * scale for r in BASE_RATES))
+    h = generate(
+        seed=seed,
+        n_wards=n_wards,
+        months=months,
+        start="2024-01",
+        assault_rate_by_service=tuple(r * scale for r in BASE_RATES),
+    )
     return Dataset(with_defaults(h.tables), "sample", "Synthetic test hospital", True, {"content_hash": "test"})
 
 
@@ -62,14 +68,23 @@ def _pinned(cells: list[str], total: float, rule) -> list[int]:
     return out
 
 
-cases = st.fixed_dictionaries({
-    "seed": st.integers(0, 10_000), "n_wards": st.integers(2, 5), "scale": st.sampled_from([0.1, 0.3, 1.0]),
-    "rule": st.sampled_from(["nhs_england", "scotland"]), "external": st.booleans(),
-})
+cases = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 10_000),
+        "n_wards": st.integers(2, 5),
+        "scale": st.sampled_from([0.1, 0.3, 1.0]),
+        "rule": st.sampled_from(["nhs_england", "scotland"]),
+        "external": st.booleans(),
+    }
+)
 
 
-@settings(max_examples=6, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(case=cases)
 def test_no_small_count_survives_any_export_and_totals_reveal_nothing(case):
     ds = small_dataset(case["seed"], case["n_wards"], case["scale"])
@@ -137,8 +152,10 @@ def test_model_results_use_the_catalogues_names_and_numbers(small_pack):
     for col in ("Estimate", "95% CI from", "95% CI to"):
         assert pd.api.types.is_numeric_dtype(pd.to_numeric(results[col], errors="raise"))
     ok = results["Estimate"].notna()
-    assert ((results.loc[ok, "95% CI from"] <= results.loc[ok, "Estimate"])
-            & (results.loc[ok, "Estimate"] <= results.loc[ok, "95% CI to"])).all()
+    assert (
+        (results.loc[ok, "95% CI from"] <= results.loc[ok, "Estimate"])
+        & (results.loc[ok, "Estimate"] <= results.loc[ok, "95% CI to"])
+    ).all()
 
 
 def test_model_estimates_agree_with_the_analysis(small_pack):
@@ -199,10 +216,12 @@ def test_external_pack_codes_wards_before_anything_is_computed():
     names = ds.tables["wards"]["ward_name"].astype(str).tolist()
     ids = ds.tables["wards"]["ward_id"].astype(str).tolist()
     pack = build_pack(ds, Filters(wards=tuple(ids[:2])), external=True)
-    blob = " ".join([pack.title, pack.subtitle, *pack.stamp.lines(), *pack.methods, *pack.data_quality]
-                    + [s.answer + " ".join(s.paragraphs) for s in pack.sections]
-                    + [t.data.to_csv() for s in pack.sections for t in s.tables]
-                    + [f.figure.to_json() + f.alt_text for s in pack.sections for f in s.figures])
+    blob = " ".join(
+        [pack.title, pack.subtitle, *pack.stamp.lines(), *pack.methods, *pack.data_quality]
+        + [s.answer + " ".join(s.paragraphs) for s in pack.sections]
+        + [t.data.to_csv() for s in pack.sections for t in s.tables]
+        + [f.figure.to_json() + f.alt_text for s in pack.sections for f in s.figures]
+    )
     for token in names + ids:
         assert not re.search(rf"(?<!\w){re.escape(token)}(?!\w)", blob, re.IGNORECASE), token
     assert "Ward A" in blob and "Ward B" in blob and "Ward C" not in blob

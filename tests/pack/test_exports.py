@@ -4,6 +4,7 @@ One pack is built and exported once (module fixture) from the synthetic hospital
 audience, with the real Chromium: the PDF is rendered to PNG with pdftoppm and its text read with
 pdftotext. Expectations come from the data (ward names from the wards table), not from the pack code.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,10 +24,11 @@ from analysis.pack.render.browser import chromium_path
 chromium_ok = True
 try:
     chromium_path()
-except Exception:  # noqa: BLE001
+except Exception:
     chromium_ok = False
-needs_chromium = pytest.mark.skipif(not chromium_ok or not shutil.which("pdftoppm"),
-                                    reason="needs Chromium and poppler-utils")
+needs_chromium = pytest.mark.skipif(
+    not chromium_ok or not shutil.which("pdftoppm"), reason="needs Chromium and poppler-utils"
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +78,15 @@ def test_no_ward_name_or_id_appears_in_any_file_for_an_external_audience(sample,
 def test_the_stamp_is_in_every_format(sample, external):
     pack, result, _chosen, filters = external
     period = f"{filters.start:%b %Y} to {filters.end:%b %Y}"
-    expected = [pack.stamp.source.split(" (")[0], pack.stamp.extract_date, period, pack.stamp.app_version,
-                "NHS England small-number rule", "Ward A", "external audience"]
+    expected = [
+        pack.stamp.source.split(" (")[0],
+        pack.stamp.extract_date,
+        period,
+        pack.stamp.app_version,
+        "NHS England small-number rule",
+        "Ward A",
+        "external audience",
+    ]
     for file, data in result.files.items():
         text = re.sub(r"\s+", " ", file_text(file, data))
         for item in expected:
@@ -92,8 +101,11 @@ def test_pdf_renders_to_png_pages(external, tmp_path):
     pdf = next(d for n, d in result.files.items() if n.endswith(".pdf"))
     assert pdf.startswith(b"%PDF")
     (tmp_path / "pack.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(tmp_path / "pack.pdf"),
-                    str(tmp_path / "page")], check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(tmp_path / "pack.pdf"), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == 2 and all(p.stat().st_size > 2000 for p in pages)
 

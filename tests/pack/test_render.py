@@ -39,6 +39,8 @@ needs_chromium = pytest.mark.usefixtures("chromium_present")
 def chromium_present():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"needs Chromium at {CHROMIUM}: run `make browser` (part of `make test`)")
+
+
 GAELIC = "Tìr nan Òg"
 ANSWERS = {
     "q1": "Yes: every ward ran talking groups in at least 40 of 52 weeks.",
@@ -51,8 +53,9 @@ def _figure(seed: int, title: str) -> Figure:
     ys = [(seed * 7 + k * 3) % 11 for k in range(12)]
     fig = go.Figure(go.Scatter(x=list(range(12)), y=ys, mode="lines+markers"))
     fig.update_layout(title=f"{title} – {GAELIC}")
-    return Figure(fig, title=title, alt_text=f"Line chart of {title.lower()} over 12 months.",
-                  caption="Monthly values.")
+    return Figure(
+        fig, title=title, alt_text=f"Line chart of {title.lower()} over 12 months.", caption="Monthly values."
+    )
 
 
 def make_pack() -> Pack:
@@ -68,27 +71,41 @@ def make_pack() -> Pack:
         synthetic=True,
     )
     wards = Table(
-        pd.DataFrame({
-            "Ward": ["Birch", GAELIC, "Rowan"],
-            "Assaults on staff": [12, "*", 7],
-            "Rate per 1,000 OBD": [6.1, "*", 4.2],
-            "SPC": ["▲ improving", "● common cause", "▼ concern"],
-        }),
+        pd.DataFrame(
+            {
+                "Ward": ["Birch", GAELIC, "Rowan"],
+                "Assaults on staff": [12, "*", 7],
+                "Rate per 1,000 OBD": [6.1, "*", 4.2],
+                "SPC": ["▲ improving", "● common cause", "▼ concern"],
+            }
+        ),
         title="Assaults on staff by ward",
         note="* fewer than 5 events: hidden to protect identities.",
     )
     sections = [
-        Section("Talking groups", answer="", paragraphs=["Talking groups met weekly."],
-                tables=[wards]),
-        Section("Can co-production reduce assaults on staff?", question="q2", answer=ANSWERS["q2"],
-                paragraphs=["We compared rates before and after."],
-                figures=[_figure(2, "Assault rate"), _figure(3, "SPC chart")],
-                caveats=["Small numbers on some wards."]),
-        Section("Can co-production exist in secure settings?", question="q1", answer=ANSWERS["q1"],
-                paragraphs=["Attendance was recorded by ward staff."],
-                figures=[_figure(1, "Weeks with a talking group")]),
-        Section("Can co-production enhance recovery?", question="q3", answer=ANSWERS["q3"],
-                figures=[_figure(4, "Recovery scores")], caveats=["Scores are self-reported."]),
+        Section("Talking groups", answer="", paragraphs=["Talking groups met weekly."], tables=[wards]),
+        Section(
+            "Can co-production reduce assaults on staff?",
+            question="q2",
+            answer=ANSWERS["q2"],
+            paragraphs=["We compared rates before and after."],
+            figures=[_figure(2, "Assault rate"), _figure(3, "SPC chart")],
+            caveats=["Small numbers on some wards."],
+        ),
+        Section(
+            "Can co-production exist in secure settings?",
+            question="q1",
+            answer=ANSWERS["q1"],
+            paragraphs=["Attendance was recorded by ward staff."],
+            figures=[_figure(1, "Weeks with a talking group")],
+        ),
+        Section(
+            "Can co-production enhance recovery?",
+            question="q3",
+            answer=ANSWERS["q3"],
+            figures=[_figure(4, "Recovery scores")],
+            caveats=["Scores are self-reported."],
+        ),
     ]
     return Pack(
         title="Steering group pack",
@@ -146,8 +163,9 @@ def test_html_is_self_contained(html, pack):
     # plotly.js inlined exactly once
     assert len(re.findall(r"\* plotly\.js v\d", html)) == 1
     assert html.count("Plotly.newPlot(") == N_FIGURES
-    assert not re.search(r"""(?i)\b(src|href)\s*=\s*["']?https?://""",
-                         re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.DOTALL))
+    assert not re.search(
+        r"""(?i)\b(src|href)\s*=\s*["']?https?://""", re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.DOTALL)
+    )
     assert '<meta charset="utf-8">' in html
 
 
@@ -217,8 +235,7 @@ def test_pdf_renders_with_stamp_and_fonts(outputs, pack, tmp_path):
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "pack.pdf"
     path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "page")],
-                   check=True, timeout=60)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "page")], check=True, timeout=60)
     pages = sorted(tmp_path.glob("page-*.png"))
     # one page per part at least (3 questions, talking groups, methods, data quality)
     assert len(pages) >= 6
@@ -228,8 +245,9 @@ def test_pdf_renders_with_stamp_and_fonts(outputs, pack, tmp_path):
         Path(keep).mkdir(parents=True, exist_ok=True)
         for p in [path, *pages]:
             shutil.copy(p, keep)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True, timeout=60).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
     flat = re.sub(r"\s+", " ", text)
     for answer in ANSWERS.values():
         assert answer in flat
@@ -264,8 +282,8 @@ def test_pptx_has_a_slide_per_question_and_stamp_everywhere(outputs, pack):
     assert any(s.has_table for s in slides[4].shapes)
     for sl in slides:  # nothing spills off the slide
         for s in sl.shapes:
-            assert 0 <= s.left and s.left + s.width <= deck.slide_width, s.name
-            assert 0 <= s.top and s.top + s.height <= deck.slide_height, s.name
+            assert s.left >= 0 and s.left + s.width <= deck.slide_width, s.name
+            assert s.top >= 0 and s.top + s.height <= deck.slide_height, s.name
 
 
 def test_pptx_without_images_says_why(pack):

@@ -1,27 +1,57 @@
 """The ward-month panel: columns exactly as notes/panel.md, rates, talking groups, both score routes."""
+
 import time
 
 import numpy as np
 import pandas as pd
 
 from analysis.data.dataset import with_defaults
-from analysis.panel.build import build_panel, measure_slug, with_score_lags
 from analysis.data.reference import default_instrument
+from analysis.panel.build import build_panel, measure_slug, with_score_lags
 from analysis.panel.scoring import monthly_scores, score_returns
 
-COUNTS = ["assaults_on_staff", "assaults_on_patients", "self_harm", "restraints", "seclusions",
-          "transfers_to_lower_security"]
-PARTS = ["overall", "lived_experience", "professionals_as_facilitators", "shared_power_and_trust",
-         "reduced_social_distance"]
+COUNTS = [
+    "assaults_on_staff",
+    "assaults_on_patients",
+    "self_harm",
+    "restraints",
+    "seclusions",
+    "transfers_to_lower_security",
+]
+PARTS = [
+    "overall",
+    "lived_experience",
+    "professionals_as_facilitators",
+    "shared_power_and_trust",
+    "reduced_social_distance",
+]
 
 
 def expected_columns(recovery_slugs=()):
-    cols = ["ward_id", "ward_name", "service", "security_level", "beds", "month", "month_index", "calendar_month",
-            "financial_year", "occupied_bed_days"]
+    cols = [
+        "ward_id",
+        "ward_name",
+        "service",
+        "security_level",
+        "beds",
+        "month",
+        "month_index",
+        "calendar_month",
+        "financial_year",
+        "occupied_bed_days",
+    ]
     for c in COUNTS:
         cols += [c, f"{c}_rate_per_1000_obd"]
-    cols += ["staff_hours_per_patient_day", "bank_agency_pct", "talking_groups_held", "talking_group_attendances",
-             "attendance_per_session", "talking_groups_start", "talking_groups_active", "months_since_talking_groups"]
+    cols += [
+        "staff_hours_per_patient_day",
+        "bank_agency_pct",
+        "talking_groups_held",
+        "talking_group_attendances",
+        "attendance_per_session",
+        "talking_groups_start",
+        "talking_groups_active",
+        "months_since_talking_groups",
+    ]
     for r in ("patient", "staff"):
         cols += [f"coproduction_{r}_{p}" for p in PARTS]
         cols += [f"coproduction_{r}_months_carried", f"coproduction_{r}_n_returns"]
@@ -34,8 +64,15 @@ def expected_columns(recovery_slugs=()):
 def tables(n_wards=3, n_months=12, seed=0, with_returns=True):
     rng = np.random.default_rng(seed)
     ids = [f"W{i}" for i in range(n_wards)]
-    wards = pd.DataFrame({"ward_id": ids, "ward_name": [f"Ward {i}" for i in ids], "service": "admission",
-                          "security_level": "high", "beds": pd.array([12] * n_wards, dtype="Int64")})
+    wards = pd.DataFrame(
+        {
+            "ward_id": ids,
+            "ward_name": [f"Ward {i}" for i in ids],
+            "service": "admission",
+            "security_level": "high",
+            "beds": pd.array([12] * n_wards, dtype="Int64"),
+        }
+    )
     months = pd.date_range("2024-01-01", periods=n_months, freq="MS")
     wm = pd.MultiIndex.from_product([ids, months], names=["ward_id", "month"]).to_frame(index=False)
     wm = wm.sample(frac=1, random_state=1).reset_index(drop=True)  # the panel must sort
@@ -44,20 +81,35 @@ def tables(n_wards=3, n_months=12, seed=0, with_returns=True):
         wm[c] = pd.array(rng.poisson(2, len(wm)), dtype="Int64")
     wm["staff_hours_per_patient_day"] = rng.uniform(5, 9, len(wm))
     wm["bank_agency_pct"] = rng.uniform(0, 30, len(wm))
-    events = pd.DataFrame({"ward_id": pd.array(["W0", None, "W1"], dtype="str"),
-                           "date": pd.to_datetime(["2024-03-15", "2024-06-02", "2024-09-09"]),
-                           "kind": ["talking_groups_started", "talking_groups_started", "note"],
-                           "label": ["TG", "TG all", "n"]})
-    recovery = pd.DataFrame({"ward_id": ids, "month": months[0], "measure": ["QPR-15"] * n_wards,
-                             "mean_score": 30.0 + 5.0 * np.arange(n_wards), "n_patients": pd.array([8] * n_wards,
-                                                                                                dtype="Int64")})
+    events = pd.DataFrame(
+        {
+            "ward_id": pd.array(["W0", None, "W1"], dtype="str"),
+            "date": pd.to_datetime(["2024-03-15", "2024-06-02", "2024-09-09"]),
+            "kind": ["talking_groups_started", "talking_groups_started", "note"],
+            "label": ["TG", "TG all", "n"],
+        }
+    )
+    recovery = pd.DataFrame(
+        {
+            "ward_id": ids,
+            "month": months[0],
+            "measure": ["QPR-15"] * n_wards,
+            "mean_score": 30.0 + 5.0 * np.arange(n_wards),
+            "n_patients": pd.array([8] * n_wards, dtype="Int64"),
+        }
+    )
     out = {"wards": wards, "ward_months": wm, "events": events, "recovery": recovery}
     if with_returns:
         inst = default_instrument()
         n = 40
-        resp = pd.DataFrame({"response_id": [f"R{i}" for i in range(n)], "ward_id": rng.choice(ids[:2], n),
-                             "date": pd.to_datetime("2024-02-10") + pd.to_timedelta(rng.integers(0, 20, n), "D"),
-                             "respondent": rng.choice(["patient", "staff"], n)})
+        resp = pd.DataFrame(
+            {
+                "response_id": [f"R{i}" for i in range(n)],
+                "ward_id": rng.choice(ids[:2], n),
+                "date": pd.to_datetime("2024-02-10") + pd.to_timedelta(rng.integers(0, 20, n), "D"),
+                "respondent": rng.choice(["patient", "staff"], n),
+            }
+        )
         for it in inst["item"]:
             resp[it] = rng.integers(1, 6, n).astype(float)
         out["coproduction_responses"] = resp
@@ -68,8 +120,9 @@ def test_columns_exactly_as_documented_and_sorted():
     p = build_panel(tables())
     assert p.columns.tolist() == expected_columns(["qpr_15"])
     assert isinstance(p.index, pd.RangeIndex)
-    assert p[["ward_id", "month"]].equals(p.sort_values(["ward_id", "month"])[["ward_id", "month"]]
-                                          .reset_index(drop=True))
+    assert p[["ward_id", "month"]].equals(
+        p.sort_values(["ward_id", "month"])[["ward_id", "month"]].reset_index(drop=True)
+    )
     assert p["month"].dtype.kind == "M" and p["talking_groups_start"].dtype.kind == "M"
 
 
@@ -114,8 +167,10 @@ def test_carry_forward_in_the_panel():
     assert np.isnan(w0.loc["2024-06", col]) and np.isnan(w0.loc["2024-06", "coproduction_patient_months_carried"])
     assert np.isnan(w0.loc["2024-01", col])
     both = p["coproduction_patient_overall"].notna() & p["coproduction_staff_overall"].notna()
-    np.testing.assert_allclose(p.loc[both, "coproduction_overall"],
-                               (p.loc[both, "coproduction_patient_overall"] + p.loc[both, "coproduction_staff_overall"]) / 2)
+    np.testing.assert_allclose(
+        p.loc[both, "coproduction_overall"],
+        (p.loc[both, "coproduction_patient_overall"] + p.loc[both, "coproduction_staff_overall"]) / 2,
+    )
     assert p.loc[~both, "coproduction_overall"].isna().all()
     assert "next 3 months" in p.attrs["carry_forward_rule"]
     lagged = with_score_lags(p)
@@ -129,7 +184,8 @@ def test_both_routes_give_the_same_panel():
     # complete returns only, so the mean of returns' overall equals the mean of the monthly aspect means
     m = monthly_scores(score_returns(t["coproduction_responses"], t["instrument"]))
     scores = m.drop(columns=["overall", "n_not_scored", "source"]).assign(
-        n_returns=lambda d: d["n_returns"].astype("Int64"))
+        n_returns=lambda d: d["n_returns"].astype("Int64")
+    )
     t2 = {k: v for k, v in t.items() if k != "coproduction_responses"} | {"coproduction_scores": scores}
     a, b = build_panel(t), build_panel(t2)
     cop = [c for c in a.columns if c.startswith("coproduction_")]
@@ -140,10 +196,18 @@ def test_both_routes_give_the_same_panel():
 
 def test_both_given_uses_returns_where_present():
     t = tables()
-    extra = pd.DataFrame({"ward_id": ["W0", "W2"], "month": pd.to_datetime(["2024-02-01", "2024-02-01"]),
-                          "respondent": ["patient", "patient"], "lived_experience": [1.0, 90.0],
-                          "professionals_as_facilitators": [1.0, 90.0], "shared_power_and_trust": [1.0, 90.0],
-                          "reduced_social_distance": [1.0, 90.0], "n_returns": pd.array([3, 3], dtype="Int64")})
+    extra = pd.DataFrame(
+        {
+            "ward_id": ["W0", "W2"],
+            "month": pd.to_datetime(["2024-02-01", "2024-02-01"]),
+            "respondent": ["patient", "patient"],
+            "lived_experience": [1.0, 90.0],
+            "professionals_as_facilitators": [1.0, 90.0],
+            "shared_power_and_trust": [1.0, 90.0],
+            "reduced_social_distance": [1.0, 90.0],
+            "n_returns": pd.array([3, 3], dtype="Int64"),
+        }
+    )
     p = build_panel(t | {"coproduction_scores": extra})
     feb = p[p["month"] == "2024-02-01"].set_index("ward_id")
     assert feb.loc["W2", "coproduction_patient_overall"] == 90  # only the scores table covers W2
@@ -165,7 +229,11 @@ def test_missing_optional_tables():
 
 def test_measure_slug():
     assert [measure_slug(m) for m in ("QPR-15", "DUNDRUM-4", "HoNOS-Secure", " My measure (v2) ")] == [
-        "qpr_15", "dundrum_4", "honos_secure", "my_measure_v2"]
+        "qpr_15",
+        "dundrum_4",
+        "honos_secure",
+        "my_measure_v2",
+    ]
     p = build_panel(tables())
     first = p[p["month"] == "2024-01-01"].set_index("ward_id")
     assert first.loc["W1", "recovery_qpr_15"] == 35 and first.loc["W1", "recovery_qpr_15_n_patients"] == 8

@@ -1,4 +1,5 @@
 """Scoring of survey returns, checked against answers worked out by hand."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,31 +15,44 @@ from analysis.panel.scoring import (
     scoring_rule,
 )
 
-LE, PF, SP, SD = "lived_experience", "professionals_as_facilitators", "shared_power_and_trust", "reduced_social_distance"
+LE, PF, SP, SD = (
+    "lived_experience",
+    "professionals_as_facilitators",
+    "shared_power_and_trust",
+    "reduced_social_distance",
+)
 
 
 def instrument():
     # 3 lived-experience items on 1..5 (a3 reversed), 2 facilitator items on 0..10, 1 power item, no distance items
-    return pd.DataFrame({
-        "item": ["a1", "a2", "a3", "b1", "b2", "s1"],
-        "aspect": [LE, LE, LE, PF, PF, SP],
-        "reverse": pd.array([False, False, True, False, False, False], dtype="boolean"),
-        "scale_min": [1.0, 1, 1, 0, 0, 1],
-        "scale_max": [5.0, 5, 5, 10, 10, 5],
-        "wording": ["x"] * 6,
-    })
+    return pd.DataFrame(
+        {
+            "item": ["a1", "a2", "a3", "b1", "b2", "s1"],
+            "aspect": [LE, LE, LE, PF, PF, SP],
+            "reverse": pd.array([False, False, True, False, False, False], dtype="boolean"),
+            "scale_min": [1.0, 1, 1, 0, 0, 1],
+            "scale_max": [5.0, 5, 5, 10, 10, 5],
+            "wording": ["x"] * 6,
+        }
+    )
 
 
 def returns():
     nan = np.nan
-    return pd.DataFrame({
-        "response_id": ["R1", "R2", "R3", "R4"],
-        "ward_id": ["W1", "W1", "W1", "W1"],
-        "date": pd.to_datetime(["2024-04-03", "2024-04-20", "2024-04-21", "2024-04-30"]),
-        "respondent": ["patient", "patient", "staff", "staff"],
-        "a1": [5, 4, nan, 1], "a2": [3, nan, nan, nan], "a3": [1, nan, nan, 5],
-        "b1": [10, 0, nan, nan], "b2": [5, nan, nan, 10], "s1": [2, nan, nan, 5],
-    })
+    return pd.DataFrame(
+        {
+            "response_id": ["R1", "R2", "R3", "R4"],
+            "ward_id": ["W1", "W1", "W1", "W1"],
+            "date": pd.to_datetime(["2024-04-03", "2024-04-20", "2024-04-21", "2024-04-30"]),
+            "respondent": ["patient", "patient", "staff", "staff"],
+            "a1": [5, 4, nan, 1],
+            "a2": [3, nan, nan, nan],
+            "a3": [1, nan, nan, 5],
+            "b1": [10, 0, nan, nan],
+            "b2": [5, nan, nan, 10],
+            "s1": [2, nan, nan, 5],
+        }
+    )
 
 
 def test_scores_by_hand():
@@ -110,14 +124,24 @@ def test_month_with_no_scored_return_replaces_nothing():
 
 def test_rule_words():
     assert carry_forward_rule(3).startswith(
-        "A survey's scores stand for its own month and the next 3 months; after that the month is missing.")
+        "A survey's scores stand for its own month and the next 3 months; after that the month is missing."
+    )
     assert "next month;" in carry_forward_rule(1)
 
 
 def test_scores_table_route_and_combination():
-    table = pd.DataFrame({"ward_id": ["W1", "W2"], "month": pd.to_datetime(["2024-04-01", "2024-04-01"]),
-                          "respondent": ["patient", "patient"], LE: [40.0, 10.0], PF: [60.0, np.nan],
-                          SP: [50.0, np.nan], SD: [50.0, np.nan], "n_returns": pd.array([5, 2], dtype="Int64")})
+    table = pd.DataFrame(
+        {
+            "ward_id": ["W1", "W2"],
+            "month": pd.to_datetime(["2024-04-01", "2024-04-01"]),
+            "respondent": ["patient", "patient"],
+            LE: [40.0, 10.0],
+            PF: [60.0, np.nan],
+            SP: [50.0, np.nan],
+            SD: [50.0, np.nan],
+            "n_returns": pd.array([5, 2], dtype="Int64"),
+        }
+    )
     s = scores_from_table(table).set_index("ward_id")
     assert s.loc["W1", "overall"] == 50 and np.isnan(s.loc["W2", "overall"])  # 1 of 4 aspects is under half
     from_returns = monthly_scores(score_returns(returns(), instrument()))

@@ -1,4 +1,5 @@
 """Q1: levels, bands, the mixed-model group comparison, disagreement and the generated answer."""
+
 import re
 from pathlib import Path
 
@@ -7,6 +8,8 @@ import pandas as pd
 import pytest
 
 from analysis.data.dataset import with_defaults
+from analysis.data.reference import INSTRUMENT_STATUS
+from analysis.panel.build import build_panel
 from analysis.questions.coproduction.existence import (
     BAND_NOTE,
     answer_q1,
@@ -17,14 +20,13 @@ from analysis.questions.coproduction.existence import (
     group_differences,
     levels,
 )
-from analysis.panel.build import build_panel
-from analysis.data.reference import INSTRUMENT_STATUS
 
 ASPECTS = ["lived_experience", "professionals_as_facilitators", "shared_power_and_trust", "reduced_social_distance"]
 
 
-def hospital(service_means, wards_per=5, n_months=24, survey_every=2, ward_sd=5.0, noise_sd=6.0, staff_gap=8.0,
-             seed=0, gaps=None):
+def hospital(
+    service_means, wards_per=5, n_months=24, survey_every=2, ward_sd=5.0, noise_sd=6.0, staff_gap=8.0, seed=0, gaps=None
+):
     """A hospital whose patient scores are drawn around known service means (scores-table route)."""
     rng = np.random.default_rng(seed)
     wards, rows = [], []
@@ -70,8 +72,12 @@ def test_levels_use_survey_months_and_ward_means():
 
 def test_bands_at_the_boundaries():
     p = hospital({"admission": 50}, wards_per=4, noise_sd=0, ward_sd=0, seed=2)
-    latest_survey = p.groupby("ward_id")["month"].transform(
-        lambda m: m[p.loc[m.index, "coproduction_patient_months_carried"] == 0].max()) == p["month"]
+    latest_survey = (
+        p.groupby("ward_id")["month"].transform(
+            lambda m: m[p.loc[m.index, "coproduction_patient_months_carried"] == 0].max()
+        )
+        == p["month"]
+    )
     for w, v in zip(["W00", "W01", "W02", "W03"], [39.99, 40.0, 69.9, 70.0]):
         p.loc[(p["ward_id"] == w) & latest_survey, "coproduction_patient_overall"] = v
     b = bands(p).set_index("ward_id")

@@ -1,17 +1,27 @@
 """Study planning inputs from data (checked on simulated wards with known values) and the planner's sentence."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from analysis.questions.planning import PLANNING_DEFAULTS, months_reaching, planning_inputs, power_sentence
 from analysis.stats.counts.power import months_for_power, power_curve
 from analysis.stats.counts.simulate import simulate_panel
-from analysis.questions.planning import PLANNING_DEFAULTS, months_reaching, planning_inputs, power_sentence
 
 
 def test_inputs_recover_the_simulated_truth():
-    df = simulate_panel(40, 60, baseline_rate_per_1000=6.0, alpha_dispersion=0.25, between_ward_sd=0.35,
-                        obd_per_month=400, coproduction_sd_within=9.0, rate_ratio_per_10=1.0, rng=11)
+    df = simulate_panel(
+        40,
+        60,
+        baseline_rate_per_1000=6.0,
+        alpha_dispersion=0.25,
+        between_ward_sd=0.35,
+        obd_per_month=400,
+        coproduction_sd_within=9.0,
+        rate_ratio_per_10=1.0,
+        rng=11,
+    )
     got, found = planning_inputs(df)
     assert set(found) == set(PLANNING_DEFAULTS)
     assert got["n_wards"] == 40
@@ -30,7 +40,7 @@ def test_missing_columns_keep_the_defaults():
 
 
 def test_months_reaching_matches_the_engine():
-    kw = dict(baseline_rate_per_1000=10.0, rate_ratio_per_10=0.75, n_sims=20, seed=5)
+    kw = {"baseline_rate_per_1000": 10.0, "rate_ratio_per_10": 0.75, "n_sims": 20, "seed": 5}
     options = (6, 12, 18, 24)
     curve = power_curve(10, months_options=options, **kw)
     assert months_reaching(curve, 0.8) == months_for_power(10, 0.8, months_options=options, **kw)

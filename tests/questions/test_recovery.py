@@ -1,4 +1,5 @@
 """Question 3 recovery models: R lme4 agreement, simulation truth coverage, direction wording, edge cases."""
+
 from __future__ import annotations
 
 import json
@@ -39,13 +40,21 @@ def simulate(seed: int, n_wards=12, n_months=24, within=1.5, between=-2.0, slug=
             x = mean_x + rng.normal(0, 8)
             n = int(rng.integers(4, 14))
             y = 30 + within * (x - mean_x) / 10 + u + rng.normal(0, 3)
-            rows.append({"ward_id": f"W{w:02d}", "month": pd.Timestamp("2023-01-01") + pd.DateOffset(months=m),
-                         "month_index": m, "coproduction_patient_overall": x, f"recovery_{slug}": y,
-                         f"recovery_{slug}_n_patients": float(n)})
+            rows.append(
+                {
+                    "ward_id": f"W{w:02d}",
+                    "month": pd.Timestamp("2023-01-01") + pd.DateOffset(months=m),
+                    "month_index": m,
+                    "coproduction_patient_overall": x,
+                    f"recovery_{slug}": y,
+                    f"recovery_{slug}_n_patients": float(n),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 # --- agreement with R lme4::lmer (REML) and lm + sandwich::vcovCL ---------------------------------------
+
 
 @pytest.mark.parametrize("model,adjust", [("lmer_wb", ()), ("lmer_wb_adjusted", ("staff_hours_per_patient_day",))])
 def test_mixed_model_matches_lmer(model, adjust):
@@ -73,6 +82,7 @@ def test_weighted_fit_matches_r_wls_with_cluster_errors():
 
 # --- truth recovery on simulated data ---------------------------------------------------------------------
 
+
 def test_within_ward_ci_covers_truth_in_repeated_simulations():
     truth, covered, between_hits = 1.5, 0, 0
     reps = 40
@@ -95,12 +105,16 @@ def test_weighted_headline_also_covers_truth():
 
 # --- direction wording ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("measure,slug,effect,words", [
-    ("DUNDRUM-4", "dundrum_4", -3.0, "better (lower) DUNDRUM-4 scores"),
-    ("DUNDRUM-4", "dundrum_4", 3.0, "worse (higher) DUNDRUM-4 scores"),
-    ("QPR-15", "qpr_15", 3.0, "better (higher) QPR-15 scores"),
-    ("QPR-15", "qpr_15", -3.0, "worse (lower) QPR-15 scores"),
-])
+
+@pytest.mark.parametrize(
+    "measure,slug,effect,words",
+    [
+        ("DUNDRUM-4", "dundrum_4", -3.0, "better (lower) DUNDRUM-4 scores"),
+        ("DUNDRUM-4", "dundrum_4", 3.0, "worse (higher) DUNDRUM-4 scores"),
+        ("QPR-15", "qpr_15", 3.0, "better (higher) QPR-15 scores"),
+        ("QPR-15", "qpr_15", -3.0, "worse (lower) QPR-15 scores"),
+    ],
+)
 def test_direction_is_made_right_for_each_measure(measure, slug, effect, words):
     res = fit_recovery(simulate(3, within=effect, slug=slug), measure)
     assert np.sign(res.headline.estimate) == np.sign(effect)
@@ -119,6 +133,7 @@ def test_unclear_result_says_no_clear_change_and_unknown_direction_is_not_judged
 
 
 # --- edge cases -------------------------------------------------------------------------------------------
+
 
 def test_no_recovery_data_gives_a_message_not_a_crash():
     d = simulate(1).drop(columns=["recovery_qpr_15", "recovery_qpr_15_n_patients"])
@@ -150,7 +165,9 @@ def test_missing_predictor_and_unknown_adjustment_are_messages():
 def test_answer_q3_one_result_per_measure_plus_transfers():
     d = simulate(4)
     d2 = simulate(4, slug="dundrum_4", within=-1.0)
-    d = d.assign(recovery_dundrum_4=d2["recovery_dundrum_4"], recovery_dundrum_4_n_patients=d2["recovery_dundrum_4_n_patients"])
+    d = d.assign(
+        recovery_dundrum_4=d2["recovery_dundrum_4"], recovery_dundrum_4_n_patients=d2["recovery_dundrum_4_n_patients"]
+    )
     rng = np.random.default_rng(0)
     d["occupied_bed_days"] = 400.0
     d["transfers_to_lower_security"] = rng.poisson(0.4, len(d)).astype(float)
@@ -169,6 +186,7 @@ def test_lag_uses_earlier_month():
 
 
 # --- the synthetic hospital, when present ----------------------------------------------------------------
+
 
 def test_sample_hospital_qpr_effect_is_covered():
     """On the committed synthetic hospital, the QPR-15 CI covers the generator's true effect."""

@@ -1,4 +1,5 @@
 """Model specs: running a spec is the same as calling the analysis functions; bad fields are refused clearly."""
+
 from __future__ import annotations
 
 import json
@@ -7,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.questions import specs
-from analysis.stats.counts import fit_counts
 from analysis.data.dataset import load_sample
 from analysis.data.filters import Filters
 from analysis.panel.build import build_panel
+from analysis.questions import specs
 from analysis.questions.recovery.model import fit_recovery
+from analysis.stats.counts import fit_counts
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +28,26 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 
 def test_q2_spec_equals_direct_call(sample):
-    spec = {"question": "q2", "outcome": "assaults_on_staff", "predictor": "coproduction_staff_overall", "lag": 1,
-            "family": "poisson", "errors": "cluster", "adjust": ["season"], "carry_forward_months": 2}
+    spec = {
+        "question": "q2",
+        "outcome": "assaults_on_staff",
+        "predictor": "coproduction_staff_overall",
+        "lag": 1,
+        "family": "poisson",
+        "errors": "cluster",
+        "adjust": ["season"],
+        "carry_forward_months": 2,
+    }
     (got,) = specs.run_spec(sample, spec)
     panel = build_panel(sample.tables, carry_forward_months=2)
-    want = fit_counts(panel, outcome="assaults_on_staff", predictor="coproduction_staff_overall", lag=1,
-                      family="poisson", adjust=("season",))
+    want = fit_counts(
+        panel,
+        outcome="assaults_on_staff",
+        predictor="coproduction_staff_overall",
+        lag=1,
+        family="poisson",
+        adjust=("season",),
+    )
     _same(got.estimates, want.estimates)
     assert got.sentence == want.sentence and got.family == "poisson"
     # the choices really reached the model: a different lag gives a different answer
@@ -53,8 +68,9 @@ def test_q3_spec_with_a_measure_equals_fit_recovery(sample):
     spec = {"question": "q3", "measure": "QPR-15", "weights": "n_patients", "split": "none"}
     (got,) = specs.run_spec(sample, spec)
     panel = build_panel(sample.tables)
-    want = fit_recovery(panel, "QPR-15", measures_catalogue=sample.tables["measures"], weights="n_patients",
-                        split="none")
+    want = fit_recovery(
+        panel, "QPR-15", measures_catalogue=sample.tables["measures"], weights="n_patients", split="none"
+    )
     _same(got.estimates, want.estimates)
     # without a measure, every measure present is fitted
     assert len(specs.run_spec(sample, {"question": "q3"})) >= 4
@@ -67,8 +83,12 @@ def test_talking_groups_kind_follows_the_outcome():
 
 
 def test_json_round_trip_keeps_every_field():
-    spec = {"question": "talking-groups", "outcome": "coproduction_patient_overall", "kind": "linear",
-            "filters": {"services": ["admission"], "start": "2023-01", "end": "2024-12"}}
+    spec = {
+        "question": "talking-groups",
+        "outcome": "coproduction_patient_overall",
+        "kind": "linear",
+        "filters": {"services": ["admission"], "start": "2023-01", "end": "2024-12"},
+    }
     text = specs.to_json(spec)
     back = specs.parse_spec(text)
     assert back == specs.normalise(spec)
@@ -76,30 +96,33 @@ def test_json_round_trip_keeps_every_field():
     assert back["filters"]["services"] == ["admission"] and back["filters"]["start"] == "2023-01"
 
 
-@pytest.mark.parametrize("field, value, words", [
-    ("family", "gamma", "family must be one of"),
-    ("errors", "robust", "errors must be one of"),
-    ("split", "both", "split must be one of"),
-    ("lag", -1, "lag must be"),
-    ("lag", 1.5, "lag must be"),
-    ("lag", True, "lag must be"),
-    ("carry_forward_months", 13, "carry_forward_months must be"),
-    ("question", "q9", "question must be one of"),
-    ("outcome", "deaths", "outcome for question 2 must be an incident count"),
-    ("predictor", "beds", "predictor must be one of"),
-    ("adjust", ["ward_name"], "adjust for question 2 may hold only"),
-    ("adjust", "season", "adjust must be a list"),
-    ("weights", "beds", "weights must be one of"),
-    ("kind", "logistic", "kind must be one of"),
-    ("measure", "", "measure must be"),
-    ("version", 2, "version must be 1"),
-    ("filters", {"ward": ["W01"]}, "unknown filters: ward"),
-    ("filters", {"start": "April 2024"}, "filters.start must be a month written YYYY-MM"),
-    ("filters", {"start": "2024-13"}, "filters.start is not a real month"),
-    ("filters", {"start": "2025-01", "end": "2024-01"}, "must not be after"),
-    ("filters", {"wards": "W01"}, "filters.wards must be a list"),
-    ("colour", "blue", "unknown fields in the model spec: colour"),
-])
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("family", "gamma", "family must be one of"),
+        ("errors", "robust", "errors must be one of"),
+        ("split", "both", "split must be one of"),
+        ("lag", -1, "lag must be"),
+        ("lag", 1.5, "lag must be"),
+        ("lag", True, "lag must be"),
+        ("carry_forward_months", 13, "carry_forward_months must be"),
+        ("question", "q9", "question must be one of"),
+        ("outcome", "deaths", "outcome for question 2 must be an incident count"),
+        ("predictor", "beds", "predictor must be one of"),
+        ("adjust", ["ward_name"], "adjust for question 2 may hold only"),
+        ("adjust", "season", "adjust must be a list"),
+        ("weights", "beds", "weights must be one of"),
+        ("kind", "logistic", "kind must be one of"),
+        ("measure", "", "measure must be"),
+        ("version", 2, "version must be 1"),
+        ("filters", {"ward": ["W01"]}, "unknown filters: ward"),
+        ("filters", {"start": "April 2024"}, "filters.start must be a month written YYYY-MM"),
+        ("filters", {"start": "2024-13"}, "filters.start is not a real month"),
+        ("filters", {"start": "2025-01", "end": "2024-01"}, "must not be after"),
+        ("filters", {"wards": "W01"}, "filters.wards must be a list"),
+        ("colour", "blue", "unknown fields in the model spec: colour"),
+    ],
+)
 def test_bad_fields_are_refused_with_the_field_named(field, value, words):
     with pytest.raises(specs.SpecError, match=words.replace("(", r"\(")):
         specs.normalise({field: value})

@@ -1,4 +1,5 @@
 """Talking-groups interrupted time series: R agreement, stepped-wedge truth recovery, autocorrelation, edge cases."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.stats.its import segment_terms
 from analysis.questions.talking_groups.model import (
     attendance_dose,
     before_after,
@@ -16,6 +16,7 @@ from analysis.questions.talking_groups.model import (
     its_ward,
     start_dates,
 )
+from analysis.stats.its import segment_terms
 
 REF = Path(__file__).parents[1] / "reference" / "recovery"
 RTOL = 5e-4
@@ -29,8 +30,17 @@ def ref_data() -> pd.DataFrame:
     return d
 
 
-def simulate(seed: int, n_wards=12, n_months=48, level=4.0, log_rr=-0.2876820724517809, trend=0.5, log_trend=-0.02,
-             starts=None, ar=0.0) -> pd.DataFrame:
+def simulate(
+    seed: int,
+    n_wards=12,
+    n_months=48,
+    level=4.0,
+    log_rr=-0.2876820724517809,
+    trend=0.5,
+    log_trend=-0.02,
+    starts=None,
+    ar=0.0,
+) -> pd.DataFrame:
     """Co-production rising hospital-wide by `trend` a month and assaults falling by `log_trend` a month,
     with talking groups adding `level` (linear) and multiplying the assault rate by exp(log_rr) from each
     ward's start. Wards 10 and 11 never start."""
@@ -45,14 +55,19 @@ def simulate(seed: int, n_wards=12, n_months=48, level=4.0, log_rr=-0.2876820724
             e = ar * e + rng.normal(0, 3)
             obd = float(rng.integers(300, 420))
             rate = np.exp(lw + log_trend * m + log_rr * post)
-            rows.append({
-                "ward_id": f"W{w:02d}", "month": T0 + pd.DateOffset(months=m), "month_index": m,
-                "talking_groups_start": T0 + pd.DateOffset(months=starts[w]) if starts[w] is not None else pd.NaT,
-                "coproduction_patient_overall": a + trend * m + level * post + e,
-                "occupied_bed_days": obd, "assaults_on_staff": float(rng.poisson(obd * rate)),
-                "talking_groups_held": float(rng.integers(2, 5)) if post else 0.0,
-                "talking_group_attendances": float(rng.integers(6, 20)) if post else 0.0,
-            })
+            rows.append(
+                {
+                    "ward_id": f"W{w:02d}",
+                    "month": T0 + pd.DateOffset(months=m),
+                    "month_index": m,
+                    "talking_groups_start": T0 + pd.DateOffset(months=starts[w]) if starts[w] is not None else pd.NaT,
+                    "coproduction_patient_overall": a + trend * m + level * post + e,
+                    "occupied_bed_days": obd,
+                    "assaults_on_staff": float(rng.poisson(obd * rate)),
+                    "talking_groups_held": float(rng.integers(2, 5)) if post else 0.0,
+                    "talking_group_attendances": float(rng.integers(6, 20)) if post else 0.0,
+                }
+            )
     d = pd.DataFrame(rows)
     d["talking_groups_start"] = d["talking_groups_start"].astype("datetime64[ns]")
     d["talking_groups_active"] = (d["month"] >= d["talking_groups_start"]).to_numpy(bool)
@@ -69,19 +84,26 @@ def naive_before_after(d: pd.DataFrame, outcome: str) -> float:
 
 # --- R reference: glm / lm with ward and month fixed effects, sandwich::vcovCL(type = "HC1") ------------
 
-@pytest.mark.parametrize("model,outcome,kind", [("glm_its_poisson", "assaults_on_staff", "count"),
-                                                ("lm_its", "coproduction_patient_overall", "linear")])
+
+@pytest.mark.parametrize(
+    "model,outcome,kind",
+    [("glm_its_poisson", "assaults_on_staff", "count"), ("lm_its", "coproduction_patient_overall", "linear")],
+)
 def test_pooled_its_matches_r(model, outcome, kind):
     # R fitted post + months_since_start together: that is the slope model, reported as post_with_slope.
     r = pd.read_csv(REF / "reference.csv")
     ref = r[(r["model"] == model) & r["term"].isin(["post", "months_since_start"])].set_index("term")
-    est = its_pooled(ref_data(), outcome, kind).estimates.set_index("term").rename(index={"post": "level_only",
-                                                                                        "post_with_slope": "post"})
+    est = (
+        its_pooled(ref_data(), outcome, kind)
+        .estimates.set_index("term")
+        .rename(index={"post": "level_only", "post_with_slope": "post"})
+    )
     np.testing.assert_allclose(est.loc[ref.index, "estimate"], ref["estimate"], rtol=RTOL)
     np.testing.assert_allclose(est.loc[ref.index, "std_error"], ref["std_error"], rtol=RTOL)
 
 
 # --- stepped wedge recovers the level change despite a hospital-wide trend -----------------------------
+
 
 def test_naive_before_after_is_fooled_by_the_trend_but_stepped_wedge_is_not():
     d = simulate(11, level=4.0, trend=0.5)
@@ -114,6 +136,7 @@ def test_stepped_wedge_rate_ratio_covers_truth_and_naive_does_not():
 
 # --- single-ward ITS and autocorrelation ----------------------------------------------------------------
 
+
 def one_ward(seed: int, ar: float) -> pd.DataFrame:
     return simulate(seed, n_wards=1, n_months=60, starts=[30], trend=0.0, level=6.0, ar=ar)
 
@@ -126,7 +149,9 @@ def test_autocorrelation_detected_on_ar1_but_not_white_noise():
     assert not wn.extras["autocorrelation"]["autocorrelated"] and not wn.extras["hac"]
     assert "Newey-West" in ar.method and "Neighbouring months are more alike than chance" in ar.sentence
     assert "no more alike than chance" in wn.sentence and "Durbin-Watson" not in wn.sentence
-    assert ar.extras["autocorrelation"]["detail"].startswith(f"Durbin-Watson {ar.extras['autocorrelation']['durbin_watson']:.2f}")
+    assert ar.extras["autocorrelation"]["detail"].startswith(
+        f"Durbin-Watson {ar.extras['autocorrelation']['durbin_watson']:.2f}"
+    )
 
 
 def test_plain_errors_on_autocorrelated_series_warn():
@@ -149,21 +174,27 @@ def test_before_after_chart_data():
     assert list(ba.columns) == ["month", "post", "observed", "fitted", "counterfactual"]
     assert ba["counterfactual"].isna().sum() == 30 and ba["counterfactual"].notna().sum() == 30
     # a later start: 40 months before, 20 after; an earlier one: 10 before, so only 10 of the 50 after
-    late = before_after(simulate(2, n_wards=1, n_months=60, starts=[40], trend=0.0, level=6.0), "W00",
-                        "coproduction_patient_overall")
-    early = before_after(simulate(2, n_wards=1, n_months=60, starts=[10], trend=0.0, level=6.0), "W00",
-                         "coproduction_patient_overall")
+    late = before_after(
+        simulate(2, n_wards=1, n_months=60, starts=[40], trend=0.0, level=6.0), "W00", "coproduction_patient_overall"
+    )
+    early = before_after(
+        simulate(2, n_wards=1, n_months=60, starts=[10], trend=0.0, level=6.0), "W00", "coproduction_patient_overall"
+    )
     assert late["counterfactual"].notna().sum() == 20 and early["counterfactual"].notna().sum() == 10
     assert early.loc[early["counterfactual"].notna(), "post"].all()
     assert early["counterfactual"].first_valid_index() == early.index[early["post"]][0]
     post = ba[ba["post"]]
     assert (post["fitted"] - post["counterfactual"]).iloc[0] == pytest.approx(
-        its_ward(d, "W00", "coproduction_patient_overall", hac=False).headline.estimate)
+        its_ward(d, "W00", "coproduction_patient_overall", hac=False).headline.estimate
+    )
     cnt = before_after(d, "W00", "assaults_on_staff", "count")
-    assert cnt["observed"].iloc[0] == pytest.approx(d["assaults_on_staff"].iloc[0] / d["occupied_bed_days"].iloc[0] * 1000)
+    assert cnt["observed"].iloc[0] == pytest.approx(
+        d["assaults_on_staff"].iloc[0] / d["occupied_bed_days"].iloc[0] * 1000
+    )
 
 
 # --- edge cases -------------------------------------------------------------------------------------------
+
 
 def test_never_started_ward_is_a_control_not_a_crash():
     d = simulate(4)
@@ -202,9 +233,16 @@ def test_missing_outcome_column_is_a_message():
 
 # --- starts, dose ---------------------------------------------------------------------------------------
 
+
 def test_start_dates_first_event_per_ward_and_hospital_wide():
-    ev = pd.DataFrame({"ward_id": ["A", "A", "B", ""], "date": ["2023-05-17", "2023-02-03", "2024-01-01", "2023-09-09"],
-                       "kind": ["talking_groups_started"] * 3 + ["talking_groups_started"], "label": ["x"] * 4})
+    ev = pd.DataFrame(
+        {
+            "ward_id": ["A", "A", "B", ""],
+            "date": ["2023-05-17", "2023-02-03", "2024-01-01", "2023-09-09"],
+            "kind": ["talking_groups_started"] * 3 + ["talking_groups_started"],
+            "label": ["x"] * 4,
+        }
+    )
     ev = pd.concat([ev, pd.DataFrame({"ward_id": ["B"], "date": ["2020-01-01"], "kind": ["change"], "label": ["y"]})])
     s = start_dates(ev).set_index("ward_id")["talking_groups_start"]
     assert s["A"] == pd.Timestamp("2023-02-01") and s["B"] == pd.Timestamp("2024-01-01")
@@ -225,10 +263,13 @@ def test_attendance_dose_by_hand():
     w = d[d["ward_id"] == "W03"]
     assert dose.loc["W03", "sessions_held"] == w["talking_groups_held"].sum()
     assert dose.loc["W03", "attendance_per_session"] == pytest.approx(
-        w["talking_group_attendances"].sum() / w["talking_groups_held"].sum())
+        w["talking_group_attendances"].sum() / w["talking_groups_held"].sum()
+    )
     assert dose.loc["W03", "months_before"] == 18 and dose.loc["W03", "months_after"] == 30
     post = w["month"] >= w["talking_groups_start"]
-    assert dose.loc["W03", "coproduction_patient_overall_after"] == pytest.approx(w.loc[post, "coproduction_patient_overall"].mean())
+    assert dose.loc["W03", "coproduction_patient_overall_after"] == pytest.approx(
+        w.loc[post, "coproduction_patient_overall"].mean()
+    )
     assert np.isnan(dose.loc["W11", "attendance_per_session"])
 
 
@@ -254,6 +295,7 @@ def test_recovery_outcome_runs_through_the_same_its():
 
 # --- carried-forward survey months and the synthetic hospital's truths ---------------------------------
 
+
 def quarterly_survey(d: pd.DataFrame) -> pd.DataFrame:
     """Co-production surveyed in each quarter's first month and carried forward 2 months, as the panel does."""
     m = d["month_index"]
@@ -272,8 +314,11 @@ def test_carried_forward_months_are_not_used_and_would_dilute_the_step():
         assert res.n_obs == int((d["month_index"] % 3 == 0).sum()) and res.extras["fresh_survey_months_only"]
         assert "fresh survey return" in res.method
         new.append(res.headline.estimate)
-        old.append(its_pooled(d.drop(columns="coproduction_patient_months_carried"),
-                              "coproduction_patient_overall").headline.estimate)
+        old.append(
+            its_pooled(
+                d.drop(columns="coproduction_patient_months_carried"), "coproduction_patient_overall"
+            ).headline.estimate
+        )
     new, old = np.array(new), np.array(old)
     assert abs(new.mean() - 6.0) < 3 * new.std(ddof=1) / np.sqrt(len(new))
     assert (old - new).mean() < -0.2  # the dilution the rule removes
@@ -285,8 +330,10 @@ def sample_cases():
     from analysis.panel.build import measure_slug
 
     tg = json.loads((Path(__file__).parents[2] / "data" / "sample" / "truth.json").read_text())["talking_groups"]
-    cases = [(o, "linear", tg["level_change_points"]) for o in
-             ("coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall")]
+    cases = [
+        (o, "linear", tg["level_change_points"])
+        for o in ("coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall")
+    ]
     cases += [("assaults_on_staff", "count", tg["implied_assault_rate_ratio"])]
     cases += [(name, "count", rr) for name, rr in tg["implied_rate_ratio"].items()]
     cases += [(f"recovery_{measure_slug(m)}", "linear", v) for m, v in tg["implied_recovery_change"].items()]
@@ -314,9 +361,12 @@ def test_shipped_sample_coproduction_slope_is_in_the_latent_draw_not_the_estimat
     # design has none. The same model on the TRUE latent of the same draw finds it too.
     from analysis.sample.generate import true_coproduction
 
-    lat = true_coproduction().merge(shipped_panel.drop(columns=["coproduction_patient_overall"]), on=["ward_id", "month"])
-    on_true = its_pooled(lat.rename(columns={"coproduction_true": "coproduction_patient_overall"}),
-                         "coproduction_patient_overall").extras["slope_change_per_month"]
+    lat = true_coproduction().merge(
+        shipped_panel.drop(columns=["coproduction_patient_overall"]), on=["ward_id", "month"]
+    )
+    on_true = its_pooled(
+        lat.rename(columns={"coproduction_true": "coproduction_patient_overall"}), "coproduction_patient_overall"
+    ).extras["slope_change_per_month"]
     measured = its_pooled(shipped_panel, "coproduction_patient_overall").extras["slope_change_per_month"]
     assert on_true["ci_low"] > 0 and measured["ci_low"] > 0
     assert abs(on_true["estimate"] - measured["estimate"]) < 2 * measured["std_error"]
@@ -328,11 +378,13 @@ def test_pooled_its_coverage_and_bias_over_40_synthetic_hospitals():
     from analysis.panel.build import build_panel
     from analysis.sample.generate import generate
 
-    cases = {"coproduction_patient_overall": ("linear", lambda tg: tg["level_change_points"]),
-             "assaults_on_staff": ("count", lambda tg: np.log(tg["implied_assault_rate_ratio"])),
-             "recovery_qpr_15": ("linear", lambda tg: tg["implied_recovery_change"]["QPR-15"])}
+    cases = {
+        "coproduction_patient_overall": ("linear", lambda tg: tg["level_change_points"]),
+        "assaults_on_staff": ("count", lambda tg: np.log(tg["implied_assault_rate_ratio"])),
+        "recovery_qpr_15": ("linear", lambda tg: tg["implied_recovery_change"]["QPR-15"]),
+    }
     err = {(o, t): [] for o in cases for t in ("post", "months_since_start")}
-    hit = {k: 0 for k in err}
+    hit = dict.fromkeys(err, 0)
     reps = 40
     for k in range(reps):
         h = generate(seed=2000 + k, surveys="scores")  # ward means with the responses' noise, faster
@@ -380,7 +432,10 @@ def test_dose_sentence_says_units_sign_and_whether_the_interval_includes_no_chan
 def test_pooled_and_ward_sentences_say_when_the_interval_includes_no_change():
     for seed in range(6):
         d = simulate(400 + seed)
-        for outcome, kind, null in (("assaults_on_staff", "count", 1.0), ("coproduction_patient_overall", "linear", 0.0)):
+        for outcome, kind, null in (
+            ("assaults_on_staff", "count", 1.0),
+            ("coproduction_patient_overall", "linear", 0.0),
+        ):
             r = its_pooled(d, outcome, kind)
             covers = r.headline.ci_low <= null <= r.headline.ci_high
             assert ("includes no change" in r.sentence) == covers, (seed, outcome)

@@ -1,5 +1,6 @@
 """The synthetic hospital: deterministic, valid under the contract, realistic, and its truths recoverable
 by methods that do not share code with the generator."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,15 @@ def test_two_runs_write_byte_identical_files_equal_to_the_committed_sample(writt
     a, b = written
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
-    assert {"wards.csv", "ward_months.csv", "coproduction_responses.csv", "recovery.csv", "events.csv",
-            "truth.json", "README.md"} <= set(names)
+    assert {
+        "wards.csv",
+        "ward_months.csv",
+        "coproduction_responses.csv",
+        "recovery.csv",
+        "events.csv",
+        "truth.json",
+        "README.md",
+    } <= set(names)
     assert not {"coproduction_scores.csv", "instrument.csv", "measures.csv"} & set(names)
     for n in names:
         assert (a / n).read_bytes() == (b / n).read_bytes(), n
@@ -87,11 +95,16 @@ def test_orders_of_magnitude(hospital):
     assert 1 < rate < 10
     assert 0.10 < (y == 0).mean() < 0.70
     assert y.var() > 1.3 * y.mean()  # over-dispersed
-    ward_rates = wm.groupby("ward_id").apply(lambda g: g["assaults_on_staff"].sum() / g["occupied_bed_days"].sum() * 1000)
+    ward_rates = wm.groupby("ward_id").apply(
+        lambda g: g["assaults_on_staff"].sum() / g["occupied_bed_days"].sum() * 1000
+    )
     assert ward_rates.max() / ward_rates.min() > 2  # ward differences
     winter = wm["month"].dt.month.isin([12, 1, 2])
     summer = wm["month"].dt.month.isin([6, 7, 8])
-    assert y[winter].sum() / wm.loc[winter, "occupied_bed_days"].sum() > y[summer].sum() / wm.loc[summer, "occupied_bed_days"].sum()
+    assert (
+        y[winter].sum() / wm.loc[winter, "occupied_bed_days"].sum()
+        > y[summer].sum() / wm.loc[summer, "occupied_bed_days"].sum()
+    )
     beds = wm["ward_id"].map(hospital.tables["wards"].set_index("ward_id")["beds"]).astype(float)
     occ = wm["occupied_bed_days"] / (beds * wm["month"].dt.days_in_month)
     assert occ.between(0.6, 1.0).all() and 0.85 < occ.mean() < 0.98
@@ -110,7 +123,9 @@ def test_talking_groups_are_staggered_with_controls(hospital):
     assert {"change", "note"} <= set(ev["kind"])
     wm = hospital.tables["ward_months"].merge(
         starts.assign(start=starts["date"].dt.to_period("M").dt.to_timestamp())[["ward_id", "start"]],
-        on="ward_id", how="left")
+        on="ward_id",
+        how="left",
+    )
     before = wm["start"].isna() | (wm["month"] < wm["start"])
     assert (wm.loc[before, ["talking_groups_held", "talking_group_attendances"]] == 0).all().all()
     after = wm.loc[~before]
@@ -134,7 +149,9 @@ def test_talking_group_step_starts_exactly_at_the_event_month_which_is_a_survey_
     # the step itself: latent minus its no-talking-groups counterpart (same seed) is the level change exactly
     base = generate(seed, n_wards=30, surveys="none", talking_groups_level_change=0.0).latent
     step = lat["coproduction_true"].to_numpy() - base["coproduction_true"].to_numpy()
-    np.testing.assert_allclose(step, np.where(lat["talking_groups_active"], h.truth["talking_groups"]["level_change_points"], 0.0), atol=1e-12)
+    np.testing.assert_allclose(
+        step, np.where(lat["talking_groups_active"], h.truth["talking_groups"]["level_change_points"], 0.0), atol=1e-12
+    )
 
 
 def test_truth_file_matches_the_parameters_used():
@@ -186,17 +203,28 @@ def test_recovery_and_talking_group_truths_recovered_on_the_true_latent():
     h = generate(11, n_wards=40, surveys="none")
     lat = h.latent
     rec = h.tables["recovery"].merge(lat[["ward_id", "month", "coproduction_true"]], on=["ward_id", "month"])
-    for measure, key in (("QPR-15", "recovery_qpr_15"), ("DUNDRUM-4", "recovery_dundrum_4"),
-                         ("HoNOS-Secure", "recovery_honos_secure")):
+    for measure, key in (
+        ("QPR-15", "recovery_qpr_15"),
+        ("DUNDRUM-4", "recovery_dundrum_4"),
+        ("HoNOS-Secure", "recovery_honos_secure"),
+    ):
         d = rec[rec["measure"] == measure]
-        X = sm.add_constant(pd.get_dummies(d["ward_id"], drop_first=True, dtype=float).assign(
-            copro10=d["coproduction_true"].to_numpy() / 10))
+        X = sm.add_constant(
+            pd.get_dummies(d["ward_id"], drop_first=True, dtype=float).assign(
+                copro10=d["coproduction_true"].to_numpy() / 10
+            )
+        )
         fit = sm.OLS(d["mean_score"].to_numpy(), X).fit()
         lo, hi = fit.conf_int().loc["copro10"]
         assert lo < h.truth[key]["change_per_10_points"] < hi, measure
     q = lat.drop_duplicates(["ward_id", "quarter"])
-    X = pd.concat([pd.get_dummies(q["ward_id"], drop_first=True, dtype=float),
-                   pd.get_dummies(q["quarter"], prefix="q", drop_first=True, dtype=float)], axis=1)
+    X = pd.concat(
+        [
+            pd.get_dummies(q["ward_id"], drop_first=True, dtype=float),
+            pd.get_dummies(q["quarter"], prefix="q", drop_first=True, dtype=float),
+        ],
+        axis=1,
+    )
     X = sm.add_constant(X.assign(active=q["talking_groups_active"].astype(float).to_numpy()))
     fit = sm.OLS(q["coproduction_true"].to_numpy(), X).fit()
     lo, hi = fit.conf_int().loc["active"]

@@ -1,5 +1,6 @@
 """SPC behaviour beyond the golden cases: invariants on random series, simulated processes with a
 known truth, the icons and the events-to-rebase helper."""
+
 import math
 
 import numpy as np
@@ -17,11 +18,23 @@ MONTHS = pd.date_range("2021-04-01", periods=60, freq="MS")
 
 def hand_chart(values, centre=10.0, improvement="decrease"):
     v = np.asarray(values, float)
-    df = pd.DataFrame({
-        "period": MONTHS[: len(v)], "value": v, "centre": centre, "upper": centre + 3, "lower": centre - 3,
-        "upper_2sigma": centre + 2, "lower_2sigma": centre - 2, "sigma": 1.0, "segment": 0,
-        "n_in_segment": len(v), "trial_limits": False, "missing": np.isnan(v), "chart": "xmr",
-    })
+    df = pd.DataFrame(
+        {
+            "period": MONTHS[: len(v)],
+            "value": v,
+            "centre": centre,
+            "upper": centre + 3,
+            "lower": centre - 3,
+            "upper_2sigma": centre + 2,
+            "lower_2sigma": centre - 2,
+            "sigma": 1.0,
+            "segment": 0,
+            "n_in_segment": len(v),
+            "trial_limits": False,
+            "missing": np.isnan(v),
+            "chart": "xmr",
+        }
+    )
     return classify(df, improvement)
 
 
@@ -49,7 +62,13 @@ def test_stable_poisson_process_u_chart_recovers_the_rate_and_rarely_signals():
     true_rate = 6.0  # assaults per 1,000 occupied bed days
     n = 600
     obd = rng.uniform(250, 400, n)
-    df = pd.DataFrame({"month": pd.date_range("1980-01-01", periods=n, freq="MS"), "a": rng.poisson(true_rate / 1000 * obd), "obd": obd})
+    df = pd.DataFrame(
+        {
+            "month": pd.date_range("1980-01-01", periods=n, freq="MS"),
+            "a": rng.poisson(true_rate / 1000 * obd),
+            "obd": obd,
+        }
+    )
     r = classify(u_chart(df, "a", "obd"), "decrease")
     assert r["centre"].iloc[0] == pytest.approx(true_rate, rel=0.05)
     # Poisson tails beyond 3 sigma: well under 2% of months for these exposures
@@ -118,12 +137,14 @@ def test_assurance_uses_the_last_segment_limits():
 
 
 def test_rebase_dates_from_the_events_table():
-    events = pd.DataFrame({
-        "ward_id": ["W01", None, "W02", "W01"],
-        "date": pd.to_datetime(["2022-10-01", "2023-04-01", "2022-06-01", "2024-01-01"]),
-        "kind": ["talking_groups_started", "change", "intervention", "note"],
-        "label": ["Talking groups", "New policy", "Other ward", "Just a note"],
-    })
+    events = pd.DataFrame(
+        {
+            "ward_id": ["W01", None, "W02", "W01"],
+            "date": pd.to_datetime(["2022-10-01", "2023-04-01", "2022-06-01", "2024-01-01"]),
+            "kind": ["talking_groups_started", "change", "intervention", "note"],
+            "label": ["Talking groups", "New policy", "Other ward", "Just a note"],
+        }
+    )
     assert rebase_dates(events, "W01") == [pd.Timestamp("2022-10-01"), pd.Timestamp("2023-04-01")]
     assert rebase_dates(None) == []
 
@@ -247,7 +268,9 @@ def test_rare_threshold_is_configurable_and_judged_per_segment():
     df = pd.DataFrame({"month": MONTHS[:48], "a": a, "obd": obd})
     c = u_chart(df, "a", "obd", rebase_at=[MONTHS[24]])
     assert c.groupby("segment")["rare_events"].all().tolist() == [True, False]
-    assert not u_chart(df, "a", "obd", rebase_at=[MONTHS[24]], rare_below=0.1, rare_zero_share=1.01)["rare_events"].any()
+    assert not u_chart(df, "a", "obd", rebase_at=[MONTHS[24]], rare_below=0.1, rare_zero_share=1.01)[
+        "rare_events"
+    ].any()
     assert u_chart(df, "a", "obd", rare_below=10)["rare_events"].all()
     # the ordinary segment keeps the textbook three-sigma limits
     seg = c[c["segment"] == 1]
@@ -278,5 +301,6 @@ def test_chart_event_labels_share_a_lane_when_apart_and_never_pass_the_right_edg
     assert lab["Incident reporting system upgraded"].xanchor == "right"  # at the last month: runs left
     assert lab["Early"].xanchor == "left"
     assert wrap_title("Transfers to lower security per 1,000 occupied bed days") == (
-        "Transfers to lower security<br>per 1,000 occupied bed days")
+        "Transfers to lower security<br>per 1,000 occupied bed days"
+    )
     assert wrap_title("Assaults per 1,000 occupied bed days") == "Assaults per 1,000 occupied bed days"

@@ -4,6 +4,7 @@ Rule tests build the chart frame by hand (centre 10, sigma 1: limits 7 and 13, t
 8 and 12), so they check `classify` alone; compute tests check `xmr`/`u_chart` against the
 formulas worked through here with plain arithmetic.
 """
+
 import math
 
 import numpy as np
@@ -24,12 +25,23 @@ def chart(values, centre=10.0, sigma=1.0, segment=None):
     """A hand-made chart frame with fixed centre and limits."""
     v = np.asarray(values, float)
     n = len(v)
-    return pd.DataFrame({
-        "period": months(n), "value": v, "centre": centre, "upper": centre + 3 * sigma,
-        "lower": centre - 3 * sigma, "upper_2sigma": centre + 2 * sigma, "lower_2sigma": centre - 2 * sigma,
-        "sigma": sigma, "segment": np.zeros(n, int) if segment is None else segment,
-        "n_in_segment": n, "trial_limits": False, "missing": np.isnan(v), "chart": "xmr",
-    })
+    return pd.DataFrame(
+        {
+            "period": months(n),
+            "value": v,
+            "centre": centre,
+            "upper": centre + 3 * sigma,
+            "lower": centre - 3 * sigma,
+            "upper_2sigma": centre + 2 * sigma,
+            "lower_2sigma": centre - 2 * sigma,
+            "sigma": sigma,
+            "segment": np.zeros(n, int) if segment is None else segment,
+            "n_in_segment": n,
+            "trial_limits": False,
+            "missing": np.isnan(v),
+            "chart": "xmr",
+        }
+    )
 
 
 def flagged(df, rule):
@@ -40,6 +52,7 @@ BASE = [9.5, 10.5] * 6  # alternates sides, no runs, no trend, well inside the t
 
 
 # --- single point outside -------------------------------------------------------------------
+
 
 def test_single_point_outside_is_the_only_signal():
     v = BASE + [13.5] + BASE
@@ -63,6 +76,7 @@ def test_improvement_direction_flips_the_class():
 
 
 # --- shift ------------------------------------------------------------------------------------
+
 
 def shift_series(k, level=(10.3, 10.7)):
     block = [level[i % 2] for i in range(k)]  # one side of the centre, zig-zag so no trend
@@ -97,6 +111,7 @@ def test_shift_length_is_configurable():
 
 # --- trend ------------------------------------------------------------------------------------
 
+
 def trend_series(k):
     rising = list(np.linspace(8.6, 11.4, k))  # crosses the centre: no shift
     return [10.5, 9.5] * 5 + [11.9] + rising + [8.5] + [10.5, 9.5] * 5, 11
@@ -129,6 +144,7 @@ def test_falling_trend_and_a_tie_breaks_it():
 
 # --- two of three beyond two sigma ------------------------------------------------------------
 
+
 def test_two_of_three_flags_the_points_beyond_two_sigma():
     v = BASE + [12.5, 10.5, 12.4] + BASE  # all three above the centre, two beyond 12
     r = classify(chart(v), "increase")
@@ -155,6 +171,7 @@ def test_point_outside_limits_does_not_count_towards_two_of_three():
 
 
 # --- gaps -------------------------------------------------------------------------------------
+
 
 def test_gap_stops_a_shift_from_completing():
     v, at = shift_series(8)
@@ -184,6 +201,7 @@ def test_absent_month_breaks_moving_range_and_shift_end_to_end():
 
 
 # --- short series and rebase ------------------------------------------------------------------
+
 
 def test_fewer_than_twelve_points_gives_trial_limits():
     df = pd.DataFrame({"month": months(11), "x": [9.0, 11.0] * 5 + [10.0]})
@@ -219,6 +237,7 @@ def test_rules_do_not_run_across_a_rebase():
 
 
 # --- compute against the formulas ------------------------------------------------------------
+
 
 def test_xmr_limits_follow_the_formula_with_moving_range_screening():
     v = [5, 7, 6, 9, 8, 7, 30, 8, 7, 6, 8, 7]
@@ -264,6 +283,7 @@ def test_u_chart_missing_denominator_is_a_gap():
 
 
 # --- rare events (our rule: NHSRplotthedots has no u-chart) -------------------------------------
+
 
 def test_rare_segment_uses_only_the_high_outside_rule():
     v = [0.0] * 10 + [3.0, 0.0, 0.0] + [0.0] * 8 + [13.5]  # long runs below the centre, one point above

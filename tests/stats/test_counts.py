@@ -1,4 +1,5 @@
 """Question-2 count models: behaviour, plain-language output and edge cases."""
+
 import json
 import warnings
 
@@ -81,12 +82,20 @@ def test_adjustments_and_expected_rates(panel):
     p["service"] = np.where(p["ward_id"] < "W05", "admission", "rehabilitation")
     r = fit_counts(p, adjust=("staff_hours_per_patient_day", "service", "season", "trend"))
     assert r.ok
-    assert {"staff_hours_per_patient_day", "service=rehabilitation", "season_sin", "season_cos", "trend_per_year"} <= set(r.estimates["term"])
+    assert {
+        "staff_hours_per_patient_day",
+        "service=rehabilitation",
+        "season_sin",
+        "season_cos",
+        "trend_per_year",
+    } <= set(r.estimates["term"])
     assert "C(service)" in r.formula and "offset(log(occupied_bed_days))" in r.formula
     er = r.extras["expected_rates"]
     within = er[er["basis"].str.contains("within")].sort_values("score")
     assert list(within["score"]) == [30, 50, 70]
-    assert (within["ci_low"] < within["rate_per_1000_obd"]).all() and (within["rate_per_1000_obd"] < within["ci_high"]).all()
+    assert (within["ci_low"] < within["rate_per_1000_obd"]).all() and (
+        within["rate_per_1000_obd"] < within["ci_high"]
+    ).all()
     # rate ratio below 1 -> expected rate falls as the score rises, by exactly RR^2 over 20 points
     rates = within["rate_per_1000_obd"].to_numpy()
     assert rates[1] / rates[0] == pytest.approx(r.headline.estimate**2, rel=1e-8)
@@ -195,8 +204,8 @@ def test_predictor_constant_within_wards_is_explained(panel):
 def test_warnings_become_plain_caveats():
     out = []
     with cv.captured(out):
-        warnings.warn("no convergence", ConvergenceWarning)
-        warnings.warn("again", ConvergenceWarning)
+        warnings.warn("no convergence", ConvergenceWarning, stacklevel=2)
+        warnings.warn("again", ConvergenceWarning, stacklevel=2)
     assert out == [cv.NOT_CONVERGED]
 
 

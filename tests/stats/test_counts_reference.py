@@ -4,6 +4,7 @@ The fixed data (tests/reference/counts/data.csv, from make_data.py) and R's outp
 (reference.json, from reference.R) are committed; R is not needed to run this test.
 geepack cannot fit a negative binomial family ("variance invalid"), so the GEE reference is Poisson.
 """
+
 import json
 from pathlib import Path
 

@@ -2,6 +2,7 @@
 
 Run with `pytest -s` to see the coverage and bias figures.
 """
+
 import time
 
 import numpy as np

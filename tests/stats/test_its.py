@@ -1,5 +1,6 @@
 """analysis/stats/its.py: the sparse pooled fit and vectorised CR1 equal the dense statsmodels reference (1e-8),
 fresh survey rows, and the recovery CR1/GLS covariances equal their per-ward loop definitions."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,10 +8,10 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis.stats.its import cluster_sums, cr1_vcov, fit_pooled, fit_pooled_sparse, fresh_survey_rows
-from analysis.stats.mixed import gls_vcov
 from analysis.questions.recovery.model import fit_weighted
 from analysis.questions.talking_groups.model import _pooled_design
+from analysis.stats.its import cluster_sums, cr1_vcov, fit_pooled, fit_pooled_sparse, fresh_survey_rows
+from analysis.stats.mixed import gls_vcov
 
 TOL = 1e-8
 
@@ -27,11 +28,20 @@ def small_panel(seed: int = 3, n_wards: int = 7, n_months: int = 30) -> pd.DataF
                 continue  # missing month
             post = starts[w] is not None and m >= starts[w]
             obd = float(rng.integers(250, 400))
-            rows.append({"ward_id": f"W{w}", "month": pd.Timestamp("2022-01-01") + pd.DateOffset(months=m),
-                         "talking_groups_start": (pd.Timestamp("2022-01-01") + pd.DateOffset(months=starts[w])
-                                                  if starts[w] is not None else pd.NaT),
-                         "y": a + 0.2 * m + 3 * post + rng.normal(0, 3), "occupied_bed_days": obd,
-                         "count": float(rng.poisson(obd * np.exp(lr - 0.2 * post)))})
+            rows.append(
+                {
+                    "ward_id": f"W{w}",
+                    "month": pd.Timestamp("2022-01-01") + pd.DateOffset(months=m),
+                    "talking_groups_start": (
+                        pd.Timestamp("2022-01-01") + pd.DateOffset(months=starts[w])
+                        if starts[w] is not None
+                        else pd.NaT
+                    ),
+                    "y": a + 0.2 * m + 3 * post + rng.normal(0, 3),
+                    "occupied_bed_days": obd,
+                    "count": float(rng.poisson(obd * np.exp(lr - 0.2 * post))),
+                }
+            )
     d = pd.DataFrame(rows)
     d["talking_groups_start"] = d["talking_groups_start"].astype("datetime64[ns]")
     return d
@@ -106,10 +116,20 @@ def test_recovery_weighted_and_gls_covariances_equal_their_definitions():
 
 
 def test_fresh_survey_rows_drop_carried_months_only_for_survey_outcomes():
-    p = pd.DataFrame({"coproduction_patient_months_carried": [0, 1, 2, np.nan, 0],
-                      "coproduction_staff_months_carried": [0, 0, 1, 0, 2]})
+    p = pd.DataFrame(
+        {
+            "coproduction_patient_months_carried": [0, 1, 2, np.nan, 0],
+            "coproduction_staff_months_carried": [0, 0, 1, 0, 2],
+        }
+    )
     assert fresh_survey_rows(p, "coproduction_patient_overall").tolist() == [True, False, False, True, True]
-    assert fresh_survey_rows(p, "coproduction_staff_reduced_social_distance").tolist() == [True, True, False, True, False]
+    assert fresh_survey_rows(p, "coproduction_staff_reduced_social_distance").tolist() == [
+        True,
+        True,
+        False,
+        True,
+        False,
+    ]
     assert fresh_survey_rows(p, "coproduction_overall").tolist() == [True, False, False, True, False]
     assert fresh_survey_rows(p, "assaults_on_staff").all() and fresh_survey_rows(p, "recovery_qpr_15").all()
 

@@ -2,6 +2,7 @@
 
 (Agreement with lme4::lmer is checked in tests/questions/test_recovery.py on the committed R reference.)
 """
+
 import numpy as np
 import pytest
 import statsmodels.api as sm

@@ -1,4 +1,5 @@
 """Alpha, item-total and agreement against hand computation, base R, and simulated known truth."""
+
 import json
 from pathlib import Path
 
@@ -54,16 +55,24 @@ def test_alpha_recovers_parallel_items_truth_and_ci_covers():
     big = cronbach_alpha(pd.DataFrame(_parallel(rng, 5000, k, rho)))
     assert big[0] == pytest.approx(truth, abs=0.02)
     reps = 1000
-    hits = sum(lo <= truth <= hi for _, lo, hi, _ in
-               (cronbach_alpha(pd.DataFrame(_parallel(rng, 50, k, rho))) for _ in range(reps)))
+    hits = sum(
+        lo <= truth <= hi
+        for _, lo, hi, _ in (cronbach_alpha(pd.DataFrame(_parallel(rng, 50, k, rho))) for _ in range(reps))
+    )
     assert 0.93 <= hits / reps <= 0.97  # Feldt's interval is exact for normal parallel items
 
 
 def _likert_returns(rng, n=300, instrument=None):
     inst = default_instrument() if instrument is None else instrument
     latent = {a: rng.normal(0, 1, n) for a in inst["aspect"].unique()}
-    df = pd.DataFrame({"response_id": [f"R{i}" for i in range(n)], "ward_id": "W1",
-                       "date": pd.Timestamp("2024-04-10"), "respondent": rng.choice(["patient", "staff"], n)})
+    df = pd.DataFrame(
+        {
+            "response_id": [f"R{i}" for i in range(n)],
+            "ward_id": "W1",
+            "date": pd.Timestamp("2024-04-10"),
+            "respondent": rng.choice(["patient", "staff"], n),
+        }
+    )
     for row in inst.itertuples():
         x = np.clip(np.round(3 + latent[row.aspect] + rng.normal(0, 0.7, n)), 1, 5)
         df[row.item] = 6 - x if row.reverse else x  # reverse-worded items are answered the other way round
@@ -106,6 +115,7 @@ def test_corrected_item_total_flags_a_noise_item():
     assert (it.loc[["sd1", "sd2", "sd3"], "corrected_item_total_r"] > 0.4).all()
     # corrected r excludes the item itself: check one by hand
     from analysis.panel.scoring import item_scores
+
     s = item_scores(resp[resp["respondent"] == "patient"], default_instrument())[["sd1", "sd2", "sd3", "sd4"]]
     assert it.loc["sd1", "corrected_item_total_r"] == pytest.approx(s["sd1"].corr(s[["sd2", "sd3", "sd4"]].sum(axis=1)))
 
@@ -127,8 +137,11 @@ def test_agreement_recovers_a_known_gap():
         level = rng.normal(50, 8)
         for m in months:
             p = level + rng.normal(0, 4)
-            rows += [(w, m, "patient", p, 0), (w, m + pd.DateOffset(months=1), "staff", p + g + rng.normal(0, 4), 0),
-                     (w, m + pd.DateOffset(months=2), "staff", 999.0, 1)]  # a carried month must be ignored
+            rows += [
+                (w, m, "patient", p, 0),
+                (w, m + pd.DateOffset(months=1), "staff", p + g + rng.normal(0, 4), 0),
+                (w, m + pd.DateOffset(months=2), "staff", 999.0, 1),
+            ]  # a carried month must be ignored
     df = pd.DataFrame(rows, columns=["ward_id", "month", "respondent", "overall", "months_carried"])
     out = agreement(df).set_index("ward_id")
     assert (out["n_quarters"] == 8).all()

@@ -1,4 +1,5 @@
 """The store: round trips, all-or-nothing imports, replacement, rollback, history, sharing a file."""
+
 from __future__ import annotations
 
 import itertools
@@ -31,10 +32,19 @@ def ward_months(wards, months, obd=300.0, seed=0) -> pd.DataFrame:
     staff = pd.Series(rng.integers(0, 5, n), dtype="Int64")
     staff[::3] = pd.NA
     df = pd.DataFrame({"ward_id": _str(w for w, _ in pairs), "month": _month(m for _, m in pairs)})
-    df["occupied_bed_days"] = pd.Series([obd] * n, dtype="float64") if np.isscalar(obd) else pd.Series(obd, dtype="float64")
+    df["occupied_bed_days"] = (
+        pd.Series([obd] * n, dtype="float64") if np.isscalar(obd) else pd.Series(obd, dtype="float64")
+    )
     df["assaults_on_staff"] = staff
-    for c in ("assaults_on_patients", "self_harm", "restraints", "seclusions", "transfers_to_lower_security",
-              "talking_groups_held", "talking_group_attendances"):
+    for c in (
+        "assaults_on_patients",
+        "self_harm",
+        "restraints",
+        "seclusions",
+        "transfers_to_lower_security",
+        "talking_groups_held",
+        "talking_group_attendances",
+    ):
         df[c] = pd.Series(rng.integers(0, 9, n), dtype="Int64")
     df["staff_hours_per_patient_day"] = pd.Series(rng.uniform(5, 9, n).round(3), dtype="float64")
     df.loc[1::4, "staff_hours_per_patient_day"] = np.nan
@@ -48,14 +58,22 @@ def responses(wards, months, per=2, prefix="R", seed=0) -> pd.DataFrame:
     for w in wards:
         for m in months:
             for k in range(per):
-                rows.append((f"{prefix}-{w}-{m[:7]}-{k}", w, pd.Timestamp(m) + pd.Timedelta(days=3 + k),
-                             "patient" if k % 2 == 0 else "staff"))
-    df = pd.DataFrame({
-        "response_id": _str(r[0] for r in rows),
-        "ward_id": _str(r[1] for r in rows),
-        "date": _month(r[2] for r in rows),
-        "respondent": _str(r[3] for r in rows),
-    })
+                rows.append(
+                    (
+                        f"{prefix}-{w}-{m[:7]}-{k}",
+                        w,
+                        pd.Timestamp(m) + pd.Timedelta(days=3 + k),
+                        "patient" if k % 2 == 0 else "staff",
+                    )
+                )
+    df = pd.DataFrame(
+        {
+            "response_id": _str(r[0] for r in rows),
+            "ward_id": _str(r[1] for r in rows),
+            "date": _month(r[2] for r in rows),
+            "respondent": _str(r[3] for r in rows),
+        }
+    )
     for i, item in enumerate(ITEMS):
         v = rng.integers(1, 6, len(df)).astype("float64")
         v[i::4] = np.nan
@@ -67,42 +85,66 @@ def base_tables(wards=("W01", "NA", "W03"), months=("2024-04-01", "2024-05-01", 
     names = {"W01": "Ìle", "NA": "NA", "W03": "Cùil Lodair — Tìr nan Òg"}
     wards = list(wards)
     return {
-        "wards": pd.DataFrame({
-            "ward_id": _str(wards),
-            "ward_name": _str(names.get(w, f"Ward {w}") for w in wards),
-            "service": _str(["admission", "women's service", "rehabilitation"][i % 3] for i in range(len(wards))),
-            "security_level": _str(["high", "medium", "low"][i % 3] for i in range(len(wards))),
-            "beds": pd.Series([12 + i for i in range(len(wards))], dtype="Int64"),
-            "opened": pd.Series([pd.Timestamp("2019-03-14")] + [pd.NaT] * (len(wards) - 1), dtype="datetime64[ns]"),
-            "closed": pd.Series([pd.NaT] * len(wards), dtype="datetime64[ns]"),
-        }),
+        "wards": pd.DataFrame(
+            {
+                "ward_id": _str(wards),
+                "ward_name": _str(names.get(w, f"Ward {w}") for w in wards),
+                "service": _str(["admission", "women's service", "rehabilitation"][i % 3] for i in range(len(wards))),
+                "security_level": _str(["high", "medium", "low"][i % 3] for i in range(len(wards))),
+                "beds": pd.Series([12 + i for i in range(len(wards))], dtype="Int64"),
+                "opened": pd.Series([pd.Timestamp("2019-03-14")] + [pd.NaT] * (len(wards) - 1), dtype="datetime64[ns]"),
+                "closed": pd.Series([pd.NaT] * len(wards), dtype="datetime64[ns]"),
+            }
+        ),
         "ward_months": ward_months(wards, months),
         "coproduction_responses": responses(wards, months),
-        "coproduction_scores": pd.DataFrame({
-            "ward_id": _str(wards), "month": _month([months[0]] * len(wards)), "respondent": _str(["staff"] * len(wards)),
-            "lived_experience": [55.0, np.nan, 61.5][: len(wards)], "professionals_as_facilitators": [50.0] * len(wards),
-            "shared_power_and_trust": [40.0] * len(wards), "reduced_social_distance": [70.25] * len(wards),
-            "n_returns": pd.Series([9, pd.NA, 4][: len(wards)], dtype="Int64"),
-        }),
-        "instrument": pd.DataFrame({
-            "item": _str(ITEMS), "aspect": _str(["lived_experience", "shared_power_and_trust", "reduced_social_distance"]),
-            "reverse": pd.Series([False, True, False], dtype="boolean"), "scale_min": [1.0] * 3, "scale_max": [5.0] * 3,
-            "wording": _str(["Tha mi a' faighinn èisteachd.", "Staff decide.", "We talk as people."]),
-        }),
-        "recovery": pd.DataFrame({
-            "ward_id": _str(wards), "month": _month([months[-1]] * len(wards)), "measure": _str(["QPR-15"] * len(wards)),
-            "mean_score": [38.5, 40.0, 35.25][: len(wards)], "n_patients": pd.Series([10, 8, 7][: len(wards)], dtype="Int64"),
-        }),
-        "measures": pd.DataFrame({
-            "measure": _str(["Local-Recovery"]), "min": [0.0], "max": [10.0],
-            "higher_is_better": pd.Series([True], dtype="boolean"),
-        }),
-        "events": pd.DataFrame({
-            "ward_id": pd.Series([wards[0], np.nan], dtype="str"),
-            "date": _month(["2024-05-10", "2024-04-02"]),
-            "kind": _str(["talking_groups_started", "change"]),
-            "label": _str(["Talking groups started", "New policy on leave"]),
-        }),
+        "coproduction_scores": pd.DataFrame(
+            {
+                "ward_id": _str(wards),
+                "month": _month([months[0]] * len(wards)),
+                "respondent": _str(["staff"] * len(wards)),
+                "lived_experience": [55.0, np.nan, 61.5][: len(wards)],
+                "professionals_as_facilitators": [50.0] * len(wards),
+                "shared_power_and_trust": [40.0] * len(wards),
+                "reduced_social_distance": [70.25] * len(wards),
+                "n_returns": pd.Series([9, pd.NA, 4][: len(wards)], dtype="Int64"),
+            }
+        ),
+        "instrument": pd.DataFrame(
+            {
+                "item": _str(ITEMS),
+                "aspect": _str(["lived_experience", "shared_power_and_trust", "reduced_social_distance"]),
+                "reverse": pd.Series([False, True, False], dtype="boolean"),
+                "scale_min": [1.0] * 3,
+                "scale_max": [5.0] * 3,
+                "wording": _str(["Tha mi a' faighinn èisteachd.", "Staff decide.", "We talk as people."]),
+            }
+        ),
+        "recovery": pd.DataFrame(
+            {
+                "ward_id": _str(wards),
+                "month": _month([months[-1]] * len(wards)),
+                "measure": _str(["QPR-15"] * len(wards)),
+                "mean_score": [38.5, 40.0, 35.25][: len(wards)],
+                "n_patients": pd.Series([10, 8, 7][: len(wards)], dtype="Int64"),
+            }
+        ),
+        "measures": pd.DataFrame(
+            {
+                "measure": _str(["Local-Recovery"]),
+                "min": [0.0],
+                "max": [10.0],
+                "higher_is_better": pd.Series([True], dtype="boolean"),
+            }
+        ),
+        "events": pd.DataFrame(
+            {
+                "ward_id": pd.Series([wards[0], np.nan], dtype="str"),
+                "date": _month(["2024-05-10", "2024-04-02"]),
+                "kind": _str(["talking_groups_started", "change"]),
+                "label": _str(["Talking groups started", "New policy on leave"]),
+            }
+        ),
     }
 
 
@@ -257,7 +299,8 @@ def test_reimport_replaces_exactly_the_overlapping_ward_months_and_says_so_first
     plan = store.plan_import(new)
     got = set(zip(plan["table"], plan["ward_id"], plan["month"].dt.strftime("%Y-%m")))
     assert got == {
-        ("ward_months", "W01", "2024-05"), ("ward_months", "W01", "2024-06"),
+        ("ward_months", "W01", "2024-05"),
+        ("ward_months", "W01", "2024-06"),
         ("coproduction_responses", "W01", "2024-06"),
     }
     resp_row = plan[plan["table"] == "coproduction_responses"].iloc[0]
@@ -292,7 +335,12 @@ def test_plan_for_new_data_only(store):
 
 def test_reference_rows_and_events_replace_by_key(store):
     store.import_tables(base_tables(), "a.xlsx", "h1")
-    wards = base_tables()["wards"].iloc[[0]].reset_index(drop=True).assign(ward_name=_str(["Ìle Ùr"]), beds=pd.Series([20], dtype="Int64"))
+    wards = (
+        base_tables()["wards"]
+        .iloc[[0]]
+        .reset_index(drop=True)
+        .assign(ward_name=_str(["Ìle Ùr"]), beds=pd.Series([20], dtype="Int64"))
+    )
     events = base_tables()["events"].iloc[[1]].reset_index(drop=True)  # the hospital-wide event (blank ward), identical
     other_event = events.assign(label=_str(["Another policy"]))
     plan = store.plan_import({"wards": wards, "events": pd.concat([events, other_event], ignore_index=True)})
@@ -329,7 +377,11 @@ def test_rollback_restores_exactly_the_prior_state(store):
 
 
 # Three imports with different reach over one ward's months; every order of rolling them back.
-REACH = {1: ["2024-04-01", "2024-05-01", "2024-06-01"], 2: ["2024-04-01", "2024-05-01"], 3: ["2024-05-01", "2024-06-01"]}
+REACH = {
+    1: ["2024-04-01", "2024-05-01", "2024-06-01"],
+    2: ["2024-04-01", "2024-05-01"],
+    3: ["2024-05-01", "2024-06-01"],
+}
 
 
 def _check_chain(store: Store, alive: set[int]) -> None:
@@ -366,8 +418,9 @@ def test_rollback_of_survey_returns_brings_back_their_items(store):
     seed_instrument(store)
     first = responses(["W01"], ["2024-04-01"], per=3, seed=1)
     store.import_tables({"coproduction_responses": first}, "a.csv", "h1")
-    n = store.import_tables({"coproduction_responses": responses(["W01"], ["2024-04-01"], prefix="X", seed=2)},
-                            "b.csv", "h2")
+    n = store.import_tables(
+        {"coproduction_responses": responses(["W01"], ["2024-04-01"], prefix="X", seed=2)}, "b.csv", "h2"
+    )
     assert store.load()["coproduction_responses"]["response_id"].str.startswith("X").all()
     store.rollback(n)
     pd.testing.assert_frame_equal(store.load()["coproduction_responses"], by_key("coproduction_responses", first))
@@ -426,9 +479,15 @@ def test_two_stores_on_one_file_do_not_corrupt_each_other(url):
         try:
             for k in range(4):
                 m = f"2024-{k + 1:02d}-01"
-                s.import_tables({"ward_months": ward_months([ward], [m]),
-                                 "coproduction_responses": responses([ward], [m], prefix=ward)}, f"{ward}{k}", "h")
-        except Exception as e:  # noqa: BLE001 - a thread must hand any error back to the test
+                s.import_tables(
+                    {
+                        "ward_months": ward_months([ward], [m]),
+                        "coproduction_responses": responses([ward], [m], prefix=ward),
+                    },
+                    f"{ward}{k}",
+                    "h",
+                )
+        except Exception as e:
             errors.append(e)
 
     def reader(s: Store):
@@ -439,12 +498,16 @@ def test_two_stores_on_one_file_do_not_corrupt_each_other(url):
                 wm = got.get("ward_months", pd.DataFrame())
                 r = got.get("coproduction_responses", pd.DataFrame())
                 assert len(r) == 2 * len(wm)
-        except Exception as e:  # noqa: BLE001 - as above
+        except Exception as e:
             errors.append(e)
 
     c = Store(url)
-    threads = [threading.Thread(target=writer, args=(a, "W01")), threading.Thread(target=writer, args=(b, "W02")),
-               threading.Thread(target=reader, args=(c,)), threading.Thread(target=reader, args=(a,))]
+    threads = [
+        threading.Thread(target=writer, args=(a, "W01")),
+        threading.Thread(target=writer, args=(b, "W02")),
+        threading.Thread(target=reader, args=(c,)),
+        threading.Thread(target=reader, args=(a,)),
+    ]
     for t in threads:
         t.start()
     for t in threads:

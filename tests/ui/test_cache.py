@@ -1,4 +1,5 @@
 """ui.cache keys: by the content of the arguments, never a sample of them; figures kept final."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,12 @@ def fresh():
 
 
 def _view(values=(1, 2, 3)) -> View:
-    ds = Dataset(tables={"wards": pd.DataFrame({"ward_id": ["W01", "W02", "W03"], "beds": list(values)})},
-                 source="sample", label="t", synthetic=True)
+    ds = Dataset(
+        tables={"wards": pd.DataFrame({"ward_id": ["W01", "W02", "W03"], "beds": list(values)})},
+        source="sample",
+        label="t",
+        synthetic=True,
+    )
     return View(ds, Filters(), ds)
 
 

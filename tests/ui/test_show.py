@@ -1,23 +1,35 @@
 """ui/show.py answer_markdown: the answer in bold, its caveats plain, decimals and intervals never split."""
+
 from ui.show import answer_markdown, split_first_sentence
 
 
 def test_first_sentence_bold_and_caveats_plain():
-    s = ("Across 12 wards, assaults were 22% fewer per 10 points (95% CI 12% to 32% fewer; p = 0.001). "
-         "This is an association in observational data.")
-    assert answer_markdown(s) == ("**Across 12 wards, assaults were 22% fewer per 10 points (95% CI 12% to 32% "
-                                  "fewer; p = 0.001).** This is an association in observational data.")
+    s = (
+        "Across 12 wards, assaults were 22% fewer per 10 points (95% CI 12% to 32% fewer; p = 0.001). "
+        "This is an association in observational data."
+    )
+    assert answer_markdown(s) == (
+        "**Across 12 wards, assaults were 22% fewer per 10 points (95% CI 12% to 32% "
+        "fewer; p = 0.001).** This is an association in observational data."
+    )
 
 
 def test_decimals_and_a_single_sentence_stay_whole():
     assert split_first_sentence("QPR-15 scores were 1.20 points higher (95% CI +0.52 to +1.88).") == (
-        "QPR-15 scores were 1.20 points higher (95% CI +0.52 to +1.88).", "", "")
+        "QPR-15 scores were 1.20 points higher (95% CI +0.52 to +1.88).",
+        "",
+        "",
+    )
     assert answer_markdown("No data.") == "**No data.**"
 
 
 def test_an_interval_that_includes_no_change_stays_in_the_bold_answer():
-    s = ("The rate was 3% lower once talking groups started (rate ratio 0.97, 95% CI 0.70 to 1.35). "
-         "The interval includes no change, so this is not clear evidence either way. Wards chose when to start.")
-    assert answer_markdown(s) == ("**The rate was 3% lower once talking groups started (rate ratio 0.97, 95% CI "
-                                  "0.70 to 1.35). The interval includes no change, so this is not clear evidence "
-                                  "either way.** Wards chose when to start.")
+    s = (
+        "The rate was 3% lower once talking groups started (rate ratio 0.97, 95% CI 0.70 to 1.35). "
+        "The interval includes no change, so this is not clear evidence either way. Wards chose when to start."
+    )
+    assert answer_markdown(s) == (
+        "**The rate was 3% lower once talking groups started (rate ratio 0.97, 95% CI "
+        "0.70 to 1.35). The interval includes no change, so this is not clear evidence "
+        "either way.** Wards chose when to start."
+    )

@@ -1,4 +1,5 @@
 """analysis/wards/change.py: last 12 months against the 12 before, against R and simulated truth."""
+
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,7 @@ REF = Path(__file__).parents[1] / "reference" / "ward_change"
 
 def _panel() -> pd.DataFrame:
     d = pd.read_csv(REF / "data.csv", parse_dates=["month"])
-    return d.rename(columns={"score": "coproduction_patient_overall"}).assign(
-        coproduction_patient_months_carried=0)
+    return d.rename(columns={"score": "coproduction_patient_overall"}).assign(coproduction_patient_months_carried=0)
 
 
 def test_agrees_with_r_quasipoisson_and_welch():
@@ -22,9 +22,14 @@ def test_agrees_with_r_quasipoisson_and_welch():
     ref = pd.read_csv(REF / "reference.csv").set_index("ward_id")
     got = year_on_year(_panel()).set_index("ward_id")
     assert list(got.index) == list(ref.index)
-    for col, r in (("assaults_rate_ratio", "rate_ratio"), ("assaults_ci_low", "ci_low"),
-                   ("assaults_ci_high", "ci_high"), ("score_difference", "difference"),
-                   ("score_ci_low", "diff_ci_low"), ("score_ci_high", "diff_ci_high")):
+    for col, r in (
+        ("assaults_rate_ratio", "rate_ratio"),
+        ("assaults_ci_low", "ci_low"),
+        ("assaults_ci_high", "ci_high"),
+        ("score_difference", "difference"),
+        ("score_ci_low", "diff_ci_low"),
+        ("score_ci_high", "diff_ci_high"),
+    ):
         np.testing.assert_allclose(got[col].to_numpy(float), ref[r].to_numpy(float), rtol=1e-6, err_msg=col)
     assert got.attrs == {"later": "Jan 2025 to Dec 2025", "earlier": "Jan 2024 to Dec 2024"}
 
@@ -59,9 +64,11 @@ def test_sentences_say_when_the_change_is_clear_and_when_there_is_too_little():
     assert assaults_words(rate_change([0, 1, 0, 1], [300] * 4, [False, False, True, True])).startswith("Too few")
     s = mean_change([56, 58, 60], [48, 50, 49])
     assert score_words(s).startswith("Up 9 points on the year before (95% CI +") and score_words(s).endswith(
-        "3 and 3 surveys): rising.")
-    assert score_words(mean_change([50], [48, 49])) == ("Too few surveys to compare the two years (1 in the last "
-                                                        "12 months, 2 in the 12 before).")
+        "3 and 3 surveys): rising."
+    )
+    assert score_words(mean_change([50], [48, 49])) == (
+        "Too few surveys to compare the two years (1 in the last 12 months, 2 in the 12 before)."
+    )
 
 
 def test_carried_months_are_not_counted_as_surveys_and_empty_is_empty():

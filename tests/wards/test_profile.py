@@ -1,4 +1,5 @@
 """The ward profile's pure parts, checked against simulated wards with known truths."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,13 +8,13 @@ import pytest
 
 from analysis.charts.ward_profile import aspects_figure, measure_figure
 from analysis.data.contract import ASPECTS
-from analysis.panel.build import build_panel
 from analysis.data.reference import builtin_measures
+from analysis.panel.build import build_panel
 from analysis.wards.profile import (
     MIN_POINTS,
+    convention_text,
     measure_series,
     measures_for,
-    convention_text,
     strip_label,
     summary_table,
     usable_rebases,
@@ -24,8 +25,15 @@ from analysis.wards.survey import aspects_sentence, has_survey, survey_aspects
 
 MONTHS = pd.period_range("2021-04", periods=48, freq="M")
 STEP = 24  # talking groups start at month 24
-WARDS = pd.DataFrame({"ward_id": ["W01", "W02"], "ward_name": ["Iona", "Skye"], "service": ["admission"] * 2,
-                      "security_level": ["high", "medium"], "beds": [12, 14]})
+WARDS = pd.DataFrame(
+    {
+        "ward_id": ["W01", "W02"],
+        "ward_name": ["Iona", "Skye"],
+        "service": ["admission"] * 2,
+        "security_level": ["high", "medium"],
+        "beds": [12, 14],
+    }
+)
 
 
 def _tables(seed: int = 3, before: float = 8.0, after: float = 2.0, survey_values=None) -> dict:
@@ -35,25 +43,48 @@ def _tables(seed: int = 3, before: float = 8.0, after: float = 2.0, survey_value
         for i, m in enumerate(MONTHS):
             obd = 360.0
             rate = before if i < STEP or w == "W02" else after  # per 1,000 bed days; W02 never changes
-            rows.append({"ward_id": w, "month": m.strftime("%Y-%m"), "occupied_bed_days": obd,
-                         "assaults_on_staff": rng.poisson(rate * obd / 1000),
-                         "talking_groups_held": 4 if i >= STEP else 0,
-                         "talking_group_attendances": 4 * 6 if i >= STEP else 0})
-    events = pd.DataFrame({"ward_id": ["W01", None, "W02"],
-                           "date": pd.to_datetime([MONTHS[STEP].start_time + pd.Timedelta(days=9),
-                                                   MONTHS[40].start_time, MONTHS[10].start_time]),
-                           "kind": ["talking_groups_started", "note", "change"],
-                           "label": ["Talking groups started", "New reporting system", "Refurbished"]})
+            rows.append(
+                {
+                    "ward_id": w,
+                    "month": m.strftime("%Y-%m"),
+                    "occupied_bed_days": obd,
+                    "assaults_on_staff": rng.poisson(rate * obd / 1000),
+                    "talking_groups_held": 4 if i >= STEP else 0,
+                    "talking_group_attendances": 4 * 6 if i >= STEP else 0,
+                }
+            )
+    events = pd.DataFrame(
+        {
+            "ward_id": ["W01", None, "W02"],
+            "date": pd.to_datetime(
+                [MONTHS[STEP].start_time + pd.Timedelta(days=9), MONTHS[40].start_time, MONTHS[10].start_time]
+            ),
+            "kind": ["talking_groups_started", "note", "change"],
+            "label": ["Talking groups started", "New reporting system", "Refurbished"],
+        }
+    )
     surveys = MONTHS[::3]
     vals = survey_values if survey_values is not None else [40 + 5 * (k % 2) for k in range(len(surveys))]
     sc = []
     for w in WARDS["ward_id"]:
         for k, m in enumerate(surveys):
             for who, shift in (("patient", 0.0), ("staff", 12.0)):
-                sc.append({"ward_id": w, "month": m.start_time, "respondent": who, "n_returns": 9,
-                           **{a: vals[k] + shift + j for j, a in enumerate(ASPECTS)}})
-    return {"wards": WARDS, "ward_months": pd.DataFrame(rows), "events": events,
-            "coproduction_scores": pd.DataFrame(sc), "measures": builtin_measures()}
+                sc.append(
+                    {
+                        "ward_id": w,
+                        "month": m.start_time,
+                        "respondent": who,
+                        "n_returns": 9,
+                        **{a: vals[k] + shift + j for j, a in enumerate(ASPECTS)},
+                    }
+                )
+    return {
+        "wards": WARDS,
+        "ward_months": pd.DataFrame(rows),
+        "events": events,
+        "coproduction_scores": pd.DataFrame(sc),
+        "measures": builtin_measures(),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +113,8 @@ def test_rebase_at_the_event_recovers_both_true_rates(panel, tables):
     assert flat.classified["segment"].nunique() == 1
     assert flat.icon["key"] == "improvement_low"
     assert strip_label("Assaults on staff", flat.icon["key"]) == (
-        "Assaults on staff: improving, unusually low in recent months")
+        "Assaults on staff: improving, unusually low in recent months"
+    )
 
 
 def test_unchanged_ward_shows_no_improvement(panel, tables):
@@ -120,14 +152,33 @@ def test_usable_rebases_drops_a_date_that_would_leave_one_value():
 
 
 def test_directions_come_from_the_catalogue():
-    cat = pd.concat([builtin_measures(), pd.DataFrame({"measure": ["Local scale"], "min": [0.0], "max": [10.0],
-                                                        "higher_is_better": [pd.NA]})], ignore_index=True)
-    p = pd.DataFrame({"ward_id": ["W01"], "month": [pd.Timestamp("2024-01-01")], "occupied_bed_days": [300.0],
-                      "assaults_on_staff": [1.0], "recovery_qpr_15": [30.0], "recovery_dundrum_4": [12.0],
-                      "recovery_local_scale": [5.0], "attendance_per_session": [6.0]})
+    cat = pd.concat(
+        [
+            builtin_measures(),
+            pd.DataFrame({"measure": ["Local scale"], "min": [0.0], "max": [10.0], "higher_is_better": [pd.NA]}),
+        ],
+        ignore_index=True,
+    )
+    p = pd.DataFrame(
+        {
+            "ward_id": ["W01"],
+            "month": [pd.Timestamp("2024-01-01")],
+            "occupied_bed_days": [300.0],
+            "assaults_on_staff": [1.0],
+            "recovery_qpr_15": [30.0],
+            "recovery_dundrum_4": [12.0],
+            "recovery_local_scale": [5.0],
+            "attendance_per_session": [6.0],
+        }
+    )
     imp = {m.key: m.improvement for m in measures_for(p, cat)}
-    assert imp == {"assaults_on_staff": "decrease", "recovery_qpr_15": "increase", "recovery_dundrum_4": "decrease",
-                   "recovery_local_scale": "neither", "attendance_per_session": "neither"}
+    assert imp == {
+        "assaults_on_staff": "decrease",
+        "recovery_qpr_15": "increase",
+        "recovery_dundrum_4": "decrease",
+        "recovery_local_scale": "neither",
+        "attendance_per_session": "neither",
+    }
 
 
 def test_too_few_points_is_not_judged(panel):
@@ -206,8 +257,12 @@ def test_rare_count_is_judged_only_on_high_months_and_says_so():
     assert not s.classified["special_cause"].any()  # the plain u-chart's run rules would flag the zeros
     assert s.icon["key"] == "common_cause"
     assert s.strip_label == "Assaults on staff: no significant change (rare events)"
-    assert summary_table(prof).set_index("measure").loc["Assaults on staff", "rules_used"].startswith(
-        "above the upper limit only")
+    assert (
+        summary_table(prof)
+        .set_index("measure")
+        .loc["Assaults on staff", "rules_used"]
+        .startswith("above the upper limit only")
+    )
     assert "Rare events" in convention_text()
     fig, alt = measure_figure(s, "Iona (W01)", prof.events)
     assert "only months above the upper limit are flagged" in fig.layout.title.subtitle.text

@@ -11,7 +11,6 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
 from importlib import import_module
 
 from .document import Figure, Pack, Section, Stamp, Table, version
@@ -19,8 +18,13 @@ from .document import Figure, Pack, Section, Stamp, Table, version
 # The renderers (python-pptx, the PDF and Chromium code) load on first use: the dashboard's pages
 # import the document model only, and should not pay for the exports at start-up.
 _LAZY = {
-    "ChromiumSession": "browser", "ImageExportUnavailable": "browser", "chromium_path": "browser",
-    "render_html": "html", "pack_images": "images", "render_images": "images", "render_pdf": "pdf",
+    "ChromiumSession": "browser",
+    "ImageExportUnavailable": "browser",
+    "chromium_path": "browser",
+    "render_html": "html",
+    "pack_images": "images",
+    "render_images": "images",
+    "render_pdf": "pdf",
     "render_pptx": "pptx",
 }
 
@@ -31,6 +35,7 @@ def __getattr__(name: str):
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ChromiumSession",

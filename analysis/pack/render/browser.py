@@ -78,8 +78,7 @@ class ChromiumSession:
             import kaleido
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImageExportUnavailable(
-                "Charts could not be turned into pictures because the 'kaleido' package is "
-                "not installed."
+                "Charts could not be turned into pictures because the 'kaleido' package is not installed."
             ) from exc
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -126,9 +125,7 @@ class ChromiumSession:
         return fut.result(timeout=timeout + 5)
 
     # work ----------------------------------------------------------------------------
-    def render(
-        self, figures: Sequence[Any], width: int = 900, height: int = 450, scale: float = 2
-    ) -> list[bytes]:
+    def render(self, figures: Sequence[Any], width: int = 900, height: int = 450, scale: float = 2) -> list[bytes]:
         """PNG bytes for each plotly figure, in order, all in this one browser."""
         opts = {"format": "png", "width": width, "height": height, "scale": scale}
 
@@ -138,9 +135,7 @@ class ChromiumSession:
         try:
             return self._run(draw(), timeout=self.timeout * max(1, len(figures)))
         except Exception as exc:
-            raise ImageExportUnavailable(
-                f"Chromium started but could not draw the charts ({_why(exc)})."
-            ) from exc
+            raise ImageExportUnavailable(f"Chromium started but could not draw the charts ({_why(exc)}).") from exc
 
     def print_pdf(self, html: str, header_html: str = "", footer_html: str = "") -> bytes:
         """Print a self-contained HTML page to A4 PDF; header/footer repeat on every page."""
@@ -179,6 +174,4 @@ class ChromiumSession:
         try:
             return self._run(print_it(), timeout=self.timeout)
         except Exception as exc:
-            raise ImageExportUnavailable(
-                f"Chromium started but could not print the PDF ({_why(exc)})."
-            ) from exc
+            raise ImageExportUnavailable(f"Chromium started but could not print the PDF ({_why(exc)}).") from exc

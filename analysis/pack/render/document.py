@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata
-import functools
 from pathlib import Path
 from typing import Any
 
@@ -122,17 +122,13 @@ class Pack:
 
     def ordered_sections(self) -> list[Section]:
         """Question sections first (in question order), then the rest as given."""
-        questions = sorted(
-            (s for s in self.sections if s.question), key=lambda s: str(s.question)
-        )
+        questions = sorted((s for s in self.sections if s.question), key=lambda s: str(s.question))
         return questions + [s for s in self.sections if not s.question]
 
     def keyed_figures(self) -> list[tuple[str, Figure]]:
         """Every figure with a stable key ("section.figure" by position in `sections`)."""
         return [
-            (figure_key(i, j), fig)
-            for i, section in enumerate(self.sections)
-            for j, fig in enumerate(section.figures)
+            (figure_key(i, j), fig) for i, section in enumerate(self.sections) for j, fig in enumerate(section.figures)
         ]
 
     def figure_keys(self, section: Section) -> list[str]:

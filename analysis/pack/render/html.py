@@ -66,10 +66,7 @@ def stamp_html(pack: Pack, where: str) -> str:
         banner = f'<div class="synthetic">{escape(lines[0])}</div>'
         lines = lines[1:]
     label = "About these figures" if where == "top" else "About these figures (repeated)"
-    return (
-        f'<div class="stamp stamp-{where}" role="note" aria-label="{label}">'
-        f"{banner}{_list(lines)}</div>"
-    )
+    return f'<div class="stamp stamp-{where}" role="note" aria-label="{label}">{banner}{_list(lines)}</div>'
 
 
 def table_html(table: Table) -> str:
@@ -144,9 +141,7 @@ def page_html(pack: Pack, figure_html: FigureHtml, head_extra: str = "") -> str:
             + "</section>"
         )
     if pack.data_quality:
-        sections.append(
-            f'<section class="part"><h2>Data quality</h2>{_list(pack.data_quality)}</section>'
-        )
+        sections.append(f'<section class="part"><h2>Data quality</h2>{_list(pack.data_quality)}</section>')
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

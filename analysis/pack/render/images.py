@@ -26,9 +26,7 @@ def render_images(
     Pass an open `session` to reuse its browser (e.g. for the PDF afterwards).
     Raises ImageExportUnavailable when no usable Chromium is found.
     """
-    keyed = dict(figures) if isinstance(figures, Mapping) else {
-        str(i): f for i, f in enumerate(figures)
-    }
+    keyed = dict(figures) if isinstance(figures, Mapping) else {str(i): f for i, f in enumerate(figures)}
     if not keyed:
         return {}
     plots = [f.figure for f in keyed.values()]
@@ -46,6 +44,4 @@ def pack_images(
     session: ChromiumSession | None = None,
 ) -> dict[str, bytes]:
     """Every figure of the pack as PNG, keyed like `Pack.keyed_figures()`."""
-    return render_images(
-        dict(pack.keyed_figures()), chromium_path=chromium_path, session=session
-    )
+    return render_images(dict(pack.keyed_figures()), chromium_path=chromium_path, session=session)

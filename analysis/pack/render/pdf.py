@@ -34,9 +34,7 @@ def static_html(pack: Pack, images: dict[str, bytes]) -> str:
 
 def header_footer(pack: Pack) -> tuple[str, str]:
     """Chromium header/footer templates: title (and synthetic warning) above, stamp below."""
-    synthetic = (
-        '<b style="color:#8a1538">SYNTHETIC DATA</b> · ' if pack.stamp.synthetic else ""
-    )
+    synthetic = '<b style="color:#8a1538">SYNTHETIC DATA</b> · ' if pack.stamp.synthetic else ""
     header = f'<div style="{_MARGIN_STYLE}">{synthetic}{escape(pack.title)}</div>'
     footer = (
         f'<div style="{_MARGIN_STYLE}">{escape(pack.stamp.line())} · Page '

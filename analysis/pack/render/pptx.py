@@ -44,8 +44,7 @@ def _text(slide, left, top, width, height, paragraphs, size, bold=False, color=N
 
 
 def _footer(slide, pack: Pack) -> None:
-    _text(slide, LEFT, TALL - Inches(0.62), INNER, Inches(0.55), pack.stamp.line(), 8,
-          color=GREY)
+    _text(slide, LEFT, TALL - Inches(0.62), INNER, Inches(0.55), pack.stamp.line(), 8, color=GREY)
 
 
 def _title(slide, text: str) -> None:
@@ -114,8 +113,7 @@ def _section_slide(prs, pack: Pack, section: Section, images: dict[str, bytes] |
         side += ["Caveats:"] + _bullets(section.caveats)
     if side:
         side_left = LEFT + main_width + Inches(0.3)
-        _text(slide, side_left, top, WIDE - LEFT - side_left, Inches(3.8), side, _fit(side, 12),
-              color=GREY)
+        _text(slide, side_left, top, WIDE - LEFT - side_left, Inches(3.8), side, _fit(side, 12), color=GREY)
     notes = [section.answer, *section.paragraphs, *(f.caption for f in section.figures)]
     slide.notes_slide.notes_text_frame.text = "\n\n".join(n for n in notes if n)
     _footer(slide, pack)

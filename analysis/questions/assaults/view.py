@@ -3,6 +3,7 @@
 Everything is generated from the panel (analysis.panel.build) or a fitted ModelResult (analysis.stats.counts);
 no numbers are written by hand.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.contract import ASPECTS
-from analysis.stats.counts.describe import change_words, ci_words, outcome_words, predictor_words
 from analysis.panel.tools import add_lag
-from analysis.stats.results import ModelResult
 from analysis.spc.chart import rebase_dates, u_chart
 from analysis.spc.rules import classify
+from analysis.stats.counts.describe import change_words, ci_words, outcome_words, predictor_words
+from analysis.stats.results import ModelResult
 
 WHOLE_HOSPITAL = "whole hospital"
 STAFF_SOCIAL_DISTANCE = "coproduction_staff_reduced_social_distance"
@@ -59,14 +60,29 @@ def score_grid(panel: pd.DataFrame, predictor: str, n: int = 21, extra=()) -> tu
     return tuple(sorted({round(float(x), 1) for x in [*grid, *extra]}))
 
 
-def scatter_points(panel: pd.DataFrame, outcome: str, predictor: str, lag: int = 0, by: str = "month",
-                   exposure: str = "occupied_bed_days") -> pd.DataFrame:
+def scatter_points(
+    panel: pd.DataFrame,
+    outcome: str,
+    predictor: str,
+    lag: int = 0,
+    by: str = "month",
+    exposure: str = "occupied_bed_days",
+) -> pd.DataFrame:
     """One row per ward-month (or ward-quarter) with a score, a count and bed days: rate per 1,000 OBD.
 
     With a lag the score is the one `lag` months earlier (as the model uses it). A quarter's score is
     the mean of its months' scores; its rate is its summed count over its summed bed days.
     """
-    cols = ["ward_id", "ward_label", "period", "period_label", "score", "count", "occupied_bed_days", "rate_per_1000_obd"]
+    cols = [
+        "ward_id",
+        "ward_label",
+        "period",
+        "period_label",
+        "score",
+        "count",
+        "occupied_bed_days",
+        "rate_per_1000_obd",
+    ]
     if panel.empty or predictor not in panel or outcome not in panel:
         return pd.DataFrame(columns=cols)
     df = add_lag(panel, predictor, lag, name="_score") if lag else panel.assign(_score=panel[predictor])
@@ -75,8 +91,11 @@ def scatter_points(panel: pd.DataFrame, outcome: str, predictor: str, lag: int =
     df = df.assign(ward_label=(df["ward_id"].astype(str) + " " + names.fillna("")).str.strip())
     if by == "quarter":
         q = df["month"].dt.to_period("Q")
-        df = (df.assign(period=q.dt.start_time).groupby(["ward_id", "ward_label", "period"], as_index=False)
-              .agg(score=("_score", "mean"), count=(outcome, "sum"), occupied_bed_days=(exposure, "sum")))
+        df = (
+            df.assign(period=q.dt.start_time)
+            .groupby(["ward_id", "ward_label", "period"], as_index=False)
+            .agg(score=("_score", "mean"), count=(outcome, "sum"), occupied_bed_days=(exposure, "sum"))
+        )
         df["period_label"] = [_quarter_label(p) for p in df["period"]]
     else:
         df = df.rename(columns={"month": "period", "_score": "score", outcome: "count", exposure: "occupied_bed_days"})
@@ -90,18 +109,21 @@ def _quarter_label(start: pd.Timestamp) -> str:
     return f"{start:%b} to {end:%b %Y}"
 
 
-def monthly_series(panel: pd.DataFrame, outcome: str, ward_id: str | None = None,
-                   exposure: str = "occupied_bed_days") -> pd.DataFrame:
+def monthly_series(
+    panel: pd.DataFrame, outcome: str, ward_id: str | None = None, exposure: str = "occupied_bed_days"
+) -> pd.DataFrame:
     """Month, count and bed days for one ward, or summed over the wards in view (ward_id None)."""
     df = panel if ward_id in (None, WHOLE_HOSPITAL) else panel[panel["ward_id"] == ward_id]
     if df.empty:
         return pd.DataFrame(columns=["month", outcome, exposure])
-    return (df.groupby("month", as_index=False)
-            .agg(**{outcome: (outcome, lambda s: s.sum(min_count=1)), exposure: (exposure, lambda s: s.sum(min_count=1))}))
+    return df.groupby("month", as_index=False).agg(
+        **{outcome: (outcome, lambda s: s.sum(min_count=1)), exposure: (exposure, lambda s: s.sum(min_count=1))}
+    )
 
 
-def incident_spc(panel: pd.DataFrame, outcome: str, ward_id: str | None = None,
-                 events: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def incident_spc(
+    panel: pd.DataFrame, outcome: str, ward_id: str | None = None, events: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Classified u-chart of `outcome` per 1,000 occupied bed days (fewer is better) and the events to mark.
 
     For one ward, limits are recalculated from its own changes (talking groups started, interventions,
@@ -135,8 +157,8 @@ def claim_texts(result: ModelResult) -> dict[str, str]:
             f"**When a ward's own {pred} rises** by 10 points above its usual level, it has "
             f"{change_words(h.estimate, noun)} ({ci_words(h.ci_low, h.ci_high)}). This compares each ward with "
             "itself over time, so fixed differences between wards (their patients, security, building) cannot "
-            "explain it. It is the closer answer to \"would raising co-production on a ward reduce its "
-            f"{noun}?\", though other changes over time still could."
+            'explain it. It is the closer answer to "would raising co-production on a ward reduce its '
+            f'{noun}?", though other changes over time still could.'
         )
     b = result.extras.get("between")
     if b:
@@ -186,8 +208,16 @@ def claims_table(results: dict[str, ModelResult]) -> pd.DataFrame:
     for label, r in results.items():
         h = r.headline
         if h is not None:
-            rows.append({"label": label, "comparison": "within ward" if "within" in h.name else "all ward-months",
-                         "rate_ratio": h.estimate, "ci_low": h.ci_low, "ci_high": h.ci_high, "p_value": h.p_value})
+            rows.append(
+                {
+                    "label": label,
+                    "comparison": "within ward" if "within" in h.name else "all ward-months",
+                    "rate_ratio": h.estimate,
+                    "ci_low": h.ci_low,
+                    "ci_high": h.ci_high,
+                    "p_value": h.p_value,
+                }
+            )
         b = r.extras.get("between")
         if b:
             rows.append({"label": label, "comparison": "between wards", **b})

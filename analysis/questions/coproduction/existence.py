@@ -3,6 +3,7 @@
 Every summary uses survey months only (`existence_groups.survey_rows`): a carried-forward month
 repeats an older survey and would count it twice.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -11,11 +12,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.text import plural
-from analysis.questions.coproduction.groups import group_differences, survey_rows
 from analysis.data.reference import INSTRUMENT_STATUS
+from analysis.questions.coproduction.groups import group_differences, survey_rows
 from analysis.stats.reliability import agreement
 from analysis.stats.results import Headline, ModelResult
+from analysis.text import plural
 
 __all__ = ["BAND_NOTE", "answer_q1", "band_note", "band_words", "bands", "disagreement", "group_differences", "levels"]
 
@@ -34,9 +35,12 @@ def band_note(cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS) -> str:
     if tuple(cuts) == DEFAULT_CUTS and tuple(labels) == DEFAULT_LABELS:
         return BAND_NOTE
     parts = band_words(cuts, labels)
-    return ("Bands follow the seeds' range of co-production. The cut-offs (" + ", ".join(
-        f"{lab} {w}" for lab, w in zip(labels, parts)) + " on the 0 to 100 index) are a convention of this "
-        "product, not a validated cut-off.")
+    return (
+        "Bands follow the seeds' range of co-production. The cut-offs ("
+        + ", ".join(f"{lab} {w}" for lab, w in zip(labels, parts))
+        + " on the 0 to 100 index) are a convention of this "
+        "product, not a validated cut-off."
+    )
 
 
 def band_words(cuts, labels) -> list[str]:
@@ -69,16 +73,16 @@ def _ward_means(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return d.groupby([*keys, "ward_id"], observed=True, sort=True)["score"].agg(["mean", "size"]).reset_index()
 
 
-def levels(panel: pd.DataFrame, respondent: str = "patient", aspect: str = "overall", by: str = "ward",
-           level: float = 0.95) -> pd.DataFrame:
+def levels(
+    panel: pd.DataFrame, respondent: str = "patient", aspect: str = "overall", by: str = "ward", level: float = 0.95
+) -> pd.DataFrame:
     """Score by ward, service, security_level, month or financial_year (survey months only).
 
     By ward: the ward's mean over its survey months, CI across those months. Otherwise each ward's
     mean within the group, then the mean across wards with a t-interval (n = wards).
     """
     d = survey_rows(panel, respondent, aspect)
-    cols = [by if by != "ward" else "ward_id", "n_wards", "n_surveys", "mean", "sd", "min", "max", "ci_low",
-            "ci_high"]
+    cols = [by if by != "ward" else "ward_id", "n_wards", "n_surveys", "mean", "sd", "min", "max", "ci_low", "ci_high"]
     if not len(d):
         return pd.DataFrame(columns=cols)
     if by == "ward":
@@ -94,14 +98,30 @@ def levels(panel: pd.DataFrame, respondent: str = "patient", aspect: str = "over
     rows = []
     for key, grp in wm.groupby(by, sort=True, observed=True):
         m, lo, hi = _tci(grp["mean"], level)
-        rows.append({by: key, "n_wards": len(grp), "n_surveys": int(grp["size"].sum()), "mean": m,
-                     "sd": grp["mean"].std(ddof=1), "min": grp["mean"].min(), "max": grp["mean"].max(),
-                     "ci_low": lo, "ci_high": hi})
+        rows.append(
+            {
+                by: key,
+                "n_wards": len(grp),
+                "n_surveys": int(grp["size"].sum()),
+                "mean": m,
+                "sd": grp["mean"].std(ddof=1),
+                "min": grp["mean"].min(),
+                "max": grp["mean"].max(),
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
-def bands(panel: pd.DataFrame, cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS, respondent: str = "patient",
-          aspect: str = "overall", period: str = "latest") -> pd.DataFrame:
+def bands(
+    panel: pd.DataFrame,
+    cuts=DEFAULT_CUTS,
+    labels=DEFAULT_LABELS,
+    respondent: str = "patient",
+    aspect: str = "overall",
+    period: str = "latest",
+) -> pd.DataFrame:
     """Each ward's band: from its latest survey month (`period="latest"`) or its mean over survey months."""
     if len(labels) != len(cuts) + 1:
         raise ValueError("bands need one more label than cut-offs")
@@ -133,12 +153,21 @@ def band_counts(banded: pd.DataFrame, labels=DEFAULT_LABELS) -> pd.Series:
 def disagreement(panel: pd.DataFrame, threshold: float = LARGE_GAP, aspect: str = "overall") -> pd.DataFrame:
     """Per ward: patient and staff means over paired ward-quarters, the gap (staff minus patient) with CI,
     limits of agreement, and `large_gap` when |gap| >= `threshold` points. Largest gaps first."""
-    long = pd.concat([
-        pd.DataFrame({"ward_id": panel["ward_id"], "month": panel["month"], "respondent": r,
-                      aspect: panel[f"coproduction_{r}_{aspect}"],
-                      "months_carried": panel[f"coproduction_{r}_months_carried"]})
-        for r in ("patient", "staff")
-    ], ignore_index=True)
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "ward_id": panel["ward_id"],
+                    "month": panel["month"],
+                    "respondent": r,
+                    aspect: panel[f"coproduction_{r}_{aspect}"],
+                    "months_carried": panel[f"coproduction_{r}_months_carried"],
+                }
+            )
+            for r in ("patient", "staff")
+        ],
+        ignore_index=True,
+    )
     out = agreement(long, value=aspect)
     out["large_gap"] = out["gap"].abs() >= threshold
     out["who_rates_higher"] = np.where(out["gap"] > 0, "staff", np.where(out["gap"] < 0, "patients", "neither"))
@@ -152,37 +181,69 @@ def _ward_level(panel: pd.DataFrame, respondent: str) -> pd.Series:
     return d.groupby("ward_id", sort=True)["score"].mean()
 
 
-def answer_q1(panel: pd.DataFrame, cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS, threshold: float = LARGE_GAP,
-              compare_by: tuple[str, ...] = ("service", "security_level"), level: float = 0.95) -> ModelResult:
+def answer_q1(
+    panel: pd.DataFrame,
+    cuts=DEFAULT_CUTS,
+    labels=DEFAULT_LABELS,
+    threshold: float = LARGE_GAP,
+    compare_by: tuple[str, ...] = ("service", "security_level"),
+    level: float = 0.95,
+) -> ModelResult:
     """The Q1 answer: patient-rated overall index across wards (ward means, t-interval) and the story."""
     all_wards = panel["ward_id"].nunique()
     pat, staff = _ward_level(panel, "patient"), _ward_level(panel, "staff")
-    caveats = [INSTRUMENT_STATUS, band_note(cuts, labels),
-               "Means use survey months only. " + panel.attrs.get("carry_forward_rule", "")]
+    caveats = [
+        INSTRUMENT_STATUS,
+        band_note(cuts, labels),
+        "Means use survey months only. " + panel.attrs.get("carry_forward_rule", ""),
+    ]
     if panel.attrs.get("scores_note"):
         caveats.append(panel.attrs["scores_note"])
-    base = {"question": "q1", "outcome": "coproduction_patient_overall", "predictor": None,
-                "formula": "mean of ward means (survey months); t-interval across wards", "family": "descriptive",
-                "method": "each ward's mean over its survey months, then the mean across wards with a "
-                       f"{level:.0%} t-interval (n = wards)"}
+    base = {
+        "question": "q1",
+        "outcome": "coproduction_patient_overall",
+        "predictor": None,
+        "formula": "mean of ward means (survey months); t-interval across wards",
+        "family": "descriptive",
+        "method": "each ward's mean over its survey months, then the mean across wards with a "
+        f"{level:.0%} t-interval (n = wards)",
+    }
     if pat.empty and staff.empty:
-        return ModelResult(**base, n_wards=0, n_obs=0, estimates=pd.DataFrame(
-            columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]), headline=None,
+        return ModelResult(
+            **base,
+            n_wards=0,
+            n_obs=0,
+            estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
+            headline=None,
             sentence="There are no co-production scores in the data, so this question cannot be answered yet: "
-                     "add survey returns (coproduction_responses) or scores (coproduction_scores).",
-            caveats=caveats)
+            "add survey returns (coproduction_responses) or scores (coproduction_scores).",
+            caveats=caveats,
+        )
     rows = []
     for who, s in (("patient", pat), ("staff", staff)):
         m, lo, hi = _tci(s, level)
-        rows.append({"term": f"{who} overall index", "estimate": m,
-                     "std_error": s.std(ddof=1) / np.sqrt(len(s)) if len(s) > 1 else np.nan,
-                     "ci_low": lo, "ci_high": hi, "p_value": np.nan, "n_wards": len(s),
-                     "min": s.min() if len(s) else np.nan, "max": s.max() if len(s) else np.nan})
+        rows.append(
+            {
+                "term": f"{who} overall index",
+                "estimate": m,
+                "std_error": s.std(ddof=1) / np.sqrt(len(s)) if len(s) > 1 else np.nan,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": np.nan,
+                "n_wards": len(s),
+                "min": s.min() if len(s) else np.nan,
+                "max": s.max() if len(s) else np.nan,
+            }
+        )
     est = pd.DataFrame(rows)
     lead = "patient" if len(pat) else "staff"
     r = est.set_index("term").loc[f"{lead} overall index"]
-    head = Headline(f"mean {lead}-rated co-production index across wards (0 to 100)", float(r.estimate),
-                    float(r.ci_low), float(r.ci_high))
+    head = Headline(
+        f"mean {lead}-rated co-production index across wards (0 to 100)",
+        float(r.estimate),
+        float(r.ci_low),
+        float(r.ci_high),
+    )
     banded = bands(panel, cuts, labels, respondent=lead)
     counts = band_counts(banded, labels)
     dis = disagreement(panel, threshold)
@@ -194,14 +255,26 @@ def answer_q1(panel: pd.DataFrame, cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS, thr
         caveats += [c for c in res.caveats if c not in caveats]
     n_w = int(r.n_wards)
     if n_w < 3:
-        caveats.append(f"Only {n_w} ward{'s' if n_w != 1 else ''} with scores: the average cannot stand for "
-                       "secure care in general.")
+        caveats.append(
+            f"Only {n_w} ward{'s' if n_w != 1 else ''} with scores: the average cannot stand for "
+            "secure care in general."
+        )
     return ModelResult(
-        **base, n_wards=n_w, n_obs=len(survey_rows(panel, lead)), estimates=est, headline=head,
-        sentence=sentence, caveats=caveats,
+        **base,
+        n_wards=n_w,
+        n_obs=len(survey_rows(panel, lead)),
+        estimates=est,
+        headline=head,
+        sentence=sentence,
+        caveats=caveats,
         warnings=[w for res in comparisons.values() for w in res.warnings],
-        extras={"levels_by_ward": levels(panel, lead), "bands": banded, "band_counts": counts.to_dict(),
-                "disagreement": dis, "comparisons": {k: v.to_dict() for k, v in comparisons.items()}},
+        extras={
+            "levels_by_ward": levels(panel, lead),
+            "bands": banded,
+            "band_counts": counts.to_dict(),
+            "disagreement": dis,
+            "comparisons": {k: v.to_dict() for k, v in comparisons.items()},
+        },
     )
 
 
@@ -213,9 +286,11 @@ def _sentence(est, lead, all_wards, counts, cuts, labels, dis, threshold, level)
     where = "every ward" if n == all_wards else f"{n} of {plural(all_wards, 'ward')}"
     people = "patients" if lead == "patient" else "staff"
     if n >= 2:
-        s = (f"Co-production was measured on {where}: {people} rate it {_r(p.estimate)} on average "
-             f"({level:.0%} CI {_r(p.ci_low)} to {_r(p.ci_high)}; range {_r(p['min'])} to {_r(p['max'])} "
-             f"across {plural(n, 'ward')})")
+        s = (
+            f"Co-production was measured on {where}: {people} rate it {_r(p.estimate)} on average "
+            f"({level:.0%} CI {_r(p.ci_low)} to {_r(p.ci_high)}; range {_r(p['min'])} to {_r(p['max'])} "
+            f"across {plural(n, 'ward')})"
+        )
     else:
         s = f"Co-production was measured on {where}: {people} rate it {_r(p.estimate)} (one ward, so no range)"
     if lead == "patient" and o.n_wards > 0:
@@ -223,8 +298,7 @@ def _sentence(est, lead, all_wards, counts, cuts, labels, dis, threshold, level)
     else:
         s += "."
     words = band_words(cuts, labels)
-    parts = [f"{int(counts[lab])} ward{'s' if counts[lab] != 1 else ''} '{lab}' ({w})"
-             for lab, w in zip(labels, words)]
+    parts = [f"{int(counts[lab])} ward{'s' if counts[lab] != 1 else ''} '{lab}' ({w})" for lab, w in zip(labels, words)]
     s += f" On their latest survey, {', '.join(parts[:-1])} and {parts[-1]}."
     if len(dis):
         higher = int((dis["gap"] > 0).sum())

@@ -5,15 +5,16 @@ evidence. The model is score ~ 0 + group with a random intercept per ward, fitte
 (analysis/stats/mixed.py, the model lme4::lmer fits; checked against it in tests/questions/test_coproduction.py) on survey
 months only (carried-forward months would count a survey several times).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.text import plural
 from analysis.stats.mixed import fit_random_intercept, gls_vcov
 from analysis.stats.results import Headline, ModelResult
+from analysis.text import plural
 
 MIN_WARDS_PER_GROUP = 3
 
@@ -44,15 +45,23 @@ def _who(respondent: str) -> str:
 
 def _empty(by: str, respondent: str, aspect: str, sentence: str, n_wards: int = 0, n_obs: int = 0) -> ModelResult:
     return ModelResult(
-        question="q1", outcome=f"coproduction_{respondent}_{aspect}", predictor=by, formula="", family="gaussian",
-        method="not fitted", n_wards=n_wards, n_obs=n_obs,
+        question="q1",
+        outcome=f"coproduction_{respondent}_{aspect}",
+        predictor=by,
+        formula="",
+        family="gaussian",
+        method="not fitted",
+        n_wards=n_wards,
+        n_obs=n_obs,
         estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
-        headline=None, sentence=sentence,
+        headline=None,
+        sentence=sentence,
     )
 
 
-def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str = "patient",
-                      aspect: str = "overall", level: float = 0.95) -> ModelResult:
+def group_differences(
+    panel: pd.DataFrame, by: str = "service", respondent: str = "patient", aspect: str = "overall", level: float = 0.95
+) -> ModelResult:
     """Mean score per `by` group from a mixed model with ward random intercepts.
 
     Headline: the highest minus the lowest group mean (points) with its CI, and the Wald test p-value
@@ -67,14 +76,33 @@ def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str 
         return _empty(by, respondent, aspect, f"No {what} scores to compare by {label}.")
     wards_per = d.groupby("group")["ward"].nunique()
     if len(wards_per) < 2:
-        return _empty(by, respondent, aspect, f"All wards with scores share one {label} "
-                      f"({wards_per.index[0]}), so there is nothing to compare.", n_wards, n_obs)
+        return _empty(
+            by,
+            respondent,
+            aspect,
+            f"All wards with scores share one {label} ({wards_per.index[0]}), so there is nothing to compare.",
+            n_wards,
+            n_obs,
+        )
     if n_wards < 3:
-        return _empty(by, respondent, aspect, f"Only {plural(n_wards, 'ward')} {'has' if n_wards == 1 else 'have'} scores: too few to compare "
-                      f"{label}s with a model.", n_wards, n_obs)
+        return _empty(
+            by,
+            respondent,
+            aspect,
+            f"Only {plural(n_wards, 'ward')} {'has' if n_wards == 1 else 'have'} scores: too few to compare "
+            f"{label}s with a model.",
+            n_wards,
+            n_obs,
+        )
     if d.groupby("ward")["score"].nunique().max() <= 1:  # no spread within any ward: no residual variance
-        return _empty(by, respondent, aspect, f"Each ward's {what} score is the same at every survey, so there is "
-                      "no variation to compare with a model.", n_wards, n_obs)
+        return _empty(
+            by,
+            respondent,
+            aspect,
+            f"Each ward's {what} score is the same at every survey, so there is no variation to compare with a model.",
+            n_wards,
+            n_obs,
+        )
     groups = list(wards_per.index)
     X = (d["group"].to_numpy()[:, None] == np.array(groups)[None, :]).astype(float)  # one column per group
     fit = fit_random_intercept(d["score"].to_numpy(float), X, d["ward"].to_numpy())
@@ -87,11 +115,18 @@ def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str 
     v = gls_vcov(X, d["ward"].to_numpy(), fit.ward_variance, fit.residual_variance)
     se = np.sqrt(np.diag(v))
     z = stats.norm.ppf(0.5 + level / 2)
-    est = pd.DataFrame({
-        "term": list(wards_per.index), "estimate": b, "std_error": se, "ci_low": b - z * se, "ci_high": b + z * se,
-        "p_value": np.nan, "n_wards": wards_per.to_numpy(),
-        "n_obs": d.groupby("group").size().reindex(wards_per.index).to_numpy(),
-    })
+    est = pd.DataFrame(
+        {
+            "term": list(wards_per.index),
+            "estimate": b,
+            "std_error": se,
+            "ci_low": b - z * se,
+            "ci_high": b + z * se,
+            "p_value": np.nan,
+            "n_wards": wards_per.to_numpy(),
+            "n_obs": d.groupby("group").size().reindex(wards_per.index).to_numpy(),
+        }
+    )
     g = len(b)
     contrast = np.hstack([-np.ones((g - 1, 1)), np.eye(g - 1)])
     diff = contrast @ b
@@ -100,8 +135,13 @@ def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str 
     hi, lo = int(np.argmax(b)), int(np.argmin(b))
     gap = b[hi] - b[lo]
     gap_se = float(np.sqrt(v[hi, hi] + v[lo, lo] - 2 * v[hi, lo]))
-    head = Headline(f"difference between the highest and lowest {label} (points on 0 to 100)", float(gap),
-                    float(gap - z * gap_se), float(gap + z * gap_se), p)
+    head = Headline(
+        f"difference between the highest and lowest {label} (points on 0 to 100)",
+        float(gap),
+        float(gap - z * gap_se),
+        float(gap + z * gap_se),
+        p,
+    )
     clear = p < 0.05
     sentence = (
         f"{_who(respondent)} co-production {'differs' if clear else 'shows no clear difference'} between "
@@ -111,8 +151,10 @@ def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str 
     )
     few = wards_per[wards_per < MIN_WARDS_PER_GROUP]
     caveats = [
-        ("Wards are compared with a mixed model (a random intercept per ward) on survey months, so repeated "
-        "surveys of one ward are not counted as independent."),
+        (
+            "Wards are compared with a mixed model (a random intercept per ward) on survey months, so repeated "
+            "surveys of one ward are not counted as independent."
+        ),
     ]
     if len(few):
         caveats.append(
@@ -120,12 +162,25 @@ def group_differences(panel: pd.DataFrame, by: str = "service", respondent: str 
             f"{plural(MIN_WARDS_PER_GROUP, 'ward')}, so that group's mean rests on too few wards to generalise."
         )
     return ModelResult(
-        question="q1", outcome=f"coproduction_{respondent}_{aspect}", predictor=by,
-        formula="score ~ 0 + C(group) + (1 | ward)", family="gaussian (linear mixed model)",
+        question="q1",
+        outcome=f"coproduction_{respondent}_{aspect}",
+        predictor=by,
+        formula="score ~ 0 + C(group) + (1 | ward)",
+        family="gaussian (linear mixed model)",
         method="linear mixed model, random intercept per ward, fitted by exact REML (as lme4::lmer); Wald "
-               "chi-square test that all group means are equal; model-based standard errors",
-        n_wards=int(n_wards), n_obs=int(n_obs), estimates=est, headline=head, sentence=sentence,
-        caveats=caveats, warnings=msgs,
-        extras={"ward_variance": float(fit.ward_variance), "residual_variance": float(fit.residual_variance),
-                "wald_chi2": wald, "wald_df": g - 1, "converged": bool(fit.converged)},
+        "chi-square test that all group means are equal; model-based standard errors",
+        n_wards=int(n_wards),
+        n_obs=int(n_obs),
+        estimates=est,
+        headline=head,
+        sentence=sentence,
+        caveats=caveats,
+        warnings=msgs,
+        extras={
+            "ward_variance": float(fit.ward_variance),
+            "residual_variance": float(fit.residual_variance),
+            "wald_chi2": wald,
+            "wald_df": g - 1,
+            "converged": bool(fit.converged),
+        },
     )

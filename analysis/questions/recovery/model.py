@@ -10,6 +10,7 @@ unweighted. With weights="n_patients" the headline comes instead from a weighted
 terms and CR1 cluster-robust errors by ward, t(G-1); the unweighted mixed model is kept in extras.
 With weights="none" that weighted fit is still reported in extras as a sensitivity check.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,11 +18,11 @@ import pandas as pd
 from scipy import stats
 from statsmodels.regression.linear_model import OLS, WLS
 
+from analysis.data.reference import builtin_measures
+from analysis.panel.tools import add_lag
 from analysis.stats.counts.clustering import cluster_sums
 from analysis.stats.counts.describe import predictor_words
 from analysis.stats.mixed import fit_random_intercept, gls_vcov
-from analysis.panel.tools import add_lag
-from analysis.data.reference import builtin_measures
 from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult
 
 try:
@@ -31,6 +32,7 @@ except ImportError:  # pragma: no cover - the panel module is written in paralle
 
     def measure_slug(name: str) -> str:
         return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
+
 
 PER = 10.0
 WEIGHTS = ("none", "n_patients")
@@ -71,7 +73,7 @@ def measures_in_panel(panel: pd.DataFrame, catalogue: pd.DataFrame | None = None
     out = []
     for c in panel.columns:
         if c.startswith("recovery_") and not c.endswith("_n_patients") and panel[c].notna().any():
-            slug = c[len("recovery_"):]
+            slug = c[len("recovery_") :]
             out.append(names.get(slug, slug))
     return out
 
@@ -112,8 +114,16 @@ def _tidy(names, est, se, q, dist):
     with np.errstate(divide="ignore", invalid="ignore"):
         z = est / se
     p = 2 * dist.sf(np.abs(z))
-    return pd.DataFrame({"term": list(names), "estimate": est, "std_error": se,
-                         "ci_low": est - q * se, "ci_high": est + q * se, "p_value": p})
+    return pd.DataFrame(
+        {
+            "term": list(names),
+            "estimate": est,
+            "std_error": se,
+            "ci_low": est - q * se,
+            "ci_high": est + q * se,
+            "p_value": p,
+        }
+    )
 
 
 def fit_mixed(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, warns: list[str]):
@@ -182,18 +192,31 @@ def fit_recovery(
     G, n = d[ward].nunique(), len(d)
     n_months = int(pd.to_datetime(panel.loc[panel[y].notna(), month]).nunique())
     if n < X.shape[1] + 2:
-        return cannot_fit(measure, predictor, f"only {n} ward-months have both a {measure} score and a "
-                                              "co-production score, too few to fit a model.", warns)
+        return cannot_fit(
+            measure,
+            predictor,
+            f"only {n} ward-months have both a {measure} score and a co-production score, too few to fit a model.",
+            warns,
+        )
     yv, groups = d[y].to_numpy(float), d[ward].astype(str).to_numpy()
-    extras: dict = {"lag": lag, "split": split, "weights": weights, "adjust": list(adjust), "per": PER,
-                    "n_months": n_months, "direction": direction_note(measure, hib)}
+    extras: dict = {
+        "lag": lag,
+        "split": split,
+        "weights": weights,
+        "adjust": list(adjust),
+        "per": PER,
+        "n_months": n_months,
+        "direction": direction_note(measure, hib),
+    }
     try:
         if G >= 2:
             mixed, vc, _ = fit_mixed(yv, X, groups, warns)
             mixed_text = "linear mixed model, ward random intercept, REML (exact profiled likelihood, as lme4::lmer), Wald 95% CIs (normal)"
         else:
             res = OLS(yv, X.drop(columns=[c for c in X if c.endswith("_ward_mean")])).fit()
-            mixed = _tidy(res.params.index, res.params, res.bse, stats.t.ppf(0.975, res.df_resid), stats.t(res.df_resid))
+            mixed = _tidy(
+                res.params.index, res.params, res.bse, stats.t.ppf(0.975, res.df_resid), stats.t(res.df_resid)
+            )
             vc = {"ward_variance": float("nan"), "residual_variance": float(res.scale)}
             mixed_text = "ordinary least squares (one ward: no ward random intercept possible)"
             warns.append("Only one ward has data, so wards cannot be compared.")
@@ -210,14 +233,18 @@ def fit_recovery(
     extras["variance_components"] = vc
     if use_weighted:
         extras["unweighted_mixed_model"] = mixed
-        method = ("Weighted least squares (weight = patients behind each ward mean) with the ward mean of "
-                  "co-production as a term, CR1 cluster-robust standard errors by ward, t(G-1) reference; "
-                  f"the unweighted {mixed_text} is in extras.")
+        method = (
+            "Weighted least squares (weight = patients behind each ward mean) with the ward mean of "
+            "co-production as a term, CR1 cluster-robust standard errors by ward, t(G-1) reference; "
+            f"the unweighted {mixed_text} is in extras."
+        )
     else:
         if weighted is not None:
             extras["weighted_sensitivity"] = weighted
-        method = (f"{mixed_text[0].upper()}{mixed_text[1:]}; unweighted because the mixed model takes no observation "
-                  "weights (a WLS fit weighted by n_patients with CR1 errors is in extras as a sensitivity check).")
+        method = (
+            f"{mixed_text[0].upper()}{mixed_text[1:]}; unweighted because the mixed model takes no observation "
+            "weights (a WLS fit weighted by n_patients with CR1 errors is in extras as a sensitivity check)."
+        )
     r = est.loc[est["term"] == main].iloc[0]
     label = f"change in {measure} per 10-point rise" + (" (within ward)" if split == "within_between" else "")
     head = Headline(label, float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"]), float(r["p_value"]))
@@ -228,9 +255,20 @@ def fit_recovery(
     sentence = recovery_sentence(measure, hib, predictor, lag, G, n_months, head, split, caveats)
     formula = f"{y} ~ " + " + ".join(c for c in X.columns if c != "const") + (" + (1 | ward)" if G >= 2 else "")
     return ModelResult(
-        question="q3", outcome=y, predictor=predictor, formula=formula, family="gaussian", method=method,
-        n_wards=G, n_obs=n, estimates=est, headline=head, sentence=sentence, caveats=caveats,
-        warnings=warns, extras=extras,
+        question="q3",
+        outcome=y,
+        predictor=predictor,
+        formula=formula,
+        family="gaussian",
+        method=method,
+        n_wards=G,
+        n_obs=n,
+        estimates=est,
+        headline=head,
+        sentence=sentence,
+        caveats=caveats,
+        warnings=warns,
+        extras=extras,
     )
 
 
@@ -241,15 +279,22 @@ def answer_q3(
     **kwargs,
 ) -> list[ModelResult]:
     """One result per recovery measure present, plus transfers to lower security (count model) when recorded."""
-    out = [fit_recovery(panel, m, predictor, measures_catalogue=measures_catalogue, **kwargs)
-           for m in measures_in_panel(panel, measures_catalogue)]
+    out = [
+        fit_recovery(panel, m, predictor, measures_catalogue=measures_catalogue, **kwargs)
+        for m in measures_in_panel(panel, measures_catalogue)
+    ]
     if not out:
         out.append(cannot_fit("recovery", predictor, "there are no recovery scores in the data.", []))
     if "transfers_to_lower_security" in panel.columns and panel["transfers_to_lower_security"].notna().any():
         from analysis.stats.counts import fit_counts
 
-        res = fit_counts(panel, outcome="transfers_to_lower_security", predictor=predictor,
-                         lag=kwargs.get("lag", 0), split=kwargs.get("split", "within_between"))
+        res = fit_counts(
+            panel,
+            outcome="transfers_to_lower_security",
+            predictor=predictor,
+            lag=kwargs.get("lag", 0),
+            split=kwargs.get("split", "within_between"),
+        )
         res.question = "q3"
         res.sentence += " More transfers to lower security are better: they mark progress in recovery."
         out.append(res)
@@ -280,8 +325,10 @@ def change_words(measure: str, est: float, hib: bool | None) -> str:
 def recovery_caveats(G: int, n_months: int, hib: bool | None) -> list[str]:
     out = [OBSERVATIONAL_CAVEAT]
     if G < MIN_WARDS or n_months < MIN_MONTHS:
-        out.append(f"With {G} ward{'s' if G != 1 else ''} and {n_months} month{'s' if n_months != 1 else ''} of "
-                   f"scores (fewer than {MIN_WARDS} wards or {MIN_MONTHS} months) this result is not reliable.")
+        out.append(
+            f"With {G} ward{'s' if G != 1 else ''} and {n_months} month{'s' if n_months != 1 else ''} of "
+            f"scores (fewer than {MIN_WARDS} wards or {MIN_MONTHS} months) this result is not reliable."
+        )
     if hib is None:
         out.append("The direction of this measure is unknown, so the result is not called better or worse.")
     return out
@@ -295,14 +342,20 @@ def recovery_sentence(measure, hib, predictor, lag, G, n_months, head: Headline,
     else:
         cond = f"when {who}{when} was 10 points higher"
     est, lo, hi = head.estimate, head.ci_low, head.ci_high
-    lead = (f"Across {G} ward{'s' if G != 1 else ''} over {n_months} month{'s' if n_months != 1 else ''} with "
-            f"{measure} scores, {cond}, ")
+    lead = (
+        f"Across {G} ward{'s' if G != 1 else ''} over {n_months} month{'s' if n_months != 1 else ''} with "
+        f"{measure} scores, {cond}, "
+    )
     if lo <= 0 <= hi:
-        body = (f"{measure} scores showed no clear change ({est:+.2f} points, 95% CI {lo:+.2f} to {hi:+.2f}): "
-                f"the data fit {change_words(measure, lo, hib)} as well as {change_words(measure, hi, hib)}.")
+        body = (
+            f"{measure} scores showed no clear change ({est:+.2f} points, 95% CI {lo:+.2f} to {hi:+.2f}): "
+            f"the data fit {change_words(measure, lo, hib)} as well as {change_words(measure, hi, hib)}."
+        )
     else:
-        body = (f"{measure} scores were {abs(est):.2f} points {'higher' if est > 0 else 'lower'} "
-                f"(95% CI {lo:+.2f} to {hi:+.2f}): {change_words(measure, est, hib)}.")
+        body = (
+            f"{measure} scores were {abs(est):.2f} points {'higher' if est > 0 else 'lower'} "
+            f"(95% CI {lo:+.2f} to {hi:+.2f}): {change_words(measure, est, hib)}."
+        )
     note = direction_note(measure, hib)
     body += f" {note}" if hib is not None else ""
     return " ".join([lead + body, *caveats[1:], caveats[0]])
@@ -310,8 +363,17 @@ def recovery_sentence(measure, hib, predictor, lag, G, n_months, head: Headline,
 
 def cannot_fit(measure: str, predictor: str, reason: str, warns: list[str]) -> ModelResult:
     return ModelResult(
-        question="q3", outcome=measure_column(measure) if measure != "recovery" else "recovery",
-        predictor=predictor, formula="", family="gaussian", method="not fitted", n_wards=0, n_obs=0,
+        question="q3",
+        outcome=measure_column(measure) if measure != "recovery" else "recovery",
+        predictor=predictor,
+        formula="",
+        family="gaussian",
+        method="not fitted",
+        n_wards=0,
+        n_obs=0,
         estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
-        headline=None, sentence=f"{measure} could not be analysed: {reason}", caveats=[], warnings=warns,
+        headline=None,
+        sentence=f"{measure} could not be analysed: {reason}",
+        caveats=[],
+        warnings=warns,
     )

@@ -8,13 +8,13 @@ start month, Hussey & Hughes with fixed ward effects); the slope change comes fr
 with months_since_start added, reported alongside. Survey outcomes use fresh returns only. Counts (assaults) are modelled per occupied bed day: Poisson with log(occupied_bed_days)
 offset and CR1 cluster-robust errors by ward, t(G-1) (robust to over-dispersion).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis.text import plural
 from analysis.stats.counts.describe import outcome_words, predictor_words
 from analysis.stats.its import (
     MIN_SIDE,
@@ -29,6 +29,7 @@ from analysis.stats.its import (
     tidy,
 )
 from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult
+from analysis.text import plural
 
 KINDS = ("linear", "count")
 STEPPED_WEDGE_CAVEAT = (
@@ -58,7 +59,7 @@ def _words(outcome: str, kind: str) -> str:
     if outcome.startswith("coproduction_"):
         return predictor_words(outcome)
     if outcome.startswith("recovery_"):
-        return f"the ward's mean {outcome[len('recovery_'):].replace('_', ' ').upper()} score"
+        return f"the ward's mean {outcome[len('recovery_') :].replace('_', ' ').upper()} score"
     return outcome.replace("_", " ")
 
 
@@ -71,29 +72,47 @@ def _unclear(head: Headline, null: float, what: str = "") -> str:
     """' The interval includes no change: ...' when the 95% CI covers `null` (1 for a ratio, 0 for a difference)."""
     if not (head.ci_low <= null <= head.ci_high):
         return ""
-    return (f" The interval for {what} includes no change" if what else " The interval includes no change") + \
-        ", so this is not clear evidence either way."
+    return (
+        f" The interval for {what} includes no change" if what else " The interval includes no change"
+    ) + ", so this is not clear evidence either way."
 
 
 def _attendance_sentence(outcome: str, kind: str, e: float, lo: float, hi: float) -> str:
     """'each extra attendee per session went with 3% fewer ... (95% CI 8% fewer to 2% more): no clear link'."""
     if kind == "count":
+
         def pct(rr: float) -> str:
             return "no change" if abs(rr - 1) < 0.005 else f"{abs(rr - 1) * 100:.0f}% {'fewer' if rr < 1 else 'more'}"
+
         what, ci, clear = f"{pct(e)} {_words(outcome, kind)}", f"{pct(lo)} to {pct(hi)}", lo > 1 or hi < 1
     else:
         unit = " points (0 to 100)" if outcome.startswith("coproduction_") else " points"
-        what, ci, clear = f"a change of {e:+.1f}{unit} in {_words(outcome, kind)}", f"{lo:+.1f} to {hi:+.1f}", lo > 0 or hi < 0
+        what, ci, clear = (
+            f"a change of {e:+.1f}{unit} in {_words(outcome, kind)}",
+            f"{lo:+.1f} to {hi:+.1f}",
+            lo > 0 or hi < 0,
+        )
     verdict = "" if clear else ": no clear link, the interval includes no change"
-    return (f"In months after talking groups started, each extra attendee per session went with {what} "
-            f"(95% CI {ci}){verdict}. {OBSERVATIONAL_CAVEAT}")
+    return (
+        f"In months after talking groups started, each extra attendee per session went with {what} "
+        f"(95% CI {ci}){verdict}. {OBSERVATIONAL_CAVEAT}"
+    )
 
 
 def _cannot(outcome, reason, question="talking_groups") -> ModelResult:
-    return ModelResult(question=question, outcome=outcome, predictor="talking_groups_active", formula="",
-                       family="", method="not fitted", n_wards=0, n_obs=0,
-                       estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
-                       headline=None, sentence=reason)
+    return ModelResult(
+        question=question,
+        outcome=outcome,
+        predictor="talking_groups_active",
+        formula="",
+        family="",
+        method="not fitted",
+        n_wards=0,
+        n_obs=0,
+        estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
+        headline=None,
+        sentence=reason,
+    )
 
 
 def _usable(panel: pd.DataFrame, outcome: str, kind: str, exposure: str | None) -> tuple[pd.DataFrame, str | None]:
@@ -116,21 +135,42 @@ def _ward_data(panel, ward_id, outcome, kind, exposure):
         return None, exposure, f"Ward {ward_id} has no {_words(outcome, kind)} data."
     start = d["talking_groups_start"].iloc[0]
     if pd.isna(start):
-        return None, exposure, (f"Ward {ward_id} never started talking groups, so there is no before-and-after "
-                                "for it; it counts as a comparison ward in the pooled analysis.")
-    d = d.assign(time=months_between(d["month"], pd.Series(start, index=d.index)), **segment_terms(
-        d["month"], d["talking_groups_start"]))
+        return (
+            None,
+            exposure,
+            (
+                f"Ward {ward_id} never started talking groups, so there is no before-and-after "
+                "for it; it counts as a comparison ward in the pooled analysis."
+            ),
+        )
+    d = d.assign(
+        time=months_between(d["month"], pd.Series(start, index=d.index)),
+        **segment_terms(d["month"], d["talking_groups_start"]),
+    )
     n_pre, n_post = int((d["post"] == 0).sum()), int((d["post"] == 1).sum())
     if n_pre < MIN_SIDE or n_post < MIN_SIDE:
         side = "before" if n_pre < MIN_SIDE else "after"
-        return None, exposure, (f"Ward {ward_id} has only {min(n_pre, n_post)} month{'s' if min(n_pre, n_post) != 1 else ''} "
-                                f"of {_words(outcome, kind)} {side} talking groups started ({start:%b %Y}); at least "
-                                f"{MIN_SIDE} are needed on each side, so no before-and-after line can be drawn.")
+        return (
+            None,
+            exposure,
+            (
+                f"Ward {ward_id} has only {min(n_pre, n_post)} month{'s' if min(n_pre, n_post) != 1 else ''} "
+                f"of {_words(outcome, kind)} {side} talking groups started ({start:%b %Y}); at least "
+                f"{MIN_SIDE} are needed on each side, so no before-and-after line can be drawn."
+            ),
+        )
     return d, exposure, None
 
 
-def its_ward(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "linear", exposure: str | None = None,
-             hac: bool | None = None, maxlags: int = 3) -> ModelResult:
+def its_ward(
+    panel: pd.DataFrame,
+    ward_id: str,
+    outcome: str,
+    kind: str = "linear",
+    exposure: str | None = None,
+    hac: bool | None = None,
+    maxlags: int = 3,
+) -> ModelResult:
     """One ward's interrupted time series: level and slope change at the start of talking groups.
 
     hac=True/False forces Newey-West errors on or off; None (default) uses them when autocorrelation is found.
@@ -142,33 +182,66 @@ def its_ward(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "linea
     lvl = est.set_index("term").loc["post"]
     slope = est.set_index("term").loc["months_since_start"]
     start = d["talking_groups_start"].iloc[0]
-    warns = [] if used_hac or not ac["autocorrelated"] else [
-        "Autocorrelation found but plain errors were asked for; use hac=True for honest intervals."]
+    warns = (
+        []
+        if used_hac or not ac["autocorrelated"]
+        else ["Autocorrelation found but plain errors were asked for; use hac=True for honest intervals."]
+    )
     if kind == "count":
-        head = Headline("rate ratio at the start (level change)", lvl["rate_ratio"], lvl["rr_ci_low"], lvl["rr_ci_high"], lvl["p_value"])
-        body = (f"When talking groups started on ward {ward_id} ({start:%b %Y}), the rate of {_words(outcome, kind)} "
-                f"changed by a factor of {head.estimate:.2f} (95% CI {head.ci_low:.2f} to {head.ci_high:.2f}), and the "
-                f"monthly trend by {_pct_month(slope['rate_ratio'])} (95% CI {_pct_month(slope['rr_ci_low'])} to "
-                f"{_pct_month(slope['rr_ci_high'])})."
-                + _unclear(head, 1.0, "the change at the start"))
+        head = Headline(
+            "rate ratio at the start (level change)",
+            lvl["rate_ratio"],
+            lvl["rr_ci_low"],
+            lvl["rr_ci_high"],
+            lvl["p_value"],
+        )
+        body = (
+            f"When talking groups started on ward {ward_id} ({start:%b %Y}), the rate of {_words(outcome, kind)} "
+            f"changed by a factor of {head.estimate:.2f} (95% CI {head.ci_low:.2f} to {head.ci_high:.2f}), and the "
+            f"monthly trend by {_pct_month(slope['rate_ratio'])} (95% CI {_pct_month(slope['rr_ci_low'])} to "
+            f"{_pct_month(slope['rr_ci_high'])})." + _unclear(head, 1.0, "the change at the start")
+        )
         method = f"Poisson segmented regression with log({exposure}) offset; {se_text}."
     else:
         head = Headline("level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"])
-        body = (f"When talking groups started on ward {ward_id} ({start:%b %Y}), {_words(outcome, kind)} changed by "
-                f"{head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to {head.ci_high:+.2f}) at once, and its monthly trend by "
-                f"{slope['estimate']:+.2f} points a month (95% CI {slope['ci_low']:+.2f} to {slope['ci_high']:+.2f})."
-                + _unclear(head, 0.0, "the change at the start"))
+        body = (
+            f"When talking groups started on ward {ward_id} ({start:%b %Y}), {_words(outcome, kind)} changed by "
+            f"{head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to {head.ci_high:+.2f}) at once, and its monthly trend by "
+            f"{slope['estimate']:+.2f} points a month (95% CI {slope['ci_low']:+.2f} to {slope['ci_high']:+.2f})."
+            + _unclear(head, 0.0, "the change at the start")
+        )
         method = f"Segmented linear regression (OLS); {se_text}."
-    caveats = [("A single ward's before-and-after cannot separate talking groups from anything else that changed "
-               "at the same time; see the pooled analysis, which compares with other wards."), OBSERVATIONAL_CAVEAT]
+    caveats = [
+        (
+            "A single ward's before-and-after cannot separate talking groups from anything else that changed "
+            "at the same time; see the pooled analysis, which compares with other wards."
+        ),
+        OBSERVATIONAL_CAVEAT,
+    ]
     n_pre = int((d["post"] == 0).sum())
     return ModelResult(
-        question="talking_groups", outcome=outcome, predictor="talking_groups_active",
-        formula=f"{outcome} ~ time + post + months_since_start" + (f" + offset(log({exposure}))" if kind == "count" else ""),
-        family="poisson" if kind == "count" else "gaussian", method=method, n_wards=1, n_obs=len(d), estimates=est,
-        headline=head, sentence=" ".join([body, ac["words"], caveats[0]]), caveats=caveats, warnings=warns,
-        extras={"autocorrelation": ac, "hac": used_hac, "maxlags": maxlags, "start": start,
-                "months_before": n_pre, "months_after": len(d) - n_pre},
+        question="talking_groups",
+        outcome=outcome,
+        predictor="talking_groups_active",
+        formula=f"{outcome} ~ time + post + months_since_start"
+        + (f" + offset(log({exposure}))" if kind == "count" else ""),
+        family="poisson" if kind == "count" else "gaussian",
+        method=method,
+        n_wards=1,
+        n_obs=len(d),
+        estimates=est,
+        headline=head,
+        sentence=" ".join([body, ac["words"], caveats[0]]),
+        caveats=caveats,
+        warnings=warns,
+        extras={
+            "autocorrelation": ac,
+            "hac": used_hac,
+            "maxlags": maxlags,
+            "start": start,
+            "months_before": n_pre,
+            "months_after": len(d) - n_pre,
+        },
     )
 
 
@@ -190,7 +263,7 @@ def _pooled_design(d: pd.DataFrame, slope: bool) -> tuple[sp.csr_matrix, list[st
 def _identified(X: sp.csr_matrix, n_terms: int) -> bool:
     """The talking-group terms (columns 1..n_terms-1) are not explained by ward and month effects."""
     gram = (X.T @ X).toarray()
-    fe = np.r_[0, n_terms:gram.shape[0]]
+    fe = np.r_[0, n_terms : gram.shape[0]]
     z = np.arange(1, n_terms)
     A = gram[np.ix_(fe, fe)]
     B = gram[np.ix_(fe, z)]
@@ -202,10 +275,14 @@ def _identified(X: sp.csr_matrix, n_terms: int) -> bool:
 
 MIN_EVENTS = 10  # below this a rate-ratio interval is driven by one or two events and means nothing
 
-NOT_IDENTIFIED = ("Every ward started talking groups at the same time with no ward left to compare, "
-                  "so their effect cannot be told apart from hospital-wide change over time.")
-NUMERICAL_FAILURE = ("The model could not be fitted to these data (the numbers broke down, usually because there are "
-                     "very few events or very few months): more wards or a longer period are needed.")
+NOT_IDENTIFIED = (
+    "Every ward started talking groups at the same time with no ward left to compare, "
+    "so their effect cannot be told apart from hospital-wide change over time."
+)
+NUMERICAL_FAILURE = (
+    "The model could not be fitted to these data (the numbers broke down, usually because there are "
+    "very few events or very few months): more wards or a longer period are needed."
+)
 
 
 def _fit(d: pd.DataFrame, outcome: str, kind: str, exposure: str | None, slope: bool, G: int):
@@ -223,7 +300,7 @@ def _fit(d: pd.DataFrame, outcome: str, kind: str, exposure: str | None, slope: 
         return None, NUMERICAL_FAILURE
     if not (np.all(np.isfinite(params[keep])) and np.all(np.isfinite(np.diag(V)))):
         return None, NUMERICAL_FAILURE
-    est = tidy(names[:len(keep)], params[keep], np.sqrt(np.clip(np.diag(V), 0, None)), G - 1)
+    est = tidy(names[: len(keep)], params[keep], np.sqrt(np.clip(np.diag(V), 0, None)), G - 1)
     est = add_ratios(est) if kind == "count" else est
     return est[est["term"].isin(["const", "post", "months_since_start"])].reset_index(drop=True), None
 
@@ -244,9 +321,12 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
         events = float(d[outcome].sum())
         post_events = float(d.loc[d["month"] >= d["talking_groups_start"], outcome].sum())
         if events < MIN_EVENTS or post_events == 0 or post_events == events:
-            return _cannot(outcome, f"There are only {events:.0f} {outcome.replace('_', ' ')} in these data "
-                                    f"({post_events:.0f} after a start): too few to estimate a change (at least "
-                                    f"{MIN_EVENTS}, with some before and some after the starts, are needed).")
+            return _cannot(
+                outcome,
+                f"There are only {events:.0f} {outcome.replace('_', ' ')} in these data "
+                f"({post_events:.0f} after a start): too few to estimate a change (at least "
+                f"{MIN_EVENTS}, with some before and some after the starts, are needed).",
+            )
     est, reason = _fit(d, outcome, kind, exposure, False, G)
     if est is None:
         return _cannot(outcome, reason)
@@ -261,44 +341,80 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
     n_months = d["month"].nunique()
     survey = bool(fresh_survey_rows(panel, outcome).ne(True).any())
     rows = f"{n_months} survey months" if survey else f"{n_months} months"
-    lead = (f"Across {plural(G, 'ward')} over {rows} ({n_started} started talking groups at different times, "
-            f"{G - n_started} never did), compared with wards that had not yet started in the same months, ")
-    step = ("a step from each ward's start month (wards not yet started and never started as comparison), "
-            "headline from ward and calendar-month fixed effects + post; the slope change (months_since_start) "
-            "from the same model with that term added")
-    fresh = (" Only months with a fresh survey return are used (a carried-forward month repeats an earlier "
-             "return and would count it again, and after a start it would still show the pre-start survey); "
-             "post is dated by the survey month.") if survey else ""
+    lead = (
+        f"Across {plural(G, 'ward')} over {rows} ({n_started} started talking groups at different times, "
+        f"{G - n_started} never did), compared with wards that had not yet started in the same months, "
+    )
+    step = (
+        "a step from each ward's start month (wards not yet started and never started as comparison), "
+        "headline from ward and calendar-month fixed effects + post; the slope change (months_since_start) "
+        "from the same model with that term added"
+    )
+    fresh = (
+        (
+            " Only months with a fresh survey return are used (a carried-forward month repeats an earlier "
+            "return and would count it again, and after a start it would still show the pre-start survey); "
+            "post is dated by the survey month."
+        )
+        if survey
+        else ""
+    )
     if kind == "count":
-        head = Headline("rate ratio at the start (pooled level change)", lvl["rate_ratio"], lvl["rr_ci_low"], lvl["rr_ci_high"], lvl["p_value"])
+        head = Headline(
+            "rate ratio at the start (pooled level change)",
+            lvl["rate_ratio"],
+            lvl["rr_ci_low"],
+            lvl["rr_ci_high"],
+            lvl["p_value"],
+        )
         pctc = (head.estimate - 1) * 100
-        body = (f"the rate of {_words(outcome, kind)} was {abs(pctc):.0f}% {'lower' if pctc < 0 else 'higher'} once "
-                f"talking groups started (rate ratio {head.estimate:.2f}, 95% CI {head.ci_low:.2f} to {head.ci_high:.2f})."
-                + _unclear(head, 1.0))
+        body = (
+            f"the rate of {_words(outcome, kind)} was {abs(pctc):.0f}% {'lower' if pctc < 0 else 'higher'} once "
+            f"talking groups started (rate ratio {head.estimate:.2f}, 95% CI {head.ci_low:.2f} to {head.ci_high:.2f})."
+            + _unclear(head, 1.0)
+        )
         method = f"Stepped-wedge Poisson regression with log({exposure}) offset: {step}; {se}.{fresh}"
     else:
-        head = Headline("pooled level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"])
-        body = (f"{_words(outcome, kind)} changed by {head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to "
-                f"{head.ci_high:+.2f}) once talking groups started." + _unclear(head, 0.0))
+        head = Headline(
+            "pooled level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"]
+        )
+        body = (
+            f"{_words(outcome, kind)} changed by {head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to "
+            f"{head.ci_high:+.2f}) once talking groups started." + _unclear(head, 0.0)
+        )
         method = f"Stepped-wedge linear regression (OLS): {step}; {se}.{fresh}"
     caveats = [STEPPED_WEDGE_CAVEAT, OBSERVATIONAL_CAVEAT]
     if G < 5 or n_months < 12:
         caveats.insert(0, f"With {plural(G, 'ward')} and {rows} this pooled result is not reliable.")
     return ModelResult(
-        question="talking_groups", outcome=outcome, predictor="talking_groups_active",
-        formula=f"{outcome} ~ post + ward + month" + (f" + offset(log({exposure}))" if kind == "count" else "")
-                + "; slope: + months_since_start",
-        family="poisson" if kind == "count" else "gaussian", method=method, n_wards=G, n_obs=len(d), estimates=est,
-        headline=head, sentence=" ".join([lead + body, *caveats]), caveats=caveats,
-        extras={"time_trend": "one effect per calendar month (hospital-wide, any shape)",
-                "slope_change_per_month": slope, "level_change_with_slope": by.loc["post_with_slope"].to_dict()
-                if with_slope is not None else None, "wards_started": n_started, "n_months": n_months,
-                "fresh_survey_months_only": survey},
+        question="talking_groups",
+        outcome=outcome,
+        predictor="talking_groups_active",
+        formula=f"{outcome} ~ post + ward + month"
+        + (f" + offset(log({exposure}))" if kind == "count" else "")
+        + "; slope: + months_since_start",
+        family="poisson" if kind == "count" else "gaussian",
+        method=method,
+        n_wards=G,
+        n_obs=len(d),
+        estimates=est,
+        headline=head,
+        sentence=" ".join([lead + body, *caveats]),
+        caveats=caveats,
+        extras={
+            "time_trend": "one effect per calendar month (hospital-wide, any shape)",
+            "slope_change_per_month": slope,
+            "level_change_with_slope": by.loc["post_with_slope"].to_dict() if with_slope is not None else None,
+            "wards_started": n_started,
+            "n_months": n_months,
+            "fresh_survey_months_only": survey,
+        },
     )
 
 
-def before_after(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "linear",
-                 exposure: str | None = None) -> pd.DataFrame:
+def before_after(
+    panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "linear", exposure: str | None = None
+) -> pd.DataFrame:
     """Chart data: month, observed, fitted segmented line and the counterfactual (pre-start line carried on).
 
     The counterfactual is carried on for no more points after the start than there were before it: a
@@ -320,12 +436,21 @@ def before_after(panel: pd.DataFrame, ward_id: str, outcome: str, kind: str = "l
         observed = d[outcome]
     post = d["post"] == 1
     within_reach = post & (post.cumsum() <= int((~post).sum()))
-    return pd.DataFrame({"month": d["month"], "post": post.astype(bool), "observed": observed.astype(float),
-                         "fitted": full.astype(float), "counterfactual": lin.where(within_reach).astype(float)})
+    return pd.DataFrame(
+        {
+            "month": d["month"],
+            "post": post.astype(bool),
+            "observed": observed.astype(float),
+            "fitted": full.astype(float),
+            "counterfactual": lin.where(within_reach).astype(float),
+        }
+    )
 
 
-def attendance_dose(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
-        "coproduction_patient_overall", "assaults_on_staff_rate_per_1000_obd")) -> pd.DataFrame:
+def attendance_dose(
+    panel: pd.DataFrame,
+    outcomes: tuple[str, ...] = ("coproduction_patient_overall", "assaults_on_staff_rate_per_1000_obd"),
+) -> pd.DataFrame:
     """Per ward: start, sessions held, attendances, attendance per session, and outcome means before and after."""
     rows = []
     for wid, w in panel.groupby("ward_id", sort=True):
@@ -333,9 +458,15 @@ def attendance_dose(panel: pd.DataFrame, outcomes: tuple[str, ...] = (
         post = (w["month"] >= start) if pd.notna(start) else pd.Series(False, index=w.index)
         held = w.get("talking_groups_held", pd.Series(np.nan, index=w.index)).sum(min_count=1)
         att = w.get("talking_group_attendances", pd.Series(np.nan, index=w.index)).sum(min_count=1)
-        row = {"ward_id": wid, "talking_groups_start": start, "months_before": int((~post).sum()),
-               "months_after": int(post.sum()), "sessions_held": held, "attendances": att,
-               "attendance_per_session": att / held if held and held > 0 else np.nan}
+        row = {
+            "ward_id": wid,
+            "talking_groups_start": start,
+            "months_before": int((~post).sum()),
+            "months_after": int(post.sum()),
+            "sessions_held": held,
+            "attendances": att,
+            "attendance_per_session": att / held if held and held > 0 else np.nan,
+        }
         for o in outcomes:
             if o in w.columns:
                 row[f"{o}_before"] = w.loc[~post, o].mean()
@@ -352,22 +483,40 @@ def dose_response(panel: pd.DataFrame, outcome: str, kind: str = "linear", expos
     d, exposure = _usable(post, outcome, kind, exposure)
     G = d["ward_id"].nunique()
     if G < 2 or len(d) < 12:
-        return _cannot(outcome, "Too few months with talking groups (need 2+ wards and 12+ ward-months) for a dose-response model.")
-    X = pd.concat([pd.Series(1.0, index=d.index, name="const"), d["attendance_per_session"].astype(float),
-                   pd.get_dummies(d["ward_id"].astype(str), prefix="ward", drop_first=True, dtype=float),
-                   (d["month_index"].astype(float) / 12).rename("trend_per_year")], axis=1)
+        return _cannot(
+            outcome, "Too few months with talking groups (need 2+ wards and 12+ ward-months) for a dose-response model."
+        )
+    X = pd.concat(
+        [
+            pd.Series(1.0, index=d.index, name="const"),
+            d["attendance_per_session"].astype(float),
+            pd.get_dummies(d["ward_id"].astype(str), prefix="ward", drop_first=True, dtype=float),
+            (d["month_index"].astype(float) / 12).rename("trend_per_year"),
+        ],
+        axis=1,
+    )
     offset = np.log(d[exposure].to_numpy(float)) if kind == "count" else None
     params, V, *_ = fit_pooled(d[outcome].to_numpy(float), X, d["ward_id"].astype(str).to_numpy(), kind, offset)
     est = tidy(X.columns, params, np.sqrt(np.clip(np.diag(V), 0, None)), G - 1)
     est = (add_ratios(est) if kind == "count" else est).query("term in ['attendance_per_session', 'trend_per_year']")
     r = est.set_index("term").loc["attendance_per_session"]
-    e, lo, hi = (r["rate_ratio"], r["rr_ci_low"], r["rr_ci_high"]) if kind == "count" else (r["estimate"], r["ci_low"], r["ci_high"])
+    e, lo, hi = (
+        (r["rate_ratio"], r["rr_ci_low"], r["rr_ci_high"])
+        if kind == "count"
+        else (r["estimate"], r["ci_low"], r["ci_high"])
+    )
     name = "rate ratio per extra attendee per session" if kind == "count" else "change per extra attendee per session"
     return ModelResult(
-        question="talking_groups", outcome=outcome, predictor="attendance_per_session",
-        formula=f"{outcome} ~ attendance_per_session + ward + trend", family="poisson" if kind == "count" else "gaussian",
+        question="talking_groups",
+        outcome=outcome,
+        predictor="attendance_per_session",
+        formula=f"{outcome} ~ attendance_per_session + ward + trend",
+        family="poisson" if kind == "count" else "gaussian",
         method="Within-ward regression on attendance per session after the start (ward fixed effects, linear trend); "
-               f"CR1 cluster-robust errors by ward, t({G - 1}).", n_wards=G, n_obs=len(d), estimates=est.reset_index(drop=True),
+        f"CR1 cluster-robust errors by ward, t({G - 1}).",
+        n_wards=G,
+        n_obs=len(d),
+        estimates=est.reset_index(drop=True),
         headline=Headline(name, float(e), float(lo), float(hi), float(r["p_value"])),
         sentence=_attendance_sentence(outcome, kind, e, lo, hi),
         caveats=[OBSERVATIONAL_CAVEAT],

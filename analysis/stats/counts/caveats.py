@@ -1,4 +1,5 @@
 """Turn fitting warnings into plain caveats a ward manager can read."""
+
 from __future__ import annotations
 
 import contextlib
@@ -6,9 +7,7 @@ import warnings
 
 from statsmodels.tools import sm_exceptions as sme
 
-NOT_CONVERGED = (
-    "The model did not settle on an answer (it did not converge), so treat these figures with caution."
-)
+NOT_CONVERGED = "The model did not settle on an answer (it did not converge), so treat these figures with caution."
 HESSIAN = (
     "The model could not work out its own uncertainty reliably (the Hessian could not be inverted), "
     "so the confidence interval may be wrong."
@@ -21,7 +20,9 @@ SINGULAR = (
     "Some inputs carry almost the same information, so the model had trouble separating them; "
     "treat these figures with caution."
 )
-NUMERIC = "The calculation ran into numerical trouble (very large or very small values); treat these figures with caution."
+NUMERIC = (
+    "The calculation ran into numerical trouble (very large or very small values); treat these figures with caution."
+)
 
 
 def plain(w: warnings.WarningMessage) -> str | None:

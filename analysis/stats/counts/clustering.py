@@ -5,6 +5,7 @@ sandwich::vcovCL(fit, cluster = ~ward_id, type = "HC1"). With few wards (10 to 2
 reference is too optimistic, so confidence intervals and p-values use a t distribution with
 G-1 degrees of freedom. GEE uses its robust (sandwich) errors with the same t(G-1) reference.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,7 +49,9 @@ def fit_gee(d: Design, family: str, alpha: float):
     return model.fit(maxiter=200, params_niter=1, ctol=1e-10, ddof_scale=0)
 
 
-def tidy(params: pd.Series, vcov: np.ndarray, df: float | None, predictor_terms: dict[str, str], per: float) -> pd.DataFrame:
+def tidy(
+    params: pd.Series, vcov: np.ndarray, df: float | None, predictor_terms: dict[str, str], per: float
+) -> pd.DataFrame:
     """Tidy estimates: log scale with CI and p-value, plus rate ratios (per `per` points for co-production)."""
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     est = params.to_numpy(float)

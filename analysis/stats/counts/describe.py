@@ -1,4 +1,5 @@
 """Plain-language sentences for count-model results, generated from the numbers."""
+
 from __future__ import annotations
 
 import math
@@ -85,7 +86,11 @@ def data_sentence(n_wards: int, n_months: int) -> str | None:
         short.append(f"{n_months} month{'s' if n_months != 1 else ''} (at least {MIN_MONTHS} are needed)")
     if not short:
         return None
-    return "Not enough data for a reliable answer: only " + " and ".join(short) + ". The figures below are shown for completeness only."
+    return (
+        "Not enough data for a reliable answer: only "
+        + " and ".join(short)
+        + ". The figures below are shown for completeness only."
+    )
 
 
 def caveat_list(n_wards: int, errors: str) -> list[str]:

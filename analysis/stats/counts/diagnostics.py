@@ -1,4 +1,5 @@
 """Residual summaries by ward and by month, and expected rates per 1,000 occupied bed days at chosen scores."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,10 +13,14 @@ def pearson_residuals(y: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray
     return (y - mu) / np.sqrt(mu + alpha * mu**2)
 
 
-def residual_summaries(d: Design, mu: np.ndarray, alpha: float, ward: str, month: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def residual_summaries(
+    d: Design, mu: np.ndarray, alpha: float, ward: str, month: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pearson residuals summarised by ward and by month: a ward or month far from 0 is poorly described."""
     r = pearson_residuals(d.y, mu, alpha)
-    frame = pd.DataFrame({ward: d.data[ward].to_numpy(), month: d.data[month].to_numpy(), "observed": d.y, "expected": mu, "pearson": r})
+    frame = pd.DataFrame(
+        {ward: d.data[ward].to_numpy(), month: d.data[month].to_numpy(), "observed": d.y, "expected": mu, "pearson": r}
+    )
     agg = {
         "n": ("pearson", "size"),
         "observed": ("observed", "sum"),

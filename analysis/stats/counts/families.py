@@ -1,4 +1,5 @@
 """Poisson and negative binomial (NB2) fits with an offset, and the over-dispersion test that chooses."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,8 +43,11 @@ def nb_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
     theta = 1.0 / alpha
     return float(
         np.sum(
-            gammaln(y + theta) - gammaln(theta) - gammaln(y + 1)
-            + theta * np.log(theta / (theta + mu)) + y * np.log(mu / (theta + mu))
+            gammaln(y + theta)
+            - gammaln(theta)
+            - gammaln(y + 1)
+            + theta * np.log(theta / (theta + mu))
+            + y * np.log(mu / (theta + mu))
         )
     )
 
@@ -53,8 +57,15 @@ def _glm_nb(d: Design, alpha: float, start=None):
     return GLM(d.y, d.X, family=fam, offset=d.offset).fit(start_params=start, tol=1e-10, maxiter=200)
 
 
-def _irls_nb(X: np.ndarray, y: np.ndarray, offset: np.ndarray, alpha: float, beta: np.ndarray,
-             tol: float = 1e-10, maxiter: int = 200) -> tuple[np.ndarray, np.ndarray]:
+def _irls_nb(
+    X: np.ndarray,
+    y: np.ndarray,
+    offset: np.ndarray,
+    alpha: float,
+    beta: np.ndarray,
+    tol: float = 1e-10,
+    maxiter: int = 200,
+) -> tuple[np.ndarray, np.ndarray]:
     """NB2 log-link IRLS at fixed alpha from `beta` (statsmodels' rule: relative change in deviance <= tol)."""
     dev_old = np.inf
     mu = np.exp(X @ beta + offset)

@@ -1,4 +1,5 @@
 """Question 2: count models of incidents against co-production, with ward clustering handled."""
+
 from __future__ import annotations
 
 import math
@@ -71,13 +72,49 @@ def fit_counts(
             raise DataProblem(f"only {len(d.y)} usable ward-months, too few for {d.X.shape[1]} model terms.")
         if d.y.sum() == 0:
             raise DataProblem(f"there were no {outcome.replace('_', ' ')} at all in the months analysed.")
-        return _fit(d, panel, outcome, exposure, predictor, lag, adjust, family, errors, split, ward, month, per, at, zeros, question, warns)
+        return _fit(
+            d,
+            panel,
+            outcome,
+            exposure,
+            predictor,
+            lag,
+            adjust,
+            family,
+            errors,
+            split,
+            ward,
+            month,
+            per,
+            at,
+            zeros,
+            question,
+            warns,
+        )
     except (DataProblem, np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
         reason = str(exc) if isinstance(exc, DataProblem) else f"the model could not be fitted ({exc})."
         return _cannot_fit(question, outcome, predictor, reason, warns)
 
 
-def _fit(d: Design, panel, outcome, exposure, predictor, lag, adjust, family, errors, split, ward, month, per, at, zeros, question, warns) -> ModelResult:
+def _fit(
+    d: Design,
+    panel,
+    outcome,
+    exposure,
+    predictor,
+    lag,
+    adjust,
+    family,
+    errors,
+    split,
+    ward,
+    month,
+    per,
+    at,
+    zeros,
+    question,
+    warns,
+) -> ModelResult:
     for reason, n in d.dropped.items():
         warns.append(f"{n} ward-month{'s' if n != 1 else ''} left out: {reason}.")
     warns += d.notes
@@ -91,9 +128,14 @@ def _fit(d: Design, panel, outcome, exposure, predictor, lag, adjust, family, er
     if family == "auto":
         choice_text = disp.reason
     else:
-        choice_text = f"The {'negative binomial' if chosen == 'negbin' else 'Poisson'} model was chosen by the user. " + disp.reason.replace("was used", "would be chosen automatically")
+        choice_text = (
+            f"The {'negative binomial' if chosen == 'negbin' else 'Poisson'} model was chosen by the user. "
+            + disp.reason.replace("was used", "would be chosen automatically")
+        )
     if chosen == "negbin" and nb.alpha < ALPHA_FLOOR * 100:
-        warns.append("The counts show no extra variation, so the negative binomial model is the same as a Poisson model here.")
+        warns.append(
+            "The counts show no extra variation, so the negative binomial model is the same as a Poisson model here."
+        )
 
     df = G - 1 if G > 1 else None
     mu, alpha_used = fit.mu, fit.alpha
@@ -129,7 +171,9 @@ def _fit(d: Design, panel, outcome, exposure, predictor, lag, adjust, family, er
 
     caveats = caveat_list(G, errors)
     short = data_sentence(G, d.n_months)
-    body = headline_sentence(outcome, predictor, lag, G, d.n_months, within, between, single, per, errors == "fixed_effects")
+    body = headline_sentence(
+        outcome, predictor, lag, G, d.n_months, within, between, single, per, errors == "fixed_effects"
+    )
     fit_warn = [w for w in warns if w in (cv.NOT_CONVERGED, cv.HESSIAN, cv.SEPARATION, cv.SINGULAR)]
     sentence = " ".join(s for s in [short, body, *caveats, *fit_warn] if s)
 
@@ -158,7 +202,9 @@ def _fit(d: Design, panel, outcome, exposure, predictor, lag, adjust, family, er
         "split": split,
         "errors": errors,
         "adjust": list(adjust),
-        "season_coding": "calendar month as one sine and cosine pair (a smooth yearly cycle)" if "season" in adjust else None,
+        "season_coding": "calendar month as one sine and cosine pair (a smooth yearly cycle)"
+        if "season" in adjust
+        else None,
         "trend_coding": "month index in years (rate ratio per year)" if "trend" in adjust else None,
     }
     if between is not None:
@@ -205,7 +251,19 @@ def _drop_zero_wards(d, panel, outcome, exposure, predictor, lag, adjust, split,
         "so a within-ward (fixed effects) comparison learns nothing from "
         f"{'them' if len(zero) > 1 else 'it'}; left out."
     )
-    d2 = prepare(panel[~panel[ward].astype(str).isin(zero)], outcome, exposure, predictor, lag, adjust, split, ward, month, per, True)
+    d2 = prepare(
+        panel[~panel[ward].astype(str).isin(zero)],
+        outcome,
+        exposure,
+        predictor,
+        lag,
+        adjust,
+        split,
+        ward,
+        month,
+        per,
+        True,
+    )
     d2.dropped["ward with no incidents at all (fixed effects)"] = int(d.data[ward].astype(str).isin(zero).sum())
     return d2
 
@@ -221,7 +279,19 @@ def _cannot_fit(question: str, outcome: str, predictor: str, reason: str, warns:
         method="not fitted",
         n_wards=0,
         n_obs=0,
-        estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "rate_ratio", "rr_ci_low", "rr_ci_high"]),
+        estimates=pd.DataFrame(
+            columns=[
+                "term",
+                "estimate",
+                "std_error",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "rate_ratio",
+                "rr_ci_low",
+                "rr_ci_high",
+            ]
+        ),
         headline=None,
         sentence=cannot_fit_sentence(outcome, predictor, reason),
         caveats=[],
@@ -230,7 +300,12 @@ def _cannot_fit(question: str, outcome: str, predictor: str, reason: str, warns:
     )
 
 
-def fit_all_incidents(panel: pd.DataFrame, predictor: str = "coproduction_patient_overall", outcomes: tuple[str, ...] | None = None, **kwargs) -> pd.DataFrame:
+def fit_all_incidents(
+    panel: pd.DataFrame,
+    predictor: str = "coproduction_patient_overall",
+    outcomes: tuple[str, ...] | None = None,
+    **kwargs,
+) -> pd.DataFrame:
     """One row per incident count in the panel: rate ratio per 10 points with its CI, p-value and the sentence."""
     outcomes = outcomes or tuple(o for o in INCIDENTS if o in panel.columns)
     rows = []

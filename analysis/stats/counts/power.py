@@ -1,4 +1,5 @@
 """Simulation-based power for question 2: how many months of data a within-ward effect needs."""
+
 from __future__ import annotations
 
 import warnings

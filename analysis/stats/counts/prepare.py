@@ -1,4 +1,5 @@
 """Turn the panel into the rows and design matrix a count model uses, saying what was dropped and why."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -132,7 +133,9 @@ def prepare(
         cols[name] = series
         source[name] = src
     if fixed_effects:
-        dummies = pd.get_dummies(pd.Series(labels[codes], index=df.index), prefix="ward", prefix_sep="=", drop_first=True, dtype=float)
+        dummies = pd.get_dummies(
+            pd.Series(labels[codes], index=df.index), prefix="ward", prefix_sep="=", drop_first=True, dtype=float
+        )
         for c in dummies.columns:
             cols[c] = dummies[c]
             source[c] = ward

@@ -1,4 +1,5 @@
 """A small simulator of ward-month incident counts with a known co-production effect (for power and tests)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Excess zeros: months with no incidents, observed against what the fitted model expects."""
+
 from __future__ import annotations
 
 import warnings
@@ -41,8 +42,7 @@ def check_zeros(d: Design, fit: Fit, noun: str = "incidents", offer_model: bool 
         out["alternative"] = _zinb(d, fit)
         out["sentence"] = (
             f"There were more months with no {noun} than the model expects ({observed} observed, about "
-            f"{expected:.0f} expected). "
-            + out["alternative"].get("sentence", "")
+            f"{expected:.0f} expected). " + out["alternative"].get("sentence", "")
         )
     else:
         out["sentence"] = (
@@ -87,6 +87,9 @@ def _zinb(d: Design, fit: Fit) -> dict:
             "fits_better": better,
             "sentence": sentence,
         }
-    except Exception as exc:  # noqa: BLE001 - an offered extra must never break the main answer
-        return {"model": "zero-inflated negative binomial", "error": str(exc),
-                "sentence": "A zero-inflated model could not be fitted to these data."}
+    except Exception as exc:
+        return {
+            "model": "zero-inflated negative binomial",
+            "error": str(exc),
+            "sentence": "A zero-inflated model could not be fitted to these data.",
+        }
