@@ -1,22 +1,19 @@
-"""Charts for the app and every export: one house style (style.py) and the SPC chart (spc.py)."""
+"""Charts for the app and every export: one house style (style.py) and the SPC chart (spc.py).
 
-from analysis.charts.style import CATEGORICAL, NHS, alt_text, apply_style, month_axis
-from analysis.spc.mdc import MDC_COLOURS, MDC_LABELS, MDC_SYMBOLS
-from analysis.text import financial_year, fmt_number, month_range, rate_label, uk_date, uk_month
+One module per page (`coproduction`, `assaults`, `recovery`, `talking_groups`, `ward_profile`, `power`);
+the house style, colours and the UK formatters every chart uses are re-exported here.
+"""
 
-__all__ = [
-    "CATEGORICAL",
-    "MDC_COLOURS",
-    "MDC_LABELS",
-    "MDC_SYMBOLS",
-    "NHS",
-    "alt_text",
-    "apply_style",
-    "financial_year",
-    "fmt_number",
-    "month_axis",
-    "month_range",
-    "rate_label",
-    "uk_date",
-    "uk_month",
-]
+from analysis._lazy import lazy_exports
+
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        ".multiples": ("small_multiples",),
+        ".power": ("power_figure",),
+        ".spc": ("spc_alt_text", "spc_figure"),
+        ".style": ("CATEGORICAL", "NHS", "alt_text", "apply_style", "month_axis"),
+        "analysis.spc.mdc": ("MDC_COLOURS", "MDC_LABELS", "MDC_SYMBOLS"),
+        "analysis.text": ("financial_year", "fmt_number", "month_range", "rate_label", "uk_date", "uk_month"),
+    },
+)

@@ -1,5 +1,6 @@
 """Checks that need more than one column or table: references between tables and ranges from
 the measures catalogue. Single-column rules live in the contract's pandera schemas."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,8 +65,13 @@ def normalise_measure_names(recovery: pd.DataFrame, catalogue: pd.DataFrame) -> 
 
 def _required(tables: dict, context: dict | None) -> list[Issue]:
     return [
-        Issue(t, None, "", f"the '{t}' table is needed and this upload has no rows for it: add a '{t}' sheet "
-              f"(or {t}.csv) with rows, unless it was imported before")
+        Issue(
+            t,
+            None,
+            "",
+            f"the '{t}' table is needed and this upload has no rows for it: add a '{t}' sheet "
+            f"(or {t}.csv) with rows, unless it was imported before",
+        )
         for t in REQUIRED_TABLES
         if _given(t, tables, context) is None
     ]
@@ -76,8 +82,13 @@ def _order(df: pd.DataFrame, table: str, lo: str, hi: str, strict: bool, what: s
         return []
     bad = df[lo].notna() & df[hi].notna() & ((df[hi] <= df[lo]) if strict else (df[hi] < df[lo]))
     return [
-        Issue(table, i, hi, f"{hi} ({_show(df.at[i, hi])}) must be {what} {lo} ({_show(df.at[i, lo])})",
-              value=_show(df.at[i, hi]))
+        Issue(
+            table,
+            i,
+            hi,
+            f"{hi} ({_show(df.at[i, hi])}) must be {what} {lo} ({_show(df.at[i, lo])})",
+            value=_show(df.at[i, hi]),
+        )
         for i in df.index[bad.to_numpy(dtype=bool)]
     ]
 
@@ -95,8 +106,15 @@ def _ward_refs(tables: dict, context: dict | None) -> list[Issue]:
         ids = df["ward_id"]
         bad = ids.notna() & ~ids.isin(known)
         for i in df.index[bad.to_numpy(dtype=bool)]:
-            issues.append(Issue(name, i, "ward_id", f"ward '{ids[i]}' is not in the wards table; add it there or "
-                                "correct the ward code", value=str(ids[i])))
+            issues.append(
+                Issue(
+                    name,
+                    i,
+                    "ward_id",
+                    f"ward '{ids[i]}' is not in the wards table; add it there or correct the ward code",
+                    value=str(ids[i]),
+                )
+            )
     return issues
 
 
@@ -109,10 +127,16 @@ def _bed_days(tables: dict, context: dict | None) -> list[Issue]:
     days = wm["month"].dt.days_in_month.astype("Float64")
     over = (wm["occupied_bed_days"].astype("Float64") > cap_beds * days).fillna(False)
     return [
-        Issue("ward_months", i, "occupied_bed_days",
-              f"occupied bed days ({_show(wm.at[i, 'occupied_bed_days'])}) are more than beds x days in the month "
-              f"({_show(float(cap_beds[i]))} x {int(days[i])} = {_show(float(cap_beds[i] * days[i]))}); "
-              "check the figure or the ward's beds", severity="warning", value=_show(wm.at[i, "occupied_bed_days"]))
+        Issue(
+            "ward_months",
+            i,
+            "occupied_bed_days",
+            f"occupied bed days ({_show(wm.at[i, 'occupied_bed_days'])}) are more than beds x days in the month "
+            f"({_show(float(cap_beds[i]))} x {int(days[i])} = {_show(float(cap_beds[i] * days[i]))}); "
+            "check the figure or the ward's beds",
+            severity="warning",
+            value=_show(wm.at[i, "occupied_bed_days"]),
+        )
         for i in wm.index[over.to_numpy(dtype=bool)]
     ]
 
@@ -132,12 +156,27 @@ def _recovery(tables: dict, context: dict | None) -> list[Issue]:
     for pos in np.flatnonzero(named & (~known | outside)):
         i, m = rec.index[pos], rec["measure"].iat[pos]
         if not known[pos]:
-            issues.append(Issue("recovery", i, "measure", f"measure '{m}' is not in the measures catalogue ("
-                                + ", ".join(cat.index) + "); add it to the measures sheet with its range",
-                                value=m))
+            issues.append(
+                Issue(
+                    "recovery",
+                    i,
+                    "measure",
+                    f"measure '{m}' is not in the measures catalogue ("
+                    + ", ".join(cat.index)
+                    + "); add it to the measures sheet with its range",
+                    value=m,
+                )
+            )
         else:
-            issues.append(Issue("recovery", i, "mean_score", f"must be between {_show(float(lo.iat[pos]))} and "
-                                f"{_show(float(hi.iat[pos]))} for {m}", value=_show(rec["mean_score"].iat[pos])))
+            issues.append(
+                Issue(
+                    "recovery",
+                    i,
+                    "mean_score",
+                    f"must be between {_show(float(lo.iat[pos]))} and {_show(float(hi.iat[pos]))} for {m}",
+                    value=_show(rec["mean_score"].iat[pos]),
+                )
+            )
     return issues
 
 

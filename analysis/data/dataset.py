@@ -1,4 +1,5 @@
 """A loaded data set: the parsed contract tables plus where they came from."""
+
 from __future__ import annotations
 
 import hashlib
@@ -66,7 +67,41 @@ def with_defaults(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def load_sample(path: Path = SAMPLE_DIR) -> Dataset:
-    """The synthetic hospital shipped in data/sample, read through the same loader as uploads."""
+    """Load the synthetic hospital shipped in data/sample, read through the same loader as uploads.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The folder of CSV files to read (one per table); the shipped sample, ``SAMPLE_DIR``, by default.
+
+    Returns
+    -------
+    Dataset
+        ``tables``: the contract tables by name (``wards``, ``ward_months``, ``coproduction_responses``,
+        ``recovery``, ``events``, plus ``instrument`` and ``measures``: the default working instrument and
+        the built-in recovery measures when the files do not give them), each with the columns the data
+        contract lists (`analysis.data.contract.TABLES`, docs/data-contract.md) and the loader's dtypes;
+        ``source`` ``"sample"``; ``label`` ``"Synthetic sample hospital"``; ``synthetic`` True;
+        ``provenance`` ``{"path": ..., "content_hash": ...}`` (SHA-256 of the files read).
+
+    Raises
+    ------
+    ValueError
+        When the files do not pass the data contract (the message lists every problem).
+
+    Examples
+    --------
+    >>> from analysis import load_sample
+    >>> data = load_sample()
+    >>> sorted(data.tables)
+    ['coproduction_responses', 'events', 'instrument', 'measures', 'recovery', 'ward_months', 'wards']
+    >>> data.source, data.synthetic
+    ('sample', True)
+    >>> len(data.tables["wards"]), len(data.tables["ward_months"])
+    (12, 720)
+    >>> data.tables["wards"].columns.tolist()
+    ['ward_id', 'ward_name', 'service', 'security_level', 'beds', 'opened', 'closed']
+    """
     from analysis.data.loader import load_path
 
     result = load_path(path)

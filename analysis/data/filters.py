@@ -1,4 +1,5 @@
 """The shared view filters (wards, service, security level, period), applied the same way everywhere."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -8,7 +9,44 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Filters:
-    """Which wards and months a view covers. Empty tuples and None mean "all"."""
+    """Which wards and months a view covers. Empty tuples and None mean "all".
+
+    The sidebar's filters, applied the same way by every page, export and command: a ward is kept when it
+    passes every ward filter given (name, service and security level), a row when its month is in the period.
+
+    Parameters
+    ----------
+    wards : tuple of str, optional
+        ward_ids to keep.
+    services : tuple of str, optional
+        Services (the ``service`` column of ``wards``) to keep.
+    security_levels : tuple of str, optional
+        Security levels (``high``, ``medium``, ``low``) to keep.
+    start, end : pandas.Timestamp, optional
+        First and last month included (the first day of the month).
+
+    Attributes
+    ----------
+    picks_wards : bool
+        True when wards are chosen by name, service or security level.
+    narrows : bool
+        True when any filter is set.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis import Filters, load_sample
+    >>> data = load_sample()
+    >>> view = Filters(wards=("W01", "W02"), start=pd.Timestamp("2025-04-01"))
+    >>> view.describe()
+    'wards W01, W02; Apr 2025 to the latest month'
+    >>> view.ward_ids(data.tables["wards"])
+    ['W01', 'W02']
+    >>> Filters().narrows, view.narrows
+    (False, True)
+    >>> Filters.from_dict(view.to_dict()) == view
+    True
+    """
 
     wards: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
@@ -38,10 +76,36 @@ class Filters:
         return wards.loc[keep, "ward_id"].tolist()
 
     def apply(self, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-        """Every table cut to the chosen wards and months.
+        """Cut every table to the chosen wards and months.
 
         Events are cut by ward only (hospital-wide ones always stay): a ward whose talking groups
         started before the chosen period is still a ward with talking groups in it.
+
+        Parameters
+        ----------
+        tables : dict of str to DataFrame
+            Contract tables by name, as in `Dataset.tables`. Without a ``wards`` table nothing is cut.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            The same tables with the same columns: rows of other wards dropped from every table with a
+            ``ward_id``, and rows outside ``start`` to ``end`` dropped by their ``month`` (or ``date``) column;
+            each index reset.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from analysis import Filters, load_sample
+        >>> data = load_sample()
+        >>> view = Filters(wards=("W01", "W02"), start=pd.Timestamp("2025-04-01"))
+        >>> cut = view.apply(data.tables)
+        >>> len(cut["wards"]), len(cut["ward_months"])
+        (2, 24)
+        >>> cut["ward_months"]["month"].min()
+        Timestamp('2025-04-01 00:00:00')
+        >>> cut["ward_months"].columns.equals(data.tables["ward_months"].columns)
+        True
         """
         if "wards" not in tables:
             return dict(tables)
@@ -90,9 +154,9 @@ class Filters:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "Filters":
+    def from_dict(cls, d: dict | None) -> Filters:
         d = d or {}
-        month = lambda v: pd.Timestamp(v).to_period("M").to_timestamp() if v else None  # noqa: E731
+        month = lambda v: pd.Timestamp(v).to_period("M").to_timestamp() if v else None
         return cls(
             wards=tuple(d.get("wards") or ()),
             services=tuple(d.get("services") or ()),

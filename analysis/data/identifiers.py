@@ -5,6 +5,7 @@ names, date of birth, hospital number, postcode, ...) or when any cell holds a 1
 number that passes the modulus-11 check digit shared by CHI and NHS numbers. Reasons name
 the sheet and column but never echo a full identifier.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,14 +16,61 @@ from analysis.data.parsing import cell_text
 
 # Whole normalised names (underscores removed) that are patient identifiers.
 _EXACT = {
-    "chi", "chino", "chinumber", "chinum", "nhs", "nhsno", "nhsnumber", "nhsnum", "nhsid",
-    "dob", "dateofbirth", "birthdate", "birthday", "forename", "forenames", "firstname", "givenname",
-    "surname", "lastname", "familyname", "middlename", "maidenname", "fullname", "patientname",
-    "patientsname", "nameofpatient", "hospitalnumber", "hospitalno", "hospitalnum",
-    "casenumber", "caseno", "casenum", "casenoteno", "casenotenumber", "unitnumber", "unitno", "mrn",
-    "crn", "medicalrecordnumber", "postcode", "postalcode", "zipcode", "address", "homeaddress",
-    "patientid", "patientnumber", "patientno", "patientidentifier", "patientref", "patientreference",
-    "initials", "patientinitials", "ninumber", "nationalinsurancenumber", "chinumberofpatient",
+    "chi",
+    "chino",
+    "chinumber",
+    "chinum",
+    "nhs",
+    "nhsno",
+    "nhsnumber",
+    "nhsnum",
+    "nhsid",
+    "dob",
+    "dateofbirth",
+    "birthdate",
+    "birthday",
+    "forename",
+    "forenames",
+    "firstname",
+    "givenname",
+    "surname",
+    "lastname",
+    "familyname",
+    "middlename",
+    "maidenname",
+    "fullname",
+    "patientname",
+    "patientsname",
+    "nameofpatient",
+    "hospitalnumber",
+    "hospitalno",
+    "hospitalnum",
+    "casenumber",
+    "caseno",
+    "casenum",
+    "casenoteno",
+    "casenotenumber",
+    "unitnumber",
+    "unitno",
+    "mrn",
+    "crn",
+    "medicalrecordnumber",
+    "postcode",
+    "postalcode",
+    "zipcode",
+    "address",
+    "homeaddress",
+    "patientid",
+    "patientnumber",
+    "patientno",
+    "patientidentifier",
+    "patientref",
+    "patientreference",
+    "initials",
+    "patientinitials",
+    "ninumber",
+    "nationalinsurancenumber",
+    "chinumberofpatient",
 }
 # Tokens that are identifiers wherever they appear in a name ("patient_chi", "dob_of_client").
 _TOKENS = {"chi", "dob", "forename", "forenames", "surname", "postcode", "nhsno", "nhsnumber", "mrn"}

@@ -4,6 +4,7 @@ Nothing here raises on bad input: every problem in a file comes back at once as 
 ``LoadResult.problems`` (sheet, spreadsheet row, column, value, what is wrong), and a file
 holding patient identifiers is refused before anything else is read.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,7 @@ from analysis.data import contract
 from analysis.data.crosschecks import REQUIRED_TABLES, cross_check, measure_catalogue, normalise_measure_names
 from analysis.data.identifiers import refusal_reason, scan_sheet
 from analysis.data.parsing import cell_text, normalise_name, parse_column
-from analysis.data.readers import RawSheet, col_letter, read_one, read_many, read_message
+from analysis.data.readers import RawSheet, col_letter, read_many, read_message, read_one
 from analysis.data.reference import default_instrument
 
 PROBLEM_COLUMNS = ["severity", "sheet", "row", "column", "value", "problem"]
@@ -67,7 +68,7 @@ class LoadResult:
     def warning_count(self) -> int:
         return int((self.problems["severity"] == "warning").sum())
 
-    def without_bad_rows(self) -> "LoadResult":
+    def without_bad_rows(self) -> LoadResult:
         """Drop every row with an error (and rows that then lose their ward), listing them as dropped."""
         if self.refused is not None:
             return self
@@ -78,10 +79,31 @@ class _Collector:
     def __init__(self) -> None:
         self.records: list[dict] = []
 
-    def add(self, severity: str, sheet: str, problem: str, row=None, column: str = "", value: str = "",
-            table: str = "", pos=None, origin: str = "sheet") -> None:
-        self.records.append(dict(severity=severity, sheet=sheet, row=row, column=column, value=value,
-                                 problem=problem, table=table, pos=pos, origin=origin))
+    def add(
+        self,
+        severity: str,
+        sheet: str,
+        problem: str,
+        row=None,
+        column: str = "",
+        value: str = "",
+        table: str = "",
+        pos=None,
+        origin: str = "sheet",
+    ) -> None:
+        self.records.append(
+            {
+                "severity": severity,
+                "sheet": sheet,
+                "row": row,
+                "column": column,
+                "value": value,
+                "problem": problem,
+                "table": table,
+                "pos": pos,
+                "origin": origin,
+            }
+        )
 
 
 # ---------------------------------------------------------------- from raw sheets to tables
@@ -107,8 +129,15 @@ def _kind_fields(table: contract.Table, instrument: pd.DataFrame) -> list[contra
     return list(table.fields) + (items if table.item_columns else [])
 
 
-def _parse_sheet(t: str, sheet: RawSheet, out: _Collector, dropped: list, missing: list,
-                 instrument: pd.DataFrame, context: dict | None) -> pd.DataFrame | None:
+def _parse_sheet(
+    t: str,
+    sheet: RawSheet,
+    out: _Collector,
+    dropped: list,
+    missing: list,
+    instrument: pd.DataFrame,
+    context: dict | None,
+) -> pd.DataFrame | None:
     table = contract.TABLES[t]
     fields = _kind_fields(table, instrument)
     known = {normalise_name(f.name): f for f in fields}
@@ -118,18 +147,33 @@ def _parse_sheet(t: str, sheet: RawSheet, out: _Collector, dropped: list, missin
         label = cell_text(h).strip() or f"(no header, column {col_letter(i)})"
         if name in known and known[name].name in seen:
             first = col_letter(seen[known[name].name])
-            out.add("error", sheet.name, f"the column '{label}' appears more than once (columns {first} and "
-                    f"{col_letter(i)}); keep one", column=known[name].name, table=t)
+            out.add(
+                "error",
+                sheet.name,
+                f"the column '{label}' appears more than once (columns {first} and {col_letter(i)}); keep one",
+                column=known[name].name,
+                table=t,
+            )
         elif name in known:
             seen[known[name].name] = i
         else:
             dropped.append({"sheet": sheet.name, "column": label})
-            out.add("info", sheet.name, f"the column '{label}' is not part of the data contract and was not "
-                    "imported", column=label, table=t)
+            out.add(
+                "info",
+                sheet.name,
+                f"the column '{label}' is not part of the data contract and was not imported",
+                column=label,
+                table=t,
+            )
     absent = [f.name for f in table.fields if f.required and f.name not in seen]
     if absent:
-        out.add("error", sheet.name, "missing required column" + ("s: " if len(absent) > 1 else ": ")
-                + ", ".join(absent), column=", ".join(absent), table=t)
+        out.add(
+            "error",
+            sheet.name,
+            "missing required column" + ("s: " if len(absent) > 1 else ": ") + ", ".join(absent),
+            column=", ".join(absent),
+            table=t,
+        )
     if not len(sheet.body):
         if t not in REQUIRED_TABLES:  # an empty required sheet is reported by the cross-table checks
             out.add("info", sheet.name, "the sheet has no rows; nothing was imported from it", table=t)
@@ -148,8 +192,17 @@ def _parse_sheet(t: str, sheet: RawSheet, out: _Collector, dropped: list, missin
             missing.append({"sheet": sheet.name, "column": f.name, "n_missing": parsed.n_missing})
         for pos, message in parsed.errors:
             bad_cells.add((pos, f.name))
-            out.add("error", sheet.name, message, row=sheet.rows[pos], column=f.name, value=cell_text(raw[pos]),
-                    table=t, pos=pos, origin="parse")
+            out.add(
+                "error",
+                sheet.name,
+                message,
+                row=sheet.rows[pos],
+                column=f.name,
+                value=cell_text(raw[pos]),
+                table=t,
+                pos=pos,
+                origin="parse",
+            )
     df = pd.DataFrame(columns)
     _schema_problems(t, df, instrument, sheet, seen, bad_cells, out)
     for f in table.fields:
@@ -158,13 +211,19 @@ def _parse_sheet(t: str, sheet: RawSheet, out: _Collector, dropped: list, missin
     return df
 
 
-_DTYPES = {"month": "datetime64[ns]", "date": "datetime64[ns]", "count": "float64", "number": "float64",
-           "flag": "boolean"}
+_DTYPES = {
+    "month": "datetime64[ns]",
+    "date": "datetime64[ns]",
+    "count": "float64",
+    "number": "float64",
+    "flag": "boolean",
+}
 _CHECK_WORDS = {"not_nullable": "is blank; this column needs a value in every row"}
 
 
-def _schema_problems(t: str, df: pd.DataFrame, instrument: pd.DataFrame, sheet: RawSheet, seen: dict,
-                     bad_cells: set, out: _Collector) -> None:
+def _schema_problems(
+    t: str, df: pd.DataFrame, instrument: pd.DataFrame, sheet: RawSheet, seen: dict, bad_cells: set, out: _Collector
+) -> None:
     try:
         contract.schema(t, instrument=instrument).validate(df, lazy=True)
         return
@@ -184,12 +243,29 @@ def _schema_problems(t: str, df: pd.DataFrame, instrument: pd.DataFrame, sheet: 
         if check == "multiple_fields_uniqueness":
             if pos not in dup_done:
                 dup_done.add(pos)
-                out.add("error", sheet.name, _duplicate_message(df, key, pos, sheet.rows), row=sheet.rows[pos],
-                        column=", ".join(key), value=", ".join(_show_key(df.at[pos, k]) for k in key), table=t,
-                        pos=pos, origin="schema")
+                out.add(
+                    "error",
+                    sheet.name,
+                    _duplicate_message(df, key, pos, sheet.rows),
+                    row=sheet.rows[pos],
+                    column=", ".join(key),
+                    value=", ".join(_show_key(df.at[pos, k]) for k in key),
+                    table=t,
+                    pos=pos,
+                    origin="schema",
+                )
             continue
-        out.add("error", sheet.name, _CHECK_WORDS.get(str(check), str(check)), row=sheet.rows[pos], column=column,
-                value=cell_text(sheet.body.iat[pos, seen[column]]), table=t, pos=pos, origin="schema")
+        out.add(
+            "error",
+            sheet.name,
+            _CHECK_WORDS.get(str(check), str(check)),
+            row=sheet.rows[pos],
+            column=column,
+            value=cell_text(sheet.body.iat[pos, seen[column]]),
+            table=t,
+            pos=pos,
+            origin="schema",
+        )
 
 
 def _show_key(v: object) -> str:
@@ -206,8 +282,9 @@ def _duplicate_message(df: pd.DataFrame, key: list[str], pos: int, rows: list[in
     return f"the same {words} is also on row{'s' if len(others) > 1 else ''} {', '.join(others)}; each must appear once"
 
 
-def _assemble(sheets: list[RawSheet], read_problems: list, source_name: str, content_hash: str,
-              context: dict | None) -> LoadResult:
+def _assemble(
+    sheets: list[RawSheet], read_problems: list, source_name: str, content_hash: str, context: dict | None
+) -> LoadResult:
     out = _Collector()
     for severity, sheet, message in read_problems:
         out.add(severity, sheet, message, origin="read")
@@ -221,8 +298,12 @@ def _assemble(sheets: list[RawSheet], read_problems: list, source_name: str, con
     for s in sheets:
         t = _table_for(s.name)
         if t is None and s.from_file:
-            out.add("error", s.name, "the file name does not name a table of the data contract; name the file "
-                    "after the table it holds, e.g. ward_months.csv")
+            out.add(
+                "error",
+                s.name,
+                "the file name does not name a table of the data contract; name the file "
+                "after the table it holds, e.g. ward_months.csv",
+            )
         elif t is None and normalise_name(s.name) != "about":
             out.add("info", s.name, "this sheet is not part of the data contract and was not imported")
         elif t is not None and t in by_table:
@@ -248,13 +329,22 @@ def _assemble(sheets: list[RawSheet], read_problems: list, source_name: str, con
 def _add_cross(out: _Collector, tables: dict, rows: dict, names: dict, context: dict | None) -> None:
     for issue in cross_check(tables, context):
         pos = issue.index
-        out.add(issue.severity, names.get(issue.table, issue.table), issue.problem,
-                row=None if pos is None else rows[issue.table][pos], column=issue.column, value=issue.value,
-                table=issue.table, pos=pos, origin="cross")
+        out.add(
+            issue.severity,
+            names.get(issue.table, issue.table),
+            issue.problem,
+            row=None if pos is None else rows[issue.table][pos],
+            column=issue.column,
+            value=issue.value,
+            table=issue.table,
+            pos=pos,
+            origin="cross",
+        )
 
 
-def _result(tables, out: _Collector, dropped, missing, refused, source_name, content_hash, rows, names,
-            context) -> LoadResult:
+def _result(
+    tables, out: _Collector, dropped, missing, refused, source_name, content_hash, rows, names, context
+) -> LoadResult:
     detail = _frame(out.records, _DETAIL)
     if len(detail):  # group by sheet (in the order met), then spreadsheet row
         first_seen = {name: i for i, name in reversed(list(enumerate(detail["sheet"])))}
@@ -293,10 +383,19 @@ def _drop_bad_rows(result: LoadResult) -> LoadResult:
         for issue in cross_check(tables, result._context):
             if issue.severity == "error" and issue.index is not None:
                 to_drop[issue.table].add(issue.index)
-                dropped_records.append(dict(severity="error", sheet=result._sheets.get(issue.table, issue.table),
-                                            row=rows[issue.table][issue.index], column=issue.column,
-                                            value=issue.value, problem=issue.problem, table=issue.table,
-                                            pos=None, origin="cross"))
+                dropped_records.append(
+                    {
+                        "severity": "error",
+                        "sheet": result._sheets.get(issue.table, issue.table),
+                        "row": rows[issue.table][issue.index],
+                        "column": issue.column,
+                        "value": issue.value,
+                        "problem": issue.problem,
+                        "table": issue.table,
+                        "pos": None,
+                        "origin": "cross",
+                    }
+                )
     out = _Collector()
     out.records = [dict(r, pos=None) for r in kept_records]
     _add_cross(out, tables, rows, result._sheets, result._context)
@@ -304,8 +403,9 @@ def _drop_bad_rows(result: LoadResult) -> LoadResult:
         out.records.append(dict(r, severity="info", problem="dropped: " + r["problem"], pos=None))
     tables = {t: df for t, df in tables.items() if len(df)}
     fresh = _result(tables, out, [], [], None, "", "", {}, {}, None)
-    return replace(result, tables=tables, problems=fresh.problems, _detail=fresh._detail,
-                   _rows={t: rows[t] for t in tables})
+    return replace(
+        result, tables=tables, problems=fresh.problems, _detail=fresh._detail, _rows={t: rows[t] for t in tables}
+    )
 
 
 # ---------------------------------------------------------------- public entry points
@@ -338,7 +438,47 @@ def load_files(files: list[tuple[str, bytes]], context: dict[str, pd.DataFrame] 
 
 
 def load_path(path: str | Path, context: dict[str, pd.DataFrame] | None = None) -> LoadResult:
-    """Load a workbook, CSV or zip file, or a folder of CSV files (one per table)."""
+    """Load a workbook, CSV or zip file, or a folder of CSV files (one per table), and check it.
+
+    Nothing raises on bad input: every problem comes back as a row of ``problems``, and a file holding
+    patient identifiers is refused before anything else is read.
+
+    Parameters
+    ----------
+    path : str or path-like
+        An Excel workbook (.xlsx, .xlsm; one sheet per table), a CSV file named after its table, a zip of
+        CSV files, or a folder of CSV files.
+    context : dict of str to DataFrame, optional
+        Tables already held (for example the store's), which the file is cross-checked against: its wards,
+        survey instrument and recovery measures may be defined there rather than in the file.
+
+    Returns
+    -------
+    LoadResult
+        ``tables``: the parsed contract tables by name (columns and dtypes as the data contract lists);
+        ``problems``: one row per problem, columns ``severity`` ("error" or "warning"), ``sheet``, ``row``
+        (the spreadsheet row), ``column``, ``value``, ``problem`` (in words); ``dropped_columns``
+        (``sheet``, ``column``): columns the contract does not know, ignored; ``missing`` (``sheet``,
+        ``column``, ``n_missing``): blank cells per column; ``refused``: why the file was refused, or None;
+        ``source_name``; ``content_hash`` (SHA-256). ``ok`` is True when nothing was refused and there is
+        no error; ``error_count`` and ``warning_count`` count the problems; ``without_bad_rows()`` drops
+        the rows with errors.
+
+    Examples
+    --------
+    >>> from analysis import load_path
+    >>> from analysis.data.dataset import SAMPLE_DIR
+    >>> result = load_path(SAMPLE_DIR)
+    >>> result.ok, result.error_count
+    (True, 0)
+    >>> sorted(result.tables)
+    ['coproduction_responses', 'events', 'recovery', 'ward_months', 'wards']
+    >>> result.problems.columns.tolist()
+    ['severity', 'sheet', 'row', 'column', 'value', 'problem']
+    >>> missing = load_path(SAMPLE_DIR / "no_such_file.xlsx")
+    >>> missing.ok, missing.problems["problem"].iloc[0]
+    (False, 'there is no such file or folder')
+    """
     path = Path(path)
     if path.is_dir():
         files = [(p.name, p.read_bytes()) for p in sorted(path.glob("*.csv"))]
@@ -357,6 +497,9 @@ def _safe(sheets, problems, source_name, content_hash, context) -> LoadResult:
         return _assemble(sheets, problems, source_name, content_hash, context)
     except Exception as e:  # a bug must still reach the user as a problem row, not a traceback
         out = _Collector()
-        out.add("error", source_name, f"this file could not be checked ({type(e).__name__}: {e}); "
-                "please report it with the file")
+        out.add(
+            "error",
+            source_name,
+            f"this file could not be checked ({type(e).__name__}: {e}); please report it with the file",
+        )
         return _result({}, out, [], [], None, source_name, content_hash, {}, {}, context)

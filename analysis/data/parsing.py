@@ -4,6 +4,7 @@ Each contract field has a ``kind``; ``parse_column`` converts one raw column to 
 reports every cell it cannot read, in words a clinician can act on. Dates are day first,
 always, as NHS staff write them: 01/04/2024 is 1 April 2024.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,20 @@ from analysis.data.contract import MISSING_TOKENS
 _MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-         "october", "november", "december")
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        )
     )
 }
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -151,7 +164,7 @@ def parse_date(v: object, month_only: bool = False) -> pd.Timestamp:
 def parse_number(v: object, whole: bool = False) -> float:
     """One cell as a float (whole numbers are checked later by the schema, not here)."""
     what = "a whole number" if whole else "a number"
-    if isinstance(v, bool) or isinstance(v, (dt.date, dt.time, dt.datetime)):
+    if isinstance(v, (bool, dt.date, dt.time, dt.datetime)):
         raise ValueError(_cannot(v, what))
     if isinstance(v, (int, float, np.integer, np.floating)):
         x = float(v)
@@ -285,4 +298,3 @@ def _typed(values: list[object], kind: str, index: pd.Index) -> pd.Series:
     if kind == "flag":
         return pd.Series(values, index=index, dtype="boolean")
     return pd.Series(values, index=index, dtype="str")
-

@@ -3,12 +3,14 @@
 Nothing is parsed here: cells stay as the file holds them (text, numbers, datetimes) with
 their spreadsheet row numbers, so every later message can point at the cell the user sees.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
 
 class _ReadError(Exception):
     """A file that cannot be read at all; the message is shown to the user."""
@@ -103,12 +105,14 @@ def _read_zip(data: bytes, problems: list[tuple[str, str, str]]) -> list[RawShee
     zf = zipfile.ZipFile(io.BytesIO(data))
     if _is_workbook(zf):
         return _read_workbook(data)
-    members = [i for i in zf.infolist() if not i.is_dir() and "__MACOSX" not in i.filename
-               and not Path(i.filename).name.startswith((".", "~$"))]
+    members = [
+        i
+        for i in zf.infolist()
+        if not i.is_dir() and "__MACOSX" not in i.filename and not Path(i.filename).name.startswith((".", "~$"))
+    ]
     if sum(i.file_size for i in members) > 500_000_000:
         raise _ReadError("the zip file unpacks to more than 500 MB; upload the CSV files separately")
-    return read_many([(Path(i.filename).name, zf.read(i)) for i in sorted(members, key=lambda i: i.filename)],
-                      problems)
+    return read_many([(Path(i.filename).name, zf.read(i)) for i in sorted(members, key=lambda i: i.filename)], problems)
 
 
 def read_one(data: bytes, filename: str, problems: list[tuple[str, str, str]]) -> list[RawSheet]:

@@ -1,4 +1,5 @@
 """Reference tables the product ships: the default working instrument and built-in measures."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -17,7 +18,12 @@ _ITEMS = (
     ("le4", "lived_experience", False, "Patients' knowledge of their own risks is taken seriously."),
     ("pf1", "professionals_as_facilitators", False, "Staff help patients to reach goals the patients have chosen."),
     ("pf2", "professionals_as_facilitators", True, "Staff decide what is best and patients are expected to follow."),
-    ("pf3", "professionals_as_facilitators", False, "Staff explain the reasons for decisions so patients can take part in them."),
+    (
+        "pf3",
+        "professionals_as_facilitators",
+        False,
+        "Staff explain the reasons for decisions so patients can take part in them.",
+    ),
     ("pf4", "professionals_as_facilitators", False, "Staff support patients to speak up in their own meetings."),
     ("sp1", "shared_power_and_trust", False, "Patients and staff decide some ward matters together."),
     ("sp2", "shared_power_and_trust", False, "Staff trust patients with responsibility when it is safe to do so."),

@@ -1,4 +1,5 @@
 """The blank template workbook and the data dictionary, generated from the data contract."""
+
 from __future__ import annotations
 
 import io
@@ -26,12 +27,16 @@ def _sheet_rows(table: contract.Table) -> tuple[list[str], list[list[object]]]:
         header = header + list(default_instrument()["item"])
     if table.name == "instrument":
         inst = default_instrument()
-        rows = [[r.item, r.aspect, "yes" if r.reverse else "no", r.scale_min, r.scale_max, r.wording]
-                for r in inst.itertuples(index=False)]
+        rows = [
+            [r.item, r.aspect, "yes" if r.reverse else "no", r.scale_min, r.scale_max, r.wording]
+            for r in inst.itertuples(index=False)
+        ]
         return header, rows
     if table.name == "measures":
-        rows = [[r.measure, r.min, r.max, "yes" if r.higher_is_better else "no"]
-                for r in builtin_measures().itertuples(index=False)]
+        rows = [
+            [r.measure, r.min, r.max, "yes" if r.higher_is_better else "no"]
+            for r in builtin_measures().itertuples(index=False)
+        ]
         return header, rows
     return header, []
 
@@ -111,11 +116,20 @@ def dictionary_markdown() -> str:
     for t in contract.TABLES.values():
         lines += [f"## `{t.name}`: {t.title}", "", t.description, ""]
         lines.append(f"Required table: {'yes' if t.required else 'no'}. Unique key: {', '.join(t.key)}.")
-        lines += ["", "| column | required column | blanks allowed | rule | description | example |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| column | required column | blanks allowed | rule | description | example |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in d[d["table"] == t.name].itertuples(index=False):
-            lines.append("| " + " | ".join(_md_cell(x) for x in (
-                f"`{r.column}`", r.required_column, r.blanks_allowed, r.rule, r.description, r.example)) + " |")
+            lines.append(
+                "| "
+                + " | ".join(
+                    _md_cell(x)
+                    for x in (f"`{r.column}`", r.required_column, r.blanks_allowed, r.rule, r.description, r.example)
+                )
+                + " |"
+            )
         lines.append("")
     return "\n".join(lines)
 

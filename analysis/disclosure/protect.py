@@ -78,14 +78,64 @@ def protect_table(
     row_totals_known: bool = False,
     rate_decimals: int = 2,
 ) -> ProtectedTable:
-    """Apply `rule` with secondary suppression to the counts of a wide table (see module docstring).
+    """Apply a small-number rule with secondary suppression to the counts of a wide table.
 
-    total_rows: the label of a total row, or a boolean mask with one True (None: no total row).
-    total_column: a count column equal to the sum of the other count columns in each row.
-    column_totals_known / row_totals_known: when the frame has no total row / column, assume
-        the reader knows those totals anyway (e.g. the hospital total published elsewhere).
-    rate_columns: {rate_col: (count_col, denominator_col[, per])}; `per` (e.g. 1000) is
-        inferred as the power of ten that matches the given rates when left out.
+    The scheme (primary suppression, rounding, secondary suppression and the audit) is in the module
+    docstring.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per line of the table (for example per ward), counts as whole numbers.
+    count_columns : sequence of str
+        The columns holding counts; other columns pass through unchanged.
+    rule : DisclosureRule or str, default "nhs_england"
+        The rule, or its name in `RULES` ("nhs_england", "scotland").
+    rate_columns : mapping, optional
+        ``{rate_col: (count_col, denominator_col[, per])}``; `per` (e.g. 1000) is inferred as the power of
+        ten that matches the given rates when left out. A rate is hidden with its count, else recomputed
+        from the published count.
+    total_rows : label or boolean mask, optional
+        The label of a total row, or a boolean mask with one True (None: no total row).
+    total_column : str, optional
+        A count column equal to the sum of the other count columns in each row.
+    column_totals_known, row_totals_known : bool
+        When the frame has no total row / column, assume the reader knows those totals anyway (e.g. the
+        hospital total published elsewhere). Defaults: column totals known, row totals not.
+    rate_decimals : int, default 2
+        Decimals of a recomputed rate.
+
+    Returns
+    -------
+    ProtectedTable
+        ``frame``: `df` with each count (and rate) column as objects: the published number, or the rule's
+        symbol (``*``) where hidden; ``suppressed_mask``: a frame of `df`'s shape, True where a cell shows
+        the symbol; ``rule``; ``notes``: what was done, in words, for the export; ``n_primary`` and
+        ``n_secondary``: cells hidden as small and hidden to protect them. ``stamp()`` names the rule.
+
+    Raises
+    ------
+    DisclosureError
+        When no further suppression can stop a hidden count being worked out (the table must not leave).
+    KeyError, ValueError
+        For a count column that is absent, or counts that are not whole numbers of 0 or more.
+
+    Examples
+    --------
+    >>> from analysis import build_panel, load_sample, protect_table
+    >>> panel = build_panel(load_sample().tables)
+    >>> year = panel[panel["financial_year"] == "2025/26"]
+    >>> table = year.groupby("ward_id", as_index=False)[["assaults_on_staff", "occupied_bed_days"]].sum()
+    >>> table = table[table["ward_id"].isin(["W01", "W05", "W06"])]
+    >>> table["assaults_on_staff"].tolist()
+    [27.0, 4.0, 14.0]
+    >>> safe = protect_table(table, ["assaults_on_staff"], "scotland")
+    >>> safe.frame["assaults_on_staff"].tolist()  # 4 is hidden, then 14 so it cannot be worked out
+    [27, '*', '*']
+    >>> int(safe.n_primary), int(safe.n_secondary)
+    (1, 1)
+    >>> protect_table(table, ["assaults_on_staff"]).frame["assaults_on_staff"].tolist()  # NHS England
+    [25, '*', '*']
     """
     rule = rule_from_name(rule) if isinstance(rule, str) else rule
     count_columns = list(count_columns)

@@ -41,10 +41,50 @@ def score_column(respondent: str, part: str = "overall") -> str:
 def build_panel(
     tables: dict[str, pd.DataFrame], carry_forward_months: int = 3, min_share_answered: float = 0.5
 ) -> pd.DataFrame:
-    """One row per ward-month of `ward_months`, sorted by ward and month (see notes/panel.md).
+    """Build the ward-month panel every model is fitted on: one row per row of `ward_months`.
 
-    `panel.attrs` holds `carry_forward_rule`, `scores_note` (where the scores came from) and
-    `incident_counts` (the counts with rates).
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Contract tables by name (`Dataset.tables`, after `Filters.apply` for a view). ``ward_months`` is
+        required; ``wards``, ``events``, ``recovery``, the survey (``coproduction_responses`` with
+        ``instrument``, or ``coproduction_scores``) add their columns when present.
+    carry_forward_months : int, default 3
+        A survey's scores stand for its own month and this many months after; then the month is missing.
+    min_share_answered : float, default 0.5
+        A survey return is scored on an aspect only when at least this share of its items is answered.
+
+    Returns
+    -------
+    DataFrame
+        Sorted by ``ward_id`` and ``month``, columns in this order: ``ward_id``, ``ward_name``, ``service``,
+        ``security_level``, ``beds``, ``month`` (first day of the month), ``month_index`` (0 at the first
+        month), ``calendar_month``, ``financial_year`` ("2025/26"), ``occupied_bed_days``; for each incident
+        count present (``assaults_on_staff``, ``assaults_on_patients``, ``self_harm``, ``restraints``,
+        ``seclusions``, ``transfers_to_lower_security``) the count and ``<count>_rate_per_1000_obd``;
+        ``staff_hours_per_patient_day`` and ``bank_agency_pct`` when given; ``talking_groups_held``,
+        ``talking_group_attendances``, ``attendance_per_session``, ``talking_groups_start``,
+        ``talking_groups_active``, ``months_since_talking_groups``; co-production scores
+        ``coproduction_<patient|staff>_<overall|aspect>`` (0 to 100; always present, all missing without a
+        survey) with ``coproduction_<patient|staff>_months_carried`` and ``_n_returns``, and
+        ``coproduction_overall``; for each recovery measure ``recovery_<measure>`` (for example
+        ``recovery_qpr_15``) and ``recovery_<measure>_n_patients``; then any other ``ward_months`` column.
+        ``panel.attrs`` holds ``carry_forward_months``, ``carry_forward_rule`` and ``scores_note`` (in words)
+        and ``incident_counts`` (the counts given rates).
+
+    Examples
+    --------
+    >>> from analysis import build_panel, load_sample
+    >>> panel = build_panel(load_sample().tables)
+    >>> panel.shape
+    (720, 53)
+    >>> panel.columns[:10].tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['ward_id', 'ward_name', 'service', 'security_level', 'beds', 'month', 'month_index', 'calendar_month',
+     'financial_year', 'occupied_bed_days']
+    >>> panel.attrs["incident_counts"][:2]
+    ['assaults_on_staff', 'assaults_on_patients']
+    >>> bool(panel["coproduction_patient_overall"].dropna().between(0, 100).all())
+    True
     """
     wm = tables["ward_months"]
     panel = wm.sort_values(["ward_id", "month"], kind="stable").reset_index(drop=True)

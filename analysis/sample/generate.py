@@ -49,10 +49,54 @@ def generate(
     surveys: str = "responses",
     **effects,
 ) -> SampleHospital:
-    """A synthetic hospital; `effects` override any `Design` field (e.g. assault_rate_ratio_per_10=1.0).
+    """Generate a synthetic hospital with known true effects; the same seed gives the same hospital.
 
-    `surveys` is "responses" (individual returns), "scores" (a coproduction_scores table drawn with the
-    same means and approximately the same noise) or "none". Other tables do not depend on it.
+    The default arguments make the hospital shipped in data/sample (which `write_sample` writes).
+
+    Parameters
+    ----------
+    seed : int, default DEFAULT_SEED
+        The random seed; every table is a function of it and the other arguments.
+    n_wards : int, default 12
+        Wards (``W01``, ``W02``, ...), spread over the services.
+    start : str, default "2021-04"
+        The first month.
+    months : int, default 60
+        Months of data per ward.
+    surveys : {"responses", "scores", "none"}, default "responses"
+        "responses" (individual returns), "scores" (a coproduction_scores table drawn with the same means
+        and approximately the same noise) or "none". Other tables do not depend on it.
+    **effects
+        Override any `Design` field (e.g. ``assault_rate_ratio_per_10=1.0`` for no effect on assaults).
+
+    Returns
+    -------
+    SampleHospital
+        ``tables``: the contract tables ``wards``, ``ward_months``, ``recovery``, ``events`` and
+        ``coproduction_responses`` (or ``coproduction_scores``), with the contract's columns in its order and
+        the loader's dtypes; ``truth``: the true effects and how the data were made (the content of
+        truth.json: ``seed``, ``n_wards``, ``design``, one entry per outcome, ...); ``latent``: the true
+        co-production per ward-month (columns ``ward_id``, ``month``, ``coproduction_true``,
+        ``coproduction_true_staff``, ``quarter``, ``talking_groups_active``); ``design``: the `Design` used.
+
+    Raises
+    ------
+    ValueError
+        For an unknown `surveys` mode or a `Design` field out of range.
+
+    Examples
+    --------
+    >>> from analysis import generate, load_sample
+    >>> hospital = generate()
+    >>> sorted(hospital.tables)
+    ['coproduction_responses', 'events', 'recovery', 'ward_months', 'wards']
+    >>> hospital.tables["ward_months"].equals(load_sample().tables["ward_months"])  # the shipped sample
+    True
+    >>> small = generate(seed=1, n_wards=3, months=12, surveys="scores")
+    >>> len(small.tables["ward_months"]), "coproduction_scores" in small.tables
+    (36, True)
+    >>> small.latent.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['ward_id', 'month', 'coproduction_true', 'coproduction_true_staff', 'quarter', 'talking_groups_active']
     """
     if surveys not in SURVEY_MODES:
         raise ValueError(f"surveys must be one of {SURVEY_MODES}")

@@ -100,7 +100,46 @@ def xmr(
     min_points: int = 12,
     screen_outliers: bool = True,
 ) -> pd.DataFrame:
-    """XmR (individuals) chart: one row per month with value, centre, limits, segment and trial flag."""
+    """Compute an XmR (individuals) chart: one row per month with value, centre, limits, segment and trial flag.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per month (one ward, or the wards summed first); missing months are added as gaps.
+    value : str
+        The column charted, for example a co-production score.
+    period : str, default "month"
+        The column holding each row's month (any date in it).
+    rebase_at : iterable of dates, optional
+        Dates where the process changed (see `rebase_dates`): the month holding each starts a new segment
+        with its own centre and limits.
+    min_points : int, default 12
+        A segment with fewer values than this has trial limits.
+    screen_outliers : bool, default True
+        Leave out moving ranges of 3.267 times the average or more, and recompute the average once.
+
+    Returns
+    -------
+    DataFrame
+        One row per calendar month from the first to the last, columns ``period`` (first day of the month),
+        ``value``, ``moving_range``, ``centre``, ``upper``, ``lower`` (process limits), ``upper_2sigma``,
+        ``lower_2sigma``, ``sigma``, ``segment`` (0, 1, ... from each rebase), ``n_in_segment``,
+        ``trial_limits``, ``missing`` (no value that month), ``rare_events`` (always False here) and
+        ``chart`` ("xmr"). Pass it to `classify` for the Making Data Count rules.
+
+    Examples
+    --------
+    >>> from analysis import build_panel, load_sample, xmr
+    >>> panel = build_panel(load_sample().tables)
+    >>> chart = xmr(panel[panel["ward_id"] == "W01"], "coproduction_patient_overall")
+    >>> len(chart), int(chart["segment"].max()), bool(chart["trial_limits"].any())
+    (60, 0, False)
+    >>> chart.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['period', 'value', 'moving_range', 'centre', 'upper', 'lower', 'upper_2sigma', 'lower_2sigma', 'sigma',
+     'segment', 'n_in_segment', 'trial_limits', 'missing', 'rare_events', 'chart']
+    >>> bool((chart["lower"] < chart["centre"]).all() and (chart["centre"] < chart["upper"]).all())
+    True
+    """
     d = _complete(df, period, [value]).rename(columns={value: "value"})
     if d.empty:
         return _empty(["value"])
@@ -133,13 +172,57 @@ def u_chart(
     rare_below: float = RARE_EVENTS_PER_MONTH,
     rare_zero_share: float = RARE_ZERO_SHARE,
 ) -> pd.DataFrame:
-    """u-chart for a count per exposure (e.g. assaults per 1,000 occupied bed days), limits varying by month.
+    """Compute a u-chart for a count per exposure (e.g. assaults per 1,000 occupied bed days), limits varying by month.
 
     A segment averaging fewer than ``rare_below`` events a month, or with no events in at least
     ``rare_zero_share`` of its months, gets ``rare_events`` True and a Poisson probability upper
     limit: the most events a month at the segment's average expected count has by chance (one count
     for the whole segment, drawn as a rate on each month's exposure). Pass ``rare_below=0,
     rare_zero_share=2`` for the plain u-chart everywhere.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per month (one ward, or the wards summed first); missing months are added as gaps.
+    count : str
+        The column of event counts, for example ``assaults_on_staff``.
+    exposure : str
+        The column of exposure, for example ``occupied_bed_days``; a month without exposure is a gap.
+    period : str, default "month"
+        The column holding each row's month.
+    per : float, default 1000
+        Rates are per this much exposure.
+    rebase_at : iterable of dates, optional
+        Dates where the process changed (see `rebase_dates`): each starts a new segment.
+    min_points : int, default 12
+        A segment with fewer values than this has trial limits.
+    rare_below, rare_zero_share : float
+        When a segment counts as rare (see above).
+
+    Returns
+    -------
+    DataFrame
+        One row per calendar month from the first to the last, columns ``period``, ``count``, ``exposure``,
+        ``rate`` (per `per`), ``value`` (the rate, as charted), ``centre``, ``upper``, ``lower``,
+        ``upper_2sigma``, ``lower_2sigma``, ``sigma``, ``expected`` (events expected that month at the
+        segment's rate), ``segment``, ``n_in_segment``, ``trial_limits``, ``missing``, ``rare_events`` and
+        ``chart`` ("u"). ``attrs`` records ``rare_below`` and ``rare_zero_share``.
+
+    Examples
+    --------
+    >>> from analysis import build_panel, load_sample, rebase_dates, u_chart
+    >>> data = load_sample()
+    >>> panel = build_panel(data.tables)
+    >>> ward = panel[panel["ward_id"] == "W01"]
+    >>> starts = rebase_dates(data.tables["events"], "W01")  # its talking groups began in October 2022
+    >>> chart = u_chart(ward, "assaults_on_staff", "occupied_bed_days", rebase_at=starts)
+    >>> len(chart), chart.groupby("segment").size().tolist()
+    (60, [18, 42])
+    >>> chart.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['period', 'count', 'exposure', 'rate', 'value', 'centre', 'upper', 'lower', 'upper_2sigma', 'lower_2sigma',
+     'sigma', 'expected', 'segment', 'n_in_segment', 'trial_limits', 'missing', 'rare_events', 'chart']
+    >>> bool((chart["lower"] >= 0).all())
+    True
     """
     d = _complete(df, period, [count, exposure]).rename(columns={count: "count", exposure: "exposure"})
     if d.empty:

@@ -104,11 +104,48 @@ def classify(
     shift_length: int = 7,
     trend_length: int = 7,
 ) -> pd.DataFrame:
-    """Add outside_limits, shift, trend, two_of_three, special_cause, direction and variation per point.
+    """Classify each point of a chart by the Making Data Count rules (see the module docstring).
 
-    ``improvement`` is "increase" (higher is better), "decrease" (lower is better) or "neither".
     ``direction`` is "high" or "low" for a special-cause point, else "".
     Segments the chart marks ``rare_events`` get only the high outside-limits rule.
+
+    Parameters
+    ----------
+    chart_df : DataFrame
+        A chart from `xmr` or `u_chart` (``value``, ``centre``, ``upper``, ``lower``, the two-sigma lines and
+        ``segment`` are read).
+    improvement : {"increase", "decrease", "neither"}, default "increase"
+        Which way is better: higher values, lower values, or neither.
+    shift_length, trend_length : int, default 7
+        Points in a run on one side of the centre (shift) or rising or falling (trend) that make a signal.
+
+    Returns
+    -------
+    DataFrame
+        The chart's columns (index reset) plus, per point, ``outside_limits``, ``shift``, ``trend``,
+        ``two_of_three``, ``special_cause`` (any of the four; booleans), ``direction`` ("high", "low" or ""),
+        ``variation`` (one of ``VARIATIONS``: "common_cause", "special_cause_improvement",
+        "special_cause_concern", "special_cause_neither"), ``rule`` (the rules met, in words) and
+        ``improvement``. ``attrs`` keeps the chart's and adds ``improvement``, ``shift_length`` and
+        ``trend_length``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown `improvement` or a run length under 2.
+
+    Examples
+    --------
+    >>> from analysis import build_panel, classify, load_sample, u_chart
+    >>> from analysis.spc.rules import VARIATIONS
+    >>> panel = build_panel(load_sample().tables)
+    >>> chart = u_chart(panel[panel["ward_id"] == "W01"], "assaults_on_staff", "occupied_bed_days")
+    >>> points = classify(chart, improvement="decrease")  # fewer assaults is better
+    >>> points.columns[-9:].tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['outside_limits', 'shift', 'trend', 'two_of_three', 'special_cause', 'direction', 'variation', 'rule',
+     'improvement']
+    >>> len(points), bool(points["variation"].isin(VARIATIONS).all())
+    (60, True)
     """
     if improvement not in IMPROVEMENT:
         raise ValueError(f"improvement must be one of {', '.join(IMPROVEMENT)}")

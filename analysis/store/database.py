@@ -85,7 +85,47 @@ def _plain(e: Exception) -> str:
 
 
 class Store:
-    """Imported data in a database: load, plan, import, history and rollback."""
+    """Keep imported data in a database: load, plan, import, history and rollback.
+
+    Every import is one transaction and is recorded; rows it replaces are marked, never deleted, so
+    `rollback` restores them exactly. Failures raise `StoreError` with a plain message.
+
+    Parameters
+    ----------
+    url : str, optional
+        Any SQLAlchemy URL (``"sqlite://"`` for a throw-away database in memory, a hospital's PostgreSQL
+        server ...); by default `default_url()`: ``COPRODUCTION_DATABASE_URL`` if set, else
+        var/coproduction.sqlite. The tables are created when missing.
+
+    Attributes
+    ----------
+    url : str
+        The database's URL.
+
+    Notes
+    -----
+    The main methods: ``load()`` returns the active rows of every stored table (dict of name to DataFrame,
+    columns and dtypes as the loader gives them); ``plan_import(tables)`` what an import would replace
+    (columns ``table``, ``ward_id``, ``month``, ``key``, ``rows_now``, ``rows_new``; empty when it only
+    adds); ``import_tables(tables, file_name, content_hash)`` stores them and returns the import id;
+    ``history()`` lists the imports, newest first (columns ``import_id``, ``imported_at``, ``file_name``,
+    ``content_hash``, ``rows``, ``status``, ``rolled_back_at``, ``replaced``, ``note``);
+    ``rollback(import_id)`` undoes one; ``is_empty()``, ``revision()`` (a cache key) and ``close()``.
+
+    Examples
+    --------
+    >>> from analysis import Store, load_path
+    >>> from analysis.data.dataset import SAMPLE_DIR
+    >>> store = Store("sqlite://")
+    >>> store.is_empty(), store.load()
+    (True, {})
+    >>> store.plan_import(load_path(SAMPLE_DIR).tables).empty  # nothing stored yet: nothing is replaced
+    True
+    >>> store.history().columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['import_id', 'imported_at', 'file_name', 'content_hash', 'rows', 'status', 'rolled_back_at', 'replaced',
+     'note']
+    >>> store.close()
+    """
 
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
@@ -281,7 +321,7 @@ class Store:
         if not p.items:
             return
         found = conn.execute(sa.select(t.c.response_id, t.c.row_id).where(t.c.import_id == import_id))
-        ids = dict(found)
+        ids = {row[0]: row[1] for row in found}  # a CursorResult has keys(), so dict() would read it as a mapping
         responses = p.rows_by_column["response_id"]
         item_rows = [
             {"response_row_id": ids[resp], "position": pos, "import_id": import_id, "item": item, "value": v}

@@ -4,12 +4,23 @@ from analysis.data.filters import Filters
 
 
 def _tables():
-    wards = pd.DataFrame({"ward_id": ["A", "B", "C"], "service": ["admission", "rehabilitation", "admission"],
-                          "security_level": ["high", "high", "medium"]})
+    wards = pd.DataFrame(
+        {
+            "ward_id": ["A", "B", "C"],
+            "service": ["admission", "rehabilitation", "admission"],
+            "security_level": ["high", "high", "medium"],
+        }
+    )
     months = pd.to_datetime(["2024-03-01", "2024-04-01", "2024-05-01"])
     wm = pd.DataFrame({"ward_id": [w for w in "ABC" for _ in months], "month": list(months) * 3})
-    events = pd.DataFrame({"ward_id": ["A", None, "B"], "date": pd.to_datetime(["2024-04-15", "2024-04-20", "2024-04-02"]),
-                           "kind": ["note"] * 3, "label": ["a", "all", "b"]})
+    events = pd.DataFrame(
+        {
+            "ward_id": ["A", None, "B"],
+            "date": pd.to_datetime(["2024-04-15", "2024-04-20", "2024-04-02"]),
+            "kind": ["note"] * 3,
+            "label": ["a", "all", "b"],
+        }
+    )
     return {"wards": wards, "ward_months": wm, "events": events}
 
 

@@ -1,4 +1,5 @@
 """The patient-identifier guard: names and CHI/NHS numbers refuse the file, and are never echoed."""
+
 import pandas as pd
 import pytest
 
@@ -22,8 +23,24 @@ def test_check_digit():
 
 @pytest.mark.parametrize(
     "name",
-    ["CHI", "CHI number", "chi_no", "NHS Number", "nhs no", "NHSNo", "Patient name", "Forename", "Surname",
-     "Date of birth", "DOB", "Hospital number", "Case number", "Postcode", "patient_id", "First name"],
+    [
+        "CHI",
+        "CHI number",
+        "chi_no",
+        "NHS Number",
+        "nhs no",
+        "NHSNo",
+        "Patient name",
+        "Forename",
+        "Surname",
+        "Date of birth",
+        "DOB",
+        "Hospital number",
+        "Case number",
+        "Postcode",
+        "patient_id",
+        "First name",
+    ],
 )
 def test_identifier_column_names(name):
     assert identifier_column_name(name)
@@ -31,8 +48,21 @@ def test_identifier_column_names(name):
 
 @pytest.mark.parametrize(
     "name",
-    ["ward_id", "ward_name", "response_id", "respondent", "month", "occupied_bed_days", "service", "measure",
-     "n_patients", "label", "chief_nurse_notes", "unit_id", "hospital_id"],
+    [
+        "ward_id",
+        "ward_name",
+        "response_id",
+        "respondent",
+        "month",
+        "occupied_bed_days",
+        "service",
+        "measure",
+        "n_patients",
+        "label",
+        "chief_nurse_notes",
+        "unit_id",
+        "hospital_id",
+    ],
 )
 def test_ordinary_columns_are_not_identifiers(name):
     assert not identifier_column_name(name)

@@ -1,4 +1,5 @@
 """The loader against the data contract: every rule and bad-input case, with its sheet, row, column and message."""
+
 import datetime as dt
 import io
 import zipfile
@@ -20,12 +21,16 @@ WARD_MONTHS = [
     {"ward_id": "W02", "month": "2024-04", "occupied_bed_days": "400", "assaults_on_staff": "2"},
 ]
 RECOVERY = [{"ward_id": "W01", "month": "Apr 2024", "measure": "QPR-15", "mean_score": "38.5", "n_patients": "10"}]
-RESPONSES = [{"response_id": "R1", "ward_id": "W01", "date": "15/04/2024", "respondent": "patient", "le1": "4",
-              "pf1": "5"}]
-EVENTS = [{"ward_id": "", "date": "01/10/2023", "kind": "note", "label": "New policy"},
-          {"ward_id": "W02", "date": "01/11/2023", "kind": "talking_groups_started", "label": "Groups"}]
-INSTRUMENT = [{"item": "q1", "aspect": "lived_experience", "reverse": "no", "scale_min": "0", "scale_max": "10",
-               "wording": "x"}]
+RESPONSES = [
+    {"response_id": "R1", "ward_id": "W01", "date": "15/04/2024", "respondent": "patient", "le1": "4", "pf1": "5"}
+]
+EVENTS = [
+    {"ward_id": "", "date": "01/10/2023", "kind": "note", "label": "New policy"},
+    {"ward_id": "W02", "date": "01/11/2023", "kind": "talking_groups_started", "label": "Groups"},
+]
+INSTRUMENT = [
+    {"item": "q1", "aspect": "lived_experience", "reverse": "no", "scale_min": "0", "scale_max": "10", "wording": "x"}
+]
 
 
 def csv(rows: list[dict]) -> bytes:
@@ -33,8 +38,13 @@ def csv(rows: list[dict]) -> bytes:
 
 
 def base(**changes) -> dict[str, list[dict]]:
-    tables = {"wards": WARDS, "ward_months": WARD_MONTHS, "recovery": RECOVERY, "coproduction_responses": RESPONSES,
-              "events": EVENTS}
+    tables = {
+        "wards": WARDS,
+        "ward_months": WARD_MONTHS,
+        "recovery": RECOVERY,
+        "coproduction_responses": RESPONSES,
+        "events": EVENTS,
+    }
     tables = {t: [dict(r) for r in rows] for t, rows in tables.items()}
     tables.update(changes)
     return tables
@@ -72,32 +82,92 @@ def _set(table, i, column, value, **extra):
 CASES = {
     "wrong date": (_set("events", 0, "date", "13/13/2024"), "events", 2, "date", "as a date (day first"),
     "31 February": (_set("events", 1, "date", "31/02/2024"), "events", 3, "date", "cannot read '31/02/2024'"),
-    "negative count": (_set("ward_months", 1, "assaults_on_staff", "-1"), "ward_months", 3, "assaults_on_staff",
-                       "at least 0"),
-    "2.5 assaults": (_set("ward_months", 0, "assaults_on_staff", "2.5"), "ward_months", 2, "assaults_on_staff",
-                     "whole number"),
-    "unknown security level": (_set("wards", 1, "security_level", "very high"), "wards", 3, "security_level",
-                               "one of: high, medium, low"),
-    "duplicate ward-month": (_set("ward_months", 2, "ward_id", "W01"), "ward_months", None, "ward_id, month",
-                             "also on row"),
-    "ward not in wards": (_set("ward_months", 2, "ward_id", "W09"), "ward_months", 4, "ward_id",
-                          "'W09' is not in the wards table"),
+    "negative count": (
+        _set("ward_months", 1, "assaults_on_staff", "-1"),
+        "ward_months",
+        3,
+        "assaults_on_staff",
+        "at least 0",
+    ),
+    "2.5 assaults": (
+        _set("ward_months", 0, "assaults_on_staff", "2.5"),
+        "ward_months",
+        2,
+        "assaults_on_staff",
+        "whole number",
+    ),
+    "unknown security level": (
+        _set("wards", 1, "security_level", "very high"),
+        "wards",
+        3,
+        "security_level",
+        "one of: high, medium, low",
+    ),
+    "duplicate ward-month": (
+        _set("ward_months", 2, "ward_id", "W01"),
+        "ward_months",
+        None,
+        "ward_id, month",
+        "also on row",
+    ),
+    "ward not in wards": (
+        _set("ward_months", 2, "ward_id", "W09"),
+        "ward_months",
+        4,
+        "ward_id",
+        "'W09' is not in the wards table",
+    ),
     "event ward not in wards": (_set("events", 1, "ward_id", "W07"), "events", 3, "ward_id", "not in the wards"),
-    "zero occupied bed days": (_set("ward_months", 0, "occupied_bed_days", "0"), "ward_months", 2,
-                               "occupied_bed_days", "above 0"),
+    "zero occupied bed days": (
+        _set("ward_months", 0, "occupied_bed_days", "0"),
+        "ward_months",
+        2,
+        "occupied_bed_days",
+        "above 0",
+    ),
     "blank required value": (_set("wards", 0, "ward_name", "N/A"), "wards", 2, "ward_name", "is blank"),
-    "item out of scale": (_set("coproduction_responses", 0, "le1", "6"), "coproduction_responses", 2, "le1",
-                          "between 1 and 5"),
-    "unknown measure": (_set("recovery", 0, "measure", "CANFOR"), "recovery", 2, "measure",
-                        "not in the measures catalogue"),
-    "score outside measure range": (_set("recovery", 0, "mean_score", "61"), "recovery", 2, "mean_score",
-                                    "between 0 and 60 for QPR-15"),
-    "closed before opened": (base(wards=[dict(WARDS[0], opened="01/04/2020", closed="01/03/2020"), WARDS[1]]),
-                             "wards", 2, "closed", "on or after opened"),
-    "unknown respondent": (_set("coproduction_responses", 0, "respondent", "visitor"), "coproduction_responses", 2,
-                           "respondent", "one of: patient, staff"),
-    "scale max not above min": (base(instrument=[dict(INSTRUMENT[0], scale_max="0")]), "instrument", 2, "scale_max",
-                                "above scale_min"),
+    "item out of scale": (
+        _set("coproduction_responses", 0, "le1", "6"),
+        "coproduction_responses",
+        2,
+        "le1",
+        "between 1 and 5",
+    ),
+    "unknown measure": (
+        _set("recovery", 0, "measure", "CANFOR"),
+        "recovery",
+        2,
+        "measure",
+        "not in the measures catalogue",
+    ),
+    "score outside measure range": (
+        _set("recovery", 0, "mean_score", "61"),
+        "recovery",
+        2,
+        "mean_score",
+        "between 0 and 60 for QPR-15",
+    ),
+    "closed before opened": (
+        base(wards=[dict(WARDS[0], opened="01/04/2020", closed="01/03/2020"), WARDS[1]]),
+        "wards",
+        2,
+        "closed",
+        "on or after opened",
+    ),
+    "unknown respondent": (
+        _set("coproduction_responses", 0, "respondent", "visitor"),
+        "coproduction_responses",
+        2,
+        "respondent",
+        "one of: patient, staff",
+    ),
+    "scale max not above min": (
+        base(instrument=[dict(INSTRUMENT[0], scale_max="0")]),
+        "instrument",
+        2,
+        "scale_max",
+        "above scale_min",
+    ),
 }
 
 
@@ -152,8 +222,9 @@ def test_all_errors_are_reported_at_once():
 
 
 def test_ward_called_na_is_kept_and_missing_tokens_counted():
-    wards = WARDS + [{"ward_id": "NA", "ward_name": "Nairn", "service": "treatment", "security_level": "low",
-                      "beds": "8"}]
+    wards = WARDS + [
+        {"ward_id": "NA", "ward_name": "Nairn", "service": "treatment", "security_level": "low", "beds": "8"}
+    ]
     wm = WARD_MONTHS + [
         {"ward_id": "NA", "month": "Apr 2024", "occupied_bed_days": "200", "assaults_on_staff": "N/A"},
         {"ward_id": "NA", "month": "May 2024", "occupied_bed_days": "200", "assaults_on_staff": "-"},
@@ -180,12 +251,20 @@ def _workbook(sheets: dict[str, list[list]]) -> bytes:
 
 
 def test_excel_date_cells_numbers_and_friendly_sheet_names():
-    data = _workbook({
-        "Wards": [["Ward ID", "Ward Name", "Service", "Security Level", "Beds"], ["W01", "Iona", "admission", "High", 12]],
-        "Ward Months": [["ward_id", "month", "occupied_bed_days", "assaults_on_staff"],
-                        ["W01", dt.datetime(2024, 4, 1), 352, 1], ["W01", dt.datetime(2024, 5, 1), 360.0, None]],
-        "Notes": [["anything"], ["here"]],
-    })
+    data = _workbook(
+        {
+            "Wards": [
+                ["Ward ID", "Ward Name", "Service", "Security Level", "Beds"],
+                ["W01", "Iona", "admission", "High", 12],
+            ],
+            "Ward Months": [
+                ["ward_id", "month", "occupied_bed_days", "assaults_on_staff"],
+                ["W01", dt.datetime(2024, 4, 1), 352, 1],
+                ["W01", dt.datetime(2024, 5, 1), 360.0, None],
+            ],
+            "Notes": [["anything"], ["here"]],
+        }
+    )
     r = load_upload(data, "hospital.xlsx")
     assert r.ok, r.problems.to_string()
     assert list(r.tables["ward_months"]["month"]) == [pd.Timestamp("2024-04-01"), pd.Timestamp("2024-05-01")]
@@ -195,12 +274,20 @@ def test_excel_date_cells_numbers_and_friendly_sheet_names():
 
 
 def test_excel_bad_date_cell_reports_spreadsheet_row():
-    data = _workbook({
-        "wards": [["ward_id", "ward_name", "service", "security_level", "beds"], ["W01", "Iona", "admission", "high", 12]],
-        "ward_months": [["ward_id", "month", "occupied_bed_days", "assaults_on_staff"],
-                        ["W01", dt.datetime(2024, 4, 1), 352, 1], [None, None, None, None],
-                        ["W01", "Month 13", 300, 0]],
-    })
+    data = _workbook(
+        {
+            "wards": [
+                ["ward_id", "ward_name", "service", "security_level", "beds"],
+                ["W01", "Iona", "admission", "high", 12],
+            ],
+            "ward_months": [
+                ["ward_id", "month", "occupied_bed_days", "assaults_on_staff"],
+                ["W01", dt.datetime(2024, 4, 1), 352, 1],
+                [None, None, None, None],
+                ["W01", "Month 13", 300, 0],
+            ],
+        }
+    )
     e = one(load_upload(data, "h.xlsx"))
     assert (e["sheet"], e["row"], e["column"], e["value"]) == ("ward_months", 4, "month", "Month 13")
 
@@ -222,8 +309,9 @@ def test_csv_folder_zip_and_single_csv_with_context(tmp_path: Path):
     assert not alone.ok and "'wards' table is needed" in " ".join(alone.problems["problem"])
     with_ctx = load_upload(csv(WARD_MONTHS), "ward_months.csv", context={"wards": folder.tables["wards"]})
     assert with_ctx.ok and set(with_ctx.tables) == {"ward_months"}
-    bad = load_upload(csv([dict(WARD_MONTHS[0], ward_id="W05")]), "ward_months.csv",
-                      context={"wards": folder.tables["wards"]})
+    bad = load_upload(
+        csv([dict(WARD_MONTHS[0], ward_id="W05")]), "ward_months.csv", context={"wards": folder.tables["wards"]}
+    )
     assert one(bad)["problem"].startswith("ward 'W05' is not in the wards table")
 
 
@@ -251,8 +339,12 @@ def test_without_bad_rows_drops_rows_and_the_rows_that_depend_on_them():
     assert list(clean.tables["ward_months"]["month"]) == [pd.Timestamp("2024-05-01")]
     assert list(clean.tables["events"]["label"]) == ["New policy"]
     dropped = clean.problems[clean.problems["problem"].str.startswith("dropped: ")]
-    assert set(zip(dropped["sheet"], dropped["row"])) == {("wards", 3), ("ward_months", 2), ("ward_months", 4),
-                                                          ("events", 3)}
+    assert set(zip(dropped["sheet"], dropped["row"])) == {
+        ("wards", 3),
+        ("ward_months", 2),
+        ("ward_months", 4),
+        ("events", 3),
+    }
     assert (dropped["severity"] == "info").all()
 
 
@@ -289,8 +381,13 @@ def test_semicolon_csv_in_cp1252_is_read():
 
 
 def test_headers_only_sheet():
-    r = load_files([("wards.csv", b"ward_id,ward_name,service,security_level,beds\n"),
-                    ("ward_months.csv", csv(WARD_MONTHS)), ("events.csv", b"ward_id,date,kind,label\n")])
+    r = load_files(
+        [
+            ("wards.csv", b"ward_id,ward_name,service,security_level,beds\n"),
+            ("ward_months.csv", csv(WARD_MONTHS)),
+            ("events.csv", b"ward_id,date,kind,label\n"),
+        ]
+    )
     assert not r.ok
     e = one(r)
     assert e["sheet"] == "wards" and "no rows" in e["problem"]

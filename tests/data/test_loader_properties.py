@@ -1,4 +1,5 @@
 """Property tests: whatever is uploaded, the loader returns valid frames or clear problems, never an exception."""
+
 import io
 import string
 
@@ -10,11 +11,34 @@ from openpyxl import Workbook
 from analysis.data import contract
 from analysis.data.loader import PROBLEM_COLUMNS, LoadResult, load_upload
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 CELLS = st.one_of(
-    st.sampled_from(["", "N/A", "-", "NA", "0", "1", "2.5", "-1", "01/04/2024", "31/02/2024", "Apr 2024", "2024-04",
-                     "yes", "no", "high", "patient", "W01", "W02", "QPR-15", "45383", "943 476 5919", "1e400"]),
+    st.sampled_from(
+        [
+            "",
+            "N/A",
+            "-",
+            "NA",
+            "0",
+            "1",
+            "2.5",
+            "-1",
+            "01/04/2024",
+            "31/02/2024",
+            "Apr 2024",
+            "2024-04",
+            "yes",
+            "no",
+            "high",
+            "patient",
+            "W01",
+            "W02",
+            "QPR-15",
+            "45383",
+            "943 476 5919",
+            "1e400",
+        ]
+    ),
     st.text(alphabet=string.printable, max_size=12),
 )
 
@@ -45,8 +69,7 @@ def test_random_bytes(data, name):
 @st.composite
 def csv_upload(draw):
     table = draw(st.sampled_from(list(contract.TABLES)))
-    columns = draw(st.lists(st.sampled_from(contract.TABLES[table].columns + ["notes", "le1"]), min_size=1,
-                            max_size=8))
+    columns = draw(st.lists(st.sampled_from(contract.TABLES[table].columns + ["notes", "le1"]), min_size=1, max_size=8))
     rows = draw(st.lists(st.lists(CELLS, min_size=len(columns), max_size=len(columns)), max_size=6))
     sep = draw(st.sampled_from([",", ";"]))
     text = pd.DataFrame(rows, columns=columns).to_csv(index=False, sep=sep) if rows else sep.join(columns) + "\n"
@@ -64,10 +87,18 @@ def test_random_csv_from_contract_columns(upload, with_context):
 
 
 @SETTINGS
-@given(st.lists(st.one_of(st.sampled_from(["Wards", "ward-months", "About", "EVENTS"]),
-                          st.text(alphabet=string.ascii_letters + " -_", min_size=1, max_size=20)),
-                min_size=1, max_size=4, unique_by=lambda s: s.strip().lower()),
-       st.lists(st.lists(CELLS, min_size=4, max_size=4), max_size=4))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["Wards", "ward-months", "About", "EVENTS"]),
+            st.text(alphabet=string.ascii_letters + " -_", min_size=1, max_size=20),
+        ),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda s: s.strip().lower(),
+    ),
+    st.lists(st.lists(CELLS, min_size=4, max_size=4), max_size=4),
+)
 def test_random_sheet_names(names, rows):
     wb = Workbook()
     wb.remove(wb.active)

@@ -1,4 +1,5 @@
 """Cell parsing: dates day first, months, numbers, flags, choices and missing-value strings."""
+
 import datetime as dt
 
 import pandas as pd
@@ -38,8 +39,10 @@ def test_dates_are_day_first(cell, expected):
     assert parse_date(cell) == pd.Timestamp(expected)
 
 
-@pytest.mark.parametrize("cell", ["13/13/2024", "31/02/2024", "29/02/2023", "2024-13", "yesterday", "Foo 2024", 2024,
-                                  True, dt.time(10, 0), "01/04"])
+@pytest.mark.parametrize(
+    "cell",
+    ["13/13/2024", "31/02/2024", "29/02/2023", "2024-13", "yesterday", "Foo 2024", 2024, True, dt.time(10, 0), "01/04"],
+)
 def test_unreadable_dates_say_day_first(cell):
     with pytest.raises(ValueError, match="as a date .day first: 01/04/2024 is 1 April 2024"):
         parse_date(cell)
@@ -47,8 +50,18 @@ def test_unreadable_dates_say_day_first(cell):
 
 @pytest.mark.parametrize(
     "cell",
-    ["2024-04", "Apr 2024", "April 2024", "apr-24", "APR 2024", "01/04/2024", "15/04/2024", "2024/04",
-     dt.datetime(2024, 4, 30), 45383],
+    [
+        "2024-04",
+        "Apr 2024",
+        "April 2024",
+        "apr-24",
+        "APR 2024",
+        "01/04/2024",
+        "15/04/2024",
+        "2024/04",
+        dt.datetime(2024, 4, 30),
+        45383,
+    ],
 )
 def test_months_become_first_of_month(cell):
     assert parse_date(cell, month_only=True) == pd.Timestamp("2024-04-01")
@@ -59,8 +72,19 @@ def test_sept_and_two_digit_years():
     assert parse_date("01/04/95") == pd.Timestamp("1995-04-01")
 
 
-@pytest.mark.parametrize("cell, expected", [("12", 12.0), (" 3.5 ", 3.5), ("1,234", 1234.0), ("12%", 12.0), (7, 7.0),
-                                            (2.5, 2.5), ("-1", -1.0), ("1e3", 1000.0)])
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("12", 12.0),
+        (" 3.5 ", 3.5),
+        ("1,234", 1234.0),
+        ("12%", 12.0),
+        (7, 7.0),
+        (2.5, 2.5),
+        ("-1", -1.0),
+        ("1e3", 1000.0),
+    ],
+)
 def test_numbers(cell, expected):
     assert parse_number(cell) == expected
 
@@ -76,8 +100,21 @@ def test_na_in_a_number_column_gets_a_hint():
         parse_number("NA", whole=True)
 
 
-@pytest.mark.parametrize("cell, expected", [("yes", True), ("Y", True), ("TRUE", True), ("1", True), (1, True),
-                                            (True, True), ("no", False), ("n", False), ("False", False), (0, False)])
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("yes", True),
+        ("Y", True),
+        ("TRUE", True),
+        ("1", True),
+        (1, True),
+        (True, True),
+        ("no", False),
+        ("n", False),
+        ("False", False),
+        (0, False),
+    ],
+)
 def test_flags(cell, expected):
     assert parse_flag(cell) is expected
 
@@ -121,8 +158,15 @@ def test_column_dtypes():
     assert str(parse_column(pd.Series(["1"], dtype=object), "number").values.dtype) == "float64"
 
 
-@pytest.mark.parametrize("name, expected", [("Ward Months", "ward_months"), (" ward-months ", "ward_months"),
-                                            ("Occupied  Bed Days", "occupied_bed_days"), ("WARDS", "wards")])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Ward Months", "ward_months"),
+        (" ward-months ", "ward_months"),
+        ("Occupied  Bed Days", "occupied_bed_days"),
+        ("WARDS", "wards"),
+    ],
+)
 def test_normalise_name(name, expected):
     assert normalise_name(name) == expected
 

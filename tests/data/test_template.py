@@ -1,4 +1,5 @@
 """The template workbook and the data dictionary, generated from the contract; filled in, it loads."""
+
 import datetime as dt
 import io
 
@@ -40,8 +41,15 @@ def test_filled_template_round_trips():
     assert r.tables["coproduction_responses"]["respondent"].iloc[0] == "patient"
     assert r.tables["coproduction_responses"]["sd4"].iloc[0] == 3
     assert len(r.tables["instrument"]) == 16 and r.tables["instrument"]["reverse"].sum() == 4
-    assert set(r.tables) == {"wards", "ward_months", "coproduction_responses", "recovery", "events", "instrument",
-                             "measures"}
+    assert set(r.tables) == {
+        "wards",
+        "ward_months",
+        "coproduction_responses",
+        "recovery",
+        "events",
+        "instrument",
+        "measures",
+    }
 
 
 def test_dictionary_csv_and_markdown():

@@ -11,50 +11,27 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import import_module
+from typing import TYPE_CHECKING
 
-from .document import Figure, Pack, Section, Stamp, Table, version
+from analysis._lazy import lazy_exports
 
-# The renderers (python-pptx, the PDF and Chromium code) load on first use: the dashboard's pages
-# import the document model only, and should not pay for the exports at start-up.
-_LAZY = {
-    "ChromiumSession": "browser",
-    "ImageExportUnavailable": "browser",
-    "chromium_path": "browser",
-    "render_html": "html",
-    "pack_images": "images",
-    "render_images": "images",
-    "render_pdf": "pdf",
-    "render_pptx": "pptx",
-}
+if TYPE_CHECKING:
+    from .document import Pack
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = [
-    "ChromiumSession",
-    "ExportResult",
-    "Figure",
-    "ImageExportUnavailable",
-    "Pack",
-    "Section",
-    "Stamp",
-    "Table",
-    "build_outputs",
-    "chromium_path",
-    "pack_images",
-    "render_html",
-    "render_images",
-    "render_pdf",
-    "render_pptx",
-    "version",
-]
+# Everything loads on first use: the document model needs pandas, and the renderers (python-pptx, the PDF and
+# Chromium code) are needed only for an export, so neither is paid for at start-up.
+_LAZY, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        ".browser": ("ChromiumSession", "ImageExportUnavailable", "chromium_path"),
+        ".document": ("Figure", "Pack", "Section", "Stamp", "Table", "version"),
+        ".html": ("render_html",),
+        ".images": ("pack_images", "render_images"),
+        ".pdf": ("render_pdf",),
+        ".pptx": ("render_pptx",),
+    },
+)
+__all__ = sorted([*_LAZY, "ExportResult", "build_outputs"])
 
 FORMATS = ("html", "pdf", "pptx")
 

@@ -1,1 +1,24 @@
-"""Question 2, can co-production reduce assaults on staff: what the assaults page shows of the count models."""
+"""Question 2, can co-production reduce assaults on staff: what the assaults page shows of the count models.
+
+The models themselves are `analysis.stats.counts.fit_counts` and `fit_all_incidents`; here are their claims in
+words (`claim_texts`, `claims_table`, `incidents_table`) and the page's series and SPC chart.
+"""
+
+from analysis._lazy import lazy_exports
+
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        ".view": (
+            "claim_texts",
+            "claims_table",
+            "expected_at",
+            "incident_spc",
+            "incidents_table",
+            "monthly_series",
+            "predictor_label",
+            "predictor_options",
+            "scatter_points",
+        ),
+    },
+)
