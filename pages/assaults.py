@@ -5,24 +5,16 @@ import streamlit as st
 
 from analysis.charts import assaults as charts
 from analysis.charts.spc import spc_figure
+from analysis.data.contract import ADJUSTMENTS, MODELLED_INCIDENTS
 from analysis.questions.assaults import view as words
 from analysis.spc.icons import variation_icon
-from analysis.stats.counts import INCIDENTS, fit_all_incidents, fit_counts
+from analysis.stats.counts import fit_all_incidents, fit_counts
 from analysis.stats.counts.describe import outcome_words
-from analysis.stats.counts.prepare import ADJUST_CHOICES
 from analysis.text import rate_label, uk_month
 from ui import cache, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
 
-ADJUST_LABELS = {
-    "staff_hours_per_patient_day": "Staffing (hours per patient day)",
-    "bank_agency_pct": "Bank and agency staff (%)",
-    "service": "Service",
-    "security_level": "Security level",
-    "season": "Season (time of year)",
-    "trend": "Trend over time",
-}
 ERRORS = {
     "cluster": "Cluster-robust by ward (recommended)",
     "gee": "GEE, exchangeable correlation within ward",
@@ -73,7 +65,7 @@ wards = panel.drop_duplicates("ward_id").set_index("ward_id")
 WARD_LABELS = dict(
     zip(wards.index, (wards.index.astype(str) + " " + wards["ward_name"].fillna("").astype(str)).str.strip())
 )
-incidents = words.incident_options(panel, INCIDENTS)
+incidents = words.incident_options(panel, MODELLED_INCIDENTS)
 predictors = words.predictor_options(panel)
 
 c1, c2, c3 = st.columns([1, 1.3, 0.9], vertical_alignment="bottom")
@@ -114,8 +106,8 @@ if predictors:
     )
     adjust = c5.multiselect(
         "Adjust for",
-        list(ADJUST_CHOICES),
-        format_func=ADJUST_LABELS.get,
+        list(ADJUSTMENTS),
+        format_func=ADJUSTMENTS.get,
         key="a_adjust",
         placeholder="No adjustment",
         help="Other things that differ between wards or months and may affect incidents.",
@@ -158,7 +150,7 @@ else:
                     st.markdown(claims.get("within") or claims.get("single", ""))
                 with right:
                     st.markdown("**Between wards**")
-                    b = result.extras.get("between")
+                    b = result.diagnostics.between
                     if b:
                         st.metric(
                             "Rate ratio per 10 points (between wards)",
@@ -228,7 +220,7 @@ if result is not None and result.ok:
             charts.scatter_figure,
             view,
             points,
-            result.extras["expected_rates"],
+            result.diagnostics.expected_rates,
             outcome,
             predictor,
             by,
@@ -319,13 +311,13 @@ if predictor is not None:
 
 if result is not None and result.ok:
     with st.expander("Diagnostics: how well the model fits (for researchers)"), guarded("showing the diagnostics"):
-        x = result.extras
-        st.markdown(f"**Model family.** {x['family_choice']}")
-        zeros = x.get("zeros") or {}
+        x = result.diagnostics
+        st.markdown(f"**Model family.** {x.family_choice}")
+        zeros = x.zeros or {}
         if zeros:
             st.markdown(f"**Months with none.** {zeros.get('sentence', '')}")
             st.caption(zeros.get("note", ""))
-        comp = x["comparison"]
+        comp = x.comparison
         st.markdown(f"**Model comparison.** {comp['note']}")
         st.dataframe(
             pd.DataFrame(
@@ -336,15 +328,15 @@ if result is not None and result.ok:
             ),
             hide_index=True,
         )
-        d = x["dispersion"]
+        d = x.dispersion
         st.caption(
             f"Over-dispersion: alpha {d['alpha']:.3f}, Pearson ratio {d['pearson_ratio']:.2f}, "
             f"likelihood-ratio statistic {d['lr_statistic']:.1f} ({d['test']})."
         )
         (fw, tw), (fm, tm) = cache.figure(
-            charts.residual_figures, view, x["residuals_by_ward"], x["residuals_by_month"], WARD_LABELS
+            charts.residual_figures, view, x.residuals_by_ward, x.residuals_by_month, WARD_LABELS
         )
-        _residual_chart(fw, tw, x["residuals_by_ward"].round(3), "assaults_resid_ward", view)
-        by_month = x["residuals_by_month"]
+        _residual_chart(fw, tw, x.residuals_by_ward.round(3), "assaults_resid_ward", view)
+        by_month = x.residuals_by_month
         by_month = by_month.assign(month=by_month["month"].map(uk_month)).round(3)
         _residual_chart(fm, tm, by_month, "assaults_resid_month", view)

@@ -8,12 +8,13 @@ import json
 import pandas as pd
 import streamlit as st
 
+from analysis.data.contract import NUMERIC_ADJUSTMENTS
 from analysis.data.dataset import SAMPLE_DIR
 from analysis.disclosure.export import export_results_json
 from analysis.questions import specs
 from analysis.questions.recovery.model import measures_in_panel
 from analysis.stats.counts.describe import outcome_words, predictor_words
-from analysis.stats.results import ModelResult
+from analysis.stats.results import CountDiagnostics, ModelResult
 from ui import cache, show
 from ui.data import sample_path
 from ui.frame import current_view, filter_caption
@@ -74,9 +75,7 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
             return None
         spec["measure"] = c1.selectbox("Recovery measure", measures, key="mb_measure")
         spec["weights"] = c2.selectbox("Weights", list(WEIGHT_LABELS), format_func=WEIGHT_LABELS.get, key="mb_weights")
-        adjust_options = ["trend"] + [
-            a for a in ("staff_hours_per_patient_day", "bank_agency_pct") if a in panel.columns
-        ]
+        adjust_options = ["trend"] + [a for a in NUMERIC_ADJUSTMENTS if a in panel.columns]
     else:
         outcomes = _present(panel, specs.INCIDENTS) + predictors
         if not outcomes or "talking_groups_start" not in panel.columns or panel["talking_groups_start"].isna().all():
@@ -132,18 +131,16 @@ def _key_figure(result: ModelResult) -> str:
 
 
 def _diagnostics(result: ModelResult) -> None:
-    frames = {k: v for k, v in result.extras.items() if isinstance(v, pd.DataFrame)}
-    plain = {k: v for k, v in result.extras.items() if not isinstance(v, pd.DataFrame) and v is not None}
-    if "family_choice" in plain:
-        st.markdown(f"**Choice of model family.** {plain.pop('family_choice')}")
-    for name, frame in frames.items():
+    counts = result.diagnostics_as(CountDiagnostics)
+    if counts is not None and counts.family_choice:
+        st.markdown(f"**Choice of model family.** {counts.family_choice}")
+    for name, frame in result.diagnostics.frames().items():
         with st.expander(name.replace("_", " ").capitalize()):
             st.dataframe(frame, hide_index=True, width="stretch")
+    plain = result.diagnostics.details(leave_out=("family_choice",))
     if plain:
         with st.expander("Other model details"):
-            st.json(
-                ModelResult("", "", None, "", "", "", 0, 0, pd.DataFrame(), None, "", extras=plain).to_dict()["extras"]
-            )
+            st.json(plain)
 
 
 def _reproduce(spec: dict, results: list[ModelResult], view) -> None:

@@ -117,7 +117,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
             )
             if h is not None:
                 main = f"{predictor}_within"  # answer_q3 uses the within/between split (the headline term)
-                compare = charts.weighting_comparison(selected.extras, main, measure)
+                compare = charts.weighting_comparison(selected.diagnostics, main, measure)
                 st.markdown(
                     f"**Which way is better:** {direction}.  \n**Weighting:** "
                     + (

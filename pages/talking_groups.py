@@ -113,7 +113,7 @@ def _page() -> None:
             st.info(w_res.sentence, icon=":material/info:")
         else:
             fig, alt = figure(
-                tg.before_after_figure, view, data, wards[ward].split(" (")[0], axis, w_res.extras["start"]
+                tg.before_after_figure, view, data, wards[ward].split(" (")[0], axis, w_res.diagnostics.start
             )
             counts, rates = (), None
             if kind == "count":

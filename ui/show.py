@@ -18,7 +18,7 @@ from analysis.disclosure.protect import protect_table
 from analysis.disclosure.rules import DisclosureError, rule_from_name
 from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes
 from analysis.pack.render.document import version
-from analysis.stats.results import ModelResult
+from analysis.stats.results import ModelResult, WardTimeSeriesDiagnostics
 from analysis.text import plural
 from ui.frame import View, current_view, period_text
 
@@ -150,7 +150,8 @@ def details(result: ModelResult) -> None:
             f"**Formula:** `{result.formula}`  \n"
             f"**Data:** {plural(result.n_wards, 'ward')}, {result.n_obs} observations."
         )
-        ac = (result.extras or {}).get("autocorrelation")
+        ward = result.diagnostics_as(WardTimeSeriesDiagnostics)
+        ac = ward.autocorrelation if ward else None
         if isinstance(ac, dict) and ac.get("detail"):
             st.markdown(f"**Neighbouring months:** {ac['detail']}.")
         if len(result.estimates):

@@ -13,10 +13,11 @@ import plotly.graph_objects as go
 
 from analysis.charts.multiples import small_multiples, y_title
 from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
-from analysis.data.contract import ASPECTS
+from analysis.data.contract import ASPECTS, RESPONDENTS
 from analysis.panel.tools import add_lag
 from analysis.questions.recovery.model import PER, measure_column
 from analysis.stats.counts.describe import predictor_words
+from analysis.stats.results import Diagnostics, RecoveryDiagnostics
 from analysis.text import plural, uk_month
 
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
@@ -53,7 +54,7 @@ def key_figure(estimate: float, ci_low: float, ci_high: float) -> str:
 def predictor_options(panel: pd.DataFrame) -> list[str]:
     """Co-production columns holding at least one score: each respondent's overall index, then aspects."""
     cols = ["coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall"]
-    cols += [f"coproduction_{who}_{a}" for who in ("patient", "staff") for a in ASPECTS]
+    cols += [f"coproduction_{who}_{a}" for who in RESPONDENTS for a in ASPECTS]
     return [c for c in cols if c in panel.columns and panel[c].notna().any()]
 
 
@@ -328,15 +329,16 @@ def scatter_figure(
 # --- weighting -------------------------------------------------------------------------------------------
 
 
-def weighting_comparison(extras: dict, main_term: str, measure: str) -> str:
+def weighting_comparison(diagnostics: Diagnostics, main_term: str, measure: str) -> str:
     """The headline as the other fit gives it: weighted by patients when the answer is unweighted, and back.
 
-    '' when the model has no such fit (patient numbers missing, or one ward).
+    '' when the model has no such fit (patient numbers missing, one ward, not a recovery model).
     """
-    if isinstance(extras.get("unweighted_mixed_model"), pd.DataFrame):
-        other, words = extras["unweighted_mixed_model"], "Without weighting (the mixed model)"
-    elif isinstance(extras.get("weighted_sensitivity"), pd.DataFrame):
-        other, words = extras["weighted_sensitivity"], "Weighted by the number of patients"
+    d = diagnostics if isinstance(diagnostics, RecoveryDiagnostics) else RecoveryDiagnostics()
+    if isinstance(d.unweighted_mixed_model, pd.DataFrame):
+        other, words = d.unweighted_mixed_model, "Without weighting (the mixed model)"
+    elif isinstance(d.weighted_sensitivity, pd.DataFrame):
+        other, words = d.weighted_sensitivity, "Weighted by the number of patients"
     else:
         return ""
     row = other.loc[other["term"] == main_term]

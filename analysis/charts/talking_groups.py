@@ -21,7 +21,7 @@ from analysis.questions.talking_groups.model import (
     its_ward,
 )
 from analysis.stats.its import months_between
-from analysis.stats.results import ModelResult
+from analysis.stats.results import ModelResult, SteppedWedgeDiagnostics
 from analysis.text import fmt_number, plural, rate_label, uk_month
 
 NOT_STARTED = "not started (comparison ward)"
@@ -113,7 +113,8 @@ def key_figure(result: ModelResult, kind: str) -> str | None:
 
 def slope_words(result: ModelResult, kind: str) -> str | None:
     """The pooled slope change (trend after the start versus before), in words."""
-    s = result.extras.get("slope_change_per_month") if result.ok else None
+    d = result.diagnostics_as(SteppedWedgeDiagnostics) if result.ok else None
+    s = d.slope_change_per_month if d else None
     if not s:
         return None
     if kind == "count":
@@ -132,7 +133,8 @@ def adjustment_words(result: ModelResult) -> str | None:
     """How staggered starts and the hospital-wide trend are allowed for, in plain words."""
     if not result.ok:
         return None
-    started = result.extras.get("wards_started", 0)
+    d = result.diagnostics_as(SteppedWedgeDiagnostics)
+    started = d.wards_started if d else 0
     never = result.n_wards - started
     controls = f"the {never} ward{'s' if never != 1 else ''} that never started and " if never else ""
     return (

@@ -5,6 +5,7 @@ Everything else reads this module: the loader parses columns by each field's
 and the data dictionary are generated from it, and the tests check against it.
 Data are ward-level aggregates only; nothing here describes a patient.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,6 +20,52 @@ ASPECTS: dict[str, str] = {
     "reduced_social_distance": "Reduced social distance",
 }
 RESPONDENTS = ("patient", "staff")
+SCORE_PARTS = ("overall", *ASPECTS)  # a respondent's scores: the overall index and each aspect
+
+# The incident counts of ward_months: column -> its name for people, in the table's order (the panel's
+# columns, the ward profile, the data-quality note). The one list every module reads.
+INCIDENTS: dict[str, str] = {
+    "assaults_on_staff": "Assaults on staff",
+    "assaults_on_patients": "Assaults on patients",
+    "self_harm": "Self-harm",
+    "restraints": "Restraints",
+    "seclusions": "Seclusions",
+    "transfers_to_lower_security": "Transfers to lower security",
+}
+INCIDENT_COUNTS = tuple(INCIDENTS)
+# The same counts as the models list them (the Assaults and Model builder pages, fit_all_incidents):
+# assaults, then restrictive practices, then self-harm and transfers.
+MODELLED_INCIDENTS = (
+    "assaults_on_staff",
+    "assaults_on_patients",
+    "restraints",
+    "seclusions",
+    "self_harm",
+    "transfers_to_lower_security",
+)
+# Each count inside a sentence ("fewer self-harm incidents").
+INCIDENT_WORDS: dict[str, str] = {
+    "assaults_on_staff": "assaults on staff",
+    "assaults_on_patients": "assaults on patients",
+    "self_harm": "self-harm incidents",
+    "restraints": "restraints",
+    "seclusions": "seclusions",
+    "transfers_to_lower_security": "transfers to lower security",
+}
+MORE_IS_BETTER = ("transfers_to_lower_security",)  # incident counts where a rise is an improvement
+
+# What a count model can adjust for: choice -> its name for people. Numeric and categorical choices are
+# panel columns; "season" and "trend" are made from the month.
+NUMERIC_ADJUSTMENTS = ("staff_hours_per_patient_day", "bank_agency_pct")
+CATEGORICAL_ADJUSTMENTS = ("service", "security_level")
+ADJUSTMENTS: dict[str, str] = {
+    "staff_hours_per_patient_day": "Staffing (hours per patient day)",
+    "bank_agency_pct": "Bank and agency staff (%)",
+    "service": "Service",
+    "security_level": "Security level",
+    "season": "Season (time of year)",
+    "trend": "Trend over time",
+}
 SECURITY_LEVELS = ("high", "medium", "low")
 SUGGESTED_SERVICES = (
     "admission",
@@ -144,7 +191,14 @@ WARD_MONTHS = Table(
             min_exclusive=True,
             example="352",
         ),
-        Field("assaults_on_staff", "count", "Physical assaults on staff reported in the month.", nullable=True, minimum=0, example="1"),
+        Field(
+            "assaults_on_staff",
+            "count",
+            "Physical assaults on staff reported in the month.",
+            nullable=True,
+            minimum=0,
+            example="1",
+        ),
         _count("assaults_on_patients", "Physical assaults on patients."),
         _count("self_harm", "Self-harm incidents."),
         _count("restraints", "Episodes of physical restraint."),
@@ -179,7 +233,12 @@ COPRODUCTION_RESPONSES = Table(
     "Co-production survey returns",
     "One row per anonymous survey return, with one column per item of the instrument.",
     (
-        Field("response_id", "id", "An anonymous reference for the return, unique. Never a patient identifier.", example="R00001"),
+        Field(
+            "response_id",
+            "id",
+            "An anonymous reference for the return, unique. Never a patient identifier.",
+            example="R00001",
+        ),
         WARD_ID,
         Field("date", "date", "Date the return was completed.", example="15/04/2024"),
         Field("respondent", "choice", "Who completed it.", choices=RESPONDENTS, example="patient"),
@@ -213,7 +272,13 @@ INSTRUMENT = Table(
     "When absent, the product's default working instrument is used.",
     (
         Field("item", "id", "The item's column name in the survey returns.", example="le1"),
-        Field("aspect", "choice", "The core aspect of co-production the item measures.", choices=tuple(ASPECTS), example="lived_experience"),
+        Field(
+            "aspect",
+            "choice",
+            "The core aspect of co-production the item measures.",
+            choices=tuple(ASPECTS),
+            example="lived_experience",
+        ),
         Field("reverse", "flag", "Yes when agreeing means less co-production.", example="no"),
         Field("scale_min", "number", "Lowest answer on the item's scale.", example="1"),
         Field("scale_max", "number", "Highest answer on the item's scale.", example="5"),
@@ -231,7 +296,9 @@ RECOVERY = Table(
         MONTH,
         Field("measure", "text", "The measure's name as in the measures catalogue.", example="QPR-15"),
         Field("mean_score", "number", "The ward's mean score that month.", example="38.5"),
-        Field("n_patients", "count", "Patients whose scores make the mean.", minimum=0, min_exclusive=True, example="10"),
+        Field(
+            "n_patients", "count", "Patients whose scores make the mean.", minimum=0, min_exclusive=True, example="10"
+        ),
     ),
     key=("ward_id", "month", "measure"),
 )
@@ -277,14 +344,6 @@ TABLES: dict[str, Table] = {
         EVENTS,
     )
 }
-INCIDENT_COUNTS = (
-    "assaults_on_staff",
-    "assaults_on_patients",
-    "self_harm",
-    "restraints",
-    "seclusions",
-    "transfers_to_lower_security",
-)
 
 
 def _checks(f: Field) -> list[pa.Check]:
@@ -297,7 +356,9 @@ def _checks(f: Field) -> list[pa.Check]:
         checks.append(pa.Check(lambda s: s.astype(float) % 1 == 0, error="must be a whole number"))
     if f.kind in ("month", "date"):
         checks.append(
-            pa.Check(lambda s: pd.Series(pd.api.types.is_datetime64_any_dtype(s), index=s.index), error="must be a date")
+            pa.Check(
+                lambda s: pd.Series(pd.api.types.is_datetime64_any_dtype(s), index=s.index), error="must be a date"
+            )
         )
     if f.kind == "month":
         checks.append(pa.Check(lambda s: s.dt.day == 1, error="must be the first of the month"))
@@ -333,8 +394,7 @@ def schema(table: str | Table, instrument: pd.DataFrame | None = None) -> pa.Dat
     """
     t = TABLES[table] if isinstance(table, str) else table
     columns = {
-        f.name: pa.Column(None, _checks(f), nullable=f.nullable, required=f.required, name=f.name)
-        for f in t.fields
+        f.name: pa.Column(None, _checks(f), nullable=f.nullable, required=f.required, name=f.name) for f in t.fields
     }
     if t.item_columns:
         from analysis.data.reference import default_instrument

@@ -10,7 +10,7 @@ small count about people, and the expected count with its Pearson residual gives
 * the spec, the question, outcome, predictor, formula, family, method, n_wards, n_obs;
 * the estimates table (terms, estimates, standard errors, CIs, p-values), the headline, the
   sentence, caveats and warnings;
-* scalar and dictionary extras (dispersion, AIC comparison, variance components, ...), and the
+* scalar and dictionary diagnostics (dispersion, AIC comparison, variance components, ...), and the
   model-level frames in ``MODEL_LEVEL_FRAMES`` (predictions at chosen scores, a sensitivity
   refit): neither holds a row of the data;
 
@@ -25,8 +25,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pandas as pd
-
 from analysis.disclosure.rules import DisclosureRule, rule_from_name
 from analysis.disclosure.safe_tables import NO_RULE
 from analysis.stats.results import ModelResult
@@ -39,26 +37,8 @@ WITHHELD_NOTE = (
 
 
 def _result(r: ModelResult) -> tuple[dict[str, Any], list[str]]:
-    frames = {k for k, v in r.extras.items() if isinstance(v, pd.DataFrame)}
-    dropped = sorted(frames - set(MODEL_LEVEL_FRAMES))
-    kept = {k: v for k, v in r.extras.items() if k not in dropped}
-    safe = ModelResult(
-        r.question,
-        r.outcome,
-        r.predictor,
-        r.formula,
-        r.family,
-        r.method,
-        r.n_wards,
-        r.n_obs,
-        r.estimates,
-        r.headline,
-        r.sentence,
-        list(r.caveats),
-        list(r.warnings),
-        kept,
-    )
-    return safe.to_dict(), dropped
+    dropped = sorted(set(r.diagnostics.frames()) - set(MODEL_LEVEL_FRAMES))
+    return r.to_dict(leave_out=dropped), dropped
 
 
 def export_results(

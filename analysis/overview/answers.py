@@ -27,7 +27,7 @@ from analysis.questions.recovery.model import (
 )
 from analysis.stats.counts import fit_counts
 from analysis.stats.counts.describe import fmt_num, outcome_words, pct, predictor_words
-from analysis.stats.results import OBSERVATIONAL_CAVEAT, ModelResult
+from analysis.stats.results import OBSERVATIONAL_CAVEAT, CountDiagnostics, LevelsDiagnostics, ModelResult
 from analysis.text import plural, uk_month
 
 __all__ = ["TITLES", "Answer", "Overview", "headline_metrics", "overview", "three_answers", "ward_table"]
@@ -90,6 +90,12 @@ def _pct_key(rr: float, lo: float, hi: float, per: float) -> str:
     return f"{main} per {per:g} points ({ci})"
 
 
+def _per(result: ModelResult) -> float:
+    """Points per step of a rate ratio: the count model's own, else 10."""
+    d = result.diagnostics_as(CountDiagnostics)
+    return float(d.per) if d else 10.0
+
+
 def key_figure(result: ModelResult, measure: str | None = None) -> str:
     """The headline with its 95% CI in words and numbers, formatted as the result's own sentence does."""
     h = result.headline
@@ -98,7 +104,7 @@ def key_figure(result: ModelResult, measure: str | None = None) -> str:
     if result.question == "q1":
         return f"{_r(h.estimate)} (95% CI {_r(h.ci_low)} to {_r(h.ci_high)})"
     if is_ratio(result):
-        return _pct_key(h.estimate, h.ci_low, h.ci_high, float(result.extras.get("per", 10.0)))
+        return _pct_key(h.estimate, h.ci_low, h.ci_high, _per(result))
     name = measure or result.outcome
     return f"{name} {h.estimate:+.2f} per 10 points (95% CI {h.ci_low:+.2f} to {h.ci_high:+.2f})"
 
@@ -161,7 +167,8 @@ def _q1(panel: pd.DataFrame) -> Answer:
     if res.headline is not None:
         who = "patient" if "patient" in res.headline.name else "staff"
         months = _months_with(panel, f"coproduction_{who}_overall")
-        counts = res.extras.get("band_counts", {})
+        levels = res.diagnostics_as(LevelsDiagnostics)
+        counts = levels.band_counts if levels else {}
         rule = dict(zip(DEFAULT_LABELS, band_words(DEFAULT_CUTS, DEFAULT_LABELS)))  # answer_q1's default bands
         bands = ", ".join(f"{n} '{b}' ({rule[b]})" if b in rule else f"{n} '{b}'" for b, n in counts.items())
         lead = (
@@ -185,7 +192,7 @@ def _q2(panel: pd.DataFrame, predictor: str) -> Answer:
     key, lead, h = key_figure(res), "", res.headline
     if h is not None and res.ok:
         pred, noun = predictor_words(predictor), outcome_words("assaults_on_staff")
-        where = f"Across {plural(res.n_wards, 'ward')} over {res.extras.get('n_months')} months"
+        where = f"Across {plural(res.n_wards, 'ward')} over {res.diagnostics.months} months"
         when = (
             f"months when a ward's {pred} was higher than its usual level"
             if "within" in h.name
@@ -225,7 +232,7 @@ def _q3(panel: pd.DataFrame, catalogue: pd.DataFrame | None, predictor: str, all
     if h is not None and main.ok:
         pred = predictor_words(predictor)
         verdict = _verdict(main, measure, hib)
-        where = f"Across {plural(main.n_wards, 'ward')} over {main.extras.get('n_months')} months of {measure} scores"
+        where = f"Across {plural(main.n_wards, 'ward')} over {main.diagnostics.months} months of {measure} scores"
         if verdict == "no clear change":
             lead = f"{where}, there was no clear link between {pred} and {measure} scores: {key}."
         else:

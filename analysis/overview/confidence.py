@@ -38,11 +38,10 @@ def _plural(n: int, word: str) -> str:
 
 
 def result_months(result: ModelResult, n_months: int | None = None) -> int | None:
-    """Months behind a result: given, else the model's own `extras["n_months"]`."""
+    """Months behind a result: given, else the model's own (`result.diagnostics.months`)."""
     if n_months is not None:
         return int(n_months)
-    m = result.extras.get("n_months") if isinstance(result.extras, dict) else None
-    return int(m) if m is not None else None
+    return result.diagnostics.months
 
 
 def is_ratio(result: ModelResult) -> bool:

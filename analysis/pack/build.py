@@ -160,9 +160,47 @@ def build_pack(
     carry_forward_months: int = 3,
     title: str = TITLE,
 ) -> Pack:
-    """The meeting pack for `dataset` cut to `filters`: the three answers, talking groups, the ward table
-    (SPC icons), model results, methods and a data-quality note; counts protected under `rule`; wards
-    coded as "Ward A", ... when `external`. `history` is the store's import history (for the stamp)."""
+    """Build the steering group pack for `dataset` cut to `filters`, every count protected under `rule`.
+
+    The three answers, talking groups, the ward table (SPC icons), model results, methods and a data-quality
+    note; wards coded as "Ward A", ... when `external`. `export_pack` turns it into files.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data (`load_sample`, a loaded file or the store's).
+    filters : Filters, optional
+        The wards and months covered; all of them by default.
+    rule : DisclosureRule or str, default "nhs_england"
+        The small-number rule for every table (a name in `RULES`, or a rule).
+    external : bool, default False
+        For an audience outside the clinical team: ward names replaced by codes everywhere.
+    history : DataFrame, optional
+        The store's import history (`Store.history()`), for the stamp.
+    carry_forward_months : int, default 3
+        As in `build_panel`.
+    title : str, default "Steering group pack"
+
+    Returns
+    -------
+    Pack
+        ``title``; ``subtitle`` (wards, period, rule, audience); ``stamp`` (a `Stamp`: ``source``,
+        ``import_note``, ``extract_date``, ``period``, ``wards``, ``filters``, ``app_version``,
+        ``disclosure_rule``, ``synthetic``); ``sections`` (`Section` objects, each with ``title``, ``answer``,
+        ``question``, ``paragraphs``, ``figures``, ``tables`` of protected `Table` data and ``caveats``);
+        ``methods`` and ``data_quality`` (paragraphs).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis import Filters, build_pack, load_sample
+    >>> view = Filters(wards=("W01", "W02", "W03"), start=pd.Timestamp("2024-04-01"))
+    >>> pack = build_pack(load_sample(), view, rule="scotland")
+    >>> pack.subtitle.startswith("3 wards, Apr 2024 to Mar 2026.")
+    True
+    >>> [section.question for section in pack.ordered_sections()[:3]], pack.stamp.synthetic
+    (['q1', 'q2', 'q3'], True)
+    """
     rule = as_rule(rule)
     filters = filters or Filters()
     tables = filters.apply(dataset.tables)

@@ -6,16 +6,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from analysis.data.contract import INCIDENT_COUNTS
 from analysis.text import fmt_number, uk_month
 
-INCIDENTS = (
-    "assaults_on_staff",
-    "assaults_on_patients",
-    "self_harm",
-    "restraints",
-    "seclusions",
-    "transfers_to_lower_security",
-)
 MAX_NAMED = 6  # name at most this many wards or months in one sentence
 
 
@@ -38,7 +31,7 @@ def _plural(n: int, word: str) -> str:
 def _missing_values(panel: pd.DataFrame) -> list[str]:
     out = []
     n = len(panel)
-    for col in ("occupied_bed_days", *INCIDENTS):
+    for col in ("occupied_bed_days", *INCIDENT_COUNTS):
         if col not in panel.columns:
             continue
         blank = panel[panel[col].isna()]

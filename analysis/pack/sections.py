@@ -18,7 +18,7 @@ from analysis.overview.answers import Answer
 from analysis.overview.summary import started_words, trend_text, wards_by_trend
 from analysis.pack.protect import protect, quiet_figure
 from analysis.pack.render import Figure, Section, Table
-from analysis.stats.results import ModelResult
+from analysis.stats.results import LevelsDiagnostics, ModelResult
 from analysis.text import fmt_number, rate_label, uk_month
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,10 @@ def question_section(
 def _q1_chart(answer: Answer):
     from analysis.charts.coproduction import bands_figure
 
-    banded = answer.result.extras["bands"]
+    levels = answer.result.diagnostics_as(LevelsDiagnostics)
+    if levels is None or levels.bands is None:
+        raise ValueError("question 1 has no bands for this selection")
+    banded = levels.bands
     fig = bands_figure(banded, what="patient-rated co-production")
     return fig, fig.layout.meta["alt_text"]
 

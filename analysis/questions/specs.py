@@ -14,35 +14,20 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.data.contract import ADJUSTMENTS, ASPECTS, MODELLED_INCIDENTS, RESPONDENTS
 from analysis.data.dataset import Dataset
 from analysis.data.filters import Filters
+from analysis.stats.counts.spec import ERRORS, FAMILIES, SPLITS
 from analysis.stats.results import ModelResult
 
 QUESTIONS = ("q1", "q2", "q3", "talking-groups")
 SPEC_VERSION = 1
-FAMILIES = ("auto", "poisson", "negbin")
-ERRORS = ("cluster", "gee", "fixed_effects")
-SPLITS = ("within_between", "none")
 WEIGHTS = ("none", "n_patients")
 KINDS = ("linear", "count")
-INCIDENTS = (
-    "assaults_on_staff",
-    "assaults_on_patients",
-    "restraints",
-    "seclusions",
-    "self_harm",
-    "transfers_to_lower_security",
-)
-ADJUST_COUNTS = ("staff_hours_per_patient_day", "bank_agency_pct", "service", "security_level", "season", "trend")
-ASPECTS = (
-    "overall",
-    "lived_experience",
-    "professionals_as_facilitators",
-    "shared_power_and_trust",
-    "reduced_social_distance",
-)
+INCIDENTS = MODELLED_INCIDENTS  # the contract's incident counts, in the order the models list them
+ADJUST_COUNTS = tuple(ADJUSTMENTS)  # the contract's adjustment choices for a count model
 PREDICTORS = ("coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall") + tuple(
-    f"coproduction_{who}_{aspect}" for who in ("patient", "staff") for aspect in ASPECTS[1:]
+    f"coproduction_{who}_{aspect}" for who in RESPONDENTS for aspect in ASPECTS
 )
 FILTER_FIELDS = ("wards", "services", "security_levels", "start", "end")
 DEFAULTS: dict[str, Any] = {

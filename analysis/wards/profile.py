@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.data.contract import INCIDENTS as CONTRACT_INCIDENTS
+from analysis.data.contract import MORE_IS_BETTER
 from analysis.questions.recovery.model import higher_is_better, measure_column, measures_in_panel
 from analysis.spc.chart import CONVENTION, RARE_CONVENTION, RARE_EVENTS_PER_MONTH, rebase_dates, u_chart, xmr
 from analysis.spc.icons import variation_icon
@@ -35,14 +37,18 @@ from analysis.text import rate_label, uk_month
 MIN_POINTS = 6
 MIN_SEGMENT = 2
 EXPOSURE = "occupied_bed_days"
-# count column -> (title, noun for the icon, improvement)
+ICON_NOUNS = {  # count column -> the rate's name beside its variation icon
+    "assaults_on_staff": "assault rate",
+    "assaults_on_patients": "rate of assaults on patients",
+    "self_harm": "self-harm rate",
+    "restraints": "restraint rate",
+    "seclusions": "seclusion rate",
+    "transfers_to_lower_security": "transfer rate",
+}
+# count column -> (title, noun for the icon, improvement), in the contract's order and words
 INCIDENTS = {
-    "assaults_on_staff": ("Assaults on staff", "assault rate", "decrease"),
-    "assaults_on_patients": ("Assaults on patients", "rate of assaults on patients", "decrease"),
-    "self_harm": ("Self-harm", "self-harm rate", "decrease"),
-    "restraints": ("Restraints", "restraint rate", "decrease"),
-    "seclusions": ("Seclusions", "seclusion rate", "decrease"),
-    "transfers_to_lower_security": ("Transfers to lower security", "transfer rate", "increase"),
+    col: (title, ICON_NOUNS[col], "increase" if col in MORE_IS_BETTER else "decrease")
+    for col, title in CONTRACT_INCIDENTS.items()
 }
 GROUPS = ("Incidents", "Co-production", "Recovery", "Talking groups")
 STRIP = {

@@ -195,9 +195,11 @@ def test_the_checker_catches_unprotected_counts():
     ]
     resid = {
         "about": {"Disclosure control": rule.description},
-        "results": [{"extras": {"residuals_by_month": [{"month": "2021-04-01", "n": 12, "observed": 36}]}}],
+        "results": [{"diagnostics": {"residuals_by_month": [{"month": "2021-04-01", "n": 12, "observed": 36}]}}],
     }
-    assert json_problems(json.dumps(resid).encode(), rule) == [".results[0].extras.residuals_by_month[0].observed = 36"]
+    assert json_problems(json.dumps(resid).encode(), rule) == [
+        ".results[0].diagnostics.residuals_by_month[0].observed = 36"
+    ]
     assert is_count("talking_group_attendances") and is_count("coproduction_staff_n_returns")
     assert not is_count("attendance_per_session") and not is_count("occupied_bed_days")
 
@@ -235,7 +237,7 @@ def test_model_builder_results_json_holds_no_per_row_data(captured):
     (result,) = doc["results"]
     assert {"estimates", "formula", "family", "n_obs", "n_wards", "warnings", "headline"} <= set(result)
     assert result["estimates"] and all("ci_low" in row for row in result["estimates"])
-    assert not {"residuals_by_ward", "residuals_by_month"} & set(result["extras"])
+    assert not {"residuals_by_ward", "residuals_by_month"} & set(result["diagnostics"])
     assert {"observed", "ward_id", "month"}.isdisjoint(keys(result))  # no record of a ward or a month
     assert doc["withheld"]
 

@@ -68,7 +68,7 @@ def test_answer_first_agrees_with_the_model_and_keeps_the_two_claims_apart(real_
     md = markdown(at)
     assert answer_markdown(r.sentence) in md
     metrics = {m.label: m.value for m in at.metric}
-    h, b = r.headline, r.extras["between"]
+    h, b = r.headline, r.diagnostics.between
     assert metrics["Rate ratio per 10 points (within ward)"] == rate_ratio_text(h.estimate, h.ci_low, h.ci_high)
     assert metrics["Rate ratio per 10 points (between wards)"] == rate_ratio_text(
         b["rate_ratio"], b["ci_low"], b["ci_high"]

@@ -10,7 +10,7 @@ from analysis.charts import assaults as charts
 from analysis.charts.style import CATEGORICAL, NHS
 from analysis.questions.assaults import view as data
 from analysis.stats.counts import fit_counts, simulate_panel
-from analysis.stats.results import Headline, ModelResult
+from analysis.stats.results import CountDiagnostics, Headline, ModelResult
 
 MONTHS = pd.date_range("2024-04-01", periods=6, freq="MS")
 
@@ -135,8 +135,7 @@ def test_incident_spc_reads_a_rise_in_assaults_as_concern():
 
 
 def _result(within=(0.8, 0.7, 0.9, 0.01), between=(1.25, 1.1, 1.5, 0.02)) -> ModelResult:
-    extras = {"between": dict(zip(("rate_ratio", "ci_low", "ci_high", "p_value"), between))} if between else {}
-    extras["expected_rates"] = pd.DataFrame(
+    expected = pd.DataFrame(
         {
             "score": [40.0, 40.0, 60.0, 60.0],
             "basis": [
@@ -161,7 +160,10 @@ def _result(within=(0.8, 0.7, 0.9, 0.01), between=(1.25, 1.1, 1.5, 0.02)) -> Mod
         pd.DataFrame(),
         Headline("rate ratio per 10-point rise (within ward)", *within),
         "s",
-        extras=extras,
+        diagnostics=CountDiagnostics(
+            between=dict(zip(("rate_ratio", "ci_low", "ci_high", "p_value"), between)) if between else None,
+            expected_rates=expected,
+        ),
     )
 
 
@@ -221,7 +223,7 @@ def test_ward_markers_are_distinct_for_twelve_wards():
 
 def test_scatter_figure_draws_each_ward_sized_by_bed_days_and_the_fitted_lines_on_top():
     pts = data.scatter_points(tiny_panel(), "assaults_on_staff", "coproduction_overall")
-    curve = _result().extras["expected_rates"]
+    curve = _result().diagnostics.expected_rates
     fig, alt = charts.scatter_figure(pts, curve, "assaults_on_staff", "coproduction_overall")
     wards = [t for t in fig.data if t.mode == "markers"]
     assert [t.name for t in wards] == ["W01 Iona", "W02 Lewis"]
@@ -242,7 +244,7 @@ def test_scatter_figure_draws_each_ward_sized_by_bed_days_and_the_fitted_lines_o
 def test_scatter_figure_picks_out_one_ward_in_blue_on_top_of_the_others_in_grey():
     pts = data.scatter_points(tiny_panel(), "assaults_on_staff", "coproduction_overall")
     fig, alt = charts.scatter_figure(
-        pts, _result().extras["expected_rates"], "assaults_on_staff", "coproduction_overall", highlight="W01"
+        pts, _result().diagnostics.expected_rates, "assaults_on_staff", "coproduction_overall", highlight="W01"
     )
     wards = [t for t in fig.data if t.mode == "markers"]
     assert [t.name for t in wards] == ["W02 Lewis", "W01 Iona"]  # the chosen ward drawn last, over the others
@@ -293,7 +295,7 @@ def test_scatter_and_words_recover_a_known_falling_effect_from_simulated_wards()
     assert "fewer assaults on staff" in data.claim_texts(r)["within"]
     fig, alt = charts.scatter_figure(
         data.scatter_points(sim, "assaults_on_staff", "coproduction_overall"),
-        r.extras["expected_rates"],
+        r.diagnostics.expected_rates,
         "assaults_on_staff",
         "coproduction_overall",
     )

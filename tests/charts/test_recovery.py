@@ -177,10 +177,10 @@ def test_weighting_comparison_reports_the_other_fit():
     unweighted = fit_recovery(p, "QPR-15", PRED)
     weighted = fit_recovery(p, "QPR-15", PRED, weights="n_patients")
     term = f"{PRED}_within"
-    text = rc.weighting_comparison(unweighted.extras, term, "QPR-15")
+    text = rc.weighting_comparison(unweighted.diagnostics, term, "QPR-15")
     h = weighted.headline
     assert text.startswith("Weighted") and rc.key_figure(h.estimate, h.ci_low, h.ci_high) in text
-    text = rc.weighting_comparison(weighted.extras, term, "QPR-15")
+    text = rc.weighting_comparison(weighted.diagnostics, term, "QPR-15")
     h = unweighted.headline
     assert text.startswith("Without weighting") and rc.key_figure(h.estimate, h.ci_low, h.ci_high) in text
     assert rc.weighting_comparison({}, term, "QPR-15") == ""

@@ -103,7 +103,7 @@ def test_pooled_with_starts_restored_recovers_the_step_after_a_period_filter():
     cut = cut_period(d, 16)  # W00 and W01 already running: without their starts they look like controls
     broken = tg.pooled(cut, "coproduction_patient_overall", "linear")
     fixed = tg.pooled(cut, "coproduction_patient_overall", "linear", starts_table())
-    assert fixed.extras["wards_started"] == 6 and broken.extras["wards_started"] == 4
+    assert fixed.diagnostics.wards_started == 6 and broken.diagnostics.wards_started == 4
     assert fixed.headline.ci_low <= STEP <= fixed.headline.ci_high
     assert abs(fixed.headline.estimate - STEP) < 1.5
 
@@ -115,7 +115,7 @@ def test_key_figure_and_words_follow_the_result():
     res = tg.pooled(simulate(), "coproduction_patient_overall", "linear")
     h = res.headline
     assert tg.key_figure(res, "linear") == f"{h.estimate:+.1f} points (95% CI {h.ci_low:+.1f} to {h.ci_high:+.1f})"
-    s = res.extras["slope_change_per_month"]
+    s = res.diagnostics.slope_change_per_month
     assert f"{s['estimate']:+.2f} points a month" in tg.slope_words(res, "linear")
     words = tg.adjustment_words(res)
     assert "the 2 wards that never started" in words and "calendar month" in words
@@ -178,7 +178,7 @@ def test_before_after_figure_has_observed_fitted_counterfactual_and_start_line()
     d = simulate()
     res, data = tg.one_ward(d, "W02", "coproduction_patient_overall", "linear")
     assert res.ok and len(data) == 40
-    fig, alt = tg.before_after_figure(data, "W02 Ward W02", "Co-production", res.extras["start"])
+    fig, alt = tg.before_after_figure(data, "W02 Ward W02", "Co-production", res.diagnostics.start)
     names = [tr.name for tr in fig.data]
     assert names == ["Observed month", "Fitted line (before and after)", "If the earlier trend had carried on"]
     cf = fig.data[2]
@@ -199,7 +199,7 @@ def test_before_after_with_few_months_before_says_the_trend_is_uncertain():
     res, data = tg.one_ward(d, "W02", "coproduction_patient_overall", "linear")
     short = data.iloc[12:].reset_index(drop=True)  # 6 months before the start
     short = short.assign(counterfactual=short["counterfactual"].where(short["post"]).iloc[:12])
-    _, alt = tg.before_after_figure(short, "W02", "Co-production", res.extras["start"])
+    _, alt = tg.before_after_figure(short, "W02", "Co-production", res.diagnostics.start)
     assert "With only 6 months before the start, the earlier trend is uncertain" in alt
 
 
@@ -260,6 +260,6 @@ def test_before_after_on_survey_months_counts_surveys_not_months():
     res, data = tg.one_ward(d, "W02", "coproduction_patient_overall", "linear")
     quarterly = data.iloc[::3].reset_index(drop=True)  # a survey every third month, as the panel's fresh returns
     pre, post = int((~quarterly["post"]).sum()), int(quarterly["post"].sum())
-    fig, alt = tg.before_after_figure(quarterly, "W02", "Co-production", res.extras["start"])
+    fig, alt = tg.before_after_figure(quarterly, "W02", "Co-production", res.diagnostics.start)
     assert f"{pre} survey months before and {post} survey months after" in alt
     assert fig.data[0].name == "Observed survey month"

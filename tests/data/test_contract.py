@@ -1,4 +1,5 @@
 """The contract itself: one definition feeding schema, dictionary and defaults."""
+
 import pandas as pd
 import pandera.pandas as pa
 import pytest
@@ -26,7 +27,7 @@ def test_dictionary_lists_every_field_of_every_table():
 def test_default_instrument_has_four_items_per_core_aspect():
     inst = default_instrument()
     assert inst["item"].is_unique
-    assert inst.groupby("aspect").size().to_dict() == {a: 4 for a in contract.ASPECTS}
+    assert inst.groupby("aspect").size().to_dict() == dict.fromkeys(contract.ASPECTS, 4)
     assert inst["reverse"].any() and not inst["reverse"].all()
     assert _failures("instrument", inst).empty
 
@@ -64,8 +65,12 @@ def test_ward_months_rules(column, value, phrase):
 
 def test_duplicate_key_is_reported_on_every_duplicate_row():
     df = pd.DataFrame(
-        {"ward_id": ["W01", "W01"], "month": pd.to_datetime(["2024-04-01"] * 2), "occupied_bed_days": [1.0, 2.0],
-         "assaults_on_staff": [0, 0]}
+        {
+            "ward_id": ["W01", "W01"],
+            "month": pd.to_datetime(["2024-04-01"] * 2),
+            "occupied_bed_days": [1.0, 2.0],
+            "assaults_on_staff": [0, 0],
+        }
     )
     failures = _failures("ward_months", df)
     assert set(failures["index"]) == {0, 1}
@@ -74,8 +79,14 @@ def test_duplicate_key_is_reported_on_every_duplicate_row():
 def test_survey_items_checked_against_their_own_scale():
     inst = default_instrument()
     df = pd.DataFrame(
-        {"response_id": ["R1"], "ward_id": ["W01"], "date": [pd.Timestamp("2024-04-02")],
-         "respondent": ["patient"], "le1": [6.0], "pf1": [3.0]}
+        {
+            "response_id": ["R1"],
+            "ward_id": ["W01"],
+            "date": [pd.Timestamp("2024-04-02")],
+            "respondent": ["patient"],
+            "le1": [6.0],
+            "pf1": [3.0],
+        }
     )
     failures = _failures("coproduction_responses", df, inst)
     assert list(failures["column"]) == ["le1"]

@@ -292,11 +292,11 @@ def test_results_export_keeps_estimates_and_drops_per_row_diagnostics():
     from analysis.disclosure.export import export_results, export_results_json
 
     result = _fitted_counts_model()
-    assert "residuals_by_ward" in result.extras  # the fitted model carries per-ward observed counts ...
+    assert result.diagnostics.residuals_by_ward is not None  # the fitted model carries per-ward observed counts ...
     doc = export_results({"question": "q2"}, [result], "scotland", {"Data source": "test"})
     (out,) = doc["results"]
     assert (
-        "residuals_by_ward" not in out["extras"] and "residuals_by_month" not in out["extras"]
+        "residuals_by_ward" not in out["diagnostics"] and "residuals_by_month" not in out["diagnostics"]
     )  # ... the export does not
     assert set(doc["withheld"]) == {"assaults_on_staff: residuals_by_month", "assaults_on_staff: residuals_by_ward"}
     assert len(out["estimates"]) == len(result.estimates) and out["n_obs"] == result.n_obs == 144

@@ -23,7 +23,7 @@ from analysis.sample import generate as sample
 from analysis.spc.chart import rebase_dates, u_chart, xmr
 from analysis.spc.icons import VARIATION, variation_icon
 from analysis.spc.rules import classify
-from analysis.stats.results import Headline, ModelResult
+from analysis.stats.results import CountDiagnostics, Headline, ModelResult
 
 ICON_COLUMNS = ("coproduction_icon", "assaults_icon", "recovery_icon")
 
@@ -74,7 +74,7 @@ def test_q1_key_figure_is_the_results_mean_and_ci(full):
     assert a.key_figure == expected
     assert f"{round(h.estimate)} out of 100" in a.sentence
     # the band counts in the sentence add up to the wards with scores
-    counts = a.result.extras["band_counts"]
+    counts = a.result.diagnostics.band_counts
     assert sum(counts.values()) == a.result.n_wards
     for band, n in counts.items():
         assert f"{n} '{band}'" in a.sentence
@@ -155,7 +155,7 @@ def test_few_months_is_not_enough_data(hospital):
     tables = hospital[1]
     short = Filters(start=pd.Timestamp("2025-10-01")).apply(tables)
     a = _by_q(ov.three_answers(build_panel(short), tables["measures"]))["q2"]
-    assert a.result.extras["n_months"] == 6
+    assert a.result.diagnostics.n_months == 6
     assert a.level == "Not enough data" and "only 6 months" in a.confidence
 
 
@@ -228,7 +228,7 @@ def _result(
         sentence="",
         caveats=list(caveats),
         warnings=list(warnings),
-        extras={"n_months": months},
+        diagnostics=CountDiagnostics(n_months=months),
     )
 
 

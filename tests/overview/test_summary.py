@@ -11,7 +11,7 @@ import pytest
 from analysis.overview import answers as ov
 from analysis.overview.summary import TREND, steering_summary, trend_text, trend_words, wards_by_trend
 from analysis.spc.icons import VARIATION
-from analysis.stats.results import Headline, ModelResult
+from analysis.stats.results import CountDiagnostics, Headline, ModelResult
 
 METRICS = {"wards": 12, "period": "Apr 2021 to Mar 2026"}
 
@@ -29,7 +29,7 @@ def _result(q: str, name: str, est: float, lo: float, hi: float, outcome: str = 
         estimates=pd.DataFrame(),
         headline=Headline(name, est, lo, hi),
         sentence="",
-        extras={"n_months": 60},
+        diagnostics=CountDiagnostics(n_months=60),
     )
 
 

@@ -111,9 +111,9 @@ def test_group_comparison_agrees_with_lme4():
     for service in ("admission", "rehabilitation", "treatment"):
         assert est.loc[service, "estimate"] == pytest.approx(ref.loc[service, "estimate"], rel=1e-6)
         assert est.loc[service, "std_error"] == pytest.approx(ref.loc[service, "std_error"], rel=1e-5)
-    assert res.extras["ward_variance"] == pytest.approx(ref.loc["ward_variance", "estimate"], rel=1e-5)
-    assert res.extras["residual_variance"] == pytest.approx(ref.loc["residual_variance", "estimate"], rel=1e-6)
-    assert res.extras["wald_chi2"] == pytest.approx(ref.loc["wald_chi2", "estimate"], rel=1e-5)
+    assert res.diagnostics.ward_variance == pytest.approx(ref.loc["ward_variance", "estimate"], rel=1e-5)
+    assert res.diagnostics.residual_variance == pytest.approx(ref.loc["residual_variance", "estimate"], rel=1e-6)
+    assert res.diagnostics.wald_chi2 == pytest.approx(ref.loc["wald_chi2", "estimate"], rel=1e-5)
     assert res.headline.estimate == pytest.approx(ref.loc["gap", "estimate"], rel=1e-6)
     z = 1.959963984540054
     assert res.headline.ci_low == pytest.approx(ref.loc["gap", "estimate"] - z * ref.loc["gap", "std_error"], rel=1e-5)

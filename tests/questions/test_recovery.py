@@ -65,7 +65,7 @@ def test_mixed_model_matches_lmer(model, adjust):
     assert sorted(fixed) == sorted(est.index)
     np.testing.assert_allclose(est.loc[fixed, "estimate"], ref.loc[fixed, "estimate"], rtol=RTOL)
     np.testing.assert_allclose(est.loc[fixed, "std_error"], ref.loc[fixed, "std_error"], rtol=RTOL)
-    vc = res.extras["variance_components"]
+    vc = res.diagnostics.variance_components
     assert vc["ward_variance"] == pytest.approx(ref.loc["ward_variance", "estimate"], rel=RTOL)
     assert vc["residual_variance"] == pytest.approx(ref.loc["residual_variance", "estimate"], rel=RTOL)
     assert res.n_obs == int(ref_data()["recovery_qpr_15"].notna().sum())
@@ -77,7 +77,7 @@ def test_weighted_fit_matches_r_wls_with_cluster_errors():
     est = res.estimates.set_index("term")
     np.testing.assert_allclose(est.loc[ref.index, "estimate"], ref["estimate"], rtol=RTOL)
     np.testing.assert_allclose(est.loc[ref.index, "std_error"], ref["std_error"], rtol=RTOL)
-    assert "Weighted least squares" in res.method and "unweighted_mixed_model" in res.extras
+    assert "Weighted least squares" in res.method and res.diagnostics.unweighted_mixed_model is not None
 
 
 # --- truth recovery on simulated data ---------------------------------------------------------------------
@@ -90,7 +90,7 @@ def test_within_ward_ci_covers_truth_in_repeated_simulations():
         res = fit_recovery(simulate(seed, within=truth), "QPR-15")
         assert res.ok
         covered += res.headline.ci_low <= truth <= res.headline.ci_high
-        b = res.extras["between"]
+        b = res.diagnostics.between
         between_hits += b["ci_low"] <= truth <= b["ci_high"]
     # Binomial(40, 0.95): 34 or more covered with probability ~0.99 when the CI is right.
     assert covered >= 34, covered

@@ -144,13 +144,13 @@ def one_ward(seed: int, ar: float) -> pd.DataFrame:
 def test_autocorrelation_detected_on_ar1_but_not_white_noise():
     ar = its_ward(one_ward(1, 0.8), "W00", "coproduction_patient_overall", hac=None)
     wn = its_ward(one_ward(1, 0.0), "W00", "coproduction_patient_overall", hac=None)
-    assert ar.extras["autocorrelation"]["autocorrelated"] and ar.extras["hac"]
-    assert ar.extras["autocorrelation"]["durbin_watson"] < 1.5
-    assert not wn.extras["autocorrelation"]["autocorrelated"] and not wn.extras["hac"]
+    assert ar.diagnostics.autocorrelation["autocorrelated"] and ar.diagnostics.hac
+    assert ar.diagnostics.autocorrelation["durbin_watson"] < 1.5
+    assert not wn.diagnostics.autocorrelation["autocorrelated"] and not wn.diagnostics.hac
     assert "Newey-West" in ar.method and "Neighbouring months are more alike than chance" in ar.sentence
     assert "no more alike than chance" in wn.sentence and "Durbin-Watson" not in wn.sentence
-    assert ar.extras["autocorrelation"]["detail"].startswith(
-        f"Durbin-Watson {ar.extras['autocorrelation']['durbin_watson']:.2f}"
+    assert ar.diagnostics.autocorrelation["detail"].startswith(
+        f"Durbin-Watson {ar.diagnostics.autocorrelation['durbin_watson']:.2f}"
     )
 
 
@@ -201,7 +201,7 @@ def test_never_started_ward_is_a_control_not_a_crash():
     res = its_ward(d, "W11", "coproduction_patient_overall")
     assert res.headline is None and "never started" in res.sentence and "comparison ward" in res.sentence
     pooled = its_pooled(d, "coproduction_patient_overall")
-    assert pooled.n_wards == 12 and pooled.extras["wards_started"] == 10
+    assert pooled.n_wards == 12 and pooled.diagnostics.wards_started == 10
     assert before_after(d, "W11", "coproduction_patient_overall").empty
 
 
@@ -311,7 +311,7 @@ def test_carried_forward_months_are_not_used_and_would_dilute_the_step():
     for seed in range(20):
         d = quarterly_survey(simulate(500 + seed, level=6.0))
         res = its_pooled(d, "coproduction_patient_overall")
-        assert res.n_obs == int((d["month_index"] % 3 == 0).sum()) and res.extras["fresh_survey_months_only"]
+        assert res.n_obs == int((d["month_index"] % 3 == 0).sum()) and res.diagnostics.fresh_survey_months_only
         assert "fresh survey return" in res.method
         new.append(res.headline.estimate)
         old.append(
@@ -366,8 +366,8 @@ def test_shipped_sample_coproduction_slope_is_in_the_latent_draw_not_the_estimat
     )
     on_true = its_pooled(
         lat.rename(columns={"coproduction_true": "coproduction_patient_overall"}), "coproduction_patient_overall"
-    ).extras["slope_change_per_month"]
-    measured = its_pooled(shipped_panel, "coproduction_patient_overall").extras["slope_change_per_month"]
+    ).diagnostics.slope_change_per_month
+    measured = its_pooled(shipped_panel, "coproduction_patient_overall").diagnostics.slope_change_per_month
     assert on_true["ci_low"] > 0 and measured["ci_low"] > 0
     assert abs(on_true["estimate"] - measured["estimate"]) < 2 * measured["std_error"]
 

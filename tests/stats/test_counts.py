@@ -69,10 +69,10 @@ def test_split_none_and_lag(panel):
 
 def test_auto_family_choice_follows_the_dispersion():
     nb = fit_counts(_panel(alpha_dispersion=0.8, seed=5))
-    assert nb.family == "negbin" and "negative binomial" in nb.extras["family_choice"]
+    assert nb.family == "negbin" and "negative binomial" in nb.diagnostics.family_choice
     pois = fit_counts(_panel(alpha_dispersion=0.0, between_ward_sd=0.0, seed=6), split="within_between")
-    assert pois.family == "poisson" and "Poisson" in pois.extras["family_choice"]
-    c = nb.extras["comparison"]
+    assert pois.family == "poisson" and "Poisson" in pois.diagnostics.family_choice
+    c = nb.diagnostics.comparison
     assert c["aic_negbin"] < c["aic_poisson"] and c["lr_p_value"] < 0.05
 
 
@@ -90,7 +90,7 @@ def test_adjustments_and_expected_rates(panel):
         "trend_per_year",
     } <= set(r.estimates["term"])
     assert "C(service)" in r.formula and "offset(log(occupied_bed_days))" in r.formula
-    er = r.extras["expected_rates"]
+    er = r.diagnostics.expected_rates
     within = er[er["basis"].str.contains("within")].sort_values("score")
     assert list(within["score"]) == [30, 50, 70]
     assert (within["ci_low"] < within["rate_per_1000_obd"]).all() and (
@@ -103,7 +103,7 @@ def test_adjustments_and_expected_rates(panel):
 
 def test_diagnostics_present(panel):
     r = fit_counts(panel)
-    bw, bm = r.extras["residuals_by_ward"], r.extras["residuals_by_month"]
+    bw, bm = r.diagnostics.residuals_by_ward, r.diagnostics.residuals_by_month
     assert len(bw) == 12 and len(bm) == 36
     assert bw["observed"].sum() == panel["assaults_on_staff"].sum()
     assert abs(bw["mean_pearson"]).max() < 1.5
@@ -124,10 +124,10 @@ def test_excess_zeros_offer_zero_inflated_model():
     df = _panel(seed=8, baseline_rate_per_1000=15, alpha_dispersion=0.05)
     rng = np.random.default_rng(9)
     df.loc[rng.random(len(df)) < 0.35, "assaults_on_staff"] = 0
-    z = fit_counts(df, family="negbin").extras["zeros"]
+    z = fit_counts(df, family="negbin").diagnostics.zeros
     assert z["excess"] and z["observed_zeros"] > z["expected_zeros"]
     assert np.isfinite(z["alternative"]["aic"]) and z["alternative"]["fits_better"]
-    clean = fit_counts(_panel(seed=10)).extras["zeros"]
+    clean = fit_counts(_panel(seed=10)).diagnostics.zeros
     assert not clean["excess"]
 
 

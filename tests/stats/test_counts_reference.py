@@ -45,18 +45,18 @@ def test_glm_and_cluster_errors_match_r(data, key):
     np.testing.assert_allclose(est["estimate"], ref["estimate"], rtol=RTOL)
     np.testing.assert_allclose(est["std_error"], ref["se_cluster"], rtol=RTOL)
     np.testing.assert_allclose(est["p_value"], ref["p_cluster_t"], rtol=RTOL)
-    model_se = [r.extras["model_based_se"][t] for t in ref["terms"]]
+    model_se = [r.diagnostics.model_based_se[t] for t in ref["terms"]]
     np.testing.assert_allclose(model_se, ref["se_model"], rtol=RTOL)
     fam = "negbin" if key.startswith("negbin") else "poisson"
     assert r.family == fam
     if fam == "negbin":
-        assert 1 / r.extras["alpha"] == pytest.approx(ref["theta"], rel=RTOL)
+        assert 1 / r.diagnostics.alpha == pytest.approx(ref["theta"], rel=RTOL)
         if "adjusted" not in key:
-            assert r.extras["comparison"]["llf_negbin"] == pytest.approx(ref["loglik"], rel=RTOL)
-            assert r.extras["comparison"]["aic_negbin"] == pytest.approx(ref["aic"], rel=RTOL)
+            assert r.diagnostics.comparison["llf_negbin"] == pytest.approx(ref["loglik"], rel=RTOL)
+            assert r.diagnostics.comparison["aic_negbin"] == pytest.approx(ref["aic"], rel=RTOL)
     else:
-        assert r.extras["comparison"]["llf_poisson"] == pytest.approx(ref["loglik"], rel=RTOL)
-        assert r.extras["comparison"]["aic_poisson"] == pytest.approx(ref["aic"], rel=RTOL)
+        assert r.diagnostics.comparison["llf_poisson"] == pytest.approx(ref["loglik"], rel=RTOL)
+        assert r.diagnostics.comparison["aic_poisson"] == pytest.approx(ref["aic"], rel=RTOL)
 
 
 def test_fixed_effects_within_term_matches_r(data):
@@ -65,7 +65,7 @@ def test_fixed_effects_within_term_matches_r(data):
     row = _by_term(r).loc["coproduction_patient_overall_within"]
     assert row["estimate"] == pytest.approx(ref["estimate"][1], rel=RTOL)
     assert row["std_error"] == pytest.approx(ref["se_cluster"][1], rel=RTOL)
-    assert 1 / r.extras["alpha"] == pytest.approx(ref["theta"], rel=RTOL)
+    assert 1 / r.diagnostics.alpha == pytest.approx(ref["theta"], rel=RTOL)
 
 
 def test_poisson_gee_exchangeable_matches_geepack(data):

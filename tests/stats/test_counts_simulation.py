@@ -18,7 +18,7 @@ def test_ci_covers_the_true_within_rate_ratio_on_a_seeded_panel():
     r = fit_counts(df, zeros=False)
     assert r.headline.ci_low < TRUE_RR < r.headline.ci_high
     assert r.headline.ci_high < 1  # a real effect of this size over 4 years is detected
-    between = r.extras["between"]
+    between = r.diagnostics.between
     assert between["ci_low"] < 1.0 < between["ci_high"]  # true between-ward effect is null here
 
 
@@ -26,7 +26,7 @@ def test_within_ward_estimate_ignores_between_ward_confounding():
     # Wards with more co-production have MORE assaults (between RR 1.3), yet within a ward a rise cuts them.
     df = simulate_panel(15, 48, rate_ratio_per_10=0.8, between_rate_ratio_per_10=1.3, between_ward_sd=0.1, rng=7)
     r = fit_counts(df, zeros=False)
-    assert r.headline.estimate < 1 and r.extras["between"]["rate_ratio"] > 1
+    assert r.headline.estimate < 1 and r.diagnostics.between["rate_ratio"] > 1
     naive = fit_counts(df, split="none", zeros=False)
     assert abs(np.log(naive.headline.estimate) - np.log(0.8)) > abs(np.log(r.headline.estimate) - np.log(0.8))
 

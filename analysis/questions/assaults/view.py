@@ -11,12 +11,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from analysis.data.contract import ASPECTS
+from analysis.data.contract import ASPECTS, RESPONDENTS
 from analysis.panel.tools import add_lag
 from analysis.spc.chart import rebase_dates, u_chart
 from analysis.spc.rules import classify
 from analysis.stats.counts.describe import change_words, ci_words, outcome_words, predictor_words
-from analysis.stats.results import ModelResult
+from analysis.stats.results import CountDiagnostics, ModelResult
 
 WHOLE_HOSPITAL = "whole hospital"
 STAFF_SOCIAL_DISTANCE = "coproduction_staff_reduced_social_distance"
@@ -29,7 +29,7 @@ def predictor_columns() -> list[str]:
     the combined index, then each rater's aspects."""
     cols = ["coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall"]
     for aspect in ASPECTS:
-        cols += [f"coproduction_patient_{aspect}", f"coproduction_staff_{aspect}"]
+        cols += [f"coproduction_{who}_{aspect}" for who in RESPONDENTS]
     return cols
 
 
@@ -160,7 +160,7 @@ def claim_texts(result: ModelResult) -> dict[str, str]:
             'explain it. It is the closer answer to "would raising co-production on a ward reduce its '
             f'{noun}?", though other changes over time still could.'
         )
-    b = result.extras.get("between")
+    b = _between(result)
     if b:
         out["between"] = (
             f"**Wards with more {pred}** (on average over the period) have {change_words(b['rate_ratio'], noun)} "
@@ -176,9 +176,16 @@ def claim_texts(result: ModelResult) -> dict[str, str]:
     return out
 
 
+def _between(result: ModelResult) -> dict[str, float] | None:
+    """The count model's between-ward rate ratio (rate_ratio, ci_low, ci_high, p_value), None when not estimated."""
+    d = result.diagnostics_as(CountDiagnostics)
+    return d.between if d else None
+
+
 def expected_at(result: ModelResult, scores) -> pd.DataFrame:
-    """Expected rates from the model's extras at the chosen scores, basis in short words."""
-    e = result.extras.get("expected_rates")
+    """Expected rates from the model's diagnostics at the chosen scores, basis in short words."""
+    d = result.diagnostics_as(CountDiagnostics)
+    e = d.expected_rates if d else None
     if e is None or e.empty:
         return pd.DataFrame(columns=["score", "basis", "rate_per_1000_obd", "ci_low", "ci_high"])
     wanted = {round(float(s), 1) for s in scores}
@@ -218,7 +225,7 @@ def claims_table(results: dict[str, ModelResult]) -> pd.DataFrame:
                     "p_value": h.p_value,
                 }
             )
-        b = r.extras.get("between")
+        b = _between(r)
         if b:
             rows.append({"label": label, "comparison": "between wards", **b})
     return pd.DataFrame(rows, columns=["label", "comparison", "rate_ratio", "ci_low", "ci_high", "p_value"])

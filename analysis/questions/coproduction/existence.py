@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.data.contract import RESPONDENTS
 from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.questions.coproduction.groups import group_differences, survey_rows
 from analysis.stats.reliability import agreement
-from analysis.stats.results import Headline, ModelResult
+from analysis.stats.results import Headline, LevelsDiagnostics, ModelResult
 from analysis.text import plural
 
 __all__ = ["BAND_NOTE", "answer_q1", "band_note", "band_words", "bands", "disagreement", "group_differences", "levels"]
@@ -164,7 +165,7 @@ def disagreement(panel: pd.DataFrame, threshold: float = LARGE_GAP, aspect: str 
                     "months_carried": panel[f"coproduction_{r}_months_carried"],
                 }
             )
-            for r in ("patient", "staff")
+            for r in RESPONDENTS
         ],
         ignore_index=True,
     )
@@ -189,7 +190,45 @@ def answer_q1(
     compare_by: tuple[str, ...] = ("service", "security_level"),
     level: float = 0.95,
 ) -> ModelResult:
-    """The Q1 answer: patient-rated overall index across wards (ward means, t-interval) and the story."""
+    """The answer to question 1: how much co-production there is, where, and as patients and staff see it.
+
+    The headline is the patient-rated overall index averaged across wards (each ward's mean over its
+    survey months, then a t-interval across wards; staff-rated when no patient scores), with each ward's
+    band, the staff-patient disagreement and the comparison of services and security levels.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The ward-month panel (`analysis.panel.build.build_panel`).
+    cuts, labels : sequence
+        Band cut-offs on the 0 to 100 index and their labels (one more label than cuts); by default
+        lite under 40, mid 40 to under 70, ultra 70 or more.
+    threshold : float, default 15
+        A staff-patient gap of this many points or more is flagged as large.
+    compare_by : tuple of str, default ("service", "security_level")
+        Ward groupings compared with `group_differences` (those present in the panel).
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    ModelResult
+        `question` "q1", `family` "descriptive"; `headline` the mean index across wards with its CI (None
+        when there are no scores); `estimates` one row per respondent with columns term, estimate,
+        std_error, ci_low, ci_high, p_value, n_wards, min, max; `diagnostics` a `LevelsDiagnostics`
+        (levels_by_ward, bands, band_counts, disagreement, comparisons).
+
+    Examples
+    --------
+    >>> from analysis.data.dataset import load_sample
+    >>> from analysis.panel.build import build_panel
+    >>> panel = build_panel(load_sample().tables)
+    >>> result = answer_q1(panel)
+    >>> result.ok, result.estimates["term"].tolist()
+    (True, ['patient overall index', 'staff overall index'])
+    >>> list(result.diagnostics.bands.columns)[:4], sorted(result.diagnostics.comparisons)
+    (['ward_id', 'score', 'basis', 'band'], ['security_level', 'service'])
+    """
     all_wards = panel["ward_id"].nunique()
     pat, staff = _ward_level(panel, "patient"), _ward_level(panel, "staff")
     caveats = [
@@ -268,13 +307,13 @@ def answer_q1(
         sentence=sentence,
         caveats=caveats,
         warnings=[w for res in comparisons.values() for w in res.warnings],
-        extras={
-            "levels_by_ward": levels(panel, lead),
-            "bands": banded,
-            "band_counts": counts.to_dict(),
-            "disagreement": dis,
-            "comparisons": {k: v.to_dict() for k, v in comparisons.items()},
-        },
+        diagnostics=LevelsDiagnostics(
+            levels_by_ward=levels(panel, lead),
+            bands=banded,
+            band_counts=counts.to_dict(),
+            disagreement=dis,
+            comparisons=comparisons,
+        ),
     )
 
 

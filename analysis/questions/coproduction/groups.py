@@ -2,7 +2,8 @@
 
 Ward-months of the same ward are not independent, so a naive ANOVA on ward-months would overstate the
 evidence. The model is score ~ 0 + group with a random intercept per ward, fitted by exact REML
-(analysis/stats/mixed.py, the model lme4::lmer fits; checked against it in tests/questions/test_coproduction.py) on survey
+(analysis/stats/mixed.py, the model lme4::lmer fits; checked against it in
+tests/questions/test_coproduction.py) on survey
 months only (carried-forward months would count a survey several times).
 """
 
@@ -13,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.stats.mixed import fit_random_intercept, gls_vcov
-from analysis.stats.results import Headline, ModelResult
+from analysis.stats.results import GroupDifferenceDiagnostics, Headline, ModelResult
 from analysis.text import plural
 
 MIN_WARDS_PER_GROUP = 3
@@ -62,10 +63,43 @@ def _empty(by: str, respondent: str, aspect: str, sentence: str, n_wards: int = 
 def group_differences(
     panel: pd.DataFrame, by: str = "service", respondent: str = "patient", aspect: str = "overall", level: float = 0.95
 ) -> ModelResult:
-    """Mean score per `by` group from a mixed model with ward random intercepts.
+    """Do co-production scores differ between groups of wards? Mean score per `by` group from a mixed model.
 
-    Headline: the highest minus the lowest group mean (points) with its CI, and the Wald test p-value
-    that all groups are equal. Estimates: one row per group (model mean, CI, wards, survey months).
+    The model is score ~ 0 + group with a random intercept per ward (exact REML, as lme4::lmer), on
+    survey months only.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The ward-month panel (`analysis.panel.build.build_panel`).
+    by : str, default "service"
+        The ward grouping to compare ("service", "security_level", ...).
+    respondent : {"patient", "staff", "both"}, default "patient"
+        Whose scores.
+    aspect : str, default "overall"
+        "overall" or one aspect of co-production (`analysis.data.contract.ASPECTS`).
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    ModelResult
+        `headline` the highest minus the lowest group mean (points) with its CI and the Wald test p-value
+        that all groups are equal (None, with the reason in the sentence, when fewer than two groups or
+        three wards have scores); `estimates` one row per group with columns term, estimate, std_error,
+        ci_low, ci_high, p_value, n_wards, n_obs; `diagnostics` a `GroupDifferenceDiagnostics`
+        (ward_variance, residual_variance, wald_chi2, wald_df, converged).
+
+    Examples
+    --------
+    >>> from analysis.data.dataset import load_sample
+    >>> from analysis.panel.build import build_panel
+    >>> panel = build_panel(load_sample().tables)
+    >>> result = group_differences(panel, by="service")
+    >>> result.ok, result.family, result.diagnostics.converged
+    (True, 'gaussian (linear mixed model)', True)
+    >>> list(result.estimates.columns)
+    ['term', 'estimate', 'std_error', 'ci_low', 'ci_high', 'p_value', 'n_wards', 'n_obs']
     """
     d = survey_rows(panel, respondent, aspect).dropna(subset=[by])
     d = d.assign(group=d[by].astype(str), ward=d["ward_id"].astype(str))
@@ -176,11 +210,11 @@ def group_differences(
         sentence=sentence,
         caveats=caveats,
         warnings=msgs,
-        extras={
-            "ward_variance": float(fit.ward_variance),
-            "residual_variance": float(fit.residual_variance),
-            "wald_chi2": wald,
-            "wald_df": g - 1,
-            "converged": bool(fit.converged),
-        },
+        diagnostics=GroupDifferenceDiagnostics(
+            ward_variance=float(fit.ward_variance),
+            residual_variance=float(fit.residual_variance),
+            wald_chi2=wald,
+            wald_df=g - 1,
+            converged=bool(fit.converged),
+        ),
     )

@@ -1,14 +1,16 @@
 """Question 3: can co-production enhance recovery? Mixed models of each recovery measure by ward.
 
 Each measure's ward-month mean score is modelled with a linear mixed model (ward random intercept,
-REML by the exact profiled likelihood of analysis/stats/mixed.py; checked against R lme4::lmer). Co-production is split into the ward's own
+REML by the exact profiled likelihood of analysis/stats/mixed.py; checked against R lme4::lmer).
+Co-production is split into the ward's own
 mean (between wards) and each month's deviation from it (within ward: the headline), per 10 points.
 
 Ward size (`recovery_<slug>_n_patients`): the mixed model takes no observation weights, so it is
 unweighted. With weights="n_patients" the headline comes instead from a weighted least-squares fit
 (weight = patients behind the mean, a precision weight for a mean) with the same within/between
-terms and CR1 cluster-robust errors by ward, t(G-1); the unweighted mixed model is kept in extras.
-With weights="none" that weighted fit is still reported in extras as a sensitivity check.
+terms and CR1 cluster-robust errors by ward, t(G-1); the unweighted mixed model is kept in the
+diagnostics (`RecoveryDiagnostics.unweighted_mixed_model`). With weights="none" that weighted fit is still
+reported there as a sensitivity check (`weighted_sensitivity`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from analysis.data.reference import builtin_measures
 from analysis.panel.tools import add_lag
 from analysis.stats.counts.clustering import cluster_sums
 from analysis.stats.counts.describe import predictor_words
+from analysis.stats.counts.spec import SPLITS
 from analysis.stats.mixed import fit_random_intercept, gls_vcov
-from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult
+from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult, RecoveryDiagnostics
 
 try:
     from analysis.panel.build import measure_slug
@@ -36,7 +39,6 @@ except ImportError:  # pragma: no cover - the panel module is written in paralle
 
 PER = 10.0
 WEIGHTS = ("none", "n_patients")
-SPLITS = ("within_between", "none")
 
 
 def measure_column(measure: str) -> str:
@@ -170,9 +172,47 @@ def fit_recovery(
 ) -> ModelResult:
     """Change in a recovery measure per 10-point rise in co-production (within ward), in numbers and words.
 
-    weights="none": mixed model (ward random intercept, REML), Wald z intervals; a WLS sensitivity
-    weighted by n_patients (CR1, t(G-1)) goes in extras. weights="n_patients": that weighted fit is the
-    headline and the unweighted mixed model goes in extras. adjust: panel columns or "trend".
+    Parameters
+    ----------
+    panel : DataFrame
+        The ward-month panel (`analysis.panel.build.build_panel`).
+    measure : str, default "QPR-15"
+        The recovery measure (its panel column is `measure_column(measure)`).
+    predictor : str, default "coproduction_patient_overall"
+        The co-production score column.
+    lag : int, default 0
+        Relate each month's scores to co-production this many months earlier.
+    adjust : sequence of str, default ()
+        Panel columns to adjust for, or "trend".
+    measures_catalogue : DataFrame, optional
+        The measures table (direction and range of each measure); the built-in catalogue by default.
+    split : {"within_between", "none"}, default "within_between"
+        Split co-production into the ward's mean (between) and each month's deviation (within: headline).
+    weights : {"none", "n_patients"}, default "none"
+        "none": a linear mixed model (ward random intercept, REML), Wald z intervals, with a least-squares
+        fit weighted by the patients behind each mean (CR1, t(G-1)) as a sensitivity check.
+        "n_patients": that weighted fit is the headline and the mixed model the check.
+    ward, month : str
+        The ward and month columns.
+
+    Returns
+    -------
+    ModelResult
+        `question` "q3"; `headline` the change in the measure's points per 10 points of co-production with
+        its 95% CI (None, with the reason in the sentence, when it cannot be fitted); `estimates` with
+        columns term, estimate, std_error, ci_low, ci_high, p_value; `diagnostics` a `RecoveryDiagnostics`
+        (variance components, the other fit, between wards, direction, months).
+
+    Examples
+    --------
+    >>> from analysis.data.dataset import load_sample
+    >>> from analysis.panel.build import build_panel
+    >>> panel = build_panel(load_sample().tables)
+    >>> result = fit_recovery(panel, "QPR-15")
+    >>> result.ok, result.outcome, result.headline.name
+    (True, 'recovery_qpr_15', 'change in QPR-15 per 10-point rise (within ward)')
+    >>> sorted(result.diagnostics.variance_components)
+    ['icc', 'reml_loglik', 'residual_variance', 'ward_variance']
     """
     if weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {WEIGHTS}")
@@ -199,19 +239,13 @@ def fit_recovery(
             warns,
         )
     yv, groups = d[y].to_numpy(float), d[ward].astype(str).to_numpy()
-    extras: dict = {
-        "lag": lag,
-        "split": split,
-        "weights": weights,
-        "adjust": list(adjust),
-        "per": PER,
-        "n_months": n_months,
-        "direction": direction_note(measure, hib),
-    }
     try:
         if G >= 2:
             mixed, vc, _ = fit_mixed(yv, X, groups, warns)
-            mixed_text = "linear mixed model, ward random intercept, REML (exact profiled likelihood, as lme4::lmer), Wald 95% CIs (normal)"
+            mixed_text = (
+                "linear mixed model, ward random intercept, REML (exact profiled likelihood, as lme4::lmer), "
+                "Wald 95% CIs (normal)"
+            )
         else:
             res = OLS(yv, X.drop(columns=[c for c in X if c.endswith("_ward_mean")])).fit()
             mixed = _tidy(
@@ -230,27 +264,37 @@ def fit_recovery(
 
     use_weighted = weights == "n_patients" and weighted is not None
     est = weighted if use_weighted else mixed
-    extras["variance_components"] = vc
     if use_weighted:
-        extras["unweighted_mixed_model"] = mixed
         method = (
             "Weighted least squares (weight = patients behind each ward mean) with the ward mean of "
             "co-production as a term, CR1 cluster-robust standard errors by ward, t(G-1) reference; "
-            f"the unweighted {mixed_text} is in extras."
+            f"the unweighted {mixed_text} is in the diagnostics."
         )
     else:
-        if weighted is not None:
-            extras["weighted_sensitivity"] = weighted
         method = (
             f"{mixed_text[0].upper()}{mixed_text[1:]}; unweighted because the mixed model takes no observation "
-            "weights (a WLS fit weighted by n_patients with CR1 errors is in extras as a sensitivity check)."
+            "weights (a WLS fit weighted by n_patients with CR1 errors is in the diagnostics as a sensitivity "
+            "check)."
         )
     r = est.loc[est["term"] == main].iloc[0]
     label = f"change in {measure} per 10-point rise" + (" (within ward)" if split == "within_between" else "")
     head = Headline(label, float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"]), float(r["p_value"]))
     between = est.loc[est["term"] == f"{predictor}_ward_mean"]
-    if len(between):
-        extras["between"] = between.iloc[0][["estimate", "ci_low", "ci_high", "p_value"]].astype(float).to_dict()
+    diagnostics = RecoveryDiagnostics(
+        lag=lag,
+        split=split,
+        weights=weights,
+        adjust=list(adjust),
+        per=PER,
+        n_months=n_months,
+        direction=direction_note(measure, hib),
+        variance_components=vc,
+        unweighted_mixed_model=mixed if use_weighted else None,
+        weighted_sensitivity=weighted if not use_weighted else None,
+        between=between.iloc[0][["estimate", "ci_low", "ci_high", "p_value"]].astype(float).to_dict()
+        if len(between)
+        else None,
+    )
     caveats = recovery_caveats(G, n_months, hib)
     sentence = recovery_sentence(measure, hib, predictor, lag, G, n_months, head, split, caveats)
     formula = f"{y} ~ " + " + ".join(c for c in X.columns if c != "const") + (" + (1 | ward)" if G >= 2 else "")
@@ -268,7 +312,7 @@ def fit_recovery(
         sentence=sentence,
         caveats=caveats,
         warnings=warns,
-        extras=extras,
+        diagnostics=diagnostics,
     )
 
 

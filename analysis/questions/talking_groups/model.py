@@ -5,7 +5,8 @@ wards with staggered starts (stepped wedge): ward fixed effects plus one effect 
 so a hospital-wide trend is not mistaken for an effect of the groups; wards that never started act
 as controls. The headline is the level change of the standard stepped-wedge model (a step from the
 start month, Hussey & Hughes with fixed ward effects); the slope change comes from the same model
-with months_since_start added, reported alongside. Survey outcomes use fresh returns only. Counts (assaults) are modelled per occupied bed day: Poisson with log(occupied_bed_days)
+with months_since_start added, reported alongside. Survey outcomes use fresh returns only. Counts
+(assaults) are modelled per occupied bed day: Poisson with log(occupied_bed_days)
 offset and CR1 cluster-robust errors by ward, t(G-1) (robust to over-dispersion).
 """
 
@@ -28,7 +29,13 @@ from analysis.stats.its import (
     solve_psd,
     tidy,
 )
-from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult
+from analysis.stats.results import (
+    OBSERVATIONAL_CAVEAT,
+    Headline,
+    ModelResult,
+    SteppedWedgeDiagnostics,
+    WardTimeSeriesDiagnostics,
+)
 from analysis.text import plural
 
 KINDS = ("linear", "count")
@@ -173,7 +180,41 @@ def its_ward(
 ) -> ModelResult:
     """One ward's interrupted time series: level and slope change at the start of talking groups.
 
-    hac=True/False forces Newey-West errors on or off; None (default) uses them when autocorrelation is found.
+    Parameters
+    ----------
+    panel : DataFrame
+        The ward-month panel (`analysis.panel.build.build_panel`), with talking_groups_start.
+    ward_id : str
+        The ward.
+    outcome : str
+        The column modelled: a co-production or recovery score (kind "linear") or an incident count
+        (kind "count", per `exposure`).
+    kind : {"linear", "count"}, default "linear"
+        Segmented OLS, or Poisson with log(`exposure`) offset.
+    exposure : str, optional
+        The denominator of a count ("occupied_bed_days" by default).
+    hac : bool, optional
+        True or False forces Newey-West errors on or off; None uses them when autocorrelation is found.
+    maxlags : int, default 3
+        Lags for the Newey-West errors and the autocorrelation checks.
+
+    Returns
+    -------
+    ModelResult
+        `headline` the level change at the start (a rate ratio for counts) with its 95% CI (None, with the
+        reason in the sentence, when the ward never started or has fewer than 3 months on a side);
+        `estimates` with columns term (const, time, post, months_since_start), estimate, std_error, ci_low,
+        ci_high, p_value (and rate_ratio, rr_ci_low, rr_ci_high for counts); `diagnostics` a
+        `WardTimeSeriesDiagnostics` (autocorrelation, hac, maxlags, start, months_before, months_after).
+
+    Examples
+    --------
+    >>> from analysis.data.dataset import load_sample
+    >>> from analysis.panel.build import build_panel
+    >>> panel = build_panel(load_sample().tables)
+    >>> result = its_ward(panel, "W01", "coproduction_patient_overall")
+    >>> result.ok, result.headline.name, result.diagnostics.start.strftime("%b %Y")
+    (True, 'level change at the start', 'Oct 2022')
     """
     d, exposure, problem = _ward_data(panel, ward_id, outcome, kind, exposure)
     if problem:
@@ -206,7 +247,8 @@ def its_ward(
         head = Headline("level change at the start", lvl["estimate"], lvl["ci_low"], lvl["ci_high"], lvl["p_value"])
         body = (
             f"When talking groups started on ward {ward_id} ({start:%b %Y}), {_words(outcome, kind)} changed by "
-            f"{head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to {head.ci_high:+.2f}) at once, and its monthly trend by "
+            f"{head.estimate:+.2f} (95% CI {head.ci_low:+.2f} to {head.ci_high:+.2f}) at once, "
+            "and its monthly trend by "
             f"{slope['estimate']:+.2f} points a month (95% CI {slope['ci_low']:+.2f} to {slope['ci_high']:+.2f})."
             + _unclear(head, 0.0, "the change at the start")
         )
@@ -234,14 +276,14 @@ def its_ward(
         sentence=" ".join([body, ac["words"], caveats[0]]),
         caveats=caveats,
         warnings=warns,
-        extras={
-            "autocorrelation": ac,
-            "hac": used_hac,
-            "maxlags": maxlags,
-            "start": start,
-            "months_before": n_pre,
-            "months_after": len(d) - n_pre,
-        },
+        diagnostics=WardTimeSeriesDiagnostics(
+            autocorrelation=ac,
+            hac=used_hac,
+            maxlags=maxlags,
+            start=start,
+            months_before=n_pre,
+            months_after=len(d) - n_pre,
+        ),
     )
 
 
@@ -306,8 +348,44 @@ def _fit(d: pd.DataFrame, outcome: str, kind: str, exposure: str | None, slope: 
 
 
 def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure: str | None = None) -> ModelResult:
-    """Stepped-wedge ITS across wards: pooled level change (counts: rate ratio), ward-clustered; the slope
-    change (from the model with months_since_start added) is in the estimates and extras."""
+    """Stepped-wedge interrupted time series across wards: what changed once talking groups started.
+
+    Ward fixed effects plus one effect per calendar month, so a hospital-wide change over time is not
+    mistaken for an effect of the groups; wards not yet started (or never started) are the comparison.
+    CR1 cluster-robust errors by ward, t(G-1). Survey outcomes use months with a fresh return only.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The ward-month panel (`analysis.panel.build.build_panel`), with talking_groups_start.
+    outcome : str
+        The column modelled: a score (kind "linear") or an incident count (kind "count").
+    kind : {"linear", "count"}, default "linear"
+        OLS, or Poisson with log(`exposure`) offset.
+    exposure : str, optional
+        The denominator of a count ("occupied_bed_days" by default).
+
+    Returns
+    -------
+    ModelResult
+        `headline` the pooled level change at the start (a rate ratio for counts) with its 95% CI (None,
+        with the reason in the sentence, when it cannot be estimated); `estimates` with columns term
+        (const, post, then post_with_slope and months_since_start from the model with the slope added),
+        estimate, std_error, ci_low, ci_high, p_value (and rate_ratio, rr_ci_low, rr_ci_high for counts);
+        `diagnostics` a `SteppedWedgeDiagnostics` (slope_change_per_month, level_change_with_slope,
+        wards_started, n_months, fresh_survey_months_only, time_trend).
+
+    Examples
+    --------
+    >>> from analysis.data.dataset import load_sample
+    >>> from analysis.panel.build import build_panel
+    >>> panel = build_panel(load_sample().tables)
+    >>> result = its_pooled(panel, "coproduction_patient_overall")
+    >>> result.ok, result.estimates["term"].tolist()
+    (True, ['const', 'post', 'post_with_slope', 'months_since_start'])
+    >>> result.diagnostics.wards_started, result.diagnostics.n_months
+    (9, 20)
+    """
     if outcome not in panel.columns:
         return _cannot(outcome, f"There is no {outcome.replace('_', ' ')} column in the data.")
     d, exposure = _usable(panel, outcome, kind, exposure)
@@ -401,14 +479,14 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
         headline=head,
         sentence=" ".join([lead + body, *caveats]),
         caveats=caveats,
-        extras={
-            "time_trend": "one effect per calendar month (hospital-wide, any shape)",
-            "slope_change_per_month": slope,
-            "level_change_with_slope": by.loc["post_with_slope"].to_dict() if with_slope is not None else None,
-            "wards_started": n_started,
-            "n_months": n_months,
-            "fresh_survey_months_only": survey,
-        },
+        diagnostics=SteppedWedgeDiagnostics(
+            time_trend="one effect per calendar month (hospital-wide, any shape)",
+            slope_change_per_month=slope,
+            level_change_with_slope=by.loc["post_with_slope"].to_dict() if with_slope is not None else None,
+            wards_started=n_started,
+            n_months=n_months,
+            fresh_survey_months_only=survey,
+        ),
     )
 
 

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import math
 
-from analysis.data.contract import ASPECTS
+from analysis.data.contract import ASPECTS, INCIDENT_WORDS, RESPONDENTS
+from analysis.stats.counts.spec import CountModelSpec
 from analysis.stats.results import OBSERVATIONAL_CAVEAT
 
 MIN_WARDS, MIN_MONTHS, MANY_WARDS = 5, 12, 20
 
-OUTCOME_WORDS = {
-    "assaults_on_staff": "assaults on staff",
-    "assaults_on_patients": "assaults on patients",
-    "self_harm": "self-harm incidents",
-    "restraints": "restraints",
-    "seclusions": "seclusions",
-    "transfers_to_lower_security": "transfers to lower security",
-}
-
 
 def outcome_words(outcome: str) -> str:
-    return OUTCOME_WORDS.get(outcome, outcome.replace("_", " "))
+    """'self_harm' -> 'self-harm incidents' (the contract's words); other columns with spaces for underscores."""
+    return INCIDENT_WORDS.get(outcome, outcome.replace("_", " "))
 
 
 def predictor_words(predictor: str) -> str:
@@ -28,7 +21,7 @@ def predictor_words(predictor: str) -> str:
     if predictor == "coproduction_overall":
         return "co-production (patients and staff combined)"
     parts = predictor.split("_", 2)
-    if len(parts) == 3 and parts[0] == "coproduction" and parts[1] in ("patient", "staff"):
+    if len(parts) == 3 and parts[0] == "coproduction" and parts[1] in RESPONDENTS:
         who = "patient-rated" if parts[1] == "patient" else "staff-rated"
         aspect = parts[2]
         if aspect == "overall":
@@ -110,22 +103,18 @@ def caveat_list(n_wards: int, errors: str) -> list[str]:
 
 
 def headline_sentence(
-    outcome: str,
-    predictor: str,
-    lag: int,
+    spec: CountModelSpec,
     n_wards: int,
     n_months: int,
     within: tuple[float, float, float, float | None] | None,
     between: tuple[float, float, float, float | None] | None,
     single: tuple[float, float, float, float | None] | None,
-    per: float,
-    fixed_effects: bool,
 ) -> str:
     """The answer in words: within-ward claim first, between-ward claim beside it, clearly distinguished."""
-    noun = outcome_words(outcome)
-    pred = predictor_words(predictor) + lag_words(lag)
+    noun = outcome_words(spec.outcome)
+    pred = predictor_words(spec.predictor) + lag_words(spec.lag)
     where = f"Across {n_wards} ward{'s' if n_wards != 1 else ''} over {n_months} month{'s' if n_months != 1 else ''}"
-    unit = f"per {per:g} points"
+    unit = f"per {spec.per:g} points"
     parts = []
     if within is not None:
         rr, lo, hi, p = within
@@ -133,7 +122,7 @@ def headline_sentence(
             f"{where}, in months when a ward's {pred} was higher than its own usual level, it had "
             f"{change_words(rr, noun)} {unit} ({ci_words(lo, hi)}{p_words(p)})."
         )
-        if fixed_effects:
+        if spec.fixed_effects:
             parts.append("This compares each ward only with itself (ward fixed effects).")
     if between is not None:
         rr, lo, hi, p = between

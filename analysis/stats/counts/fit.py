@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from analysis.data.contract import MODELLED_INCIDENTS
 from analysis.stats.counts import caveats as cv
 from analysis.stats.counts.clustering import cluster_vcov, fit_gee, model_vcov, tidy
 from analysis.stats.counts.describe import (
@@ -19,19 +20,12 @@ from analysis.stats.counts.describe import (
 from analysis.stats.counts.diagnostics import expected_rates, residual_summaries
 from analysis.stats.counts.families import ALPHA_FLOOR, dispersion_test, fit_negbin, fit_poisson
 from analysis.stats.counts.prepare import DataProblem, Design, prepare
+from analysis.stats.counts.spec import ERRORS, FAMILIES, CountModelSpec
 from analysis.stats.counts.zeros import check_zeros
-from analysis.stats.results import Headline, ModelResult
+from analysis.stats.results import CountDiagnostics, Headline, ModelResult, NotFitted
 
-FAMILIES = ("auto", "poisson", "negbin")
-ERRORS = ("cluster", "gee", "fixed_effects")
-INCIDENTS = (
-    "assaults_on_staff",
-    "assaults_on_patients",
-    "restraints",
-    "seclusions",
-    "self_harm",
-    "transfers_to_lower_security",
-)
+INCIDENTS = MODELLED_INCIDENTS  # the contract's incident counts, in the order the models list them
+__all__ = ["ERRORS", "FAMILIES", "INCIDENTS", "CountModelSpec", "fit_all_incidents", "fit_counts"]
 
 
 def fit_counts(
@@ -52,69 +46,100 @@ def fit_counts(
 ) -> ModelResult:
     """Rate ratio of `outcome` per `per`-point rise in `predictor` (within ward by default), in numbers and words.
 
-    family: "auto" (Poisson or NB2, chosen by a likelihood-ratio test of over-dispersion), "poisson", "negbin".
-    errors: "cluster" (CR1 by ward, t(G-1)), "gee" (exchangeable, robust), "fixed_effects" (ward dummies, CR1).
-    split: "within_between" (ward mean and monthly deviation; headline within) or "none".
+    The arguments become one `CountModelSpec`; the model is Poisson or negative binomial (NB2) with
+    log(`exposure`) as offset, the ward's clustering allowed for as `errors` says.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The ward-month panel (`analysis.panel.build.build_panel`).
+    outcome : str, default "assaults_on_staff"
+        The incident count (`analysis.data.contract.INCIDENTS`).
+    exposure : str, default "occupied_bed_days"
+        The denominator; its log is the offset.
+    predictor : str, default "coproduction_patient_overall"
+        The co-production score column.
+    lag : int, default 0
+        Relate each month's incidents to the score this many months earlier.
+    adjust : sequence of str, default ()
+        Adjustments (`analysis.data.contract.ADJUSTMENTS`: staffing, bank and agency, service, security
+        level, "season", "trend").
+    family : {"auto", "poisson", "negbin"}, default "auto"
+        "auto" chooses Poisson or NB2 by a likelihood-ratio test of over-dispersion.
+    errors : {"cluster", "gee", "fixed_effects"}, default "cluster"
+        CR1 cluster-robust by ward with t(G-1); GEE with exchangeable correlation and robust errors; or ward
+        fixed effects with CR1 errors.
+    split : {"within_between", "none"}, default "within_between"
+        Split the score into the ward's mean (between wards) and each month's deviation from it (within
+        ward: the headline), or use it as it is.
+    ward, month : str
+        The ward and month columns.
+    per : float, default 10.0
+        Points per step of the predictor in the rate ratio.
+    at : tuple of float, default (30, 50, 70)
+        Scores at which expected rates are given (`CountDiagnostics.expected_rates`).
+    zeros : bool, default True
+        Check for more months with none than the model expects.
+
+    Returns
+    -------
+    ModelResult
+        `question` "q2" ("q3" for transfers to lower security); `family` "poisson" or "negbin";
+        `headline` the rate ratio per `per` points with its 95% CI (None when the model cannot be fitted,
+        and then the sentence says why); `estimates` with columns term, estimate, std_error, ci_low,
+        ci_high, p_value, rate_ratio, rr_ci_low, rr_ci_high, unit; `diagnostics` a `CountDiagnostics`
+        (family choice, dispersion, expected rates, residuals by ward and month, zeros, between wards),
+        or `NotFitted` with the reason.
+
+    Raises
+    ------
+    ValueError
+        When `family` or `errors` is not one of the choices.
+
+    Examples
+    --------
+    >>> from analysis.data.dataset import load_sample
+    >>> from analysis.panel.build import build_panel
+    >>> panel = build_panel(load_sample().tables)
+    >>> result = fit_counts(panel, outcome="assaults_on_staff", predictor="coproduction_patient_overall")
+    >>> result.ok, result.family, result.headline.name
+    (True, 'negbin', 'rate ratio per 10-point rise (within ward)')
+    >>> list(result.diagnostics.expected_rates.columns)
+    ['score', 'basis', 'rate_per_1000_obd', 'ci_low', 'ci_high']
     """
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}")
-    if errors not in ERRORS:
-        raise ValueError(f"errors must be one of {ERRORS}")
-    adjust = tuple(adjust)
-    fixed = errors == "fixed_effects"
-    question = "q3" if outcome == "transfers_to_lower_security" else "q2"
+    spec = CountModelSpec(
+        outcome=outcome,
+        exposure=exposure,
+        predictor=predictor,
+        lag=lag,
+        adjust=tuple(adjust),
+        family=family,
+        errors=errors,
+        split=split,
+        ward=ward,
+        month=month,
+        per=per,
+        at=tuple(at),
+        zeros=zeros,
+    )
     warns: list[str] = []
     try:
-        d = prepare(panel, outcome, exposure, predictor, lag, adjust, split, ward, month, per, fixed)
-        if fixed:
-            d = _drop_zero_wards(d, panel, outcome, exposure, predictor, lag, adjust, split, ward, month, per, warns)
+        d = prepare(panel, spec)
+        if spec.fixed_effects:
+            d = _drop_zero_wards(d, panel, spec, warns)
         if len(d.y) <= d.X.shape[1] + 1:
             raise DataProblem(f"only {len(d.y)} usable ward-months, too few for {d.X.shape[1]} model terms.")
         if d.y.sum() == 0:
             raise DataProblem(f"there were no {outcome.replace('_', ' ')} at all in the months analysed.")
-        return _fit(
-            d,
-            panel,
-            outcome,
-            exposure,
-            predictor,
-            lag,
-            adjust,
-            family,
-            errors,
-            split,
-            ward,
-            month,
-            per,
-            at,
-            zeros,
-            question,
-            warns,
-        )
+        return _fit(d, spec, warns)
     except (DataProblem, np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
         reason = str(exc) if isinstance(exc, DataProblem) else f"the model could not be fitted ({exc})."
-        return _cannot_fit(question, outcome, predictor, reason, warns)
+        return _cannot_fit(spec, reason, warns)
 
 
-def _fit(
-    d: Design,
-    panel,
-    outcome,
-    exposure,
-    predictor,
-    lag,
-    adjust,
-    family,
-    errors,
-    split,
-    ward,
-    month,
-    per,
-    at,
-    zeros,
-    question,
-    warns,
-) -> ModelResult:
+def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
+    """Fit both families, choose one, and describe the chosen model with its diagnostics."""
+    family, errors, outcome, predictor, per = spec.family, spec.errors, spec.outcome, spec.predictor, spec.per
     for reason, n in d.dropped.items():
         warns.append(f"{n} ward-month{'s' if n != 1 else ''} left out: {reason}.")
     warns += d.notes
@@ -148,7 +173,8 @@ def _fit(
         params, V = gee.params, np.asarray(gee.cov_robust)
         mu = np.asarray(gee.fittedvalues)
         se_text = (
-            f"GEE with exchangeable correlation within ward (working correlation {float(gee.model.cov_struct.dep_params):.3f}), "
+            "GEE with exchangeable correlation within ward (working correlation "
+            f"{float(gee.model.cov_struct.dep_params):.3f}), "
             f"robust standard errors, t({df}) reference"
         )
     else:
@@ -171,17 +197,16 @@ def _fit(
 
     caveats = caveat_list(G, errors)
     short = data_sentence(G, d.n_months)
-    body = headline_sentence(
-        outcome, predictor, lag, G, d.n_months, within, between, single, per, errors == "fixed_effects"
-    )
+    body = headline_sentence(spec, G, d.n_months, within, between, single)
     fit_warn = [w for w in warns if w in (cv.NOT_CONVERGED, cv.HESSIAN, cv.SEPARATION, cv.SINGULAR)]
     sentence = " ".join(s for s in [short, body, *caveats, *fit_warn] if s)
 
-    raw = d.data[f"{predictor}_lag{lag}" if lag else predictor]
-    extras = {
-        "family_choice": choice_text,
-        "dispersion": disp.as_dict(),
-        "comparison": {
+    raw = d.data[spec.predictor_column]
+    by_ward, by_month = residual_summaries(d, mu, alpha_used, spec.ward, spec.month)
+    diagnostics = CountDiagnostics(
+        family_choice=choice_text,
+        dispersion=disp.as_dict(),
+        comparison={
             "aic_poisson": pois.aic,
             "aic_negbin": nb.aic,
             "llf_poisson": pois.llf,
@@ -190,34 +215,33 @@ def _fit(
             "lr_p_value": disp.p_value,
             "note": "Lower AIC fits better; the likelihood-ratio test compares Poisson with negative binomial.",
         },
-        "alpha": alpha_used,
-        "theta": (1 / alpha_used) if alpha_used > 0 else math.inf,
-        "model_based_se": dict(zip(fit.glm.params.index, np.sqrt(np.diag(model_vcov(fit.glm))))),
-        "expected_rates": expected_rates(d, params, V, df, tuple(at), per, raw),
-        "formula": d.formula,
-        "n_dropped": dict(d.dropped),
-        "n_months": d.n_months,
-        "lag": lag,
-        "per": per,
-        "split": split,
-        "errors": errors,
-        "adjust": list(adjust),
-        "season_coding": "calendar month as one sine and cosine pair (a smooth yearly cycle)"
-        if "season" in adjust
+        alpha=alpha_used,
+        theta=(1 / alpha_used) if alpha_used > 0 else math.inf,
+        model_based_se=dict(zip(fit.glm.params.index, np.sqrt(np.diag(model_vcov(fit.glm))))),
+        expected_rates=expected_rates(d, params, V, df, spec.at, per, raw),
+        formula=d.formula,
+        n_dropped=dict(d.dropped),
+        n_months=d.n_months,
+        lag=spec.lag,
+        per=per,
+        split=spec.split,
+        errors=errors,
+        adjust=list(spec.adjust),
+        season_coding="calendar month as one sine and cosine pair (a smooth yearly cycle)"
+        if "season" in spec.adjust
         else None,
-        "trend_coding": "month index in years (rate ratio per year)" if "trend" in adjust else None,
-    }
-    if between is not None:
-        extras["between"] = dict(zip(("rate_ratio", "ci_low", "ci_high", "p_value"), between))
-    extras["residuals_by_ward"], extras["residuals_by_month"] = residual_summaries(d, mu, alpha_used, ward, month)
-    if zeros:
-        extras["zeros"] = check_zeros(d, fit, outcome_words(outcome))
+        trend_coding="month index in years (rate ratio per year)" if "trend" in spec.adjust else None,
+        between=dict(zip(("rate_ratio", "ci_low", "ci_high", "p_value"), between)) if between is not None else None,
+        residuals_by_ward=by_ward,
+        residuals_by_month=by_month,
+        zeros=check_zeros(d, fit, outcome_words(outcome)) if spec.zeros else None,
+    )
     method = (
         f"{'Negative binomial (NB2)' if chosen == 'negbin' else 'Poisson'} regression of {outcome} with "
-        f"log({exposure}) as offset{', ward fixed effects' if errors == 'fixed_effects' else ''}; {se_text}."
+        f"log({spec.exposure}) as offset{', ward fixed effects' if spec.fixed_effects else ''}; {se_text}."
     )
     return ModelResult(
-        question=question,
+        question=spec.question,
         outcome=outcome,
         predictor=predictor,
         formula=d.formula,
@@ -230,7 +254,7 @@ def _fit(
         sentence=sentence,
         caveats=caveats,
         warnings=warns,
-        extras=extras,
+        diagnostics=diagnostics,
     )
 
 
@@ -241,7 +265,8 @@ def _row(est: pd.DataFrame, term: str | None):
     return (float(r["rate_ratio"]), float(r["rr_ci_low"]), float(r["rr_ci_high"]), float(r["p_value"]))
 
 
-def _drop_zero_wards(d, panel, outcome, exposure, predictor, lag, adjust, split, ward, month, per, warns) -> Design:
+def _drop_zero_wards(d: Design, panel: pd.DataFrame, spec: CountModelSpec, warns: list[str]) -> Design:
+    ward, outcome = spec.ward, spec.outcome
     totals = d.data.groupby(ward)[outcome].sum()
     zero = [str(w) for w in totals.index[totals == 0]]
     if not zero:
@@ -251,29 +276,17 @@ def _drop_zero_wards(d, panel, outcome, exposure, predictor, lag, adjust, split,
         "so a within-ward (fixed effects) comparison learns nothing from "
         f"{'them' if len(zero) > 1 else 'it'}; left out."
     )
-    d2 = prepare(
-        panel[~panel[ward].astype(str).isin(zero)],
-        outcome,
-        exposure,
-        predictor,
-        lag,
-        adjust,
-        split,
-        ward,
-        month,
-        per,
-        True,
-    )
+    d2 = prepare(panel[~panel[ward].astype(str).isin(zero)], spec)
     d2.dropped["ward with no incidents at all (fixed effects)"] = int(d.data[ward].astype(str).isin(zero).sum())
     return d2
 
 
-def _cannot_fit(question: str, outcome: str, predictor: str, reason: str, warns: list[str]) -> ModelResult:
+def _cannot_fit(spec: CountModelSpec, reason: str, warns: list[str]) -> ModelResult:
     reason = reason[0].upper() + reason[1:] if reason else reason
     return ModelResult(
-        question=question,
-        outcome=outcome,
-        predictor=predictor,
+        question=spec.question,
+        outcome=spec.outcome,
+        predictor=spec.predictor,
         formula="",
         family="",
         method="not fitted",
@@ -293,10 +306,10 @@ def _cannot_fit(question: str, outcome: str, predictor: str, reason: str, warns:
             ]
         ),
         headline=None,
-        sentence=cannot_fit_sentence(outcome, predictor, reason),
+        sentence=cannot_fit_sentence(spec.outcome, spec.predictor, reason),
         caveats=[],
         warnings=warns + [reason],
-        extras={"reason": reason},
+        diagnostics=NotFitted(reason=reason),
     )
 
 
@@ -306,7 +319,37 @@ def fit_all_incidents(
     outcomes: tuple[str, ...] | None = None,
     **kwargs,
 ) -> pd.DataFrame:
-    """One row per incident count in the panel: rate ratio per 10 points with its CI, p-value and the sentence."""
+    """One count model per incident count in the panel: rate ratio per 10 points with its CI, p-value and sentence.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The ward-month panel (`analysis.panel.build.build_panel`).
+    predictor : str, default "coproduction_patient_overall"
+        The co-production score column.
+    outcomes : tuple of str, optional
+        The counts to model; by default every count of `analysis.data.contract.MODELLED_INCIDENTS` (in
+        that order) that is a panel column.
+    **kwargs
+        Passed to `fit_counts` (lag, adjust, family, errors, split, ...).
+
+    Returns
+    -------
+    DataFrame
+        One row per outcome; columns outcome, rate_ratio, ci_low, ci_high, p_value (NaN when the model
+        could not be fitted), family, n_wards, n_obs, ok, sentence.
+
+    Examples
+    --------
+    >>> from analysis.data.dataset import load_sample
+    >>> from analysis.panel.build import build_panel
+    >>> panel = build_panel(load_sample().tables)
+    >>> table = fit_all_incidents(panel, outcomes=("assaults_on_staff", "restraints"), zeros=False)
+    >>> list(table.columns)
+    ['outcome', 'rate_ratio', 'ci_low', 'ci_high', 'p_value', 'family', 'n_wards', 'n_obs', 'ok', 'sentence']
+    >>> table["outcome"].tolist(), bool(table["ok"].all())
+    (['assaults_on_staff', 'restraints'], True)
+    """
     outcomes = outcomes or tuple(o for o in INCIDENTS if o in panel.columns)
     rows = []
     for outcome in outcomes:

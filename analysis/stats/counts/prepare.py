@@ -7,12 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.data.contract import ADJUSTMENTS, CATEGORICAL_ADJUSTMENTS, NUMERIC_ADJUSTMENTS
 from analysis.panel.tools import add_lag, within_between
-
-NUMERIC_ADJUST = ("staff_hours_per_patient_day", "bank_agency_pct")
-CATEGORICAL_ADJUST = ("service", "security_level")
-WARD_LEVEL_ADJUST = CATEGORICAL_ADJUST
-ADJUST_CHOICES = NUMERIC_ADJUST + CATEGORICAL_ADJUST + ("season", "trend")
+from analysis.stats.counts.spec import CountModelSpec
 
 
 class DataProblem(ValueError):
@@ -36,26 +33,16 @@ class Design:
     ward_labels: np.ndarray | None = None
 
 
-def prepare(
-    panel: pd.DataFrame,
-    outcome: str,
-    exposure: str,
-    predictor: str,
-    lag: int,
-    adjust: tuple[str, ...],
-    split: str,
-    ward: str,
-    month: str,
-    per: float,
-    fixed_effects: bool = False,
-) -> Design:
-    """Rows, design matrix, offset and ward groups for a count model; raises DataProblem when impossible."""
+def prepare(panel: pd.DataFrame, spec: CountModelSpec) -> Design:
+    """Rows, design matrix, offset and ward groups for the count model `spec`; raises DataProblem when impossible."""
+    outcome, exposure, predictor, lag, adjust = spec.outcome, spec.exposure, spec.predictor, spec.lag, spec.adjust
+    split, ward, month, per, fixed_effects = spec.split, spec.ward, spec.month, spec.per, spec.fixed_effects
     for col in (outcome, exposure, predictor, ward, month):
         if col not in panel.columns:
             raise DataProblem(f"The data have no column '{col}', which this model needs.")
-    unknown = [a for a in adjust if a not in ADJUST_CHOICES]
+    unknown = [a for a in adjust if a not in ADJUSTMENTS]
     if unknown:
-        raise DataProblem(f"Unknown adjustment {unknown}; choose from {list(ADJUST_CHOICES)}.")
+        raise DataProblem(f"Unknown adjustment {unknown}; choose from {list(ADJUSTMENTS)}.")
     if split not in ("within_between", "none"):
         raise DataProblem("split must be 'within_between' or 'none'.")
     if panel.empty:
@@ -64,7 +51,7 @@ def prepare(
     df = panel.copy()
     base = predictor
     if lag:
-        base = f"{predictor}_lag{int(lag)}"
+        base = spec.predictor_column
         df = add_lag(df, predictor, int(lag), ward=ward, month=month, name=base)
     df = _add_time_columns(df, month)
 
@@ -183,9 +170,9 @@ def _adjust_columns(df, adjust, fixed_effects, month):
     out: dict[str, tuple[pd.Series, str]] = {}
     notes: list[str] = []
     for a in adjust:
-        if a in NUMERIC_ADJUST:
+        if a in NUMERIC_ADJUSTMENTS:
             out[a] = (df[a].astype(float), a)
-        elif a in CATEGORICAL_ADJUST:
+        elif a in CATEGORICAL_ADJUSTMENTS:
             if fixed_effects:
                 notes.append(
                     f"{a.replace('_', ' ').capitalize()} does not change within a ward, so the ward fixed effects "
@@ -260,7 +247,7 @@ def _formula(outcome, exposure, terms, adjust_cols, source, X, fixed_effects, wa
         if name not in X.columns:
             continue
         src = source[name]
-        if src in CATEGORICAL_ADJUST:
+        if src in CATEGORICAL_ADJUSTMENTS:
             if src not in seen:
                 rhs.append(f"C({src})")
         elif name not in rhs:
