@@ -1,17 +1,22 @@
 # The two commands of the README: `make app` and `make test`. Both set up what they need first.
+# `make lint` (ruff's linter and formatter check, as CI runs them) sets up the test tools first too.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: app test setup setup-test browser sample docs bench clean
+.PHONY: app test lint setup setup-test browser sample docs bench clean
 
 app: setup ## set up and run the dashboard on the embedded synthetic hospital
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
 test: setup-test browser ## set up everything the tests need and run every test (browser tests included)
 	$(PY) -m pytest
+
+lint: setup-test ## ruff: the linter, then the formatter's check (`ruff format .` fixes what the second finds)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 setup: $(VENV)/.app-deps
 setup-test: $(VENV)/.test-deps

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import numbers
+import os
+import re
+import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -12,16 +15,38 @@ from typing import Any
 
 import pandas as pd
 
-FALLBACK_VERSION = "0.1.0"
+FALLBACK_VERSION = "0.2.0"
 SUPPRESSED = "*"
-_PYPROJECT = Path(__file__).resolve().parents[3] / "pyproject.toml"
+_REPOSITORY = Path(__file__).resolve().parents[3]
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1, or SHA-256 in a repository that uses it
+# Refs that belong to one worktree (kept in its own git dir); every other ref is shared (the common dir).
+_PER_WORKTREE = ("HEAD", "refs/bisect/", "refs/worktree/", "refs/rewritten/")
 
 
-@functools.cache  # read once per process: every export stamp asks for it
+@functools.cache  # worked out once per process: every export stamp asks for it
 def version() -> str:
-    """The app's version: pyproject.toml [project].version, else the installed metadata, else a constant."""
+    """The version stamped on every export: pyproject's version and, in a git checkout, the commit.
+
+    ``0.2.0+g1a2b3c4`` is release 0.2.0 built from commit 1a2b3c4; ``.dirty`` is appended when tracked
+    files differ from that commit. Outside a git checkout (or without a readable ``.git``) it is the plain
+    version, ``0.2.0``.
+    """
+    return version_of(_REPOSITORY)
+
+
+def version_of(root: Path) -> str:
+    """The stamp's version for the code checked out at `root` (uncached; `version()` is the cached one)."""
+    base = base_version(root / "pyproject.toml")
+    commit = git_commit(root)
+    if commit is None:
+        return base
+    return f"{base}+g{commit[:7]}" + (".dirty" if git_dirty(root) else "")
+
+
+def base_version(pyproject: Path) -> str:
+    """pyproject.toml's [project].version, else the installed package's metadata, else a constant."""
     try:
-        with _PYPROJECT.open("rb") as fh:
+        with pyproject.open("rb") as fh:
             return str(tomllib.load(fh)["project"]["version"])
     except (OSError, KeyError, tomllib.TOMLDecodeError):
         pass
@@ -29,6 +54,99 @@ def version() -> str:
         return metadata.version("coproduction-dashboard")
     except metadata.PackageNotFoundError:
         return FALLBACK_VERSION
+
+
+def _git_dirs(root: Path) -> tuple[Path, Path] | None:
+    """(this checkout's git dir, the common git dir): the same folder except in a linked worktree, whose
+    ``.git`` is a file saying ``gitdir: <path>`` and whose git dir names the shared one in ``commondir``."""
+    dot = root / ".git"
+    if dot.is_file():
+        text = dot.read_text(encoding="utf-8").strip()
+        if not text.startswith("gitdir:"):
+            return None
+        git_dir = Path(text.removeprefix("gitdir:").strip())
+        git_dir = git_dir if git_dir.is_absolute() else root / git_dir
+    elif dot.is_dir():
+        git_dir = dot
+    else:
+        return None
+    common = git_dir
+    if (git_dir / "commondir").is_file():
+        shared = Path((git_dir / "commondir").read_text(encoding="utf-8").strip())
+        common = shared if shared.is_absolute() else git_dir / shared
+    return git_dir, common
+
+
+def _read_ref(git_dir: Path, common: Path, ref: str) -> str | None:
+    """A ref's content: its loose file (in the worktree's or the common git dir), else packed-refs."""
+    own = ref == "HEAD" or ref.startswith(_PER_WORKTREE)
+    for folder in (git_dir,) if own else (git_dir, common):
+        try:
+            return (folder / ref).read_text(encoding="utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            continue
+    try:
+        packed = (common / "packed-refs").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    for line in packed.splitlines():
+        sha, _, name = line.partition(" ")
+        if name.strip() == ref and not line.startswith(("#", "^")):
+            return sha
+    return None
+
+
+def _commit_from_files(root: Path) -> str | None:
+    """HEAD's commit read from .git's files, following symbolic refs (no git process)."""
+    dirs = _git_dirs(root)
+    if dirs is None:
+        return None
+    value: str | None = "ref: HEAD"
+    for _ in range(10):  # a chain of symbolic refs; a loop is given up on
+        if value is None or not value.startswith("ref:"):
+            break
+        value = _read_ref(*dirs, value.removeprefix("ref:").strip())
+    return value if value is not None and _SHA.fullmatch(value) else None
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess | None:
+    # --no-optional-locks: never write the index (a status refresh would), so a commit in progress is not disturbed
+    try:
+        return subprocess.run(
+            ["git", "--no-optional-locks", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def git_commit(root: Path) -> str | None:
+    """The full hash of the commit checked out at `root`, or None when `root` is not a git checkout.
+
+    Read from the files under .git (HEAD, loose refs, packed-refs; a linked worktree's ``.git`` file); only
+    when they cannot be read (for example a reftable repository) is ``git rev-parse`` asked.
+    """
+    if not (root / ".git").exists():
+        return None
+    try:
+        commit = _commit_from_files(root)
+    except (OSError, UnicodeDecodeError):
+        commit = None
+    if commit is None:
+        done = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+        out = done.stdout.strip() if done is not None and done.returncode == 0 else ""
+        commit = out if _SHA.fullmatch(out) else None
+    return commit
+
+
+def git_dirty(root: Path) -> bool:
+    """Whether tracked files at `root` differ from the checked-out commit (staged or not; untracked files
+    do not count). One ``git status`` (a few milliseconds); False when git cannot say."""
+    done = _git(root, "status", "--porcelain", "--untracked-files=no", "--ignore-submodules=dirty")
+    return done is not None and done.returncode == 0 and bool(done.stdout.strip())
 
 
 def _as_list(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
