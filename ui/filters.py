@@ -181,8 +181,3 @@ def apply_filters(dataset: Dataset, filters: Filters) -> Dataset:
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _cut(fingerprint: str, filters_key: str, _dataset: Dataset, _filters: Filters) -> dict[str, pd.DataFrame]:
     return _filters.apply(_dataset.tables)
-
-
-def filter_table(df: pd.DataFrame, filters: Filters, wards: pd.DataFrame) -> pd.DataFrame:
-    """Any table with ward_id and/or month/date cut to the filters (`wards` gives services and levels)."""
-    return filters.apply({"wards": wards, "table": df})["table"]

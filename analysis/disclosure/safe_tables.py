@@ -228,11 +228,3 @@ def to_xlsx_bytes(tables: Mapping[str, pd.DataFrame], stamp: Mapping[str, object
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def read_xlsx_sheet(data: bytes, sheet: str) -> list[list[object]]:
-    """The values of one sheet as rows (for checks and tests)."""
-    from openpyxl import load_workbook
-
-    ws = load_workbook(io.BytesIO(data))[sheet]
-    return [list(r) for r in ws.iter_rows(values_only=True)]

@@ -19,7 +19,7 @@ from analysis.overview.summary import started_words, trend_text, wards_by_trend
 from analysis.pack.protect import protect, quiet_figure
 from analysis.pack.render import Figure, Section, Table
 from analysis.stats.results import LevelsDiagnostics, ModelResult
-from analysis.text import fmt_number, rate_label, uk_month
+from analysis.text import rate_label, uk_month
 
 log = logging.getLogger(__name__)
 RATE = f"Assaults on staff {rate_label()}"
@@ -133,16 +133,6 @@ def _ward(row) -> str:
 
 def _score(x, digits: int = 0) -> object:
     return None if x is None or pd.isna(x) else round(float(x), digits) if digits else round(float(x))
-
-
-def _with_month(value, month: str) -> str:
-    return (
-        ""
-        if value is None or pd.isna(value)
-        else f"{fmt_number(round(float(value)))} ({month})"
-        if month
-        else fmt_number(round(float(value)))
-    )
 
 
 def ward_tables(wards: pd.DataFrame, rule: DisclosureRule) -> tuple[list[Table], list[str]]:

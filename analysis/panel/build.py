@@ -21,7 +21,6 @@ from analysis.panel.scoring import (
     score_returns,
     scores_from_table,
 )
-from analysis.panel.tools import add_lag
 
 SCORE_PARTS = ("overall", *ASPECTS)
 WARD_COLUMNS = ("ward_name", "service", "security_level", "beds")
@@ -242,20 +241,3 @@ def _recovery(panel: pd.DataFrame, recovery: pd.DataFrame | None) -> pd.DataFram
         new[f"recovery_{slug}"] = wide[("mean_score", slug)].to_numpy(dtype=float)
         new[f"recovery_{slug}_n_patients"] = wide[("n_patients", slug)].to_numpy(dtype=float)
     return pd.concat([panel, pd.DataFrame(new, index=panel.index)], axis=1)
-
-
-def with_score_lags(
-    panel: pd.DataFrame, columns: list[str] | None = None, months: tuple[int, ...] = (1, 3)
-) -> pd.DataFrame:
-    """Add `<column>_lag1` (previous month) and `<column>_lag3` (same month of the previous quarter).
-
-    Lags match calendar months on the same ward (`panel_tools.add_lag`); the default columns are the
-    patient, staff and combined overall indices.
-    """
-    columns = columns or [score_column("patient"), score_column("staff"), "coproduction_overall"]
-    out = panel
-    for c in columns:
-        for k in months:
-            out = add_lag(out, c, k)
-    out.attrs = dict(panel.attrs)
-    return out

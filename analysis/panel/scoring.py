@@ -68,11 +68,6 @@ def item_scores(responses: pd.DataFrame, instrument: pd.DataFrame) -> pd.DataFra
     return _item_scores(responses, instrument)
 
 
-def missing_items(responses: pd.DataFrame, instrument: pd.DataFrame) -> list[str]:
-    """Instrument items with no column in the returns (counted as unanswered on every return)."""
-    return [str(i) for i in instrument["item"] if str(i) not in responses.columns]
-
-
 def score_returns(responses: pd.DataFrame, instrument: pd.DataFrame, min_share_answered: float = 0.5) -> pd.DataFrame:
     """One row per return: aspect scores 0..100, overall, items answered per aspect and a scored flag.
 
