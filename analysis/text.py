@@ -71,3 +71,83 @@ def fixed(x: float, n: int = 2) -> str:
         return "n/a"
     s = f"{x:.{n}f}".rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
+
+
+def plural_word(n, word: str, words: str | None = None) -> str:
+    """The noun (or verb) alone, singular when `n` is one: ('ward', 'wards'), ('has', 'have').
+
+    >>> plural_word(1, "ward"), plural_word(3, "ward"), plural_word(0, "ward")
+    ('ward', 'wards', 'wards')
+    >>> plural_word(1, "has", "have"), plural_word(2, "month is", "months are")
+    ('has', 'months are')
+    """
+    return word if n == 1 else (words or word + "s")
+
+
+def listed(items, most: int | None = None, rest: str = "more") -> str:
+    """Names joined for a sentence: 'A', 'A and B', 'A, B and C'; past `most`, 'A, B and 3 more'.
+
+    >>> listed(["W01"]), listed(["W01", "W02"]), listed(["W01", "W02", "W03"])
+    ('W01', 'W01 and W02', 'W01, W02 and W03')
+    >>> listed(["a", "b", "c", "d", "e"], most=2), listed(["a", "b", "c"], most=2, rest="other wards"), listed([])
+    ('a, b and 3 more', 'a, b and 1 other wards', '')
+    """
+    items = [str(i) for i in items]
+    if most is not None and len(items) > most:
+        return ", ".join(items[:most]) + f" and {len(items) - most} {rest}"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def whole(x) -> str:
+    """A figure rounded to a whole number for a sentence: half to even as Python rounds, never '-0'.
+
+    >>> whole(61.4), whole(2.5), whole(3.5), whole(-0.4), whole(-7.6), whole(1234.5)
+    ('61', '2', '4', '0', '-8', '1,234')
+    >>> whole(None), whole(float("nan"))
+    ('no value', 'no value')
+    """
+    s = fmt_number(x, 0)
+    return "0" if s == "-0" else s
+
+
+def ratio_percent(ratio, digits: int | None = 0, signed: bool = False) -> str:
+    """The change a ratio makes, as a percent: 0.78 -> '22%' (its size; '-22%' when `signed`).
+
+    `digits` decimals are always shown ('+2.0%'), rounding half to even; `digits=None` shows one
+    decimal under 1% and whole percents from 1% up, for rate ratios that are often near 1.
+
+    >>> ratio_percent(0.78), ratio_percent(1.05), ratio_percent(0.996, None), ratio_percent(1.3, None)
+    ('22%', '5%', '0.4%', '30%')
+    >>> ratio_percent(0.982, 1, signed=True), ratio_percent(1.02, 1, signed=True), ratio_percent(12)
+    ('-1.8%', '+2.0%', '1,100%')
+    >>> ratio_percent(float("nan"))
+    'no value'
+    """
+    if ratio is None or pd.isna(ratio):
+        return "no value"
+    p = (float(ratio) - 1) * 100
+    if not signed:
+        p = abs(p)
+    if digits is None:
+        digits = 1 if abs(p) < 1 else 0
+    return f"{p:{'+' if signed else ''},.{digits}f}%"
+
+
+def percent_change(
+    ratio, digits: int | None = 0, more: str = "more", fewer: str = "fewer", same: str = "no change"
+) -> str:
+    """A ratio as a change in words: 0.78 -> '22% fewer', 1.05 -> '5% more'; `same` when the figure shows 0.
+
+    `digits` as in `ratio_percent`; `more` and `fewer` name the direction ('higher', 'lower').
+
+    >>> percent_change(0.78), percent_change(1.05), percent_change(1.004), percent_change(1.004, None)
+    ('22% fewer', '5% more', 'no change', '0.4% more')
+    >>> percent_change(0.77, more="higher", fewer="lower"), percent_change(float("nan"))
+    ('23% lower', 'no value')
+    """
+    figure = ratio_percent(ratio, digits)
+    if figure == "no value":
+        return figure
+    if not figure.strip("0.,%"):
+        return same
+    return f"{figure} {fewer if ratio < 1 else more}"

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.data.dataset import REPO_ROOT, SAMPLE_DIR, Dataset, load_sample, with_defaults
+from analysis.text import plural
 
 SOURCE_KEY = "data_source"  # session choice: "sample", "store" or absent (automatic)
 SAMPLE_ENV = "COPRODUCTION_SAMPLE_DIR"  # lets tests point the app at another sample folder
@@ -107,7 +108,7 @@ def _as_dataset(tables: dict, history: pd.DataFrame) -> Dataset:
     return Dataset(
         tables=with_defaults(state.tables),
         source="store",
-        label=f"Imported data ({n} import{'s' if n != 1 else ''})",
+        label=f"Imported data ({plural(n, 'import')})",
         synthetic=False,
         provenance={
             "imports": [int(i) for i in active.get("import_id", [])],

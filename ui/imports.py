@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.text import plural
 from ui.data import SOURCE_KEY, SOURCES, StoreState, chosen_source
 from ui.upload import UPLOAD_KEY, Upload
 
@@ -71,9 +72,7 @@ def import_section(up: Upload, state: StoreState) -> None:
                 "single rows that could be left out."
             )
             return
-        if not st.checkbox(
-            f"Drop the {n} listed bad row{'s' if n != 1 else ''} and import the rest", key="drop_bad_rows"
-        ):
+        if not st.checkbox(f"Drop the {plural(n, 'listed bad row')} and import the rest", key="drop_bad_rows"):
             st.caption("Or correct the file and upload it again.")
             return
         tables = kept.tables

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.data.contract import TABLES
+from analysis.text import plural
 
 UPLOAD_KEY = "upload"  # session: the parsed upload (never a shared cache: it may be someone else's data)
 TYPES = ["xlsx", "xlsm", "csv", "zip"]
@@ -86,7 +87,7 @@ def report(result) -> None:
         )
     else:
         st.error(
-            f"The file has {result.error_count} error{'s' if result.error_count != 1 else ''}. "
+            f"The file has {plural(result.error_count, 'error')}. "
             "Each one is listed below with its sheet, row and column: correct them in the file and upload "
             "it again, or import the rest without the bad rows.",
             icon=":material/error:",

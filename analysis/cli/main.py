@@ -9,6 +9,7 @@ from pathlib import Path
 
 from analysis.cli.common import add_data_arguments, load_data, print_problems
 from analysis.data.dataset import SAMPLE_DIR
+from analysis.text import plural
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -65,7 +66,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     out = json.dumps({"spec": spec, "results": [r.to_dict() for r in results]}, indent=2, ensure_ascii=False)
     if args.out:
         Path(args.out).write_text(out + "\n", encoding="utf-8")
-        print(f"{len(results)} result{'s' if len(results) != 1 else ''} written to {args.out}")
+        print(f"{plural(len(results), 'result')} written to {args.out}")
     else:
         print(out)
     return 0

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis.text import fmt_number
+
 ASPECTS: dict[str, str] = {
     "lived_experience": "Recognition of lived experience",
     "professionals_as_facilitators": "Professionals as facilitators",
@@ -116,9 +118,9 @@ class Field:
         if self.choices:
             parts = ["one of: " + ", ".join(self.choices)]
         if self.minimum is not None:
-            parts.append(("above " if self.min_exclusive else "at least ") + _fmt(self.minimum))
+            parts.append(("above " if self.min_exclusive else "at least ") + fmt_number(self.minimum, 6))
         if self.maximum is not None:
-            parts.append(f"at most {_fmt(self.maximum)}")
+            parts.append(f"at most {fmt_number(self.maximum, 6)}")
         return "; ".join(parts)
 
 
@@ -141,10 +143,6 @@ class Table:
             if f.name == name:
                 return f
         raise KeyError(f"{self.name} has no column {name!r}")
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def _count(name: str, description: str, **kw) -> Field:
@@ -364,12 +362,12 @@ def _checks(f: Field) -> list[pa.Check]:
         checks.append(pa.Check(lambda s: s.dt.day == 1, error="must be the first of the month"))
     if f.minimum is not None:
         checks.append(
-            pa.Check.gt(f.minimum, error=f"must be above {_fmt(f.minimum)}")
+            pa.Check.gt(f.minimum, error=f"must be above {fmt_number(f.minimum, 6)}")
             if f.min_exclusive
-            else pa.Check.ge(f.minimum, error=f"must be at least {_fmt(f.minimum)}")
+            else pa.Check.ge(f.minimum, error=f"must be at least {fmt_number(f.minimum, 6)}")
         )
     if f.maximum is not None:
-        checks.append(pa.Check.le(f.maximum, error=f"must be at most {_fmt(f.maximum)}"))
+        checks.append(pa.Check.le(f.maximum, error=f"must be at most {fmt_number(f.maximum, 6)}"))
     return checks
 
 
@@ -377,7 +375,7 @@ def _item_column(name: str, lo: float, hi: float) -> pa.Column:
     return pa.Column(
         None,
         [
-            pa.Check.in_range(lo, hi, error=f"must be between {_fmt(lo)} and {_fmt(hi)}"),
+            pa.Check.in_range(lo, hi, error=f"must be between {fmt_number(lo, 6)} and {fmt_number(hi, 6)}"),
             pa.Check(lambda s: s.astype(float) % 1 == 0, error="must be a whole number"),
         ],
         nullable=True,

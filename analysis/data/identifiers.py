@@ -13,6 +13,7 @@ import re
 import pandas as pd
 
 from analysis.data.parsing import cell_text
+from analysis.text import plural
 
 # Whole normalised names (underscores removed) that are patient identifiers.
 _EXACT = {
@@ -167,7 +168,7 @@ def scan_sheet(sheet: str, header: list[object], frame: pd.DataFrame) -> list[di
                     "sheet": sheet,
                     "column": label,
                     "value": mask(hits[0]),
-                    "problem": f"{n} value{'s' if n > 1 else ''} in column '{label}' look like CHI or NHS "
+                    "problem": f"{plural(n, 'value')} in column '{label}' look like CHI or NHS "
                     f"numbers (e.g. {mask(hits[0])}); remove patient identifiers and upload ward-level "
                     "totals only",
                 }

@@ -20,6 +20,7 @@ from analysis.data.identifiers import refusal_reason, scan_sheet
 from analysis.data.parsing import cell_text, normalise_name, parse_column
 from analysis.data.readers import RawSheet, col_letter, read_many, read_message, read_one
 from analysis.data.reference import default_instrument
+from analysis.text import plural_word
 
 PROBLEM_COLUMNS = ["severity", "sheet", "row", "column", "value", "problem"]
 _DETAIL = PROBLEM_COLUMNS + ["table", "pos", "origin"]
@@ -170,7 +171,7 @@ def _parse_sheet(
         out.add(
             "error",
             sheet.name,
-            "missing required column" + ("s: " if len(absent) > 1 else ": ") + ", ".join(absent),
+            f"missing required {plural_word(len(absent), 'column')}: " + ", ".join(absent),
             column=", ".join(absent),
             table=t,
         )
@@ -279,7 +280,7 @@ def _duplicate_message(df: pd.DataFrame, key: list[str], pos: int, rows: list[in
     same = (shown == shown.loc[pos]).all(axis=1)
     others = [str(rows[i]) for i in df.index[same.to_numpy(dtype=bool)] if i != pos]
     words = " and ".join(key)
-    return f"the same {words} is also on row{'s' if len(others) > 1 else ''} {', '.join(others)}; each must appear once"
+    return f"the same {words} is also on {plural_word(len(others), 'row')} {', '.join(others)}; each must appear once"
 
 
 def _assemble(

@@ -26,9 +26,9 @@ from analysis.questions.recovery.model import (
     measure_column,
 )
 from analysis.stats.counts import fit_counts
-from analysis.stats.counts.describe import fmt_num, outcome_words, pct, predictor_words
+from analysis.stats.counts.describe import outcome_words, predictor_words
 from analysis.stats.results import OBSERVATIONAL_CAVEAT, CountDiagnostics, LevelsDiagnostics, ModelResult
-from analysis.text import plural, uk_month
+from analysis.text import percent_change, plural, ratio_percent, uk_month, whole
 
 __all__ = ["TITLES", "Answer", "Overview", "headline_metrics", "overview", "three_answers", "ward_table"]
 
@@ -73,20 +73,15 @@ def _has(panel: pd.DataFrame, col: str) -> bool:
     return col in panel.columns and bool(panel[col].notna().any())
 
 
-def _r(x: float) -> str:
-    return str(round(float(x)) + 0)
-
-
 def _pct_key(rr: float, lo: float, hi: float, per: float) -> str:
     """'21% fewer per 10 points (95% CI 11% to 30%)'; CI words only when it crosses no change."""
-    p, a, b = pct(rr), pct(lo), pct(hi)
-    main = "no change" if abs(p) < 0.05 else f"{fmt_num(p)}% {'fewer' if p < 0 else 'more'}"
-    if b < 0:
-        ci = f"95% CI {fmt_num(b)}% to {fmt_num(a)}%"
-    elif a > 0:
-        ci = f"95% CI {fmt_num(a)}% to {fmt_num(b)}%"
+    main, a, b = percent_change(rr, None), ratio_percent(lo, None), ratio_percent(hi, None)
+    if hi < 1:
+        ci = f"95% CI {b} to {a}"
+    elif lo > 1:
+        ci = f"95% CI {a} to {b}"
     else:
-        ci = f"95% CI {fmt_num(a)}% fewer to {fmt_num(b)}% more"
+        ci = f"95% CI {a} fewer to {b} more"
     return f"{main} per {per:g} points ({ci})"
 
 
@@ -102,7 +97,7 @@ def key_figure(result: ModelResult, measure: str | None = None) -> str:
     if h is None or not result.ok:
         return NO_FIGURE
     if result.question == "q1":
-        return f"{_r(h.estimate)} (95% CI {_r(h.ci_low)} to {_r(h.ci_high)})"
+        return f"{whole(h.estimate)} (95% CI {whole(h.ci_low)} to {whole(h.ci_high)})"
     if is_ratio(result):
         return _pct_key(h.estimate, h.ci_low, h.ci_high, _per(result))
     name = measure or result.outcome

@@ -26,15 +26,12 @@ from __future__ import annotations
 from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.stats.counts.describe import MANY_WARDS, MIN_MONTHS, MIN_WARDS
 from analysis.stats.results import ModelResult
+from analysis.text import plural
 
 LEVELS = ("Not enough data", "Low", "Moderate", "High")
 HIGH_MONTHS = 24
 RATIO_NEGLIGIBLE = 0.10  # rate ratios from 0.9 to 1.1 count as "little or no link"
 LEVEL_CI_WIDTH = 20.0  # points on the 0 to 100 index
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def result_months(result: ModelResult, n_months: int | None = None) -> int | None:
@@ -71,9 +68,9 @@ def assess(result: ModelResult, n_months: int | None = None, negligible: float |
     h, months, wards = result.headline, result_months(result, n_months), result.n_wards
     short = []
     if wards < MIN_WARDS:
-        short.append(f"only {_plural(wards, 'ward')} (at least {MIN_WARDS} are needed)")
+        short.append(f"only {plural(wards, 'ward')} (at least {MIN_WARDS} are needed)")
     if months is not None and months < MIN_MONTHS:
-        short.append(f"only {_plural(months, 'month')} (at least {MIN_MONTHS} are needed)")
+        short.append(f"only {plural(months, 'month')} (at least {MIN_MONTHS} are needed)")
     if h is None or not result.ok:
         return LEVELS[0], " and ".join(short) if wards and short else "no figure could be worked out"
     if short:
@@ -100,7 +97,7 @@ def confidence_line(result: ModelResult, n_months: int | None = None, negligible
     if level == LEVELS[0]:
         return f"{level}: {reason}"
     months = result_months(result, n_months)
-    size = _plural(result.n_wards, "ward") + (f", {_plural(months, 'month')}" if months is not None else "")
+    size = plural(result.n_wards, "ward") + (f", {plural(months, 'month')}" if months is not None else "")
     nature = (
         "working instrument, not validated"
         if result.question == "q1" and INSTRUMENT_STATUS in result.caveats

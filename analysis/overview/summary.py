@@ -14,7 +14,7 @@ import pandas as pd
 from analysis.overview.answers import Answer
 from analysis.overview.confidence import is_ratio
 from analysis.questions.recovery.model import change_words, higher_is_better
-from analysis.text import plural
+from analysis.text import listed, plural, plural_word
 
 # icon key -> (short words, a shape that carries the direction without colour)
 TREND = {
@@ -34,7 +34,7 @@ def started_words(started: int, wards: int) -> str:
     """'4 of 12 wards have started talking groups.' ('The ward has ...' when there is one ward)."""
     if wards == 1:
         return f"The ward {'has' if started else 'has not'} started talking groups."
-    return f"{started} of {plural(wards, 'ward')} {'has' if started == 1 else 'have'} started talking groups."
+    return f"{started} of {plural(wards, 'ward')} {plural_word(started, 'has', 'have')} started talking groups."
 
 
 def trend_words(key: str) -> tuple[str, str]:
@@ -56,9 +56,7 @@ def _ward_label(row) -> str:
 def _names(labels: list[str], most: int = 10) -> str:
     """'W01 Iona, W02 Skye and W03 Mull'; past `most` names, the count of the rest (a national table
     can have hundreds of wards with a signal)."""
-    if len(labels) > most:
-        return ", ".join(labels[:most]) + f" and {len(labels) - most} other wards"
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return listed(labels, most, "other wards")
 
 
 def wards_by_trend(wards: pd.DataFrame, topic: str) -> dict[str, list[str]]:
@@ -114,7 +112,7 @@ def _unanswered(answers: list[Answer], measure: str | None) -> list[str]:
     out = []
     for why, topics in groups.items():
         names = _names([topics[0]] + [t[:1].lower() + t[1:] if t[:2] != t[:2].upper() else t for t in topics[1:]])
-        verb = "it needs" if len(topics) == 1 else "they need"
+        verb = plural_word(len(topics), "it needs", "they need")
         out.append(f"{names}: we cannot say yet" + (f"; {verb} {why}." if why else "."))
     return out
 
@@ -173,7 +171,7 @@ def steering_summary(
     clauses = [_clause(a, measures_catalogue, measure) for a in answers if a.answered]
     clauses += _unanswered(answers, measure)
     n = metrics["wards"]
-    parts = [f"This covers {n} ward{'s' if n != 1 else ''} from {metrics.get('period', '')}.", *clauses]
+    parts = [f"This covers {plural(n, 'ward')} from {metrics.get('period', '')}.", *clauses]
     sure = _how_sure(answers)
     if sure:
         parts.append(sure + ".")

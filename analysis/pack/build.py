@@ -27,7 +27,7 @@ from analysis.pack.render import ExportResult, Pack, Stamp, Table, build_outputs
 from analysis.pack.sections import question_section, results_section, talking_groups_section, wards_section
 from analysis.panel.build import build_panel
 from analysis.stats.results import ModelResult
-from analysis.text import uk_date, uk_month
+from analysis.text import plural, plural_word, uk_date, uk_month
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _provenance(dataset: Dataset, history: pd.DataFrame | None) -> tuple[str, st
             latest = pd.Timestamp(active["imported_at"].max())
             files = ", ".join(dict.fromkeys(str(f) for f in active["file_name"]))
             ids = ", ".join(str(int(i)) for i in sorted(active["import_id"]))
-            word = "import" if len(active) == 1 else "imports"
+            word = plural_word(len(active), "import")
             return f"{word} {ids}: {files}; latest imported {uk_date(latest)}", uk_date(latest)
     prov = dataset.provenance or {}
     if prov.get("imports"):
@@ -251,7 +251,7 @@ def build_pack(
     quality = data_quality_notes(panel, tables, carry_forward_months)
     n = ov.metrics["wards"]
     subtitle = (
-        f"{n} ward{'s' if n != 1 else ''}, {_period(panel)}. {rule_title(rule)} disclosure rule applied. "
+        f"{plural(n, 'ward')}, {_period(panel)}. {rule_title(rule)} disclosure rule applied. "
         f"For an {'external' if external else 'internal'} audience."
     )
     return Pack(title=title, subtitle=subtitle, stamp=stamp, sections=sections, methods=methods, data_quality=quality)

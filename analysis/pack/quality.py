@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from analysis.data.contract import INCIDENT_COUNTS
-from analysis.text import fmt_number, uk_month
+from analysis.text import fmt_number, listed, plural, uk_month
 
 MAX_NAMED = 6  # name at most this many wards or months in one sentence
 
@@ -15,17 +15,6 @@ MAX_NAMED = 6  # name at most this many wards or months in one sentence
 def _label(row) -> str:
     name = row.get("ward_name")
     return f"{row['ward_id']} {name}".strip() if isinstance(name, str) and name else str(row["ward_id"])
-
-
-def _listed(items: list[str]) -> str:
-    items = list(items)
-    if len(items) > MAX_NAMED:
-        return ", ".join(items[:MAX_NAMED]) + f" and {len(items) - MAX_NAMED} more"
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{fmt_number(n)} {word}{'' if n == 1 else 's'}"
 
 
 def _missing_values(panel: pd.DataFrame) -> list[str]:
@@ -39,7 +28,7 @@ def _missing_values(panel: pd.DataFrame) -> list[str]:
             wards = sorted({_label(r) for _, r in blank.iterrows()})
             out.append(
                 f"{col.replace('_', ' ').capitalize()}: blank in {fmt_number(len(blank))} of "
-                f"{_plural(n, 'ward-month')} ({_listed(wards)}). Blank months are left out of rates and "
+                f"{plural(n, 'ward-month')} ({listed(wards, MAX_NAMED)}). Blank months are left out of rates and "
                 "models, never counted as zero."
             )
     return out
@@ -57,8 +46,10 @@ def _missing_months(panel: pd.DataFrame) -> list[str]:
             gaps[_label(w.iloc[0])] = expected - w["month"].nunique()
     if not gaps:
         return []
-    parts = [f"{w} ({_plural(n, 'month')})" for w, n in gaps.items()]
-    return [f"Months with no ward data at all between {uk_month(first)} and {uk_month(last)}: {_listed(parts)}."]
+    parts = [f"{w} ({plural(n, 'month')})" for w, n in gaps.items()]
+    return [
+        f"Months with no ward data at all between {uk_month(first)} and {uk_month(last)}: {listed(parts, MAX_NAMED)}."
+    ]
 
 
 def _surveys(panel: pd.DataFrame, carry: int) -> list[str]:
@@ -74,7 +65,7 @@ def _surveys(panel: pd.DataFrame, carry: int) -> list[str]:
         if surveyed == 0:
             out.append(f"{noun} co-production survey: no returns in the selection.")
             continue
-        parts = [f"{fmt_number(surveyed)} of {_plural(n, 'ward-month')} had a survey"]
+        parts = [f"{fmt_number(surveyed)} of {plural(n, 'ward-month')} had a survey"]
         if filled:
             parts.append(f"{fmt_number(filled)} use a score carried forward from an earlier survey")
         if none:
@@ -86,9 +77,9 @@ def _surveys(panel: pd.DataFrame, carry: int) -> list[str]:
         )
         never = sorted({_label(w.iloc[0]) for _, w in panel.groupby("ward_id") if w[carried].isna().all()})
         if never:
-            out.append(f"Wards with no {who} survey scores in the period: {_listed(never)}.")
+            out.append(f"Wards with no {who} survey scores in the period: {listed(never, MAX_NAMED)}.")
     out.append(
-        f"Carry-forward rule: a survey's scores stand for the survey month and up to {_plural(carry, 'month')} "
+        f"Carry-forward rule: a survey's scores stand for the survey month and up to {plural(carry, 'month')} "
         "after it; later months have no score until the next survey. Months with no score are left out of "
         "the co-production models."
     )
@@ -104,7 +95,7 @@ def _recovery(panel: pd.DataFrame) -> list[str]:
     has = panel[cols].notna().any(axis=1)
     none = sorted({_label(w.iloc[0]) for wid, w in panel.groupby("ward_id") if not has[w.index].any()})
     if none:
-        return [f"Wards with no recovery data in the period: {_listed(none)}."]
+        return [f"Wards with no recovery data in the period: {listed(none, MAX_NAMED)}."]
     return ["Every ward in the selection has some recovery scores."]
 
 
@@ -120,15 +111,15 @@ def _bed_days(panel: pd.DataFrame, wards: pd.DataFrame | None) -> list[str]:
         if len(over):
             wards = sorted({_label(r) for _, r in over.iterrows()})
             out.append(
-                f"Bed-day warning: {_plural(len(over), 'ward-month')} report more occupied bed days than beds x "
-                f"days in the month ({_listed(wards)}); check the bed numbers or the bed days."
+                f"Bed-day warning: {plural(len(over), 'ward-month')} report more occupied bed days than beds x "
+                f"days in the month ({listed(wards, MAX_NAMED)}); check the bed numbers or the bed days."
             )
         low = d[(d["occupied_bed_days"] < capacity * 0.5) & (capacity > 0)]
         if len(low):
             wards = sorted({_label(r) for _, r in low.iterrows()})
             out.append(
-                f"Bed-day warning: {_plural(len(low), 'ward-month')} were less than half full ({_listed(wards)}); "
-                "rates on few bed days swing widely."
+                f"Bed-day warning: {plural(len(low), 'ward-month')} were less than half full "
+                f"({listed(wards, MAX_NAMED)}); rates on few bed days swing widely."
             )
     if not out:
         out.append("Occupied bed days are within each ward's capacity in every month.")

@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from analysis.text import plural
+
 PLANNING_DEFAULTS = {
     "n_wards": 12,
     "baseline_rate_per_1000": 8.0,
@@ -118,7 +120,7 @@ def power_sentence(
     need = months_reaching(curve, target)
     effect = effect_words(rate_ratio_per_10)
     chance = f"{target:.0%}"
-    wards = f"{n_wards} ward{'s' if n_wards != 1 else ''}"
+    wards = plural(n_wards, "ward")
     if need is not None:
         text = f"With {wards} you would need about {need} months to have an {chance} chance of detecting {effect}."
     else:

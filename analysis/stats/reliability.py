@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.panel.scoring import aspects_of, item_scores
+from analysis.text import plural
 
 ALPHA_WORDS = (
     (0.9, "excellent (0.90 or above)"),
@@ -84,7 +85,7 @@ def reliability_table(responses: pd.DataFrame, instrument: pd.DataFrame, respond
             alpha, lo, hi, n = cronbach_alpha(items.loc[idx, have])
             if len(have) < 2:
                 words = (
-                    f"not computable: the aspect has {len(have)} item{'s' if len(have) != 1 else ''} "
+                    f"not computable: the aspect has {plural(len(have), 'item')} "
                     "in the returns (alpha needs at least 2)"
                 )
             elif not np.isfinite(alpha):

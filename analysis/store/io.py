@@ -19,6 +19,7 @@ from analysis.store.schema import (
     item_values,
     typed_column,
 )
+from analysis.text import plural
 
 
 @dataclass
@@ -154,7 +155,7 @@ def replaced_text(records: list[dict]) -> str:
     if not records:
         return ""
     month_groups = {(r["ward_id"], r["month"]) for r in records if r["table"] in MONTH_COLUMN}
-    parts = [f"{len(month_groups)} ward-month{'s' if len(month_groups) != 1 else ''}"] if month_groups else []
+    parts = [plural(len(month_groups), "ward-month")] if month_groups else []
     other = Counter(r["table"] for r in records if r["table"] not in MONTH_COLUMN)
     parts += [f"{name} {other[name]}" for name in TABLES if other.get(name)]
     return ", ".join(parts)

@@ -12,6 +12,7 @@ from collections import Counter
 import pandas as pd
 
 from analysis.data.contract import TABLES
+from analysis.text import listed, plural
 
 # table -> the column holding its month (survey returns: the month of `date`)
 MONTH_COLUMN = {
@@ -94,10 +95,6 @@ def _runs(months: list[pd.Timestamp]) -> str:
     return ", ".join(month_text(r[0]) if len(r) == 1 else f"{month_text(r[0])} to {month_text(r[-1])}" for r in runs)
 
 
-def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def describe_plan(plan: pd.DataFrame) -> str:
     """The plan in plain English, for the user to confirm before importing."""
     if plan is None or plan.empty:
@@ -110,17 +107,17 @@ def describe_plan(plan: pd.DataFrame) -> str:
         titles = [TABLES[t].title.lower() for t in TABLES if t in set(monthly["table"])]
         n = len(wm)
         sentences.append(
-            f"This import replaces {n} ward-month{'s' if n != 1 else ''} already stored ({by_ward}) in {_and(titles)}."
+            f"This import replaces {plural(n, 'ward-month')} already stored ({by_ward}) in {listed(titles)}."
         )
     others = []
     for table, (one, many) in _NOUNS.items():
         part = plan[plan["table"] == table]
         if len(part):
             keys = sorted(part["key"])
-            listed = f" ({', '.join(keys)})" if len(keys) <= 6 and table != "events" else ""
-            others.append(f"{len(keys)} {one if len(keys) == 1 else many}{listed}")
+            named = f" ({', '.join(keys)})" if len(keys) <= 6 and table != "events" else ""
+            others.append(f"{plural(len(keys), one, many)}{named}")
     if others:
         lead = "It also replaces " if sentences else "This import replaces "
-        sentences.append(lead + _and(others) + ".")
+        sentences.append(lead + listed(others) + ".")
     sentences.append("Replaced rows are kept and come back if this import is rolled back.")
     return " ".join(sentences)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.text import fmt_number, uk_month
+from analysis.text import fmt_number, percent_change, uk_month
 
 WINDOW_MONTHS = 12
 MIN_EVENTS = 5  # fewer assaults across both years: too few to estimate a ratio
@@ -177,13 +177,6 @@ def year_on_year(
     return out
 
 
-def _pct(rr: float) -> str:
-    change = (rr - 1) * 100
-    if round(abs(change)) == 0:
-        return "no change"
-    return f"{fmt_number(abs(change), 0)}% {'higher' if change > 0 else 'lower'}"
-
-
 def assaults_words(r: dict) -> str:
     """'23% lower than the year before (95% CI 45% lower to 5% higher): not a clear change'."""
     if not np.isfinite(r["rate_ratio"]):
@@ -191,7 +184,8 @@ def assaults_words(r: dict) -> str:
     rr, lo, hi = r["rate_ratio"], r["ci_low"], r["ci_high"]
     clear = hi < 1 or lo > 1
     verdict = ("improving" if hi < 1 else "worse") if clear else "not a clear change"
-    return f"Rate {_pct(rr)} than the year before (95% CI {_pct(lo)} to {_pct(hi)}): {verdict}."
+    rate, low, high = (percent_change(x, more="higher", fewer="lower") for x in (rr, lo, hi))
+    return f"Rate {rate} than the year before (95% CI {low} to {high}): {verdict}."
 
 
 def score_words(s: dict) -> str:

@@ -32,7 +32,7 @@ from analysis.spc.chart import CONVENTION, RARE_CONVENTION, RARE_EVENTS_PER_MONT
 from analysis.spc.icons import variation_icon
 from analysis.spc.mdc import MDC_LABELS
 from analysis.spc.rules import classify
-from analysis.text import rate_label, uk_month
+from analysis.text import listed, rate_label, uk_month
 
 MIN_POINTS = 6
 MIN_SEGMENT = 2
@@ -326,7 +326,7 @@ def ward_label(ward: dict) -> str:
 
 def _listing(items: list[str]) -> str:
     items = [i[0].lower() + i[1:] if not i[:2].isupper() else i for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return listed(items)
 
 
 def _earlier_signals(series: list[MeasureSeries], last_month, months: int = 12) -> str:

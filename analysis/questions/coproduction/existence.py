@@ -17,7 +17,7 @@ from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.questions.coproduction.groups import group_differences, survey_rows
 from analysis.stats.reliability import agreement
 from analysis.stats.results import Headline, LevelsDiagnostics, ModelResult
-from analysis.text import plural
+from analysis.text import plural, whole
 
 __all__ = ["BAND_NOTE", "answer_q1", "band_note", "band_words", "bands", "disagreement", "group_differences", "levels"]
 
@@ -50,12 +50,6 @@ def band_words(cuts, labels) -> list[str]:
     out += [f"{a:g} to under {b:g}" for a, b in itertools.pairwise(edges)]
     out.append(f"{edges[-1]:g} or more")
     return out[: len(labels)]
-
-
-def _r(x: float) -> str:
-    """A score rounded for a sentence (never '-0')."""
-    v = round(float(x))
-    return str(v + 0)
 
 
 def _tci(x: pd.Series, level: float = 0.95) -> tuple[float, float, float]:
@@ -294,10 +288,7 @@ def answer_q1(
         caveats += [c for c in res.caveats if c not in caveats]
     n_w = int(r.n_wards)
     if n_w < 3:
-        caveats.append(
-            f"Only {n_w} ward{'s' if n_w != 1 else ''} with scores: the average cannot stand for "
-            "secure care in general."
-        )
+        caveats.append(f"Only {plural(n_w, 'ward')} with scores: the average cannot stand for secure care in general.")
     return ModelResult(
         **base,
         n_wards=n_w,
@@ -326,18 +317,18 @@ def _sentence(est, lead, all_wards, counts, cuts, labels, dis, threshold, level)
     people = "patients" if lead == "patient" else "staff"
     if n >= 2:
         s = (
-            f"Co-production was measured on {where}: {people} rate it {_r(p.estimate)} on average "
-            f"({level:.0%} CI {_r(p.ci_low)} to {_r(p.ci_high)}; range {_r(p['min'])} to {_r(p['max'])} "
+            f"Co-production was measured on {where}: {people} rate it {whole(p.estimate)} on average "
+            f"({level:.0%} CI {whole(p.ci_low)} to {whole(p.ci_high)}; range {whole(p['min'])} to {whole(p['max'])} "
             f"across {plural(n, 'ward')})"
         )
     else:
-        s = f"Co-production was measured on {where}: {people} rate it {_r(p.estimate)} (one ward, so no range)"
+        s = f"Co-production was measured on {where}: {people} rate it {whole(p.estimate)} (one ward, so no range)"
     if lead == "patient" and o.n_wards > 0:
-        s += f", staff {_r(o.estimate)}."
+        s += f", staff {whole(o.estimate)}."
     else:
         s += "."
     words = band_words(cuts, labels)
-    parts = [f"{int(counts[lab])} ward{'s' if counts[lab] != 1 else ''} '{lab}' ({w})" for lab, w in zip(labels, words)]
+    parts = [f"{plural(int(counts[lab]), 'ward')} '{lab}' ({w})" for lab, w in zip(labels, words)]
     s += f" On their latest survey, {', '.join(parts[:-1])} and {parts[-1]}."
     if len(dis):
         higher = int((dis["gap"] > 0).sum())
@@ -345,8 +336,7 @@ def _sentence(est, lead, all_wards, counts, cuts, labels, dis, threshold, level)
         s += f" Staff rate co-production higher than patients on {higher} of {plural(len(dis), 'ward')}"
         if len(large):
             names = ", ".join(large["ward_id"].astype(str).head(5))
-            s += f"; the gap is {threshold:g} points or more on {len(large)} ({names})."
-            s = s.replace(f"on {len(large)} (", f"on {len(large)} ward{'s' if len(large) != 1 else ''} (")
+            s += f"; the gap is {threshold:g} points or more on {plural(len(large), 'ward')} ({names})."
         else:
             s += f"; no ward has a gap of {threshold:g} points or more."
     return s

@@ -15,7 +15,7 @@ from scipy import stats
 
 from analysis.stats.mixed import fit_random_intercept, gls_vcov
 from analysis.stats.results import GroupDifferenceDiagnostics, Headline, ModelResult
-from analysis.text import plural
+from analysis.text import plural, plural_word, whole
 
 MIN_WARDS_PER_GROUP = 3
 
@@ -30,10 +30,6 @@ def survey_rows(panel: pd.DataFrame, respondent: str, aspect: str = "overall") -
         carried = panel[f"coproduction_{respondent}_months_carried"]
     keep = panel[col].notna() & (carried == 0)
     return panel.loc[keep].assign(score=panel.loc[keep, col].astype(float))
-
-
-def _r(x: float) -> str:
-    return str(round(float(x)) + 0)
 
 
 def _p(p: float) -> str:
@@ -123,7 +119,7 @@ def group_differences(
             by,
             respondent,
             aspect,
-            f"Only {plural(n_wards, 'ward')} {'has' if n_wards == 1 else 'have'} scores: too few to compare "
+            f"Only {plural(n_wards, 'ward')} {plural_word(n_wards, 'has', 'have')} scores: too few to compare "
             f"{label}s with a model.",
             n_wards,
             n_obs,
@@ -180,8 +176,8 @@ def group_differences(
     sentence = (
         f"{_who(respondent)} co-production {'differs' if clear else 'shows no clear difference'} between "
         f"{label}s (test that all are equal: {_p(p)}). The highest, {est.term[hi]}, averages "
-        f"{_r(b[hi])} and the lowest, {est.term[lo]}, {_r(b[lo])}: a gap of {_r(gap)} points "
-        f"({level:.0%} CI {_r(head.ci_low)} to {_r(head.ci_high)})."
+        f"{whole(b[hi])} and the lowest, {est.term[lo]}, {whole(b[lo])}: a gap of {whole(gap)} points "
+        f"({level:.0%} CI {whole(head.ci_low)} to {whole(head.ci_high)})."
     )
     few = wards_per[wards_per < MIN_WARDS_PER_GROUP]
     caveats = [
@@ -191,8 +187,9 @@ def group_differences(
         ),
     ]
     if len(few):
+        small = ", ".join(f"{k} ({plural(n, 'ward')})" for k, n in few.items())
         caveats.append(
-            f"{', '.join(f'{k} ({n} ward' + ('s)' if n != 1 else ')') for k, n in few.items())}: fewer than "
+            f"{small}: fewer than "
             f"{plural(MIN_WARDS_PER_GROUP, 'ward')}, so that group's mean rests on too few wards to generalise."
         )
     return ModelResult(

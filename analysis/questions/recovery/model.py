@@ -27,6 +27,7 @@ from analysis.stats.counts.describe import predictor_words
 from analysis.stats.counts.spec import SPLITS
 from analysis.stats.mixed import fit_random_intercept, gls_vcov
 from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult, RecoveryDiagnostics
+from analysis.text import plural
 
 try:
     from analysis.panel.build import measure_slug
@@ -370,7 +371,7 @@ def recovery_caveats(G: int, n_months: int, hib: bool | None) -> list[str]:
     out = [OBSERVATIONAL_CAVEAT]
     if G < MIN_WARDS or n_months < MIN_MONTHS:
         out.append(
-            f"With {G} ward{'s' if G != 1 else ''} and {n_months} month{'s' if n_months != 1 else ''} of "
+            f"With {plural(G, 'ward')} and {plural(n_months, 'month')} of "
             f"scores (fewer than {MIN_WARDS} wards or {MIN_MONTHS} months) this result is not reliable."
         )
     if hib is None:
@@ -380,16 +381,13 @@ def recovery_caveats(G: int, n_months: int, hib: bool | None) -> list[str]:
 
 def recovery_sentence(measure, hib, predictor, lag, G, n_months, head: Headline, split, caveats) -> str:
     who = predictor_words(predictor)
-    when = f" {lag} month{'s' if lag != 1 else ''} earlier" if lag else ""
+    when = f" {plural(lag, 'month')} earlier" if lag else ""
     if split == "within_between":
         cond = f"in months when {who}{when} was 10 points higher than that ward's usual level"
     else:
         cond = f"when {who}{when} was 10 points higher"
     est, lo, hi = head.estimate, head.ci_low, head.ci_high
-    lead = (
-        f"Across {G} ward{'s' if G != 1 else ''} over {n_months} month{'s' if n_months != 1 else ''} with "
-        f"{measure} scores, {cond}, "
-    )
+    lead = f"Across {plural(G, 'ward')} over {plural(n_months, 'month')} with {measure} scores, {cond}, "
     if lo <= 0 <= hi:
         body = (
             f"{measure} scores showed no clear change ({est:+.2f} points, 95% CI {lo:+.2f} to {hi:+.2f}): "

@@ -36,7 +36,7 @@ from analysis.stats.results import (
     SteppedWedgeDiagnostics,
     WardTimeSeriesDiagnostics,
 )
-from analysis.text import plural
+from analysis.text import percent_change, plural, ratio_percent
 
 KINDS = ("linear", "count")
 STEPPED_WEDGE_CAVEAT = (
@@ -70,11 +70,6 @@ def _words(outcome: str, kind: str) -> str:
     return outcome.replace("_", " ")
 
 
-def _pct_month(rr: float) -> str:
-    """A monthly rate ratio as a percentage change a month: 0.982 -> '-1.8% a month'."""
-    return f"{(rr - 1) * 100:+.1f}% a month"
-
-
 def _unclear(head: Headline, null: float, what: str = "") -> str:
     """' The interval includes no change: ...' when the 95% CI covers `null` (1 for a ratio, 0 for a difference)."""
     if not (head.ci_low <= null <= head.ci_high):
@@ -87,11 +82,8 @@ def _unclear(head: Headline, null: float, what: str = "") -> str:
 def _attendance_sentence(outcome: str, kind: str, e: float, lo: float, hi: float) -> str:
     """'each extra attendee per session went with 3% fewer ... (95% CI 8% fewer to 2% more): no clear link'."""
     if kind == "count":
-
-        def pct(rr: float) -> str:
-            return "no change" if abs(rr - 1) < 0.005 else f"{abs(rr - 1) * 100:.0f}% {'fewer' if rr < 1 else 'more'}"
-
-        what, ci, clear = f"{pct(e)} {_words(outcome, kind)}", f"{pct(lo)} to {pct(hi)}", lo > 1 or hi < 1
+        what, ci = f"{percent_change(e)} {_words(outcome, kind)}", f"{percent_change(lo)} to {percent_change(hi)}"
+        clear = lo > 1 or hi < 1
     else:
         unit = " points (0 to 100)" if outcome.startswith("coproduction_") else " points"
         what, ci, clear = (
@@ -161,7 +153,7 @@ def _ward_data(panel, ward_id, outcome, kind, exposure):
             None,
             exposure,
             (
-                f"Ward {ward_id} has only {min(n_pre, n_post)} month{'s' if min(n_pre, n_post) != 1 else ''} "
+                f"Ward {ward_id} has only {plural(min(n_pre, n_post), 'month')} "
                 f"of {_words(outcome, kind)} {side} talking groups started ({start:%b %Y}); at least "
                 f"{MIN_SIDE} are needed on each side, so no before-and-after line can be drawn."
             ),
@@ -236,11 +228,13 @@ def its_ward(
             lvl["rr_ci_high"],
             lvl["p_value"],
         )
+        # a monthly rate ratio as a signed change a month: 0.982 -> '-1.8% a month'
+        trend, t_lo, t_hi = (ratio_percent(slope[k], 1, signed=True) for k in ("rate_ratio", "rr_ci_low", "rr_ci_high"))
         body = (
             f"When talking groups started on ward {ward_id} ({start:%b %Y}), the rate of {_words(outcome, kind)} "
             f"changed by a factor of {head.estimate:.2f} (95% CI {head.ci_low:.2f} to {head.ci_high:.2f}), and the "
-            f"monthly trend by {_pct_month(slope['rate_ratio'])} (95% CI {_pct_month(slope['rr_ci_low'])} to "
-            f"{_pct_month(slope['rr_ci_high'])})." + _unclear(head, 1.0, "the change at the start")
+            f"monthly trend by {trend} a month (95% CI {t_lo} a month to {t_hi} a month)."
+            + _unclear(head, 1.0, "the change at the start")
         )
         method = f"Poisson segmented regression with log({exposure}) offset; {se_text}."
     else:

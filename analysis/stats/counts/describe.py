@@ -7,6 +7,7 @@ import math
 from analysis.data.contract import ASPECTS, INCIDENT_WORDS, RESPONDENTS
 from analysis.stats.counts.spec import CountModelSpec
 from analysis.stats.results import OBSERVATIONAL_CAVEAT
+from analysis.text import percent_change, plural, ratio_percent
 
 MIN_WARDS, MIN_MONTHS, MANY_WARDS = 5, 12, 20
 
@@ -31,31 +32,21 @@ def predictor_words(predictor: str) -> str:
     return predictor.replace("_", " ")
 
 
-def pct(rr: float) -> float:
-    return (rr - 1) * 100
-
-
-def fmt_num(x: float) -> str:
-    a = abs(x)
-    return f"{a:.1f}" if a < 1 else f"{a:.0f}"
-
-
 def change_words(rr: float, noun: str) -> str:
     """'15% fewer assaults on staff' / '8% more restraints' / 'no change in ...'."""
-    p = pct(rr)
-    if abs(p) < 0.5:  # "0.1% fewer" reads as a finding; under half a percent is no change in words
+    if abs(rr - 1) * 100 < 0.5:  # "0.1% fewer" reads as a finding; under half a percent is no change in words
         return f"about the same number of {noun}"
-    return f"{fmt_num(p)}% {'fewer' if p < 0 else 'more'} {noun}"
+    return f"{percent_change(rr, None)} {noun}"
 
 
 def ci_words(lo: float, hi: float) -> str:
     """A 95% CI on the rate-ratio scale as a percent range, direction-aware."""
-    a, b = pct(lo), pct(hi)
-    if b < 0:
-        return f"95% CI {fmt_num(b)}% to {fmt_num(a)}% fewer"
-    if a > 0:
-        return f"95% CI {fmt_num(a)}% to {fmt_num(b)}% more"
-    return f"95% CI from {fmt_num(a)}% fewer to {fmt_num(b)}% more"
+    a, b = ratio_percent(lo, None), ratio_percent(hi, None)
+    if hi < 1:
+        return f"95% CI {b} to {a} fewer"
+    if lo > 1:
+        return f"95% CI {a} to {b} more"
+    return f"95% CI from {a} fewer to {b} more"
 
 
 def p_words(p: float | None) -> str:
@@ -67,16 +58,16 @@ def p_words(p: float | None) -> str:
 def lag_words(lag: int) -> str:
     if not lag:
         return ""
-    return f" {lag} month{'s' if lag != 1 else ''} earlier"
+    return f" {plural(lag, 'month')} earlier"
 
 
 def data_sentence(n_wards: int, n_months: int) -> str | None:
     """'Not enough data' when fewer than 5 wards or 12 months."""
     short = []
     if n_wards < MIN_WARDS:
-        short.append(f"{n_wards} ward{'s' if n_wards != 1 else ''} (at least {MIN_WARDS} are needed)")
+        short.append(f"{plural(n_wards, 'ward')} (at least {MIN_WARDS} are needed)")
     if n_months < MIN_MONTHS:
-        short.append(f"{n_months} month{'s' if n_months != 1 else ''} (at least {MIN_MONTHS} are needed)")
+        short.append(f"{plural(n_months, 'month')} (at least {MIN_MONTHS} are needed)")
     if not short:
         return None
     return (
@@ -113,7 +104,7 @@ def headline_sentence(
     """The answer in words: within-ward claim first, between-ward claim beside it, clearly distinguished."""
     noun = outcome_words(spec.outcome)
     pred = predictor_words(spec.predictor) + lag_words(spec.lag)
-    where = f"Across {n_wards} ward{'s' if n_wards != 1 else ''} over {n_months} month{'s' if n_months != 1 else ''}"
+    where = f"Across {plural(n_wards, 'ward')} over {plural(n_months, 'month')}"
     unit = f"per {spec.per:g} points"
     parts = []
     if within is not None:

@@ -23,6 +23,7 @@ from analysis.stats.counts.prepare import DataProblem, Design, prepare
 from analysis.stats.counts.spec import ERRORS, FAMILIES, CountModelSpec
 from analysis.stats.counts.zeros import check_zeros
 from analysis.stats.results import CountDiagnostics, Headline, ModelResult, NotFitted
+from analysis.text import plural, plural_word
 
 INCIDENTS = MODELLED_INCIDENTS  # the contract's incident counts, in the order the models list them
 __all__ = ["ERRORS", "FAMILIES", "INCIDENTS", "CountModelSpec", "fit_all_incidents", "fit_counts"]
@@ -141,7 +142,7 @@ def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
     """Fit both families, choose one, and describe the chosen model with its diagnostics."""
     family, errors, outcome, predictor, per = spec.family, spec.errors, spec.outcome, spec.predictor, spec.per
     for reason, n in d.dropped.items():
-        warns.append(f"{n} ward-month{'s' if n != 1 else ''} left out: {reason}.")
+        warns.append(f"{plural(n, 'ward-month')} left out: {reason}.")
     warns += d.notes
     G = d.n_wards
     with cv.captured(warns):
@@ -272,9 +273,9 @@ def _drop_zero_wards(d: Design, panel: pd.DataFrame, spec: CountModelSpec, warns
     if not zero:
         return d
     warns.append(
-        f"Ward{'s' if len(zero) > 1 else ''} {', '.join(zero)} had no {outcome.replace('_', ' ')} in any month, "
+        f"{plural_word(len(zero), 'Ward')} {', '.join(zero)} had no {outcome.replace('_', ' ')} in any month, "
         "so a within-ward (fixed effects) comparison learns nothing from "
-        f"{'them' if len(zero) > 1 else 'it'}; left out."
+        f"{plural_word(len(zero), 'it', 'them')}; left out."
     )
     d2 = prepare(panel[~panel[ward].astype(str).isin(zero)], spec)
     d2.dropped["ward with no incidents at all (fixed effects)"] = int(d.data[ward].astype(str).isin(zero).sum())
