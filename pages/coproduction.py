@@ -8,6 +8,7 @@ from analysis.charts.style import alt_text
 from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.panel.scoring import carry_forward_rule
 from analysis.questions.coproduction import existence as E
+from analysis.questions.coproduction import view as V
 from analysis.questions.coproduction.groups import group_differences
 from analysis.stats.reliability import item_total, reliability_table
 from analysis.text import fmt_number, uk_month
@@ -71,7 +72,7 @@ with guarded("answering the question"):
 st.header("Explore the scores")
 c1, c2, c3 = st.columns([1.6, 1.4, 1.4])
 respondent = c1.radio("Whose view", list(WHO), format_func=WHO.get, horizontal=True, key="cp_respondent")
-aspect = c2.selectbox("Aspect", list(C.ASPECT_LABELS), format_func=C.ASPECT_LABELS.get, key="cp_aspect")
+aspect = c2.selectbox("Aspect", list(V.ASPECT_LABELS), format_func=V.ASPECT_LABELS.get, key="cp_aspect")
 months = c3.slider(
     "Carry a survey's scores forward for (months)",
     0,
@@ -93,13 +94,13 @@ if respondent == "both" and aspect != "overall":
         icon=":material/info:",
     )
     aspect = "overall"
-what = f"{C.ASPECT_LABELS[aspect].lower()}, as {C.WHO[respondent]} rate it"
+what = f"{V.ASPECT_LABELS[aspect].lower()}, as {V.WHO[respondent]} rate it"
 
 # ---------------------------------------------------------------- levels over time
 st.header("Levels over time")
 by = st.radio("Show by", list(BY), format_func=BY.get, horizontal=True, key="cp_by")
 with guarded("drawing the levels over time"):
-    tidy = cache.analysed(C.levels_over_time, view, respondent, aspect, by)
+    tidy = cache.analysed(V.levels_over_time, view, respondent, aspect, by)
     if not len(tidy):
         st.info(f"No survey scores for {what}.", icon=":material/info:")
     else:
@@ -126,13 +127,13 @@ with guarded("drawing the levels over time"):
 # ---------------------------------------------------------------- the four aspects
 st.header("The four core aspects, patients and staff side by side")
 with guarded("comparing the four aspects"):
-    aspects = cache.analysed(C.aspect_levels, view)
+    aspects = cache.analysed(V.aspect_levels, view)
     if not len(aspects):
         st.info("No aspect scores in view.", icon=":material/info:")
     else:
         fig = cache.figure(C.aspects_figure, view, aspects)
         show.chart(fig, alt_text(fig), _round(aspects), "coproduction_aspects", view)
-        st.markdown(cache.analysed(C.social_distance_sentence, view, aspects))
+        st.markdown(cache.analysed(V.social_distance_sentence, view, aspects))
 
 # ---------------------------------------------------------------- bands
 st.header("How much co-production: 'lite', 'mid' or 'ultra'")
@@ -175,7 +176,7 @@ with guarded("checking the instrument's reliability"):
         st.page_link(show.DATA_PAGE, label="Add survey returns on the Data page", icon=":material/database:")
     else:
         rel, items = _reliability(cache.data_key(view), responses, view.data.table("instrument"))
-        st.markdown(C.reliability_sentence(rel))
+        st.markdown(V.reliability_sentence(rel))
         fig = cache.figure(C.reliability_figure, view, rel)
         show.chart(fig, alt_text(fig), _round(rel, 3), "coproduction_reliability", view, counts=["n_returns"])
         with st.expander("Each item against the rest of its aspect (corrected item-total correlation)"):
@@ -196,13 +197,13 @@ st.markdown(
     "often surveyed in different months of a quarter). The gap is the staff score minus the patient score. The "
     "limits of agreement give the range the gap falls in for most ward-quarters (95%). The ICC says how closely "
     "the two groups' ward averages match, from 0 (no relation) to 1 (identical); a big steady gap lowers it. "
-    f"Shown for: {C.ASPECT_LABELS[pair_aspect].lower()}."
+    f"Shown for: {V.ASPECT_LABELS[pair_aspect].lower()}."
 )
 with guarded("comparing patients and staff"):
     dis = cache.analysed(E.disagreement, view, aspect=pair_aspect)
-    summary = cache.analysed(C.agreement_overview, view, pair_aspect)
-    pair_what = "co-production" if pair_aspect == "overall" else f"'{C.ASPECT_LABELS[pair_aspect].lower()}'"
-    st.markdown(C.agreement_sentence(summary, dis, pair_what))
+    summary = cache.analysed(V.agreement_overview, view, pair_aspect)
+    pair_what = "co-production" if pair_aspect == "overall" else f"'{V.ASPECT_LABELS[pair_aspect].lower()}'"
+    st.markdown(V.agreement_sentence(summary, dis, pair_what))
     if len(dis):
         wards = view.data.table("wards")
         names = dict(zip(wards["ward_id"].astype(str), wards["ward_name"].astype(str))) if "ward_name" in wards else {}

@@ -10,7 +10,7 @@ from analysis.overview.answers import headline_metrics, three_answers, ward_tabl
 from analysis.overview.summary import steering_summary, trend_words
 from analysis.overview.wards import icon_markup, wards_to_list
 from analysis.questions.recovery.model import higher_is_better, measure_range
-from analysis.text import fmt_number, plural, rate_label
+from analysis.text import fmt_number, plural, plural_word, rate_label
 from analysis.wards.change import year_on_year
 from ui.cache import analysed
 from ui.frame import APP_TITLE, current_view, filter_caption, period_text
@@ -66,7 +66,7 @@ def _data_strip(view, metrics: dict) -> None:
         "Survey returns", NO_VALUE if metrics.get("survey_returns") is None else fmt_number(metrics["survey_returns"])
     )
     if metrics.get("assaults_on_staff") is not None and metrics.get("occupied_bed_days"):
-        whose = ("The ward's" if metrics["wards"] == 1 else "These wards'") if view.filters.picks_wards else "Hospital"
+        whose = plural_word(metrics["wards"], "The ward's", "These wards'") if view.filters.picks_wards else "Hospital"
         st.caption(
             f"{whose} assault rate: {fmt_number(metrics['assaults_on_staff'])} assaults on staff in "
             f"{fmt_number(metrics['occupied_bed_days'])} occupied bed days, {metrics['period']} (every month "

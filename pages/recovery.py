@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis.charts import recovery as charts
+from analysis.questions.recovery import view as V
 from analysis.questions.recovery.model import answer_q3, higher_is_better, measure_column, measures_in_panel
 from analysis.stats.results import OBSERVATIONAL_CAVEAT
 from ui.cache import analysed, figure, panel
@@ -42,9 +43,8 @@ def _over_time(data, measure: str, hib: bool, by: str):
     return charts.over_time_figure(data, measure, hib, by), charts.over_time_alt(data, measure, hib, by)
 
 
-def _scatter(sd, estimates, measure: str, predictor: str, hib: bool, within: float, lag: int):
+def _scatter(sd, lines, measure: str, predictor: str, hib: bool, within: float, lag: int):
     """The chart against co-production, with each ward's fitted line, and its alt text."""
-    lines = charts.fitted_lines(sd, estimates, predictor)
     return (
         charts.scatter_figure(sd, lines, measure, predictor, hib, within, lag),
         charts.scatter_alt(sd, measure, predictor, hib, within, lag),
@@ -61,7 +61,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
     catalogue = view.data.table("measures")
     listed = [str(m) for m in catalogue.get("measure", [])]
     measures = sorted(measures_in_panel(p, catalogue), key=lambda m: listed.index(m) if m in listed else len(listed))
-    predictors = charts.predictor_options(p)
+    predictors = V.predictor_options(p)
 
     if not measures:
         needs(
@@ -79,7 +79,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
                 "Co-production score",
                 predictors,
                 key=KEYS["predictor"],
-                format_func=charts.predictor_label,
+                format_func=V.predictor_label,
                 help="The overall index or one aspect, as patients or as staff rated it.",
             )
             if predictors
@@ -96,7 +96,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
         )
         weighted = c4.toggle("Weight by patients", key=KEYS["weighted"], help=WEIGHTING_HELP)
         hib = higher_is_better(measure, catalogue)
-        direction = charts.direction_words(measure, hib)
+        direction = V.direction_words(measure, hib)
 
         st.header("The answer")
         if predictor is None:
@@ -113,11 +113,11 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
             answer(
                 selected,
                 f"{h.name[:1].upper()}{h.name[1:]}: {direction}" if h else None,
-                charts.key_figure(h.estimate, h.ci_low, h.ci_high) if h else None,
+                V.key_figure(h.estimate, h.ci_low, h.ci_high) if h else None,
             )
             if h is not None:
                 main = f"{predictor}_within"  # answer_q3 uses the within/between split (the headline term)
-                compare = charts.weighting_comparison(selected.diagnostics, main, measure)
+                compare = V.weighting_comparison(selected.diagnostics, main, measure)
                 st.markdown(
                     f"**Which way is better:** {direction}.  \n**Weighting:** "
                     + (
@@ -139,12 +139,12 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
         st.header(f"{measure} over time")
         by = st.radio(
             "Show",
-            list(charts.BY),
+            list(V.BY),
             key=KEYS["by"],
             horizontal=True,
             format_func=lambda b: "each ward" if b == "ward" else "each service (mean over its patients)",
         )
-        data = analysed(charts.over_time_data, view, measure, by)
+        data = analysed(V.over_time_data, view, measure, by)
         fig, alt = figure(_over_time, view, data, measure, hib, by)
         shown = data.assign(month=data["month"].dt.strftime("%b %Y"))
         chart(fig, alt, shown, f"recovery_{measure}_by_{by}", view, counts=["n_patients"])
@@ -157,8 +157,9 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
                 "which differences in case mix or staffing could explain. "
                 f"On this chart {direction}."
             )
-            sd = analysed(charts.scatter_data, view, measure, predictor, lag)
+            sd = analysed(V.scatter_data, view, measure, predictor, lag)
             within = selected.headline.estimate
-            fig, alt = figure(_scatter, view, sd, selected.estimates, measure, predictor, hib, within, lag)
+            lines = V.fitted_lines(sd, selected.estimates, predictor)
+            fig, alt = figure(_scatter, view, sd, lines, measure, predictor, hib, within, lag)
             shown = sd.assign(month=sd["month"].dt.strftime("%b %Y")).drop(columns=["ward_id"])
             chart(fig, alt, shown, f"recovery_{measure}_against_coproduction", view, counts=["n_patients"])

@@ -5,8 +5,9 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from analysis.charts import talking_groups as tg
+from analysis.charts import talking_groups as charts
 from analysis.disclosure.periods import before_after_counts
+from analysis.questions.talking_groups import view as V
 from analysis.questions.talking_groups.model import start_dates
 from analysis.text import uk_month
 from ui.cache import analysed, figure, panel
@@ -60,21 +61,21 @@ def _page() -> None:
         return
     # A period filter drops start events before the period; the start is a fact about the ward, so keep it.
     starts = start_dates(view.dataset.table("events")) if view.filters.start is not None else None
-    p = tg.with_starts(p, starts)
-    timeline = tg.timeline_table(p)
+    p = V.with_starts(p, starts)
+    timeline = V.timeline_table(p)
     if not timeline["talking_groups_start"].notna().any():
         needs(NEEDS_STARTS, "No ward in view has a talking-groups start date.")
         return
 
     measures = view.data.table("recovery").get("measure", pd.Series(dtype="str")).dropna().unique()
-    choices = tg.outcome_choices(p.columns, measures)
+    choices = V.outcome_choices(p.columns, measures)
     label = st.selectbox(
         "Outcome", list(choices), key="tg_outcome", help="What to compare before and after talking groups started."
     )
     outcome, kind, axis = choices[label]
 
     with guarded("working out the pooled before-and-after", "Try another outcome or widen the filters."):
-        res = analysed(tg.pooled, view, outcome, kind, starts)
+        res = analysed(V.pooled, view, outcome, kind, starts)
         if not res.ok:
             needs(
                 "survey returns (for co-production and social distance), the ward months (for assaults) or "
@@ -83,16 +84,16 @@ def _page() -> None:
             )
         else:
             # the sentence already carries the caveats: do not repeat them underneath
-            answer(replace(res, caveats=[]), res.headline.name.capitalize(), tg.key_figure(res, kind))
-            slope = tg.slope_words(res, kind)
+            answer(replace(res, caveats=[]), res.headline.name.capitalize(), V.key_figure(res, kind))
+            slope = V.slope_words(res, kind)
             if slope:
                 st.markdown(slope)
-            st.info(tg.adjustment_words(res), icon=":material/compare_arrows:")
+            st.info(V.adjustment_words(res), icon=":material/compare_arrows:")
 
     st.header("When each ward started")
     with guarded("drawing the timeline"):
         first, last = p["month"].min(), p["month"].max()
-        fig, alt = figure(tg.timeline_figure, view, timeline, first, last)
+        fig, alt = figure(charts.timeline_figure, view, timeline, first, last)
         chart(fig, alt, _months(timeline, ("talking_groups_start",)), "talking_groups_timeline", view)
 
     st.header("Before and after on one ward")
@@ -108,12 +109,12 @@ def _page() -> None:
         help="Only wards that started talking groups have a before and after.",
     )
     with guarded("drawing the ward's before and after", "Choose another ward or outcome."):
-        w_res, data = analysed(tg.one_ward, view, ward, outcome, kind, starts)
+        w_res, data = analysed(V.one_ward, view, ward, outcome, kind, starts)
         if not len(data):
             st.info(w_res.sentence, icon=":material/info:")
         else:
             fig, alt = figure(
-                tg.before_after_figure, view, data, wards[ward].split(" (")[0], axis, w_res.diagnostics.start
+                charts.before_after_figure, view, data, wards[ward].split(" (")[0], axis, w_res.diagnostics.start
             )
             counts, rates = (), None
             if kind == "count":
@@ -130,11 +131,11 @@ def _page() -> None:
 
     st.header("Sessions and attendance")
     with guarded("summarising attendance"):
-        monthly = analysed(tg.attendance_by_month, view)
+        monthly = analysed(V.attendance_by_month, view)
         if not len(monthly) or not monthly["sessions_held"].fillna(0).gt(0).any():
             st.info("No talking group sessions are recorded in the ward months in view.", icon=":material/info:")
         else:
-            fig, alt = figure(tg.attendance_figure, view, monthly)
+            fig, alt = figure(charts.attendance_figure, view, monthly)
             chart(
                 fig,
                 alt,
@@ -144,10 +145,10 @@ def _page() -> None:
                 counts=ATTENDANCE_COUNTS,
                 rates=ATTENDANCE_RATES,
             )
-            dose = analysed(tg.dose, view, outcome, kind, starts)
+            dose = analysed(V.dose, view, outcome, kind, starts)
             st.markdown(dose.sentence)
             with st.expander("Attendance per ward, and the outcome before and after"):
-                table = tg.dose_table(p, outcome if kind == "linear" else f"{outcome}_rate_per_1000_obd")
+                table = V.dose_table(p, outcome if kind == "linear" else f"{outcome}_rate_per_1000_obd")
                 st.dataframe(table, hide_index=True, width="stretch")
                 st.caption(inside_and_outside())
                 out, counts, rates = _dose_download(table, p, outcome, kind)
@@ -160,9 +161,9 @@ def _page() -> None:
         "patients see it the same way."
     )
     with guarded("comparing staff and patient views of social distance"):
-        rsd = tg.social_distance_table(p)
-        fits = {r: analysed(tg.pooled, view, col, "linear", starts) for r, col in tg.RSD.items() if col in p.columns}
-        for line in tg.social_distance_words(rsd, fits.get("patients"), fits.get("staff")):
+        rsd = V.social_distance_table(p)
+        fits = {r: analysed(V.pooled, view, col, "linear", starts) for r, col in V.RSD.items() if col in p.columns}
+        for line in V.social_distance_words(rsd, fits.get("patients"), fits.get("staff")):
             st.markdown(line)
         if len(rsd):
             with st.expander("Show the data"):

@@ -12,9 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts.style import CATEGORICAL, MARKER_OUTLINE, NHS, apply_style, month_axis
-from analysis.questions.assaults.view import predictor_label
+from analysis.questions.assaults.view import predictor_label, within_ward_means
 from analysis.stats.counts.describe import outcome_words
-from analysis.text import fmt_number, plural, rate_label, uk_month
+from analysis.text import fmt_number, plural, plural_word, rate_label, uk_month
 
 # Ward markers: colour from the accessible categorical palette, and a shape, so colour is never the
 # only way to tell wards apart (12 wards = 6 colours x 2 shapes, then further shapes).
@@ -63,7 +63,7 @@ def scatter_figure(
 ) -> tuple[go.Figure, str]:
     """Rate per 1,000 occupied bed days against the co-production score, a marker per ward-period.
 
-    points: from assaults_data.scatter_points (ward_id, ward_label, score, rate_per_1000_obd,
+    points: from analysis.questions.assaults.view.scatter_points (ward_id, ward_label, score, rate_per_1000_obd,
     occupied_bed_days, count). curve: expected_rates rows (score, basis, rate_per_1000_obd, ci_low,
     ci_high) drawn as lines with 95% bands; the between-ward line only across the wards' usual scores
     (within_ward_means). `highlight`: a ward_id drawn in NHS blue, on top, with every other ward in pale
@@ -159,20 +159,6 @@ def scatter_figure(
     return fig, text
 
 
-def within_ward_means(curve: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
-    """The between-ward curve over the range of the wards' mean scores only (the grid points just
-    outside it kept, so the line reaches the edges): it is estimated from one mean per ward, and
-    drawn across every month's score it would extrapolate, its band ballooning where no ward's
-    usual score lies."""
-    if points.empty or curve.empty:
-        return curve
-    means = points.groupby("ward_id")["score"].mean()
-    scores = np.sort(curve["score"].unique())
-    lo = scores[scores <= means.min()].max() if (scores <= means.min()).any() else scores[0]
-    hi = scores[scores >= means.max()].min() if (scores >= means.max()).any() else scores[-1]
-    return curve[(curve["score"] >= lo) & (curve["score"] <= hi)]
-
-
 def _density(points: pd.DataFrame, pred: str, unit: str) -> go.Heatmap:
     """How many ward-periods fall in each score x rate cell (empty cells left blank)."""
     x = points["score"].to_numpy(float)
@@ -250,7 +236,8 @@ def rate_ratio_figure(
     for i, (name, g) in enumerate(groups):
         colour = CATEGORICAL[i % len(CATEGORICAL)]
         hover = [
-            f"<b>{r[label_shown]}</b><br>Rate ratio {r['rate_ratio']:.2f} (95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
+            f"<b>{r[label_shown]}</b><br>Rate ratio {r['rate_ratio']:.2f} "
+            f"(95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
             for _, r in g.iterrows()
         ]
         fig.add_trace(
@@ -306,7 +293,7 @@ def rate_ratio_alt_text(t: pd.DataFrame, title: str, label: str = "label", group
         parts.append(f"clearly above 1 (more): {', '.join(more)}")
     unclear = len(t) - len(fewer) - len(more)
     if unclear:
-        parts.append(f"{unclear} interval{'s include' if unclear != 1 else ' includes'} 1 (no clear link)")
+        parts.append(f"{plural(unclear, 'interval')} {plural_word(unclear, 'includes', 'include')} 1 (no clear link)")
     return "; ".join(parts) + "."
 
 

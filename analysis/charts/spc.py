@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from analysis.charts.style import MARKER_OUTLINE, NHS, apply_style, month_axis
 from analysis.spc.mdc import MDC_COLOURS, MDC_LABELS, MDC_SYMBOLS
-from analysis.text import fmt_number, month_range, uk_date, uk_month
+from analysis.text import fmt_number, month_range, plural, uk_date, uk_month
 
 HALF_MONTH = pd.Timedelta(days=15)  # segment breaks sit between two months
 LANE_PX = 20  # height of one row of event labels above the plot
@@ -243,9 +243,8 @@ def spc_alt_text(d: pd.DataFrame, title: str, y_label: str) -> str:
     avg = fmt_number(last["centre"], 2)
     rare = bool(last.get("rare_events", False))
     if rare:  # a run of empty months is not news on a rare count: say what the latest month held
-        n = fmt_number(last["count"], 0)
         second = (
-            f"The latest month, {uk_month(last['period'])}, had {n} {'event' if n == '1' else 'events'} in "
+            f"The latest month, {uk_month(last['period'])}, had {plural(round(last['count']), 'event')} in "
             f"{fmt_number(last['exposure'], 0)} bed days (a rate of {fmt_number(last['value'], 2)}) "
             f"against an average of {avg}"
         )

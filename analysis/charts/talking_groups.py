@@ -1,177 +1,19 @@
-"""Talking groups page: chart data, figures and generated words (timeline, before/after, attendance).
+"""Talking groups page figures: the timeline of starts, one ward before and after, sessions and attendance.
 
-Pure functions on the ward-month panel and on analysis.questions.talking_groups.model results; no Streamlit.
+The tables they draw, the models behind them and the sentences beside them are in
+analysis/questions/talking_groups/view.py.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
-from analysis.data.reference import builtin_measures
-from analysis.panel.build import measure_slug
-from analysis.questions.talking_groups.model import (
-    attendance_dose,
-    before_after,
-    dose_response,
-    its_pooled,
-    its_ward,
-)
-from analysis.stats.its import months_between
-from analysis.stats.results import ModelResult, SteppedWedgeDiagnostics
-from analysis.text import fmt_number, plural, rate_label, uk_month
-
-NOT_STARTED = "not started (comparison ward)"
-ALL_WARDS = "(all wards)"  # how start_dates names a hospital-wide start
-RSD = {
-    "patients": "coproduction_patient_reduced_social_distance",
-    "staff": "coproduction_staff_reduced_social_distance",
-}
-
-
-# --- start dates that survive the period filter -------------------------------------------------------
-
-
-def with_starts(panel: pd.DataFrame, starts: pd.DataFrame | None) -> pd.DataFrame:
-    """The panel with each ward's talking-groups start taken from `starts` (ward_id, talking_groups_start).
-
-    A period filter drops start events before the period, which would turn wards already running
-    talking groups into comparison wards; the start is a fact about the ward, so it is put back here.
-    """
-    if starts is None or not len(panel):
-        return panel
-    first = (
-        starts.dropna(subset=["talking_groups_start"])
-        .assign(ward_id=lambda s: s["ward_id"].astype(str))
-        .groupby("ward_id")["talking_groups_start"]
-        .min()
-    )
-    start = pd.to_datetime(panel["ward_id"].astype(str).map(first)).astype("datetime64[ns]")
-    if ALL_WARDS in first.index:  # a hospital-wide start applies to every ward (the earlier start wins)
-        start = start.where(start.notna() & (start <= first[ALL_WARDS]), first[ALL_WARDS])
-    since = months_between(panel["month"], start)
-    return panel.assign(
-        talking_groups_start=start, talking_groups_active=(since >= 0).to_numpy(bool), months_since_talking_groups=since
-    )
-
-
-def pooled(panel, outcome, kind, starts=None) -> ModelResult:
-    """its_pooled on the panel with start dates restored (see with_starts)."""
-    return its_pooled(with_starts(panel, starts), outcome, kind)
-
-
-def one_ward(panel, ward_id, outcome, kind, starts=None) -> tuple[ModelResult, pd.DataFrame]:
-    """its_ward and the before/after chart data for one ward, start dates restored."""
-    p = with_starts(panel, starts)
-    return its_ward(p, ward_id, outcome, kind), before_after(p, ward_id, outcome, kind)
-
-
-def dose(panel, outcome, kind, starts=None) -> ModelResult:
-    """dose_response (outcome against attendance per session after the start), start dates restored."""
-    return dose_response(with_starts(panel, starts), outcome, kind)
-
-
-def outcome_choices(panel_columns, measures=()) -> dict[str, tuple[str, str, str]]:
-    """The page's outcomes: label -> (panel column, kind, axis label); recovery measures only when present."""
-    out = {
-        "Patient-rated co-production (overall)": (
-            "coproduction_patient_overall",
-            "linear",
-            "Patient-rated co-production (0 to 100)",
-        ),
-        "Staff-rated reduced social distance": (
-            RSD["staff"],
-            "linear",
-            "Staff-rated reduced social distance (0 to 100)",
-        ),
-        f"Assaults on staff ({rate_label()})": ("assaults_on_staff", "count", f"Assaults on staff {rate_label()}"),
-    }
-    better = dict(zip(builtin_measures()["measure"], builtin_measures()["higher_is_better"]))
-    for m in dict.fromkeys(str(x) for x in measures):
-        col = f"recovery_{measure_slug(m)}"
-        if col in panel_columns:
-            hint = {True: " (higher is better)", False: " (lower is better)"}.get(better.get(m), "")
-            out[f"Recovery: {m}{hint}"] = (col, "linear", f"{m} ward mean score")
-    return out
-
-
-# --- words ---------------------------------------------------------------------------------------------
-
-
-def key_figure(result: ModelResult, kind: str) -> str | None:
-    """The headline as a short figure: '+2.3 points (95% CI +0.1 to +4.5)' or 'rate ratio 0.96 (...)'."""
-    h = result.headline
-    if h is None or not result.ok:
-        return None
-    if kind == "count":
-        return f"rate ratio {h.estimate:.2f} (95% CI {h.ci_low:.2f} to {h.ci_high:.2f})"
-    return f"{h.estimate:+.1f} points (95% CI {h.ci_low:+.1f} to {h.ci_high:+.1f})"
-
-
-def slope_words(result: ModelResult, kind: str) -> str | None:
-    """The pooled slope change (trend after the start versus before), in words."""
-    d = result.diagnostics_as(SteppedWedgeDiagnostics) if result.ok else None
-    s = d.slope_change_per_month if d else None
-    if not s:
-        return None
-    if kind == "count":
-        pc = (s["rate_ratio"] - 1) * 100
-        return (
-            f"After the start, the rate's monthly trend changed by {pc:+.1f}% a month "
-            f"(rate ratio {s['rate_ratio']:.3f} a month, 95% CI {s['rr_ci_low']:.3f} to {s['rr_ci_high']:.3f})."
-        )
-    return (
-        f"After the start, the monthly trend changed by {s['estimate']:+.2f} points a month "
-        f"(95% CI {s['ci_low']:+.2f} to {s['ci_high']:+.2f})."
-    )
-
-
-def adjustment_words(result: ModelResult) -> str | None:
-    """How staggered starts and the hospital-wide trend are allowed for, in plain words."""
-    if not result.ok:
-        return None
-    d = result.diagnostics_as(SteppedWedgeDiagnostics)
-    started = d.wards_started if d else 0
-    never = result.n_wards - started
-    controls = f"the {never} ward{'s' if never != 1 else ''} that never started and " if never else ""
-    return (
-        f"How this allows for other change: wards started at different times, so each month every ward that "
-        f"had started is compared with {controls}the wards that had not started yet in that same month. "
-        f"One allowance per calendar month takes out anything that moved the whole hospital (a rising or falling "
-        f"trend of any shape), and one allowance per ward takes out fixed differences between wards. "
-        f"Uncertainty allows for months on the same ward being alike."
-    )
-
+from analysis.text import fmt_number, plural, uk_month
 
 # --- timeline ------------------------------------------------------------------------------------------
-
-
-def timeline_table(panel: pd.DataFrame) -> pd.DataFrame:
-    """One row per ward: ward, label, start month (NaT if not started), status, months of data before/after."""
-    cols = ["ward_id", "ward", "talking_groups_start", "status", "months_before", "months_after"]
-    if not len(panel):
-        return pd.DataFrame(columns=cols)
-    rows = []
-    for wid, w in panel.groupby("ward_id", sort=True):
-        start = w["talking_groups_start"].iloc[0]
-        name = w["ward_name"].iloc[0] if "ward_name" in w and pd.notna(w["ward_name"].iloc[0]) else ""
-        after = int((w["month"] >= start).sum()) if pd.notna(start) else 0
-        rows.append(
-            {
-                "ward_id": str(wid),
-                "ward": f"{wid} {name}".strip(),
-                "talking_groups_start": start,
-                "status": f"started {uk_month(start)}" if pd.notna(start) else NOT_STARTED,
-                "months_before": len(w) - after,
-                "months_after": after,
-            }
-        )
-    out = pd.DataFrame(rows, columns=cols)
-    out["talking_groups_start"] = pd.to_datetime(out["talking_groups_start"])
-    return out.sort_values(["talking_groups_start", "ward_id"], na_position="last").reset_index(drop=True)
 
 
 def timeline_figure(table: pd.DataFrame, first, last) -> tuple[go.Figure, str]:
@@ -342,21 +184,6 @@ def before_after_figure(data: pd.DataFrame, ward: str, y_label: str, start) -> t
 # --- attendance ----------------------------------------------------------------------------------------
 
 
-def attendance_by_month(panel: pd.DataFrame) -> pd.DataFrame:
-    """Hospital totals per month: wards running groups, sessions held, attendances, attendance per session."""
-    cols = ["month", "wards_running", "sessions_held", "attendances", "attendance_per_session"]
-    if not len(panel) or "talking_groups_held" not in panel:
-        return pd.DataFrame(columns=cols)
-    p = panel.assign(running=panel["talking_groups_held"].fillna(0) > 0)
-    g = p.groupby("month", sort=True).agg(
-        wards_running=("running", "sum"),
-        sessions_held=("talking_groups_held", lambda s: s.sum(min_count=1)),
-        attendances=("talking_group_attendances", lambda s: s.sum(min_count=1)),
-    )
-    g["attendance_per_session"] = g["attendances"] / g["sessions_held"].where(g["sessions_held"] > 0)
-    return g.reset_index()[cols]
-
-
 def attendance_figure(monthly: pd.DataFrame) -> tuple[go.Figure, str]:
     """Two panels over time: sessions held per month (bars) and attendance per session (line)."""
     fig = make_subplots(
@@ -396,9 +223,9 @@ def attendance_figure(monthly: pd.DataFrame) -> tuple[go.Figure, str]:
         last = held.iloc[-1]
         alt = (
             f"Talking group sessions over time: the first sessions were in {uk_month(held['month'].iloc[0])}; in "
-            f"{uk_month(last['month'])} {fmt_number(last['sessions_held'], 0)} sessions were held on "
-            f"{plural(int(last['wards_running']), 'ward')} with on average {fmt_number(last['attendance_per_session'])} "
-            f"people attending each."
+            f"{uk_month(last['month'])} {plural(last['sessions_held'], 'session')} were held on "
+            f"{plural(int(last['wards_running']), 'ward')} with on average "
+            f"{fmt_number(last['attendance_per_session'])} people attending each."
         )
     else:
         alt = "No talking group sessions were recorded in the months shown."
@@ -408,82 +235,3 @@ def attendance_figure(monthly: pd.DataFrame) -> tuple[go.Figure, str]:
     fig.update_yaxes(title="People per session", rangemode="tozero", row=2, col=1)
     fig.update_layout(height=560, showlegend=False)
     return fig, alt
-
-
-def dose_table(panel: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """Per ward: start, sessions, attendances, attendance per session and the outcome's mean before and after."""
-    d = attendance_dose(panel, (outcome,))
-    d["talking_groups_start"] = pd.to_datetime(d["talking_groups_start"]).map(uk_month)
-    return d
-
-
-# --- reduced social distance: staff and patients -------------------------------------------------------
-
-
-def social_distance_table(panel: pd.DataFrame) -> pd.DataFrame:
-    """Staff- and patient-rated reduced social distance: mean before and after the start (wards that started)."""
-    rows = []
-    started = panel[panel["talking_groups_start"].notna()] if len(panel) else panel
-    for rater, col in RSD.items():
-        if col not in panel.columns:
-            continue
-        post = started["month"] >= started["talking_groups_start"]
-        before, after = started.loc[~post, col].dropna(), started.loc[post, col].dropna()
-        rows.append(
-            {
-                "rated_by": rater,
-                "mean_before": before.mean() if len(before) else np.nan,
-                "mean_after": after.mean() if len(after) else np.nan,
-                "ward_months_before": len(before),
-                "ward_months_after": len(after),
-            }
-        )
-    out = pd.DataFrame(
-        rows, columns=["rated_by", "mean_before", "mean_after", "ward_months_before", "ward_months_after"]
-    )
-    out["plain_change"] = out["mean_after"] - out["mean_before"]
-    return out
-
-
-def social_distance_words(table: pd.DataFrame, patients: ModelResult | None, staff: ModelResult | None) -> list[str]:
-    """What reduced social distance asks of staff, from the numbers: the staff-patient gap and the pooled changes."""
-    t = table.set_index("rated_by") if len(table) else table
-    if not {"patients", "staff"} <= set(t.index) or t[["mean_before", "mean_after"]].isna().any().any():
-        return [
-            (
-                "There are not enough staff and patient survey scores on reduced social distance, before and after "
-                "talking groups started, to compare how the two groups see it."
-            )
-        ]
-    out = []
-    gaps = {when: t.loc["staff", f"mean_{when}"] - t.loc["patients", f"mean_{when}"] for when in ("before", "after")}
-
-    def gap(g: float) -> str:
-        if abs(g) < 0.5:
-            return "about the same as patients"
-        return f"{abs(g):.1f} points {'higher' if g > 0 else 'lower'} than patients"
-
-    out.append(
-        f"Before talking groups started, staff rated reduced social distance {gap(gaps['before'])} "
-        f"(staff {t.loc['staff', 'mean_before']:.1f}, patients {t.loc['patients', 'mean_before']:.1f} out of "
-        f"100); afterwards staff rated it {gap(gaps['after'])} (staff {t.loc['staff', 'mean_after']:.1f}, "
-        f"patients {t.loc['patients', 'mean_after']:.1f}). These are plain averages, before any allowance for "
-        f"the hospital-wide trend."
-    )
-    if gaps["after"] > 0.5:
-        out.append(
-            "Staff see the distance between themselves and patients as smaller than patients experience it: "
-            "closing it asks staff to share everyday activities and decisions in ways patients notice, while "
-            "keeping therapeutic boundaries and relational security."
-        )
-    parts = []
-    for rater, res in (("patients", patients), ("staff", staff)):
-        if res is not None and res.ok:
-            h = res.headline
-            parts.append(f"{h.estimate:+.1f} points as rated by {rater} (95% CI {h.ci_low:+.1f} to {h.ci_high:+.1f})")
-    if parts:
-        out.append(
-            "Allowing for the hospital-wide trend and comparing with wards not yet started, reduced social "
-            "distance changed by " + " and by ".join(parts) + " once talking groups started."
-        )
-    return out

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from analysis.charts.spc import spc_figure
 from analysis.charts.style import CATEGORICAL, apply_style
-from analysis.text import fmt_number, uk_month
+from analysis.text import fmt_number, plural, plural_word, uk_month
 
 SCREEN_FONT = 16
 SCREEN_TITLE = 20
@@ -38,7 +38,7 @@ def measure_figure(
     """A measure's SPC chart for the ward (events marked, rebases shown, optional target) and its alt text."""
     m = series.measure
     fig, alt = spc_figure(series.classified, f"{m.title}, {ward_name}", m.y_label, events=events, target=target)
-    alt += " " + icon_note(series)
+    alt += " " + _icon_alt(series)
     if target is not None:
         alt += f" The target is {fmt_number(target, 2)}."
     periods = pd.to_datetime(series.classified["period"])
@@ -47,9 +47,9 @@ def measure_figure(
     return _bigger(fig), alt
 
 
-def icon_note(series) -> str:
-    """What the icon beside the chart reads (the latest month only), so it cannot seem to contradict
-    unusual months earlier on the chart (the Making Data Count convention, kept)."""
+def _icon_alt(series) -> str:
+    """The measure chart's alt text on the icon beside it: it reads the latest month only, so it cannot seem
+    to contradict unusual months earlier on the chart (the Making Data Count convention, kept)."""
     c = series.classified
     shown = c[c["value"].notna()]
     if shown.empty or series.icon["key"] == "no_data":
@@ -65,7 +65,7 @@ def icon_note(series) -> str:
         else ""
     )
     marked = (
-        f" In all, {earlier} earlier {'month is' if earlier == 1 else 'months are'} marked as unusual on the "
+        f" In all, {plural(earlier, 'earlier month')} {plural_word(earlier, 'is', 'are')} marked as unusual on the "
         f"chart{where}."
         if earlier
         else ""

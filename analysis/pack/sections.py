@@ -115,9 +115,10 @@ def _q2_chart(panel: pd.DataFrame, events: pd.DataFrame | None):
 
 
 def _q3_chart(panel: pd.DataFrame, catalogue: pd.DataFrame | None):
-    from analysis.charts.recovery import over_time_data, over_time_figure
+    from analysis.charts.recovery import over_time_figure
     from analysis.overview.wards import primary_measure
     from analysis.questions.recovery.model import higher_is_better
+    from analysis.questions.recovery.view import over_time_data
 
     measure = primary_measure(panel, catalogue)
     hib = higher_is_better(measure, catalogue)
@@ -285,7 +286,8 @@ def selection_table(metrics: dict, rule: DisclosureRule) -> Table | None:
 
 def talking_groups_section(panel: pd.DataFrame, results: list[ModelResult], rule: DisclosureRule) -> Section:
     """Talking groups: the pooled before/after answer, when each ward started, and a protected table."""
-    from analysis.charts.talking_groups import timeline_figure, timeline_table
+    from analysis.charts.talking_groups import timeline_figure
+    from analysis.questions.talking_groups.view import timeline_table
 
     main = results[0] if results else None
     answer = "No talking-group data in the selection."

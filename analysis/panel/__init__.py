@@ -9,7 +9,7 @@ from analysis._lazy import lazy_exports
 __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        ".build": ("build_panel", "measure_slug", "score_column", "with_score_lags"),
+        ".build": ("build_panel", "measure_slug", "score_column"),
         ".scoring": ("scoring_rule", "ward_month_scores"),
         ".tools": ("add_lag", "within_between"),
     },

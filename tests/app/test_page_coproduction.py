@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from analysis.charts import coproduction as C
 from analysis.data.dataset import SAMPLE_DIR, load_sample
 from analysis.panel.build import build_panel
 from analysis.panel.scoring import carry_forward_rule
+from analysis.questions.coproduction import view as C
 from analysis.questions.coproduction.existence import answer_q1, band_counts, bands
 from analysis.questions.coproduction.groups import group_differences
 from tests.app.helpers import start, texts

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-from analysis.charts.recovery import direction_words, key_figure
 from analysis.data.dataset import SAMPLE_DIR, load_sample
 from analysis.data.filters import Filters
 from analysis.panel.build import build_panel
 from analysis.questions.recovery.model import answer_q3, higher_is_better, measure_column
+from analysis.questions.recovery.view import direction_words, key_figure
 from analysis.stats.results import OBSERVATIONAL_CAVEAT
 from tests.app.helpers import start, texts
 

@@ -1,4 +1,4 @@
-"""Question 2 tables and words: what the assaults page charts, and the sentences beside the charts.
+"""Question 2 tables and words: what the assaults page charts, and the sentences beside the charts, no figures.
 
 Everything is generated from the panel (analysis.panel.build) or a fitted ModelResult (analysis.stats.counts);
 no numbers are written by hand.
@@ -191,6 +191,20 @@ def expected_at(result: ModelResult, scores) -> pd.DataFrame:
     wanted = {round(float(s), 1) for s in scores}
     out = e[e["score"].round(1).isin(wanted)].copy()
     return out.sort_values(["basis", "score"]).reset_index(drop=True)
+
+
+def within_ward_means(curve: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """The between-ward curve over the range of the wards' mean scores only (the grid points just
+    outside it kept, so the line reaches the edges): it is estimated from one mean per ward, and
+    drawn across every month's score it would extrapolate, its band ballooning where no ward's
+    usual score lies."""
+    if points.empty or curve.empty:
+        return curve
+    means = points.groupby("ward_id")["score"].mean()
+    scores = np.sort(curve["score"].unique())
+    lo = scores[scores <= means.min()].max() if (scores <= means.min()).any() else scores[0]
+    hi = scores[scores >= means.max()].min() if (scores >= means.max()).any() else scores[-1]
+    return curve[(curve["score"] >= lo) & (curve["score"] <= hi)]
 
 
 def expected_sentence(expected: pd.DataFrame, outcome: str, low: float, high: float) -> str:
