@@ -6,12 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: app test lint setup setup-test browser sample docs bench clean
+.PHONY: app test lint setup setup-test browser postgres sample docs bench clean
 
 app: setup ## set up and run the dashboard on the embedded synthetic hospital
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
-test: setup-test browser ## set up everything the tests need and run every test (browser tests included)
+test: setup-test browser postgres ## set up everything the tests need and run every test (browser tests included)
 	$(PY) -m pytest
 
 lint: setup-test ## ruff: the linter, then the formatter's check (`ruff format .` fixes what the second finds)
@@ -41,6 +41,15 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	fi
+
+# The store's tests start their own throw-away PostgreSQL on 127.0.0.1 (tests/store/conftest.py): they need
+# Debian's server binaries (/usr/lib/postgresql/<version>/bin), not a running service.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
 sample: setup ## regenerate the synthetic hospital in data/sample (byte-identical every run)

@@ -3,6 +3,18 @@
 A SQLite file is the embedded default; any SQLAlchemy URL (PostgreSQL, SQL Server) works
 through the same code. Every import is one transaction and is recorded; replaced rows are
 marked ``superseded_by`` (never deleted), so rolling an import back restores them exactly.
+
+Writers take one store-wide lock before they read which rows are active, held until commit, so two
+imports (or an import and a roll back) started together run one after the other, on every backend:
+
+- SQLite: ``BEGIN IMMEDIATE`` (the database's write lock, taken when the transaction begins);
+- PostgreSQL: ``pg_advisory_xact_lock(LOCK_KEY)`` in a READ COMMITTED transaction (released at commit
+  or roll back, and by the server when the client dies);
+- any other backend: an UPDATE of the one row of ``store_lock`` (a row write lock every SQL database
+  holds to the end of the transaction).
+
+Behind the lock, a partial unique index per table (SQLite, PostgreSQL) refuses a second active row for a
+key; a store created before the index gets it when opened (see ``Store``).
 """
 
 from __future__ import annotations
@@ -10,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,17 +30,28 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from analysis.data.contract import TABLES
 from analysis.store.io import prepare, read_table, replaced_text, rows_text
 from analysis.store.plan import describe_plan as _describe_plan
 from analysis.store.plan import group_columns, group_key, plan_frame
-from analysis.store.schema import ITEMS_TABLE, RESPONSES, StoreError, build_metadata
+from analysis.store.schema import (
+    ACTIVE_INDEX_DIALECTS,
+    ITEMS_TABLE,
+    LOCK_TABLE,
+    RESPONSES,
+    StoreError,
+    active_index_name,
+    build_metadata,
+    key_expressions,
+)
+from analysis.text import plural
 
 __all__ = ["Store", "StoreError", "default_url"]
 ENV_VAR = "COPRODUCTION_DATABASE_URL"
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
+LOCK_KEY = 0x636F70726F64  # "coprod": the PostgreSQL advisory lock every store write takes
 
 
 def default_url() -> str:
@@ -44,6 +68,8 @@ def default_url() -> str:
 
 def _engine(url: str) -> sa.Engine:
     u = sa.engine.make_url(url)
+    if u.drivername == "postgresql":  # no driver named: psycopg 3, the one requirements.txt installs
+        u = u.set(drivername="postgresql+psycopg")
     if u.get_backend_name() != "sqlite":
         return sa.create_engine(u, pool_pre_ping=True)
     on_disk = bool(u.database) and u.database != ":memory:" and not u.database.startswith("file:")
@@ -76,11 +102,24 @@ def _now() -> dt.datetime:
 def _plain(e: Exception) -> str:
     orig = getattr(e, "orig", None) or e
     text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
-    if "NOT NULL constraint failed:" in text:
-        col = text.split(":", 1)[1].strip()
+    null = re.search(r'NOT NULL constraint failed: (\S+)|null value in column "(\w+)" of relation "(\w+)"', text)
+    if null:
+        col = null.group(1) or f"{null.group(3)}.{null.group(2)}"
         return f"{col} is blank in some rows but needs a value in every row"
+    dup = re.search(
+        r"UNIQUE constraint failed: (?:index '?ux_(\w+)_active|(\w+)\.)|unique constraint \"ux_(\w+)_active", text
+    )
+    if dup:  # the one-active-row index refused a row (the import's own rows are checked before this)
+        table = dup.group(1) or dup.group(2) or dup.group(3)
+        key = ", ".join(TABLES[table].key) if table in TABLES else "key"
+        return f"two rows of {table} have the same {key}; each may appear once"
     if "database is locked" in text:
         return "the database is busy with another import; try again in a moment"
+    if "must be owner of" in text:  # PostgreSQL: adding an index to a store made before it (see Store)
+        return (
+            f"{text}; this version adds an index to every table when the store is opened, which only the tables' "
+            "owner may do: open the store once with the owner's account, then use the app's account again"
+        )
     return text
 
 
@@ -112,6 +151,12 @@ class Store:
     ``content_hash``, ``rows``, ``status``, ``rolled_back_at``, ``replaced``, ``note``);
     ``rollback(import_id)`` undoes one; ``is_empty()``, ``revision()`` (a cache key) and ``close()``.
 
+    Imports and roll backs take the store's lock (see the module's docstring), so writers started together
+    run one after the other. A partial unique index per table holds each key's active row to one; a store
+    made before those indexes gets them when opened. If such a store already has keys active twice (left by
+    imports run together before the lock), it still opens, its history and ``rollback`` work, but ``load()``
+    and imports raise StoreError naming the imports to roll back; the indexes are added once they are.
+
     Examples
     --------
     >>> from analysis import Store, load_path
@@ -129,12 +174,18 @@ class Store:
 
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
+        self._duplicates: str | None = None  # why the store cannot take imports (keys active twice), if so
         try:
             self._engine = _engine(self.url)
+            self._dialect = self._engine.dialect.name
+            # how writers lock the store (see the module's docstring); tests may set "table" to try the fallback
+            self._lock_kind = {"sqlite": "sqlite", "postgresql": "advisory"}.get(self._dialect, "table")
             self._md = build_metadata()
             self._t = self._md.tables
-            with self._write() as conn:
+            with self._write(lock=self._lock_kind != "table") as conn:  # the lock table may not exist yet
                 self._md.create_all(conn)
+                self._ensure_lock_row(conn)
+                self._duplicates = self._ensure_active_indexes(conn)
         except (SQLAlchemyError, ImportError, OSError) as e:  # ImportError: the server's driver is not installed
             raise StoreError(f"The data store at {self._safe_url()} could not be opened: {_plain(e)}.") from e
 
@@ -149,16 +200,98 @@ class Store:
         self._engine.dispose()
 
     @contextmanager
-    def _write(self):
+    def _write(self, lock: bool = True):
+        """A write transaction holding the store's lock from its first statement to commit."""
         with self._engine.connect() as conn:
-            conn.execution_options(store_write=True)
+            if self._dialect == "postgresql":
+                # READ COMMITTED whatever the server's default: each statement after the lock sees what the
+                # import before it committed (REPEATABLE READ would keep the snapshot taken at the lock).
+                conn.execution_options(store_write=True, isolation_level="READ COMMITTED")
+            else:
+                conn.execution_options(store_write=True)  # SQLite: BEGIN IMMEDIATE (see _engine)
             with conn.begin():
+                if lock:
+                    self._lock(conn)
                 yield conn
+
+    def _lock(self, conn) -> None:
+        if self._lock_kind == "advisory":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
+        elif self._lock_kind == "table":
+            lock = self._t[LOCK_TABLE]
+            conn.execute(sa.update(lock).where(lock.c.lock_id == 1).values(taken_at=_now()))
+        # "sqlite": BEGIN IMMEDIATE has already taken the database's write lock
+
+    def _ensure_lock_row(self, conn) -> None:
+        lock = self._t[LOCK_TABLE]
+        if conn.execute(sa.select(lock.c.lock_id).where(lock.c.lock_id == 1)).first() is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(lock.insert().values(lock_id=1, taken_at=None))
+            except IntegrityError:  # another store opened at the same moment inserted it
+                pass
+
+    # ------------------------------------------------------------ one active row per key
+    def _missing_active_indexes(self, conn) -> list[str]:
+        if self._dialect not in ACTIVE_INDEX_DIALECTS:
+            return []
+        if self._dialect == "sqlite":
+            names = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars()
+        else:
+            names = conn.execute(
+                sa.text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+            ).scalars()
+        have = set(names)
+        return [name for name in TABLES if active_index_name(name) not in have]
+
+    def _duplicate_report(self, conn, names: list[str]) -> str | None:
+        """What to do when keys are active twice (left by imports run together before the lock), else None."""
+        found, imports, example = 0, set(), None
+        for name in names:
+            t = self._t[name]
+            keys = key_expressions(t)
+            q = (
+                sa.select(*keys, sa.func.min(t.c.import_id), sa.func.max(t.c.import_id))
+                .where(t.c.superseded_by.is_(None))
+                .group_by(*keys)
+                .having(sa.func.count() > 1)
+            )
+            for r in conn.execute(q):
+                found += 1
+                imports.update(r[-2:])
+                if example is None:
+                    example = f"{name} {' '.join(str(v) for v in r[:-2])}, from imports {r[-2]} and {r[-1]}"
+        if not found:
+            return None
+        ids = sorted(imports)
+        listed = ", ".join(map(str, ids))
+        return (
+            f"The data store at {self._safe_url()} holds {plural(found, 'key')} with more than one active row "
+            f"(for example {example}), left by imports that ran at the same time before the store locked "
+            f"imports. Nothing was changed and no import is taken until this is put right: roll back "
+            f"import{'s' if len(ids) > 1 else ''} {listed} (on the Data page's history, or "
+            f'`python -c "from analysis.store import Store; Store().rollback(N)"` for each N with '
+            f"COPRODUCTION_DATABASE_URL set), then import that file once more."
+        )
+
+    def _ensure_active_indexes(self, conn) -> str | None:
+        """Create the missing one-active-row indexes (stores made before them); the duplicate report if any."""
+        missing = self._missing_active_indexes(conn)
+        problem = self._duplicate_report(conn, missing) if missing else None
+        by_name = {i.name: i for t in self._md.tables.values() for i in t.indexes}
+        for name in missing:
+            if problem is None or self._duplicate_report(conn, [name]) is None:
+                by_name[active_index_name(name)].create(conn)
+        return problem
 
     @contextmanager
     def _read(self):
-        with self._engine.connect() as conn, conn.begin():
-            yield conn
+        """A read transaction that sees one moment: SQLite's does; PostgreSQL's needs REPEATABLE READ."""
+        with self._engine.connect() as conn:
+            if self._dialect == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                yield conn
 
     # ------------------------------------------------------------ reading
     def is_empty(self) -> bool:
@@ -177,9 +310,16 @@ class Store:
         return f"{top}.{gone}"
 
     def load(self) -> dict[str, pd.DataFrame]:
-        """Active rows of every table that has any, typed as the loader types them, sorted by key."""
+        """Active rows of every table that has any, typed as the loader types them, sorted by key.
+
+        Raises StoreError, saying what to do, when a key has more than one active row.
+        """
         out = {}
         with self._read() as conn:  # one transaction: every table from the same moment
+            if self._duplicates:
+                self._duplicates = self._duplicate_report(conn, self._missing_active_indexes(conn))
+                if self._duplicates:
+                    raise StoreError(self._duplicates)
             for name in TABLES:
                 df = read_table(conn, self._t, name)
                 if len(df):
@@ -283,6 +423,10 @@ class Store:
             raise StoreError(f"The import of {file_name} failed and nothing was stored: {e}") from e
 
     def _import(self, conn, tables, file_name, content_hash, note) -> int:
+        if self._duplicates:  # put right since the store was opened? (the indexes are created if so)
+            self._duplicates = self._ensure_active_indexes(conn)
+            if self._duplicates:
+                raise StoreError(self._duplicates)
         prepared = prepare(conn, self._t, tables)
         if not prepared:
             raise StoreError(f"{file_name} has no rows to import; nothing was stored.")
@@ -347,6 +491,8 @@ class Store:
                     .where(imp.c.import_id == int(import_id))
                     .values(status="rolled_back", rolled_back_at=_now())
                 )
+                if self._duplicates:  # rolling back a duplicate import may have put the store right
+                    self._duplicates = self._ensure_active_indexes(conn)
         except StoreError:
             raise
         except SQLAlchemyError as e:

@@ -3,6 +3,11 @@
 One SQL table per contract table (columns typed by each field's kind) plus two bookkeeping
 columns: ``import_id`` (the import that wrote the row) and ``superseded_by`` (the import that
 replaced it; NULL while the row is active). Survey item answers live in a long side table.
+
+On SQLite and PostgreSQL a partial unique index per table (``ux_<table>_active``) lets at most one
+active row hold each contract key: the database itself refuses a second active version of a
+ward-month, whatever the code above it does. ``store_lock`` is a one-row table that imports lock on
+backends without a better lock (see ``Store``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from analysis.data.contract import TABLES, Field, Table
 
 ITEMS_TABLE = "coproduction_response_items"
 RESPONSES = "coproduction_responses"
+LOCK_TABLE = "store_lock"
+# Backends with partial (filtered) indexes on expressions, so "one active row per key" is a unique index.
+ACTIVE_INDEX_DIALECTS = ("sqlite", "postgresql")
 
 _SQL_TYPES = {
     "id": sa.Unicode,  # Unicode: NVARCHAR on SQL Server, so Gaelic names keep their accents
@@ -63,8 +71,14 @@ def build_metadata() -> sa.MetaData:
         sa.CheckConstraint("status IN ('active', 'rolled_back')", name="ck_imports_status"),
         sqlite_autoincrement=True,  # ids are never reused, so revision() always moves forward
     )
+    sa.Table(
+        LOCK_TABLE,
+        md,
+        sa.Column("lock_id", sa.Integer, primary_key=True, autoincrement=False),  # one row: lock_id 1
+        sa.Column("taken_at", sa.DateTime, nullable=True),
+    )
     for t in TABLES.values():
-        sa.Table(
+        sql = sa.Table(
             t.name,
             md,
             sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=True),
@@ -73,6 +87,14 @@ def build_metadata() -> sa.MetaData:
             sa.Column("superseded_by", sa.Integer, sa.ForeignKey("imports.import_id"), nullable=True, index=True),
             sqlite_autoincrement=True,
         )
+        active = sql.c.superseded_by.is_(None)
+        sa.Index(
+            active_index_name(t.name),
+            *key_expressions(sql),
+            unique=True,
+            sqlite_where=active,
+            postgresql_where=active,
+        ).ddl_if(dialect=ACTIVE_INDEX_DIALECTS)
     sa.Table(
         ITEMS_TABLE,
         md,
@@ -88,6 +110,24 @@ def build_metadata() -> sa.MetaData:
         sa.Column("value", sa.Float, nullable=True),
     )
     return md
+
+
+def active_index_name(table: str) -> str:
+    """The name of a table's unique index on the key of its active rows."""
+    return f"ux_{table}_active"
+
+
+def key_expressions(sql: sa.Table) -> list:
+    """The contract key of a stored table as SQL expressions; a blank (NULL) part counts as one value.
+
+    The store treats a hospital-wide event (blank ward) as one key, but SQL sees two NULLs as different,
+    so nullable key columns are compared as ``COALESCE(column, '')`` (ids are never blank text).
+    """
+    out = []
+    for name in TABLES[sql.name].key:
+        c = sql.c[name]
+        out.append(sa.func.coalesce(c, sa.literal_column("''")) if c.nullable else c)
+    return out
 
 
 # ---------------------------------------------------------------- frame -> python values

@@ -1,4 +1,7 @@
-"""The store: round trips, all-or-nothing imports, replacement, rollback, history, sharing a file."""
+"""The store: round trips, all-or-nothing imports, replacement, rollback, history, sharing a database.
+
+Every test taking `url` or `store` runs on SQLite and on a real PostgreSQL server (tests/store/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -162,18 +165,6 @@ def assert_tables_equal(got: dict, want: dict) -> None:
     for name, df in want.items():
         if len(df):
             pd.testing.assert_frame_equal(got[name], by_key(name, df), check_exact=True)
-
-
-@pytest.fixture
-def url(tmp_path):
-    return f"sqlite:///{tmp_path / 'store.sqlite'}"
-
-
-@pytest.fixture
-def store(url):
-    s = Store(url)
-    yield s
-    s.close()
 
 
 def without_import_status(snap: dict) -> dict:
@@ -517,10 +508,11 @@ def test_two_stores_on_one_file_do_not_corrupt_each_other(url):
         got = s.load()
         assert len(got["ward_months"]) == 8 and len(got["coproduction_responses"]) == 16
         assert sorted(s.history()["import_id"]) == list(range(1, 10))
-    with sa.create_engine(url).connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    if url.startswith("sqlite"):
+        with sa.create_engine(url).connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
     for s in (a, b, c):
         s.close()
 
@@ -550,7 +542,13 @@ def test_schema_compiles_for_hospital_server_databases(dialect):
     d = {"postgresql": postgresql.dialect(), "mssql": mssql.dialect()}[dialect]
     md = build_metadata()
     ddl = {name: str(sa.schema.CreateTable(t).compile(dialect=d)) for name, t in md.tables.items()}
-    assert set(ddl) == set(TABLES) | {"imports", "coproduction_response_items"}
+    assert set(ddl) == set(TABLES) | {"imports", "coproduction_response_items", "store_lock"}
     if dialect == "mssql":  # text kept as Unicode so accented ward names survive
         assert "ward_name NVARCHAR(max)" in ddl["wards"]
     assert "REFERENCES imports (import_id)" in ddl["ward_months"]
+    if dialect == "postgresql":  # one active row per key, enforced by the database
+        index = next(i for i in md.tables["events"].indexes if i.name == "ux_events_active")
+        assert str(sa.schema.CreateIndex(index).compile(dialect=d)) == (
+            "CREATE UNIQUE INDEX ux_events_active ON events (coalesce(ward_id, ''), date, kind, label) "
+            "WHERE superseded_by IS NULL"
+        )
