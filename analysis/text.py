@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import pandas as pd
 
@@ -151,3 +152,68 @@ def percent_change(
     if not figure.strip("0.,%"):
         return same
     return f"{figure} {fewer if ratio < 1 else more}"
+
+
+_JOINER = "\u2060"  # WORD JOINER: invisible; it breaks a pattern Streamlit would otherwise act on
+_ALWAYS = frozenset("\\`*[]|~$#@{}")  # markdown, maths, autolinks: escaped wherever they are
+_TYPOGRAPHY = frozenset("-<>=~")  # Streamlit turns " -- ", " -> ", " <= " and so on into dashes and arrows
+_LIST_START = re.compile(r"^(\s*)(\d+)([.)])(?=\s|$)")
+
+
+def literal(value) -> str:
+    """Any text from the data (a ward's name, an event label, a measure, a file or column name) made safe to
+    embed in Streamlit markdown: it reads exactly as written and nothing in it is acted on.
+
+    The characters markdown, HTML, maths and Streamlit act on are backslash-escaped where they would act
+    (CommonMark shows an escaped mark as itself: no links, images, bold, HTML, entities or maths); a colon before a word or a slash is
+    escaped and followed by an invisible word joiner, so ``:red[...]``, ``:material/...:``, ``:smile:`` and
+    ``http://`` stay as typed; ``-`` or ``+`` starting the text, a hyphen beside ``-<>=~`` (the dashes and
+    arrows Streamlit makes) and an underscore not inside a word are escaped too, and a line break becomes a
+    space. Hyphens and underscores within words, apostrophes, full stops, commas, brackets and signed numbers
+    mid-sentence are left as they are, so ordinary names and sentences are unchanged. Escape once,
+    where the text meets markdown: escaped twice, the backslashes show.
+
+    >>> literal("![](x.png) **bold** <b> p < 0.05")
+    '\\\\!\\\\[\\\\](x.png) \\\\*\\\\*bold\\\\*\\\\* \\\\<b> p < 0.05'
+    >>> literal(":red[alarm]") == "\\\\:\\u2060red\\\\[alarm\\\\]"
+    True
+    >>> literal("Tìr nan Òg"), literal("O'Neil-Smith (QPR-15), +2.5"), literal(None), literal("a\\\\b")
+    ('Tìr nan Òg', "O'Neil-Smith (QPR-15), +2.5", '', 'a\\\\\\\\b')
+    >>> literal("_rehab_ and assaults_on_staff"), literal("- 1. + x")
+    ('\\\\_rehab\\\\_ and assaults_on_staff', '\\\\- 1. + x')
+    """
+    if value is None:
+        return ""
+    text = " ".join(str(value).splitlines())
+    out = []
+    for i, ch in enumerate(text):
+        before, after = text[i - 1 : i] if i else "", text[i + 1 : i + 2]
+        if ch == ":" and after and not after.isspace():
+            out.append("\\:" + _JOINER)
+        elif ch in _TYPOGRAPHY and (after in _TYPOGRAPHY and after or before in _TYPOGRAPHY and before):
+            out.append("\\" + ch + (_JOINER if after in _TYPOGRAPHY and after else ""))
+        elif (
+            ch in _ALWAYS
+            or (ch in "-+>" and not text[:i].strip())  # a list marker or quote only where the text starts
+            or (ch == "<" and after and not after.isspace())  # a tag or autolink, not "p < 0.001"
+            or (ch == "&" and (after.isalnum() or after == "#"))  # an entity, not "A & B"
+            or (ch == "!" and after == "[")  # an image
+            or (ch == "_" and not (before.isalnum() and after.isalnum()))  # snake_case stays as it is
+            or (ch == "." and text[:i].lower().endswith("www"))  # an autolink
+        ):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return _LIST_START.sub(r"\1\2\\\3", "".join(out))
+
+
+def plotly_literal(value) -> str:
+    """Text from the data made safe for a Plotly title, label, legend or hover text, which read a little HTML
+    (``<a href>``, ``<b>``, ``<br>``) and entities: ``&``, ``<`` and ``>`` become entities, shown as typed.
+
+    >>> plotly_literal('<a href="http://x">Iona & Skye</a>'), plotly_literal(None)
+    ('&lt;a href="http://x"&gt;Iona &amp; Skye&lt;/a&gt;', '')
+    """
+    if value is None:
+        return ""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

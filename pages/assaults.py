@@ -10,7 +10,7 @@ from analysis.questions.assaults import view as words
 from analysis.spc.icons import variation_icon
 from analysis.stats.counts import fit_all_incidents, fit_counts
 from analysis.stats.counts.describe import outcome_words
-from analysis.text import rate_label, uk_month
+from analysis.text import literal, rate_label, uk_month
 from ui import cache, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -35,7 +35,7 @@ def _residual_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
     rule and leaves out the expected count, which with the residual would give the hidden count back.
     """
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
-    st.caption(alt)
+    st.caption(literal(alt))
     st.dataframe(data, hide_index=True, width="stretch")
     leaving = data.drop(columns=[c for c in data.columns if c.startswith("expected") or "resid" in c])
     show.download(leaving, name, view, counts=[c for c in ("observed",) if c in leaving])
@@ -283,7 +283,7 @@ if predictor is not None:
             st.info("Neither rating of reduced social distance could be related to incidents with these data.")
         else:
             for label, r in fits.items():
-                st.markdown(f"**{label}:** {r.sentence.split(' This is an association')[0]}")
+                st.markdown(f"**{label}:** {literal(r.sentence.split(' This is an association')[0])}")
             fig, alt = cache.figure(
                 charts.rate_ratio_figure,
                 view,

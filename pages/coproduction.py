@@ -11,7 +11,7 @@ from analysis.questions.coproduction import existence as E
 from analysis.questions.coproduction import view as V
 from analysis.questions.coproduction.groups import group_differences
 from analysis.stats.reliability import item_total, reliability_table
-from analysis.text import fmt_number, uk_month
+from analysis.text import fmt_number, literal, uk_month
 from ui import cache, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -109,11 +109,11 @@ with guarded("drawing the levels over time"):
         show.chart(fig, alt_text(fig), table, f"coproduction_over_time_by_{by}", view)
         if by != "ward":
             diff = cache.analysed(group_differences, view, by=by, respondent=respondent, aspect=aspect)
-            st.markdown(diff.sentence)
+            st.markdown(literal(diff.sentence))
             for w in diff.warnings:
-                st.warning(w, icon=":material/warning:")
+                st.warning(literal(w), icon=":material/warning:")
             if diff.caveats:
-                st.caption(" ".join(diff.caveats))
+                st.caption(literal(" ".join(diff.caveats)))
         lv = cache.analysed(E.levels, view, respondent, aspect, by)
         with st.expander(f"Average per {BY[by].lower()} over all survey months, with 95% CI"):
             st.caption(
@@ -133,7 +133,7 @@ with guarded("comparing the four aspects"):
     else:
         fig = cache.figure(C.aspects_figure, view, aspects)
         show.chart(fig, alt_text(fig), _round(aspects), "coproduction_aspects", view)
-        st.markdown(cache.analysed(V.social_distance_sentence, view, aspects))
+        st.markdown(literal(cache.analysed(V.social_distance_sentence, view, aspects)))
 
 # ---------------------------------------------------------------- bands
 st.header("How much co-production: 'lite', 'mid' or 'ultra'")
@@ -176,7 +176,7 @@ with guarded("checking the instrument's reliability"):
         st.page_link(show.DATA_PAGE, label="Add survey returns on the Data page", icon=":material/database:")
     else:
         rel, items = _reliability(cache.data_key(view), responses, view.data.table("instrument"))
-        st.markdown(V.reliability_sentence(rel))
+        st.markdown(literal(V.reliability_sentence(rel)))
         fig = cache.figure(C.reliability_figure, view, rel)
         show.chart(fig, alt_text(fig), _round(rel, 3), "coproduction_reliability", view, counts=["n_returns"])
         with st.expander("Each item against the rest of its aspect (corrected item-total correlation)"):
@@ -203,7 +203,7 @@ with guarded("comparing patients and staff"):
     dis = cache.analysed(E.disagreement, view, aspect=pair_aspect)
     summary = cache.analysed(V.agreement_overview, view, pair_aspect)
     pair_what = "co-production" if pair_aspect == "overall" else f"'{V.ASPECT_LABELS[pair_aspect].lower()}'"
-    st.markdown(V.agreement_sentence(summary, dis, pair_what))
+    st.markdown(literal(V.agreement_sentence(summary, dis, pair_what)))
     if len(dis):
         wards = view.data.table("wards")
         names = dict(zip(wards["ward_id"].astype(str), wards["ward_name"].astype(str))) if "ward_name" in wards else {}

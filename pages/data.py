@@ -1,7 +1,10 @@
 """The Data page: template, upload and checks, import with confirmation, history and rollback."""
 
+from dataclasses import replace
+
 import streamlit as st
 
+from analysis.text import literal
 from ui import imports, upload
 from ui.data import store_state
 from ui.frame import current_view
@@ -13,10 +16,10 @@ state = store_state()
 view = current_view()
 
 st.header("Which data the app shows")
-st.markdown(f"Now showing: **{view.dataset.label}**.")
+st.markdown(f"Now showing: **{literal(view.dataset.label)}**.")
 if state.error:
     st.error(
-        f"The data store cannot be opened: {state.error} The app shows the synthetic sample hospital "
+        f"The data store cannot be opened: {literal(state.error)} The app shows the synthetic sample hospital "
         "meanwhile. Ask whoever runs the dashboard to check the database setting (COPRODUCTION_DATABASE_URL)."
     )
 with guarded("switching the data source", "Reload the page."):
@@ -84,7 +87,9 @@ up = None
 with guarded("reading this file", upload.READ_TODO):
     up = upload.handle_upload(files, context=state.tables or None)
     if up is not None:
-        upload.report(up.result)
+        # the refusal quotes the file's own column names, and ui.upload shows it as markdown: escape it here
+        result = up.result
+        upload.report(replace(result, refused=literal(result.refused)) if result.refused else result)
 
 if up is not None:
     st.header("3. Import")

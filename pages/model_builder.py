@@ -15,6 +15,7 @@ from analysis.questions import specs
 from analysis.questions.recovery.model import measures_in_panel
 from analysis.stats.counts.describe import outcome_words, predictor_words
 from analysis.stats.results import CountDiagnostics, ModelResult
+from analysis.text import literal
 from ui import cache, show
 from ui.data import sample_path
 from ui.frame import current_view, filter_caption
@@ -212,7 +213,7 @@ def main() -> None:
         st.code(result.formula, language="text", wrap_lines=True)
     if len(result.estimates):
         st.header("Fitted table")
-        st.caption(f"{result.method}")
+        st.caption(literal(result.method))
         st.dataframe(
             result.estimates,
             hide_index=True,

@@ -10,7 +10,7 @@ from analysis.overview.answers import headline_metrics, three_answers, ward_tabl
 from analysis.overview.summary import steering_summary, trend_words
 from analysis.overview.wards import icon_markup, wards_to_list
 from analysis.questions.recovery.model import higher_is_better, measure_range
-from analysis.text import fmt_number, plural, plural_word, rate_label
+from analysis.text import fmt_number, literal, plural, plural_word, rate_label
 from analysis.wards.change import year_on_year
 from ui.cache import analysed
 from ui.frame import APP_TITLE, current_view, filter_caption, period_text
@@ -49,9 +49,11 @@ def _trend(key: str, label: str) -> str:
 def _data_strip(view, metrics: dict) -> None:
     data = view.data
     wards = data.table("wards")
-    services = ", ".join(sorted(wards["service"].dropna().astype(str).unique())) if len(wards) else ""
+    services = (
+        ", ".join(literal(s) for s in sorted(wards["service"].dropna().astype(str).unique())) if len(wards) else ""
+    )
     st.markdown(
-        f"**{view.dataset.label}**: {plural(len(wards), 'ward')}"
+        f"**{literal(view.dataset.label)}**: {plural(len(wards), 'ward')}"
         + (f" ({services})" if services else "")
         + f", **{period_text(data)}**."
     )
@@ -83,21 +85,21 @@ def _answer_card(a) -> None:
             f'<h3 style="font-size:1.15rem;padding:0.25rem 0 0.5rem 0">{escape(a.title)}</h3>', unsafe_allow_html=True
         )
         if a.needs:  # the sentence says what is missing
-            st.info(a.sentence, icon=":material/info:")
+            st.info(literal(a.sentence), icon=":material/info:")
             st.page_link(DATA_PAGE, label="Add data on the Data page", icon=":material/database:")
             return
-        st.markdown(a.sentence)
-        st.markdown(f"**Key figure:** {a.key_figure}")
+        st.markdown(literal(a.sentence))
+        st.markdown(f"**Key figure:** {literal(a.key_figure)}")
         label, _, rest = a.how_sure.partition(": ")
-        st.markdown(f"**{label}:** {rest}" if rest else a.how_sure)
+        st.markdown(f"**{literal(label)}:** {literal(rest)}" if rest else literal(a.how_sure))
         if a.others:
-            st.caption(a.others)
+            st.caption(literal(a.others))
         st.page_link(QUESTION_PAGES[a.question], label="See the evidence", icon=":material/arrow_forward:")
 
 
 def _ward_row(row, measure: str, change: dict) -> None:
     cells = st.columns([w for _, w in COLUMNS], vertical_alignment="top")
-    label = f"{row['ward_id']} {row['ward_name']}" if pd.notna(row["ward_name"]) else str(row["ward_id"])
+    label = literal(f"{row['ward_id']} {row['ward_name']}" if pd.notna(row["ward_name"]) else row["ward_id"])
     cells[0].page_link(
         PROFILE_PAGE,
         label=f"**{label}**",
@@ -105,7 +107,7 @@ def _ward_row(row, measure: str, change: dict) -> None:
         icon=":material/bed:",
         help=f"Open the profile of {label}",
     )
-    cells[0].caption(f"{row['service']}, {row['security_level']} security")
+    cells[0].caption(f"{literal(row['service'])}, {literal(row['security_level'])} security")
     when = row["coproduction_patient_latest_month"] or row["coproduction_staff_latest_month"]
     cells[1].markdown(_trend(row["coproduction_icon"], row["coproduction_icon_label"]), unsafe_allow_html=True)
     scores = [
@@ -128,7 +130,7 @@ def _ward_row(row, measure: str, change: dict) -> None:
     )
     cells[3].markdown(_trend(row["recovery_icon"], row["recovery_icon_label"]), unsafe_allow_html=True)
     cells[3].caption(
-        f"{measure} {_num(row['recovery_latest'], 1)} ({row['recovery_latest_month']})"
+        f"{literal(measure)} {_num(row['recovery_latest'], 1)} ({row['recovery_latest_month']})"
         if pd.notna(row["recovery_latest"])
         else "No recovery scores"
     )
@@ -166,7 +168,7 @@ def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None
         "recovery, its latest survey) against the ward's own usual range; a run of recent months on one side "
         "counts too. ▲ or ▼ (H or L in the icon) means an unusual rise or fall; a grey icon with a "
         "dash means no significant change (only the usual ups and downs). Blue is improving, orange is a concern. "
-        f"Co-production is the patient-rated score; recovery is the ward's mean {measure} score"
+        f"Co-production is the patient-rated score; recovery is the ward's mean {literal(measure)} score"
         f"{_scale(view, measure)}. Open a ward's profile with its name."
     )
     if changes is not None and len(changes):
@@ -185,7 +187,7 @@ def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None
         )
     head = st.columns([w for _, w in COLUMNS])
     for cell, (title, _) in zip(head, COLUMNS):
-        cell.markdown(f"**{title if title != 'Recovery' else f'Recovery ({measure}): improving?'}**")
+        cell.markdown(f"**{title if title != 'Recovery' else f'Recovery ({literal(measure)}): improving?'}**")
     by_ward = {} if changes is None else changes.set_index("ward_id").to_dict("index")
     for _, row in listed.iterrows():
         _ward_row(row, measure, by_ward.get(row["ward_id"], {}))
@@ -236,7 +238,7 @@ if metrics is not None:
     if answers is not None and wards is not None:
         st.header("For the steering group")
         with guarded("writing the summary", "The answers above still stand."), st.container(border=True):
-            st.markdown(steering_summary(answers, wards, metrics, data.table("measures")))
+            st.markdown(literal(steering_summary(answers, wards, metrics, data.table("measures"))))
 
     if wards is not None:
         with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):

@@ -6,6 +6,7 @@ from analysis.charts import recovery as charts
 from analysis.questions.recovery import view as V
 from analysis.questions.recovery.model import answer_q3, higher_is_better, measure_column, measures_in_panel
 from analysis.stats.results import OBSERVATIONAL_CAVEAT
+from analysis.text import literal
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -33,7 +34,7 @@ def other_measures(results, selected_outcome: str) -> None:
     if not others:
         return
     st.markdown("**The other measures**")
-    lines = [f"- {r.sentence.replace(OBSERVATIONAL_CAVEAT, '').strip()}" for r in others]
+    lines = [f"- {literal(r.sentence.replace(OBSERVATIONAL_CAVEAT, '').strip())}" for r in others]
     st.markdown("\n".join(lines))
     st.caption(OBSERVATIONAL_CAVEAT)
 
@@ -102,7 +103,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
         if predictor is None:
             needs(
                 "co-production survey returns (patients' and staff's questionnaires) for the wards in view.",
-                f"There are {measure} scores but no co-production scores to compare them with.",
+                f"There are {literal(measure)} scores but no co-production scores to compare them with.",
             )
         else:
             results = analysed(
@@ -119,13 +120,13 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
                 main = f"{predictor}_within"  # answer_q3 uses the within/between split (the headline term)
                 compare = V.weighting_comparison(selected.diagnostics, main, measure)
                 st.markdown(
-                    f"**Which way is better:** {direction}.  \n**Weighting:** "
+                    f"**Which way is better:** {literal(direction)}.  \n**Weighting:** "
                     + (
                         "on, by the number of patients behind each ward's score. "
                         if weighted
                         else "off: a mixed model in which every ward-month counts equally. "
                     )
-                    + compare
+                    + literal(compare)
                 )
                 with st.expander("What the weighting does"):
                     st.markdown(WEIGHTING_HELP)
@@ -136,7 +137,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
                     "co-production (the lag applies to the recovery measures)."
                 )
 
-        st.header(f"{measure} over time")
+        st.header(f"{literal(measure)} over time")
         by = st.radio(
             "Show",
             list(V.BY),
@@ -150,12 +151,12 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
         chart(fig, alt, shown, f"recovery_{measure}_by_{by}", view, counts=["n_patients"])
 
         if predictor is not None and selected.headline is not None:
-            st.header(f"{measure} against co-production")
+            st.header(f"{literal(measure)} against co-production")
             st.caption(
                 "Each dot is one ward-month. The short solid line through each ward's dots is the fitted "
                 "change within that ward (the answer above); the dashed line compares wards with each other, "
                 "which differences in case mix or staffing could explain. "
-                f"On this chart {direction}."
+                f"On this chart {literal(direction)}."
             )
             sd = analysed(V.scatter_data, view, measure, predictor, lag)
             within = selected.headline.estimate

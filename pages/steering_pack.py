@@ -11,6 +11,7 @@ from analysis.disclosure.rules import RULES
 from analysis.overview.answers import three_answers
 from analysis.pack.build import ALL_FORMATS, build_pack, export_pack, talking_groups_results
 from analysis.pack.protect import rule_title
+from analysis.text import literal
 from ui.cache import analysed, carry_forward, data_key
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -114,22 +115,22 @@ def _preview(view) -> None:
         with st.container(border=True):
             st.caption(f"Question {a.question[1]}: {a.title}")
             if a.needs:
-                st.info(a.sentence, icon=":material/info:")
+                st.info(literal(a.sentence), icon=":material/info:")
                 continue
-            st.markdown(answer_markdown(a.sentence))
-            st.caption(a.how_sure)
+            st.markdown(answer_markdown(literal(a.sentence)))
+            st.caption(literal(a.how_sure))
     talking = analysed(talking_groups_results, view)
     if talking:
         with st.container(border=True):
             st.caption("Talking groups (ward community meetings)")
             main = talking[0]
-            st.markdown(answer_markdown(main.sentence_without_caveats))
-            st.caption(" ".join(main.caveats))
+            st.markdown(answer_markdown(literal(main.sentence_without_caveats)))
+            st.caption(literal(" ".join(main.caveats)))
 
 
 def _downloads(built: dict) -> None:
     for message in built["messages"]:
-        st.warning(message, icon=":material/warning:")
+        st.warning(literal(message), icon=":material/warning:")
     files = built["files"]
     st.markdown("**Download**")
     buttons = []
@@ -153,8 +154,8 @@ def _downloads(built: dict) -> None:
         )
     with st.expander("The pack's answers and stamp, as they leave the room"):
         for title, text in built["answers"]:
-            st.markdown(f"**{title}.** {text}")
-        st.caption("  \n".join(built["stamp"]))
+            st.markdown(f"**{literal(title)}.** {literal(text)}")
+        st.caption("  \n".join(literal(line) for line in built["stamp"]))
 
 
 view = current_view()

@@ -9,7 +9,7 @@ from analysis.charts import talking_groups as charts
 from analysis.disclosure.periods import before_after_counts
 from analysis.questions.talking_groups import view as V
 from analysis.questions.talking_groups.model import start_dates
-from analysis.text import uk_month
+from analysis.text import literal, uk_month
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -80,15 +80,15 @@ def _page() -> None:
             needs(
                 "survey returns (for co-production and social distance), the ward months (for assaults) or "
                 "recovery scores, in months both before and after wards started talking groups.",
-                res.sentence,
+                literal(res.sentence),
             )
         else:
             # the sentence already carries the caveats: do not repeat them underneath
             answer(replace(res, caveats=[]), res.headline.name.capitalize(), V.key_figure(res, kind))
             slope = V.slope_words(res, kind)
             if slope:
-                st.markdown(slope)
-            st.info(V.adjustment_words(res), icon=":material/compare_arrows:")
+                st.markdown(literal(slope))
+            st.info(literal(V.adjustment_words(res)), icon=":material/compare_arrows:")
 
     st.header("When each ward started")
     with guarded("drawing the timeline"):
@@ -111,7 +111,7 @@ def _page() -> None:
     with guarded("drawing the ward's before and after", "Choose another ward or outcome."):
         w_res, data = analysed(V.one_ward, view, ward, outcome, kind, starts)
         if not len(data):
-            st.info(w_res.sentence, icon=":material/info:")
+            st.info(literal(w_res.sentence), icon=":material/info:")
         else:
             fig, alt = figure(
                 charts.before_after_figure, view, data, wards[ward].split(" (")[0], axis, w_res.diagnostics.start
@@ -122,7 +122,7 @@ def _page() -> None:
                 data = data.merge(raw, on="month", how="left")
                 counts, rates = [outcome], {"observed": (outcome, "occupied_bed_days", 1000)}
             chart(fig, alt, _months(data), f"talking_groups_before_after_{ward}", view, counts=counts, rates=rates)
-            st.markdown(w_res.sentence)
+            st.markdown(literal(w_res.sentence))
             st.caption(
                 "The dashed line carries the ward's trend before the start on, as a guide to what might "
                 "have happened without talking groups; a single ward cannot rule out other changes at "
@@ -146,7 +146,7 @@ def _page() -> None:
                 rates=ATTENDANCE_RATES,
             )
             dose = analysed(V.dose, view, outcome, kind, starts)
-            st.markdown(dose.sentence)
+            st.markdown(literal(dose.sentence))
             with st.expander("Attendance per ward, and the outcome before and after"):
                 table = V.dose_table(p, outcome if kind == "linear" else f"{outcome}_rate_per_1000_obd")
                 st.dataframe(table, hide_index=True, width="stretch")

@@ -22,6 +22,7 @@ from analysis.disclosure.protect import protect_table
 from analysis.disclosure.rules import DisclosureError
 from analysis.disclosure.safe_tables import to_csv_bytes
 from analysis.spc.icons import assurance_icon
+from analysis.text import literal
 from analysis.wards.change import year_on_year
 from analysis.wards.profile import (
     GROUPS,
@@ -78,7 +79,7 @@ def _chart(fig, alt: str, data: pd.DataFrame, name: str, counts=(), rates=None) 
     """ui.show.chart, but the disclosure-controlled CSV is made only when the button is clicked
     (protecting 13 tables on every run took about two seconds)."""
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
-    st.caption(alt)
+    st.caption(literal(alt))
     with st.expander("Show the data"):
         st.dataframe(data, hide_index=True, width="stretch")
         rule, stamp = show.disclosure_rule(), _stamp()
@@ -150,9 +151,9 @@ def _strip(profile) -> None:
 
 def _header(profile) -> None:
     w = profile.ward
-    st.header(ward_label(w))
+    st.header(literal(ward_label(w)))
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Service", str(w["service"]).capitalize() if w["service"] else "not given")
+    c1.metric("Service", str(w["service"]).capitalize() if w["service"] else "not given")  # a value is not markdown
     c2.metric("Security", f"{str(w['security_level']).capitalize()} secure" if w["security_level"] else "not given")
     c3.metric("Beds", f"{int(w['beds'])}" if w["beds"] is not None else "not given")
     n = (w["last_month"].year - w["first_month"].year) * 12 + w["last_month"].month - w["first_month"].month + 1
@@ -161,11 +162,11 @@ def _header(profile) -> None:
 
 def _measure(s, profile, key: str) -> None:
     m = s.measure
-    st.markdown(f"#### {m.title}")
+    st.markdown(f"#### {literal(m.title)}")
     chart_col, side = st.columns([3, 1], gap="medium")
     with side:
         st.markdown(_icon_block(s.icon), unsafe_allow_html=True)
-        st.caption(s.icon["description"])
+        st.caption(literal(s.icon["description"]))
         target = st.number_input(
             "Target (optional)",
             value=None,
@@ -178,7 +179,7 @@ def _measure(s, profile, key: str) -> None:
         if target is not None:
             a = assurance_icon(s.classified, float(target))
             st.markdown(_icon_block(a), unsafe_allow_html=True)
-            st.caption(a["description"])
+            st.caption(literal(a["description"]))
     with chart_col:
         fig, alt = _figure(
             key, m.key, None if target is None else float(target), s, ward_label(profile.ward), profile.events
@@ -192,10 +193,10 @@ def _survey(ward_id: str, name: str) -> None:
     if not has_survey(aspects):
         show.needs(
             "co-production survey returns (or a co-production scores table) for this ward.",
-            f"There are no co-production survey scores for {name} in the months shown.",
+            f"There are no co-production survey scores for {literal(name)} in the months shown.",
         )
         return
-    st.markdown(f"**{aspects_sentence(aspects, name)}**")
+    st.markdown(f"**{literal(aspects_sentence(aspects, name))}**")
     trend_cols = {
         f"{g}_trend": st.column_config.LineChartColumn(f"{g.capitalize()}: every survey", y_min=0, y_max=100)
         for g in ("patients", "staff")
@@ -315,7 +316,7 @@ with guarded("building the ward profile", TODO):
 
 if profile is not None:
     _header(profile)
-    st.markdown(show.answer_markdown(profile.sentence))
+    st.markdown(show.answer_markdown(literal(profile.sentence)))
     with guarded("comparing the last two years", TODO):
         _year_on_year(view, ward_id)
     _strip(profile)
@@ -343,7 +344,7 @@ if profile is not None:
             width="stretch",
         )
     if profile.not_recorded:
-        st.caption("Not recorded on this ward: " + ", ".join(profile.not_recorded) + ".")
+        st.caption("Not recorded on this ward: " + ", ".join(literal(m) for m in profile.not_recorded) + ".")
     fig_key = f"{data_key(view)}|{carry_forward()}|{profile.ward['ward_id']}|{rebase}"
     for group in GROUPS:
         members = [s for s in profile.series if s.measure.group == group]

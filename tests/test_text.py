@@ -314,3 +314,55 @@ def _flat(src: str) -> str:
 
 def _kept() -> set[tuple[str, str]]:
     return {(rel, _flat(src)) for rel, src in KEPT}
+
+
+# --- literal and plotly_literal: text from the data shown as typed (issue 16, defect 7) ----------------------
+
+_UNESCAPE = __import__("re").compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _reads(markdown: str) -> str:
+    """What a reader sees of an escaped string: CommonMark's backslash escapes undone, word joiners dropped."""
+    return _UNESCAPE.sub(r"\1", markdown).replace("\u2060", "")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "![](http://127.0.0.1:9/b.png)",
+        "[click](http://127.0.0.1:9/)",
+        "<img src=x onerror=alert(1)>",
+        ":red[alarm] :material/warning: :smile: :streamlit:",
+        "**x** _y_ `z` ~~s~~ $x$ # h | t",
+        "back\\slash \\*not bold\\*",
+        "- item",
+        "1. item",
+        "a -- b -> c <= d",
+        "www.example.com and a@b.co",
+        "line one\nline two",
+    ],
+)
+def test_literal_escapes_every_markdown_special_and_reads_back(raw):
+    out = text.literal(raw)
+    assert _reads(out) == " ".join(raw.splitlines())  # read as typed: escaped once, never twice
+    assert "\n" not in out
+    for i, ch in enumerate(out):  # every mark markdown, HTML or Streamlit acts on is escaped
+        after = out[i + 1 : i + 2]
+        if (
+            ch in "[]*`$|~#@"
+            or (ch in "<:" and after not in ("", " "))
+            or (ch == "&" and (after.isalnum() or after == "#"))
+            or (ch == "!" and out[i + 1 : i + 3] == "\\[")
+        ):
+            assert (len(out[:i]) - len(out[:i].rstrip("\\"))) % 2 == 1, (ch, i, out)  # an odd run of backslashes
+    assert "\\:" + "\u2060" in out or ":" not in raw.replace(": ", "")
+
+
+@pytest.mark.parametrize("name", ["Tìr nan Òg", "St Mary's", "O'Neil-Smith", "QPR-15", "HoNOS-Secure", "W01", "2.5"])
+def test_literal_leaves_ordinary_names_unchanged(name):
+    assert text.literal(name) == name
+
+
+def test_plotly_literal_shows_html_as_typed():
+    assert text.plotly_literal("<a href='x'>A & B</a>") == "&lt;a href='x'&gt;A &amp; B&lt;/a&gt;"
+    assert text.plotly_literal("Tìr nan Òg") == "Tìr nan Òg"

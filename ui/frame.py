@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis.data.dataset import Dataset
 from analysis.data.filters import Filters
+from analysis.text import literal
 
 APP_TITLE = "Co-production in secure care"
 _VIEW = "_view"
@@ -39,7 +40,7 @@ def banner(dataset: Dataset) -> None:
     elif dataset.source == "none":
         st.error(
             "No data are loaded. "
-            + str(dataset.provenance.get("reason", "")).strip()
+            + literal(str(dataset.provenance.get("reason", "")).strip())
             + " Upload your hospital's data on the Data page.",
             icon=":material/error:",
         )
@@ -77,4 +78,4 @@ def period_text(dataset: Dataset) -> str:
 
 
 def filter_caption(view: View) -> None:
-    st.caption(f"Data: {view.dataset.label}. Showing {view.filters.describe()}.")
+    st.caption(f"Data: {literal(view.dataset.label)}. Showing {literal(view.filters.describe())}.")

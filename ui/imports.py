@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis.text import plural
+from analysis.text import literal, plural
 from ui.data import SOURCE_KEY, SOURCES, StoreState, chosen_source
 from ui.upload import UPLOAD_KEY, Upload
 
@@ -78,7 +78,7 @@ def import_section(up: Upload, state: StoreState) -> None:
         tables = kept.tables
     plan = state.store.plan_import(tables)
     st.markdown("**What this import would change**")
-    st.info(state.store.describe_plan(plan))
+    st.info(literal(state.store.describe_plan(plan)))
     if plan is not None and len(plan):
         with st.expander(f"The {len(plan)} replaced groups of rows"):
             st.dataframe(plan, hide_index=True, width="stretch")
@@ -91,13 +91,13 @@ def import_section(up: Upload, state: StoreState) -> None:
                 tables, file_name=result.source_name, content_hash=result.content_hash, note=note
             )
         except Exception as e:
-            st.error(f"Nothing was imported: {e}")
+            st.error(f"Nothing was imported: {literal(e)}")
             return
         up.imported_as = import_id
         st.session_state[UPLOAD_KEY] = up
         for key in ("confirm_import", "drop_bad_rows"):
             st.session_state.pop(key, None)
-        flash("success", f"Imported {result.source_name} as import {import_id} ({rows} rows).")
+        flash("success", f"Imported {literal(result.source_name)} as import {import_id} ({rows} rows).")
         st.rerun()
 
 
@@ -144,7 +144,7 @@ def history_section(state: StoreState) -> None:
         try:
             state.store.rollback(int(which))
         except Exception as e:
-            st.error(f"Nothing was rolled back: {e}")
+            st.error(f"Nothing was rolled back: {literal(e)}")
             return
         st.session_state.pop("confirm_rollback", None)
         flash("success", f"Import {which} was rolled back.")

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from analysis.text import literal
+
 log = logging.getLogger("coproduction.ui")
 
 
@@ -21,4 +23,4 @@ def guarded(doing: str, todo: str = "Please try again; if it keeps happening, re
     except Exception as e:  # the last line of defence: log the traceback, show words
         log.exception("Unexpected error while %s", doing)
         detail = str(e).strip() or type(e).__name__
-        st.error(f"Something went wrong {doing}: {detail}. {todo}")
+        st.error(f"Something went wrong {literal(doing)}: {literal(detail)}. {todo}")  # both may quote the data

@@ -19,7 +19,7 @@ from analysis.disclosure.rules import DisclosureError, rule_from_name
 from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes
 from analysis.pack.render.document import version
 from analysis.stats.results import ModelResult, WardTimeSeriesDiagnostics
-from analysis.text import plural
+from analysis.text import literal, plural
 from ui.frame import View, current_view, period_text
 
 DISCLOSURE_KEY = "disclosure_rule"
@@ -100,7 +100,7 @@ def csv_bytes(df: pd.DataFrame, counts=(), rates=None, rule=None, provenance: di
 def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=(), rates=None) -> None:
     """A chart, its alt text, and beside it the data behind it with a CSV download."""
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
-    st.caption(alt_text)
+    st.caption(literal(alt_text))
     with st.expander("Show the data"):
         st.dataframe(data, hide_index=True, width="stretch")
         if counts:
@@ -131,14 +131,14 @@ def answer_markdown(sentence: str) -> str:
 
 def answer(result: ModelResult, figure_label: str | None = None, key_figure: str | None = None) -> None:
     """The plain-language answer, its key figure, its caveats; the numbers a researcher needs below."""
-    st.markdown(answer_markdown(result.sentence))
+    st.markdown(answer_markdown(literal(result.sentence)))
     if result.headline is not None and key_figure:
-        st.metric(figure_label or result.headline.name, key_figure)
+        st.metric(literal(figure_label or result.headline.name), key_figure)
     for w in result.warnings:
-        st.warning(w, icon=":material/warning:")
+        st.warning(literal(w), icon=":material/warning:")
     unsaid = [c for c in result.caveats if c not in result.sentence]  # never the same caveat twice
     if unsaid:
-        st.caption(" ".join(unsaid))
+        st.caption(literal(" ".join(unsaid)))
     details(result)
 
 
@@ -153,7 +153,7 @@ def details(result: ModelResult) -> None:
         ward = result.diagnostics_as(WardTimeSeriesDiagnostics)
         ac = ward.autocorrelation if ward else None
         if isinstance(ac, dict) and ac.get("detail"):
-            st.markdown(f"**Neighbouring months:** {ac['detail']}.")
+            st.markdown(f"**Neighbouring months:** {literal(ac['detail'])}.")
         if len(result.estimates):
             st.dataframe(result.estimates, hide_index=True, width="stretch")
 

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from analysis.charts.style import CATEGORICAL, MARKER_OUTLINE, NHS, apply_style, month_axis
 from analysis.questions.assaults.view import predictor_label, within_ward_means
 from analysis.stats.counts.describe import outcome_words
-from analysis.text import fmt_number, plural, plural_word, rate_label, uk_month
+from analysis.text import fmt_number, plotly_literal, plural, plural_word, rate_label, uk_month
 
 # Ward markers: colour from the accessible categorical palette, and a shape, so colour is never the
 # only way to tell wards apart (12 wards = 6 colours x 2 shapes, then further shapes).
@@ -92,7 +92,7 @@ def scatter_figure(
         if marked:
             colour, symbol = (NHS["blue"], "circle") if str(ward) == str(highlight) else (NHS["mid_grey"], "circle")
         hover = [
-            f"<b>{r.ward_label}</b>, {r.period_label}<br>{pred}: {r.score:.0f}<br>"
+            f"<b>{plotly_literal(r.ward_label)}</b>, {r.period_label}<br>{pred}: {r.score:.0f}<br>"
             f"{fmt_number(r.count, 0)} {noun} in {fmt_number(r.occupied_bed_days, 0)} occupied bed days<br>"
             f"{fmt_number(r.rate_per_1000_obd, 2)} {rate_label()}"
             for r in g.itertuples(index=False)
@@ -102,7 +102,7 @@ def scatter_figure(
                 x=g["score"],
                 y=g["rate_per_1000_obd"],
                 mode="markers",
-                name=str(g["ward_label"].iloc[0]),
+                name=plotly_literal(g["ward_label"].iloc[0]),
                 marker={
                     "color": colour,
                     "symbol": symbol,

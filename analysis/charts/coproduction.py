@@ -15,7 +15,7 @@ from analysis.charts.multiples import small_multiples, y_title
 from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
 from analysis.questions.coproduction.existence import DEFAULT_CUTS, DEFAULT_LABELS
 from analysis.questions.coproduction.view import ASPECT_LABELS, BY_LABELS, WHO, ward_label
-from analysis.text import fmt_number, plural, uk_month, whole
+from analysis.text import fmt_number, plotly_literal, plural, uk_month, whole
 
 BAND_COLOURS = dict(zip(DEFAULT_LABELS, (CATEGORICAL[3], CATEGORICAL[5], CATEGORICAL[0])))
 
@@ -30,7 +30,8 @@ def levels_over_time_figure(tidy: pd.DataFrame, respondent: str, aspect: str, by
     groups = list(pd.unique(tidy["group"])) if len(tidy) else []
     hover = "<b>%{x|%b %Y}</b> quarter<br>Score: %{y:.0f}<br>Wards: %{customdata}<extra>%{fullData.name}</extra>"
     if by == "ward" and len(groups) > 1:
-        fig = small_multiples(tidy, "group", "quarter", "mean", hover, customdata="n_wards")
+        shown = tidy.assign(group=tidy["group"].map(plotly_literal))  # ward names as typed in the panel titles
+        fig = small_multiples(shown, "group", "quarter", "mean", hover, customdata="n_wards")
     else:
         fig = go.Figure()
         symbols = ("circle", "square", "diamond", "triangle-up", "cross", "x")
@@ -41,7 +42,7 @@ def levels_over_time_figure(tidy: pd.DataFrame, respondent: str, aspect: str, by
                     x=d["quarter"],
                     y=d["mean"],
                     mode="lines+markers",
-                    name=g,
+                    name=plotly_literal(g),
                     line={"color": CATEGORICAL[i % len(CATEGORICAL)], "width": 2},
                     marker={"symbol": symbols[i % len(symbols)], "size": 7},
                     customdata=d["n_wards"],
@@ -144,7 +145,7 @@ def bands_figure(banded: pd.DataFrame, cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS,
         x = d[d["band"] == lab]
         fig.add_trace(
             go.Bar(
-                y=x["ward"],
+                y=x["ward"].map(plotly_literal),
                 x=x["score"],
                 orientation="h",
                 name=f"'{lab}'",
@@ -172,7 +173,7 @@ def bands_figure(banded: pd.DataFrame, cuts=DEFAULT_CUTS, labels=DEFAULT_LABELS,
     )
     apply_style(fig, "Bands on each ward's latest survey", alt)
     fig.update_xaxes(range=[0, 100], title_text="Score (0 to 100)")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(d["ward"]))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(d["ward"].map(plotly_literal)))
     return fig
 
 
@@ -245,7 +246,7 @@ def agreement_figure(dis: pd.DataFrame, names: dict | None = None) -> go.Figure:
     xs, ys = [], []
     for r in d.itertuples(index=False):
         xs += [r.mean_patient, r.mean_staff, None]
-        ys += [r.ward, r.ward, None]
+        ys += [plotly_literal(r.ward), plotly_literal(r.ward), None]
     fig.add_trace(
         go.Scatter(
             x=xs, y=ys, mode="lines", line={"color": NHS["mid_grey"], "width": 3}, showlegend=False, hoverinfo="skip"
@@ -255,7 +256,7 @@ def agreement_figure(dis: pd.DataFrame, names: dict | None = None) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=d[col],
-                y=d["ward"],
+                y=d["ward"].map(plotly_literal),
                 mode="markers",
                 name=name,
                 marker={

@@ -15,7 +15,7 @@ from analysis.charts.multiples import small_multiples, y_title
 from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
 from analysis.questions.recovery.view import better_arrow, direction_words, predictor_label
 from analysis.stats.counts.describe import predictor_words
-from analysis.text import plural, uk_month
+from analysis.text import plotly_literal, plural, uk_month
 
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
 DASHES = ("solid", "dash", "dot", "dashdot")
@@ -54,6 +54,8 @@ def over_time_alt(data: pd.DataFrame, measure: str, hib: bool | None, by: str = 
 def over_time_figure(data: pd.DataFrame, measure: str, hib: bool | None, by: str = "ward") -> go.Figure:
     """The measure's mean score by month, one line per service, or per ward up to MAX_LINES wards and one
     small panel per ward beyond that (over the wards' average); the axis says which way is better."""
+    alt = over_time_alt(data, measure, hib, by)
+    measure, data = plotly_literal(measure), data.assign(**{by: data[by].map(plotly_literal)})  # names as typed
     hover = (
         f"<b>%{{fullData.name}}</b><br>%{{x|%b %Y}}<br>{measure}: %{{y:.1f}}"
         "<br>patients: %{customdata:.0f}<extra></extra>"
@@ -69,7 +71,7 @@ def over_time_figure(data: pd.DataFrame, measure: str, hib: bool | None, by: str
     title = f"{measure} by {by} over time" + (
         f" ({direction_words(measure, hib).split(':')[0]})" if hib is not None else ""
     )
-    apply_style(fig, title, over_time_alt(data, measure, hib, by))
+    apply_style(fig, title, alt)
     y_text = f"{measure} mean score" + (f"  ({arrow})" if arrow else "")
     if panels:
         y_title(fig, y_text)
@@ -136,6 +138,10 @@ def scatter_figure(
     lag: int = 0,
 ) -> go.Figure:
     """Measure against co-production, one colour per ward, with the fitted within-ward and between-ward lines."""
+    alt = scatter_alt(data, measure, predictor, hib, within, lag)
+    measure = plotly_literal(measure)  # names as typed: Plotly reads a little HTML in titles, legends and hovers
+    data = data.assign(ward=data["ward"].map(plotly_literal))
+    lines = lines.assign(ward=lines["ward"].map(plotly_literal))
     fig = go.Figure()
     for i, (ward, g) in enumerate(data.groupby("ward", sort=True)):
         colour, symbol, _ = _style_of(i)
@@ -185,7 +191,7 @@ def scatter_figure(
         )
     arrow = better_arrow(hib)
     who = predictor_label(predictor) + (f", {plural(lag, 'month')} earlier" if lag else "")
-    apply_style(fig, f"{measure} against co-production", scatter_alt(data, measure, predictor, hib, within, lag))
+    apply_style(fig, f"{measure} against co-production", alt)
     fig.update_xaxes(title_text=f"{who} (0 to 100)")
     fig.update_layout(
         legend={**SIDE_LEGEND, "tracegroupgap": 0},

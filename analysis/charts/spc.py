@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from analysis.charts.style import MARKER_OUTLINE, NHS, apply_style, month_axis
 from analysis.spc.mdc import MDC_COLOURS, MDC_LABELS, MDC_SYMBOLS
-from analysis.text import fmt_number, month_range, plural, uk_date, uk_month
+from analysis.text import fmt_number, month_range, plotly_literal, plural, uk_date, uk_month
 
 HALF_MONTH = pd.Timedelta(days=15)  # segment breaks sit between two months
 LANE_PX = 20  # height of one row of event labels above the plot
@@ -52,7 +52,7 @@ def _segment_line(d: pd.DataFrame, column: str, mask: pd.Series) -> tuple[list, 
 def _hover(d: pd.DataFrame, y_label: str) -> list[str]:
     out = []
     for r in d.itertuples(index=False):
-        text = f"<b>{uk_month(r.period)}</b><br>{y_label}: {fmt_number(r.value, 2)}"
+        text = f"<b>{uk_month(r.period)}</b><br>{plotly_literal(y_label)}: {fmt_number(r.value, 2)}"
         if getattr(r, "chart", "") == "u":
             text += f"<br>{fmt_number(r.count, 0)} in {fmt_number(r.exposure, 0)} bed days"
         text += f"<br>{MDC_LABELS[r.variation]}"
@@ -159,14 +159,16 @@ def spc_figure(
             yref="paper",
             line={"color": NHS["blue"], "width": 1.5, "dash": "dot"},
         )
-        labels.append((when, f"{label} ({uk_date(when)})", NHS["dark_blue"]))
+        labels.append((when, f"{plotly_literal(label)} ({uk_date(when)})", NHS["dark_blue"]))
     lanes = _label_lanes(fig, labels, d["period"].min() - HALF_MONTH, d["period"].max() + HALF_MONTH)
     rare = bool(d["rare_events"].any()) if "rare_events" in d else False
     if rare:
         fig.update_layout(title_subtitle_text=RARE_NOTE, title_subtitle_font={"size": 12, "color": NHS["dark_grey"]})
-    fig.update_yaxes(title_text=wrap_title(y_label), rangemode="tozero" if (d["chart"] == "u").any() else "normal")
+    fig.update_yaxes(
+        title_text=wrap_title(plotly_literal(y_label)), rangemode="tozero" if (d["chart"] == "u").any() else "normal"
+    )
     text = spc_alt_text(d, title, y_label)
-    month_axis(apply_style(fig, title, text), d["period"].min(), d["period"].max())
+    month_axis(apply_style(fig, plotly_literal(title), text), d["period"].min(), d["period"].max())
     top = 70 + (22 if rare else 0) + LANE_PX * lanes
     fig.update_layout(margin_t=top, title_y=1, title_yanchor="top", title_pad_t=10)
     return fig, text

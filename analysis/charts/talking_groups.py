@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.charts.style import CATEGORICAL, NHS, apply_style, month_axis
-from analysis.text import fmt_number, plural, uk_month
+from analysis.text import fmt_number, plotly_literal, plural, uk_month
 
 # --- timeline ------------------------------------------------------------------------------------------
 
@@ -24,7 +24,7 @@ def timeline_figure(table: pd.DataFrame, first, last) -> tuple[go.Figure, str]:
     xs, ys = [], []
     for r in started.itertuples(index=False):
         xs += [max(r.talking_groups_start, pd.Timestamp(first)), pd.Timestamp(last), None]
-        ys += [r.ward, r.ward, None]
+        ys += [plotly_literal(r.ward), plotly_literal(r.ward), None]
     fig.add_trace(
         go.Scatter(
             x=xs,
@@ -38,7 +38,7 @@ def timeline_figure(table: pd.DataFrame, first, last) -> tuple[go.Figure, str]:
     fig.add_trace(
         go.Scatter(
             x=started["talking_groups_start"],
-            y=started["ward"],
+            y=started["ward"].map(plotly_literal),
             mode="markers",
             name="Start month",
             marker={
@@ -48,7 +48,7 @@ def timeline_figure(table: pd.DataFrame, first, last) -> tuple[go.Figure, str]:
                 "line": {"color": NHS["black"], "width": 1},
             },
             text=[
-                f"<b>{w}</b><br>Talking groups started {uk_month(s)}"
+                f"<b>{plotly_literal(w)}</b><br>Talking groups started {uk_month(s)}"
                 for w, s in zip(started["ward"], started["talking_groups_start"])
             ],
             hoverinfo="text",
@@ -57,7 +57,7 @@ def timeline_figure(table: pd.DataFrame, first, last) -> tuple[go.Figure, str]:
     xs, ys = [], []
     for r in waiting.itertuples(index=False):
         xs += [pd.Timestamp(first), pd.Timestamp(last), None]
-        ys += [r.ward, r.ward, None]
+        ys += [plotly_literal(r.ward), plotly_literal(r.ward), None]
     fig.add_trace(
         go.Scatter(
             x=xs,
@@ -175,9 +175,10 @@ def before_after_figure(data: pd.DataFrame, ward: str, y_label: str, start) -> t
             f" With only {len(pre)} {unit} before the start, the earlier trend is uncertain: read the dashed "
             "line as a rough guide."
         )
-    apply_style(fig, f"{ward}: {y_label}, before and after talking groups", alt)
+    label = plotly_literal(y_label)  # an outcome may be a recovery measure's name, as typed
+    apply_style(fig, f"{plotly_literal(ward)}: {label}, before and after talking groups", alt)
     month_axis(fig, data["month"].min(), data["month"].max())
-    fig.update_yaxes(title=y_label)
+    fig.update_yaxes(title=label)
     return fig, alt
 
 

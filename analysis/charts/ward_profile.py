@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from analysis.charts.spc import spc_figure
 from analysis.charts.style import CATEGORICAL, apply_style
-from analysis.text import fmt_number, plural, plural_word, uk_month
+from analysis.text import fmt_number, plotly_literal, plural, plural_word, uk_month
 
 SCREEN_FONT = 16
 SCREEN_TITLE = 20
@@ -97,7 +97,7 @@ def aspects_figure(aspects: pd.DataFrame, ward_name: str) -> tuple[go.Figure, st
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(range=[0, 105], title_text="Score (0 to 100, higher is more co-production)")
     alt = _aspects_alt(aspects, ward_name)
-    apply_style(fig, f"Co-production by aspect, latest survey, {ward_name}", alt)
+    apply_style(fig, f"Co-production by aspect, latest survey, {plotly_literal(ward_name)}", alt)
     fig.update_layout(legend={"orientation": "h", "y": -0.25}, margin={"l": 260})
     return _bigger(fig), alt
 
