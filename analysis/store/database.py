@@ -46,7 +46,7 @@ from analysis.store.schema import (
     build_metadata,
     key_expressions,
 )
-from analysis.text import plural
+from analysis.text import plural, plural_word
 
 __all__ = ["Store", "StoreError", "default_url"]
 ENV_VAR = "COPRODUCTION_DATABASE_URL"
@@ -269,7 +269,7 @@ class Store:
             f"The data store at {self._safe_url()} holds {plural(found, 'key')} with more than one active row "
             f"(for example {example}), left by imports that ran at the same time before the store locked "
             f"imports. Nothing was changed and no import is taken until this is put right: roll back "
-            f"import{'s' if len(ids) > 1 else ''} {listed} (on the Data page's history, or "
+            f"{plural_word(len(ids), 'import')} {listed} (on the Data page's history, or "
             f'`python -c "from analysis.store import Store; Store().rollback(N)"` for each N with '
             f"COPRODUCTION_DATABASE_URL set), then import that file once more."
         )
