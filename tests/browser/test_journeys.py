@@ -93,13 +93,18 @@ def test_a_shared_link_restores_the_filters(server, page, mini_sample):
     expect(sidebar.get_by_test_id("stMultiSelect").filter(has_text="Service")).to_contain_text(service)
     metric = page.get_by_test_id("stMetric").filter(has_text="Wards").first
     expect(metric).to_contain_text(re.compile(rf"Wards\s*{n}$"))
-    # the link survives a page switch and a reload
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data", exact=True).click()
+    # the link survives a page switch and a reload. Each step waits for what it is waiting for (the page's own
+    # heading, the overview's URL and metric), not for an idle status widget that may not have shown up yet: on a
+    # busy machine the Overview click could land before the Data page had drawn, and the reload then reloaded /data.
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name="Data", exact=True).click()
     page.wait_for_url(re.compile(rf"/data\?.*service={service}"))
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview", exact=True).click()
-    settled(page)
+    expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
+    nav.get_by_role("link", name="Overview", exact=True).click()
+    page.wait_for_url(re.compile(rf"/\?(.*&)?service={service}"))
+    expect(metric).to_contain_text(re.compile(rf"Wards\s*{n}$"))
     page.reload()
-    settled(page)
+    page.wait_for_url(re.compile(rf"/\?(.*&)?service={service}"))
     expect(page.get_by_test_id("stMetric").filter(has_text="Wards").first).to_contain_text(re.compile(rf"Wards\s*{n}$"))
     screenshot(page, "overview_filtered")
 
