@@ -34,7 +34,7 @@ def _residual_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
     Staff see observed and expected counts; the download keeps the observed count under the disclosure
     rule and leaves out the expected count, which with the residual would give the hidden count back.
     """
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=show.CHART_CONFIG)
     st.caption(literal(alt))
     st.dataframe(data, hide_index=True, width="stretch")
     leaving = data.drop(columns=[c for c in data.columns if c.startswith("expected") or "resid" in c])

@@ -7,7 +7,7 @@ import zipfile
 
 import streamlit as st
 
-from analysis.disclosure.rules import RULES
+from analysis.disclosure.rules import RULES, DisclosureError
 from analysis.overview.answers import three_answers
 from analysis.pack.build import ALL_FORMATS, build_pack, export_pack, talking_groups_results
 from analysis.pack.protect import rule_title
@@ -186,8 +186,12 @@ if st.button("Build the pack", type="primary", icon=":material/description:", di
         guarded("building the pack", "Try fewer files, or report it with the filters you chose."),
         st.spinner("Building the pack: fitting the models and drawing the charts (this takes a few seconds)..."),
     ):
-        _pack_files(*options, view.dataset, view.filters, _history(view))
-        st.session_state[BUILT_KEY] = options
+        try:
+            _pack_files(*options, view.dataset, view.filters, _history(view))
+            st.session_state[BUILT_KEY] = options
+        except DisclosureError as refused:  # the export register or the rule said no: say why, plainly
+            st.session_state.pop(BUILT_KEY, None)
+            st.error(literal(str(refused)))
 if not formats:
     st.caption("Choose at least one kind of file.")
 elif st.session_state.get(BUILT_KEY) == options:

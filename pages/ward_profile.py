@@ -78,7 +78,7 @@ def _protected_csv(df: pd.DataFrame, counts, rates, rule, stamp) -> bytes:
 def _chart(fig, alt: str, data: pd.DataFrame, name: str, counts=(), rates=None) -> None:
     """ui.show.chart, but the disclosure-controlled CSV is made only when the button is clicked
     (protecting 13 tables on every run took about two seconds)."""
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=show.CHART_CONFIG)
     st.caption(literal(alt))
     with st.expander("Show the data"):
         st.dataframe(data, hide_index=True, width="stretch")

@@ -97,9 +97,14 @@ def csv_bytes(df: pd.DataFrame, counts=(), rates=None, rule=None, provenance: di
     return to_csv_bytes(protected(df, counts, rates, rule), stamp=provenance)
 
 
+# The toolbar's "Download plot as png" would take the on-screen figure, with its unprotected small numbers, out
+# of the app past the disclosure rule; downloads go through the protected "Show the data" CSV instead.
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
+
+
 def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=(), rates=None) -> None:
     """A chart, its alt text, and beside it the data behind it with a CSV download."""
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config={"displaylogo": False})
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=CHART_CONFIG)
     st.caption(literal(alt_text))
     with st.expander("Show the data"):
         st.dataframe(data, hide_index=True, width="stretch")

@@ -31,11 +31,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
+    from analysis.cli.panel_export import panel_file
+    from analysis.disclosure.rules import DisclosureError
     from analysis.panel.build import build_panel
 
-    panel = build_panel(load_data(args).tables, carry_forward_months=args.carry_forward)
-    panel.to_csv(args.out, index=False, date_format="%Y-%m-%d")
-    print(f"{len(panel)} ward-months, {panel['ward_id'].nunique()} wards written to {args.out}")
+    dataset = load_data(args)
+    panel = build_panel(dataset.tables, carry_forward_months=args.carry_forward)
+    try:
+        data, note = panel_file(panel, dataset, args.out, None if args.internal_unprotected else args.rule)
+    except (DisclosureError, ValueError) as exc:
+        print(f"Panel problem: {exc}", file=sys.stderr)
+        return 2
+    Path(args.out).write_bytes(data)
+    print(f"{len(panel)} ward-months, {panel['ward_id'].nunique()} wards written to {args.out} ({note})")
     return 0
 
 
@@ -85,9 +93,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("panel", help="export the ward-month analysis panel the models are fitted on (CSV)")
+    p = sub.add_parser(
+        "panel",
+        help="export the ward-month analysis panel the models are fitted on (CSV, or Excel for .xlsx); counts "
+        "protected under --rule unless --internal-unprotected",
+    )
     add_data_arguments(p)
-    p.add_argument("--out", type=Path, default=Path("panel.csv"))
+    p.add_argument("--out", type=Path, default=Path("panel.csv"), help="a .csv (default) or .xlsx file")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--protected",
+        dest="internal_unprotected",
+        action="store_false",
+        help="apply the small-number rule to every count and rate (the default)",
+    )
+    mode.add_argument(
+        "--internal-unprotected",
+        dest="internal_unprotected",
+        action="store_true",
+        help="raw counts for modelling inside the organisation; the file is stamped as unprotected",
+    )
+    p.set_defaults(internal_unprotected=False)
+    p.add_argument("--rule", default="nhs_england", help="disclosure rule: nhs_england (default) or scotland")
     p.add_argument("--carry-forward", type=int, default=3, help="months a survey's scores stand for (default 3)")
     p.set_defaults(func=cmd_panel)
 

@@ -1,7 +1,8 @@
 """`python -m analysis report`: the steering group pack from the command line, as the app builds it.
 
 Writes the chosen files (HTML, PDF, PowerPoint, Excel, CSV) to --out and prints a JSON summary
-(files, sizes, messages, stamp). Bad input gets a plain message and exit code 2.
+(files, sizes, messages, stamp). Bad input gets a plain message and exit code 2; an external pack the export
+register refuses (it differs from an earlier external pack by one ward or one month) gets exit code 3.
 """
 
 from __future__ import annotations
@@ -116,7 +117,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         history=_history(args),
         carry_forward_months=args.carry_forward,
     )
-    result = export_pack(pack, options["formats"], chromium=args.chromium)
+    from analysis.disclosure.register import ExportRefused
+
+    try:
+        result = export_pack(pack, options["formats"], chromium=args.chromium)
+    except ExportRefused as exc:
+        print(f"Report refused: {exc}", file=sys.stderr)
+        return 3
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         written = []

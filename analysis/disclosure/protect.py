@@ -77,6 +77,7 @@ def protect_table(
     column_totals_known: bool = True,
     row_totals_known: bool = False,
     rate_decimals: int = 2,
+    selection_totals: Sequence[str] = (),
 ) -> ProtectedTable:
     """Apply a small-number rule with secondary suppression to the counts of a wide table.
 
@@ -104,6 +105,12 @@ def protect_table(
         hospital total published elsewhere). Defaults: column totals known, row totals not.
     rate_decimals : int, default 2
         Decimals of a recomputed rate.
+    selection_totals : sequence of str, optional
+        Count columns whose every cell is a total over a selection of wards or months (a pack's 12-month,
+        before/after or whole-selection counts). They, the total row and the total column are published as
+        totals: rounded to the rule's ``total_base`` (5 under both presets), so subtracting one selection's
+        total from another's (all wards minus one, a period minus its first month) cannot give back a hidden
+        count exactly.
 
     Returns
     -------
@@ -154,6 +161,10 @@ def protect_table(
     _check_totals(values, body, parts_cols, total_pos, tcol, count_columns)
 
     grid, ids = build_grid(values, body, parts_cols, total_pos, tcol, column_totals_known, row_totals_known)
+    total_cols = {count_columns.index(c) for c in selection_totals if c in count_columns}
+    if tcol is not None:
+        total_cols.add(tcol)
+    grid.totals = {k for (i, j), k in ids.items() if j in total_cols or (total_pos is not None and i == total_pos)}
     hidden = [rule.hides(v) if not math.isnan(v) else False for v in grid.values]
     n_primary = sum(h for h, f in zip(hidden, grid.in_frame) if f)
     hidden = suppress(grid, hidden, rule)
@@ -164,7 +175,7 @@ def protect_table(
         cells = []
         for i in range(len(df)):
             k = ids[(i, j)]
-            cells.append(rule.symbol if hidden[k] else rule.publish(grid.values[k]))
+            cells.append(rule.symbol if hidden[k] else rule.publish(grid.values[k], total=k in grid.totals))
             mask.iloc[i, mask.columns.get_loc(col)] = bool(hidden[k])
         out[col] = pd.Series(cells, index=df.index, dtype=object)
     notes = [rule.description]
@@ -176,6 +187,8 @@ def protect_table(
         notes.append(
             f"{n_secondary} further cell(s) were hidden so that hidden counts cannot be worked out from totals."
         )
+    if rule.round_to is None and grid.totals and rule.total_base:
+        notes.append(f"Totals over wards or months were rounded to the nearest {rule.total_base}.")
     if rule.round_to and (total_pos is not None or tcol is not None):
         notes.append(
             "Totals were calculated from unrounded counts and then rounded, so they may not equal the sum of the rounded figures shown."

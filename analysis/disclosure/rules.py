@@ -19,6 +19,9 @@ class DisclosureRule:
     high: int = 7
     round_to: int | None = 5
     symbol: str = "*"
+    # Base that totals (a sum over wards or months a reader can choose) are rounded to when `round_to` is None:
+    # a total published exactly can be differenced with another selection's total to give back a hidden cell.
+    round_totals: int | None = None
     description: str = ""
     source: str = ""
 
@@ -28,23 +31,37 @@ class DisclosureRule:
         if self.round_to is not None and not 2 <= self.round_to <= 2 * (self.high + 1):
             # Larger bases would round a shown count down to 0, which must always mean 0.
             raise ValueError("round_to must be between 2 and twice (high + 1).")
+        if self.round_totals is not None and not 2 <= self.round_totals <= 2 * (self.high + 1):
+            raise ValueError("round_totals must be between 2 and twice (high + 1).")
+
+    @property
+    def total_base(self) -> int | None:
+        """The rounding base of a published total: `round_to` when the rule rounds every count, else `round_totals`."""
+        return self.round_to if self.round_to is not None else self.round_totals
 
     def hides(self, n: float) -> bool:
         return self.low <= n <= self.high
 
-    def publish(self, n: float) -> int | str | None:
-        """The published form of one true count: None (missing), the symbol, or an int."""
+    def publish(self, n: float, total: bool = False) -> int | str | None:
+        """The published form of one true count: None (missing), the symbol, or an int.
+
+        `total`: the count is a total over a selection of wards or months (rounded to `total_base`)."""
         if n is None or pd.isna(n):
             return None
         n = int(n)
         if self.hides(n):
             return self.symbol
-        if n == 0 or self.round_to is None:
+        base = self.total_base if total else self.round_to
+        if n == 0 or base is None:
             return n
-        return int(self.round_to * math.floor(n / self.round_to + 0.5))
+        return int(base * math.floor(n / base + 0.5))
 
-    def bounds(self, shown: int | str | None) -> tuple[float, float]:
-        """What a reader can infer about the true count from its published form."""
+    def publish_total(self, n: float) -> int | str | None:
+        """The published form of a total over a selection of wards or months (see `round_totals`)."""
+        return self.publish(n, total=True)
+
+    def bounds(self, shown: int | str | None, total: bool = False) -> tuple[float, float]:
+        """What a reader can infer about the true count from its published form (`total`: as `publish`)."""
         if shown is None:
             return 0.0, math.inf
         if shown == self.symbol:
@@ -53,9 +70,10 @@ class DisclosureRule:
         if v == 0:
             return 0.0, 0.0
         floor = self.high + 1.0 if self.low == 1 else 1.0
-        if self.round_to is None:
+        base = self.total_base if total else self.round_to
+        if base is None:
             return float(v), float(v)
-        half = self.round_to / 2
+        half = base / 2
         return max(math.ceil(v - half), floor), math.ceil(v + half) - 1.0
 
 
@@ -76,9 +94,11 @@ RULES: dict[str, DisclosureRule] = {
         low=1,
         high=4,
         round_to=None,
-        description="Counts of 1 to 4 (fewer than 5) are shown as *; other counts are not rounded; "
-        "0 is shown as 0; further cells are hidden where a total could reveal a hidden count "
-        "(Public Health Scotland practice).",
+        round_totals=5,
+        description="Counts of 1 to 4 (fewer than 5) are shown as *; other counts are not rounded, except "
+        "totals over wards or months, which are rounded to the nearest 5 so that two selections' totals "
+        "cannot be subtracted to give back a hidden count; 0 is shown as 0; further cells are hidden "
+        "where a total could reveal a hidden count (Public Health Scotland practice).",
         source="Public Health Scotland Statistical Disclosure Control Protocol, version 2.1 "
         "(November 2023), which calls for a risk assessment; the fewer-than-5 threshold is this "
         "preset's choice and should be confirmed locally.",

@@ -16,6 +16,7 @@ class Grid:
     def __init__(self) -> None:
         self.values: list[float] = []
         self.in_frame: list[bool] = []
+        self.totals: set[int] = set()  # cells published as totals (rounded to the rule's total base)
         self.lines: list[tuple[list[int], int]] = []
 
     def add(self, value: float, in_frame: bool = True) -> int:
@@ -110,8 +111,9 @@ def _audit(grid: Grid, hidden: list[bool], rule: DisclosureRule) -> list[int]:
     n = len(grid.values)
     bounds = []
     for k, v in enumerate(grid.values):
-        shown = None if math.isnan(v) else (rule.symbol if hidden[k] else rule.publish(v))
-        lo, hi = rule.bounds(shown)
+        total = k in grid.totals
+        shown = None if math.isnan(v) else (rule.symbol if hidden[k] else rule.publish(v, total=total))
+        lo, hi = rule.bounds(shown, total=total)
         bounds.append((lo, None if math.isinf(hi) else hi))
     a_eq = np.zeros((len(grid.lines), n))
     for r, (parts, total) in enumerate(grid.lines):

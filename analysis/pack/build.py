@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.data.dataset import Dataset
 from analysis.data.filters import Filters
+from analysis.disclosure.register import ExportRegister, Selection
 from analysis.disclosure.rules import DisclosureRule
 from analysis.disclosure.safe_tables import to_csv_bytes, to_xlsx_bytes
 from analysis.overview.answers import overview
@@ -204,6 +205,9 @@ def build_pack(
     rule = as_rule(rule)
     filters = filters or Filters()
     tables = filters.apply(dataset.tables)
+    chosen = tables.get("ward_months")
+    chosen = chosen if chosen is not None and len(chosen) else tables.get("wards")
+    real_wards = sorted(chosen["ward_id"].dropna().astype(str).unique()) if chosen is not None else []
     mapping = None
     if external:
         tables, mapping = code_wards(tables, all_wards=dataset.tables.get("wards"))
@@ -212,7 +216,8 @@ def build_pack(
     catalogue = tables.get("measures")
     ov = overview(panel, catalogue, events)
     tg = talking_groups_results(panel)
-    sections = [question_section(a, panel, events, catalogue) for a in ov.answers]
+    chart_rule = rule if external else None  # internal packs keep their charts as the dashboard draws them
+    sections = [question_section(a, panel, events, catalogue, chart_rule) for a in ov.answers]
     sections.append(talking_groups_section(panel, tg, rule))
     sections.append(wards_section(ov.wards, ov.metrics, rule))
     results = {}
@@ -254,7 +259,23 @@ def build_pack(
         f"{plural(n, 'ward')}, {_period(panel)}. {rule_title(rule)} disclosure rule applied. "
         f"For an {'external' if external else 'internal'} audience."
     )
-    return Pack(title=title, subtitle=subtitle, stamp=stamp, sections=sections, methods=methods, data_quality=quality)
+    selection = {
+        "wards": real_wards,
+        "first_month": panel["month"].min() if len(panel) else None,
+        "last_month": panel["month"].max() if len(panel) else None,
+        "audience": "external" if external else "internal",
+        "rule": rule.name,
+        "source": dataset.label,
+    }
+    return Pack(
+        title=title,
+        subtitle=subtitle,
+        stamp=stamp,
+        sections=sections,
+        methods=methods,
+        data_quality=quality,
+        selection=selection,
+    )
 
 
 def pack_tables(pack: Pack) -> dict[str, pd.DataFrame]:
@@ -289,13 +310,38 @@ def _slug(text: str) -> str:
 
 
 def export_pack(
-    pack: Pack, formats: Iterable[str] = ALL_FORMATS, chromium=None, basename: str = "steering-group-pack"
+    pack: Pack,
+    formats: Iterable[str] = ALL_FORMATS,
+    chromium=None,
+    basename: str = "steering-group-pack",
+    register: ExportRegister | bool = True,
 ) -> ExportResult:
-    """The files for `formats` (html, pdf, pptx, xlsx, csv) and plain messages (e.g. no Chromium for the PDF)."""
+    """The files for `formats` (html, pdf, pptx, xlsx, csv) and plain messages (e.g. no Chromium for the PDF).
+
+    Each export is first checked against and recorded in the export register (`register`: True for the
+    register in the store's database, an `ExportRegister`, or False for none): an external pack whose
+    selection differs from an earlier external pack's by one ward or one month at either end, under the same
+    rule, raises `ExportRefused` (a DisclosureError) before any file is made.
+    """
     asked = list(dict.fromkeys(formats))
     unknown = set(asked) - set(ALL_FORMATS)
     if unknown:
         raise ValueError(f"Unknown formats: {', '.join(sorted(unknown))}. Choose from {', '.join(ALL_FORMATS)}.")
+    if register is not False and pack.selection is not None:
+        book = ExportRegister() if register is True else register
+        s = pack.selection
+        book.record(
+            Selection(
+                tuple(s["wards"]),
+                s["first_month"],
+                s["last_month"],
+                s["audience"],
+                s["rule"],
+                tuple(pack_tables(pack)),
+                tuple(asked),
+                str(s.get("source", "")),
+            )
+        )
     report = [f for f in asked if f in REPORT_FORMATS]
     result = build_outputs(pack, report, chromium=chromium, basename=basename) if report else ExportResult()
     stamp = table_stamp(pack.stamp)

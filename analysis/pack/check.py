@@ -7,7 +7,9 @@ every file (PDF via poppler's `pdftotext`).
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -19,6 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 LIBRARY_SCRIPT_CHARS = 1_000_000  # a <script> this long is plotly.js itself, not the pack's content
+TRACE_DATA_KEYS = ("x", "y", "z", "customdata", "text", "hovertext")  # where a trace carries numbers
+_NEW_PLOT = re.compile(r"Plotly\.newPlot\(\s*")
 
 
 class _Html(HTMLParser):
@@ -190,3 +194,88 @@ def as_number(value: object) -> float | None:
         return float(value)
     text = str(value).strip().replace(",", "")
     return float(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else None
+
+
+def _decoded(value: object) -> object:
+    """A trace array as plain Python: plotly >= 6 writes numpy arrays as {"dtype", "bdata"[, "shape"]}."""
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    if isinstance(value, dict):
+        return {k: _decoded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    return value
+
+
+def html_figures(data: bytes) -> dict[str, list[dict]]:
+    """Div id -> the traces (as dicts, typed arrays decoded) of every Plotly chart embedded in an HTML pack."""
+    decoder = json.JSONDecoder()
+    out: dict[str, list[dict]] = {}
+    for _, body in read_html(data).scripts:
+        if len(body) >= LIBRARY_SCRIPT_CHARS:
+            continue
+        for match in _NEW_PLOT.finditer(body):
+            div, end = decoder.raw_decode(body, match.end())
+            rest = body[end:].lstrip()
+            if not rest.startswith(","):
+                continue
+            start = end + (len(body[end:]) - len(rest)) + 1
+            start += len(body[start:]) - len(body[start:].lstrip())
+            traces, _ = decoder.raw_decode(body, start)
+            out[str(div)] = [_decoded(t) for t in traces]
+    return out
+
+
+def figure_traces(fig) -> list[dict]:
+    """The traces of a plotly figure (or its JSON dict) as dicts with typed arrays decoded, as the HTML holds them."""
+    spec = fig if isinstance(fig, dict) else json.loads(fig.to_json())
+    return [_decoded(t) for t in spec.get("data", [])]
+
+
+def _numbers(value: object) -> list[float]:
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    n = as_number(value)
+    return [] if n is None else [n]
+
+
+def trace_numbers(trace: dict) -> dict[str, list[float]]:
+    """Every number a trace carries, by key (x, y, z, customdata, text, hovertext); dates and words skipped."""
+    return {k: _numbers(trace[k]) for k in TRACE_DATA_KEYS if trace.get(k) is not None}
+
+
+def chart_leaks(
+    traces: list[dict], exposures: list[float], high: int, per: float = 1000, low: int = 1
+) -> list[tuple[str, str, float]]:
+    """(trace, key, value) for every number in `traces` that gives back a small count.
+
+    A number is a leak when it is itself a whole count from `low` to `high` in the hover data (customdata,
+    text, hovertext), or when, read as a rate per `per`, some month's exposure (bed days) turns it back into
+    a whole number from `low` to `high`: rate x bed days / 1,000 is the count behind the rate. One exception:
+    a line with no markers whose every point gives back the same count is a limit drawn as a rate (a
+    rare-events process limit is a Poisson quantile of the average), not a month's count.
+    """
+    out = []
+    for trace in traces:
+        name = str(trace.get("name") or trace.get("type") or "")
+        line_only = trace.get("type") != "bar" and "markers" not in str(trace.get("mode", "lines+markers"))
+        found = []
+        for key, values in trace_numbers(trace).items():
+            for v in values:
+                if key in ("customdata", "text", "hovertext") and float(v).is_integer() and low <= v <= high:
+                    out.append((name, key, v))
+                    continue
+                if key not in ("y", "x") or v <= 0:
+                    continue
+                for e in exposures:
+                    n = v * e / per
+                    if low - 1e-9 <= n <= high + 1e-9 and abs(n - round(n)) < 1e-6 * max(1.0, n):
+                        found.append((name, key, v, round(n)))
+                        break
+        ys = [v for v in trace_numbers(trace).get("y", []) if v > 0]
+        if line_only and found and len(found) == len(ys) and len({n for *_, n in found}) == 1:
+            continue
+        out += [(name, key, v) for name, key, v, _ in found]
+    return out

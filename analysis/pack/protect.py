@@ -120,8 +120,10 @@ def protect(
 ) -> tuple[pd.DataFrame, list[str]]:
     """`df` with its counts (and rates made from them) under the rule, and the notes to print under it.
 
-    Counts are rounded to whole numbers first (bed days can be fractional). When no safe pattern of
-    suppression exists, the counts and rates are left out and a note says so.
+    Counts are rounded to whole numbers first (bed days can be fractional). Every count in a pack is a total
+    over the selected wards and months, so each is published as a total (rounded to 5 under both presets:
+    another pack's selection cannot be subtracted from it to give back a hidden count). When no safe pattern
+    of suppression exists, the counts and rates are left out and a note says so.
     """
     rule = as_rule(rule)
     counts = [c for c in counts if c in df.columns]
@@ -132,7 +134,14 @@ def protect(
     for c in counts:
         work[c] = pd.to_numeric(work[c], errors="coerce").astype(float).round()
     try:
-        result = protect_table(work, counts, rule, rate_columns=rates, column_totals_known=column_totals_known)
+        result = protect_table(
+            work,
+            counts,
+            rule,
+            rate_columns=rates,
+            column_totals_known=column_totals_known,
+            selection_totals=counts,
+        )
     except DisclosureError:
         gone = counts + [r for r in rates if r in work.columns]
         return work.drop(columns=gone).assign(note=WITHHELD), [f"Counts withheld: {WITHHELD}."]

@@ -16,7 +16,7 @@ from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.disclosure.rules import DisclosureRule
 from analysis.overview.answers import Answer
 from analysis.overview.summary import started_words, trend_text, wards_by_trend
-from analysis.pack.protect import protect, quiet_figure
+from analysis.pack.protect import protect, quiet_figure, rule_title
 from analysis.pack.render import Figure, Section, Table
 from analysis.stats.results import LevelsDiagnostics, ModelResult
 from analysis.text import rate_label, uk_month
@@ -67,9 +67,16 @@ def _with_figure(section: Section, figure: Figure | None, what: str) -> Section:
 
 
 def question_section(
-    answer: Answer, panel: pd.DataFrame, events: pd.DataFrame | None, catalogue: pd.DataFrame | None
+    answer: Answer,
+    panel: pd.DataFrame,
+    events: pd.DataFrame | None,
+    catalogue: pd.DataFrame | None,
+    rule: DisclosureRule | None = None,
 ) -> Section:
-    """One of the three questions: the answer, key figure, how sure, and its key chart."""
+    """One of the three questions: the answer, key figure, how sure, and its key chart.
+
+    With `rule` (an external pack) every chart that is drawn from counts is drawn from the protected counts:
+    the assaults chart plots rates made from each month's published count, a hidden month left as a gap."""
     paras = [] if answer.needs else [f"Key figure: {answer.key_figure}.", answer.how_sure + "."]
     if answer.others:
         paras.append(answer.others)
@@ -87,9 +94,20 @@ def question_section(
             section, _figure(lambda: _q1_chart(answer), "Co-production band of each ward"), "co-production bands"
         )
     if answer.question == "q2":
-        return _with_figure(
-            section, _figure(lambda: _q2_chart(panel, events), "Assaults on staff over time"), "assaults on staff"
-        )
+        if rule is not None:
+            monthly = protected_monthly(panel, rule)
+            gaps = int((monthly["occupied_bed_days"].isna()).sum()) if len(monthly) else 0
+            if len(monthly) and gaps > len(monthly) * MAX_GAP_SHARE:
+                section.caveats.append(TOO_MANY_GAPS.format(gaps=gaps, months=len(monthly), rule=rule_title(rule)))
+                return section
+            figure = _figure(
+                lambda: _q2_chart(monthly, events),
+                "Assaults on staff over time",
+                GAP_NOTE.format(rule=rule_title(rule)),
+            )
+        else:
+            figure = _figure(lambda: _q2_chart(panel, events), "Assaults on staff over time")
+        return _with_figure(section, figure, "assaults on staff")
     return _with_figure(
         section, _figure(lambda: _q3_chart(panel, catalogue), "Recovery scores over time"), "recovery scores"
     )
@@ -104,6 +122,42 @@ def _q1_chart(answer: Answer):
     banded = levels.bands
     fig = bands_figure(banded, what="patient-rated co-production")
     return fig, fig.layout.meta["alt_text"]
+
+
+MAX_GAP_SHARE = 1 / 3  # more hidden months than this and the chart's average and limits would mislead
+TOO_MANY_GAPS = (
+    "The monthly chart of assaults on staff is left out of this pack: {gaps} of its {months} months have a count "
+    "too small to publish under the {rule} rule, and a chart of the rest would mislead."
+)
+GAP_NOTE = (
+    "Drawn from the published monthly counts under the {rule} rule: a month whose count is hidden is left "
+    "as a gap, and each rate, the average and the limits are worked out from the published counts."
+)
+
+
+def protected_monthly(panel: pd.DataFrame, rule: DisclosureRule, count: str = "assaults_on_staff") -> pd.DataFrame:
+    """The selection's monthly `count` and bed days (wards summed) with the count as published under `rule`.
+
+    A hidden month (its count, or a further cell hidden to protect one) gets no count and no bed days, so the
+    chart shows a gap there and its limits are worked out from the published months only."""
+    from analysis.questions.assaults.view import monthly_series
+
+    series = monthly_series(panel, count).reset_index(drop=True)
+    if not len(series):
+        return series
+    counts = pd.to_numeric(series[count], errors="coerce").round()
+    known = counts.notna()
+    published = pd.Series(np.nan, index=series.index)
+    if known.any():
+        table = pd.DataFrame({count: counts[known].astype(float)})
+        safe, _ = protect(table, [count], rule)
+        if count in safe.columns:
+            published[known] = pd.to_numeric(safe[count].where(safe[count] != rule.symbol), errors="coerce")
+    out = series.copy()
+    out[count] = published
+    out["occupied_bed_days"] = series["occupied_bed_days"].where(published.notna())
+    out["ward_id"] = "selection"
+    return out
 
 
 def _q2_chart(panel: pd.DataFrame, events: pd.DataFrame | None):

@@ -216,7 +216,10 @@ SWEEP = [
 @pytest.mark.usefixtures("real_sample")
 @pytest.mark.parametrize("page", SWEEP)
 def test_every_download_on_the_page_passes_the_rule_and_names_it(page, captured):
-    run_page(page, captured=captured)
+    at = run_page(page, captured=captured)
+    for fig in at.get("plotly_chart"):  # the toolbar's PNG download would carry the unprotected figure out
+        config = json.loads(fig.proto.config or "{}")
+        assert "toImage" in config.get("modeBarButtonsToRemove", []), (page, fig.proto.id)
     if page == "talking_groups":  # the incident outcome brings count columns into three more tables
         run_page(page, widgets={"tg_outcome": "Assaults on staff (per 1,000 occupied bed days)"})
     files = sweep(captured, "nhs_england")

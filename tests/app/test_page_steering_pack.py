@@ -80,3 +80,19 @@ def test_empty_data_gives_the_honest_message(monkeypatch, tmp_path):
     assert "Not enough data to answer this" in texts(at)
     assert not at.button or not any(b.key == "pack_build" for b in at.button)
     st.cache_data.clear()
+
+
+def test_an_external_pack_one_ward_short_of_an_earlier_one_is_refused_in_words(sample_env, sample):
+    """Differencing: all wards, then all but one, would give that ward's count away; the register says no."""
+    wards = list(sample.tables["wards"]["ward_id"].astype(str))
+    at = start(page=PAGE)
+    at.radio(key="pack_audience").set_value("external").run()
+    at.button(key="pack_build").click().run()
+    assert not at.exception and at.get("download_button")
+    at.multiselect(key="f_wards").set_value(wards[1:]).run()
+    at.radio(key="pack_audience").set_value("external").run()
+    at.button(key="pack_build").click().run()
+    assert not at.exception
+    errors = " ".join(str(e.value) for e in at.error)
+    assert errors and "Something went wrong" not in errors
+    assert not at.get("download_button")  # nothing of the refused selection to download

@@ -92,9 +92,12 @@ def test_validate_exit_codes(tmp_path):
 
 def test_panel_out_writes_the_documented_columns(tmp_path):
     out = tmp_path / "panel.csv"
-    run = cli("panel", "--out", out, "--carry-forward", "2")
+    run = cli("panel", "--out", out, "--carry-forward", "2", "--internal-unprotected")
     assert run.returncode == 0, run.stderr
-    panel = pd.read_csv(out)
+    from analysis.disclosure.safe_tables import read_csv_bytes
+
+    panel, stamp = read_csv_bytes(out.read_bytes())
+    assert "UNPROTECTED" in stamp["Protection"]
     documented = [
         "ward_id",
         "ward_name",

@@ -23,8 +23,9 @@ from analysis.disclosure.rules import RULES, DisclosureError, DisclosureRule, ru
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
-def published_range(shown, preset: str) -> tuple[float, float]:
-    """What a reader knows about a true count from its published form, per the preset's words."""
+def published_range(shown, preset: str, total: bool = False) -> tuple[float, float]:
+    """What a reader knows about a true count from its published form, per the preset's words
+    (Scotland: totals are rounded to the nearest 5, other counts exact)."""
     if shown == "*":
         return 1, math.inf  # 0 is always shown as 0, so a hidden cell is at least 1
     v = int(shown)
@@ -32,6 +33,8 @@ def published_range(shown, preset: str) -> tuple[float, float]:
         return 0, 0
     if preset == "nhs_england":  # nearest 5, and shown non-zero counts are 8 or more
         return max(v - 2, 8), v + 2
+    if total:  # Scotland: a total is rounded to the nearest 5, and shown non-zero counts are 5 or more
+        return max(v - 2, 5), v + 2
     return v, v
 
 
@@ -51,7 +54,10 @@ def attack(frame, cols, preset, *, total_row: bool, total_col: str | None, truth
     body = rows[:-1] if total_row else rows
     all_cols = cols + ([total_col] if total_col else [])
     var = {(i, c): n for n, (i, c) in enumerate((i, c) for i in rows for c in all_cols)}
-    bounds = [published_range(frame[c].iloc[i], preset) for (i, c) in var]
+    bounds = [
+        published_range(frame[c].iloc[i], preset, total=(total_row and i == rows[-1]) or c == total_col)
+        for (i, c) in var
+    ]
     eqs = []
     for c in all_cols:
         if total_row:
@@ -123,7 +129,8 @@ def test_no_small_count_survives_and_no_hidden_count_can_be_recovered(case):
                 assert result.suppressed_mask[c].iloc[i]
                 continue
             assert isinstance(shown, int) and not 1 <= shown <= high
-            if preset == "nhs_england":
+            is_total = (total_row and i == len(df) - 1) or c == total_col
+            if preset == "nhs_england" or is_total:  # Scotland rounds totals too (differencing, issue 16)
                 assert shown % 5 == 0 and abs(shown - true) <= 2
             else:
                 assert shown == true

@@ -20,7 +20,16 @@ from analysis.data.dataset import Dataset, with_defaults
 from analysis.data.filters import Filters
 from analysis.disclosure.rules import rule_from_name
 from analysis.pack.build import build_pack, export_pack, pack_tables
-from analysis.pack.check import all_tables, as_number, csv_table, xlsx_cell_types, xlsx_tables
+from analysis.pack.check import (
+    all_tables,
+    as_number,
+    chart_leaks,
+    csv_table,
+    figure_traces,
+    html_figures,
+    xlsx_cell_types,
+    xlsx_tables,
+)
 from analysis.pack.sections import COUNT_HEADERS
 from analysis.sample.generate import generate
 
@@ -90,7 +99,16 @@ def test_no_small_count_survives_any_export_and_totals_reveal_nothing(case):
     ds = small_dataset(case["seed"], case["n_wards"], case["scale"])
     rule = rule_from_name(case["rule"])
     pack = build_pack(ds, rule=case["rule"], external=case["external"])
-    files = export_pack(pack, ["html", "pptx", "xlsx", "csv"], chromium=NO_CHROMIUM).files
+    # register=False: each example is a different random hospital, not a second selection of the same one
+    # (the register has its own tests in tests/disclosure/test_register.py)
+    files = export_pack(pack, ["html", "pptx", "xlsx", "csv"], chromium=NO_CHROMIUM, register=False).files
+    if case["external"]:  # charts too: no rate in any embedded trace gives back a monthly count of 1 to high
+        bed_days = ds.tables["ward_months"].groupby("month")["occupied_bed_days"].sum().tolist()
+        html = next(d for n, d in files.items() if n.endswith(".html"))
+        for key, traces in html_figures(html).items():
+            assert chart_leaks(traces, bed_days, rule.high) == [], key
+        for key, fig in pack.keyed_figures():
+            assert chart_leaks(figure_traces(fig.figure), bed_days, rule.high) == [], key
     checked = 0
     for where, rows in all_tables(files):
         header, body = [str(h) for h in rows[0]], rows[1:]

@@ -237,6 +237,9 @@ class Pack:
     sections: list[Section] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     data_quality: list[str] = field(default_factory=list)
+    # what the pack covers, for the export register (real ward ids, first and last month, audience, rule);
+    # kept inside the app, never rendered
+    selection: dict[str, Any] | None = None
 
     def ordered_sections(self) -> list[Section]:
         """Question sections first (in question order), then the rest as given."""
