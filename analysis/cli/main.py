@@ -141,4 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    from analysis.store.schema import StoreError
+
+    try:
+        return args.func(args)
+    except StoreError as e:  # the store's own words (what is wrong, what to do); never a traceback
+        print(f"The data store could not be used: {e}", file=sys.stderr)
+        return 1

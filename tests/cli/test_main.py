@@ -164,3 +164,26 @@ def test_bad_spec_gives_a_clear_message_and_exit_2(tmp_path, content, words):
 def test_missing_spec_file_exit_2(tmp_path):
     run = cli("fit", "--spec", tmp_path / "nope.json")
     assert run.returncode == 2 and "cannot read" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_store_that_cannot_be_used_gives_its_message_not_a_traceback(tmp_path):
+    """A store whose keys are active twice (left by imports before the store locked them) says what to do."""
+    import sqlalchemy as sa
+
+    from analysis.data.contract import TABLES
+    from analysis.data.dataset import load_sample
+    from analysis.store.database import Store
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    tables = {k: v for k, v in load_sample().tables.items() if k in ("wards", "ward_months")}
+    store = Store(url)
+    store.import_tables(tables, "a.xlsx", "h1")
+    store.import_tables(tables, "a.xlsx", "h1")
+    with store._write() as conn:  # as two unlocked imports left it: both imports' rows active
+        for name in TABLES:
+            conn.execute(sa.text(f"DROP INDEX IF EXISTS ux_{name}_active"))
+            conn.execute(sa.update(store._t[name]).values(superseded_by=None))
+    store.close()
+    run = cli("panel", "--store", url, "--internal-unprotected", "--out", tmp_path / "p.csv")
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr and "roll back imports 1, 2" in run.stderr
