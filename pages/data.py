@@ -17,10 +17,14 @@ view = current_view()
 
 st.header("Which data the app shows")
 st.markdown(f"Now showing: **{literal(view.dataset.label)}**.")
-if state.error:
+if state.error and state.store is None:
     st.error(
         f"The data store cannot be opened: {literal(state.error)} The app shows the synthetic sample hospital "
         "meanwhile. Ask whoever runs the dashboard to check the database setting (COPRODUCTION_DATABASE_URL)."
+    )
+elif state.error:  # open, but its data cannot be shown: the message says what to roll back (history below)
+    st.error(
+        f"The imported data cannot be shown: {literal(state.error)} The app shows the synthetic sample hospital meanwhile."
     )
 with guarded("switching the data source", "Reload the page."):
     imports.source_choice(state)

@@ -72,11 +72,17 @@ def store_state() -> StoreState:
     """Open the shared store and read its active tables (cached by revision)."""
     try:
         s = _store(store_url())
+    except Exception as e:
+        return StoreState(None, str(e), {}, pd.DataFrame())
+    try:
         revision = s.revision()
         tables, history = _store_content(s.url, revision)
         return StoreState(s, None, tables, history, revision)
-    except Exception as e:
-        return StoreState(None, str(e), {}, pd.DataFrame())
+    except Exception as e:  # opened but its tables cannot be read (e.g. keys active twice): keep the store,
+        try:  # so the Data page can still show its history and roll back what the message names
+            return StoreState(s, str(e), {}, s.history())
+        except Exception:
+            return StoreState(None, str(e), {}, pd.DataFrame())
 
 
 def sample_dataset() -> tuple[Dataset | None, str | None]:
