@@ -5,11 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# Only this machine can reach the app unless told otherwise (`make app ADDRESS=0.0.0.0` behind a TLS proxy).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: app test lint setup setup-test browser postgres sample docs bench clean
 
 app: setup ## set up and run the dashboard on the embedded synthetic hospital
-	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: setup-test browser postgres ## set up everything the tests need and run every test (browser tests included)
 	$(PY) -m pytest
