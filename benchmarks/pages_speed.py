@@ -199,13 +199,19 @@ def warm_reruns(pages: list[str], runs: int, timeout_s: float) -> dict[str, dict
     return out
 
 
+def _national_start(months: int) -> str:
+    """A start month so the generated months end in March 2026: the loader refuses months after the current one."""
+    year, month = divmod(2026 * 12 + 2 - (months - 1), 12)  # March 2026, counted back
+    return f"{year}-{month + 1:02d}"
+
+
 def national_folder(n_wards: int, months: int) -> Path:
     """A generated national-scale hospital written as one CSV per table; its folder."""
     from analysis.sample.generate import generate
     from analysis.sample.write import write_hospital
 
     folder = Path(tempfile.mkdtemp(prefix="national_sample_"))
-    write_hospital(generate(n_wards=n_wards, months=months, surveys="scores"), folder)
+    write_hospital(generate(n_wards=n_wards, months=months, surveys="scores", start=_national_start(months)), folder)
     return folder
 
 

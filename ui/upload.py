@@ -37,13 +37,14 @@ def _rows(tables: dict) -> int:
 
 
 def parse(files: list[tuple[str, bytes]], context: dict | None = None):
-    """A LoadResult for one or several files (several are read together, one table each)."""
-    from analysis.data.loader import load_files, load_upload
+    """A LoadResult for one or several files (several are read together, one table each).
 
-    if len(files) == 1:
-        name, data = files[0]
-        return load_upload(data, name, context)
-    return load_files(files, context)
+    Parsed in a worker process within the upload limits (analysis/data/limits.py): a file too big, too slow or
+    built to overload the server costs one message in the report, never the server.
+    """
+    from analysis.data.worker import load_bounded
+
+    return load_bounded(files, context)
 
 
 def handle_upload(uploaded, context: dict | None = None) -> Upload | None:

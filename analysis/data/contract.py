@@ -98,6 +98,15 @@ KINDS: dict[str, str] = {
 }
 MISSING_TOKENS = ("", "n/a", "#n/a", "-", "–", "—")  # compared after strip().lower()
 
+# Plausibility. A value that cannot be real (a typing slip, a value no ward could have) is an error:
+# the row cannot be used until the cell is corrected or the row dropped. A value that is possible but
+# unlikely is a warning: it is imported and listed for someone who knows the ward to check.
+DATE_FLOOR = pd.Timestamp("1990-01-01")  # no month of data or survey return before this: a mistyped year
+DATE_YEARS = (1900, 2200)  # a date outside these years is never read (a ward may have opened before 1990)
+NUMBER_CEILING = 1e9  # no cell of any table is near a thousand million
+MONTHLY_COUNT_CEILING = 100_000  # incidents, sessions or returns on one ward in one month
+BED_DAYS_TOLERANCE = 2  # occupied bed days above beds x days in the month: a warning; above twice that: an error
+
 
 @dataclass(frozen=True)
 class Field:
@@ -111,6 +120,17 @@ class Field:
     min_exclusive: bool = False
     choices: tuple[str, ...] | None = None
     example: str = ""
+    ceiling: float | None = None  # a number above this cannot be real: an error (NUMBER_CEILING when None)
+    ceiling_words: str = ""  # what no value exceeds, for that error: "monthly count"
+    happened: bool = False  # a month or date of something that happened: from DATE_FLOOR to today
+    checks_note: str = ""  # plausibility checked against other columns (crosschecks.py), in words
+
+    @property
+    def limit(self) -> float | None:
+        """The largest value a number or count can plausibly have; above it (or below minus it) is an error."""
+        if self.kind not in ("count", "number"):
+            return None
+        return NUMBER_CEILING if self.ceiling is None else float(self.ceiling)
 
     def rule(self) -> str:
         """The field's value rule in words, for the dictionary and messages."""
@@ -121,6 +141,13 @@ class Field:
             parts.append(("above " if self.min_exclusive else "at least ") + fmt_number(self.minimum, 6))
         if self.maximum is not None:
             parts.append(f"at most {fmt_number(self.maximum, 6)}")
+        if self.ceiling is not None:
+            parts.append(f"above {fmt_number(self.ceiling)} is an error (far larger than any {self.ceiling_words})")
+        if self.happened:
+            latest = "the current month" if self.kind == "month" else "today"
+            parts.append(f"from {DATE_FLOOR.strftime('%b %Y')} to {latest}; earlier or later is an error")
+        if self.checks_note:
+            parts.append(self.checks_note)
         return "; ".join(parts)
 
 
@@ -146,11 +173,19 @@ class Table:
 
 
 def _count(name: str, description: str, **kw) -> Field:
+    kw = {"ceiling": MONTHLY_COUNT_CEILING, "ceiling_words": "monthly count", **kw}
     return Field(name, "count", description, required=False, nullable=True, minimum=0, **kw)
 
 
 WARD_ID = Field("ward_id", "id", "The ward's short code, used to link every table.", example="W01")
-MONTH = Field("month", "month", "The calendar month the row describes.", example="Apr 2024")
+MONTH = Field(
+    "month",
+    "month",
+    "The calendar month the row describes.",
+    example="Apr 2024",
+    happened=True,
+    checks_note="before the month the ward opened or after the month it closed is a warning",
+)
 
 WARDS = Table(
     "wards",
@@ -166,7 +201,16 @@ WARDS = Table(
             example="admission",
         ),
         Field("security_level", "choice", "Level of security.", choices=SECURITY_LEVELS, example="high"),
-        Field("beds", "count", "Commissioned beds.", minimum=0, min_exclusive=True, example="12"),
+        Field(
+            "beds",
+            "count",
+            "Commissioned beds.",
+            minimum=0,
+            min_exclusive=True,
+            example="12",
+            ceiling=1_000,
+            ceiling_words="ward's number of beds",
+        ),
         Field("opened", "date", "Date the ward opened, if within the data.", required=False, nullable=True),
         Field("closed", "date", "Date the ward closed, if it has.", required=False, nullable=True),
     ),
@@ -188,6 +232,9 @@ WARD_MONTHS = Table(
             minimum=0,
             min_exclusive=True,
             example="352",
+            ceiling=100_000,
+            ceiling_words="ward's occupied bed days in a month",
+            checks_note=f"above beds x days in the month is a warning, above {BED_DAYS_TOLERANCE} times that an error",
         ),
         Field(
             "assaults_on_staff",
@@ -196,8 +243,15 @@ WARD_MONTHS = Table(
             nullable=True,
             minimum=0,
             example="1",
+            ceiling=MONTHLY_COUNT_CEILING,
+            ceiling_words="monthly count",
+            checks_note="more than occupied_bed_days is a warning",
         ),
-        _count("assaults_on_patients", "Physical assaults on patients."),
+        _count(
+            "assaults_on_patients",
+            "Physical assaults on patients.",
+            checks_note="more than occupied_bed_days is a warning",
+        ),
         _count("self_harm", "Self-harm incidents."),
         _count("restraints", "Episodes of physical restraint."),
         _count("seclusions", "Episodes of seclusion."),
@@ -211,6 +265,8 @@ WARD_MONTHS = Table(
             required=False,
             nullable=True,
             minimum=0,
+            ceiling=1_000,
+            ceiling_words="staffing per patient day",
         ),
         Field(
             "bank_agency_pct",
@@ -238,7 +294,7 @@ COPRODUCTION_RESPONSES = Table(
             example="R00001",
         ),
         WARD_ID,
-        Field("date", "date", "Date the return was completed.", example="15/04/2024"),
+        Field("date", "date", "Date the return was completed.", example="15/04/2024", happened=True),
         Field("respondent", "choice", "Who completed it.", choices=RESPONDENTS, example="patient"),
     ),
     key=("response_id",),
@@ -295,7 +351,14 @@ RECOVERY = Table(
         Field("measure", "text", "The measure's name as in the measures catalogue.", example="QPR-15"),
         Field("mean_score", "number", "The ward's mean score that month.", example="38.5"),
         Field(
-            "n_patients", "count", "Patients whose scores make the mean.", minimum=0, min_exclusive=True, example="10"
+            "n_patients",
+            "count",
+            "Patients whose scores make the mean.",
+            minimum=0,
+            min_exclusive=True,
+            example="10",
+            ceiling=10_000,
+            ceiling_words="ward's number of patients",
         ),
     ),
     key=("ward_id", "month", "measure"),

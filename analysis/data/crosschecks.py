@@ -1,5 +1,10 @@
-"""Checks that need more than one column or table: references between tables and ranges from
-the measures catalogue. Single-column rules live in the contract's pandera schemas."""
+"""Checks that need more than one column or table: references between tables, ranges from the
+measures catalogue, and plausibility against other columns (bed days against beds, assaults against
+bed days, months against the ward's opening and closing). Single-column rules live in the
+contract's pandera schemas and, for plausibility, in the parser (`Field.limit`, `Field.happened`).
+
+A value that cannot be true is an error; one that is possible but unlikely is a warning, imported
+and listed for someone who knows the ward to check. Nothing here raises on odd values."""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.data.contract import BED_DAYS_TOLERANCE
 from analysis.data.reference import builtin_measures
+from analysis.text import uk_date, uk_month
 
 REQUIRED_TABLES = ("wards", "ward_months")
 _WARD_REFERENCES = ("ward_months", "coproduction_responses", "coproduction_scores", "recovery", "events")
@@ -38,6 +45,8 @@ def _show(v: object) -> str:
         return ""
     if isinstance(v, pd.Timestamp):
         return v.strftime("%d/%m/%Y")
+    if isinstance(v, float) and abs(v) >= 1e15:
+        return f"{v:g}"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
@@ -119,26 +128,95 @@ def _ward_refs(tables: dict, context: dict | None) -> list[Issue]:
 
 
 def _bed_days(tables: dict, context: dict | None) -> list[Issue]:
+    """Occupied bed days above beds x days in the month: a warning (extra beds, a bed count that changed);
+    above BED_DAYS_TOLERANCE times that, an error (no ward holds twice its beds all month: a typing slip)."""
     wm, wards = tables.get("ward_months"), _given("wards", tables, context)
     if wm is None or wards is None or not len(wm):
         return []
     beds = wards.drop_duplicates("ward_id").set_index("ward_id")["beds"].astype("Float64")
     cap_beds = wm["ward_id"].map(beds).astype("Float64")
     days = wm["month"].dt.days_in_month.astype("Float64")
-    over = (wm["occupied_bed_days"].astype("Float64") > cap_beds * days).fillna(False)
-    return [
-        Issue(
-            "ward_months",
-            i,
-            "occupied_bed_days",
-            f"occupied bed days ({_show(wm.at[i, 'occupied_bed_days'])}) are more than beds x days in the month "
-            f"({_show(float(cap_beds[i]))} x {int(days[i])} = {_show(float(cap_beds[i] * days[i]))}); "
-            "check the figure or the ward's beds",
-            severity="warning",
-            value=_show(wm.at[i, "occupied_bed_days"]),
-        )
-        for i in wm.index[over.to_numpy(dtype=bool)]
-    ]
+    obd = wm["occupied_bed_days"].astype("Float64")
+    over = (obd > cap_beds * days).fillna(False).to_numpy(dtype=bool)
+    far = (obd > cap_beds * days * BED_DAYS_TOLERANCE).fillna(False).to_numpy(dtype=bool)
+    issues = []
+    for i in wm.index[over]:
+        cap = f"{_show(float(cap_beds[i]))} x {int(days[i])} = {_show(float(cap_beds[i] * days[i]))}"
+        shown = _show(wm.at[i, "occupied_bed_days"])
+        if far[wm.index.get_loc(i)]:
+            problem = (
+                f"occupied bed days ({shown}) are more than {BED_DAYS_TOLERANCE} times beds x days in the month "
+                f"({cap}), more than any ward can hold; check the figure or the ward's beds"
+            )
+            issues.append(Issue("ward_months", i, "occupied_bed_days", problem, value=shown))
+        else:
+            problem = (
+                f"occupied bed days ({shown}) are more than beds x days in the month ({cap}); "
+                "check the figure or the ward's beds"
+            )
+            issues.append(Issue("ward_months", i, "occupied_bed_days", problem, severity="warning", value=shown))
+    return issues
+
+
+def _assaults(tables: dict) -> list[Issue]:
+    """More assaults than occupied bed days: possible with one very unwell patient, far likelier a slip: a warning."""
+    wm = tables.get("ward_months")
+    if wm is None or not len(wm):
+        return []
+    issues = []
+    obd = wm["occupied_bed_days"].astype("Float64")
+    for column, words in (("assaults_on_staff", "assaults on staff"), ("assaults_on_patients", "assaults on patients")):
+        if column not in wm:
+            continue
+        n = wm[column].astype("Float64")
+        for i in wm.index[(n > obd).fillna(False).to_numpy(dtype=bool)]:
+            issues.append(
+                Issue(
+                    "ward_months",
+                    i,
+                    column,
+                    f"{_show(float(n[i]))} {words} are more than the month's occupied bed days "
+                    f"({_show(wm.at[i, 'occupied_bed_days'])}); check the figure, or whether two columns are swapped",
+                    severity="warning",
+                    value=_show(float(n[i])),
+                )
+            )
+    return issues
+
+
+def _open_months(tables: dict, context: dict | None) -> list[Issue]:
+    """A ward's month before the month it opened or after the month it closed: a warning (the month or the
+    ward's date is wrong, and only someone who knows the ward can say which)."""
+    wards = _given("wards", tables, context)
+    if wards is None or not {"opened", "closed"} <= set(wards):
+        return []
+    dated = wards.drop_duplicates("ward_id").set_index("ward_id")
+    issues = []
+    for name in ("ward_months", "coproduction_scores", "recovery"):
+        df = tables.get(name)
+        if df is None or not len(df) or "month" not in df:
+            continue
+        opened = pd.to_datetime(df["ward_id"].map(dated["opened"]), errors="coerce")
+        closed = pd.to_datetime(df["ward_id"].map(dated["closed"]), errors="coerce")
+        month = df["month"]
+        early = (month < opened.dt.to_period("M").dt.start_time).fillna(False).to_numpy(dtype=bool)
+        late = (month > closed.dt.to_period("M").dt.start_time).fillna(False).to_numpy(dtype=bool)
+        for i, when, verb in [(i, opened, "opened") for i in df.index[early]] + [
+            (i, closed, "closed") for i in df.index[late]
+        ]:
+            side = "before" if verb == "opened" else "after"
+            issues.append(
+                Issue(
+                    name,
+                    i,
+                    "month",
+                    f"{uk_month(month[i])} is {side} ward {df.at[i, 'ward_id']} {verb} ({uk_date(when[i])}); "
+                    f"check the month or the ward's {verb} date",
+                    severity="warning",
+                    value=uk_month(month[i]),
+                )
+            )
+    return issues
 
 
 def _recovery(tables: dict, context: dict | None) -> list[Issue]:
@@ -189,5 +267,7 @@ def cross_check(tables: dict[str, pd.DataFrame], context: dict[str, pd.DataFrame
         *_order(tables.get("measures"), "measures", "min", "max", True, "above"),
         *_ward_refs(tables, context),
         *_bed_days(tables, context),
+        *_assaults(tables),
+        *_open_months(tables, context),
         *_recovery(tables, context),
     ]

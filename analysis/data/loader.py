@@ -17,14 +17,16 @@ import pandera.pandas as pa
 from analysis.data import contract
 from analysis.data.crosschecks import REQUIRED_TABLES, cross_check, measure_catalogue, normalise_measure_names
 from analysis.data.identifiers import refusal_reason, scan_sheet
+from analysis.data.limits import FILE_LIMITS, LimitError, Limits
 from analysis.data.parsing import cell_text, normalise_name, parse_column
-from analysis.data.readers import RawSheet, col_letter, read_many, read_message, read_one
+from analysis.data.readers import Budget, RawSheet, col_letter, read_many, read_message, read_one
 from analysis.data.reference import default_instrument
-from analysis.text import plural_word
+from analysis.text import fmt_number, listed, plural_word
 
 PROBLEM_COLUMNS = ["severity", "sheet", "row", "column", "value", "problem"]
 _DETAIL = PROBLEM_COLUMNS + ["table", "pos", "origin"]
 _FIRST = ("measures", "instrument")  # parsed first: other tables are checked against them
+_UNKNOWN_NAMED = 5  # up to this many unknown columns of a sheet get a note each; past it, one note names the first
 
 
 def _frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -143,6 +145,7 @@ def _parse_sheet(
     fields = _kind_fields(table, instrument)
     known = {normalise_name(f.name): f for f in fields}
     seen: dict[str, int] = {}
+    unknown: list[str] = []
     for i, h in enumerate(sheet.header):
         name = normalise_name(h)
         label = cell_text(h).strip() or f"(no header, column {col_letter(i)})"
@@ -159,6 +162,17 @@ def _parse_sheet(
             seen[known[name].name] = i
         else:
             dropped.append({"sheet": sheet.name, "column": label})
+            unknown.append(label)
+    if len(unknown) > _UNKNOWN_NAMED:
+        out.add(
+            "info",
+            sheet.name,
+            f"{fmt_number(len(unknown))} columns are not part of the data contract and were not imported: "
+            + listed([f"'{u}'" for u in unknown], most=_UNKNOWN_NAMED, rest="more (listed under Columns not used)"),
+            table=t,
+        )
+    else:
+        for label in unknown:
             out.add(
                 "info",
                 sheet.name,
@@ -187,7 +201,7 @@ def _parse_sheet(
                 columns[f.name] = pd.Series([None] * len(sheet.body), dtype=_DTYPES.get(f.kind, "str"))
             continue
         raw = sheet.body.iloc[:, seen[f.name]].reset_index(drop=True)
-        parsed = parse_column(raw, f.kind, f.choices)
+        parsed = parse_column(raw, f.kind, f.choices, f.limit, f.ceiling_words, f.happened)
         columns[f.name] = parsed.values
         if parsed.n_missing:
             missing.append({"sheet": sheet.name, "column": f.name, "n_missing": parsed.n_missing})
@@ -235,6 +249,7 @@ def _schema_problems(
         return
     key = list(contract.TABLES[t].key)
     dup_done: set[int] = set()
+    groups: dict[int, list[int]] = {}
     for column, check, index in zip(cases["column"], cases["check"], cases["index"]):
         if column not in seen or pd.isna(index):
             continue
@@ -242,12 +257,15 @@ def _schema_problems(
         if (pos, column) in bad_cells:
             continue
         if check == "multiple_fields_uniqueness":
+            if any((pos, k) in bad_cells for k in key):  # a key that could not be read is no duplicate
+                continue
             if pos not in dup_done:
                 dup_done.add(pos)
+                groups = groups or _same_key(df, key)
                 out.add(
                     "error",
                     sheet.name,
-                    _duplicate_message(df, key, pos, sheet.rows),
+                    _duplicate_message(key, pos, groups, sheet.rows),
                     row=sheet.rows[pos],
                     column=", ".join(key),
                     value=", ".join(_show_key(df.at[pos, k]) for k in key),
@@ -275,12 +293,18 @@ def _show_key(v: object) -> str:
     return "" if pd.isna(v) else str(v)
 
 
-def _duplicate_message(df: pd.DataFrame, key: list[str], pos: int, rows: list[int]) -> str:
+def _same_key(df: pd.DataFrame, key: list[str]) -> dict[int, list[int]]:
+    """For each position, the positions whose key reads the same (computed once per sheet)."""
     shown = pd.DataFrame({k: df[k].map(_show_key) for k in key})
-    same = (shown == shown.loc[pos]).all(axis=1)
-    others = [str(rows[i]) for i in df.index[same.to_numpy(dtype=bool)] if i != pos]
+    groups = [[int(p) for p in g] for g in shown.groupby(key, sort=False).indices.values()]
+    return {p: g for g in groups for p in g}
+
+
+def _duplicate_message(key: list[str], pos: int, groups: dict[int, list[int]], rows: list[int]) -> str:
+    others = [str(rows[i]) for i in groups.get(pos, []) if i != pos]
+    shown = ", ".join(others[:10]) + (f" and {len(others) - 10} more" if len(others) > 10 else "")
     words = " and ".join(key)
-    return f"the same {words} is also on {plural_word(len(others), 'row')} {', '.join(others)}; each must appear once"
+    return f"the same {words} is also on {plural_word(len(others), 'row')} {shown}; each must appear once"
 
 
 def _assemble(
@@ -289,11 +313,13 @@ def _assemble(
     out = _Collector()
     for severity, sheet, message in read_problems:
         out.add(severity, sheet, message, origin="read")
-    findings = [f for s in sheets for f in scan_sheet(s.name, s.header, s.body)]
+    findings = [f for s in sheets for f in scan_sheet(s.name, s.header, s.body, s.rows, _table_for(s.name))]
     if findings:
         refused = _Collector()
         for f in findings:
-            refused.add("error", f["sheet"], f["problem"], column=f["column"], value=f["value"], origin="refused")
+            refused.add(
+                "error", f["sheet"], f["problem"], row=f["row"], column=f["column"], value=f["value"], origin="refused"
+            )
         return _result({}, refused, [], [], refusal_reason(findings), source_name, content_hash, {}, {}, context)
     by_table: dict[str, RawSheet] = {}
     for s in sheets:
@@ -417,28 +443,54 @@ def _hash(files: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()
 
 
-def load_upload(data: bytes, filename: str, context: dict[str, pd.DataFrame] | None = None) -> LoadResult:
-    """Load one uploaded file: a .xlsx/.xlsm workbook, a .csv (named after its table) or a .zip of CSVs."""
+def stopped(sheet: str, message: str, source_name: str, content_hash: str, context=None) -> LoadResult:
+    """A file stopped at a limit (or by the worker): one error, nothing read, nothing else checked."""
+    out = _Collector()
+    out.add("error", sheet, message, origin="read")
+    return _result({}, out, [], [], None, source_name, content_hash, {}, {}, context)
+
+
+def load_upload(
+    data: bytes, filename: str, context: dict[str, pd.DataFrame] | None = None, *, limits: Limits | None = None
+) -> LoadResult:
+    """Load one uploaded file: a .xlsx/.xlsm workbook, a .csv (named after its table) or a .zip of CSVs.
+
+    The file is measured against ``limits`` (analysis/data/limits.py) before it is read; past one, the result
+    holds that one message and nothing else.
+    """
     problems: list[tuple[str, str, str]] = []
+    content_hash = hashlib.sha256(bytes(data)).hexdigest()
     try:
-        sheets = read_one(bytes(data), filename, problems)
+        sheets = read_one(bytes(data), filename, problems, Budget(limits))
+    except LimitError as e:
+        return stopped(filename, str(e), filename, content_hash, context)
+    except MemoryError:
+        raise  # the worker (analysis/data/worker.py) words it
     except Exception as e:  # an unreadable file is a problem row, never an exception
         sheets = []
         problems.append(("error", filename, read_message(e)))
-    return _safe(sheets, problems, filename, hashlib.sha256(bytes(data)).hexdigest(), context)
+    return _safe(sheets, problems, filename, content_hash, context)
 
 
-def load_files(files: list[tuple[str, bytes]], context: dict[str, pd.DataFrame] | None = None) -> LoadResult:
-    """Load several files uploaded together (usually one CSV per table)."""
+def load_files(
+    files: list[tuple[str, bytes]], context: dict[str, pd.DataFrame] | None = None, *, limits: Limits | None = None
+) -> LoadResult:
+    """Load several files uploaded together (usually one CSV per table), within ``limits`` together."""
     files = sorted(((str(n), bytes(d)) for n, d in files), key=lambda f: f[0])
     problems: list[tuple[str, str, str]] = []
     if not files:
         problems.append(("error", "", "no files were given"))
-    sheets = read_many(files, problems)
-    return _safe(sheets, problems, ", ".join(n for n, _ in files), _hash(files), context)
+    source_name = ", ".join(n for n, _ in files)
+    try:
+        sheets = read_many(files, problems, Budget(limits))
+    except LimitError as e:
+        return stopped(source_name, str(e), source_name, _hash(files), context)
+    return _safe(sheets, problems, source_name, _hash(files), context)
 
 
-def load_path(path: str | Path, context: dict[str, pd.DataFrame] | None = None) -> LoadResult:
+def load_path(
+    path: str | Path, context: dict[str, pd.DataFrame] | None = None, *, limits: Limits | None = None
+) -> LoadResult:
     """Load a workbook, CSV or zip file, or a folder of CSV files (one per table), and check it.
 
     Nothing raises on bad input: every problem comes back as a row of ``problems``, and a file holding
@@ -452,6 +504,10 @@ def load_path(path: str | Path, context: dict[str, pd.DataFrame] | None = None) 
     context : dict of str to DataFrame, optional
         Tables already held (for example the store's), which the file is cross-checked against: its wards,
         survey instrument and recovery measures may be defined there rather than in the file.
+    limits : Limits, optional
+        What the file may cost (analysis/data/limits.py). When None, ``FILE_LIMITS``: a path is named by whoever
+        runs the app, so national sizes pass, while a zip bomb's packing is still refused. Past a limit the
+        result holds that one message and nothing from the file.
 
     Returns
     -------
@@ -481,21 +537,24 @@ def load_path(path: str | Path, context: dict[str, pd.DataFrame] | None = None) 
     (False, 'there is no such file or folder')
     """
     path = Path(path)
+    limits = FILE_LIMITS if limits is None else limits
     if path.is_dir():
         files = [(p.name, p.read_bytes()) for p in sorted(path.glob("*.csv"))]
         if not files:
             return _safe([], [("error", path.name, "the folder has no CSV files")], str(path), _hash([]), context)
-        result = load_files(files, context)
+        result = load_files(files, context, limits=limits)
         return replace(result, source_name=str(path))
     if not path.is_file():
         return _safe([], [("error", path.name, "there is no such file or folder")], str(path), _hash([]), context)
-    result = load_upload(path.read_bytes(), path.name, context)
+    result = load_upload(path.read_bytes(), path.name, context, limits=limits)
     return replace(result, source_name=str(path))
 
 
 def _safe(sheets, problems, source_name, content_hash, context) -> LoadResult:
     try:
         return _assemble(sheets, problems, source_name, content_hash, context)
+    except MemoryError:
+        raise  # the worker (analysis/data/worker.py) words it
     except Exception as e:  # a bug must still reach the user as a problem row, not a traceback
         out = _Collector()
         out.add(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.data.contract import MISSING_TOKENS
+from analysis.data.contract import DATE_FLOOR, DATE_YEARS, MISSING_TOKENS
+from analysis.text import uk_date, uk_month
 
 _MONTHS = {
     m: i + 1
@@ -149,14 +150,14 @@ def parse_date(v: object, month_only: bool = False) -> pd.Timestamp:
     stamp: pd.Timestamp | None = None
     if isinstance(v, (dt.datetime, dt.date)) and not isinstance(v, bool):
         stamp = pd.Timestamp(v)
-        if stamp.year < 1900 or stamp.year > 2200:
-            stamp = None
     elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
         stamp = _serial(float(v)) if math.isfinite(float(v)) else None
     elif isinstance(v, str):
         stamp = _date_from_text(v.strip(), month_only)
     if stamp is None:
         raise ValueError(_cannot(v, "a month" if month_only else "a date", MONTH_HELP if month_only else DATE_HELP))
+    if not DATE_YEARS[0] <= stamp.year <= DATE_YEARS[1]:  # also keeps every date inside pandas' timestamps
+        raise ValueError(f"{cell_text(v).strip()} is in the year {stamp.year}; check the year")
     stamp = stamp.normalize()
     return stamp.replace(day=1) if month_only else stamp
 
@@ -167,7 +168,10 @@ def parse_number(v: object, whole: bool = False) -> float:
     if isinstance(v, (bool, dt.date, dt.time, dt.datetime)):
         raise ValueError(_cannot(v, what))
     if isinstance(v, (int, float, np.integer, np.floating)):
-        x = float(v)
+        try:
+            x = float(v)
+        except OverflowError:  # a whole number of hundreds of digits
+            raise ValueError(_cannot(v, what)) from None
     elif isinstance(v, str):
         s = v.strip()
         if s.endswith("%"):
@@ -219,6 +223,49 @@ class ParsedColumn:
     n_missing: int
 
 
+def too_large(v: object, x: float, limit: float, words: str = "") -> str | None:
+    """The error for a number beyond its plausible size ('1e20 is far larger than any monthly count'), or None."""
+    if abs(x) <= limit:
+        return None
+    size = "larger" if x > 0 else "smaller"
+    return f"{cell_text(v).strip()} is far {size} than any {words or 'value this column holds'}; check the cell"
+
+
+def out_of_time(v: object, stamp: pd.Timestamp, month: bool, today: pd.Timestamp | None = None) -> str | None:
+    """The error for a month or date of data before DATE_FLOOR or after the current month (today), or None."""
+    today = (today or pd.Timestamp.now()).normalize()
+    text = cell_text(v).strip()
+    if stamp < DATE_FLOOR:
+        return f"{text} is before {uk_month(DATE_FLOOR)}, earlier than any data the dashboard takes; check the year"
+    if month and stamp > today.replace(day=1):
+        return f"{text} is after {uk_month(today)}, the current month; check the year"
+    if not month and stamp > today:
+        return f"{text} is after today ({uk_date(today)}); check the year"
+    return None
+
+
+def _bounded(parse, kind: str, limit: float | None, limit_words: str, happened: bool):
+    """`parse` with the plausibility bounds applied; any failure of a cell is a ValueError in words."""
+    what = {"month": "a month", "date": "a date", "count": "a whole number", "number": "a number"}.get(kind, "a value")
+    today = pd.Timestamp.now().normalize()
+
+    def run(v: object) -> object:
+        try:
+            out = parse(v)
+        except (OverflowError, TypeError, ArithmeticError) as e:  # a cell never stops the checks
+            raise ValueError(_cannot(v, what)) from e
+        problem = None
+        if limit is not None and isinstance(out, float):
+            problem = too_large(v, out, limit, limit_words)
+        elif happened and isinstance(out, pd.Timestamp):
+            problem = out_of_time(v, out, kind == "month", today)
+        if problem:
+            raise ValueError(problem)
+        return out
+
+    return run
+
+
 def _parser(kind: str, choices: tuple[str, ...] | None):
     if kind in ("month", "date"):
         return lambda v: parse_date(v, month_only=kind == "month")
@@ -232,13 +279,22 @@ def _parser(kind: str, choices: tuple[str, ...] | None):
     return parse_text
 
 
-def parse_column(raw: pd.Series, kind: str, choices: tuple[str, ...] | None = None) -> ParsedColumn:
+def parse_column(
+    raw: pd.Series,
+    kind: str,
+    choices: tuple[str, ...] | None = None,
+    limit: float | None = None,
+    limit_words: str = "",
+    happened: bool = False,
+) -> ParsedColumn:
     """Parse one raw (object) column to its contract kind; missing tokens become missing.
 
     Counts are returned as float64 so the schema can report '2.5' as not whole; the loader
-    converts them to Int64 after validation.
+    converts them to Int64 after validation. A number beyond `limit` (either sign), and with
+    `happened` a month or date before DATE_FLOOR or after today, is a cell error like an
+    unreadable one (the contract's plausibility bounds: `Field.limit`, `Field.happened`).
     """
-    parse = _parser(kind, choices)
+    parse = _bounded(_parser(kind, choices), kind, limit, limit_words, happened)
     raw_values = raw.tolist()
     if raw_values and set(map(type, raw_values)) <= {str}:  # text read from a CSV: parse each distinct cell once
         return _parse_text_column(raw_values, raw.index, kind, parse)

@@ -104,12 +104,15 @@ def dictionary_markdown() -> str:
         "`2024-04`, `Apr 2024`, `April 2024` and Excel date cells.",
         "- Missing values: a blank cell, `N/A`, `#N/A` or `-` (counted and reported). A ward called `NA` stays a ward.",
         "- Patient identifiers are refused: a column named like CHI, NHS number, patient name, date of birth, "
-        "hospital number or postcode, or any 10-digit value that passes the CHI/NHS check digit.",
+        "hospital number or postcode; any cell that is or contains a 10-digit number passing the CHI/NHS check "
+        "digit (spaces, hyphens or letters such as `NHS` around it allowed); or a date of birth (`DOB` or `born` "
+        "before a date, or an old date beside a name with initials).",
         "- Every problem is reported at once (sheet, row, column, value, what is wrong); nothing is imported "
         "until the file is valid or the rows with errors are explicitly dropped. Unknown columns are dropped and listed.",
         "- Cross-table rules: every `ward_id` must be in `wards` (blank in `events` means hospital-wide); "
         "`(ward_id, month)` is unique in `ward_months`; occupied bed days above beds x days in the month is a "
-        "warning; a recovery `measure` must be in the catalogue (built-in plus `measures` rows) and its "
+        "warning and above twice that an error; more assaults than occupied bed days, and a month before a ward "
+        "opened or after it closed, are warnings; a recovery `measure` must be in the catalogue (built-in plus `measures` rows) and its "
         "`mean_score` within that measure's min to max; `closed` is on or after `opened`; `scale_max` is above `scale_min`.",
         "",
     ]

@@ -150,3 +150,57 @@ def test_an_unexpected_failure_is_a_plain_message_and_the_page_keeps_working(app
     at = _upload(start(page="data"), {"wards.csv": csv_bytes(WARDS)})
     assert any(e.value.startswith("Something went wrong reading this file: disk on fire") for e in at.error)
     assert "Import history" in [s.value for s in at.header], [s.value for s in at.header]
+
+
+def _lying_zip(declared: int) -> bytes:
+    """A small zip whose one CSV says it unpacks to `declared` bytes (its header sizes are changed)."""
+    import io
+    import struct
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("ward_months.csv", b"ward_id,month,occupied_bed_days,assaults_on_staff\nW01,2024-01,352,1\n")
+    data = bytearray(buf.getvalue())
+    struct.pack_into("<I", data, data.find(b"PK\x03\x04") + 22, declared)
+    struct.pack_into("<I", data, data.find(b"PK\x01\x02") + 24, declared)
+    return bytes(data)
+
+
+def test_a_zip_bomb_is_one_clear_message_and_nothing_to_import(app_env):
+    at = start(page="data")
+    at.file_uploader(key="uploader").set_value([("export.zip", _lying_zip(456_000_000), "application/zip")]).run()
+    assert not at.exception, at.exception
+    problems = _problems(at)
+    assert list(problems["severity"]) == ["error"]
+    assert problems["problem"].iloc[0].startswith("This file would unpack to 456 MB; the limit is 200 MB. Split it")
+    assert "do_import" not in [b.key for b in at.button]
+    assert "drop_bad_rows" not in [c.key for c in at.checkbox]
+    assert not at.tabs  # nothing previewed
+
+
+def test_a_store_with_keys_active_twice_still_offers_the_roll_back_its_message_asks_for(app_env):
+    """What two unlocked imports left behind: the page names the imports and keeps the history to roll them back."""
+    import sqlalchemy as sa
+
+    from analysis.data.contract import TABLES
+
+    tables = _imported_tables(2)
+    store = Store(app_env)
+    store.import_tables(tables, "a.csv", "h1")
+    store.import_tables(tables, "a.csv", "h1")
+    with store._write() as conn:  # both imports' rows active, as the race left them
+        for name in TABLES:
+            conn.execute(sa.text(f"DROP INDEX IF EXISTS ux_{name}_active"))
+            conn.execute(sa.update(store._t[name]).values(superseded_by=None))
+    store.close()
+    at = start(page="data")
+    assert not at.exception, at.exception
+    shown = " ".join(str(e.value) for e in at.error)
+    assert "roll back imports 1, 2" in shown and "cannot be opened" not in shown
+    for which in (2, 1):  # the history is there and the roll back works
+        at.selectbox(key="rollback_id").set_value(which).run()
+        at.checkbox(key="confirm_rollback").check().run()
+        at.button(key="do_rollback").click().run()
+        assert not at.exception, at.exception
+    assert Store(app_env).is_empty()

@@ -401,3 +401,19 @@ def test_the_sample_hospital_loads_ok():
     r = load_path(SAMPLE)
     assert r.ok, r.problems[r.problems["severity"] == "error"].head(20).to_string()
     assert {"wards", "ward_months"} <= set(r.tables)
+
+
+def test_the_sample_hospital_has_no_warning_either():
+    r = load_path(SAMPLE)
+    assert r.ok and r.warning_count == 0 and r.refused is None, r.problems.head(20).to_string()
+
+
+def test_rows_whose_month_cannot_be_used_are_not_called_duplicates_of_each_other():
+    # 2,000 months after the current month on one ward: each is one error on its row, never "also on row ...",
+    # which listed every other row for every row (quadratic: a national file with future months never finished)
+    rows = [dict(WARD_MONTHS[0], month=f"{2200 - i // 12}-{i % 12 + 1:02d}") for i in range(2000)]
+    r = load(base(ward_months=rows))
+    errors = r.problems[r.problems["severity"] == "error"]
+    assert len(errors) == 2000 and set(errors["column"]) == {"month"}, errors.head().to_string()
+    assert errors["problem"].str.contains("the current month; check the year").all()
+    assert not r.problems["problem"].str.contains("also on row").any()

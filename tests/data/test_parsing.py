@@ -174,3 +174,39 @@ def test_normalise_name(name, expected):
 def test_cell_text_shows_cells_as_the_spreadsheet_does():
     assert cell_text(12.0) == "12" and cell_text(2.5) == "2.5" and cell_text(None) == ""
     assert cell_text(dt.datetime(2024, 4, 1)) == "01/04/2024"
+
+
+# ---------------------------------------------------------------- plausibility bounds (issue 16, defect 9)
+def test_a_whole_number_too_large_for_a_float_is_a_message_not_an_exception():
+    with pytest.raises(ValueError, match="cannot read '1000.*' as a number"):
+        parse_number(10**400)
+
+
+def test_parse_column_reports_numbers_beyond_their_limit_in_words():
+    raw = pd.Series(["3", "1e20", 2**63, "-1e20", None], dtype=object)
+    parsed = parse_column(raw, "count", limit=100_000, limit_words="monthly count")
+    assert parsed.errors == [
+        (1, "1e20 is far larger than any monthly count; check the cell"),
+        (2, f"{2**63} is far larger than any monthly count; check the cell"),
+        (3, "-1e20 is far smaller than any monthly count; check the cell"),
+    ]
+    assert parsed.values.tolist()[0] == 3.0 and parsed.values.iloc[1:].isna().all() and parsed.n_missing == 1
+
+
+def test_parse_column_keeps_months_between_1990_and_now():
+    now = pd.Timestamp.now()
+    later = (now + pd.offsets.MonthBegin(1)).strftime("%Y-%m")
+    raw = pd.Series(["2024-04", "Dec 1989", later, now.strftime("%Y-%m"), "Apr 2263"], dtype=object)
+    parsed = parse_column(raw, "month", happened=True)
+    assert [p for p, _ in parsed.errors] == [1, 2, 4]
+    messages = dict(parsed.errors)
+    assert messages[1] == "Dec 1989 is before Jan 1990, earlier than any data the dashboard takes; check the year"
+    assert messages[2] == f"{later} is after {now.strftime('%b %Y')}, the current month; check the year"
+    assert messages[4] == "Apr 2263 is in the year 2263; check the year"
+    assert str(parsed.values.dtype) == "datetime64[ns]"
+
+
+def test_dates_outside_1900_to_2200_are_never_read_whatever_their_form():
+    for cell in ("31/12/9999", "2300-01", dt.datetime(9999, 12, 31), dt.date(1850, 1, 1)):
+        with pytest.raises(ValueError, match="is in the year .*; check the year"):
+            parse_date(cell)

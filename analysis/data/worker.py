@@ -1,0 +1,169 @@
+"""Parsing an upload in a worker process, under a memory limit and a deadline, so no file can take the server down.
+
+The Streamlit server runs many threads, where a plain fork is unsafe; workers start from a fork server (a clean
+single-threaded process that has already imported the loader, so each upload starts in milliseconds) or, where
+there is none, are spawned. The worker gets the file's bytes, limits its own address space with
+``resource.setrlimit(RLIMIT_AS)`` to what it started with plus ``Limits.memory_bytes``, parses, and sends the
+``LoadResult`` back. Past the deadline the parent kills it. Either way the upload costs one message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import time
+from dataclasses import replace
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from analysis.data.limits import LIMITS, Limits, crash_message, memory_message, time_message
+
+__all__ = ["WorkerFailed", "load_bounded", "load_path_bounded", "run_bounded"]
+
+_PRELOAD = ["__main__", "analysis.data.loader"]  # the caller's main module once, in the server, as multiprocessing does
+_CONTEXT = None
+
+
+class WorkerFailed(Exception):
+    """The worker went past its memory or time limit, or died; the message is for the user."""
+
+
+def _mp_context():
+    global _CONTEXT
+    if _CONTEXT is None:
+        if "forkserver" in mp.get_all_start_methods():
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(_PRELOAD)  # imported once by the server, not per upload
+        else:  # pragma: no cover - Linux has a fork server
+            ctx = mp.get_context("spawn")
+        _CONTEXT = ctx
+    return _CONTEXT
+
+
+def _address_space() -> int:
+    """This process's virtual memory size in bytes (0 when it cannot be read)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return 0
+
+
+def _child(conn, fn, args, memory_bytes: int) -> None:
+    import resource
+
+    try:
+        try:
+            base = _address_space() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            cap = base + int(memory_bytes)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+            conn.send(("ok", fn(*args)))
+        except MemoryError:
+            conn.send(("memory", None))
+        except BaseException as e:  # reported to the parent, which words it
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+    except MemoryError:  # the result itself could not be sent within the limit
+        conn.send(("memory", None))
+    finally:
+        conn.close()
+
+
+def run_bounded(fn, args: tuple = (), *, memory_bytes: int, seconds: float):
+    """``fn(*args)`` in a worker process limited to `memory_bytes` more than it starts with and `seconds`.
+
+    `fn`, its arguments and its result must pickle. Raises WorkerFailed with a message for the user when the
+    worker runs out of memory, passes its deadline (it is then killed) or dies.
+    """
+    limits = Limits(memory_bytes=memory_bytes, seconds=seconds)
+    ctx = _mp_context()
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, fn, args, memory_bytes), daemon=True, name="upload-worker")
+    proc.start()
+    send.close()
+    deadline = time.monotonic() + seconds
+    message = None
+    try:
+        while message is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WorkerFailed(time_message(limits))
+            ready = wait([receive, proc.sentinel], timeout=left)
+            if receive in ready or (proc.sentinel in ready and receive.poll(0)):
+                try:
+                    message = receive.recv()
+                except EOFError:  # it died without a word
+                    break
+            elif proc.sentinel in ready:
+                break
+    finally:
+        if proc.is_alive() and message is None:
+            proc.kill()
+        proc.join(timeout=30)
+        receive.close()
+    if message is None:
+        raise WorkerFailed(crash_message(proc.exitcode))
+    kind, value = message
+    if kind == "ok":
+        return value
+    if kind == "memory":
+        raise WorkerFailed(memory_message(limits))
+    raise WorkerFailed(f"{crash_message(proc.exitcode)} ({value})")
+
+
+def _load(files: list[tuple[str, bytes]], context, limits: Limits):
+    from analysis.data.loader import load_files, load_upload
+
+    if len(files) == 1:
+        name, data = files[0]
+        result = load_upload(data, name, context, limits=limits)
+    else:
+        result = load_files(files, context, limits=limits)
+    return replace(result, _context=None)  # the parent has it: not sent back
+
+
+def _identity(files: list[tuple[str, bytes]]) -> tuple[str, str, str]:
+    """(sheet, source name, content hash) as the loader would give them."""
+    from analysis.data.loader import _hash
+
+    if len(files) == 1:
+        return files[0][0], files[0][0], hashlib.sha256(files[0][1]).hexdigest()
+    files = sorted(files, key=lambda f: f[0])
+    names = ", ".join(n for n, _ in files)
+    return names, names, _hash(files)
+
+
+def load_bounded(files: list[tuple[str, bytes]], context: dict | None = None, *, limits: Limits | None = None):
+    """A LoadResult for one file or several read together, parsed in a worker within `limits`.
+
+    One file is read as ``load_upload`` reads it, several as ``load_files``. When the worker goes past its memory
+    or time limit the result holds that one message, and nothing from the file.
+    """
+    from analysis.data.loader import stopped
+
+    limits = limits or LIMITS
+    files = [(str(n), bytes(d)) for n, d in files]
+    try:
+        result = run_bounded(_load, (files, context, limits), memory_bytes=limits.memory_bytes, seconds=limits.seconds)
+    except WorkerFailed as e:
+        sheet, source_name, content_hash = _identity(files)
+        return stopped(sheet, str(e), source_name, content_hash, context)
+    return replace(result, _context=context)
+
+
+def load_path_bounded(path: str | Path, context: dict | None = None, *, limits: Limits | None = None):
+    """``load_path`` in a worker: a workbook, CSV or zip file, or a folder of CSV files, within `limits`."""
+    from analysis.data.loader import load_path
+
+    path = Path(path)
+    if path.is_dir():
+        files = [(p.name, p.read_bytes()) for p in sorted(path.glob("*.csv"))]
+    elif path.is_file():
+        files = [(path.name, path.read_bytes())]
+    else:
+        files = []
+    if not files:  # nothing to read: the loader words it
+        return load_path(path, context, limits=limits)
+    return replace(load_bounded(files, context, limits=limits), source_name=str(path))
