@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis.data import contract
 from analysis.data.parsing import cell_text, normalise_name
-from analysis.text import listed, plural
+from analysis.text import listed, plural, plural_word
 
 # Whole normalised names (underscores removed) that are patient identifiers.
 _EXACT = {
@@ -351,7 +351,7 @@ def refusal_reason(findings: list[dict]) -> str | None:
         n = len(listed_cells) + sum(f["more"] for f in found)
         kinds = listed(sorted({f["what"] for f in listed_cells}))
         shown = ", ".join(f"row {f['row']}: '{f['value']}'" for f in listed_cells[:3]) + (", ..." if n > 3 else "")
-        look = "looks" if n == 1 else "look"
+        look = plural_word(n, "looks", "look")
         parts.append(
             f"sheet '{sheet}', column '{column}': {plural(n, 'value')} {look} like {kinds} ({shown}); "
             "remove patient identifiers and upload ward-level totals only"
