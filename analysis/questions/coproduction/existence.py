@@ -145,10 +145,9 @@ def band_counts(banded: pd.DataFrame, labels=DEFAULT_LABELS) -> pd.Series:
     return banded["band"].value_counts().reindex(list(labels), fill_value=0)
 
 
-def disagreement(panel: pd.DataFrame, threshold: float = LARGE_GAP, aspect: str = "overall") -> pd.DataFrame:
-    """Per ward: patient and staff means over paired ward-quarters, the gap (staff minus patient) with CI,
-    limits of agreement, and `large_gap` when |gap| >= `threshold` points. Largest gaps first."""
-    long = pd.concat(
+def agreement_long(panel: pd.DataFrame, aspect: str = "overall") -> pd.DataFrame:
+    """Long ward-month scores (ward_id, month, respondent, `aspect`, months_carried) for the agreement functions."""
+    return pd.concat(
         [
             pd.DataFrame(
                 {
@@ -163,6 +162,12 @@ def disagreement(panel: pd.DataFrame, threshold: float = LARGE_GAP, aspect: str 
         ],
         ignore_index=True,
     )
+
+
+def disagreement(panel: pd.DataFrame, threshold: float = LARGE_GAP, aspect: str = "overall") -> pd.DataFrame:
+    """Per ward: patient and staff means over paired ward-quarters, the gap (staff minus patient) with CI,
+    limits of agreement, and `large_gap` when |gap| >= `threshold` points. Largest gaps first."""
+    long = agreement_long(panel, aspect)
     out = agreement(long, value=aspect)
     out["large_gap"] = out["gap"].abs() >= threshold
     out["who_rates_higher"] = np.where(out["gap"] > 0, "staff", np.where(out["gap"] < 0, "patients", "neither"))

@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.data.contract import ASPECTS
-from analysis.questions.coproduction.existence import levels
+from analysis.questions.coproduction.existence import agreement_long, levels
 from analysis.questions.coproduction.groups import survey_rows
 from analysis.stats.reliability import agreement_summary
 from analysis.text import fmt_number, plural, plural_word, whole
@@ -168,25 +168,6 @@ def reliability_sentence(rel: pd.DataFrame) -> str:
         f"{lo['in_words'].split(' (')[0]}."
     )
     return s
-
-
-def agreement_long(panel: pd.DataFrame, aspect: str = "overall") -> pd.DataFrame:
-    """Long ward-month scores (ward_id, month, respondent, `aspect`, months_carried) for the agreement functions."""
-    return pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "ward_id": panel["ward_id"],
-                    "month": panel["month"],
-                    "respondent": r,
-                    aspect: panel[f"coproduction_{r}_{aspect}"],
-                    "months_carried": panel[f"coproduction_{r}_months_carried"],
-                }
-            )
-            for r in ("patient", "staff")
-        ],
-        ignore_index=True,
-    )
 
 
 def agreement_overview(panel: pd.DataFrame, aspect: str = "overall") -> dict:
