@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -28,20 +27,8 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.disclosure.rules import RULES
 from analysis.disclosure.safe_tables import read_csv_bytes
+from tests.app.helpers import ENTRY, PAGES
 
-ENTRY = Path(__file__).resolve().parents[2] / "dashboard.py"
-PAGES = [
-    "overview",
-    "coproduction",
-    "assaults",
-    "recovery",
-    "talking_groups",
-    "ward_profile",
-    "model_builder",
-    "study_planner",
-    "steering_pack",
-    "data",
-]
 # Downloads that carry no data about wards or people: the empty template and the data dictionary.
 NO_DATA = {"coproduction_template.xlsx", "data_dictionary.csv", "model_spec.json"}
 COUNT_NAME = re.compile(
