@@ -1,4 +1,4 @@
-"""The dashboard's entry: page settings, the shared frame (banner, filters) and the navigation.
+"""The dashboard's entry: page settings, sign-in, the shared frame (banner, filters) and the navigation.
 
 Run with `make app` (or `streamlit run dashboard.py`). Pages are listed here with st.navigation;
 the pages/ folder's automatic page list is therefore off.
@@ -7,12 +7,13 @@ the pages/ folder's automatic page list is therefore off.
 import streamlit as st
 
 from analysis.data.filters import Filters
-from ui import frame
+from ui import auth, frame
 from ui.data import current_dataset
-from ui.filters import apply_filters, sidebar_filters
+from ui.filters import apply_filters, keep_filters_in_url, sidebar_filters
 from ui.safe import guarded
 
 frame.configure_page()
+keep_filters_in_url()  # before st.navigation writes the page's address: a page switch keeps the filters in it
 
 PAGES = {
     "Questions": [
@@ -30,6 +31,8 @@ PAGES = {
     "Meeting": [st.Page("pages/steering_pack.py", title="Steering group pack", icon=":material/description:")],
     "Data": [st.Page("pages/data.py", title="Data", icon=":material/database:")],
 }
+# Signed out (when sign-in is set up): the sign-in screen only, at every page's address, before any data are read.
+identity = auth.gate(PAGES)
 page = st.navigation(PAGES)
 
 with guarded("preparing the data", "Open the Data page to check which data the app is using."):
@@ -39,5 +42,7 @@ with guarded("preparing the data", "Open the Data page to check which data the a
     with st.sidebar, guarded("drawing the filters", "Clear the filters or reload the page."):
         filters = sidebar_filters(dataset)
     frame.set_view(frame.View(dataset, filters, apply_filters(dataset, filters)))
+with st.sidebar:
+    auth.sidebar(identity)  # who is signed in and the sign-out button, or that sign-in is off
 
 page.run()

@@ -1,14 +1,97 @@
-"""The Data page: template, upload and checks, import with confirmation, history and rollback."""
+"""The Data page: template, upload and checks, import with confirmation, history and rollback, the audit.
+
+What a user sees here follows their role (ui/auth.py): data stewards get the template, upload, import and roll
+back; analysts choose the small-number rule of their downloads; everyone sees which data are shown, the import
+history and the audit. Each action is checked again on the server right before it is done.
+"""
 
 from dataclasses import replace
 
 import streamlit as st
 
 from analysis.text import literal
-from ui import imports, upload
+from ui import auth, imports, upload
 from ui.data import store_state
 from ui.frame import current_view
 from ui.safe import guarded
+
+
+def _template() -> None:
+    st.header("1. Get the template")
+    st.markdown(
+        "Fill in the template workbook (one sheet per table), or send one CSV file per table named after it "
+        "(for example `ward_months.csv`). The data dictionary lists every column and its rules."
+    )
+    with guarded("preparing the downloads"):
+        from analysis.data.template import dictionary_csv, template_workbook
+
+        c1, c2 = st.columns(2)
+        c1.download_button(
+            "Download the template workbook (.xlsx)",
+            template_workbook(),
+            file_name="coproduction_template.xlsx",
+            key="dl_template",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        c2.download_button(
+            "Download the data dictionary (.csv)",
+            dictionary_csv(),
+            file_name="data_dictionary.csv",
+            mime="text/csv",
+            key="dl_dictionary",
+        )
+
+
+def _small_numbers() -> None:
+    st.header("Small numbers in downloads")
+    with guarded("choosing the small-number rule", "Reload the page."):
+        from analysis.disclosure.rules import RULES
+        from ui.show import DISCLOSURE_KEY, inside_and_outside
+
+        titles = {
+            "nhs_england": "NHS England (1 to 7 hidden, others rounded to 5)",
+            "scotland": "Scotland (1 to 4 hidden, no rounding)",
+        }
+
+        def _keep_rule() -> None:
+            # a plain session key, not the widget's own: it must outlive this page for every other page's downloads
+            st.session_state[DISCLOSURE_KEY] = st.session_state["disclosure_rule_choice"]
+
+        current = st.session_state.get(DISCLOSURE_KEY, "nhs_england")
+        st.radio(
+            "Small-number rule applied to every download",
+            list(RULES),
+            format_func=lambda r: titles.get(r, r),
+            index=list(RULES).index(current),
+            key="disclosure_rule_choice",
+            on_change=_keep_rule,
+            horizontal=True,
+        )
+        st.caption(inside_and_outside() + " Ask your information governance lead which rule applies to your release.")
+
+
+def _upload_and_import(state) -> None:
+    st.header("2. Upload and check")
+    files = st.file_uploader(
+        "Upload a workbook (.xlsx), CSV files (several at once) or a zip of CSV files",
+        type=upload.TYPES,
+        accept_multiple_files=True,
+        key="uploader",
+        help="Ward-level totals only. Files with patient identifiers are refused.",
+    )
+    up = None
+    with guarded("reading this file", upload.READ_TODO):
+        up = upload.handle_upload(files, context=state.tables or None)
+        if up is not None:
+            # the refusal quotes the file's own column names, and ui.upload shows it as markdown: escape it here
+            result = up.result
+            upload.report(replace(result, refused=literal(result.refused)) if result.refused else result)
+
+    if up is not None:
+        st.header("3. Import")
+        with guarded("preparing the import", "Nothing was imported. Try again, or upload the file again."):
+            imports.import_section(up, state)
+
 
 st.title("Data")
 imports.show_flash()
@@ -29,77 +112,23 @@ elif state.error:  # open, but its data cannot be shown: the message says what t
 with guarded("switching the data source", "Reload the page."):
     imports.source_choice(state)
 
-st.header("1. Get the template")
-st.markdown(
-    "Fill in the template workbook (one sheet per table), or send one CSV file per table named after it "
-    "(for example `ward_months.csv`). The data dictionary lists every column and its rules."
-)
-with guarded("preparing the downloads"):
-    from analysis.data.template import dictionary_csv, template_workbook
-
-    c1, c2 = st.columns(2)
-    c1.download_button(
-        "Download the template workbook (.xlsx)",
-        template_workbook(),
-        file_name="coproduction_template.xlsx",
-        key="dl_template",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    c2.download_button(
-        "Download the data dictionary (.csv)",
-        dictionary_csv(),
-        file_name="data_dictionary.csv",
-        mime="text/csv",
-        key="dl_dictionary",
-    )
-
-st.header("Small numbers in downloads")
-with guarded("choosing the small-number rule", "Reload the page."):
-    from analysis.disclosure.rules import RULES
-    from ui.show import DISCLOSURE_KEY, inside_and_outside
-
-    titles = {
-        "nhs_england": "NHS England (1 to 7 hidden, others rounded to 5)",
-        "scotland": "Scotland (1 to 4 hidden, no rounding)",
-    }
-
-    def _keep_rule() -> None:
-        # a plain session key, not the widget's own: it must outlive this page for every other page's downloads
-        st.session_state[DISCLOSURE_KEY] = st.session_state["disclosure_rule_choice"]
-
-    current = st.session_state.get(DISCLOSURE_KEY, "nhs_england")
-    st.radio(
-        "Small-number rule applied to every download",
-        list(RULES),
-        format_func=lambda r: titles.get(r, r),
-        index=list(RULES).index(current),
-        key="disclosure_rule_choice",
-        on_change=_keep_rule,
-        horizontal=True,
-    )
-    st.caption(inside_and_outside() + " Ask your information governance lead which rule applies to your release.")
-
-st.header("2. Upload and check")
-files = st.file_uploader(
-    "Upload a workbook (.xlsx), CSV files (several at once) or a zip of CSV files",
-    type=upload.TYPES,
-    accept_multiple_files=True,
-    key="uploader",
-    help="Ward-level totals only. Files with patient identifiers are refused.",
-)
-up = None
-with guarded("reading this file", upload.READ_TODO):
-    up = upload.handle_upload(files, context=state.tables or None)
-    if up is not None:
-        # the refusal quotes the file's own column names, and ui.upload shows it as markdown: escape it here
-        result = up.result
-        upload.report(replace(result, refused=literal(result.refused)) if result.refused else result)
-
-if up is not None:
-    st.header("3. Import")
-    with guarded("preparing the import", "Nothing was imported. Try again, or upload the file again."):
-        imports.import_section(up, state)
+steward = auth.can("upload")
+if not steward:
+    st.info(auth.role_needed("upload") + " Importing and rolling back need it too.", icon=":material/lock:")
+else:  # the numbered steps one after the other; the small-number setting is no step of an import
+    _template()
+    _upload_and_import(state)
+if auth.can("download"):
+    _small_numbers()
 
 st.header("Import history")
 with guarded("reading the import history", "Reload the page."):
     imports.history_section(state)
+
+st.header("Audit")
+st.caption(
+    "Who imported, rolled back and downloaded what, when (UTC), and under which small-number rule: newest first. "
+    "The audit names files and imports, never what is in them."
+)
+with guarded("reading the audit", "Reload the page."):
+    imports.audit_section(state)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.text import literal, plural
+from ui import auth
 from ui.data import SOURCE_KEY, SOURCES, StoreState, chosen_source
 from ui.upload import UPLOAD_KEY, Upload
 
@@ -85,10 +86,18 @@ def import_section(up: Upload, state: StoreState) -> None:
     rows = sum(len(df) for df in tables.values())
     sure = st.checkbox(f"I have checked the above: import {rows} rows", key="confirm_import")
     if st.button("Import", type="primary", disabled=not sure, key="do_import"):
+        who = auth.permitted("import")  # on the server, right before the import
+        if who is None:
+            return
         note = "bad rows dropped" if not result.ok else ""
         try:
             import_id = state.store.import_tables(
-                tables, file_name=result.source_name, content_hash=result.content_hash, note=note
+                tables,
+                file_name=result.source_name,
+                content_hash=result.content_hash,
+                note=note,
+                who=who.who,
+                role=who.audit_role,
             )
         except Exception as e:
             st.error(f"Nothing was imported: {literal(e)}")
@@ -130,7 +139,7 @@ def history_section(state: StoreState) -> None:
         },
     )
     active = hist[hist["status"] == "active"]
-    if not len(active):
+    if not len(active) or not auth.can("rollback"):
         return
     labels = {
         int(r.import_id): f"Import {r.import_id}: {r.file_name} ({pd.Timestamp(r.imported_at):%d %b %Y %H:%M})"
@@ -141,11 +150,71 @@ def history_section(state: StoreState) -> None:
     which = st.selectbox("Import to roll back", list(labels), format_func=labels.get, key="rollback_id")
     sure = st.checkbox(f"Yes, roll back import {which}", key="confirm_rollback")
     if st.button("Roll back", disabled=not sure, key="do_rollback"):
+        who = auth.permitted("rollback")  # on the server, right before the roll back
+        if who is None:
+            return
         try:
-            state.store.rollback(int(which))
+            state.store.rollback(int(which), who=who.who, role=who.audit_role)
         except Exception as e:
             st.error(f"Nothing was rolled back: {literal(e)}")
             return
         st.session_state.pop("confirm_rollback", None)
         flash("success", f"Import {which} was rolled back.")
         st.rerun()
+
+
+ACTION_WORDS = {"import": "Import", "rollback": "Roll back", "annotate": "Annotate", "map": "Map", "export": "Export"}
+
+
+def _rule_words(name) -> str:
+    """'NHS England' for a preset rule's name; the name itself otherwise; '' for none."""
+    if not isinstance(name, str) or not name:
+        return ""
+    from analysis.pack.protect import rule_title
+
+    try:
+        return rule_title(name)
+    except ValueError:
+        return name
+
+
+def audit_section(state: StoreState, limit: int = 500) -> None:
+    """Who imported, rolled back and exported what, when, under which rule: newest first."""
+    if state.store is None:
+        return
+    log = state.store.audit(limit=limit)
+    if not len(log):
+        st.caption("Nothing has been imported, rolled back or downloaded yet.")
+        return
+    shown = pd.DataFrame(
+        {
+            "when": log["happened_at"].dt.strftime("%d %b %Y %H:%M:%S"),
+            "who": log["who"],
+            "role": log["role"].map(lambda r: auth.ROLE_TITLES.get(r, r) if r else "no sign-in"),
+            "action": log["action"].map(lambda a: ACTION_WORDS.get(a, a)),
+            "what": log["target"],
+            "import_id": log["import_id"],
+            "rule": log["rule"].map(_rule_words),
+            "detail": log["detail"],
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "when": "When (UTC)",
+            "who": "Who",
+            "role": "Role",
+            "action": "Action",
+            "what": "What",
+            "import_id": st.column_config.NumberColumn("Import", format="%d"),
+            "rule": "Small-number rule",
+            "detail": "Detail",
+        },
+    )
+    if len(log) == limit:
+        st.caption(
+            f"The {plural(limit, 'most recent entry', 'most recent entries')}; every entry is kept in the store's "
+            "audit_log table."
+        )

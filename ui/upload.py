@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis.data.contract import TABLES
 from analysis.text import plural
+from ui import auth
 
 UPLOAD_KEY = "upload"  # session: the parsed upload (never a shared cache: it may be someone else's data)
 TYPES = ["xlsx", "xlsm", "csv", "zip"]
@@ -48,8 +49,12 @@ def parse(files: list[tuple[str, bytes]], context: dict | None = None):
 
 
 def handle_upload(uploaded, context: dict | None = None) -> Upload | None:
-    """Parse what the uploader holds, unless this session already did; None when it is empty."""
+    """Parse what the uploader holds, unless this session already did; None when it is empty, or when this
+    session's user may not upload (the refusal is shown: checked here, before a byte is read)."""
     if not uploaded:
+        st.session_state.pop(UPLOAD_KEY, None)
+        return None
+    if auth.permitted("upload") is None:
         st.session_state.pop(UPLOAD_KEY, None)
         return None
     signature = tuple((getattr(f, "file_id", ""), f.name, f.size) for f in uploaded)
@@ -98,14 +103,9 @@ def report(result) -> None:
         st.markdown("**Problems found**")
         order = {"error": 0, "warning": 1, "info": 2}
         shown = problems.sort_values("severity", key=lambda s: s.map(order), kind="stable")
-        st.dataframe(
-            shown[["severity", "sheet", "row", "column", "value", "problem"]],
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "row": st.column_config.NumberColumn("row", help="Row number in the spreadsheet", format="%d")
-            },
-        )
+        from ui.show import problems_table  # wrapped text, a blank row number for a whole-file problem
+
+        problems_table(shown)
     if len(result.dropped_columns):
         with st.expander(f"Columns not used ({len(result.dropped_columns)})"):
             st.caption("These columns are not part of the data contract and were left out.")

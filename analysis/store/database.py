@@ -15,11 +15,15 @@ imports (or an import and a roll back) started together run one after the other,
 
 Behind the lock, a partial unique index per table (SQLite, PostgreSQL) refuses a second active row for a
 key; a store created before the index gets it when opened (see ``Store``).
+
+Every import and roll back writes a row of the audit (``audit_log``: who, what, on what, when) inside its own
+transaction, so the change and its record are kept or lost together; ``record`` adds one for an export.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -32,13 +36,16 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from analysis.data.contract import TABLES
+from analysis.data.contract import EVENT_KINDS, TABLES
 from analysis.store.io import prepare, read_table, replaced_text, rows_text
 from analysis.store.plan import describe_plan as _describe_plan
 from analysis.store.plan import group_columns, group_key, plan_frame
 from analysis.store.schema import (
     ACTIVE_INDEX_DIALECTS,
+    AUDIT_ACTIONS,
+    AUDIT_TABLE,
     ITEMS_TABLE,
+    LOCAL_USER,
     LOCK_TABLE,
     RESPONSES,
     StoreError,
@@ -48,7 +55,7 @@ from analysis.store.schema import (
 )
 from analysis.text import plural, plural_word
 
-__all__ = ["Store", "StoreError", "default_url"]
+__all__ = ["LOCAL_USER", "Store", "StoreError", "default_url"]
 ENV_VAR = "COPRODUCTION_DATABASE_URL"
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
 LOCK_KEY = 0x636F70726F64  # "coprod": the PostgreSQL advisory lock every store write takes
@@ -150,6 +157,9 @@ class Store:
     ``history()`` lists the imports, newest first (columns ``import_id``, ``imported_at``, ``file_name``,
     ``content_hash``, ``rows``, ``status``, ``rolled_back_at``, ``replaced``, ``note``);
     ``rollback(import_id)`` undoes one; ``is_empty()``, ``revision()`` (a cache key) and ``close()``.
+    ``import_tables`` and ``rollback`` take ``who`` and ``role`` (default ``LOCAL_USER``, no role) and write
+    them to the audit in the same transaction; ``record(action, target, ...)`` audits an export;
+    ``audit()`` lists the audit, newest first.
 
     Imports and roll backs take the store's lock (see the module's docstring), so writers started together
     run one after the other. A partial unique index per table holds each key's active row to one; a store
@@ -407,14 +417,27 @@ class Store:
     describe_plan = staticmethod(_describe_plan)
 
     # ------------------------------------------------------------ writing
-    def import_tables(self, tables: dict[str, pd.DataFrame], file_name: str, content_hash: str, note: str = "") -> int:
+    def import_tables(
+        self,
+        tables: dict[str, pd.DataFrame],
+        file_name: str,
+        content_hash: str,
+        note: str = "",
+        *,
+        who: str = LOCAL_USER,
+        role: str = "",
+    ) -> int:
         """Store the tables as one import, replacing the ward-months they cover; returns the import id.
 
-        One transaction: on any failure nothing is written and StoreError is raised.
+        One transaction, which also writes the audit row (`who`, `role`): on any failure nothing is written
+        and StoreError is raised.
         """
         try:
             with self._write() as conn:
-                return self._import(conn, tables, file_name, content_hash, note)
+                import_id = self._import(conn, tables, file_name, content_hash, note)
+                counts = {name: len(df) for name, df in tables.items() if name in TABLES}
+                self._audit(conn, "import", str(file_name), who, role, import_id=import_id, detail=rows_text(counts))
+                return import_id
         except StoreError:
             raise
         except SQLAlchemyError as e:
@@ -452,6 +475,97 @@ class Store:
             self._insert_table(conn, name, p, import_id)
         return int(import_id)
 
+    def annotate(
+        self,
+        add: pd.DataFrame | None = None,
+        retire: list[tuple] | None = None,
+        *,
+        who: str = LOCAL_USER,
+        role: str = "",
+        description: str = "",
+    ) -> int:
+        """Add, change or remove events (rows of the events table) as one import; returns the import id.
+
+        `add` holds new events (the contract's events columns); `retire` lists the keys (ward_id or None, date,
+        kind, label) of stored events to take away. An edit is both: retire the old event, add the new one. The
+        retired rows are marked superseded by this import, as rows an import replaces are, so rolling it back
+        brings them back; the import is listed in the history (`description` as its name) and audited as
+        "annotate" in the same transaction. StoreError when there is nothing to do or an event to retire is no
+        longer stored (someone else changed it since the page was drawn); nothing is written then.
+        """
+        name = "events"
+        keys = [self._event_key(k) for k in (retire or [])]
+        added = add if add is not None and len(add) else None
+        if added is None and not keys:
+            raise StoreError("There is no event to add, change or remove; nothing was stored.")
+        if added is not None:
+            odd = sorted({str(k) for k in added.get("kind", pd.Series(dtype="str")) if str(k) not in EVENT_KINDS})
+            if odd or "label" not in added or added["label"].isna().any():
+                why = f"the kind {', '.join(odd)} is not one of {', '.join(EVENT_KINDS)}" if odd else "a label is blank"
+                raise StoreError(f"Nothing was stored: {why}.")
+        what = str(description or "Events changed on the ward profile")
+        try:
+            with self._write() as conn:
+                if self._duplicates:
+                    self._duplicates = self._ensure_active_indexes(conn)
+                    if self._duplicates:
+                        raise StoreError(self._duplicates)
+                prepared = prepare(conn, self._t, {name: added}) if added is not None else {}
+                active = self._active_groups(conn, name)
+                by_group: dict[tuple, list[int]] = {}
+                for rid, g in active:
+                    by_group.setdefault(g, []).append(rid)
+                gone = [k for k in keys if k not in by_group]
+                if gone:
+                    shown = "; ".join(f"{k[1].isoformat()} {k[3]}" for k in gone[:3])
+                    raise StoreError(
+                        f"Nothing was stored: the event to change or remove ({shown}) is no longer in the store; "
+                        "someone may have changed it since the page was drawn. Reload the page."
+                    )
+                new_groups = list(prepared[name].groups) if prepared else []
+                doomed = sorted({rid for g in [*keys, *new_groups] for rid in by_group.get(g, [])})
+                replaced = [
+                    {"table": name, "ward_id": g[0], "month": None, "key": str(g), "rows_now": 1, "rows_new": 0}
+                    for g in keys
+                ]
+                counts = {name: len(new_groups)} if new_groups else {}
+                imp = self._t["imports"]
+                digest = json.dumps([[str(v) for v in k] for k in keys] + [[str(v) for v in g] for g in new_groups])
+                import_id = int(
+                    conn.execute(
+                        imp.insert().values(
+                            imported_at=_now(),
+                            file_name=what,
+                            content_hash=hashlib.sha256(digest.encode("utf-8")).hexdigest(),
+                            rows_per_table=json.dumps(counts),
+                            status="active",
+                            rolled_back_at=None,
+                            note="annotation",
+                            replaced=json.dumps(replaced, default=str),
+                        )
+                    ).inserted_primary_key[0]
+                )
+                self._set_superseded(conn, name, doomed, import_id)
+                if prepared:
+                    self._insert_table(conn, name, prepared[name], import_id)
+                detail = f"events added {len(new_groups)}, removed {len(keys)}"
+                self._audit(conn, "annotate", name, who, role, import_id=import_id, detail=detail)
+                return import_id
+        except StoreError:
+            raise
+        except SQLAlchemyError as e:
+            raise StoreError(f"The events could not be changed and nothing was stored: {_plain(e)}.") from e
+
+    @staticmethod
+    def _event_key(key) -> tuple:
+        """An event's key as the store groups it: (ward_id or None, datetime.date, kind, label)."""
+        try:
+            ward, day, kind, label = key
+        except (TypeError, ValueError) as e:
+            raise StoreError(f"An event is named by (ward_id, date, kind, label), not {key!r}.") from e
+        blank = ward is None or (not isinstance(ward, str) and pd.isna(ward)) or str(ward).strip() == ""
+        return (None if blank else str(ward), pd.Timestamp(day).date(), str(kind), str(label))
+
     def _set_superseded(self, conn, name: str, row_ids: list[int], value: int | None) -> None:
         t = self._t[name]
         for i in range(0, len(row_ids), _CHUNK):
@@ -474,8 +588,8 @@ class Store:
         ]
         conn.execute(self._t[ITEMS_TABLE].insert(), item_rows)
 
-    def rollback(self, import_id: int) -> None:
-        """Undo one import: delete its rows and bring back what it replaced (one transaction)."""
+    def rollback(self, import_id: int, *, who: str = LOCAL_USER, role: str = "") -> None:
+        """Undo one import: delete its rows and bring back what it replaced (one transaction, audited)."""
         imp = self._t["imports"]
         try:
             with self._write() as conn:
@@ -491,6 +605,7 @@ class Store:
                     .where(imp.c.import_id == int(import_id))
                     .values(status="rolled_back", rolled_back_at=_now())
                 )
+                self._audit(conn, "rollback", str(row["file_name"]), who, role, import_id=int(import_id))
                 if self._duplicates:  # rolling back a duplicate import may have put the store right
                     self._duplicates = self._ensure_active_indexes(conn)
         except StoreError:
@@ -514,3 +629,93 @@ class Store:
         conn.execute(sa.delete(t).where(t.c.import_id == n))
         for later, row_ids in relink.items():
             self._set_superseded(conn, name, row_ids, later)
+
+    # ------------------------------------------------------------ the audit
+    def _audit(
+        self,
+        conn,
+        action: str,
+        target: str,
+        who: str,
+        role: str = "",
+        *,
+        import_id: int | None = None,
+        rule: str | None = None,
+        export_id: int | None = None,
+        detail: str = "",
+    ) -> int:
+        if action not in AUDIT_ACTIONS:
+            raise StoreError(f"The audit has no action {action!r}; it records {', '.join(AUDIT_ACTIONS)}.")
+        who = str(who or "").strip() or LOCAL_USER
+        row = {
+            "happened_at": _now(),
+            "who": who[:320],
+            "role": str(role or "")[:32],
+            "action": action,
+            "target": str(target),
+            "import_id": import_id,
+            "rule": None if rule is None else str(rule)[:64],
+            "export_id": None if export_id is None else int(export_id),
+            "detail": str(detail or ""),
+        }
+        return int(conn.execute(self._t[AUDIT_TABLE].insert().values(**row)).inserted_primary_key[0])
+
+    def record(
+        self,
+        action: str,
+        target: str,
+        *,
+        who: str = LOCAL_USER,
+        role: str = "",
+        rule: str | None = None,
+        export_id: int | None = None,
+        import_id: int | None = None,
+        detail: str = "",
+    ) -> int:
+        """Add one row to the audit (an export, an annotation ...) and return its id.
+
+        `target` names what was acted on (a file or table name, an import number), never its contents; `rule`
+        is an export's disclosure rule and `export_id` its entry in the export register, when it has one.
+        Imports and roll backs are audited by `import_tables` and `rollback` themselves.
+        """
+        try:
+            with self._engine.begin() as conn:
+                return self._audit(
+                    conn,
+                    action,
+                    target,
+                    who,
+                    role,
+                    import_id=import_id,
+                    rule=rule,
+                    export_id=export_id,
+                    detail=detail,
+                )
+        except SQLAlchemyError as e:
+            raise StoreError(f"The audit could not be written: {_plain(e)}.") from e
+
+    def audit(self, limit: int | None = None) -> pd.DataFrame:
+        """The audit, newest first (the `limit` newest rows when given): ``audit_id``, ``happened_at`` (UTC),
+        ``who``, ``role``, ``action``, ``target``, ``import_id``, ``rule``, ``export_id``, ``detail``."""
+        t = self._t[AUDIT_TABLE]
+        query = sa.select(t).order_by(t.c.audit_id.desc())
+        if limit is not None:
+            query = query.limit(int(limit))
+        with self._read() as conn:
+            rows = conn.execute(query).mappings().all()
+        return pd.DataFrame(
+            {
+                "audit_id": pd.Series([r["audit_id"] for r in rows], dtype="int64"),
+                "happened_at": pd.to_datetime(pd.Series([r["happened_at"] for r in rows], dtype=object))
+                .astype("datetime64[ns]")
+                .dt.tz_localize("UTC"),
+                "who": pd.Series([r["who"] for r in rows], dtype="str"),
+                "role": pd.Series([r["role"] for r in rows], dtype="str"),
+                "action": pd.Series([r["action"] for r in rows], dtype="str"),
+                "target": pd.Series([r["target"] for r in rows], dtype="str"),
+                "import_id": pd.Series([r["import_id"] for r in rows], dtype="Int64"),
+                "rule": pd.Series([r["rule"] for r in rows], dtype="str"),
+                "export_id": pd.Series([r["export_id"] for r in rows], dtype="Int64"),
+                "detail": pd.Series([r["detail"] for r in rows], dtype="str"),
+            }
+        )

@@ -27,6 +27,7 @@ _NOUNS = {  # singular, plural for reference-table replacements
     "instrument": ("instrument item", "instrument items"),
     "measures": ("measure", "measures"),
     "events": ("event", "events"),
+    "targets": ("target", "targets"),
 }
 
 
@@ -51,6 +52,9 @@ def _key_text(table: str, g: tuple) -> str:
     if table == "events":
         ward, day, kind, label = g
         return f"{ward or 'whole hospital'} {day.isoformat()} {kind}: {label}"
+    if table == "targets":
+        ward, measure, month = g
+        return f"{ward if isinstance(ward, str) and ward else 'every ward'} {measure} from {month_text(month)}"
     return str(g[0])
 
 

@@ -8,6 +8,11 @@ On SQLite and PostgreSQL a partial unique index per table (``ux_<table>_active``
 active row hold each contract key: the database itself refuses a second active version of a
 ward-month, whatever the code above it does. ``store_lock`` is a one-row table that imports lock on
 backends without a better lock (see ``Store``).
+
+``audit_log`` records who did what to the data and when (UTC): each import and roll back, written in the
+same transaction as the change itself, and each export (a download, a steering group pack) with the
+disclosure rule it was made under. It names what was acted on (import number, table, file name), never
+the file's contents.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ from analysis.data.contract import TABLES, Field, Table
 ITEMS_TABLE = "coproduction_response_items"
 RESPONSES = "coproduction_responses"
 LOCK_TABLE = "store_lock"
+AUDIT_TABLE = "audit_log"
+# What the audit records: changes to the stored data (import, roll back, annotate, map) and exports.
+AUDIT_ACTIONS = ("import", "rollback", "annotate", "map", "export")
+LOCAL_USER = "local user"  # who acts when the app runs without sign-in (one user on one machine)
 # Backends with partial (filtered) indexes on expressions, so "one active row per key" is a unique index.
 ACTIVE_INDEX_DIALECTS = ("sqlite", "postgresql")
 
@@ -95,6 +104,24 @@ def build_metadata() -> sa.MetaData:
             sqlite_where=active,
             postgresql_where=active,
         ).ddl_if(dialect=ACTIVE_INDEX_DIALECTS)
+    sa.Table(
+        AUDIT_TABLE,
+        md,
+        sa.Column("audit_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("happened_at", sa.DateTime, nullable=False),  # UTC, naive
+        sa.Column("who", sa.Unicode(320), nullable=False),  # e-mail or subject id from sign-in, or LOCAL_USER
+        sa.Column("role", sa.Unicode(32), nullable=False, default=""),
+        sa.Column("action", sa.Unicode(16), nullable=False),
+        sa.Column("target", sa.UnicodeText, nullable=False),  # import number, table or file name: never contents
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.import_id"), nullable=True, index=True),
+        sa.Column("rule", sa.Unicode(64), nullable=True),  # an export's disclosure rule
+        sa.Column("export_id", sa.Integer, nullable=True),  # its entry in export_register, when it has one
+        sa.Column("detail", sa.UnicodeText, nullable=False, default=""),
+        sa.CheckConstraint(
+            "action IN (" + ", ".join(f"'{a}'" for a in AUDIT_ACTIONS) + ")", name="ck_audit_log_action"
+        ),
+        sqlite_autoincrement=True,
+    )
     sa.Table(
         ITEMS_TABLE,
         md,

@@ -22,9 +22,11 @@ def _frames(at) -> list[pd.DataFrame]:
 
 
 def _problems(at) -> pd.DataFrame:
-    for df in _frames(at):
-        if {"sheet", "row", "column", "value", "problem"} <= set(df.columns):
-            return df
+    """The problems table (a static table, so long text wraps), with its column names as in the report."""
+    for table in at.table:
+        df = table.value
+        if {"Sheet", "Row", "Column", "Value", "Problem"} <= set(df.columns):
+            return df.rename(columns=str.lower)
     raise AssertionError("no problems table on the page")
 
 
@@ -174,6 +176,8 @@ def test_a_zip_bomb_is_one_clear_message_and_nothing_to_import(app_env):
     problems = _problems(at)
     assert list(problems["severity"]) == ["error"]
     assert problems["problem"].iloc[0].startswith("This file would unpack to 456 MB; the limit is 200 MB. Split it")
+    assert problems["row"].iloc[0] == ""  # a problem with the whole file has no row: blank, never "None"
+    assert "None" not in problems.to_string()
     assert "do_import" not in [b.key for b in at.button]
     assert "drop_bad_rows" not in [c.key for c in at.checkbox]
     assert not at.tabs  # nothing previewed
@@ -204,3 +208,44 @@ def test_a_store_with_keys_active_twice_still_offers_the_roll_back_its_message_a
         at.button(key="do_rollback").click().run()
         assert not at.exception, at.exception
     assert Store(app_env).is_empty()
+
+
+def test_the_audit_lists_imports_and_roll_backs_newest_first_as_the_local_user(app_env):
+    """Without sign-in, the Data page's audit names the one local user; each action is a row, newest first."""
+    tables = _imported_tables(2)
+    at = _upload(start(page="data"), {f"{t}.csv": csv_bytes(df) for t, df in tables.items()})
+    assert any("Nothing has been imported, rolled back or downloaded yet" in c.value for c in at.caption)
+    at.checkbox(key="confirm_import").check().run()
+    at.button(key="do_import").click().run()
+    at.checkbox(key="confirm_rollback").check().run()
+    at.button(key="do_rollback").click().run()
+    assert not at.exception, at.exception
+    audit = next(df for df in _frames(at) if "who" in df.columns)
+    assert list(audit["action"]) == ["Roll back", "Import"]
+    assert list(audit["who"]) == ["local user", "local user"]
+    assert list(audit["role"]) == ["no sign-in", "no sign-in"]
+    assert set(audit["what"].iloc[1].split(", ")) == {"wards.csv", "ward_months.csv"}
+    assert audit["when"].str.fullmatch(r"\d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2}").all()
+    assert list(Store(app_env).audit()["action"]) == ["rollback", "import"]
+
+
+def test_the_problems_table_shows_every_word_and_blank_rows_for_whole_file_problems(app_env):
+    """The problems are a wrapping table (st.table), not a grid that cuts long text; file-level rows are blank."""
+    tables = _imported_tables(3)
+    tables["wards"].loc[1, "security_level"] = "ultra"
+    files = {f"{t}.csv": csv_bytes(df) for t, df in tables.items() if t != "ward_months"}  # a table missing
+    at = _upload(start(page="data"), files)
+    problems = _problems(at)
+    assert not [d for d in _frames(at) if "problem" in d.columns]  # no truncating grid for the problems
+    rows = dict(zip(problems["column"], problems["row"], strict=False))
+    assert rows["security_level"] == "3"
+    assert (problems["row"] == "").any()  # the missing table is a problem of the upload, not of a row
+    assert "None" not in problems.to_string() and "nan" not in problems.to_string()
+
+
+def test_the_import_steps_follow_one_another_and_the_small_number_setting_comes_after(app_env):
+    at = start(page="data")
+    headers = [h.value for h in at.header]
+    steps = [headers.index(h) for h in ("1. Get the template", "2. Upload and check")]
+    assert steps[1] == steps[0] + 1, headers
+    assert headers.index("Small numbers in downloads") > steps[1]

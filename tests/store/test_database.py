@@ -356,8 +356,11 @@ def test_rollback_restores_exactly_the_prior_state(store):
     store.rollback(n)
     after = store.snapshot()
     assert without_import_status(after) == without_import_status(before) | {
-        "imports": without_import_status(before)["imports"] + [without_import_status(after)["imports"][-1]]
+        "imports": without_import_status(before)["imports"] + [without_import_status(after)["imports"][-1]],
+        "audit_log": after["audit_log"],  # keeps the import and its roll back (tests/store/test_audit.py)
     }
+    assert after["audit_log"][: len(before["audit_log"])] == before["audit_log"]
+    assert [r["action"] for r in after["audit_log"]] == ["import", "import", "rollback"]
     assert [r["status"] for r in after["imports"]] == ["active", "rolled_back"]
     assert after["imports"][-1]["rolled_back_at"] is not None
     assert_tables_equal(store.load(), loaded)
@@ -542,7 +545,7 @@ def test_schema_compiles_for_hospital_server_databases(dialect):
     d = {"postgresql": postgresql.dialect(), "mssql": mssql.dialect()}[dialect]
     md = build_metadata()
     ddl = {name: str(sa.schema.CreateTable(t).compile(dialect=d)) for name, t in md.tables.items()}
-    assert set(ddl) == set(TABLES) | {"imports", "coproduction_response_items", "store_lock"}
+    assert set(ddl) == set(TABLES) | {"imports", "coproduction_response_items", "store_lock", "audit_log"}
     if dialect == "mssql":  # text kept as Unicode so accented ward names survive
         assert "ward_name NVARCHAR(max)" in ddl["wards"]
     assert "REFERENCES imports (import_id)" in ddl["ward_months"]
