@@ -8,17 +8,25 @@ PORT ?= 8501
 # Only this machine can reach the app unless told otherwise (`make app ADDRESS=0.0.0.0` behind a TLS proxy).
 ADDRESS ?= 127.0.0.1
 
-.PHONY: app test lint setup setup-test browser postgres sample docs bench clean
+.PHONY: app test lint audit setup setup-test browser postgres node sample docs bench load clean
 
 app: setup ## set up and run the dashboard on the embedded synthetic hospital
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.address $(ADDRESS)
 
-test: setup-test browser postgres ## set up everything the tests need and run every test (browser tests included)
-	$(PY) -m pytest
+# One BLAS thread in tests: the models' matrices are small, and on a busy 2-core machine a second thread only waits.
+test: setup-test browser postgres node ## set up everything the tests need and run every test (browser tests included)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest
 
 lint: setup-test ## ruff: the linter, then the formatter's check (`ruff format .` fixes what the second finds)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# pip-audit resolves requirements.txt (the pins and everything they pull in) and fails on any known vulnerability;
+# .ci/audit.py also reads PyPI's project pages where a mirror serves no per-version pages, and names any package
+# it could not audit (`make audit AUDIT_FLAGS=--strict` fails on those too).
+AUDIT_FLAGS ?=
+audit: setup-test ## the dependency audit CI runs: pip-audit -r requirements.txt, failing on a known vulnerability
+	$(PY) .ci/audit.py -r requirements.txt $(AUDIT_FLAGS)
 
 setup: $(VENV)/.app-deps
 setup-test: $(VENV)/.test-deps
@@ -54,6 +62,15 @@ postgres:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
+# The sign-in tests start a real OpenID Connect provider (the npm package oidc-provider, tests/auth/provider/):
+# they need Node.js and npm; the tests' fixture runs `npm ci` from the committed lock file.
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+
 sample: setup ## regenerate the synthetic hospital in data/sample (byte-identical every run)
 	$(PY) -m analysis sample --out data/sample
 
@@ -65,6 +82,9 @@ bench: setup-test browser ## print the speed figures (analysis, pages in a real 
 	-$(PY) benchmarks/pages_speed.py
 	-$(PY) benchmarks/report_render.py
 	-$(PY) benchmarks/pack_speed.py
+
+load: setup-test browser ## load: 20 browser sessions and 2 uploads at once on 127.0.0.1 (prints answer times, peak memory)
+	$(PY) benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

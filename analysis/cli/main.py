@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from analysis.cli.common import add_data_arguments, load_data, print_problems
+from analysis.cli.common import add_data_arguments, load_data, print_problems, read_file, summary
 from analysis.data.dataset import SAMPLE_DIR
 from analysis.text import plural
 
@@ -21,12 +21,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from analysis.data.loader import load_path
-
-    result = load_path(args.file)
+    """The Data page's validation report on stderr, then one JSON line of its counts on stdout; exit 1 on
+    errors or a refusal, 0 otherwise (warnings and notes are reported, not failed)."""
+    result = read_file(args.file)
     print_problems(result)
-    counts = {"errors": result.error_count, "warnings": result.warning_count, "refused": bool(result.refused)}
-    print(json.dumps({"file": str(args.file), "ok": result.ok, **counts}))
+    print(json.dumps({"file": str(args.file), **summary(result)}))
     return 0 if result.ok else 1
 
 
@@ -56,6 +55,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    from analysis.disclosure.rules import rule_from_name
     from analysis.questions.specs import SpecError, parse_spec, run_spec, spec_from_args
 
     try:
@@ -70,14 +70,33 @@ def cmd_fit(args: argparse.Namespace) -> int:
     except SpecError as exc:
         print(f"Model spec problem: {exc}", file=sys.stderr)
         return 2
-    results = run_spec(load_data(args), spec)
-    out = json.dumps({"spec": spec, "results": [r.to_dict() for r in results]}, indent=2, ensure_ascii=False)
+    from analysis.cli.fit_export import fit_document
+
+    rule = None if args.internal_unprotected else args.rule
+    if rule is not None:
+        try:
+            rule_from_name(rule)  # a misspelt rule is refused before any model is fitted
+        except ValueError as exc:
+            print(f"Fit problem: {exc}", file=sys.stderr)
+            return 2
+    dataset = load_data(args)
+    results = run_spec(dataset, spec)
+    out, note = fit_document(dataset, spec, results, rule)
     if args.out:
         Path(args.out).write_text(out + "\n", encoding="utf-8")
-        print(f"{plural(len(results), 'result')} written to {args.out}")
+        print(f"{plural(len(results), 'result')} written to {args.out} ({note})")
     else:
         print(out)
     return 0
+
+
+def add_protection_arguments(p: argparse.ArgumentParser, protected: str, unprotected: str) -> None:
+    """--protected (the default) / --internal-unprotected and --rule: the same for every command that writes data."""
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--protected", dest="internal_unprotected", action="store_false", help=protected)
+    mode.add_argument("--internal-unprotected", dest="internal_unprotected", action="store_true", help=unprotected)
+    p.set_defaults(internal_unprotected=False)
+    p.add_argument("--rule", default="nhs_england", help="disclosure rule: nhs_england (default) or scotland")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,21 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_data_arguments(p)
     p.add_argument("--out", type=Path, default=Path("panel.csv"), help="a .csv (default) or .xlsx file")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--protected",
-        dest="internal_unprotected",
-        action="store_false",
-        help="apply the small-number rule to every count and rate (the default)",
+    add_protection_arguments(
+        p,
+        "apply the small-number rule to every count and rate (the default)",
+        "raw counts for modelling inside the organisation; the file is stamped as unprotected",
     )
-    mode.add_argument(
-        "--internal-unprotected",
-        dest="internal_unprotected",
-        action="store_true",
-        help="raw counts for modelling inside the organisation; the file is stamped as unprotected",
-    )
-    p.set_defaults(internal_unprotected=False)
-    p.add_argument("--rule", default="nhs_england", help="disclosure rule: nhs_england (default) or scotland")
     p.add_argument("--carry-forward", type=int, default=3, help="months a survey's scores stand for (default 3)")
     p.set_defaults(func=cmd_panel)
 
@@ -122,7 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("docs/data-contract.md"))
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("fit", help="fit a question's models (or a saved model spec) and print JSON")
+    p = sub.add_parser(
+        "fit",
+        help="fit a question's models (or a saved model spec) and print JSON; per-ward and per-month rows withheld "
+        "unless --internal-unprotected",
+    )
     add_data_arguments(p)
     p.add_argument("question", nargs="?", choices=["q1", "q2", "q3", "talking-groups", "all"], default="all")
     p.add_argument("--spec", type=Path, help="a model spec saved from the app's Model builder (JSON)")
@@ -131,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lag", type=int, default=0)
     p.add_argument("--carry-forward", type=int, default=3)
     p.add_argument("--out", type=Path, default=None, help="write the results JSON to this file instead of printing it")
+    add_protection_arguments(
+        p,
+        "results as the Model builder's download: per-ward and per-month rows withheld (the default)",
+        "every diagnostic, per-ward and per-month observed counts included, stamped as unprotected",
+    )
     p.set_defaults(func=cmd_fit)
 
     from analysis.cli.report import add_report_parser

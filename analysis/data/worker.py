@@ -5,22 +5,31 @@ single-threaded process that has already imported the loader, so each upload sta
 there is none, are spawned. The worker gets the file's bytes, limits its own address space with
 ``resource.setrlimit(RLIMIT_AS)`` to what it started with plus ``Limits.memory_bytes``, parses, and sends the
 ``LoadResult`` back. Past the deadline the parent kills it. Either way the upload costs one message.
+
+A worker never runs the caller's main script. multiprocessing would re-run it (as ``__mp_main__``) in the fork
+server and in every worker, and inside a Streamlit script run the "main module" is the page script itself
+(dashboard.py): each upload would run the app's page in its worker, and a page that cannot run outside Streamlit
+would stop every upload. The worker's own code lives in importable modules, so it is not needed: the fork server
+preloads only the loader, and each worker is started without the main module (``_Popen``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import multiprocessing as mp
+import os
 import time
 from dataclasses import replace
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from analysis.data.limits import LIMITS, Limits, crash_message, memory_message, time_message
+from analysis.data.limits import FILE_LIMITS, LIMITS, Limits, crash_message, memory_message, time_message
 
 __all__ = ["WorkerFailed", "load_bounded", "load_path_bounded", "run_bounded"]
 
-_PRELOAD = ["__main__", "analysis.data.loader"]  # the caller's main module once, in the server, as multiprocessing does
+_PRELOAD = ["analysis.data.loader"]  # imported once by the fork server; never the caller's main script
+_MAIN_KEYS = ("init_main_from_path", "init_main_from_name")  # how multiprocessing would re-run the main script
 _CONTEXT = None
 
 
@@ -38,6 +47,44 @@ def _mp_context():
             ctx = mp.get_context("spawn")
         _CONTEXT = ctx
     return _CONTEXT
+
+
+def _process_class():
+    """The Process class a worker is started with: the fork server's, without the caller's main module."""
+    ctx = _mp_context()
+    return _Process if ctx.get_start_method() == "forkserver" else ctx.Process
+
+
+try:  # the fork server's own launch (popen_forkserver.Popen._launch, Python 3.11 to 3.13), main script left out
+    from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
+    from multiprocessing.context import ForkServerProcess, set_spawning_popen
+
+    class _Popen(popen_forkserver.Popen):
+        def _launch(self, process_obj):
+            prep_data = spawn.get_preparation_data(process_obj._name)
+            for key in _MAIN_KEYS:
+                prep_data.pop(key, None)
+            buf = io.BytesIO()
+            set_spawning_popen(self)
+            try:
+                reduction.dump(prep_data, buf)
+                reduction.dump(process_obj, buf)
+            finally:
+                set_spawning_popen(None)
+            self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+            parent_w = os.dup(w)
+            self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
+            with open(w, "wb", closefd=True) as f:
+                f.write(buf.getbuffer())
+            self.pid = forkserver.read_signed(self.sentinel)
+
+    class _Process(ForkServerProcess):
+        @staticmethod
+        def _Popen(process_obj):
+            return _Popen(process_obj)
+
+except ImportError:  # pragma: no cover - no fork server (not Linux): workers are spawned
+    _Process = None
 
 
 def _address_space() -> int:
@@ -80,7 +127,7 @@ def run_bounded(fn, args: tuple = (), *, memory_bytes: int, seconds: float):
     limits = Limits(memory_bytes=memory_bytes, seconds=seconds)
     ctx = _mp_context()
     receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args, memory_bytes), daemon=True, name="upload-worker")
+    proc = _process_class()(target=_child, args=(send, fn, args, memory_bytes), daemon=True, name="upload-worker")
     proc.start()
     send.close()
     deadline = time.monotonic() + seconds
@@ -154,9 +201,14 @@ def load_bounded(files: list[tuple[str, bytes]], context: dict | None = None, *,
 
 
 def load_path_bounded(path: str | Path, context: dict | None = None, *, limits: Limits | None = None):
-    """``load_path`` in a worker: a workbook, CSV or zip file, or a folder of CSV files, within `limits`."""
+    """``load_path`` in a worker: a workbook, CSV or zip file, or a folder of CSV files, within `limits`.
+
+    As with ``load_path``, `limits` defaults to ``FILE_LIMITS`` (a path is named by whoever runs the app, so
+    national sizes pass); the worker's memory and time limits apply whichever limits are given. The command
+    line's ``validate`` and ``--data`` read files this way."""
     from analysis.data.loader import load_path
 
+    limits = FILE_LIMITS if limits is None else limits
     path = Path(path)
     if path.is_dir():
         files = [(p.name, p.read_bytes()) for p in sorted(path.glob("*.csv"))]

@@ -1,4 +1,5 @@
-"""Issue 16, defect 3: an external pack's charts carry no small count, in the HTML's Plotly data or the pictures.
+"""Issue 16, defect 3: a pack's charts carry no small count, in the HTML's Plotly data or the pictures, for an
+external audience and an internal one alike (an internal pack is a file that leaves the app too).
 
 The sweep (analysis.pack.check.html_figures / chart_leaks) reads every number of every embedded trace (x, y,
 customdata, text, hovertext); a rate is a leak when some month's bed days, taken from the raw data here, turn it
@@ -36,10 +37,11 @@ def _html(pack) -> bytes:
     return export_pack(pack, ["html"], chromium=NO_CHROMIUM, register=False).files["steering-group-pack.html"]
 
 
-def test_one_small_ward_external_pack_charts_give_back_no_monthly_count(sample):
-    """The issue's case: W05, external, NHS England: 24 of 27 months' counts were rate x bed days."""
+@pytest.mark.parametrize("external", [True, False], ids=["external", "internal"])
+def test_one_small_ward_pack_charts_give_back_no_monthly_count(sample, external):
+    """The issue's case: W05, NHS England: 24 of 27 months' counts were rate x bed days (internal packs too)."""
     rule = rule_from_name("nhs_england")
-    pack = build_pack(sample, Filters(wards=("W05",)), rule, external=True)
+    pack = build_pack(sample, Filters(wards=("W05",)), rule, external=external)
     exposures = _exposures(sample, ["W05"])
     figures = html_figures(_html(pack))
     assert figures  # the charts are there, read back
@@ -52,19 +54,33 @@ def test_one_small_ward_external_pack_charts_give_back_no_monthly_count(sample):
 
 
 def test_the_sweep_finds_the_leak_in_an_unprotected_chart(sample):
-    """The internal pack keeps the dashboard's chart (unchanged); the same sweep finds its monthly counts."""
-    pack = build_pack(sample, Filters(wards=("W05",)), "nhs_england", external=False)
+    """The dashboard's own chart (raw counts, shown inside the app only): the same sweep finds its monthly counts,
+    in the figure and once embedded in a pack's HTML the way the pack embeds its charts."""
+    from analysis.pack.protect import quiet_figure
+    from analysis.pack.render import Figure
+    from analysis.pack.render.html import interactive_figure
+    from analysis.pack.sections import _q2_chart
+    from analysis.panel.build import build_panel
+
+    tables = Filters(wards=("W05",)).apply(sample.tables)
+    fig, _alt = _q2_chart(build_panel(tables), tables.get("events"))
+    fig = quiet_figure(fig)  # as the pack's charts are: hover boxes emptied
     exposures = _exposures(sample, ["W05"])
-    leaks = [leak for traces in html_figures(_html(pack)).values() for leak in chart_leaks(traces, exposures, 7)]
+    leaks = chart_leaks(figure_traces(fig), exposures, 7)
     assert len({v for _, _, v in leaks}) >= 10
+    page = interactive_figure("q2.0", Figure(fig, "raw", "raw"))
+    embedded = f"<html><body>{page}</body></html>".encode()
+    read_back = [leak for traces in html_figures(embedded).values() for leak in chart_leaks(traces, exposures, 7)]
+    assert {v for _, _, v in read_back} == {v for _, _, v in leaks}
 
 
+@pytest.mark.parametrize("external", [True, False], ids=["external", "internal"])
 @pytest.mark.parametrize("rule_name", ["nhs_england", "scotland"])
 @pytest.mark.parametrize("wards", [(), ("W01", "W02", "W03"), ("W04", "W07")])
-def test_external_pack_charts_are_drawn_from_protected_counts(sample, rule_name, wards):
+def test_pack_charts_are_drawn_from_protected_counts(sample, rule_name, wards, external):
     rule = rule_from_name(rule_name)
     start = pd.Timestamp("2024-04-01")
-    pack = build_pack(sample, Filters(wards=wards, start=start), rule, external=True)
+    pack = build_pack(sample, Filters(wards=wards, start=start), rule, external=external)
     exposures = _exposures(sample, list(wards))
     for key, traces in html_figures(_html(pack)).items():
         assert chart_leaks(traces, exposures, rule.high) == [], key
