@@ -104,6 +104,12 @@ class CountDiagnostics(Diagnostics):
         lr_statistic, lr_p_value, note.
     alpha, theta : float, the negative binomial dispersion used (alpha 0 for Poisson; theta = 1 / alpha).
     model_based_se : dict, term -> model-based (not cluster-robust) standard error.
+    standard_errors : str, the errors behind the intervals: "CR2" (bias-reduced cluster-robust, Satterthwaite
+        degrees of freedom; the default below 30 wards), "CR1" (t(G-1); from 30 wards), "GEE" (robust, t(G-1))
+        or "model" (one ward).
+    degrees_of_freedom : dict, term -> the t reference's degrees of freedom (None for a normal reference).
+    interval_note : str or None, the words to show beside the interval when simulation found intervals of
+        this kind too narrow for so few wards; None otherwise.
     expected_rates : DataFrame, expected rates at chosen scores; columns score, basis,
         rate_per_1000_obd, ci_low, ci_high.
     formula : str; n_dropped : dict, reason -> ward-months left out; n_months : int, months analysed.
@@ -124,6 +130,9 @@ class CountDiagnostics(Diagnostics):
     alpha: float = math.nan
     theta: float = math.nan
     model_based_se: dict[str, float] = field(default_factory=dict)
+    standard_errors: str = ""
+    degrees_of_freedom: dict[str, float | None] = field(default_factory=dict)
+    interval_note: str | None = None
     expected_rates: pd.DataFrame | None = None
     formula: str = ""
     n_dropped: dict[str, int] = field(default_factory=dict)
@@ -198,14 +207,28 @@ class LevelsDiagnostics(Diagnostics):
 class GroupDifferenceDiagnostics(Diagnostics):
     """Groups of wards compared with a linear mixed model (ward random intercept).
 
-    Attributes: ward_variance, residual_variance (float, REML variance components), wald_chi2 (float) and
-    wald_df (int), the test that all group means are equal, converged (bool).
+    Attributes
+    ----------
+    ward_variance, residual_variance : float, the REML variance components.
+    wald_chi2 : float and wald_df : int, the Wald statistic that all group means are equal and its df
+        (wald_chi2 / wald_df is the F statistic; the p-value comes from the F test, not the chi-square).
+    f_statistic : float, f_df_numerator : int, f_df_denominator : float, the F test that all group means are
+        equal, with Satterthwaite denominator degrees of freedom (as lmerTest).
+    gap_std_error, gap_df, gap_critical_value : float, the highest-minus-lowest gap's standard error, its
+        Satterthwaite degrees of freedom and the Tukey-Kramer multiplier of its all-pairs interval.
+    converged : bool.
     """
 
     ward_variance: float = math.nan
     residual_variance: float = math.nan
     wald_chi2: float = math.nan
     wald_df: int = 0
+    f_statistic: float = math.nan
+    f_df_numerator: int = 0
+    f_df_denominator: float = math.nan
+    gap_std_error: float = math.nan
+    gap_df: float = math.nan
+    gap_critical_value: float = math.nan
     converged: bool = True
 
 

@@ -209,3 +209,18 @@ def test_measure_range_comes_from_the_catalogue_by_the_same_match_as_direction()
     assert measure_range("QPR-15") == (0.0, 60.0) and measure_range("qpr 15") == (0.0, 60.0)
     assert measure_range("DUNDRUM-4") == (0.0, 24.0)
     assert measure_range("Not a measure") is None
+
+
+def test_mixed_model_intervals_use_satterthwaite_t_as_lmertest():
+    """Issue 15 defect 3: the mixed model's intervals and p-values are t on each term's Satterthwaite degrees of
+    freedom (R lmerTest, tests/reference/recovery_satterthwaite), not normal; the method says so with the df."""
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "recovery_satterthwaite" / "reference.csv").set_index("term")
+    res = fit_recovery(ref_data(), "QPR-15", "coproduction_patient_overall")
+    est = res.estimates.set_index("term")
+    for term in ("const", W, B):
+        for col in ("estimate", "std_error", "df", "ci_low", "ci_high", "p_value"):
+            assert est.loc[term, col] == pytest.approx(ref.loc[term, col], rel=2e-3, abs=1e-6), (term, col)
+    assert "Wald 95% CIs (normal)" not in res.method
+    assert f"between-ward {ref.loc[B, 'df']:.1f}" in res.method and "Satterthwaite" in res.method
+    h = res.headline
+    assert (h.ci_low, h.ci_high) == pytest.approx((ref.loc[W, "ci_low"], ref.loc[W, "ci_high"]), rel=2e-3)

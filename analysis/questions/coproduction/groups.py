@@ -3,8 +3,16 @@
 Ward-months of the same ward are not independent, so a naive ANOVA on ward-months would overstate the
 evidence. The model is score ~ 0 + group with a random intercept per ward, fitted by exact REML
 (analysis/stats/mixed.py, the model lme4::lmer fits; checked against it in
-tests/questions/test_coproduction.py) on survey
-months only (carried-forward months would count a survey several times).
+tests/questions/test_coproduction.py) on survey months only (carried-forward months would count a
+survey several times).
+
+With two to six wards per group the evidence rests on the wards, not the surveys, so the test that all
+groups are equal is an F test with Satterthwaite denominator degrees of freedom (lmerTest's), and each
+group mean has a t interval with its own Satterthwaite degrees of freedom. The highest and the lowest
+group are picked after seeing the data, so the interval for their gap allows for every pair that could
+have been picked (Tukey-Kramer: the studentized range for all the groups, with the gap's Satterthwaite
+degrees of freedom; emmeans' adjust = "tukey"). The sentence quotes that gap only when the F test finds a
+difference, so the two never disagree (the pairwise comparison is protected by the overall test).
 """
 
 from __future__ import annotations
@@ -13,9 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.stats.mixed import fit_random_intercept, gls_vcov
+from analysis.stats.mixed import fit_random_intercept, satterthwaite, studentized_range_quantile
 from analysis.stats.results import GroupDifferenceDiagnostics, Headline, ModelResult
-from analysis.text import plural, plural_word, whole
+from analysis.text import fmt_number, plural, plural_word, whole
 
 MIN_WARDS_PER_GROUP = 3
 
@@ -56,6 +64,47 @@ def _empty(by: str, respondent: str, aspect: str, sentence: str, n_wards: int = 
     )
 
 
+def tukey_critical_value(n_groups: int, df: float, level: float = 0.95) -> float:
+    """The multiplier of a pairwise difference's standard error for simultaneous intervals over all pairs of
+    `n_groups` (Tukey-Kramer: the studentized range quantile over sqrt(2)); with two groups it is the t quantile.
+
+    Below one degree of freedom (one or two wards' worth of information) the Bonferroni multiplier over the
+    pairs is used instead: always at least as wide, and the studentized range is not computed that far out.
+    """
+    if n_groups < 2 or np.isnan(df):
+        return float("nan")
+    df = float(df) if np.isfinite(df) else 1e6  # an infinite df (no ward variance to estimate): the normal
+    if n_groups == 2:
+        return float(stats.t.ppf(0.5 + level / 2, df))
+    if df < 1:
+        return float(stats.t.ppf(1 - (1 - level) / (n_groups * (n_groups - 1)), df))
+    return studentized_range_quantile(level, n_groups, df) / float(np.sqrt(2))
+
+
+def _sentence(respondent, label, p, high, b_high, low, b_low, head: Headline, level: float, g: int) -> str:
+    """The comparison in words: the test first; the gap and its all-pairs interval only when the test finds a
+    difference, so the sentence never contradicts the test."""
+    who = _who(respondent)
+    if p >= 0.05:
+        return (
+            f"{who} co-production shows no clear difference between {label}s (test that all are equal: {_p(p)}). "
+            f"The highest, {high}, averages {whole(b_high)} and the lowest, {low}, {whole(b_low)}, but with so "
+            f"few wards in each {label} a gap of this size is not clear evidence of a difference."
+        )
+    text = (
+        f"{who} co-production differs between {label}s (test that all are equal: {_p(p)}). The highest, "
+        f"{high}, averages {whole(b_high)} and the lowest, {low}, {whole(b_low)}: a gap of "
+        f"{whole(head.estimate)} points ({level:.0%} CI {whole(head.ci_low)} to {whole(head.ci_high)}, "
+        f"allowing for every pair of the {g} {label}s)."
+    )
+    if head.ci_low <= 0 <= head.ci_high:
+        text += (
+            f" That interval includes no gap: the {label}s differ as a whole, but no single pair is clearly "
+            "apart on its own."
+        )
+    return text
+
+
 def group_differences(
     panel: pd.DataFrame, by: str = "service", respondent: str = "patient", aspect: str = "overall", level: float = 0.95
 ) -> ModelResult:
@@ -80,11 +129,13 @@ def group_differences(
     Returns
     -------
     ModelResult
-        `headline` the highest minus the lowest group mean (points) with its CI and the Wald test p-value
-        that all groups are equal (None, with the reason in the sentence, when fewer than two groups or
-        three wards have scores); `estimates` one row per group with columns term, estimate, std_error,
-        ci_low, ci_high, p_value, n_wards, n_obs; `diagnostics` a `GroupDifferenceDiagnostics`
-        (ward_variance, residual_variance, wald_chi2, wald_df, converged).
+        `headline` the highest minus the lowest group mean (points) with its CI adjusted for comparing every
+        pair (Tukey-Kramer) and the p-value of the F test that all groups are equal (Satterthwaite
+        denominator degrees of freedom); None, with the reason in the sentence, when fewer than two groups
+        or three wards have scores. `estimates` one row per group with columns term, estimate, std_error,
+        ci_low, ci_high (t with the mean's Satterthwaite degrees of freedom), p_value, df, n_wards, n_obs;
+        `diagnostics` a `GroupDifferenceDiagnostics` (variances, the F test and its degrees of freedom, the
+        gap's degrees of freedom and critical value, converged).
 
     Examples
     --------
@@ -95,7 +146,7 @@ def group_differences(
     >>> result.ok, result.family, result.diagnostics.converged
     (True, 'gaussian (linear mixed model)', True)
     >>> list(result.estimates.columns)
-    ['term', 'estimate', 'std_error', 'ci_low', 'ci_high', 'p_value', 'n_wards', 'n_obs']
+    ['term', 'estimate', 'std_error', 'ci_low', 'ci_high', 'p_value', 'df', 'n_wards', 'n_obs']
     """
     d = survey_rows(panel, respondent, aspect).dropna(subset=[by])
     d = d.assign(group=d[by].astype(str), ward=d["ward_id"].astype(str))
@@ -133,6 +184,16 @@ def group_differences(
             n_wards,
             n_obs,
         )
+    if (wards_per == 1).all():  # no group has a second ward: group and ward differences cannot be told apart
+        return _empty(
+            by,
+            respondent,
+            aspect,
+            f"Each {label} has only one ward with scores, so a difference between {label}s cannot be told apart "
+            "from a difference between wards.",
+            n_wards,
+            n_obs,
+        )
     groups = list(wards_per.index)
     X = (d["group"].to_numpy()[:, None] == np.array(groups)[None, :]).astype(float)  # one column per group
     fit = fit_random_intercept(d["score"].to_numpy(float), X, d["ward"].to_numpy())
@@ -142,43 +203,54 @@ def group_differences(
     if fit.ward_variance <= 1e-8 * fit.residual_variance:
         msgs.append("The wards' average scores hardly differ beyond chance (ward variance at zero).")
     b = np.asarray(fit.params, float)
-    v = gls_vcov(X, d["ward"].to_numpy(), fit.ward_variance, fit.residual_variance)
+    sat = satterthwaite(d["score"].to_numpy(float), X, d["ward"].to_numpy(), fit)
+    v = sat.vcov
     se = np.sqrt(np.diag(v))
-    z = stats.norm.ppf(0.5 + level / 2)
+    g = len(b)
+    mean_df = np.array([sat.df(np.eye(g)[i]) for i in range(g)])
+    t = stats.t.ppf(0.5 + level / 2, mean_df)
     est = pd.DataFrame(
         {
             "term": list(wards_per.index),
             "estimate": b,
             "std_error": se,
-            "ci_low": b - z * se,
-            "ci_high": b + z * se,
+            "ci_low": b - t * se,
+            "ci_high": b + t * se,
             "p_value": np.nan,
+            "df": mean_df,
             "n_wards": wards_per.to_numpy(),
             "n_obs": d.groupby("group").size().reindex(wards_per.index).to_numpy(),
         }
     )
-    g = len(b)
     contrast = np.hstack([-np.ones((g - 1, 1)), np.eye(g - 1)])
     diff = contrast @ b
     wald = float(diff @ np.linalg.solve(contrast @ v @ contrast.T, diff))
-    p = float(stats.chi2.sf(wald, g - 1))
+    F, df1, df2, p = sat.f_test(contrast, b)
+    if not np.isfinite(p):
+        return _empty(
+            by,
+            respondent,
+            aspect,
+            f"The {label}s could not be compared on these data: the wards' scores leave no information to test "
+            "the difference with.",
+            n_wards,
+            n_obs,
+        )
     hi, lo = int(np.argmax(b)), int(np.argmin(b))
     gap = b[hi] - b[lo]
-    gap_se = float(np.sqrt(v[hi, hi] + v[lo, lo] - 2 * v[hi, lo]))
+    pair = np.zeros(g)
+    pair[hi], pair[lo] = 1.0, -1.0
+    gap_se = float(np.sqrt(pair @ v @ pair))
+    gap_df = sat.df(pair)
+    crit = tukey_critical_value(g, gap_df, level)
     head = Headline(
-        f"difference between the highest and lowest {label} (points on 0 to 100)",
+        f"difference between the highest and lowest {label} (points on 0 to 100; interval allows for every pair)",
         float(gap),
-        float(gap - z * gap_se),
-        float(gap + z * gap_se),
+        float(gap - crit * gap_se),
+        float(gap + crit * gap_se),
         p,
     )
-    clear = p < 0.05
-    sentence = (
-        f"{_who(respondent)} co-production {'differs' if clear else 'shows no clear difference'} between "
-        f"{label}s (test that all are equal: {_p(p)}). The highest, {est.term[hi]}, averages "
-        f"{whole(b[hi])} and the lowest, {est.term[lo]}, {whole(b[lo])}: a gap of {whole(gap)} points "
-        f"({level:.0%} CI {whole(head.ci_low)} to {whole(head.ci_high)})."
-    )
+    sentence = _sentence(respondent, label, p, est.term[hi], b[hi], est.term[lo], b[lo], head, level, g)
     few = wards_per[wards_per < MIN_WARDS_PER_GROUP]
     caveats = [
         (
@@ -198,8 +270,12 @@ def group_differences(
         predictor=by,
         formula="score ~ 0 + C(group) + (1 | ward)",
         family="gaussian (linear mixed model)",
-        method="linear mixed model, random intercept per ward, fitted by exact REML (as lme4::lmer); Wald "
-        "chi-square test that all group means are equal; model-based standard errors",
+        method="linear mixed model, random intercept per ward, fitted by exact REML (as lme4::lmer); "
+        f"F test that all group means are equal, F({df1}, {fmt_number(df2, 1)}) = {F:.2f}, {_p(p)}, with "
+        "Satterthwaite denominator degrees of freedom (as lmerTest); group means with t intervals on their own "
+        "Satterthwaite degrees of freedom; the highest-minus-lowest gap with a Tukey-Kramer interval for all "
+        f"{g * (g - 1) // 2} pairs (studentized range, {fmt_number(gap_df, 1)} degrees of freedom, critical "
+        f"value {crit:.2f} in place of 1.96); model-based standard errors",
         n_wards=int(n_wards),
         n_obs=int(n_obs),
         estimates=est,
@@ -212,6 +288,12 @@ def group_differences(
             residual_variance=float(fit.residual_variance),
             wald_chi2=wald,
             wald_df=g - 1,
+            f_statistic=float(F),
+            f_df_numerator=int(df1),
+            f_df_denominator=float(df2),
+            gap_std_error=gap_se,
+            gap_df=float(gap_df),
+            gap_critical_value=float(crit),
             converged=bool(fit.converged),
         ),
     )

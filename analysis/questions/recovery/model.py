@@ -22,10 +22,11 @@ from statsmodels.regression.linear_model import OLS, WLS
 
 from analysis.data.reference import builtin_measures
 from analysis.panel.tools import add_lag
+from analysis.questions.verdicts import occasion_words
 from analysis.stats.counts.clustering import cluster_sums
 from analysis.stats.counts.describe import predictor_words
 from analysis.stats.counts.spec import SPLITS
-from analysis.stats.mixed import fit_random_intercept, gls_vcov
+from analysis.stats.mixed import fit_random_intercept, gls_vcov, satterthwaite
 from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult, RecoveryDiagnostics
 from analysis.text import plural
 
@@ -129,6 +130,47 @@ def _tidy(names, est, se, q, dist):
     )
 
 
+def mixed_dfs(y: np.ndarray, X: np.ndarray, groups: np.ndarray, fit) -> np.ndarray:
+    """Each fixed effect's Satterthwaite degrees of freedom (lmerTest's method, `analysis.stats.mixed`).
+
+    Where the approximation cannot give a finite figure (a flat likelihood), the cautious t(G-1-k) is used,
+    k the ward-level terms besides the intercept (the ward mean of co-production and any ward-level
+    adjustment): the between-ward rule the count models use, less one per ward-level covariate."""
+    sat = satterthwaite(y, X, groups, fit)
+    G = len(np.unique(groups))
+    ward_level = [j for j in range(1, X.shape[1]) if _constant_within(X[:, j], groups)]
+    fallback = max(G - 1 - len(ward_level), 1)
+    out = []
+    for j in range(X.shape[1]):
+        df = sat.df(np.eye(X.shape[1])[j])
+        out.append(df if np.isfinite(df) and df > 0 else float(fallback))
+    return np.array(out, float)
+
+
+def _constant_within(x: np.ndarray, groups: np.ndarray) -> bool:
+    s = pd.Series(x).groupby(pd.Series(groups)).nunique()
+    return bool((s <= 1).all())
+
+
+def _tidy_t(names, est, se, df) -> pd.DataFrame:
+    """Estimates with t intervals and p-values on each term's own degrees of freedom (column `df`)."""
+    est, se, df = np.asarray(est, float), np.asarray(se, float), np.asarray(df, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = est / se
+    q = stats.t.ppf(0.975, df)
+    return pd.DataFrame(
+        {
+            "term": list(names),
+            "estimate": est,
+            "std_error": se,
+            "ci_low": est - q * se,
+            "ci_high": est + q * se,
+            "p_value": 2 * stats.t.sf(np.abs(z), df),
+            "df": df,
+        }
+    )
+
+
 def fit_mixed(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, warns: list[str]):
     """REML random-intercept model; returns (tidy estimates, variance components dict, fit).
 
@@ -140,8 +182,9 @@ def fit_mixed(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, warns: list[st
     if not fit.converged:
         warns.append("The mixed model did not fully converge; treat the figures with caution.")
     vc = {"ward_variance": fit.ward_variance, "residual_variance": fit.residual_variance}
-    se = np.sqrt(np.diag(gls_vcov(X.to_numpy(float), groups, vc["ward_variance"], vc["residual_variance"])))
-    est = _tidy(X.columns, fit.params, se, stats.norm.ppf(0.975), stats.norm)
+    Xa = X.to_numpy(float)
+    se = np.sqrt(np.diag(gls_vcov(Xa, groups, vc["ward_variance"], vc["residual_variance"])))
+    est = _tidy_t(X.columns, fit.params, se, mixed_dfs(y, Xa, groups, fit))
     vc["icc"] = vc["ward_variance"] / (vc["ward_variance"] + vc["residual_variance"])
     vc["reml_loglik"] = fit.reml_loglik
     return est, vc, fit
@@ -157,6 +200,45 @@ def fit_weighted(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, w: np.ndarr
     V = (G / (G - 1)) * ((n - 1) / (n - k)) * bread @ (S.T @ S) @ bread
     dist = stats.t(G - 1)
     return _tidy(X.columns, res.params, np.sqrt(np.diag(V)), dist.ppf(0.975), dist)
+
+
+def df_words(est: pd.DataFrame, predictor: str) -> str:
+    """'; degrees of freedom: within-ward 231.4, between-ward 10.0' for the co-production terms ('' without)."""
+    if "df" not in est.columns:
+        return ""
+    names = {f"{predictor}_within": "within-ward", f"{predictor}_ward_mean": "between-ward", predictor: "co-production"}
+    parts = [f"{names[t]} {df:.1f}" for t, df in zip(est["term"], est["df"]) if t in names]
+    return "; degrees of freedom: " + ", ".join(parts) if parts else ""
+
+
+def measurement_spacing(
+    panel: pd.DataFrame, column: str, ward: str = "ward_id", month: str = "month"
+) -> tuple[int, int]:
+    """(occasions, every): how often a measure was recorded, so its months can be counted in the data's words.
+
+    `every` is the usual number of months between two of a ward's consecutive scores (the median gap,
+    rounded; 1 for monthly data, 3 for quarterly). `occasions` is the number of distinct measurement
+    occasions: periods of `every` months from the first score holding at least one score (for monthly data,
+    the months with scores; for quarterly data, the quarters, even when wards are measured in different
+    months of the quarter). (0, 1) without scores.
+    """
+    if column not in panel.columns or month not in panel.columns:
+        return 0, 1
+    d = panel.loc[panel[column].notna(), [ward, month]]
+    if not len(d):
+        return 0, 1
+    m = pd.to_datetime(d[month])
+    index = pd.Series(m.dt.year * 12 + m.dt.month - 1, index=d.index)
+    gaps = (
+        pd.DataFrame({"w": d[ward].to_numpy(), "i": index.to_numpy()})
+        .drop_duplicates()
+        .sort_values(["w", "i"])
+        .groupby("w")["i"]
+        .diff()
+        .dropna()
+    )
+    every = max(1, int(round(float(gaps.median())))) if len(gaps) else 1
+    return int(((index - index.min()) // every).nunique()), every
 
 
 def fit_recovery(
@@ -232,6 +314,7 @@ def fit_recovery(
         return cannot_fit(measure, predictor, f"{exc.args[0]}.", warns)
     G, n = d[ward].nunique(), len(d)
     n_months = int(pd.to_datetime(panel.loc[panel[y].notna(), month]).nunique())
+    occasions, every = measurement_spacing(panel, y, ward, month)
     if n < X.shape[1] + 2:
         return cannot_fit(
             measure,
@@ -245,7 +328,8 @@ def fit_recovery(
             mixed, vc, _ = fit_mixed(yv, X, groups, warns)
             mixed_text = (
                 "linear mixed model, ward random intercept, REML (exact profiled likelihood, as lme4::lmer), "
-                "Wald 95% CIs (normal)"
+                "95% CIs and p-values from the t distribution with Satterthwaite degrees of freedom (as lmerTest)"
+                + df_words(mixed, predictor)
             )
         else:
             res = OLS(yv, X.drop(columns=[c for c in X if c.endswith("_ward_mean")])).fit()
@@ -296,8 +380,8 @@ def fit_recovery(
         if len(between)
         else None,
     )
-    caveats = recovery_caveats(G, n_months, hib)
-    sentence = recovery_sentence(measure, hib, predictor, lag, G, n_months, head, split, caveats)
+    caveats = recovery_caveats(G, occasions, hib, every)
+    sentence = recovery_sentence(measure, hib, predictor, lag, G, occasions, head, split, caveats, every)
     formula = f"{y} ~ " + " + ".join(c for c in X.columns if c != "const") + (" + (1 | ward)" if G >= 2 else "")
     return ModelResult(
         question="q3",
@@ -367,19 +451,22 @@ def change_words(measure: str, est: float, hib: bool | None) -> str:
     return f"{'better' if good else 'worse'} ({way}) {measure} scores"
 
 
-def recovery_caveats(G: int, n_months: int, hib: bool | None) -> list[str]:
+def recovery_caveats(G: int, n_months: int, hib: bool | None, every: int = 1) -> list[str]:
+    """The result's caveats; `n_months` counts measurement occasions, `every` months apart (3: quarterly),
+    and is said in those words ('4 quarterly measurements')."""
     out = [OBSERVATIONAL_CAVEAT]
     if G < MIN_WARDS or n_months < MIN_MONTHS:
+        least = occasion_words(MIN_MONTHS, every)
         out.append(
-            f"With {plural(G, 'ward')} and {plural(n_months, 'month')} of "
-            f"scores (fewer than {MIN_WARDS} wards or {MIN_MONTHS} months) this result is not reliable."
+            f"With {plural(G, 'ward')} and {occasion_words(n_months, every)} of "
+            f"scores (fewer than {MIN_WARDS} wards or {least}) this result is not reliable."
         )
     if hib is None:
         out.append("The direction of this measure is unknown, so the result is not called better or worse.")
     return out
 
 
-def recovery_sentence(measure, hib, predictor, lag, G, n_months, head: Headline, split, caveats) -> str:
+def recovery_sentence(measure, hib, predictor, lag, G, n_months, head: Headline, split, caveats, every=1) -> str:
     who = predictor_words(predictor)
     when = f" {plural(lag, 'month')} earlier" if lag else ""
     if split == "within_between":
@@ -387,7 +474,7 @@ def recovery_sentence(measure, hib, predictor, lag, G, n_months, head: Headline,
     else:
         cond = f"when {who}{when} was 10 points higher"
     est, lo, hi = head.estimate, head.ci_low, head.ci_high
-    lead = f"Across {plural(G, 'ward')} over {plural(n_months, 'month')} with {measure} scores, {cond}, "
+    lead = f"Across {plural(G, 'ward')} over {occasion_words(n_months, every)} with {measure} scores, {cond}, "
     if lo <= 0 <= hi:
         body = (
             f"{measure} scores showed no clear change ({est:+.2f} points, 95% CI {lo:+.2f} to {hi:+.2f}): "

@@ -36,7 +36,7 @@ from analysis.stats.results import (
     SteppedWedgeDiagnostics,
     WardTimeSeriesDiagnostics,
 )
-from analysis.text import percent_change, plural, ratio_percent
+from analysis.text import percent_change, plural, plural_word, ratio_percent
 
 KINDS = ("linear", "count")
 STEPPED_WEDGE_CAVEAT = (
@@ -114,9 +114,96 @@ def _cannot(outcome, reason, question="talking_groups") -> ModelResult:
     )
 
 
+COMBINED = "coproduction_overall"
+SIDES = ("patient", "staff")
+
+
+def combined_rule(window: int) -> str:
+    """The pairing rule for the combined patients-and-staff score, in words (the method text states it)."""
+    if window <= 0:
+        return (
+            "Patients and staff combined: a month counts when both were surveyed in it (no carry-forward); the "
+            "score is the mean of the two."
+        )
+    return (
+        "Patients and staff combined: each side's survey is paired with the other side's survey of the same "
+        f"month or, failing that, its most recent unpaired survey in the {plural(window, 'month')} before; the "
+        "pair's score is the mean of the two, dated by the later survey, and each survey is used once. A pair "
+        "with one survey before a ward's start and the other after is left out."
+    )
+
+
+def combined_survey_rows(panel: pd.DataFrame, window: int | None = None) -> pd.DataFrame:
+    """Ward-months with a combined patients-and-staff score from a pair of fresh surveys (`combined_rule`).
+
+    Returns the panel's rows at each pair's later month with `coproduction_overall` set to the mean of the
+    pair's two scores (fresh returns only), and `pair_first_month` the earlier survey's month. `window` is
+    the months apart a pair may be (default: the panel's carry-forward months, 3 when not recorded).
+    Pairs that straddle the ward's talking-groups start (the earlier survey before it, the later one at or
+    after it) are dropped; `attrs["straddling_pairs"]` counts them.
+    """
+    window = int(panel.attrs.get("carry_forward_months", 3) if window is None else window)
+    fresh = {}
+    for side in SIDES:
+        col, carried = f"coproduction_{side}_overall", f"coproduction_{side}_months_carried"
+        if col not in panel.columns:
+            fresh[side] = pd.Series(False, index=panel.index)
+            continue
+        gone = pd.to_numeric(panel[carried], errors="coerce").fillna(0) != 0 if carried in panel.columns else False
+        fresh[side] = panel[col].notna() & ~gone
+    order = np.lexsort((panel["month"].to_numpy(), panel["ward_id"].astype(str).to_numpy()))
+    ward = panel["ward_id"].astype(str).to_numpy()[order]
+    month = panel["month"].to_numpy()[order]
+    month_no = (panel["month"].dt.year * 12 + panel["month"].dt.month).to_numpy()[order]
+    score = {
+        s: pd.to_numeric(panel[f"coproduction_{s}_overall"], errors="coerce").to_numpy(float)[order]
+        if f"coproduction_{s}_overall" in panel.columns
+        else np.full(len(panel), np.nan)
+        for s in SIDES
+    }
+    is_fresh = {s: fresh[s].to_numpy(bool)[order] for s in SIDES}
+    rows, first = [], []  # (position in the panel, combined score), the pair's earlier month
+    waiting: dict[str, tuple | None] = dict.fromkeys(SIDES)  # side -> (month number, score, ward, month)
+    for i in np.flatnonzero(is_fresh["patient"] | is_fresh["staff"]):
+        here = {s: score[s][i] for s in SIDES if is_fresh[s][i]}
+        for s in SIDES:  # a survey on another ward, or older than the window, can no longer be paired
+            if waiting[s] is not None and (waiting[s][2] != ward[i] or month_no[i] - waiting[s][0] > window):
+                waiting[s] = None
+        if len(here) == 2:  # both sides surveyed this month: pair them
+            rows.append((order[i], (here["patient"] + here["staff"]) / 2))
+            first.append(month[i])
+            waiting = dict.fromkeys(SIDES)
+            continue
+        for s, value in here.items():
+            other = "staff" if s == "patient" else "patient"
+            if waiting[other] is not None:
+                rows.append((order[i], (value + waiting[other][1]) / 2))
+                first.append(waiting[other][3])
+                waiting[other] = None
+            else:
+                waiting[s] = (int(month_no[i]), value, ward[i], month[i])
+    cols = list(panel.columns)
+    if not rows:
+        out = panel.iloc[:0].copy()
+        out["pair_first_month"] = pd.Series(dtype="datetime64[ns]")
+        out.attrs["straddling_pairs"] = 0
+        return out
+    out = panel.iloc[[i for i, _ in rows]][cols].copy()
+    out[COMBINED] = [v for _, v in rows]
+    out["pair_first_month"] = pd.to_datetime(first)
+    start = out["talking_groups_start"] if "talking_groups_start" in out.columns else pd.Series(pd.NaT, index=out.index)
+    straddle = start.notna() & (out["pair_first_month"] < start) & (out["month"] >= start)
+    out = out.loc[~straddle].reset_index(drop=True)
+    out.attrs["straddling_pairs"] = int(straddle.sum())
+    out.attrs["window"] = window
+    return out
+
+
 def _usable(panel: pd.DataFrame, outcome: str, kind: str, exposure: str | None) -> tuple[pd.DataFrame, str | None]:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
+    if outcome == COMBINED and kind == "linear":
+        return combined_survey_rows(panel), exposure
     if kind == "count":
         exposure = exposure or "occupied_bed_days"
         ok = panel[outcome].notna() & panel[exposure].notna() & (panel[exposure] > 0)
@@ -341,6 +428,43 @@ def _fit(d: pd.DataFrame, outcome: str, kind: str, exposure: str | None, slope: 
     return est[est["term"].isin(["const", "post", "months_since_start"])].reset_index(drop=True), None
 
 
+def _why_nothing_started(panel: pd.DataFrame, d: pd.DataFrame, outcome: str, kind: str) -> str:
+    """Why no ward in the usable rows started talking groups, naming what is actually missing."""
+    started = panel.loc[panel["talking_groups_start"].notna(), "ward_id"].astype(str).unique()
+    if not len(started):
+        return "No ward has started talking groups, so there is nothing to compare."
+    n = len(started)
+    wards = f"{plural(n, 'ward')} that started talking groups"
+    if len(d):
+        return (
+            f"The {wards} {plural_word(n, 'has', 'have')} no usable {_words(outcome, kind)} data, so there is "
+            "nothing to compare before and after a start."
+        )
+    if outcome == COMBINED and kind == "linear":
+        have = [
+            s
+            for s in SIDES
+            if f"coproduction_{s}_overall" in panel and panel[f"coproduction_{s}_overall"].notna().any()
+        ]
+        if len(have) < 2:
+            missing = "staff" if "patient" in have else "patient" if have else "patient or staff"
+            return (
+                f"There are no {missing} survey scores, so patients and staff cannot be combined: choose "
+                "patient-rated or staff-rated co-production instead."
+            )
+        window = int(panel.attrs.get("carry_forward_months", 3))
+        apart = f"within {plural(window, 'month')} of each other" if window > 0 else "in the same month"
+        return (
+            f"Patients and staff were never surveyed {apart} on the same ward, so there is no combined score to "
+            f"compare, although {plural(n, 'ward')} started talking groups: choose patient-rated or staff-rated "
+            "co-production instead, or allow a longer carry-forward."
+        )
+    return (
+        f"There are no usable {_words(outcome, kind)} data in the months in view, although {plural(n, 'ward')} "
+        "started talking groups."
+    )
+
+
 def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure: str | None = None) -> ModelResult:
     """Stepped-wedge interrupted time series across wards: what changed once talking groups started.
 
@@ -386,7 +510,7 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
     starts = d.groupby("ward_id")["talking_groups_start"].first()
     G, n_started = len(starts), int(starts.notna().sum())
     if n_started == 0:
-        return _cannot(outcome, "No ward has started talking groups, so there is nothing to compare.")
+        return _cannot(outcome, _why_nothing_started(panel, d, outcome, kind))
     if G < 2:
         return _cannot(outcome, "Only one ward has data: a pooled comparison needs at least two wards.")
     if kind == "count":
@@ -411,7 +535,8 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
     slope = by.loc["months_since_start"].to_dict() if with_slope is not None else None
     se = f"CR1 cluster-robust standard errors by ward (G/(G-1) x (N-1)/(N-K)), t({G - 1}) reference"
     n_months = d["month"].nunique()
-    survey = bool(fresh_survey_rows(panel, outcome).ne(True).any())
+    combined = outcome == COMBINED and kind == "linear"
+    survey = combined or bool(fresh_survey_rows(panel, outcome).ne(True).any())
     rows = f"{n_months} survey months" if survey else f"{n_months} months"
     lead = (
         f"Across {plural(G, 'ward')} over {rows} ({n_started} started talking groups at different times, "
@@ -431,6 +556,12 @@ def its_pooled(panel: pd.DataFrame, outcome: str, kind: str = "linear", exposure
         if survey
         else ""
     )
+    if combined:
+        window = int(panel.attrs.get("carry_forward_months", 3))
+        fresh += " " + combined_rule(window)
+        n_straddle = int(d.attrs.get("straddling_pairs", 0))
+        if n_straddle:
+            fresh += f" {plural(n_straddle, 'pair')} left out for straddling a start."
     if kind == "count":
         head = Headline(
             "rate ratio at the start (pooled level change)",

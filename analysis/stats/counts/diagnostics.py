@@ -38,7 +38,7 @@ def expected_rates(
     d: Design,
     params: pd.Series,
     vcov: np.ndarray,
-    df: float | None,
+    df,
     at: tuple[float, ...],
     per: float,
     raw_scores: pd.Series,
@@ -47,10 +47,11 @@ def expected_rates(
 
     With the within/between split there are two readings: an average ward in a month when its
     score is at that level (within), and a ward whose usual score is at that level (between).
+    `df` is the t reference's degrees of freedom: a number, a function of the combination x (the
+    Satterthwaite degrees of freedom of x'beta under CR2), or None for a normal reference.
     """
     means = d.X.mean(axis=0)
     grand = float(raw_scores.mean()) / per
-    q = stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975)
     b = params.reindex(d.X.columns).to_numpy(float)
     rows = []
     for score in at:
@@ -62,6 +63,8 @@ def expected_rates(
             xv = x.to_numpy(float)
             eta = float(xv @ b)
             se = float(np.sqrt(max(xv @ vcov @ xv, 0.0)))
+            nu = df(xv) if callable(df) else df
+            q = stats.t.ppf(0.975, nu) if nu else stats.norm.ppf(0.975)
             rows.append(
                 {
                     "score": score,

@@ -9,12 +9,13 @@ import pandas as pd
 
 from analysis.data.contract import MODELLED_INCIDENTS
 from analysis.stats.counts import caveats as cv
-from analysis.stats.counts.clustering import cluster_vcov, fit_gee, model_vcov, tidy
+from analysis.stats.counts.clustering import CR2_BELOW, ClusterErrors, cluster_errors, fit_gee, model_vcov, tidy
 from analysis.stats.counts.describe import (
     cannot_fit_sentence,
     caveat_list,
     data_sentence,
     headline_sentence,
+    interval_note,
     outcome_words,
 )
 from analysis.stats.counts.diagnostics import expected_rates, residual_summaries
@@ -23,7 +24,7 @@ from analysis.stats.counts.prepare import DataProblem, Design, prepare
 from analysis.stats.counts.spec import ERRORS, FAMILIES, CountModelSpec
 from analysis.stats.counts.zeros import check_zeros
 from analysis.stats.results import CountDiagnostics, Headline, ModelResult, NotFitted
-from analysis.text import plural, plural_word
+from analysis.text import fmt_number, plural, plural_word
 
 INCIDENTS = MODELLED_INCIDENTS  # the contract's incident counts, in the order the models list them
 __all__ = ["ERRORS", "FAMILIES", "INCIDENTS", "CountModelSpec", "fit_all_incidents", "fit_counts"]
@@ -44,6 +45,7 @@ def fit_counts(
     per: float = 10.0,
     at: tuple[float, ...] = (30.0, 50.0, 70.0),
     zeros: bool = True,
+    cluster_se: str = "auto",
 ) -> ModelResult:
     """Rate ratio of `outcome` per `per`-point rise in `predictor` (within ward by default), in numbers and words.
 
@@ -68,8 +70,8 @@ def fit_counts(
     family : {"auto", "poisson", "negbin"}, default "auto"
         "auto" chooses Poisson or NB2 by a likelihood-ratio test of over-dispersion.
     errors : {"cluster", "gee", "fixed_effects"}, default "cluster"
-        CR1 cluster-robust by ward with t(G-1); GEE with exchangeable correlation and robust errors; or ward
-        fixed effects with CR1 errors.
+        Cluster-robust errors by ward (as `cluster_se` says); GEE with exchangeable correlation and robust
+        errors, t(G-1); or ward fixed effects with cluster-robust errors.
     split : {"within_between", "none"}, default "within_between"
         Split the score into the ward's mean (between wards) and each month's deviation from it (within
         ward: the headline), or use it as it is.
@@ -81,6 +83,9 @@ def fit_counts(
         Scores at which expected rates are given (`CountDiagnostics.expected_rates`).
     zeros : bool, default True
         Check for more months with none than the model expects.
+    cluster_se : {"auto", "CR2", "CR1"}, default "auto"
+        The cluster-robust errors: "auto" is CR2 (bias-reduced, Bell-McCaffrey) with Satterthwaite degrees
+        of freedom below 30 wards and CR1 with t(G-1) from 30 (`analysis.stats.counts.clustering`).
 
     Returns
     -------
@@ -88,9 +93,10 @@ def fit_counts(
         `question` "q2" ("q3" for transfers to lower security); `family` "poisson" or "negbin";
         `headline` the rate ratio per `per` points with its 95% CI (None when the model cannot be fitted,
         and then the sentence says why); `estimates` with columns term, estimate, std_error, ci_low,
-        ci_high, p_value, rate_ratio, rr_ci_low, rr_ci_high, unit; `diagnostics` a `CountDiagnostics`
-        (family choice, dispersion, expected rates, residuals by ward and month, zeros, between wards),
-        or `NotFitted` with the reason.
+        ci_high, p_value, df (the t reference's degrees of freedom; NaN for a normal reference), rate_ratio,
+        rr_ci_low, rr_ci_high, unit; `diagnostics` a `CountDiagnostics` (family choice, dispersion,
+        standard errors and degrees of freedom, expected rates, residuals by ward and month, zeros, between
+        wards), or `NotFitted` with the reason.
 
     Raises
     ------
@@ -122,6 +128,7 @@ def fit_counts(
         per=per,
         at=tuple(at),
         zeros=zeros,
+        cluster_se=cluster_se,
     )
     warns: list[str] = []
     try:
@@ -163,24 +170,27 @@ def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
             "The counts show no extra variation, so the negative binomial model is the same as a Poisson model here."
         )
 
-    df = G - 1 if G > 1 else None
     mu, alpha_used = fit.mu, fit.alpha
     if G < 2:
         params, V = fit.glm.params, model_vcov(fit.glm)
-        se_text = "model-based standard errors (one ward: no clustering possible)"
+        se_kind, df, df_of, ce_df_method = "model", None, None, ""
+        se_text = "model-based standard errors (one ward: no clustering possible), normal reference"
     elif errors == "gee":
         with cv.captured(warns):
             gee = fit_gee(d, chosen, fit.alpha)
         params, V = gee.params, np.asarray(gee.cov_robust)
         mu = np.asarray(gee.fittedvalues)
+        se_kind, df, df_of, ce_df_method = "GEE", float(G - 1), float(G - 1), "G-1"
         se_text = (
             "GEE with exchangeable correlation within ward (working correlation "
             f"{float(gee.model.cov_struct.dep_params):.3f}), "
-            f"robust standard errors, t({df}) reference"
+            f"robust standard errors, t({G - 1}) reference"
         )
     else:
-        params, V = fit.glm.params, cluster_vcov(fit.glm, d.groups)
-        se_text = f"cluster-robust standard errors by ward (CR1: G/(G-1) x (N-1)/(N-K)), t({df}) reference"
+        ce = cluster_errors(fit.glm, d.groups, spec.cluster_se, spec.fixed_effects)
+        params, V, se_kind, df_of, ce_df_method = fit.glm.params, ce.vcov, ce.kind, ce.df, ce.df_method
+        df = ce.term_df()
+        se_text = _se_words(ce, G, spec.cluster_se, dict(zip(params.index, df)), d.predictor_terms)
     if not np.all(np.isfinite(np.diag(V))) or np.any(np.diag(V) < 0):
         cv.add(warns, cv.HESSIAN)
     if not np.all(np.isfinite(params.to_numpy(float))):
@@ -196,7 +206,12 @@ def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
     if main is not None:
         headline = Headline(f"{label} (within ward)" if within else label, main[0], main[1], main[2], main[3])
 
-    caveats = caveat_list(G, errors)
+    df_by_term = dict(zip(est["term"], est["df"]))
+    head_df = df_by_term.get(terms.get("within") or terms.get("single"))
+    caveats = caveat_list(G, errors, se_kind, head_df)
+    note = interval_note(G, f"{se_kind} {ce_df_method}", tuple(d.predictor_terms.values()))
+    if note:
+        caveats.append(note)
     short = data_sentence(G, d.n_months)
     body = headline_sentence(spec, G, d.n_months, within, between, single)
     fit_warn = [w for w in warns if w in (cv.NOT_CONVERGED, cv.HESSIAN, cv.SEPARATION, cv.SINGULAR)]
@@ -219,7 +234,10 @@ def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
         alpha=alpha_used,
         theta=(1 / alpha_used) if alpha_used > 0 else math.inf,
         model_based_se=dict(zip(fit.glm.params.index, np.sqrt(np.diag(model_vcov(fit.glm))))),
-        expected_rates=expected_rates(d, params, V, df, spec.at, per, raw),
+        standard_errors=se_kind,
+        degrees_of_freedom={t: (None if not math.isfinite(v) else float(v)) for t, v in df_by_term.items()},
+        interval_note=note,
+        expected_rates=expected_rates(d, params, V, df_of, spec.at, per, raw),
         formula=d.formula,
         n_dropped=dict(d.dropped),
         n_months=d.n_months,
@@ -257,6 +275,21 @@ def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
         warnings=warns,
         diagnostics=diagnostics,
     )
+
+
+def _se_words(ce: ClusterErrors, G: int, choice: str, df: dict[str, float], terms: dict[str, str]) -> str:
+    """The cluster-robust errors in words, with the degrees of freedom of the co-production terms."""
+    if ce.kind == "CR2":
+        what = "bias-reduced cluster-robust standard errors by ward (CR2, Bell-McCaffrey"
+        what += f"; the default below {CR2_BELOW} wards)" if choice == "auto" else ")"
+    else:
+        what = "cluster-robust standard errors by ward (CR1: G/(G-1) x (N-1)/(N-K)"
+        what += f"; the default from {CR2_BELOW} wards)" if choice == "auto" else ")"
+    if ce.df_method == "G-1":
+        return f"{what}, t({G - 1}) reference"
+    roles = {"within": "within-ward", "between": "between-ward", "single": "co-production"}
+    parts = [f"{roles[r]} term {fmt_number(df[t])}" for t, r in terms.items() if t in df and math.isfinite(df[t])]
+    return f"{what}, t reference with Satterthwaite degrees of freedom" + (f" ({'; '.join(parts)})" if parts else "")
 
 
 def _row(est: pd.DataFrame, term: str | None):

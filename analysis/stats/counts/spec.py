@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 FAMILIES = ("auto", "poisson", "negbin")
 ERRORS = ("cluster", "gee", "fixed_effects")
+CLUSTER_SE = ("auto", "CR2", "CR1")  # below 30 wards "auto" is CR2 (Satterthwaite df), from 30 CR1 (t(G-1))
 SPLITS = ("within_between", "none")
 
 
@@ -20,7 +21,10 @@ class CountModelSpec:
     predictor : str, the co-production score column; lag : int, months earlier (0: the same month).
     adjust : tuple of str, adjustments (`analysis.data.contract.ADJUSTMENTS`).
     family : "auto" (Poisson or NB2 by a likelihood-ratio test of over-dispersion), "poisson" or "negbin".
-    errors : "cluster" (CR1 by ward, t(G-1)), "gee" (exchangeable, robust) or "fixed_effects" (ward dummies, CR1).
+    errors : "cluster" (cluster-robust by ward), "gee" (exchangeable, robust) or "fixed_effects" (ward dummies,
+        cluster-robust).
+    cluster_se : the cluster-robust errors for "cluster" and "fixed_effects": "auto" (CR2 with Satterthwaite
+        degrees of freedom below 30 wards, CR1 with t(G-1) from 30), "CR2" or "CR1".
     split : "within_between" (ward mean and monthly deviation; headline within) or "none".
     ward, month : str, the ward and month columns.
     per : float, points per step of the predictor (10: "per 10-point rise").
@@ -41,12 +45,15 @@ class CountModelSpec:
     per: float = 10.0
     at: tuple[float, ...] = (30.0, 50.0, 70.0)
     zeros: bool = True
+    cluster_se: str = "auto"
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"family must be one of {FAMILIES}")
         if self.errors not in ERRORS:
             raise ValueError(f"errors must be one of {ERRORS}")
+        if self.cluster_se not in CLUSTER_SE:
+            raise ValueError(f"cluster_se must be one of {CLUSTER_SE}")
         object.__setattr__(self, "adjust", tuple(self.adjust))
         object.__setattr__(self, "at", tuple(self.at))
 
