@@ -45,6 +45,41 @@ def month_range(start, end) -> str:
     return f"{uk_month(start)} to {uk_month(end)}"
 
 
+def quarter(value) -> str:
+    """The financial-year quarter a date falls in (Q1 is April to June): Oct 2025 -> 'Q3 2025/26'."""
+    ts = _ts(value)
+    return f"Q{(ts.month - 4) % 12 // 3 + 1} {financial_year(ts)}"
+
+
+PERIODS_BY = ("months", "quarters", "years")  # how a span of months is named: months, quarters, financial years
+
+
+def period_words(start, end, by: str = "months") -> str:
+    """A span of whole months (first and last month included) in the words of `by`.
+
+    "years" names financial years ('2024/25', '2023/24 to 2024/25'), "quarters" financial-year quarters
+    ('Q1 2024/25', 'Q3 to Q4 2025/26', 'Q4 2024/25 to Q1 2025/26'), "months" months ('Oct 2025',
+    'Oct 2025 to Mar 2026'). A span that does not start and end on the boundaries `by` names falls back to
+    quarters (when it can) and then to months, so the words never claim months that are not there.
+
+    >>> period_words("2024-04", "2025-03", "years"), period_words("2025-10", "2026-03", "quarters")
+    ('2024/25', 'Q3 to Q4 2025/26')
+    >>> period_words("2025-10", "2026-03"), period_words("2025-05", "2025-06", "years")
+    ('Oct 2025 to Mar 2026', 'May 2025 to Jun 2025')
+    """
+    a, b = _ts(start), _ts(end)
+    if by == "years" and a.month == 4 and b.month == 3:
+        fa, fb = financial_year(a), financial_year(b)
+        return fa if fa == fb else f"{fa} to {fb}"
+    if by in ("years", "quarters") and a.month in (1, 4, 7, 10) and b.month in (3, 6, 9, 12):
+        qa, qb = quarter(a), quarter(b)
+        if qa == qb:
+            return qa
+        fa, fb = financial_year(a), financial_year(b)
+        return f"{qa.split()[0]} to {qb}" if fa == fb else f"{qa} to {qb}"
+    return uk_month(a) if (a.year, a.month) == (b.year, b.month) else month_range(a, b)
+
+
 def rate_label(per: float = 1000, denominator: str = "occupied bed days") -> str:
     """'per 1,000 occupied bed days': every rate says what it is per."""
     return f"per {fmt_number(per)} {denominator}"

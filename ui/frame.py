@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +13,10 @@ from analysis.data.filters import Filters
 from analysis.text import literal
 
 APP_TITLE = "Co-production in secure care"
+# The tab's icon, served by the app itself. Without it Streamlit uses the page's ":material/...:" icon and the
+# browser fetches that picture from fonts.gstatic.com, which a hospital network blocks: nothing may be fetched
+# from outside the server (tests/browser/test_no_external_requests.py).
+APP_ICON = str(Path(__file__).with_name("assets") / "icon.svg")
 _VIEW = "_view"
 SYNTHETIC_TEXT = (
     "**Synthetic data.** You are looking at the synthetic sample hospital: fictional wards and made-up "
@@ -30,7 +35,7 @@ class View:
 
 
 def configure_page() -> None:
-    st.set_page_config(page_title=APP_TITLE, layout="wide", initial_sidebar_state="expanded")
+    st.set_page_config(page_title=APP_TITLE, page_icon=APP_ICON, layout="wide", initial_sidebar_state="expanded")
 
 
 def banner(dataset: Dataset) -> None:

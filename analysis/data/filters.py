@@ -1,10 +1,17 @@
-"""The shared view filters (wards, service, security level, period), applied the same way everywhere."""
+"""The shared view filters (wards, service, security level, period), applied the same way everywhere.
+
+A period is always a span of whole months (`Filters.start` to `Filters.end`); choosing it by quarter or by
+financial year (`Filters.period_by`, `period_choices`) only names and snaps that span, so everything that
+cuts or models the data keeps working with months.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
 import pandas as pd
+
+from analysis.text import PERIODS_BY, financial_year, period_words, quarter, uk_month
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,9 @@ class Filters:
         Security levels (``high``, ``medium``, ``low``) to keep.
     start, end : pandas.Timestamp, optional
         First and last month included (the first day of the month).
+    period_by : {"months", "quarters", "years"}
+        How the period was chosen and is named: by month, by financial-year quarter ("Q1 2024/25" is April
+        to June 2024) or by financial year ("2024/25"). It names the period; it never changes the cut.
 
     Attributes
     ----------
@@ -53,6 +63,11 @@ class Filters:
     security_levels: tuple[str, ...] = ()
     start: pd.Timestamp | None = None  # first month included
     end: pd.Timestamp | None = None  # last month included
+    period_by: str = "months"  # how the period is named: months, quarters or (financial) years
+
+    def __post_init__(self) -> None:
+        if self.period_by not in PERIODS_BY:
+            raise ValueError(f"period_by must be one of {', '.join(PERIODS_BY)}, not {self.period_by!r}")
 
     @property
     def picks_wards(self) -> bool:
@@ -132,7 +147,16 @@ class Filters:
         return out
 
     def describe(self) -> str:
-        """The filters in words, for captions and export stamps."""
+        """The filters in words, for captions and export stamps; the period in the words it was chosen by.
+
+        >>> import pandas as pd
+        >>> Filters(start=pd.Timestamp("2025-10-01"), end=pd.Timestamp("2026-03-01")).describe()
+        'Oct 2025 to Mar 2026'
+        >>> Filters(start=pd.Timestamp("2025-10-01"), end=pd.Timestamp("2026-03-01"), period_by="quarters").describe()
+        'Q3 to Q4 2025/26'
+        >>> Filters(services=("rehabilitation",), start=pd.Timestamp("2024-04-01"), period_by="years").describe()
+        'services rehabilitation; 2024/25 to the latest month'
+        """
         parts = []
         if self.wards:
             parts.append("wards " + ", ".join(self.wards))
@@ -140,14 +164,20 @@ class Filters:
             parts.append("services " + ", ".join(self.services))
         if self.security_levels:
             parts.append("security " + ", ".join(self.security_levels))
-        if self.start is not None or self.end is not None:
-            a = self.start.strftime("%b %Y") if self.start is not None else "the start"
-            b = self.end.strftime("%b %Y") if self.end is not None else "the latest month"
+        if self.start is not None and self.end is not None:
+            parts.append(period_words(self.start, self.end, self.period_by))
+        elif self.start is not None or self.end is not None:
+            a = _one_end(self.start, self.period_by) if self.start is not None else "the start"
+            b = _one_end(self.end, self.period_by) if self.end is not None else "the latest month"
             parts.append(f"{a} to {b}")
         return "; ".join(parts) if parts else "all wards, all months"
 
     def to_dict(self) -> dict:
+        """The cut as plain values (months as "YYYY-MM"): for model specs, export stamps and cache keys.
+
+        `period_by` is left out: it names the period and never changes which rows are kept."""
         d = asdict(self)
+        d.pop("period_by")
         for k in ("start", "end"):
             d[k] = d[k].strftime("%Y-%m") if d[k] is not None else None
         d = {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
@@ -163,4 +193,74 @@ class Filters:
             security_levels=tuple(d.get("security_levels") or ()),
             start=month(d.get("start")),
             end=month(d.get("end")),
+            period_by=d.get("period_by") or "months",
         )
+
+    def without_period(self) -> Filters:
+        """The same wards over every month (for comparisons that reach outside the chosen period)."""
+        return Filters(self.wards, self.services, self.security_levels)
+
+
+def _one_end(month: pd.Timestamp, by: str) -> str:
+    """One end of a half-open period in the words of `by` (the quarter or year it starts or ends)."""
+    return {"years": financial_year, "quarters": quarter}.get(by, uk_month)(month)
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """One step of the period slider: its label and the first and last month ("YYYY-MM") it covers."""
+
+    label: str
+    first: str
+    last: str
+
+
+def _first_month(month: pd.Timestamp, by: str) -> pd.Timestamp:
+    """The first month of the quarter or financial year `month` is in (the month itself for "months")."""
+    if by == "months":
+        return month
+    step = 3 if by == "quarters" else 12
+    back = (month.month - 4) % step  # financial quarters and years start in April
+    return month - pd.DateOffset(months=back)
+
+
+def period_choices(months: list[str], by: str = "months") -> list[PeriodChoice]:
+    """The steps of the period slider for the data's months ("YYYY-MM", in order), by month, by financial
+    quarter or by financial year. A quarter or year the data only partly cover is still offered; its label
+    says which part ("Q4 2020/21 (from Feb 2021)").
+
+    >>> [c.label for c in period_choices(["2025-02", "2025-03", "2025-04", "2025-05"], "quarters")]
+    ['Q4 2024/25 (from Feb 2025)', 'Q1 2025/26 (to May 2025)']
+    >>> period_choices(["2024-04", "2025-03", "2025-04"], "years")[0]
+    PeriodChoice(label='2024/25', first='2024-04', last='2025-03')
+    """
+    if by not in PERIODS_BY:
+        raise ValueError(f"by must be one of {', '.join(PERIODS_BY)}, not {by!r}")
+    if not months:
+        return []
+    stamps = [pd.Timestamp(m + "-01") for m in months]
+    if by == "months":
+        return [PeriodChoice(uk_month(t), m, m) for t, m in zip(stamps, months)]
+    groups: dict[pd.Timestamp, list[pd.Timestamp]] = {}
+    for t in stamps:
+        groups.setdefault(_first_month(t, by), []).append(t)
+    size = 3 if by == "quarters" else 12
+    name = quarter if by == "quarters" else financial_year
+    out = []
+    for first, got in groups.items():
+        last = first + pd.DateOffset(months=size - 1)
+        label = name(first)
+        if got[0] > first:
+            label += f" (from {uk_month(got[0])})"
+        elif got[-1] < last:
+            label += f" (to {uk_month(got[-1])})"
+        out.append(PeriodChoice(label, got[0].strftime("%Y-%m"), got[-1].strftime("%Y-%m")))
+    return out
+
+
+def snap(start: str, end: str, choices: list[PeriodChoice]) -> tuple[int, int]:
+    """The positions in `choices` of the steps holding `start` and `end` ("YYYY-MM"): a month range chosen
+    one way, shown another (a link by month opened by quarter) widens to whole steps."""
+    i = next((k for k, c in enumerate(choices) if c.last >= start), len(choices) - 1)
+    j = next((k for k, c in enumerate(choices) if c.last >= end), len(choices) - 1)
+    return min(i, j), max(i, j)

@@ -18,7 +18,8 @@ Icons (analysis.spc.icons keys, with a plain label beside each):
 The survey-based series (co-production, recovery) are short, so they are not rebased: splitting
 them would leave a handful of points per segment. A series with fewer than `MIN_POINTS` values
 gets the "no_data" icon: with fewer points no run rule can fire and the limits rest on a few
-moving ranges. "Last 12 months" means the panel's last 12 calendar months, the same for every ward.
+moving ranges. "Last 12 months" means the panel's last 12 calendar months, the same for every ward; when
+the panel (the chosen period) is shorter, every month of it (`window_words` says which).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from analysis.questions.recovery.model import higher_is_better, measure_column, 
 from analysis.spc.chart import rebase_dates, u_chart, xmr
 from analysis.spc.icons import VARIATION, icon_svg, variation_colour, variation_icon
 from analysis.spc.rules import classify
-from analysis.text import uk_month
+from analysis.text import month_range, plural, uk_month
 
 MIN_POINTS = 6
 WINDOW_MONTHS = 12
@@ -234,7 +235,7 @@ def ward_table(
     _put(out, "coproduction", icons, "co-production score")
 
     end = panel["month"].max()
-    start = end - pd.DateOffset(months=WINDOW_MONTHS - 1)
+    start = max(end - pd.DateOffset(months=WINDOW_MONTHS - 1), panel["month"].min())
     sums = [
         c
         for c in ("assaults_on_staff", "occupied_bed_days", "talking_groups_held", "talking_group_attendances")
@@ -269,13 +270,33 @@ def ward_table(
     out.attrs = {
         "window_start": start,
         "window_end": end,
-        "window_label": f"{uk_month(start)} to {uk_month(end)}",
+        "window_label": month_range(start, end),
+        "window_months": (end.year - start.year) * 12 + end.month - start.month + 1,
         "recovery_measure": measure,
         "improvement": imp,
         "count_columns": list(COUNT_COLUMNS),
         "icon_rule": __doc__.split("\n\n", 1)[1].strip(),
     }
     return out
+
+
+def window_words(attrs: Mapping) -> str:
+    """Which months the table's counts cover, from `ward_table(...).attrs`: 'the last 12 months (Apr 2025 to
+    Mar 2026)', or 'the 6 months shown (Oct 2025 to Mar 2026)' when the chosen period is shorter.
+
+    >>> window_words({"window_months": 6, "window_label": "Oct 2025 to Mar 2026"})
+    'the 6 months shown (Oct 2025 to Mar 2026)'
+    """
+    n = int(attrs.get("window_months") or WINDOW_MONTHS)
+    label = attrs.get("window_label", "")
+    if n >= WINDOW_MONTHS:
+        return f"the last {plural(n, 'month')} ({label})"
+    return f"the {plural(n, 'month')} shown ({label})"
+
+
+def window_length(attrs: Mapping) -> str:
+    """'12 months', or '6 months' when the chosen period is shorter (for "sessions in 12 months")."""
+    return plural(int(attrs.get("window_months") or WINDOW_MONTHS), "month")
 
 
 def wards_to_list(wards: pd.DataFrame, limit: int = LIST_LIMIT) -> pd.DataFrame:

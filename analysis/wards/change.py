@@ -1,38 +1,98 @@
-"""Is it rising? Is it improving? Each ward's last 12 months against the 12 before, with a 95% CI.
+"""Is it rising? Is it improving? Each ward's chosen period against a year earlier, with a 95% CI.
 
 The variation icons read a ward's latest month against its usual range; they do not say whether the
 last year differs from the year before. This does, in words a ward manager can repeat:
 
-* assaults on staff: the rate ratio of the two years (assaults per occupied bed day), from a
-  quasi-Poisson model of the 24 monthly counts with a log(bed days) offset and one step between the
-  years (what R's glm(family = quasipoisson) fits; checked against it in tests/reference/ward_change).
+* assaults on staff: the rate ratio of the two periods (assaults per occupied bed day), from a
+  quasi-Poisson model of the monthly counts with a log(bed days) offset and one step between the
+  periods (what R's glm(family = quasipoisson) fits; checked against it in tests/reference/ward_change).
   Months vary more than a Poisson count would (staffing, admissions), so the standard error is scaled
   by the Pearson dispersion when it is above 1 (never shrunk below the Poisson error).
-* co-production (and any survey score): the difference between the two years' mean survey scores
+* co-production (and any survey score): the difference between the two periods' mean survey scores
   (fresh survey months only, carried months repeat a survey), with a Welch t interval (R: t.test).
   Quarterly surveys give about 4 scores a year, so the interval is wide: the honest answer.
+
+Which periods (`windows`): the comparison follows the period chosen in the sidebar. A period of 12 months or
+more compares its last 12 months with the 12 before them; a shorter one (a quarter, Oct to Mar) compares its
+months with the same months a year earlier, so seasons match. The earlier months usually lie outside the
+chosen period: pass the panel of every month of the chosen wards and the period as `start` and `end`.
+A ward with no figures in the earlier period has "no earlier year to compare", which is not the same as
+too few assaults to tell.
 
 Observational, one ward at a time: a change can come from anything that changed on the ward.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.text import fmt_number, percent_change, uk_month
+from analysis.text import fmt_number, percent_change, period_words, plural
 
 WINDOW_MONTHS = 12
 MIN_EVENTS = 5  # fewer assaults across both years: too few to estimate a ratio
 MIN_SURVEYS = 2  # survey scores needed in each year for a difference with an interval
+YEAR_BEFORE = "the year before"
+SAME_MONTHS = "the same months a year earlier"
 
 
-def windows(months: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
-    """(start of the year before, start of the last year, last month) for the panel's last 24 months."""
-    end = pd.Timestamp(months.max())
-    last = end - pd.DateOffset(months=WINDOW_MONTHS - 1)
-    return last - pd.DateOffset(months=WINDOW_MONTHS), last, end
+@dataclass(frozen=True)
+class Windows:
+    """The two periods compared: first and last month of each (first day of the month)."""
+
+    earlier_start: pd.Timestamp
+    earlier_end: pd.Timestamp
+    later_start: pd.Timestamp
+    later_end: pd.Timestamp
+
+    @property
+    def months(self) -> int:
+        """Months in each period (12, or fewer for a short chosen period)."""
+        return _months_between(self.later_start, self.later_end)
+
+    @property
+    def same_months(self) -> bool:
+        """True when a period shorter than a year is compared with the same months a year earlier."""
+        return self.months < WINDOW_MONTHS
+
+    def words(self, by: str = "months") -> tuple[str, str]:
+        """(later, earlier) in words, named as the period was chosen: months, quarters or years."""
+        return (
+            period_words(self.later_start, self.later_end, by),
+            period_words(self.earlier_start, self.earlier_end, by),
+        )
+
+
+def _months_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
+    return (b.year - a.year) * 12 + b.month - a.month + 1
+
+
+def _month(value) -> pd.Timestamp:
+    return pd.Timestamp(value).to_period("M").to_timestamp()
+
+
+def windows(months: pd.Series, start=None, end=None) -> Windows:
+    """The periods to compare for a chosen period `start` to `end` (months; None: the first or last month
+    in `months`). 12 months or more: its last 12 months against the 12 before. Shorter: its months against
+    the same months a year earlier.
+
+    >>> m = pd.Series(pd.date_range("2021-04-01", "2026-03-01", freq="MS"))
+    >>> w = windows(m, "2025-10", "2026-03")
+    >>> w.words(), w.same_months
+    (('Oct 2025 to Mar 2026', 'Oct 2024 to Mar 2025'), True)
+    >>> windows(m).words("years")
+    ('2025/26', '2024/25')
+    """
+    last = _month(end) if end is not None else _month(months.max())
+    first = _month(start) if start is not None else _month(months.min())
+    if _months_between(first, last) >= WINDOW_MONTHS:
+        later = last - pd.DateOffset(months=WINDOW_MONTHS - 1)
+        return Windows(later - pd.DateOffset(months=WINDOW_MONTHS), later - pd.DateOffset(months=1), later, last)
+    year = pd.DateOffset(months=WINDOW_MONTHS)
+    return Windows(first - year, last - year, first, last)
 
 
 def rate_change(counts: np.ndarray, bed_days: np.ndarray, later: np.ndarray, level: float = 0.95) -> dict:
@@ -106,9 +166,19 @@ def year_on_year(
     panel: pd.DataFrame,
     score: str = "coproduction_patient_overall",
     carried: str = "coproduction_patient_months_carried",
+    start=None,
+    end=None,
+    by: str = "months",
 ) -> pd.DataFrame:
-    """One row per ward: assaults on staff and the survey `score`, last 12 months against the 12 before,
-    each with its estimate, 95% CI and a sentence (`assaults_words`, `score_words`)."""
+    """One row per ward: assaults on staff and the survey `score`, the chosen period against a year earlier
+    (`windows`), each with its estimate, 95% CI and a sentence (`assaults_words`, `score_words`).
+
+    `panel` should hold every month of the chosen wards, not only the chosen period: the earlier months are
+    usually outside it. `start` and `end` ("YYYY-MM" or a date; None for the panel's first or last month) are
+    the chosen period; `by` ("months", "quarters", "years") is how the periods are named in the words.
+    Wards with no months in the later period are left out. attrs: `later`, `earlier` (the periods in words),
+    `compared` ("Oct 2025 to Mar 2026 against Oct 2024 to Mar 2025") and `same_months`.
+    """
     cols = [
         "ward_id",
         "assaults_rate_ratio",
@@ -116,6 +186,8 @@ def year_on_year(
         "assaults_ci_high",
         "assaults_later",
         "assaults_earlier",
+        "assaults_months_later",
+        "assaults_months_earlier",
         "assaults_words",
         "score_difference",
         "score_ci_low",
@@ -128,16 +200,27 @@ def year_on_year(
     ]
     if not len(panel):
         return pd.DataFrame(columns=cols)
-    before, last, end = windows(panel["month"])
-    span = panel[panel["month"] >= before]
+    w = windows(panel["month"], start, end)
+    later_words, earlier_words = w.words(by)
+    against = SAME_MONTHS if w.same_months else YEAR_BEFORE
+    month = panel["month"]
+    span = panel[(month >= w.earlier_start) & (month <= w.later_end)]
     rows = []
     for ward, d in span.groupby("ward_id", sort=True):
-        later = (d["month"] >= last).to_numpy()
+        later = (d["month"] >= w.later_start).to_numpy()
+        earlier = (d["month"] <= w.earlier_end).to_numpy()
+        if not later.any():
+            continue
+        keep = later | earlier
+        d, later = d[keep], later[keep]
+        has_counts = {"assaults_on_staff", "occupied_bed_days"} <= set(d.columns)
         r = (
             rate_change(d["assaults_on_staff"], d["occupied_bed_days"], later)
-            if {"assaults_on_staff", "occupied_bed_days"} <= set(d.columns)
+            if has_counts
             else rate_change([], [], [])
         )
+        counted = _counted_months(d) if has_counts else pd.Series(False, index=d.index)
+        n_later, n_earlier = int(counted[later].sum()), int(counted[~later].sum())
         s = {
             "n_later": 0,
             "n_earlier": 0,
@@ -149,7 +232,10 @@ def year_on_year(
         }
         if score in d.columns:
             fresh = d[d[score].notna() & ((d[carried] == 0) if carried in d.columns else True)]
-            s = mean_change(fresh.loc[fresh["month"] >= last, score], fresh.loc[fresh["month"] < last, score])
+            s = mean_change(
+                fresh.loc[fresh["month"] >= w.later_start, score], fresh.loc[fresh["month"] < w.later_start, score]
+            )
+        no_earlier = f"No earlier year to compare: no figures for {earlier_words}."
         rows.append(
             {
                 "ward_id": ward,
@@ -158,7 +244,13 @@ def year_on_year(
                 "assaults_ci_high": r["ci_high"],
                 "assaults_later": r["events_later"],
                 "assaults_earlier": r["events_earlier"],
-                "assaults_words": assaults_words(r),
+                "assaults_months_later": n_later,
+                "assaults_months_earlier": n_earlier,
+                "assaults_words": (
+                    no_earlier
+                    if has_counts and n_earlier == 0 and n_later
+                    else assaults_words(r, against) + _gap(n_earlier, n_later)
+                ),
                 "score_difference": s["difference"],
                 "score_ci_low": s["ci_low"],
                 "score_ci_high": s["ci_high"],
@@ -166,40 +258,66 @@ def year_on_year(
                 "score_mean_earlier": s["mean_earlier"],
                 "score_surveys_later": s["n_later"],
                 "score_surveys_earlier": s["n_earlier"],
-                "score_words": score_words(s),
+                "score_words": no_earlier if not earlier.any() else score_words(s, later_words, earlier_words, against),
             }
         )
     out = pd.DataFrame(rows, columns=cols)
     out.attrs = {
-        "later": f"{uk_month(last)} to {uk_month(end)}",
-        "earlier": f"{uk_month(before)} to {uk_month(last - pd.DateOffset(months=1))}",
+        "later": later_words,
+        "earlier": earlier_words,
+        "compared": f"{later_words} against {earlier_words}",
+        "same_months": w.same_months,
     }
     return out
 
 
-def assaults_words(r: dict) -> str:
-    """'23% lower than the year before (95% CI 45% lower to 5% higher): not a clear change'."""
+def _counted_months(d: pd.DataFrame) -> pd.Series:
+    """Months with an assault count and bed days to count it over."""
+    return d["assaults_on_staff"].notna() & (pd.to_numeric(d["occupied_bed_days"], errors="coerce") > 0)
+
+
+def _gap(n_earlier: int, n_later: int) -> str:
+    """' The earlier period has figures for 6 of its 12 months.' when it has fewer months than the later."""
+    if 0 < n_earlier < n_later:
+        return f" The earlier period has figures for {n_earlier} of its {plural(n_later, 'month')}."
+    return ""
+
+
+def comparison_sentence(changes: pd.DataFrame) -> str:
+    """Which periods `year_on_year` compared, in a sentence for a caption:
+    'Oct 2025 to Mar 2026 against the same months a year earlier (Oct 2024 to Mar 2025), with 95% confidence
+    intervals.'"""
+    a = changes.attrs
+    if not a.get("later"):
+        return ""
+    against = SAME_MONTHS if a.get("same_months") else YEAR_BEFORE
+    return f"{a['later']} against {against} ({a['earlier']}), with 95% confidence intervals."
+
+
+def assaults_words(r: dict, against: str = YEAR_BEFORE) -> str:
+    """'Rate 23% lower than the year before (95% CI 45% lower to 5% higher): not a clear change.'
+    (`against`: what the later period is compared with, "the same months a year earlier" for a short one.)"""
     if not np.isfinite(r["rate_ratio"]):
         return "Too few assaults across the two years to compare them."
     rr, lo, hi = r["rate_ratio"], r["ci_low"], r["ci_high"]
     clear = hi < 1 or lo > 1
     verdict = ("improving" if hi < 1 else "worse") if clear else "not a clear change"
-    rate, low, high = (percent_change(x, more="higher", fewer="lower") for x in (rr, lo, hi))
-    return f"Rate {rate} than the year before (95% CI {low} to {high}): {verdict}."
+    rate, low, high = (percent_change(x, more="higher", fewer="lower", same="no different") for x in (rr, lo, hi))
+    change = "about the same as" if rate == "no different" else f"{rate} than"  # never "Rate no change than ..."
+    return f"Rate {change} {against} (95% CI {low} to {high}): {verdict}."
 
 
-def score_words(s: dict) -> str:
-    """'Up 6 points on the year before (95% CI -2 to +14): not a clear change'."""
+def score_words(
+    s: dict, later: str = "the last 12 months", earlier: str = "the 12 before", against: str = YEAR_BEFORE
+) -> str:
+    """'Up 6 points on the year before (95% CI -2 to +14; 4 and 4 surveys): not a clear change.'
+    (`later`, `earlier`: the two periods in words; `against`: what the later is compared with.)"""
     if not np.isfinite(s["difference"]):
-        return (
-            f"Too few surveys to compare the two years ({s['n_later']} in the last 12 months, "
-            f"{s['n_earlier']} in the 12 before)."
-        )
+        return f"Too few surveys to compare the two years ({s['n_later']} in {later}, {s['n_earlier']} in {earlier})."
     d, lo, hi = s["difference"], s["ci_low"], s["ci_high"]
     clear = lo > 0 or hi < 0
     verdict = ("rising" if lo > 0 else "falling") if clear else "not a clear change"
     move = "No change" if round(d) == 0 else f"{'Up' if d > 0 else 'Down'} {fmt_number(abs(d), 0)} points"
     return (
-        f"{move} on the year before (95% CI {lo:+.0f} to {hi:+.0f}; {s['n_later']} and {s['n_earlier']} "
-        f"surveys): {verdict}."
+        f"{move} on {against} (95% CI {lo:+.0f} to {hi:+.0f}; {s['n_later']} and {s['n_earlier']} surveys): {verdict}."
     )

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
+from analysis.data.filters import period_choices
 from analysis.data.loader import load_path
-from tests.browser.conftest import run_server, screenshot, served_sample
+from analysis.text import quarter
+from tests.browser.conftest import open_page, run_server, screenshot, served_sample, wait_rendered
 from tests.conftest import WARDS, csv_bytes, mini_tables
 
 pytestmark = pytest.mark.browser
@@ -107,6 +109,97 @@ def test_a_shared_link_restores_the_filters(server, page, mini_sample):
     page.wait_for_url(re.compile(rf"/\?(.*&)?service={service}"))
     expect(page.get_by_test_id("stMetric").filter(has_text="Wards").first).to_contain_text(re.compile(rf"Wards\s*{n}$"))
     screenshot(page, "overview_filtered")
+
+
+def _months(mini_sample) -> list[str]:
+    wm = load_path(served_sample(mini_sample)).tables["ward_months"]
+    return sorted(wm["month"].dt.strftime("%Y-%m").unique())
+
+
+def _period_shown(page) -> list[str]:
+    """The period slider's two ends as the sidebar reads them out ("Apr 2025", "Q3 2025/26", "2024/25")."""
+    return (
+        page.get_by_test_id("stSidebar")
+        .get_by_role("slider")
+        .evaluate_all("els => els.map(e => e.getAttribute('aria-valuetext'))")
+    )
+
+
+def _expect_filters(page, service: str | None, ends: list[str], showing: str | None) -> None:
+    sidebar = page.get_by_test_id("stSidebar")
+    if service:
+        expect(sidebar.get_by_test_id("stMultiSelect").filter(has_text="Service")).to_contain_text(service)
+    expect(sidebar.get_by_role("slider").first).to_have_attribute("aria-valuetext", ends[0])
+    assert _period_shown(page) == ends
+    if showing:  # the page's own caption (ui.frame.filter_caption) names the same view
+        expect(page.get_by_test_id("stCaptionContainer").filter(has_text="Showing ").first).to_contain_text(showing)
+
+
+def test_the_filter_journey_keeps_the_period_and_the_service(server, page, mini_sample):
+    """Issue 13: a link with a period and a service, a page switch, a reload and Back keep both. The period slider
+    used to go back to the first month after a page switch (it read the browser's two-ended value as one month),
+    and the address showed the bare page until the new page's sidebar was drawn: a reload then lost the filters
+    and Back landed on the same page. Every address the tab shows after the link must carry the filters."""
+    months = _months(mini_sample)
+    start = months[len(months) // 2]
+    first = pd.Timestamp(start).strftime("%b %Y")
+    last = pd.Timestamp(months[-1]).strftime("%b %Y")
+    query = f"service=rehabilitation&from={start}"
+    showing = f"Showing services rehabilitation; {first} to the latest month."
+    addresses: list[str] = []
+    page.on("framenavigated", lambda frame: addresses.append(frame.url) if frame == page.main_frame else None)
+
+    open_page(page, server, "", query)
+    _expect_filters(page, "rehabilitation", [first, last], None)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Co-production (Q1)", exact=True).click()
+    page.wait_for_url(re.compile(r"/coproduction\?"))
+    wait_rendered(page)
+    _expect_filters(page, "rehabilitation", [first, last], showing)
+    page.reload()
+    wait_rendered(page)
+    assert page.url.split("?")[0].endswith("/coproduction")
+    _expect_filters(page, "rehabilitation", [first, last], showing)
+    page.go_back()
+    page.wait_for_url(re.compile(r"/\?"))
+    wait_rendered(page)
+    expect(page.get_by_role("heading", name="Co-production in secure care")).to_be_visible()
+    _expect_filters(page, "rehabilitation", [first, last], None)
+
+    bare = [a for a in addresses if "service=rehabilitation" not in a or f"from={start}" not in a]
+    assert not bare, f"addresses without the filters: {bare}"
+    assert [a.split("?")[0].rsplit("/", 1)[-1] for a in addresses] == ["", "coproduction", "coproduction", ""]
+
+
+def test_a_link_by_quarter_keeps_its_quarters_and_names_the_period_as_chosen(server, page, mini_sample):
+    """Quarters and financial years beside months (issue 13): chosen in the sidebar, kept in the link."""
+    months = _months(mini_sample)
+    choices = period_choices(months, "quarters")
+    inner = [c for c in choices[1:-1] if "(" not in c.label]  # whole quarters, neither the first nor the last
+    q = (inner or choices)[-1]
+    label = quarter(q.first + "-01")
+    showing = f"Showing {label}." if inner else None  # the first or last quarter reads "... to the latest month"
+    open_page(page, server, "coproduction", f"from={q.first}&to={q.last}&by=quarters")
+    _expect_filters(page, None, [label, label], showing)
+    sidebar = page.get_by_test_id("stSidebar")
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Assaults on staff (Q2)", exact=True).click()
+    page.wait_for_url(re.compile(r"/assaults\?.*by=quarters"))
+    wait_rendered(page)
+    _expect_filters(page, None, [label, label], showing)
+    sidebar.get_by_text("Financial years", exact=True).click()
+    page.wait_for_url(re.compile(r"/assaults\?.*by=years"))
+    wait_rendered(page)
+    year = next(c for c in period_choices(months, "years") if c.first <= q.first <= c.last)  # the quarter's year
+    expect(sidebar.get_by_role("slider").first).to_have_attribute("aria-valuetext", year.label)
+    assert _period_shown(page) == [year.label, year.label]
+    expect(page.get_by_test_id("stCaptionContainer").filter(has_text="Showing ").first).to_contain_text(
+        label.split()[1]
+    )
+    sidebar.get_by_text("Months", exact=True).click()  # back to months: the year's months, one by one
+    page.wait_for_url(lambda url: "by=" not in url)
+    wait_rendered(page)
+    month = lambda m: pd.Timestamp(m).strftime("%b %Y")
+    expect(sidebar.get_by_role("slider").first).to_have_attribute("aria-valuetext", month(year.first))
+    assert _period_shown(page) == [month(year.first), month(year.last)]
 
 
 def _upload(page, files: dict[str, bytes]) -> None:

@@ -1,4 +1,4 @@
-"""analysis/wards/change.py: last 12 months against the 12 before, against R and simulated truth."""
+"""analysis/wards/change.py: the chosen period against a year earlier, against R, simulated truth and hand sums."""
 
 from pathlib import Path
 
@@ -31,7 +31,8 @@ def test_agrees_with_r_quasipoisson_and_welch():
         ("score_ci_high", "diff_ci_high"),
     ):
         np.testing.assert_allclose(got[col].to_numpy(float), ref[r].to_numpy(float), rtol=1e-6, err_msg=col)
-    assert got.attrs == {"later": "Jan 2025 to Dec 2025", "earlier": "Jan 2024 to Dec 2024"}
+    assert (got.attrs["later"], got.attrs["earlier"]) == ("Jan 2025 to Dec 2025", "Jan 2024 to Dec 2024")
+    assert got.attrs["compared"] == "Jan 2025 to Dec 2025 against Jan 2024 to Dec 2024"
 
 
 def test_rate_ratio_interval_covers_the_truth_with_overdispersed_months():
@@ -69,6 +70,12 @@ def test_sentences_say_when_the_change_is_clear_and_when_there_is_too_little():
     assert score_words(mean_change([50], [48, 49])) == (
         "Too few surveys to compare the two years (1 in the last 12 months, 2 in the 12 before)."
     )
+    assert assaults_words({"rate_ratio": 1.003, "ci_low": 0.43, "ci_high": 2.36}) == (
+        "Rate about the same as the year before (95% CI 57% lower to 136% higher): not a clear change."
+    )
+    assert assaults_words(clear, "the same months a year earlier").startswith(
+        "Rate 40% lower than the same months a year earlier (95% CI"
+    )
 
 
 def test_carried_months_are_not_counted_as_surveys_and_empty_is_empty():
@@ -87,3 +94,87 @@ def test_counts_in_each_year_are_the_data_sums(ward):
     d = p[p["ward_id"] == ward]
     assert got["assaults_later"] == d.loc[d["later"] == 1, "assaults_on_staff"].sum()
     assert got["assaults_earlier"] == d.loc[d["later"] == 0, "assaults_on_staff"].sum()
+
+
+# --- the comparison follows the chosen period (issue 13) -------------------------------------------------
+
+
+def _sums(d: pd.DataFrame, first: str, last: str) -> tuple[float, float]:
+    m = d[(d["month"] >= first) & (d["month"] <= last)]
+    return m["assaults_on_staff"].sum(), m["occupied_bed_days"].sum()
+
+
+def test_a_short_period_is_compared_with_the_same_months_a_year_earlier():
+    """Oct 2025 to Mar 2026 chosen (data to Dec 2025 here: Jul to Dec 2025) against Jul to Dec 2024, from every
+    month of the ward, not only the chosen ones; the ratio is the hand-worked ratio of the two periods' rates."""
+    p = _panel()
+    got = year_on_year(p, start="2025-07", end="2025-12")
+    assert got.attrs["compared"] == "Jul 2025 to Dec 2025 against Jul 2024 to Dec 2024"
+    assert got.attrs["same_months"]
+    for ward, row in got.set_index("ward_id").iterrows():
+        d = p[p["ward_id"] == ward]
+        (a, ea), (b, eb) = _sums(d, "2025-07-01", "2025-12-01"), _sums(d, "2024-07-01", "2024-12-01")
+        assert (row["assaults_later"], row["assaults_earlier"]) == (a, b)
+        assert row["assaults_months_later"] == row["assaults_months_earlier"] == 6
+        if np.isfinite(row["assaults_rate_ratio"]):
+            assert row["assaults_rate_ratio"] == pytest.approx((a / ea) / (b / eb), rel=1e-12)
+            assert "than the same months a year earlier" in row["assaults_words"]
+        assert "12 before" not in row["score_words"] and "last 12 months" not in row["score_words"]
+
+
+def test_a_short_period_said_0_in_the_12_before_when_the_filter_removed_that_year():
+    """The defect: the Overview passed only the chosen months, so the earlier year was empty ("0 in the 12
+    before"). With every month of the ward and the chosen period, the earlier months are counted."""
+    p = _panel()
+    got = year_on_year(p, start="2025-10", end="2025-12").set_index("ward_id").loc["W01"]
+    d = p[p["ward_id"] == "W01"]
+    assert got["assaults_earlier"] == _sums(d, "2024-10-01", "2024-12-01")[0] > 0
+    assert "0 in" not in got["score_words"]
+
+
+def test_a_period_of_a_year_or_more_compares_its_last_12_months_with_the_12_before_named_as_chosen():
+    p = _panel()
+    got = year_on_year(p, start="2025-01", end="2025-12", by="quarters")
+    assert got.attrs["compared"] == "Q4 2024/25 to Q3 2025/26 against Q4 2023/24 to Q3 2024/25"
+    assert not got.attrs["same_months"]
+    ref = year_on_year(p)  # the whole panel: the same two years, so the same figures
+    np.testing.assert_allclose(got["assaults_rate_ratio"], ref["assaults_rate_ratio"])
+    years = pd.DataFrame(
+        {
+            "ward_id": "W01",
+            "month": pd.date_range("2023-04-01", "2025-03-01", freq="MS"),
+            "assaults_on_staff": 2,
+            "occupied_bed_days": 300.0,
+        }
+    )
+    assert year_on_year(years, by="years").attrs["compared"] == "2024/25 against 2023/24"
+
+
+def test_a_ward_with_only_one_year_has_no_earlier_year_not_too_few_assaults():
+    """The defect: a ward with 12 months and 23 assaults was told "too few assaults across the two years"."""
+    months = pd.date_range("2025-04-01", "2026-03-01", freq="MS")
+    counts = [2, 1, 3, 2, 1, 2, 3, 2, 2, 1, 2, 2]
+    one = pd.DataFrame(
+        {
+            "ward_id": "W09",
+            "month": months,
+            "assaults_on_staff": counts,
+            "occupied_bed_days": 300.0,
+            "coproduction_patient_overall": [55.0, None, None, 58.0, None, None, 60.0, None, None, 61.0, None, None],
+            "coproduction_patient_months_carried": 0,
+        }
+    )
+    assert sum(counts) == 23
+    got = year_on_year(one).set_index("ward_id").loc["W09"]
+    assert got["assaults_words"] == "No earlier year to compare: no figures for Apr 2024 to Mar 2025."
+    assert got["score_words"] == "No earlier year to compare: no figures for Apr 2024 to Mar 2025."
+    assert got["assaults_later"] == 23 and got["assaults_months_earlier"] == 0
+
+
+def test_an_earlier_year_with_missing_months_says_how_many_it_has():
+    p = _panel()
+    p = p[~((p["ward_id"] == "W01") & (p["month"] < "2024-07-01"))]  # W01 starts in Jul 2024: 6 earlier months
+    got = year_on_year(p).set_index("ward_id")
+    assert got.loc["W01", "assaults_months_earlier"] == 6
+    assert got.loc["W01", "assaults_words"].endswith("The earlier period has figures for 6 of its 12 months.")
+    assert "earlier period has figures" not in got.loc["W02", "assaults_words"]
