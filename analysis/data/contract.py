@@ -84,6 +84,16 @@ EVENT_KINDS: dict[str, str] = {
 }
 # Kinds that mark a new process: SPC limits may be recalculated from these dates.
 REBASE_EVENT_KINDS = ("talking_groups_started", "intervention", "change")
+# Ward-month measures a target can be set for (each is an SPC chart on the ward profile), as the targets table
+# names them -> their names for people. Recovery measures are named as in the measures catalogue (QPR-15 ...);
+# analysis/data/targets.py lists them all with each one's better direction and range.
+TARGET_MEASURES: dict[str, str] = {
+    **{c: f"{title} per 1,000 occupied bed days" for c, title in INCIDENTS.items()},
+    "coproduction_patient_overall": "Co-production as patients see it (0 to 100)",
+    "coproduction_staff_overall": "Co-production as staff see it (0 to 100)",
+    "attendance_per_session": "Talking group attendance per session",
+}
+TARGET_DIRECTIONS = ("lower", "higher")  # which side of a target is good
 
 # Field kinds and how the loader turns spreadsheet cells into values.
 KINDS: dict[str, str] = {
@@ -392,6 +402,61 @@ EVENTS = Table(
     key=("ward_id", "date", "kind", "label"),
 )
 
+TARGETS = Table(
+    "targets",
+    "Targets",
+    "A target for a measure on one ward, or on every ward when ward_id is blank, from a month on. The Overview "
+    "sets each ward's process limits against it (Making Data Count assurance). A ward's own target comes before "
+    "a hospital-wide one; a later valid_from for the same ward and measure replaces an earlier one from that month.",
+    (
+        Field(
+            "ward_id",
+            "id",
+            "The ward, or blank for a target on every ward (hospital-wide).",
+            nullable=True,
+            example="W01",
+        ),
+        Field(
+            "measure",
+            "text",
+            "What the target is for: "
+            + ", ".join(TARGET_MEASURES)
+            + ", or a recovery measure named as in the measures catalogue (QPR-15, DUNDRUM-3 ...). "
+            "Targets for incidents are rates per 1,000 occupied bed days.",
+            example="assaults_on_staff",
+            checks_note="a measure the dashboard does not chart is an error",
+        ),
+        Field(
+            "target",
+            "number",
+            "The target on the measure's own scale: a rate per 1,000 occupied bed days for incidents, 0 to 100 "
+            "for co-production, the measure's range for recovery.",
+            example="4.5",
+            checks_note="outside the measure's range is an error",
+        ),
+        Field(
+            "direction",
+            "choice",
+            "Which side of the target is good: lower (a month at or below it meets it) or higher. Blank: the "
+            "measure's own (fewer incidents, more transfers to lower security, higher co-production, recovery "
+            "as the measures catalogue says).",
+            required=False,
+            nullable=True,
+            choices=TARGET_DIRECTIONS,
+            example="lower",
+            checks_note="needed for talking group attendance, which has no better direction of its own; the "
+            "opposite of the measure's own is a warning",
+        ),
+        Field(
+            "valid_from",
+            "month",
+            "The first month the target applies to; it applies until a later valid_from for the same ward and measure.",
+            example="Apr 2025",
+        ),
+    ),
+    key=("ward_id", "measure", "valid_from"),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -403,6 +468,7 @@ TABLES: dict[str, Table] = {
         RECOVERY,
         MEASURES,
         EVENTS,
+        TARGETS,
     )
 }
 

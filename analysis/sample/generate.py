@@ -72,8 +72,8 @@ def generate(
     Returns
     -------
     SampleHospital
-        ``tables``: the contract tables ``wards``, ``ward_months``, ``recovery``, ``events`` and
-        ``coproduction_responses`` (or ``coproduction_scores``), with the contract's columns in its order and
+        ``tables``: the contract tables ``wards``, ``ward_months``, ``recovery``, ``events``, ``targets``
+        (fixed, `SAMPLE_TARGETS`) and ``coproduction_responses`` (or ``coproduction_scores``), with the contract's columns in its order and
         the loader's dtypes; ``truth``: the true effects and how the data were made (the content of
         truth.json: ``seed``, ``n_wards``, ``design``, one entry per outcome, ...); ``latent``: the true
         co-production per ward-month (columns ``ward_id``, ``month``, ``coproduction_true``,
@@ -89,7 +89,7 @@ def generate(
     >>> from analysis import generate, load_sample
     >>> hospital = generate()
     >>> sorted(hospital.tables)
-    ['coproduction_responses', 'events', 'recovery', 'ward_months', 'wards']
+    ['coproduction_responses', 'events', 'recovery', 'targets', 'ward_months', 'wards']
     >>> hospital.tables["ward_months"].equals(load_sample().tables["ward_months"])  # the shipped sample
     True
     >>> small = generate(seed=1, n_wards=3, months=12, surveys="scores")
@@ -155,6 +155,7 @@ def generate(
         "ward_months": pd.DataFrame(wm),
         "recovery": _recovery(r_rec, d, service, beds, latent_q, ids, quarter_ts),
         "events": _events(r_event, ids, start_q, quarter_ts, month_ts),
+        "targets": _targets(ids, month_ts),
     }
     if surveys == "responses":
         tables["coproduction_responses"] = survey_responses(r_survey, d, latent_q, ids, quarter_ts)
@@ -307,11 +308,42 @@ def _events(rng, ids, start_q, quarter_ts, month_ts) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["ward_id", "date", "kind", "label"])
 
 
+# The sample's targets: (ward or None for every ward, measure, target, direction or None, months before the end
+# the target starts). Fixed, not drawn: hospital-wide targets from two years before the end (the start of the
+# financial year 2024/25 in the shipped sample), one tightened a year later, one ward's own and one measure whose
+# better direction the target states. Against the shipped sample they give every kind of assurance: attendance
+# consistently met, co-production as patients see it consistently missed on two wards, QPR-15 met on one ward and
+# missed on another, incident rates hit and miss (a month's rate on one ward varies too much for more).
+SAMPLE_TARGETS = (
+    (None, "assaults_on_staff", 4.0, None, 24),
+    ("W01", "assaults_on_staff", 6.0, None, 12),
+    (None, "restraints", 10.0, None, 24),
+    (None, "coproduction_patient_overall", 55.0, None, 24),
+    (None, "coproduction_staff_overall", 55.0, None, 24),
+    (None, "QPR-15", 35.0, None, 24),
+    (None, "QPR-15", 38.0, None, 12),
+    (None, "HoNOS-Secure", 20.0, None, 24),
+    (None, "attendance_per_session", 5.0, "higher", 36),
+)
+
+
+def _targets(ids, month_ts) -> pd.DataFrame:
+    """The fixed SAMPLE_TARGETS, dated from the series' end (never before its first month)."""
+    M = len(month_ts)
+    rows = [
+        (w, m, v, d, month_ts[max(0, M - back)]) for w, m, v, d, back in SAMPLE_TARGETS if w is None or w in set(ids)
+    ]
+    frame = pd.DataFrame(rows, columns=["ward_id", "measure", "target", "direction", "valid_from"])
+    # a short series clamps two starts of one measure to its first month: the later (tighter) target stands
+    return frame.drop_duplicates(["ward_id", "measure", "valid_from"], keep="last", ignore_index=True)
+
+
 _SORT = {
     "wards": ["ward_id"],
     "ward_months": ["ward_id", "month"],
     "recovery": ["ward_id", "month", "measure"],
     "events": ["date", "ward_id", "kind", "label"],
+    "targets": ["ward_id", "measure", "valid_from"],
     "coproduction_responses": ["response_id"],
     "coproduction_scores": ["ward_id", "month", "respondent"],
 }

@@ -21,6 +21,18 @@ def _wards_table(h) -> list[str]:
     return lines
 
 
+def _targets_text(h) -> str:
+    t = h.tables.get("targets")
+    if t is None or not len(t):
+        return "none"
+    parts = []
+    for r in t.itertuples(index=False):
+        who = "every ward" if not isinstance(r.ward_id, str) else r.ward_id
+        way = f", {r.direction} is better" if isinstance(r.direction, str) else ""
+        parts.append(f"{r.measure} {fixed(r.target, 1)} on {who} from {r.valid_from:%b %Y}{way}")
+    return "; ".join(parts)
+
+
 def readme(h) -> str:
     t, d = h.truth, h.design
     a, m, tg = t["assaults_on_staff"], t["coproduction"]["measurement"], t["talking_groups"]
@@ -102,7 +114,8 @@ def readme(h) -> str:
         "- `wards.csv`, `ward_months.csv` (occupied bed days, every incident count, talking-group sessions and "
         "attendances, staffing), `coproduction_responses.csv` (one row per anonymous return, items le1..sd4 of "
         "the default working instrument, 1-5), `recovery.csv` (ward mean scores and patients behind them), "
-        "`events.csv` (talking-group starts, two ward changes, one hospital-wide note).",
+        "`events.csv` (talking-group starts, two ward changes, one hospital-wide note), `targets.csv` (targets "
+        "for the Overview's assurance icons: see Targets below).",
         "- `truth.json`: the seed, every design parameter and every true effect with its definition, e.g. "
         '`truth["assaults_on_staff"]["rate_ratio_per_10_points"]`.',
         "- No instrument, measures or coproduction_scores files: the product's defaults apply.",
@@ -171,6 +184,11 @@ def readme(h) -> str:
         "**Events without effect**: the 'change' events (Ward refurbished, New ward manager) and the hospital-wide "
         "note (Incident reporting system upgraded) change nothing. Staffing (staff hours per patient day, bank "
         "and agency %) is independent of every outcome.",
+        "",
+        "**Targets** (`targets.csv`) are fixed, not drawn, and have no effect on any number: "
+        + _targets_text(h)
+        + ". A blank ward is a hospital-wide target; a ward's own target comes before it; a later valid_from "
+        "replaces an earlier one.",
         "",
         "## Measurement noise and attenuation",
         "",

@@ -12,8 +12,14 @@ import pandas as pd
 from analysis.data.contract import TABLES
 
 # Decimals written for number columns (everything is rounded to these when generated).
-DECIMALS = {"occupied_bed_days": 0, "staff_hours_per_patient_day": 2, "bank_agency_pct": 1, "mean_score": 2}
-_ORDER = ("wards", "ward_months", "coproduction_responses", "coproduction_scores", "recovery", "events")
+DECIMALS = {
+    "occupied_bed_days": 0,
+    "staff_hours_per_patient_day": 2,
+    "bank_agency_pct": 1,
+    "mean_score": 2,
+    "target": 1,
+}
+_ORDER = ("wards", "ward_months", "coproduction_responses", "coproduction_scores", "recovery", "events", "targets")
 
 
 def _cells(name: str, df: pd.DataFrame) -> list[list[str]]:

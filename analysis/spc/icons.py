@@ -3,19 +3,25 @@
 Variation: the situation at the latest month (as NHSRplotthedots' summary, which reads the last
 point's type). So an icon can say "No significant change" beside a chart with unusual months
 earlier on; the description therefore starts by naming the month it reads. For a rare count
-(``rare_events``, see ``spc.u_chart``) it also says that only months above the upper limit count. Assurance: where the target sits against the latest month's process limits
-(NHSRplotthedots R/ptd_calculate_assurance_type.R): a target beyond the limits on the good side is
-consistently met, beyond them on the bad side consistently missed, otherwise hit and miss.
-Each icon comes as a dict: key, label (plain English), description, colour, svg (with <title>).
+(``rare_events``, see ``spc.u_chart``) it also says that only months above the upper limit count.
+
+Assurance (worked out in ``analysis.spc.assurance``): where the target sits against the latest month's process
+limits (NHSRplotthedots R/ptd_calculate_assurance_type.R): a target beyond the limits on the good side is
+consistently met (P), beyond them on the bad side consistently missed (F), otherwise hit and miss (?). Its icon
+also draws the target as a dashed line below, above or through a grey process line, so the letter and the colour
+are not the only signals. Each icon comes as a dict: key, label (plain English), description, colour, svg (with
+<title>).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from html import escape
 
 import pandas as pd
 
+from analysis.spc.assurance import assess
 from analysis.spc.chart import RARE_EVENTS_PER_MONTH
 from analysis.spc.mdc import MDC_COLOURS
 from analysis.text import fmt_number, uk_month
@@ -56,7 +62,7 @@ RARE = (
     " Events are rare here (fewer than {n:g} a month on average, or none in most months), so only a month "
     "above the upper limit counts as unusual; months without events are never a signal."
 )
-_ASSURANCE = {
+ASSURANCE = {
     "consistently_passing": (
         "Consistently meets the target",
         "The target {t} lies outside the process limits on the better side: if nothing changes, the target will be met almost every month.",
@@ -71,6 +77,12 @@ _ASSURANCE = {
     ),
     "not_applicable": ("No assurance", "Assurance needs a target and a direction of improvement."),
 }
+ASSURANCE_LIMITS = "Against the process limits of {month} ({lower} to {upper}). "
+ASSURANCE_TRIAL = " The limits are trial limits, so this is provisional."
+ASSURANCE_LETTERS = {"consistently_passing": "P", "consistently_failing": "F", "hit_and_miss": "?"}
+# Where the dashed target line sits against the grey process line in the icon (y in a 48 x 48 box): below it
+# when met, above it when missed, through it when hit and miss (as in Making Data Count's icons).
+_TARGET_LINE_Y = {"consistently_passing": 40, "consistently_failing": 28.5, "hit_and_miss": 34}
 
 
 def _last(classified: pd.DataFrame) -> pd.Series | None:
@@ -78,16 +90,20 @@ def _last(classified: pd.DataFrame) -> pd.Series | None:
     return None if rows.empty else rows.iloc[-1]
 
 
+def variation_key(last: pd.Series | None) -> str:
+    """The variation icon's key for a chart's latest classified point (None: 'no_data')."""
+    if last is None or pd.isna(last["centre"]):
+        return "no_data"
+    if last["variation"] == "common_cause":
+        return "common_cause"
+    kind = str(last["variation"]).removeprefix("special_cause_")
+    return f"{kind}_{last['direction']}"
+
+
 def variation_icon(classified_df: pd.DataFrame, measure: str = "values") -> dict:
     """The variation icon for the latest month: key, label, description, colour, svg."""
     last = _last(classified_df)
-    if last is None or pd.isna(last["centre"]):
-        key = "no_data"
-    elif last["variation"] == "common_cause":
-        key = "common_cause"
-    else:
-        kind = str(last["variation"]).removeprefix("special_cause_")
-        key = f"{kind}_{last['direction']}"
+    key = variation_key(last)
     label, desc = (s.format(m=measure) for s in VARIATION[key])
     rare = key != "no_data" and bool(last.get("rare_events", False))
     if key != "no_data" and pd.notna(last.get("period", pd.NaT)):
@@ -108,36 +124,62 @@ def variation_icon(classified_df: pd.DataFrame, measure: str = "values") -> dict
     }
 
 
-def assurance_icon(classified_df: pd.DataFrame, target: float | None) -> dict:
-    """The assurance icon: does the process reliably meet `target`, given the latest limits?"""
-    improvement = (
-        classified_df["improvement"].iloc[0] if "improvement" in classified_df and len(classified_df) else "neither"
-    )
-    rows = classified_df.dropna(subset=["upper", "lower"])
-    if target is None or pd.isna(target) or improvement == "neither" or rows.empty:
-        key = "not_applicable"
-    else:
-        last = rows.iloc[-1]
-        up = improvement == "increase"
-        if target > last["upper"]:
-            key = "consistently_failing" if up else "consistently_passing"
-        elif target < last["lower"]:
-            key = "consistently_passing" if up else "consistently_failing"
-        else:
-            key = "hit_and_miss"
-    label, desc = (s.format(t=fmt_number(target) if target is not None else "") for s in _ASSURANCE[key])
-    colour = {
+def assurance_icon(classified_df: pd.DataFrame, target: float | None, direction: str | None = None) -> dict:
+    """The assurance icon: does the process reliably meet `target`, given the latest limits?
+
+    `direction` ('higher' or 'lower') is the target's own better direction; by default the chart's. Returns
+    key (see `analysis.spc.assurance.ASSURANCE_KEYS`), label, description, colour and svg.
+    """
+    a = assess(classified_df, target, direction)
+    label, desc = (s.format(t=fmt_number(a.target) if a.target is not None else "") for s in ASSURANCE[a.key])
+    if a.key != "not_applicable" and a.month is not None:
+        desc = (
+            ASSURANCE_LIMITS.format(month=uk_month(a.month), lower=fmt_number(a.lower, 2), upper=fmt_number(a.upper, 2))
+            + desc
+        )
+    if a.key != "not_applicable" and a.trial_limits:
+        desc += ASSURANCE_TRIAL
+    return {
+        "key": a.key,
+        "label": label,
+        "description": desc,
+        "colour": assurance_colour(a.key),
+        "svg": assurance_svg(a.key, label),
+    }
+
+
+def assurance_colour(key: str) -> str:
+    """Blue when the target is consistently met, orange when consistently missed, grey otherwise."""
+    return {
         "consistently_passing": MDC_COLOURS["special_cause_improvement"],
         "consistently_failing": MDC_COLOURS["special_cause_concern"],
     }.get(key, MDC_COLOURS["common_cause"])
-    letter = {"consistently_passing": "P", "consistently_failing": "F", "hit_and_miss": "?"}.get(key, "")
-    return {
-        "key": key,
-        "label": label,
-        "description": desc,
-        "colour": colour,
-        "svg": icon_svg(label, colour, letter, key),
-    }
+
+
+def assurance_svg(key: str, label: str | None = None, size: int = 48) -> str:
+    """The Making Data Count assurance icon for `key`: a ring, its letter (P, F or ?), a dashed target line and a
+    grey process line below, above or through it, and an accessible <title> (`label`, by default the key's)."""
+    label = ASSURANCE[key][0] if label is None else label
+    colour = assurance_colour(key)
+    ident = f"spc-assurance-{escape(key)}-{next(_IDS)}"
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 48 48" '
+        f'role="img" aria-labelledby="{ident}"><title id="{ident}">{escape(label)}</title>'
+        f'<circle cx="24" cy="24" r="21" fill="#FFFFFF" stroke="{colour}" stroke-width="4"/>'
+    )
+    letter = ASSURANCE_LETTERS.get(key)
+    if letter is None:  # no assurance: the empty ring
+        return head + "</svg>"
+    y = _TARGET_LINE_Y[key]
+    half = round(math.sqrt(19**2 - (y - 24) ** 2), 1)  # the line stays inside the ring
+    ink = MDC_COLOURS["value_line"] if key == "hit_and_miss" else colour
+    return (
+        head + f'<text x="24" y="24" text-anchor="middle" font-family="Arial, sans-serif" font-size="19" '
+        f'font-weight="bold" fill="{ink}">{escape(letter)}</text>'
+        f'<line x1="{24 - half}" y1="{y}" x2="{24 + half}" y2="{y}" stroke="{colour}" stroke-width="2.5" stroke-dasharray="4 1.5"/>'
+        '<path d="M10 35 C13 31 15 31 18 34 S22 37 24 34 S27 31 30 34 S35 36 38 34" fill="none" '
+        f'stroke="{MDC_COLOURS["value_line"]}" stroke-width="2.5"/></svg>'
+    )
 
 
 def variation_colour(key: str) -> str:

@@ -42,6 +42,7 @@ def test_two_runs_write_byte_identical_files_equal_to_the_committed_sample(writt
         "coproduction_responses.csv",
         "recovery.csv",
         "events.csv",
+        "targets.csv",
         "truth.json",
         "README.md",
     } <= set(names)
@@ -62,7 +63,7 @@ def test_other_seeds_give_other_hospitals():
 
 def test_every_table_passes_the_contract_and_references_hold(hospital):
     t = hospital.tables
-    assert set(t) == {"wards", "ward_months", "coproduction_responses", "recovery", "events"}
+    assert set(t) == {"wards", "ward_months", "coproduction_responses", "recovery", "events", "targets"}
     for name, df in t.items():
         contract.schema(name).validate(df, lazy=True)
         assert list(df.columns[: len(contract.TABLES[name].columns)]) == contract.TABLES[name].columns
@@ -77,6 +78,24 @@ def test_every_table_passes_the_contract_and_references_hold(hospital):
     wm = t["ward_months"]
     assert wm["month"].min() == pd.Timestamp("2021-04-01") and wm["month"].max() == pd.Timestamp("2026-03-01")
     assert len(wm) == 12 * 60
+
+
+def test_the_sample_targets_are_fixed_valid_and_dated_from_the_end(hospital):
+    from analysis.data.crosschecks import check_targets
+    from analysis.data.targets import resolve_measure, target_measures
+    from analysis.sample.generate import SAMPLE_TARGETS
+
+    t = hospital.tables["targets"]
+    assert len(t) == len(SAMPLE_TARGETS) and t["ward_id"].isna().sum() == len(SAMPLE_TARGETS) - 1
+    assert check_targets(t, hospital.tables) == []
+    measures = target_measures()
+    assert all(resolve_measure(m, measures) == m for m in t["measure"])  # written as the table names them
+    assert set(t["valid_from"]) == {pd.Timestamp(m) for m in ("2023-04-01", "2024-04-01", "2025-04-01")}
+    assert (t.loc[t["measure"] == "attendance_per_session", "direction"] == "higher").all()
+    small = generate(1, n_wards=3, months=12, surveys="none").tables["targets"]
+    assert small["valid_from"].min() == pd.Timestamp("2021-04-01")  # never before the first month
+    # fixed, not drawn: another seed gives the same targets
+    pd.testing.assert_frame_equal(generate(2, surveys="none").tables["targets"], t)
 
 
 def test_the_written_files_load_back_to_the_same_tables(written, hospital):
@@ -286,3 +305,11 @@ def test_over_many_hospitals_the_latent_model_covers_the_rate_ratio_about_95_per
         covered += lo < np.log(h.truth["assaults_on_staff"]["rate_ratio_per_10_points"]) < hi
     assert covered >= 33  # 40 x 95% = 38 expected; 33 or fewer has probability < 1%
     assert abs(np.mean(logs) - np.log(0.8)) < 0.03  # small bias on the log scale
+
+
+def test_a_short_hospital_has_one_target_per_ward_measure_and_month():
+    """Twelve months clamp the two QPR-15 targets' starts to one month: only the later target is kept."""
+    targets = generate(seed=3, n_wards=3, months=12, start="2024-04").tables["targets"]
+    assert not targets.duplicated(["ward_id", "measure", "valid_from"]).any()
+    qpr = targets[targets["measure"] == "QPR-15"]
+    assert list(qpr["target"]) == [38.0]
