@@ -1,16 +1,23 @@
 """Question 2: can co-production reduce assaults on staff?"""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from analysis.charts import assaults as charts
+from analysis.charts.funnel import funnel_figure
 from analysis.charts.spc import spc_figure
-from analysis.data.contract import ADJUSTMENTS, MODELLED_INCIDENTS
+from analysis.data.contract import ADJUSTMENTS, MODELLED_INCIDENTS, MORE_IS_BETTER
+from analysis.overview.confidence import confidence_parts, result_months
+from analysis.questions.assaults import funnel
 from analysis.questions.assaults import view as words
+from analysis.questions.glossary import terms_in
+from analysis.questions.verdicts import link_verdict, shortfall
 from analysis.spc.icons import variation_icon
 from analysis.stats.counts import fit_all_incidents, fit_counts
 from analysis.stats.counts.describe import outcome_words
-from analysis.text import literal, rate_label, uk_month
+from analysis.text import literal, plural, plural_word, rate_label, uk_month
 from ui import cache, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -21,11 +28,27 @@ ERRORS = {
     "fixed_effects": "Ward fixed effects (each ward compared only with itself)",
 }
 PRED_KEY = "a_predictor"
+MEASURE_KEY = "a_measure"
+OUTSIDE_SHOWN = 25  # rows of the wards-outside-the-limits table on screen (a national panel has hundreds)
 RATE_COLS = {"rate_per_1000_obd": ("count", "occupied_bed_days", 1000)}
 
 
-def _staff_social_distance() -> None:
-    st.session_state[PRED_KEY] = words.STAFF_SOCIAL_DISTANCE
+def verdict_block(result, outcome: str) -> None:
+    """The verdict as the Overview's Q2 card gives it (the same `link_verdict` and "how sure" rule; for the
+    default choices the same words), then how sure."""
+    noun = outcome_words(outcome)
+    level, sure, _ = confidence_parts(result)
+    why = shortfall(result.n_wards, result_months(result))
+    better = "higher" if outcome in MORE_IS_BETTER else "lower"
+    verdict = link_verdict(result, level, noun, better, why)
+    with st.container(key="verdict_q2"):
+        st.markdown(f"**{literal(verdict.text)}.** Can co-production reduce {literal(noun)}?")
+    st.markdown(f"How sure: **{literal(level.lower())}**" + (f" ({literal(sure)})" if sure else ""))
+
+
+def literal_answer(markdown: str) -> str:
+    """The plain answer as markdown: its bold stays bold, the words inside (ward and score names) are literal."""
+    return "**".join(literal(part) for part in markdown.split("**"))
 
 
 def _residual_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
@@ -39,15 +62,17 @@ def _residual_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
     st.dataframe(data, hide_index=True, width="stretch")
     leaving = data.drop(columns=[c for c in data.columns if c.startswith("expected") or "resid" in c])
     show.download(leaving, name, view, counts=[c for c in ("observed",) if c in leaving])
+    show.chart_images(fig, leaving, name, view, counts=[c for c in ("observed",) if c in leaving])
 
 
 view = current_view()
 st.title("Assaults on staff (Q2)")
-st.markdown(
-    "**Can co-production reduce assaults on staff?** Assaults per 1,000 occupied bed days on each ward, "
-    "against its co-production survey scores, allowing for the small number of wards."
-)
 filter_caption(view)
+answer_box = st.container()  # the verdict first, above the choices it follows (filled once they are made)
+INTRO = (
+    "Assaults per 1,000 occupied bed days on each ward, against its co-production survey scores, allowing for the "
+    "small number of wards. The answer above follows the choices below."
+)
 
 panel = pd.DataFrame()
 with guarded("building the ward-month figures", "Check the data on the Data page."):
@@ -68,7 +93,7 @@ WARD_LABELS = dict(
 incidents = words.incident_options(panel, MODELLED_INCIDENTS)
 predictors = words.predictor_options(panel)
 
-c1, c2, c3 = st.columns([1, 1.3, 0.9], vertical_alignment="bottom")
+c1, c2 = st.columns([1, 2.3])
 outcome = c1.selectbox(
     "Incident type",
     list(incidents),
@@ -79,23 +104,30 @@ outcome = c1.selectbox(
 noun = outcome_words(outcome)
 predictor = None
 if predictors:
-    if st.session_state.get(PRED_KEY) not in predictors:
-        st.session_state[PRED_KEY] = next(iter(predictors))
-    predictor = c2.selectbox(
-        "Co-production measure",
-        list(predictors),
-        format_func=predictors.get,
-        key=PRED_KEY,
-        help="The overall index or one of its four core aspects, as patients or as staff rate it.",
+    quick = words.quick_predictor_options(predictors)
+    if st.session_state.get(MEASURE_KEY) not in quick:
+        st.session_state[MEASURE_KEY] = next(iter(quick))
+    measure = c2.radio(
+        "Co-production score to set against incidents",
+        list(quick),
+        format_func=quick.get,
+        key=MEASURE_KEY,
+        horizontal=True,
+        help=words.PREDICTOR_HELP,
     )
-    if words.STAFF_SOCIAL_DISTANCE in predictors:
-        c3.button(
-            "Staff-rated reduced social distance",
-            key="a_staff_sd",
-            on_click=_staff_social_distance,
-            help="One click: do wards where staff report less social distance from patients have fewer "
-            "assaults on staff? (The tension between therapeutic boundaries and humanised relationships.)",
+    if measure == words.OTHER_PREDICTOR:
+        others = {p: label for p, label in predictors.items() if p not in quick}
+        if st.session_state.get(PRED_KEY) not in others:
+            st.session_state[PRED_KEY] = next(iter(others))
+        predictor = c2.selectbox(
+            "Another score",
+            list(others),
+            format_func=others.get,
+            key=PRED_KEY,
+            help="One of the four core aspects, as patients or as staff rate it, or both raters combined.",
         )
+    else:
+        predictor = measure
     c4, c5 = st.columns([1, 2])
     lag = c4.select_slider(
         "Time lag (months)",
@@ -134,12 +166,20 @@ else:
         result = cache.analysed(
             fit_counts, view, outcome=outcome, predictor=predictor, lag=lag, adjust=list(adjust), errors=errors, at=grid
         )
-        h = result.headline
-        show.answer(
-            result,
-            "Rate ratio per 10 points (within ward)",
-            words.rate_ratio_text(h.estimate, h.ci_low, h.ci_high) if h else None,
-        )
+        with answer_box:
+            verdict_block(result, outcome)
+            st.caption(INTRO)
+        figure = words.key_figure(result)
+        if figure:
+            big, said = st.columns([1, 2.6], vertical_alignment="center")
+            label, value, under, per = figure
+            big.metric(label, value, help=f"{per.capitalize()} (scores run from 0 to 100).")
+            big.caption(under)
+        else:
+            said = st.container()
+        said.markdown(literal_answer(words.plain_answer(result)))
+        for w in result.warnings:
+            st.warning(literal(w), icon=":material/warning:")
         if result.ok:
             claims = words.claim_texts(result)
             with st.container(border=True):
@@ -150,12 +190,7 @@ else:
                     st.markdown(claims.get("within") or claims.get("single", ""))
                 with right:
                     st.markdown("**Between wards**")
-                    b = result.diagnostics.between
-                    if b:
-                        st.metric(
-                            "Rate ratio per 10 points (between wards)",
-                            words.rate_ratio_text(b["rate_ratio"], b["ci_low"], b["ci_high"]),
-                        )
+                    if claims.get("between"):
                         st.markdown(claims["between"])
                     else:
                         st.markdown("Not estimated in this model (ward fixed effects, or one ward).")
@@ -163,6 +198,20 @@ else:
             show.needs(
                 "at least 5 wards and 12 months with occupied bed days, incident counts and co-production scores."
             )
+        with st.expander("For researchers: rate ratios, the model and the words used"):
+            notes = words.researcher_notes(result)
+            for note in notes:
+                st.markdown(literal(note))
+            st.markdown(
+                f"**Model:** {literal(result.family)}. **Method:** {literal(result.method.rstrip('.'))}.  \n"
+                f"**Formula:** `{result.formula}`  \n"
+                f"**Data:** {plural(result.n_wards, 'ward')}, {plural(result.n_obs, 'observation')}."
+            )
+            if len(result.estimates):
+                st.dataframe(result.estimates, hide_index=True, width="stretch")
+            used = terms_in(*notes, result.method, result.family, words.plain_answer(result), "funnel over-dispersion")
+            st.markdown("**Words used on this page**")
+            st.markdown("\n".join(f"- **{literal(term)}:** {literal(meaning)}" for term, meaning in used.items()))
 
 if result is not None and result.ok:
     with guarded("working out expected rates"):
@@ -227,6 +276,96 @@ if result is not None and result.ok:
             highlight=highlight,
         )
         show.chart(fig, alt, points, "assaults_scatter", view, counts=["count"], rates=RATE_COLS)
+
+with guarded("comparing wards fairly"):
+    st.header("Compare wards fairly")
+    st.markdown(
+        f"Each ward's {noun} {rate_label()} over the period in view, against its occupied bed days. A small "
+        "ward's rate swings more by chance, so the limits are wide for it and narrow for a large one: a ward "
+        "outside them differs from its peers by more than chance."
+    )
+    f1, f2, f3 = st.columns([1, 1.2, 1])
+    peers = f1.radio(
+        "Compare each ward with",
+        list(funnel.COMPARATORS),
+        format_func=funnel.COMPARATORS.get,
+        key="a_funnel_peers",
+        help="Its peers: every ward in view, or only the wards of its own service or security level, whose "
+        "patients and routines are more alike.",
+    )
+    widen = f2.radio(
+        "Allow for wards differing anyway",
+        list(funnel.OVERDISPERSION_LABELS),
+        format_func=funnel.OVERDISPERSION_LABELS.get,
+        key="a_funnel_widen",
+        help="Wards differ for reasons no comparison removes. By a factor: the limits are widened by the square "
+        "root of phi (Spiegelhalter 2005). Add the spread: the variance between wards, tau², is added to "
+        "chance (additive random effects, Spiegelhalter 2012). Neither widens when the wards differ no more "
+        "than chance allows. Do not widen: exact Poisson limits.",
+    )
+    compared = cache.analysed(funnel.compare_wards, view, outcome, peers, widen)
+    st.markdown(f"**{literal(funnel.funnel_sentence(compared))}**")
+    if compared.ok:
+        groups = list(compared.groups)
+        sizes = compared.wards.groupby("peer_group").size()
+        group = f3.selectbox(
+            "Peer group to draw",
+            groups,
+            format_func=lambda g: f"{funnel.group_name(peers, g).capitalize()} ({plural(int(sizes[g]), 'ward')})",
+            key=f"a_funnel_group_{peers}",
+            disabled=len(groups) == 1,
+            help="The chart shows one peer group's funnel; the table below lists every ward outside its own limits.",
+        )
+        points = funnel.chart_points(compared, group)
+        fig, alt = cache.figure(
+            funnel_figure,
+            view,
+            points,
+            funnel.funnel_curve(compared, group),
+            noun,
+            funnel.method_words(compared.groups[group]),
+            funnel.group_name(peers, group),
+            "higher" if outcome in MORE_IS_BETTER else "lower",
+        )
+        show.chart(
+            fig,
+            alt,
+            funnel.chart_data(points),
+            "assaults_funnel",
+            view,
+            counts=["count"],
+            rates={funnel.RATE: ("count", "occupied_bed_days", funnel.PER)},
+        )
+        st.subheader("Wards outside the limits")
+        table = funnel.outside(compared)
+        if table.empty:
+            st.markdown("No ward is outside its limits.")
+        else:
+            st.table(table.head(OUTSIDE_SHOWN).set_index("ward"))  # a static table, so the sentences wrap
+            if len(table) > OUTSIDE_SHOWN:
+                more = len(table) - OUTSIDE_SHOWN
+                st.caption(
+                    f"The {OUTSIDE_SHOWN} furthest out are shown; {plural(more, 'more ward')} "
+                    f"{plural_word(more, 'is', 'are')} outside {plural_word(more, 'its', 'their')} limits "
+                    "(every ward is in the table for researchers below)."
+                )
+        rule, provenance = show.disclosure_rule(), show.stamp(view)
+        show.download_button(
+            "Download where each ward lies (CSV)",
+            partial(funnel.positions_csv, funnel.positions_download(compared), rule, provenance),
+            file_name="assaults_funnel_positions.csv",
+            mime="text/csv",
+            key="dl_assaults_funnel_positions",
+            icon=":material/download:",
+            on_click="ignore",
+            help=show.inside_and_outside(rule) + " Where a count is hidden, so is whether that ward is outside "
+            "its limits; the limits themselves stay on screen.",
+        )
+        st.caption(literal(funnel.method_sentence(compared)))
+        with st.expander("Every ward against its limits (for researchers)"):
+            st.dataframe(funnel.every_ward(compared), hide_index=True, width="stretch")
+    for r in compared.left_out.itertuples(index=False):
+        st.caption(literal(f"{r.ward_label} is not compared: {r.reason}."))
 
 with guarded("drawing the chart over time"):
     st.header(f"{noun.capitalize()} over time")
@@ -295,7 +434,10 @@ if predictor is not None:
 
     with guarded("comparing incident types"):
         st.header("Every incident type, side by side")
-        st.caption("The same model for each incident type: rate ratio per 10-point rise within a ward.")
+        st.caption(
+            "The same model for each incident type: how many times as many incidents per 10-point rise within a "
+            "ward (1 means no change; below 1, fewer)."
+        )
         every = cache.analysed(
             fit_all_incidents, view, predictor=predictor, lag=lag, adjust=list(adjust), errors=errors, zeros=False
         )

@@ -6,12 +6,16 @@ import streamlit as st
 from analysis.charts import coproduction as C
 from analysis.charts.style import alt_text
 from analysis.data.reference import INSTRUMENT_STATUS
+from analysis.overview.confidence import confidence_parts
 from analysis.panel.scoring import carry_forward_rule
 from analysis.questions.coproduction import existence as E
 from analysis.questions.coproduction import view as V
 from analysis.questions.coproduction.groups import group_differences
+from analysis.questions.glossary import terms_in
+from analysis.questions.verdicts import figure_words, presence_verdict, shortfall
 from analysis.stats.reliability import item_total, reliability_table
-from analysis.text import fmt_number, literal, uk_month
+from analysis.stats.results import LevelsDiagnostics
+from analysis.text import fmt_number, literal, plural, uk_month
 from ui import cache, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -33,16 +37,19 @@ def _reliability(key: str, _responses: pd.DataFrame, _instrument: pd.DataFrame):
     return reliability_table(_responses, _instrument), item_total(_responses, _instrument)
 
 
+def show_glossary(words: dict[str, str]) -> None:
+    """The glossary entries a section's words use (analysis.questions.glossary), as a short list."""
+    if words:
+        st.markdown("**Words used here**")
+        st.markdown("\n".join(f"- **{literal(t)}**: {literal(m)}" for t, m in words.items()))
+
+
 def _round(df: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     num = df.select_dtypes("number").columns
     return df.assign(**{c: df[c].round(digits) for c in num if not c.startswith("n_")})
 
 
 st.title("Co-production (Q1)")
-st.markdown(
-    "**Can co-production exist in secure settings?** How much co-production there is on each ward, as "
-    "patients and as staff see it, how steady the measure is, and whether patients and staff agree."
-)
 view = current_view()
 filter_caption(view)
 
@@ -56,17 +63,53 @@ if not len(panel) or not any(panel[c].notna().any() for c in score_cols):
     show.needs(NEEDS, "There are no co-production scores for the wards and months in view.")
     st.stop()
 
-# ---------------------------------------------------------------- the answer first
+# ---------------------------------------------------------------- the answer first: the Overview's verdict
 with guarded("answering the question"):
     res = cache.analysed(E.answer_q1, view)
     h = res.headline
-    if h is None:
-        key = None
-    elif pd.isna(h.ci_low) or pd.isna(h.ci_high):  # one ward: a mean across wards has no interval
-        key = f"{fmt_number(h.estimate)} (one ward: no interval)"
-    else:
-        key = f"{fmt_number(h.estimate)} (95% CI {fmt_number(h.ci_low)} to {fmt_number(h.ci_high)})"
-    show.answer(res, None if h is None else h.name[0].upper() + h.name[1:], key)
+    levels_found = res.diagnostics_as(LevelsDiagnostics)
+    counts = levels_found.band_counts if levels_found else {}
+    who = "staff" if h is not None and "staff" in h.name else "patient"
+    col = f"coproduction_{who}_overall"
+    months = int(panel.loc[panel[col].notna(), "month"].nunique()) if col in panel.columns else None
+    level, sure, _ = confidence_parts(res, months)
+    verdict = presence_verdict(res, level, shortfall(res.n_wards, months), counts)
+    with st.container(key="verdict_q1"):
+        st.markdown(f"**{literal(verdict.text)}.** Can co-production exist in secure settings?")
+    st.markdown(f"How sure: **{literal(level.lower())}**" + (f" ({literal(sure)})" if sure else ""))
+    plain = " ".join(p for p in (V.band_figure_words(counts, who), figure_words(res, "co-production")) if p)
+    if plain and level != "Not enough data":
+        st.markdown(literal(plain.rstrip(".") + "."))
+    # said once, here, where the score is first shown
+    st.caption(
+        "The scores come from this product's working instrument, not validated: a questionnaire written for "
+        "this dashboard from the four core aspects of co-production. Its reliability is checked below from "
+        "your own returns, but it has not been tested against other measures, so read the scores as a guide."
+    )
+    for w in res.warnings:
+        st.warning(literal(w), icon=":material/warning:")
+    with st.expander("For researchers: the exact figures, the model and the words used"):
+        notes = [res.sentence]
+        if h is not None and pd.notna(h.ci_low) and pd.notna(h.ci_high):
+            notes.append(
+                f"{h.name[:1].upper()}{h.name[1:]}: {fmt_number(h.estimate)} "
+                f"(95% CI {fmt_number(h.ci_low)} to {fmt_number(h.ci_high)})."
+            )
+        notes += [c for c in res.caveats if c not in (INSTRUMENT_STATUS, E.BAND_NOTE) and c not in res.sentence]
+        notes.append(f"How sure: {level} by the rule in the methods document.")
+        for note in notes:
+            st.markdown(literal(note))
+        st.markdown(
+            f"**Model:** {literal(res.family or 'summary')}. **Method:** {literal(res.method.rstrip('.'))}.  \n"
+            f"**Data:** {plural(res.n_wards, 'ward')}, {plural(res.n_obs, 'observation')}."
+        )
+        if len(res.estimates):
+            st.dataframe(res.estimates, hide_index=True, width="stretch")
+        show_glossary(terms_in(*notes, res.method))
+st.markdown(
+    "How much co-production there is on each ward, as patients and as staff see it, how steady the measure is, "
+    "and whether patients and staff agree."
+)
 
 # ---------------------------------------------------------------- controls
 st.header("Explore the scores")
@@ -114,6 +157,8 @@ with guarded("drawing the levels over time"):
                 st.warning(literal(w), icon=":material/warning:")
             if diff.caveats:
                 st.caption(literal(" ".join(diff.caveats)))
+            if diff.headline is not None:
+                show.details(diff)  # the F test's degrees of freedom and the all-pairs interval, for researchers
         lv = cache.analysed(E.levels, view, respondent, aspect, by)
         with st.expander(f"Average per {BY[by].lower()} over all survey months, with 95% CI"):
             st.caption(
@@ -148,16 +193,10 @@ with guarded("banding the wards"):
             col.metric(f"Wards '{band}'", int(n))
         fig = cache.figure(C.bands_figure, view, banded, what=what)
         show.chart(fig, alt_text(fig), _round(banded), "coproduction_bands", view)
-    st.info(
-        E.BAND_NOTE + " 'Lite' is co-production as small tasks with power kept by staff; 'mid' trains "
-        "patients to manage their condition and take part as 'expert patients'; 'ultra' is a jointly agreed "
-        "endeavour with power shared.",
-        icon=":material/info:",
-    )
+    st.info(V.bands_explained(), icon=":material/info:")
 
 # ---------------------------------------------------------------- reliability
 st.header("Is the measure reliable?")
-st.info(INSTRUMENT_STATUS, icon=":material/rule:")
 st.markdown(
     "**What alpha tells you.** Cronbach's alpha says whether the four items of an aspect hang together: whether "
     "people who agree with one item tend to agree with the others, so that adding them up into one score makes "
@@ -192,18 +231,17 @@ with guarded("checking the instrument's reliability"):
 # ---------------------------------------------------------------- agreement
 st.header("Do patients and staff see it the same way?")
 pair_aspect = "overall" if respondent == "both" else aspect
-st.markdown(
-    "**How agreement is measured.** Patients and staff on the same ward are compared quarter by quarter (they are "
-    "often surveyed in different months of a quarter). The gap is the staff score minus the patient score. The "
-    "limits of agreement give the range the gap falls in for most ward-quarters (95%). The ICC says how closely "
-    "the two groups' ward averages match, from 0 (no relation) to 1 (identical); a big steady gap lowers it. "
-    f"Shown for: {V.ASPECT_LABELS[pair_aspect].lower()}."
-)
 with guarded("comparing patients and staff"):
     dis = cache.analysed(E.disagreement, view, aspect=pair_aspect)
     summary = cache.analysed(V.agreement_overview, view, pair_aspect)
     pair_what = "co-production" if pair_aspect == "overall" else f"'{V.ASPECT_LABELS[pair_aspect].lower()}'"
     st.markdown(literal(V.agreement_sentence(summary, dis, pair_what)))
+    st.caption(f"Shown for: {literal(V.ASPECT_LABELS[pair_aspect].lower())}.")
+    with st.expander("For researchers: how agreement is measured"):
+        agree = V.agreement_notes(summary)
+        for note in agree:
+            st.markdown(literal(note))
+        show_glossary(terms_in(*agree))
     if len(dis):
         wards = view.data.table("wards")
         names = dict(zip(wards["ward_id"].astype(str), wards["ward_name"].astype(str))) if "ward_name" in wards else {}

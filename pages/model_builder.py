@@ -131,6 +131,12 @@ def _key_figure(result: ModelResult) -> str:
     return f"{h.estimate:.2f} ({h.ci_low:.2f} to {h.ci_high:.2f})"
 
 
+def _per_points(spec: dict, result: ModelResult) -> float | None:
+    """The points of co-production score the estimates are per (10), for models with a co-production predictor."""
+    per = getattr(result.diagnostics, "per", None)
+    return float(per) if per and spec.get("question") in ("q2", "q3") and spec.get("predictor") else None
+
+
 def _diagnostics(result: ModelResult) -> None:
     counts = result.diagnostics_as(CountDiagnostics)
     if counts is not None and counts.family_choice:
@@ -155,23 +161,25 @@ def _reproduce(spec: dict, results: list[ModelResult], view) -> None:
     st.markdown("**Model spec** (no code: the choices above and the current filters)")
     st.code(spec_json, language="json")
     c1, c2, c3 = st.columns(3)
-    c1.download_button(
+    show.download_button(
         "Download the model spec",
         spec_json,
         file_name="model_spec.json",
         mime="application/json",
         key="mb_dl_spec",
+        where=c1,
         icon=":material/download:",
     )
     # Estimates and model facts only: the per-ward and per-month diagnostics (observed and expected counts)
     # stay on this page, for trusted staff; the file names the disclosure rule like every export.
     payload = export_results_json(specs.normalise(spec), results, show.disclosure_rule(), show.stamp(view))
-    c2.download_button(
+    show.download_button(
         "Download the results (JSON)",
         payload,
         file_name="model_results.json",
         mime="application/json",
         key="mb_dl_results",
+        where=c2,
         icon=":material/download:",
         help="Estimates, confidence intervals, n, formula, family and warnings. The per-ward and "
         "per-month diagnostics shown above stay inside the app.",
@@ -212,7 +220,16 @@ def main() -> None:
         st.header("Formula")
         st.code(result.formula, language="text", wrap_lines=True)
     if len(result.estimates):
-        st.header("Fitted table")
+        per = _per_points(spec, result)
+        st.header(f"Fitted table (co-production per {per:g} points)" if per else "Fitted table")
+        if per:
+            st.caption(
+                literal(
+                    f"Rows for {predictor_words(spec['predictor'])} (terms starting {spec['predictor']}) are per "
+                    f"{per:g}-point rise in the score, which runs from 0 to 100; other rows are per unit of "
+                    "their own measure."
+                )
+            )
         st.caption(literal(result.method))
         st.dataframe(
             result.estimates,
@@ -221,6 +238,11 @@ def main() -> None:
             column_config={
                 "term": st.column_config.TextColumn("term", width="large"),
                 "unit": st.column_config.TextColumn("unit", width="large"),
+                **{
+                    col: st.column_config.NumberColumn(f"{col} (co-production: per {per:g} points)")
+                    for col in ("estimate", "rate_ratio")
+                    if per and col in result.estimates
+                },
             },
         )
         if "const" in set(result.estimates.get("term", [])) and "rate_ratio" in result.estimates:

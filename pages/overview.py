@@ -1,19 +1,28 @@
-"""The landing page: which data are loaded, today's answer to each of the three questions, what to tell
-the steering group, and every ward at a glance with a link to its profile."""
+"""The landing page: today's answer to each of the three questions first (a verdict a ward manager can repeat,
+above the fold at 1366 x 768), what to tell the steering group, the data behind them, and every ward at a
+glance with a link to its profile."""
 
+import hashlib
 from html import escape
 
 import pandas as pd
 import streamlit as st
 
-from analysis.overview.answers import headline_metrics, three_answers, ward_table
-from analysis.overview.summary import steering_summary, trend_words
-from analysis.overview.wards import icon_markup, wards_to_list
+from analysis.charts.assurance import STYLE as GRID_STYLE
+from analysis.data.crosschecks import check_targets
+from analysis.data.targets import stored_name, target_measures, target_row
+from analysis.overview.answers import headline_metrics, hospital_chart, researcher_notes, three_answers, ward_table
+from analysis.overview.assurance import COUNT_COLUMNS, RATES, assurance_summary, default_measures
+from analysis.overview.summary import steering_brief, trend_words
+from analysis.overview.wards import icon_markup, wards_to_list, window_length, window_words
+from analysis.questions.glossary import terms_in
 from analysis.questions.recovery.model import higher_is_better, measure_range
-from analysis.text import fmt_number, literal, plural, plural_word, rate_label
-from analysis.wards.change import year_on_year
+from analysis.text import financial_year, fmt_number, listed, literal, plural, plural_word, rate_label, uk_month
+from analysis.wards.change import comparison_sentence, year_on_year
+from ui import auth
 from ui.cache import analysed
-from ui.frame import APP_TITLE, current_view, filter_caption, period_text
+from ui.filters import chosen_period, every_month
+from ui.frame import APP_TITLE, current_view, period_text
 from ui.safe import guarded
 from ui.show import DATA_PAGE, download
 
@@ -46,58 +55,107 @@ def _trend(key: str, label: str) -> str:
     return f'<span style="display:inline-flex;align-items:center;gap:0.4rem">{svg}<span>{text}</span></span>'
 
 
-def _data_strip(view, metrics: dict) -> None:
+# The verdict is the largest text on a card; each sits in a keyed container (class st-key-verdict_q1 ...),
+# which the browser test of the fold looks for.
+CARD_STYLE = """<style>
+[class*="st-key-verdict_"] p {font-size: 1.2rem; font-weight: 700; line-height: 1.35; margin-bottom: 0;}
+</style>"""
+
+
+def _data_line(view) -> None:
+    """Which data, how many wards, which months and what the filters show, in one line."""
     data = view.data
-    wards = data.table("wards")
+    n = data.table("wards")["ward_id"].nunique() if len(data.table("wards")) else 0
+    st.markdown(
+        f"**{literal(view.dataset.label)}**: {plural(n, 'ward')}, **{period_text(data)}**. "
+        f"Showing {literal(view.filters.describe())}."
+    )
+
+
+def _counters(view, metrics: dict) -> None:
+    """The data behind the answers: wards, months, ward-months, the assault rate and survey returns."""
+    st.header("The data behind these answers")
+    wards = view.data.table("wards")
     services = (
         ", ".join(literal(s) for s in sorted(wards["service"].dropna().astype(str).unique())) if len(wards) else ""
     )
-    st.markdown(
-        f"**{literal(view.dataset.label)}**: {plural(len(wards), 'ward')}"
-        + (f" ({services})" if services else "")
-        + f", **{period_text(data)}**."
-    )
-    filter_caption(view)
     c = st.columns([1, 1, 1, 2, 1])
     c[0].metric("Wards", metrics["wards"])
     c[1].metric("Months", metrics["months"])
     c[2].metric("Ward months", metrics["ward_months"])
     rate = metrics.get("assaults_on_staff_rate_per_1000_obd")
-    c[3].metric(f"Assaults on staff {rate_label()}", _num(rate, 2), help="Over every month shown (see below).")
+    c[3].metric(f"Assaults on staff {rate_label()}", _num(rate, 2), help="Over every month shown.")
     c[4].metric(
         "Survey returns", NO_VALUE if metrics.get("survey_returns") is None else fmt_number(metrics["survey_returns"])
     )
+    lines = []
+    if services:
+        lines.append(f"Services: {services}.")
     if metrics.get("assaults_on_staff") is not None and metrics.get("occupied_bed_days"):
         whose = plural_word(metrics["wards"], "The ward's", "These wards'") if view.filters.picks_wards else "Hospital"
-        st.caption(
+        lines.append(
             f"{whose} assault rate: {fmt_number(metrics['assaults_on_staff'])} assaults on staff in "
             f"{fmt_number(metrics['occupied_bed_days'])} occupied bed days, {metrics['period']} (every month "
-            "shown; the ward table below uses the last 12 months). Survey returns are the patient and staff "
-            "questionnaires behind the co-production scores."
+            "shown; the ward table below uses the last 12 of them at most)."
         )
+    lines.append("Survey returns are the patient and staff questionnaires behind the co-production scores.")
+    st.caption(" ".join(lines))
+
+
+def _sure(a) -> str:
+    """'How sure: **moderate** (12 wards, 60 months)'; 'How sure: **not enough data**: only 3 wards (...)'."""
+    level = literal(a.level.lower() if a.level else "not enough data")
+    if not a.sure:
+        return f"How sure: **{level}**"
+    return f"How sure: **{level}**" + (
+        f": {literal(a.sure)}" if a.level == "Not enough data" else f" ({literal(a.sure)})"
+    )
+
+
+def _researchers(answers) -> None:
+    """One section under the three cards: each answer's exact figures, model and caveats, then a glossary of
+    the method words they use, folded away."""
+    with st.expander("For researchers: the exact figures, the models and the words they use"):
+        said = []
+        for a in answers:
+            st.markdown(f"**Question {a.question[1]}: {literal(a.title)}**")
+            notes = researcher_notes(a)
+            for note in notes:
+                st.markdown(literal(note))
+            said += notes
+        words = terms_in(*said)
+        if words:
+            st.markdown("**Words used here**")
+            st.markdown("\n".join(f"- **{literal(term)}**: {literal(meaning)}" for term, meaning in words.items()))
 
 
 def _answer_card(a) -> None:
     with st.container(border=True):
-        st.caption(f"Question {a.question[1]}")
-        # a real h3 (headings must not skip a level for screen readers), at a card's size
+        # a real h3 (headings must not skip a level for screen readers), smaller than the verdict below it
         st.markdown(
-            f'<h3 style="font-size:1.15rem;padding:0.25rem 0 0.5rem 0">{escape(a.title)}</h3>', unsafe_allow_html=True
+            f'<h3 style="font-size:0.95rem;font-weight:600;padding:0 0 0.35rem 0">Question {a.question[1]}: '
+            f"{escape(a.title)}</h3>",
+            unsafe_allow_html=True,
         )
+        with st.container(key=f"verdict_{a.question}"):
+            st.markdown(literal(a.verdict_text))
         if a.needs:  # the sentence says what is missing
             st.info(literal(a.sentence), icon=":material/info:")
             st.page_link(DATA_PAGE, label="Add data on the Data page", icon=":material/database:")
             return
-        st.markdown(literal(a.sentence))
-        st.markdown(f"**Key figure:** {literal(a.key_figure)}")
-        label, _, rest = a.how_sure.partition(": ")
-        st.markdown(f"**{literal(label)}:** {literal(rest)}" if rest else literal(a.how_sure))
-        if a.others:
-            st.caption(literal(a.others))
+        st.markdown(_sure(a))
+        if a.figure:
+            st.markdown(literal(a.figure))
+        elif a.level == "Not enough data":
+            st.markdown("With this little data any figure would mislead, so none is shown yet.")
+        if a.caveat:
+            st.caption(literal(a.caveat))
+        if a.others_plain:
+            st.caption(literal(a.others_plain))
         st.page_link(QUESTION_PAGES[a.question], label="See the evidence", icon=":material/arrow_forward:")
 
 
-def _ward_row(row, measure: str, change: dict) -> None:
+def _ward_row(row, measure: str, change: dict, window: str) -> None:
     cells = st.columns([w for _, w in COLUMNS], vertical_alignment="top")
     label = literal(f"{row['ward_id']} {row['ward_name']}" if pd.notna(row["ward_name"]) else row["ward_id"])
     cells[0].page_link(
@@ -141,7 +199,7 @@ def _ward_row(row, measure: str, change: dict) -> None:
         cells[4].markdown(f"Since {started}")
         per = row["talking_groups_attendance_per_session_12m"]
         cells[4].caption(
-            f"{_num(row['talking_groups_sessions_12m'], 0)} sessions in 12 months"
+            f"{_num(row['talking_groups_sessions_12m'], 0)} sessions in {window}"
             + (f", {_num(per, 1)} attending per session" if pd.notna(per) else "")
         )
 
@@ -163,7 +221,7 @@ def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None
         return
     measure = wards.attrs.get("recovery_measure") or "Recovery"
     st.caption(
-        f"Assaults are for the last 12 months ({wards.attrs.get('window_label', '')}), {rate_label()}. "
+        f"Assaults are for {window_words(wards.attrs)}, {rate_label()}. "
         "Each trend is a Making Data Count variation icon: it reads the ward's latest month (for co-production and "
         "recovery, its latest survey) against the ward's own usual range; a run of recent months on one side "
         "counts too. ▲ or ▼ (H or L in the icon) means an unusual rise or fall; a grey icon with a "
@@ -173,8 +231,7 @@ def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None
     )
     if changes is not None and len(changes):
         st.caption(
-            f"Under each icon, the question itself: the last 12 months ({changes.attrs['later']}) against the "
-            f"12 before ({changes.attrs['earlier']}), with a 95% confidence interval. 'Not a clear change' "
+            f"Under each icon, the question itself: {comparison_sentence(changes)} 'Not a clear change' "
             "means the interval includes no change. One ward on its own: anything that changed on the "
             "ward could be the reason."
         )
@@ -190,7 +247,7 @@ def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None
         cell.markdown(f"**{title if title != 'Recovery' else f'Recovery ({literal(measure)}): improving?'}**")
     by_ward = {} if changes is None else changes.set_index("ward_id").to_dict("index")
     for _, row in listed.iterrows():
-        _ward_row(row, measure, by_ward.get(row["ward_id"], {}))
+        _ward_row(row, measure, by_ward.get(row["ward_id"], {}), window_length(wards.attrs))
     with st.expander("Show the data"):
         shown = wards.copy()
         shown.attrs = {}  # window timestamps cannot go to the browser; the caption says them
@@ -204,20 +261,192 @@ def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None
         )
 
 
-view = current_view()
-st.title(APP_TITLE)
-st.markdown(
-    "Co-production is the sharing of power and trust between staff and detained patients. This page gives "
-    "today's answer to each of the three questions for the wards and months chosen in the sidebar."
+TARGET_SAVED = "_target_saved"  # the message shown once after a target is saved
+TARGET_FORM = "set_target"
+DIRECTIONS = {"": "The measure's own", "lower": "Lower is better", "higher": "Higher is better"}
+DIRECTION_HELP = (
+    "The measure's own: fewer incidents, more transfers to lower security, higher co-production, recovery as the "
+    "measures catalogue says. Talking group attendance has none, so say which."
 )
+
+
+def _assurance(view) -> None:
+    """Assurance against targets: the variation-by-assurance grid across wards and measures, its data, and the
+    form that sets a target."""
+    st.header("Assurance against targets")
+    data = view.data
+    targets = view.dataset.table("targets")  # uncut: a hospital-wide target has no ward, and no period cuts a target
+    catalogue = data.table("measures")
+    measures = target_measures(catalogue)
+    n_wards = data.table("wards")["ward_id"].nunique() if len(data.table("wards")) else 0
+    saved = st.session_state.pop(TARGET_SAVED, None)
+    if saved:
+        st.success(literal(saved), icon=":material/check_circle:")
+    with st.expander("Choose the measures in the grid"):
+        chosen = st.multiselect(
+            "Measures",
+            list(measures),
+            default=default_measures(targets, n_wards, catalogue),
+            format_func=lambda k: measures[k].title,
+            key="assurance_measures",
+        )
+    summary = analysed(assurance_summary, view, targets, catalogue, data.table("events"), tuple(chosen))
+    table = summary.table
+    st.markdown(literal(summary.sentence))
+    st.caption(
+        "Each ward and measure sits in one cell. The row is its variation icon (as in the ward table: the latest "
+        "month against the ward's own usual range). The column is its assurance: where the target in force that "
+        "month sits against the ward's process limits. Outside the limits on the better side, the target will be "
+        "met almost every month; on the worse side, missed almost every month, whatever the ward does short of "
+        "changing how things are done; between the limits, hit and miss by chance alone. One ward's monthly "
+        "incident rate varies so much that almost every incident target is hit and miss. Look first at the cell "
+        "with the thick orange edge."
+    )
+    st.html(GRID_STYLE)
+    st.markdown(summary.html, unsafe_allow_html=True)
+    left = summary.not_judged
+    if len(left):
+        names = [
+            f"{literal(r['measure_title'])} on {literal(r['ward_name'] or r['ward_id'])}"
+            for r in left.to_dict("records")
+        ]
+        st.caption(f"Not in the grid, too few points to judge: {listed(names, most=8, rest='more')}.")
+    with st.expander("Show the data"):
+        st.dataframe(table, hide_index=True, width="stretch")
+        download(table, "overview_assurance", view, counts=list(COUNT_COLUMNS), rates=RATES)
+    with st.expander("Set a target"):
+        _targets_in_force(view, summary.in_force, measures)
+        _target_form(view, targets, measures)
+
+
+def _targets_in_force(view, now: pd.DataFrame, measures: dict) -> None:
+    """The targets in force in the latest month shown (each one's latest version that has started)."""
+    if not len(now):
+        st.caption("No target is set yet.")
+        return
+    names = view.dataset.table("wards").set_index("ward_id")["ward_name"].astype(str).to_dict()
+    shown = pd.DataFrame(
+        {
+            "Ward": [f"{w} {names.get(w, '')}".strip() if isinstance(w, str) else "Every ward" for w in now["ward_id"]],
+            "Measure": [measures[m].title for m in now["measure"]],
+            "Target": [fmt_number(t, 2) for t in now["target"]],
+            "Better": [d or "not said" for d in now["direction"]],
+            "Since": [uk_month(v) for v in now["valid_from"]],
+        }
+    )
+    st.markdown(f"**{plural(len(shown), 'target')} in force in the latest month**")
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _target_form(view, targets: pd.DataFrame, measures: dict) -> None:
+    """A target for one ward (or every ward) and measure from a month on, saved as an import: the Data page lists
+    it in the history, where it can be rolled back."""
+    from ui.data import store_state
+
+    st.caption(
+        "A target applies from its month until a later one replaces it; a ward's own target comes before a "
+        "hospital-wide one. Each target saved here is an import of one row of the targets table: the Data page "
+        "lists it in the import history, where rolling it back restores the target it replaced. Many targets at "
+        "once: fill the targets sheet of the template and upload it on the Data page."
+    )
+    if view.dataset.source != "store":
+        st.info(
+            "Targets set here are kept with your hospital's imported data. The app is showing the synthetic sample "
+            "hospital, whose targets come with its files; import your data on the Data page to set targets here.",
+            icon=":material/info:",
+        )
+        return
+    if not auth.can("import"):
+        st.caption(auth.role_needed("import"))
+        return
+    wards = view.dataset.table("wards")
+    labels = {"": "Every ward (hospital-wide)"} | {
+        str(r["ward_id"]): f"{r['ward_id']} {r['ward_name']}" if pd.notna(r.get("ward_name")) else str(r["ward_id"])
+        for r in wards.to_dict("records")
+    }
+    months = pd.to_datetime(view.dataset.table("ward_months")["month"]).dropna()
+    first, last = (months.min(), months.max()) if len(months) else (pd.Timestamp.today(), pd.Timestamp.today())
+    choices = list(
+        pd.date_range(
+            first.to_period("M").to_timestamp(),
+            last.to_period("M").to_timestamp() + pd.DateOffset(months=12),
+            freq="MS",
+        )
+    )
+    year_start = pd.Timestamp(year=last.year if last.month >= 4 else last.year - 1, month=4, day=1)
+    default = choices.index(year_start) if year_start in choices else 0
+    with st.form(TARGET_FORM, border=False):
+        c = st.columns([1.2, 1.6, 0.8, 1])
+        ward = c[0].selectbox("Ward", list(labels), format_func=labels.get, key="target_ward")  # plain text
+        measure = c[1].selectbox(
+            "Measure", list(measures), format_func=lambda k: measures[k].title, key="target_measure"
+        )
+        value = c[2].number_input("Target", value=None, min_value=0.0, step=0.1, format="%.2f", key="target_value")
+        valid_from = c[3].selectbox(
+            "From",
+            choices,
+            index=default,
+            format_func=lambda m: f"{uk_month(m)} ({financial_year(m)})",
+            key="target_from",
+        )
+        direction = st.radio(
+            "Which side of the target is good",
+            list(DIRECTIONS),
+            format_func=DIRECTIONS.get,
+            key="target_direction",
+            horizontal=True,
+            help=DIRECTION_HELP,
+        )
+        saved = st.form_submit_button("Save target", type="primary", key="target_save")
+    if not saved:
+        return
+    if value is None:
+        st.error("Nothing was saved: give the target a value.")
+        return
+    who = auth.permitted("import")  # on the server, right before the import
+    if who is None:
+        return
+    state = store_state()
+    if state.store is None:
+        st.error(f"Nothing was saved: the data store cannot be opened ({literal(state.error or '')}).")
+        return
+    name = stored_name(state.tables.get("targets"), ward or None, measure, valid_from, measures)
+    row = target_row(ward or None, name, float(value), direction or None, valid_from)
+    problems = check_targets(row, state.tables)
+    if problems:
+        st.error("Nothing was saved: " + literal("; ".join(problems)) + ".")
+        return
+    where = labels[ward] if ward else "every ward"
+    what = f"{measures[measure].title} {fmt_number(value, 2)} on {where} from {uk_month(valid_from)}"
+    try:
+        import_id = state.store.import_tables(
+            {"targets": row},
+            file_name=f"Target set on the Overview: {what}",
+            content_hash=hashlib.sha256(row.to_csv(index=False).encode("utf-8")).hexdigest(),
+            note="set on the Overview",
+            who=who.who,
+            role=who.audit_role,
+        )
+    except Exception as e:
+        st.error(f"Nothing was saved: {literal(e)}")
+        return
+    st.session_state[TARGET_SAVED] = (
+        f"Saved as import {import_id}: {what}. The Data page's import history can roll it back."
+    )
+    st.rerun()
+
+
+view = current_view()
+st.html(CARD_STYLE)
+st.title(APP_TITLE)
 
 # Three cached pieces rather than one `overview()`: the answers appear while the ward table is still being
 # worked out (about half the first page's compute), and the steering pack's preview shares the answers.
 metrics = answers = wards = None
 with guarded("summarising the data", "Check the data on the Data page."):
     data = view.data
+    _data_line(view)
     metrics = analysed(headline_metrics, view)
-    _data_strip(view, metrics)
 
 if metrics is not None:
     st.header("Today's answers")
@@ -231,6 +460,11 @@ if metrics is not None:
         for col, a in zip(st.columns(3), answers):
             with col:
                 _answer_card(a)
+        _researchers(answers)
+        st.caption(
+            "Co-production is the sharing of power and trust between staff and detained patients. The answers "
+            "are for the wards and months chosen in the sidebar; each card's evidence is on its question's page."
+        )
 
     with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):
         wards = analysed(ward_table, view, data.table("measures"), data.table("events"))
@@ -238,13 +472,31 @@ if metrics is not None:
     if answers is not None and wards is not None:
         st.header("For the steering group")
         with guarded("writing the summary", "The answers above still stand."), st.container(border=True):
-            st.markdown(literal(steering_summary(answers, wards, metrics, data.table("measures"))))
+            hospital = analysed(hospital_chart, view, data.table("events")) if metrics["wards"] else None
+            label = (
+                plural_word(metrics["wards"], "The chosen ward", "The chosen wards together")
+                if view.filters.picks_wards
+                else "Whole hospital"
+            )
+            brief = steering_brief(answers, wards, metrics, hospital, label)
+            st.markdown(literal(brief.covers))
+            if brief.verdicts:
+                st.markdown("\n".join(f"- {literal(v)}" for v in brief.verdicts))
+            for part in (brief.sure, brief.signals):
+                if part:
+                    st.markdown(literal(part))
+
+    with guarded("summarising the data", "Check the data on the Data page."):
+        _counters(view, metrics)
 
     if wards is not None:
         with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):
             # on screen only (not in the table's download): a rate ratio with its interval can give back
             # a small count, which disclosure control would have hidden
-            _ward_table(view, wards, analysed(year_on_year, view))
+            _ward_table(view, wards, analysed(year_on_year, every_month(view), **chosen_period(view)))
+
+    with guarded("setting the wards against their targets", "The ward table above still stands."):
+        _assurance(view)
 
 st.header("And next")
 st.page_link("pages/talking_groups.py", label="Talking groups (ward community meetings)", icon=":material/forum:")

@@ -3,14 +3,26 @@
 import streamlit as st
 
 from analysis.charts import recovery as charts
+from analysis.overview.answers import NEGLIGIBLE_SHARE
+from analysis.overview.confidence import confidence_parts
+from analysis.questions.glossary import terms_in
 from analysis.questions.recovery import view as V
-from analysis.questions.recovery.model import answer_q3, higher_is_better, measure_column, measures_in_panel
+from analysis.questions.recovery.model import (
+    PER,
+    answer_q3,
+    higher_is_better,
+    measure_column,
+    measure_range,
+    measurement_spacing,
+    measures_in_panel,
+)
+from analysis.questions.verdicts import caveat_words, figure_words, link_verdict, shortfall
 from analysis.stats.results import OBSERVATIONAL_CAVEAT
-from analysis.text import literal
+from analysis.text import literal, plural
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
-from ui.show import answer, chart, needs
+from ui.show import chart, needs
 
 KEYS = {"measure": "q3_measure", "predictor": "q3_predictor", "lag": "q3_lag", "weighted": "q3_weighted", "by": "q3_by"}
 WEIGHTING_HELP = (
@@ -34,9 +46,63 @@ def other_measures(results, selected_outcome: str) -> None:
     if not others:
         return
     st.markdown("**The other measures**")
-    lines = [f"- {literal(r.sentence.replace(OBSERVATIONAL_CAVEAT, '').strip())}" for r in others]
+    lines = [f"- {literal(r.sentence_without_caveats)}" for r in others]
     st.markdown("\n".join(lines))
     st.caption(OBSERVATIONAL_CAVEAT)
+    method = [c for r in others for c in r.caveats if c != OBSERVATIONAL_CAVEAT]
+    if method:  # the method caveats (intervals with few wards) are for researchers
+        with st.expander("For researchers: notes on the other measures"):
+            for c in dict.fromkeys(method):
+                st.markdown(literal(c))
+
+
+def verdict_block(p, result, measure: str, hib: bool | None, catalogue) -> None:
+    """The answer first, as the Overview's Q3 card gives it for the same choice: the verdict (the same rule,
+    `link_verdict`, and the same "how sure" rule), how sure, the figure in plain words, one caveat line."""
+    occasions, every = measurement_spacing(p, result.outcome)
+    span = measure_range(measure, catalogue)
+    negligible = NEGLIGIBLE_SHARE * (span[1] - span[0]) if span else None
+    level, sure, _ = confidence_parts(result, occasions, negligible, every)
+    better = None if hib is None else "higher" if hib else "lower"
+    why = shortfall(result.n_wards, occasions, every)
+    verdict = link_verdict(result, level, f"{measure} scores", better, why, negligible, scores=True)
+    with st.container(key="verdict_q3"):
+        st.markdown(f"**{literal(verdict.text)}.** Can co-production enhance recovery?")
+    st.markdown(f"How sure: **{literal(level.lower())}**" + (f" ({literal(sure)})" if sure else ""))
+    figure_text = figure_words(result, f"{measure} scores", better, PER) if level != "Not enough data" else ""
+    if figure_text:
+        st.markdown(literal(figure_text[:1].upper() + figure_text[1:] + "."))
+    elif level == "Not enough data":
+        st.markdown("With this little data any figure would mislead, so none is shown yet.")
+    if result.ok and result.headline is not None:
+        st.caption(literal(caveat_words(result)))
+    for w in result.warnings:
+        st.warning(literal(w), icon=":material/warning:")
+
+
+def researchers(result, measure: str, direction: str) -> None:
+    """The exact figures, the model (its intervals and degrees of freedom) and the words they use."""
+    with st.expander("For researchers: the exact figures, the model and the words used"):
+        h = result.headline
+        notes = [result.sentence]
+        if h is not None:
+            notes.append(
+                f"{h.name[:1].upper()}{h.name[1:]} ({direction}): {V.key_figure(h.estimate, h.ci_low, h.ci_high)}."
+            )
+        notes += [c for c in result.caveats if c not in result.sentence]
+        for note in notes:
+            st.markdown(literal(note))
+        st.markdown(
+            f"**Model:** {literal(result.family)}. **Method:** {literal(result.method.rstrip('.'))}.  \n"
+            f"**Formula:** `{result.formula}`  \n"
+            f"**Data:** {plural(result.n_wards, 'ward')}, {plural(result.n_obs, 'observation')}."
+        )
+        if len(result.estimates):
+            st.dataframe(result.estimates, hide_index=True, width="stretch")
+        words = terms_in(*notes, result.method)
+        if words:
+            st.markdown("**Words used here**")
+            st.markdown("\n".join(f"- **{literal(t)}**: {literal(m)}" for t, m in words.items()))
 
 
 def _over_time(data, measure: str, hib: bool, by: str):
@@ -53,9 +119,9 @@ def _scatter(sd, lines, measure: str, predictor: str, hib: bool, within: float, 
 
 
 st.title("Recovery (Q3)")
-st.markdown("**Can co-production enhance recovery?** Ward recovery scores against co-production, month by month.")
 view = current_view()
 filter_caption(view)
+answer_box = st.container()  # the answer first, above the choices it follows (filled once they are made)
 
 with guarded("preparing the recovery data", "Check the recovery data on the Data page."):
     p = panel(view)
@@ -99,7 +165,6 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
         hib = higher_is_better(measure, catalogue)
         direction = V.direction_words(measure, hib)
 
-        st.header("The answer")
         if predictor is None:
             needs(
                 "co-production survey returns (patients' and staff's questionnaires) for the wards in view.",
@@ -111,11 +176,12 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
             )
             selected = next(r for r in results if r.outcome == measure_column(measure))
             h = selected.headline
-            answer(
-                selected,
-                f"{h.name[:1].upper()}{h.name[1:]}: {direction}" if h else None,
-                V.key_figure(h.estimate, h.ci_low, h.ci_high) if h else None,
-            )
+            with answer_box:
+                verdict_block(p, selected, measure, hib, catalogue)
+                st.caption(
+                    "Ward recovery scores against co-production, month by month; the answer follows the measure "
+                    "and score chosen below."
+                )
             if h is not None:
                 main = f"{predictor}_within"  # answer_q3 uses the within/between split (the headline term)
                 compare = V.weighting_comparison(selected.diagnostics, main, measure)
@@ -131,6 +197,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
                 with st.expander("What the weighting does"):
                     st.markdown(WEIGHTING_HELP)
             other_measures(results, selected.outcome)
+            researchers(selected, measure, direction)
             if lag:
                 st.caption(
                     "The transfers to lower security model compares each month with that month's "

@@ -1,19 +1,20 @@
 """Talking groups (ward community meetings): what changed when wards started them, and reduced social distance."""
 
-from dataclasses import replace
-
 import pandas as pd
 import streamlit as st
 
 from analysis.charts import talking_groups as charts
 from analysis.disclosure.periods import before_after_counts
+from analysis.overview.confidence import confidence_parts
+from analysis.questions.glossary import terms_in
 from analysis.questions.talking_groups import view as V
 from analysis.questions.talking_groups.model import start_dates
-from analysis.text import literal, uk_month
+from analysis.questions.verdicts import shortfall, talking_groups_figure_words, talking_groups_verdict
+from analysis.text import literal, plural, uk_month
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
-from ui.show import answer, chart, download, inside_and_outside, needs
+from ui.show import chart, download, inside_and_outside, needs
 
 # Sessions held and attendances are counts that leave the app under the small-number rule; attendance per session
 # is made from them (so hidden when either is). Wards running groups and months before/after are not counts of people.
@@ -27,11 +28,54 @@ NEEDS_STARTS = (
 st.title("Talking groups")
 view = current_view()
 filter_caption(view)
-st.markdown(
+INTRO = (
     "Talking groups are ward community meetings where patients and staff talk together as equals. Wards started "
     "them at different times. This page asks what changed once a ward started, compared with wards that had not "
     "started yet, and what reduced social distance asks of staff."
 )
+
+
+def _verdict(res, outcome: str, kind: str, key: str | None = None) -> None:
+    """The verdict (analysis.questions.verdicts.talking_groups_verdict), how sure and the figure in plain words."""
+    noun = V.outcome_noun(outcome)
+    better = V.outcome_better(outcome)
+    negligible = V.NEGLIGIBLE_POINTS if outcome.startswith("coproduction_") else None
+    level, sure, _ = confidence_parts(res, negligible=negligible)
+    why = shortfall(res.n_wards, res.diagnostics.months)
+    verdict = talking_groups_verdict(res, level, noun, better, why, negligible, scores=kind != "count")
+    box = st.container(key=key) if key else st.container()
+    box.markdown(f"**{literal(verdict.text)}.**")
+    st.markdown(f"How sure: **{literal(level.lower())}**" + (f" ({literal(sure)})" if sure else ""))
+    figure_text = talking_groups_figure_words(res, noun, better) if level != "Not enough data" else ""
+    if figure_text:
+        st.markdown(literal(figure_text + "."))
+
+
+def _researchers(res, kind: str) -> None:
+    """The exact sentence, the slope change, the method (its t reference's degrees of freedom) and the words."""
+    with st.expander("For researchers: the exact figures, the model and the words used"):
+        notes = [res.sentence]
+        figure_exact = V.key_figure(res, kind)
+        if figure_exact:
+            notes.append(f"{res.headline.name[:1].upper()}{res.headline.name[1:]}: {figure_exact}.")
+        slope = V.slope_words(res, kind)
+        if slope:
+            notes.append(slope)
+        adjust = V.adjustment_words(res)
+        if adjust:
+            notes.append(adjust)
+        for note in notes:
+            st.markdown(literal(note))
+        st.markdown(
+            f"**Model:** {literal(res.family)}. **Method:** {literal(res.method.rstrip('.'))}.  \n"
+            f"**Data:** {plural(res.n_wards, 'ward')}, {plural(res.n_obs, 'observation')}."
+        )
+        if len(res.estimates):
+            st.dataframe(res.estimates, hide_index=True, width="stretch")
+        words = terms_in(*notes, res.method)
+        if words:
+            st.markdown("**Words used here**")
+            st.markdown("\n".join(f"- **{literal(t)}**: {literal(m)}" for t, m in words.items()))
 
 
 def _months(df: pd.DataFrame, cols=("month",)) -> pd.DataFrame:
@@ -67,28 +111,47 @@ def _page() -> None:
         needs(NEEDS_STARTS, "No ward in view has a talking-groups start date.")
         return
 
+    # ---- the primary outcome first: patient-rated co-production (V.PRIMARY_WHY says why)
+    with guarded("working out the answer for patient-rated co-production", "Widen the filters."):
+        primary = analysed(V.pooled, view, V.PRIMARY, "linear", starts)
+        _verdict(primary, V.PRIMARY, "linear", key="verdict_talking_groups")
+        if not primary.ok:
+            needs(
+                "survey returns (for co-production) in months both before and after wards started talking groups.",
+                literal(primary.sentence),
+            )
+        else:
+            st.caption(literal(" ".join(primary.caveats)))
+            _researchers(primary, "linear")
+    st.markdown(INTRO)
+    st.caption(V.PRIMARY_WHY)
+
+    st.header("Other outcomes")
     measures = view.data.table("recovery").get("measure", pd.Series(dtype="str")).dropna().unique()
     choices = V.outcome_choices(p.columns, measures)
     label = st.selectbox(
-        "Outcome", list(choices), key="tg_outcome", help="What to compare before and after talking groups started."
+        "Outcome",
+        list(choices),
+        key="tg_outcome",
+        help="What to compare before and after talking groups started. The first is the answer above; the "
+        "one-ward chart and attendance below follow this choice.",
     )
     outcome, kind, axis = choices[label]
 
-    with guarded("working out the pooled before-and-after", "Try another outcome or widen the filters."):
-        res = analysed(V.pooled, view, outcome, kind, starts)
-        if not res.ok:
-            needs(
-                "survey returns (for co-production and social distance), the ward months (for assaults) or "
-                "recovery scores, in months both before and after wards started talking groups.",
-                literal(res.sentence),
-            )
-        else:
-            # the sentence already carries the caveats: do not repeat them underneath
-            answer(replace(res, caveats=[]), res.headline.name.capitalize(), V.key_figure(res, kind))
-            slope = V.slope_words(res, kind)
-            if slope:
-                st.markdown(literal(slope))
-            st.info(literal(V.adjustment_words(res)), icon=":material/compare_arrows:")
+    if outcome == V.PRIMARY:
+        st.markdown("This is the outcome answered at the top of the page. Choose another to compare.")
+    else:
+        with guarded("working out the pooled before-and-after", "Try another outcome or widen the filters."):
+            res = analysed(V.pooled, view, outcome, kind, starts)
+            if not res.ok:
+                needs(
+                    "survey returns (for co-production and social distance), the ward months (for assaults) or "
+                    "recovery scores, in months both before and after wards started talking groups.",
+                    literal(res.sentence),
+                )
+            else:
+                _verdict(res, outcome, kind)
+                _researchers(res, kind)
 
     st.header("When each ward started")
     with guarded("drawing the timeline"):

@@ -16,9 +16,14 @@ from analysis.questions.assaults.view import predictor_label, within_ward_means
 from analysis.stats.counts.describe import outcome_words
 from analysis.text import fmt_number, plotly_literal, plural, plural_word, rate_label, uk_month
 
-# Ward markers: colour from the accessible categorical palette, and a shape, so colour is never the
-# only way to tell wards apart (12 wards = 6 colours x 2 shapes, then further shapes).
-WARD_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "star")
+# Ward markers: the colour says the ward's service (one colour of the accessible categorical palette per
+# service, never repeated: past six services the smaller ones share grey as "other services") and the shape
+# says which ward of its service it is (six filled shapes, then the same six open), so no two wards of a
+# service look alike and colour is never the only signal. The ward's name is in the legend and on hover.
+BASE_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "star")
+WARD_SYMBOLS = BASE_SYMBOLS + tuple(f"{s}-open" for s in BASE_SYMBOLS)
+OTHER_SERVICES = "other services"
+FITTED_GROUP = "Fitted lines (the model)"
 MAX_MARKER_PX = 14
 MAX_POINTS = 3000  # more ward-periods than this (a national panel) are drawn as a density, not markers
 DENSITY_BINS = 40
@@ -26,25 +31,38 @@ MAX_WARD_BARS = 30  # the residual chart shows the wards furthest from 0, half e
 DENSITY_SCALE = [[0.0, "#E8EDEE"], [0.35, "#41B6E6"], [1.0, NHS["dark_blue"]]]
 CURVE_STYLE = {  # basis from analysis.stats.counts expected_rates -> (legend words, colour, dash, band)
     "within": (
-        "Fitted: a ward in a month at this score (within ward)",
+        "A ward in a month at this score (within ward)",
         NHS["dark_blue"],
         "solid",
         "rgba(0,48,135,0.15)",
     ),
     "between": (
-        "Fitted: a ward whose usual score is this (between wards)",
+        "A ward whose usual score is this (between wards)",
         NHS["dark_grey"],
         "dash",
         "rgba(66,85,99,0.08)",
     ),
-    "single": ("Fitted: all ward-months at this score", NHS["dark_blue"], "solid", "rgba(0,48,135,0.15)"),
+    "single": ("All ward-months at this score", NHS["dark_blue"], "solid", "rgba(0,48,135,0.15)"),
 }
 
 
-def ward_marker(i: int) -> tuple[str, str]:
-    """(colour, symbol) of the i-th ward: colours cycle first, then shapes."""
-    n = len(CATEGORICAL)
-    return CATEGORICAL[i % n], WARD_SYMBOLS[(i // n) % len(WARD_SYMBOLS)]
+def ward_marker(service: int, ward: int) -> tuple[str, str]:
+    """(colour, symbol) of the `ward`-th ward of the `service`-th service: a colour per service (grey past the
+    palette), a shape per ward within it."""
+    colour = CATEGORICAL[service] if service < len(CATEGORICAL) else NHS["mid_grey"]
+    return colour, WARD_SYMBOLS[ward % len(WARD_SYMBOLS)]
+
+
+def _service_groups(points: pd.DataFrame) -> dict[str, str]:
+    """ward_id -> the legend group of its service: services by number of wards (then name); past the palette's
+    six colours, the five largest keep theirs and the rest are OTHER_SERVICES."""
+    if "service" not in points:
+        return {str(w): "" for w in points["ward_id"].unique()}
+    wards = points.drop_duplicates("ward_id")[["ward_id", "service"]].astype(str)
+    sizes = wards.groupby("service").size()
+    order = sorted(sizes.index, key=lambda s: (-sizes[s], s))
+    kept = set(order if len(order) <= len(CATEGORICAL) else order[: len(CATEGORICAL) - 1])
+    return {w: (s if s in kept else OTHER_SERVICES) for w, s in zip(wards["ward_id"], wards["service"])}
 
 
 def basis_key(basis: str) -> str:
@@ -84,11 +102,23 @@ def scatter_figure(
     if len(points) > MAX_POINTS:  # 120,000 markers would be 30 MB sent on every run, and unreadable
         fig.add_trace(_density(points, pred, unit))
     groups = list(points.groupby("ward_id", sort=True)) if len(points) <= MAX_POINTS else []
+    service_of = _service_groups(points) if groups else {}
+    services = sorted(set(service_of.values()), key=lambda s: (s == OTHER_SERVICES, s))
+    if len(services) > 1:  # in the order the colours were given: largest services first
+        sizes = pd.Series(list(service_of.values())).value_counts()
+        services = sorted(services, key=lambda s: (s == OTHER_SERVICES, -sizes[s], s))
+    nth_in_service: dict[str, int] = {}
+    style = {}
+    for ward, _ in groups:  # colour by service, shape by place within it, fixed before any re-ordering
+        svc = service_of[str(ward)]
+        place = len(CATEGORICAL) if svc == OTHER_SERVICES else services.index(svc)  # the other services: grey
+        style[str(ward)] = (svc, *ward_marker(place, nth_in_service.get(svc, 0)))
+        nth_in_service[svc] = nth_in_service.get(svc, 0) + 1
     marked = highlight is not None and any(str(w) == str(highlight) for w, _ in groups)
     if marked:  # the chosen ward last, so it is drawn over the others
         groups.sort(key=lambda wg: str(wg[0]) == str(highlight))
-    for i, (ward, g) in enumerate(groups):
-        colour, symbol = ward_marker(i)
+    for ward, g in groups:
+        svc, colour, symbol = style[str(ward)]
         if marked:
             colour, symbol = (NHS["blue"], "circle") if str(ward) == str(highlight) else (NHS["mid_grey"], "circle")
         hover = [
@@ -115,9 +145,13 @@ def scatter_figure(
                 },
                 text=hover,
                 hovertemplate="%{text}<extra></extra>",
+                legendgroup=f"service: {svc}",
+                legendgrouptitle={"text": svc.capitalize() if svc else "Wards"},
+                legendrank=100 + services.index(svc),
             )
         )
-    # fitted lines last, so the markers never hide them
+    # fitted lines last, so the markers never hide them; in a legend group of their own, above the wards'
+    fitted_title = {"text": FITTED_GROUP}
     for key, g in _curves(curve):
         words, colour, dash, band = CURVE_STYLE[key]
         g = g.sort_values("score")
@@ -132,7 +166,7 @@ def scatter_figure(
                 line={"width": 0},
                 hoverinfo="skip",
                 name=f"95% band ({key.replace('single', 'fitted')})",
-                legendgroup=key,
+                legendgroup="fitted",
                 showlegend=False,
             )
         )
@@ -142,7 +176,8 @@ def scatter_figure(
                 y=g["rate_per_1000_obd"],
                 mode="lines",
                 name=words,
-                legendgroup=key,
+                legendgroup="fitted",
+                legendgrouptitle=fitted_title,
                 line={"color": colour, "width": 3, "dash": dash},
                 legendrank=1,
                 hovertemplate=f"Score %{{x:.0f}}: %{{y:.2f}} {rate_label()}<extra>{words}</extra>",
@@ -155,7 +190,21 @@ def scatter_figure(
         label = points.loc[points["ward_id"].astype(str) == str(highlight), "ward_label"].iloc[0]
         text += f" {label} is drawn in blue, the other wards in grey."
     apply_style(fig, title, text)
-    fig.update_layout(height=560, legend={"y": -0.2})
+    # the legend beside the plot, in groups: the fitted lines, then each service's wards
+    fig.update_layout(
+        height=640,
+        legend={
+            "orientation": "v",
+            "x": 1.02,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "traceorder": "grouped",
+            "tracegroupgap": 10,
+            "font": {"size": 12},
+        },
+        margin={"r": 20, "b": 70},
+    )
     return fig, text
 
 
@@ -200,6 +249,11 @@ def scatter_alt_text(points: pd.DataFrame, curve: pd.DataFrame, outcome: str, pr
         (
             f"Scatter of {noun} {rate_label()} against {pred} for {len(points)} {unit}s on "
             f"{plural(points['ward_id'].nunique(), 'ward')}; marker size shows occupied bed days"
+            + (
+                ", colour the ward's service and shape the ward"
+                if "service" in points and points["service"].nunique() > 1
+                else ""
+            )
         )
         if len(points) <= MAX_POINTS
         else (

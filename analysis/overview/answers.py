@@ -9,14 +9,16 @@ How sure we are follows the rule in `analysis.overview.confidence`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from analysis.data.reference import builtin_measures
-from analysis.overview.confidence import assess, confidence_line, is_ratio
+from analysis.data.reference import INSTRUMENT_STATUS, builtin_measures
+from analysis.overview.confidence import assess, confidence_line, confidence_parts, is_ratio, result_months
 from analysis.overview.wards import primary_measure, ward_table
+from analysis.questions.assaults.view import incident_spc
 from analysis.questions.coproduction.existence import DEFAULT_CUTS, DEFAULT_LABELS, answer_q1, band_words
 from analysis.questions.recovery.model import (
     answer_q3,
@@ -24,13 +26,35 @@ from analysis.questions.recovery.model import (
     fit_recovery,
     higher_is_better,
     measure_column,
+    measurement_spacing,
+)
+from analysis.questions.verdicts import (
+    Verdict,
+    between_of,
+    caveat_words,
+    figure_words,
+    link_verdict,
+    not_known,
+    occasion_words,
+    presence_verdict,
+    shortfall,
 )
 from analysis.stats.counts import fit_counts
 from analysis.stats.counts.describe import outcome_words, predictor_words
-from analysis.stats.results import OBSERVATIONAL_CAVEAT, CountDiagnostics, LevelsDiagnostics, ModelResult
-from analysis.text import percent_change, plural, ratio_percent, uk_month, whole
+from analysis.stats.results import OBSERVATIONAL_CAVEAT, LevelsDiagnostics, ModelResult
+from analysis.text import listed, percent_change, plural, ratio_percent, uk_month, whole
 
-__all__ = ["TITLES", "Answer", "Overview", "headline_metrics", "overview", "three_answers", "ward_table"]
+__all__ = [
+    "TITLES",
+    "Answer",
+    "Overview",
+    "headline_metrics",
+    "hospital_chart",
+    "overview",
+    "researcher_notes",
+    "three_answers",
+    "ward_table",
+]
 
 TITLES = {  # the seeds' wording
     "q1": "Can co-production exist in secure settings?",
@@ -42,23 +66,39 @@ NEEDS_ASSAULTS = "Monthly assaults on staff and occupied bed days for each ward 
 NEEDS_RECOVERY = "Recovery measure scores by ward and month, e.g. QPR-15 (Data page: recovery)"
 NEEDS_WARD_MONTHS = "Monthly ward data for the selected wards and months (Data page: ward_months)"
 NO_FIGURE = "No figure yet"
+NEED_WORDS = {  # each need in a verdict's few words
+    NEEDS_RECOVERY: "recovery scores",
+    NEEDS_SURVEY: "survey returns",
+    NEEDS_ASSAULTS: "assault counts",
+    NEEDS_WARD_MONTHS: "monthly ward data",
+}
 NEGLIGIBLE_SHARE = 0.05  # a score change within 5% of the measure's range counts as "little or no change"
 
 
 @dataclass
 class Answer:
-    """One question's answer for the Overview and the steering-group pack."""
+    """One question's answer for the Overview and the steering-group pack.
+
+    A card reads `verdict.text` first (the short answer), then `figure` (the headline and its uncertainty in
+    plain words), `confidence` (how sure) and `caveat` (one line); `sentence`, `key_figure` and `others` keep
+    the exact figures for researchers and the pack (`researcher_notes` adds the method and the caveats).
+    """
 
     question: str  # "q1", "q2", "q3"
     title: str  # the seeds' question
-    sentence: str  # one plain answer, generated from the result
-    key_figure: str  # e.g. "21% fewer per 10 points (95% CI 11% to 30%)"
+    sentence: str  # one answer, generated from the result, with its exact figures
+    key_figure: str  # e.g. "21% fewer per 10 points (95% CI 11% to 30%)"; NO_FIGURE when not enough data
     confidence: str  # e.g. "Moderate: 12 wards, 60 months; observational data"
     result: ModelResult
     needs: str | None = None  # the data missing when it cannot answer
     level: str = ""  # "Not enough data", "Low", "Moderate", "High"
-    others: str | None = None  # Q3: one line on the other recovery measures
+    others: str | None = None  # Q3: one line on the other recovery measures, with their figures
     extra_results: list[ModelResult] = field(default_factory=list)  # Q3: the other measures' results
+    verdict: Verdict | None = None  # the short answer (analysis.questions.verdicts)
+    figure: str = ""  # the headline and its 95% CI in plain words; "" when there is no figure to give
+    caveat: str = ""  # one line on what kind of evidence this is
+    others_plain: str | None = None  # Q3: the other measures' verdicts in words, no figures
+    sure: str = ""  # how sure, without the level: "12 wards, 60 months" (what is short, with not enough data)
 
     @property
     def how_sure(self) -> str:
@@ -67,6 +107,10 @@ class Answer:
     @property
     def answered(self) -> bool:
         return self.needs is None and self.result.ok
+
+    @property
+    def verdict_text(self) -> str:
+        return self.verdict.text if self.verdict else "Not yet known"
 
 
 def _has(panel: pd.DataFrame, col: str) -> bool:
@@ -86,9 +130,9 @@ def _pct_key(rr: float, lo: float, hi: float, per: float) -> str:
 
 
 def _per(result: ModelResult) -> float:
-    """Points per step of a rate ratio: the count model's own, else 10."""
-    d = result.diagnostics_as(CountDiagnostics)
-    return float(d.per) if d else 10.0
+    """Points per step of a model: its own (count or recovery diagnostics), else 10."""
+    per = getattr(result.diagnostics, "per", None)
+    return float(per) if per else 10.0
 
 
 def key_figure(result: ModelResult, measure: str | None = None) -> str:
@@ -127,6 +171,14 @@ def _needs(*missing: str) -> str | None:
     return " and ".join([missing[0], *map(_lower, missing[1:])]) if missing else None
 
 
+def _short_needs(needs: str) -> str:
+    """'co-production survey returns or scores and monthly assaults ...' without the Data page hints."""
+    return " and ".join(part.split(" (")[0] for part in _lower(needs).split(" and "))
+
+
+Judge = Callable[[str, str], Verdict]  # (level, what is short) -> the verdict
+
+
 def _answer(
     q: str,
     result: ModelResult,
@@ -135,35 +187,71 @@ def _answer(
     needs: str | None,
     n_months: int | None = None,
     negligible: float | None = None,
+    every: int = 1,
+    judge: Judge | None = None,
+    figure: str = "",
     **kw,
 ) -> Answer:
-    level, reason = assess(result, n_months, negligible)
+    """The Answer, its verdict and its plain words. Not enough data: the words say so and carry no estimate
+    (key figure NO_FIGURE, no figure, no other measures' figures)."""
+    level, reason = assess(result, n_months, negligible, every)
     if needs:
         sentence = f"This cannot be answered for the selected wards and months yet: it needs {_lower(needs)}."
-        short = " and ".join(part.split(" (")[0] for part in _lower(needs).split(" and "))
+        short = _short_needs(needs)
+        kw = {k: v for k, v in kw.items() if k != "others_plain"}
         return Answer(
-            q, TITLES[q], sentence, NO_FIGURE, f"Not enough data: needs {short}", result, needs, "Not enough data", **kw
+            q,
+            TITLES[q],
+            sentence,
+            NO_FIGURE,
+            f"Not enough data: needs {short}",
+            result,
+            needs,
+            "Not enough data",
+            verdict=not_known(q, "needs " + listed([w for n, w in NEED_WORDS.items() if n.lower() in needs.lower()])),
+            sure=f"needs {short}",
+            **kw,
         )
-    if level == "Not enough data" and result.n_wards > 0:
-        sentence = f"Not enough data for a reliable answer yet: {reason}."
-        sentence += f" For completeness only: {key}." if key != NO_FIGURE else ""
+    why = shortfall(result.n_wards, result_months(result, n_months), every)
+    verdict = judge(level, why) if judge else not_known(q, why)
+    if level == "Not enough data":
+        sentence = f"Not enough data for a reliable answer yet: {reason}." if result.n_wards > 0 else result.sentence
+        key, figure = NO_FIGURE, ""
+        if kw.get("others"):
+            kw["others"] = kw.get("others_plain")  # the other measures' verdicts, never their estimates
     elif result.headline is None or not result.ok:
-        sentence = result.sentence
+        sentence, figure = result.sentence, ""
     else:
         sentence = lead
-    return Answer(q, TITLES[q], sentence, key, confidence_line(result, n_months, negligible), result, None, level, **kw)
+    working = result.question == "q1" and INSTRUMENT_STATUS in result.caveats
+    caveat = caveat_words(result, working) if figure else ""
+    return Answer(
+        q,
+        TITLES[q],
+        sentence,
+        key,
+        confidence_line(result, n_months, negligible, every),
+        result,
+        None,
+        level,
+        verdict=verdict,
+        figure=figure,
+        caveat=caveat,
+        sure=confidence_parts(result, n_months, negligible, every)[1],
+        **kw,
+    )
 
 
 def _q1(panel: pd.DataFrame) -> Answer:
     res = answer_q1(panel)
     present = _has(panel, "coproduction_patient_overall") or _has(panel, "coproduction_staff_overall")
     needs = None if present else NEEDS_SURVEY
-    key, lead, months = key_figure(res), "", None
+    key, lead, months, figure = key_figure(res), "", None, ""
+    levels = res.diagnostics_as(LevelsDiagnostics)
+    counts = levels.band_counts if levels else {}
     if res.headline is not None:
         who = "patient" if "patient" in res.headline.name else "staff"
         months = _months_with(panel, f"coproduction_{who}_overall")
-        levels = res.diagnostics_as(LevelsDiagnostics)
-        counts = levels.band_counts if levels else {}
         rule = dict(zip(DEFAULT_LABELS, band_words(DEFAULT_CUTS, DEFAULT_LABELS)))  # answer_q1's default bands
         bands = ", ".join(f"{n} '{b}' ({rule[b]})" if b in rule else f"{n} '{b}'" for b, n in counts.items())
         lead = (
@@ -171,7 +259,21 @@ def _q1(panel: pd.DataFrame) -> Answer:
             f"{key.replace(' (', ' out of 100 on average (', 1)}; on their latest survey the wards are "
             f"{bands}."
         )
-    return _answer("q1", res, lead, key, needs, months)
+        figure = figure_words(res, "co-production")
+        total = sum(counts.values())
+        if total and list(counts)[:1] == [DEFAULT_LABELS[0]]:
+            above = total - counts[DEFAULT_LABELS[0]]
+            figure = (
+                f"{above} of {plural(total, 'ward')} reach 'mid' or 'ultra' co-production "
+                f"({whole(DEFAULT_CUTS[0])} or more out of 100) on their latest {who} survey. {figure}."
+            )
+        elif figure:
+            figure += "."
+
+    def judge(level: str, why: str) -> Verdict:
+        return presence_verdict(res, level, why, counts)
+
+    return _answer("q1", res, lead, key, needs, months, judge=judge, figure=figure)
 
 
 def _q2(panel: pd.DataFrame, predictor: str) -> Answer:
@@ -185,9 +287,10 @@ def _q2(panel: pd.DataFrame, predictor: str) -> Answer:
         if not ok
     ]
     key, lead, h = key_figure(res), "", res.headline
+    noun = outcome_words("assaults_on_staff")
     if h is not None and res.ok:
-        pred, noun = predictor_words(predictor), outcome_words("assaults_on_staff")
-        where = f"Across {plural(res.n_wards, 'ward')} over {res.diagnostics.months} months"
+        pred = predictor_words(predictor)
+        where = f"Across {plural(res.n_wards, 'ward')} over {plural(res.diagnostics.months, 'month')}"
         when = (
             f"months when a ward's {pred} was higher than its usual level"
             if "within" in h.name
@@ -198,7 +301,12 @@ def _q2(panel: pd.DataFrame, predictor: str) -> Answer:
         else:
             lead = f"{where}, {when} had {'fewer' if h.estimate < 1 else 'more'} {noun}: {key}."
         lead += f" {OBSERVATIONAL_CAVEAT}"
-    return _answer("q2", res, lead, key, _needs(*missing))
+    figure = figure_words(res, noun, "lower", _per(res))
+
+    def judge(level: str, why: str) -> Verdict:
+        return link_verdict(res, level, noun, "lower", why)
+
+    return _answer("q2", res, lead, key, _needs(*missing), judge=judge, figure=figure + "." if figure else "")
 
 
 def _verdict(res: ModelResult, measure: str, hib: bool | None) -> str:
@@ -212,6 +320,10 @@ def _verdict(res: ModelResult, measure: str, hib: bool | None) -> str:
     return change_words(measure, h.estimate, hib).replace(f" {measure} scores", "")
 
 
+def _better(hib: bool | None) -> str | None:
+    return None if hib is None else "higher" if hib else "lower"
+
+
 def _q3(panel: pd.DataFrame, catalogue: pd.DataFrame | None, predictor: str, all_measures: bool = True) -> Answer:
     measure = primary_measure(panel, catalogue)
     if all_measures or measure is None:
@@ -223,11 +335,13 @@ def _q3(panel: pd.DataFrame, catalogue: pd.DataFrame | None, predictor: str, all
     others = [r for r in results if r is not main]
     missing = [n for n, ok in ((NEEDS_RECOVERY, measure is not None), (NEEDS_SURVEY, _has(panel, predictor))) if not ok]
     hib = higher_is_better(measure, catalogue) if measure else None
+    occasions, every = measurement_spacing(panel, col)
     key, lead, h = key_figure(main, measure), "", main.headline
+    noun = f"{measure} scores"
     if h is not None and main.ok:
         pred = predictor_words(predictor)
         verdict = _verdict(main, measure, hib)
-        where = f"Across {plural(main.n_wards, 'ward')} over {main.diagnostics.months} months of {measure} scores"
+        where = f"Across {plural(main.n_wards, 'ward')} over {occasion_words(occasions, every)} of {measure} scores"
         if verdict == "no clear change":
             lead = f"{where}, there was no clear link between {pred} and {measure} scores: {key}."
         else:
@@ -236,28 +350,62 @@ def _q3(panel: pd.DataFrame, catalogue: pd.DataFrame | None, predictor: str, all
                 f"{measure} scores: {key}."
             )
         lead += f" {OBSERVATIONAL_CAVEAT}"
-    line = None
+    line = plain = None
     if others and not missing:
-        parts = []
+        parts, words = [], []
         for r in others:
             name = (
                 "transfers to lower security"
                 if r.outcome == "transfers_to_lower_security"
                 else _measure_name(r.outcome, catalogue)
             )
+            if _thin(panel, r):
+                parts.append(f"{name}: not enough data")
+                words.append(f"{name} not enough data")
+                continue
             v = _verdict(r, name, higher_is_better(name, catalogue))
             parts.append(f"{name}: {v}" + (f", {_compact(r)}" if r.ok else ""))
+            words.append(f"{name} {_plain_way(v)}")
         line = "Other measures: " + "; ".join(parts) + "."
+        plain = "Other measures: " + ", ".join(words) + "."
+    figure = figure_words(main, noun, _better(hib), _per(main)) if measure else ""
+    negligible = _negligible(measure, catalogue)
+
+    def judge(level: str, why: str) -> Verdict:
+        return link_verdict(main, level, noun, _better(hib), why, negligible, scores=True)
+
     return _answer(
         "q3",
         main,
         lead,
         key,
         _needs(*missing),
-        negligible=_negligible(measure, catalogue),
+        n_months=occasions if measure else None,
+        negligible=negligible,
+        every=every,
+        judge=judge,
+        figure=figure + "." if figure else "",
         others=line,
         extra_results=others,
+        others_plain=plain,
     )
+
+
+def _plain_way(v: str) -> str:
+    """'better (lower)' -> 'better'; 'fewer' (transfers, more is better) -> 'worse'; 'no clear change' stays."""
+    if v == "fewer":
+        return "worse (fewer)"
+    if v == "more":
+        return "better (more)"
+    return v.split(" (")[0]
+
+
+def _thin(panel: pd.DataFrame, r: ModelResult) -> bool:
+    """True when another Q3 result has not enough data for a reliable answer (then no figure is shown)."""
+    if r.outcome == "transfers_to_lower_security":
+        return assess(r)[0] == "Not enough data"
+    occasions, every = measurement_spacing(panel, r.outcome)
+    return assess(r, occasions, every=every)[0] == "Not enough data"
 
 
 def _compact(r: ModelResult) -> str:
@@ -273,6 +421,56 @@ def _measure_name(outcome: str, catalogue: pd.DataFrame | None) -> str:
         if measure_column(str(m)) == outcome:
             return str(m)
     return outcome.removeprefix("recovery_").replace("_", " ")
+
+
+def _exact(name: str, est: float, lo: float, hi: float, ratio: bool, p: float | None = None) -> str:
+    fmt = "{:.2f}" if ratio else "{:+.2f}"
+    p_text = "" if p is None or not np.isfinite(p) else ("; p < 0.001" if p < 0.001 else f"; p = {p:.3f}")
+    return f"{name}: {fmt.format(est)} (95% CI {fmt.format(lo)} to {fmt.format(hi)}{p_text})"
+
+
+def researcher_notes(a: Answer) -> list[str]:
+    """The exact figures, the method and every caveat behind an answer, for a page's "For researchers" section.
+
+    With not enough data, no estimate: the notes say why and point to the question's own page."""
+    r, h = a.result, a.result.headline
+    notes = [a.sentence]
+    if a.needs:
+        return notes
+    if a.level == "Not enough data":
+        if h is not None:
+            notes.append(
+                "No estimate is shown: with this little data the model's figures would mislead. The question's "
+                "own page shows the model's output with its warnings."
+            )
+        return notes
+    if h is not None and r.ok:
+        ratio = is_ratio(r)
+        if r.question == "q1":
+            notes.append(
+                f"{h.name[:1].upper() + h.name[1:]}: {h.estimate:.1f} (95% CI {h.ci_low:.1f} to {h.ci_high:.1f})."
+            )
+        else:
+            notes.append(
+                _exact(h.name[:1].upper() + h.name[1:], h.estimate, h.ci_low, h.ci_high, ratio, h.p_value) + "."
+            )
+            b = between_of(r)
+            if b is not None:
+                label = (
+                    "Between-ward rate ratio per 10-point rise" if ratio else "Between-ward change per 10-point rise"
+                )
+                notes.append(_exact(label, *b, ratio) + ".")
+        notes.append(
+            f"Model: {r.method} {plural(r.n_wards, 'ward')}, {plural(r.n_obs, 'observation')}."
+            if r.method.endswith(".")
+            else f"Model: {r.method}; {plural(r.n_wards, 'ward')}, {plural(r.n_obs, 'observation')}."
+        )
+    said = " ".join(notes)
+    notes += [c for c in dict.fromkeys([*r.warnings, *r.caveats]) if c not in said]
+    if a.others:
+        notes.append(a.others)
+    notes.append(f"How sure: {a.confidence} (the rule is in the methods document).")
+    return notes
 
 
 def three_answers(
@@ -342,6 +540,13 @@ def headline_metrics(panel: pd.DataFrame) -> dict:
     return out
 
 
+def hospital_chart(panel: pd.DataFrame, events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The hospital-level (all wards in `panel` together) u-chart of assaults on staff per 1,000 occupied bed
+    days, classified by the Making Data Count rules: the assaults page's "whole hospital" chart
+    (`analysis.questions.assaults.view.incident_spc`), for the summary's hospital-level signals."""
+    return incident_spc(panel, "assaults_on_staff", None, events)[0]
+
+
 @dataclass
 class Overview:
     """Everything the Overview page and the steering-group pack show, computed once."""
@@ -350,6 +555,7 @@ class Overview:
     wards: pd.DataFrame
     metrics: dict
     seconds: float
+    hospital: pd.DataFrame | None = None  # the classified hospital-level assaults chart (`hospital_chart`)
 
 
 def overview(
@@ -363,4 +569,5 @@ def overview(
     t0 = time.perf_counter()
     answers = three_answers(panel, measures_catalogue, predictor, all_measures)
     wards = ward_table(panel, measures_catalogue, events)
-    return Overview(answers, wards, headline_metrics(panel), time.perf_counter() - t0)
+    hospital = hospital_chart(panel, events) if len(panel) and "assaults_on_staff" in panel.columns else None
+    return Overview(answers, wards, headline_metrics(panel), time.perf_counter() - t0, hospital)

@@ -3,7 +3,8 @@
 The rule, checked in this order (the first that applies decides):
 
 1. "Not enough data": no usable figure (no headline, or a non-finite one), or fewer than 5 wards,
-   or fewer than 12 months (the thresholds the models themselves use for "not enough data").
+   or fewer than 12 months (the thresholds the models themselves use for "not enough data"). Months are
+   measurement occasions: for a measure recorded quarterly, 12 quarterly measurements (`every=3`).
 2. "Low": the fit reported a problem (a warning asking to treat the figures with caution:
    no convergence, Hessian, separation, near-duplicate inputs).
 3. "Low": the 95% CI is too wide to say which way things go:
@@ -24,13 +25,14 @@ says "observational data" (Q2, Q3) or "working instrument, not validated" (Q1).
 from __future__ import annotations
 
 from analysis.data.reference import INSTRUMENT_STATUS
+from analysis.questions.verdicts import LEVELS, RATIO_NEGLIGIBLE, is_ratio, occasion_words
 from analysis.stats.counts.describe import MANY_WARDS, MIN_MONTHS, MIN_WARDS
 from analysis.stats.results import ModelResult
 from analysis.text import plural
 
-LEVELS = ("Not enough data", "Low", "Moderate", "High")
+__all__ = ["LEVELS", "assess", "confidence_level", "confidence_line", "confidence_parts", "is_ratio", "result_months"]
+
 HIGH_MONTHS = 24
-RATIO_NEGLIGIBLE = 0.10  # rate ratios from 0.9 to 1.1 count as "little or no link"
 LEVEL_CI_WIDTH = 20.0  # points on the 0 to 100 index
 
 
@@ -41,10 +43,6 @@ def result_months(result: ModelResult, n_months: int | None = None) -> int | Non
     return result.diagnostics.months
 
 
-def is_ratio(result: ModelResult) -> bool:
-    return result.headline is not None and "rate ratio" in result.headline.name.lower()
-
-
 def _fit_problem(result: ModelResult) -> bool:
     return any("caution" in w.lower() for w in result.warnings)
 
@@ -53,24 +51,27 @@ def _too_wide(result: ModelResult, negligible: float | None) -> str | None:
     h = result.headline
     lo, hi = h.ci_low, h.ci_high
     if result.question == "q1":
-        return f"the 95% CI is {hi - lo:.0f} points wide" if hi - lo > LEVEL_CI_WIDTH else None
+        return f"the likely range is {hi - lo:.0f} points wide" if hi - lo > LEVEL_CI_WIDTH else None
     null = 1.0 if is_ratio(result) else 0.0
     if not lo <= null <= hi:
         return None
     band = RATIO_NEGLIGIBLE if is_ratio(result) else negligible
     if band is not None and null - band <= lo and hi <= null + band:
         return None
-    return "the 95% CI includes no change"
+    return "the likely range includes no change"
 
 
-def assess(result: ModelResult, n_months: int | None = None, negligible: float | None = None) -> tuple[str, str]:
-    """(level, reason) by the rule in the module docstring; reason is '' when nothing downgraded it."""
+def assess(
+    result: ModelResult, n_months: int | None = None, negligible: float | None = None, every: int = 1
+) -> tuple[str, str]:
+    """(level, reason) by the rule in the module docstring; reason is '' when nothing downgraded it.
+    `every`: months between two measurements (3 for quarterly data), for the words of the reason."""
     h, months, wards = result.headline, result_months(result, n_months), result.n_wards
     short = []
     if wards < MIN_WARDS:
         short.append(f"only {plural(wards, 'ward')} (at least {MIN_WARDS} are needed)")
     if months is not None and months < MIN_MONTHS:
-        short.append(f"only {plural(months, 'month')} (at least {MIN_MONTHS} are needed)")
+        short.append(f"only {occasion_words(months, every)} (at least {MIN_MONTHS} are needed)")
     if h is None or not result.ok:
         return LEVELS[0], " and ".join(short) if wards and short else "no figure could be worked out"
     if short:
@@ -86,18 +87,23 @@ def assess(result: ModelResult, n_months: int | None = None, negligible: float |
     return LEVELS[2], ""
 
 
-def confidence_level(result: ModelResult, n_months: int | None = None, negligible: float | None = None) -> str:
+def confidence_level(
+    result: ModelResult, n_months: int | None = None, negligible: float | None = None, every: int = 1
+) -> str:
     """'Not enough data', 'Low', 'Moderate' or 'High' (see the module docstring for the rule)."""
-    return assess(result, n_months, negligible)[0]
+    return assess(result, n_months, negligible, every)[0]
 
 
-def confidence_line(result: ModelResult, n_months: int | None = None, negligible: float | None = None) -> str:
-    """One short plain line, e.g. 'Moderate: 12 wards, 60 months; observational data'."""
-    level, reason = assess(result, n_months, negligible)
+def confidence_parts(
+    result: ModelResult, n_months: int | None = None, negligible: float | None = None, every: int = 1
+) -> tuple[str, str, str]:
+    """(level, why, nature): 'Moderate', '12 wards, 60 months' (with any reason it was downgraded first),
+    'observational data'. With not enough data, why is what is short and nature is ''."""
+    level, reason = assess(result, n_months, negligible, every)
     if level == LEVELS[0]:
-        return f"{level}: {reason}"
+        return level, reason, ""
     months = result_months(result, n_months)
-    size = plural(result.n_wards, "ward") + (f", {plural(months, 'month')}" if months is not None else "")
+    size = plural(result.n_wards, "ward") + (f", {occasion_words(months, every)}" if months is not None else "")
     nature = (
         "working instrument, not validated"
         if result.question == "q1" and INSTRUMENT_STATUS in result.caveats
@@ -105,5 +111,13 @@ def confidence_line(result: ModelResult, n_months: int | None = None, negligible
         if result.question == "q1"
         else "observational data"
     )
-    parts = [p for p in (reason, size, nature) if p]
-    return f"{level}: " + "; ".join(parts)
+    return level, "; ".join(p for p in (reason, size) if p), nature
+
+
+def confidence_line(
+    result: ModelResult, n_months: int | None = None, negligible: float | None = None, every: int = 1
+) -> str:
+    """One short plain line, e.g. 'Moderate: 12 wards, 60 months; observational data' ('20 quarterly
+    measurements' with `every=3`)."""
+    level, why, nature = confidence_parts(result, n_months, negligible, every)
+    return f"{level}: " + "; ".join(p for p in (why, nature) if p)

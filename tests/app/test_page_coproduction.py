@@ -7,13 +7,14 @@ import shutil
 import pytest
 
 from analysis.data.dataset import SAMPLE_DIR, load_sample
+from analysis.overview.answers import three_answers
 from analysis.panel.build import build_panel
 from analysis.panel.scoring import carry_forward_rule
 from analysis.questions.coproduction import view as C
 from analysis.questions.coproduction.existence import answer_q1, band_counts, bands
 from analysis.questions.coproduction.groups import group_differences
+from tests.app.answers_first import assert_method_words_kept_for_researchers, body_text, expander_text, first_markdown
 from tests.app.helpers import start, texts
-from ui.show import answer_markdown
 
 
 def _clear_caches():
@@ -41,14 +42,24 @@ def test_page_answers_first_and_agrees_with_analysis_then_widgets_rerun(real_sam
     assert not at.error, [e.value for e in at.error]
     res = answer_q1(panel)
     md = [m.value for m in at.markdown]
-    assert answer_markdown(res.sentence) in md
+    # The answer first: the Overview's Q1 verdict, then the exact figures for researchers.
+    tables, _ = truth
+    overview_q1 = three_answers(panel, tables["measures"], all_measures=False)[0]
+    assert first_markdown(at).startswith(f"**{overview_q1.verdict_text}.**")
+    researchers = expander_text(at)
+    assert res.sentence in researchers
     h = res.headline
-    label = h.name[0].upper() + h.name[1:]
-    assert _metrics(at)[label].startswith(f"{h.estimate:.1f} (95% CI {h.ci_low:.1f} to {h.ci_high:.1f})")
-    # The answer comes before the evidence.
-    assert md.index(answer_markdown(res.sentence)) < min(i for i, m in enumerate(md) if m.startswith("**What alpha"))
+    assert f"{h.estimate:.1f} (95% CI {h.ci_low:.1f} to {h.ci_high:.1f})" in researchers
+    assert md.index(first_markdown(at)) < min(i for i, m in enumerate(md) if m.startswith("**What alpha"))
     page = texts(at)
-    assert "not a validated cut-off" in page and "Working instrument, not validated" in page
+    assert "not validated" in page
+    assert page.lower().count("working instrument") == 1  # said once, where the score is first shown
+    assert "seeds' range" not in page and "'lite' under 40, 'mid' 40 to under 70, 'ultra' 70 or more" in page
+    # method words (ICC, limits of agreement) for researchers, not in the body
+    assert "ICC(2,1)" in researchers and "limits of agreement" in researchers and "Words used here" in researchers
+    body = body_text(at)
+    assert "ICC" not in body and "limits of agreement" not in body
+    assert_method_words_kept_for_researchers(at)
     assert carry_forward_rule(3) in page
     assert C.social_distance_sentence(panel, C.aspect_levels(panel)) in page
     patient_bands = band_counts(bands(panel, respondent="patient"))

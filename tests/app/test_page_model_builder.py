@@ -78,3 +78,19 @@ def test_without_survey_returns_the_page_says_what_it_needs(app_env, tmp_path, m
     assert "Not enough data to answer this" in texts(at)
     assert "co-production survey returns" in texts(at)
     assert not [c for c in at.code if c.language == "json"]
+
+
+@pytest.mark.usefixtures("real_sample")
+def test_the_fitted_table_says_its_co_production_rows_are_per_10_points():
+    at = start(page="model_builder")
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    assert "Fitted table (co-production per 10 points)" in headers
+    said = texts(at)
+    assert "(terms starting coproduction_patient_overall) are per 10-point rise in the score" in said
+    at.radio(key="mb_question").set_value("q3").run()
+    assert not at.exception and "Fitted table (co-production per 10 points)" in [h.value for h in at.header]
+    at.radio(key="mb_question").set_value("talking-groups").run()
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    assert "Fitted table" in headers and not any("per 10 points" in h for h in headers)  # no score to be per

@@ -9,10 +9,11 @@ import pytest
 
 from analysis.data.dataset import SAMPLE_DIR, load_sample
 from analysis.data.filters import Filters
+from analysis.overview.answers import three_answers
 from analysis.panel.build import build_panel
 from analysis.questions.recovery.model import answer_q3, higher_is_better, measure_column
 from analysis.questions.recovery.view import direction_words, key_figure
-from analysis.stats.results import OBSERVATIONAL_CAVEAT
+from tests.app.answers_first import assert_method_words_kept_for_researchers, expander_text, first_markdown
 from tests.app.helpers import start, texts
 
 PAGE = "recovery"
@@ -55,9 +56,9 @@ def assert_answer(at, sample, measure, **kwargs):
     shown = texts(at)
     assert res.sentence in shown
     h = res.headline
-    metric = at.metric[0]
-    assert metric.value == key_figure(h.estimate, h.ci_low, h.ci_high)
-    assert direction_words(measure, higher_is_better(measure, sample[1])) in metric.label
+    researchers = expander_text(at)  # the exact figure and its direction, for researchers
+    assert key_figure(h.estimate, h.ci_low, h.ci_high) in researchers
+    assert direction_words(measure, higher_is_better(measure, sample[1])) in researchers
     return res, results, shown
 
 
@@ -70,10 +71,22 @@ def test_page_answers_every_measure_on_the_sample(real_sample, sample):
     assert "higher QPR-15 is better: a rise is an improvement" in shown
     for other in results:
         if other is not res:  # the other measures and transfers to lower security, one sentence each
-            assert other.sentence.replace(OBSERVATIONAL_CAVEAT, "").strip() in shown
+            assert other.sentence_without_caveats in shown
     assert any("transfers to lower security" in r.sentence for r in results)
     assert len(at.get("plotly_chart")) == 2
     assert "Weighted by the number of patients" in shown  # the sensitivity figure beside the unweighted answer
+
+
+def test_the_verdict_comes_first_as_on_the_overview_and_method_words_are_for_researchers(real_sample, sample):
+    panel, catalogue = sample
+    at = start(page=PAGE)
+    assert not at.exception
+    q3 = three_answers(panel, catalogue, all_measures=False)[2]
+    assert first_markdown(at).startswith(f"**{q3.verdict_text}.**")
+    assert q3.figure in texts(at)  # the figure in plain words, as on the Overview's card
+    researchers = expander_text(at)
+    assert "degrees of freedom" in researchers and "Words used here" in researchers
+    assert_method_words_kept_for_researchers(at)
 
 
 def test_widgets_rerun_and_change_the_answer(real_sample, sample):
@@ -114,7 +127,7 @@ def test_no_recovery_data_says_what_is_needed(sample_without):
     assert not at.exception
     shown = texts(at)
     assert "Not enough data to answer this." in shown and "recovery scores" in shown
-    assert not at.get("plotly_chart") and not at.metric
+    assert not at.get("plotly_chart")
     assert at.get("page_link")[0].proto.page == "data"
 
 
@@ -124,7 +137,7 @@ def test_no_survey_data_still_shows_the_measure_over_time(sample_without):
     assert not at.exception
     shown = texts(at)
     assert "Not enough data to answer this." in shown and "co-production survey returns" in shown
-    assert len(at.get("plotly_chart")) == 1 and not at.metric
+    assert len(at.get("plotly_chart")) == 1
 
 
 def test_shared_filters_are_respected(real_sample):

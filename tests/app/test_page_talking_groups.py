@@ -10,9 +10,11 @@ import pytest
 from analysis.data.dataset import SAMPLE_DIR, load_sample
 from analysis.data.filters import Filters
 from analysis.panel.build import build_panel
+from analysis.questions.talking_groups import view as V
 from analysis.questions.talking_groups.model import its_pooled, its_ward, start_dates
+from analysis.questions.verdicts import talking_groups_figure_words
+from tests.app.answers_first import assert_method_words_kept_for_researchers, expander_text, first_markdown
 from tests.app.helpers import start, texts
-from ui.show import answer_markdown
 
 PAGE = "talking_groups"
 ASSAULTS = "Assaults on staff (per 1,000 occupied bed days)"
@@ -41,12 +43,20 @@ def test_page_answers_first_and_agrees_with_analysis(real_sample, sample_panel):
     _ok(at)
     expected = its_pooled(sample_panel, "coproduction_patient_overall", "linear")
     assert expected.ok
-    assert at.markdown[1].value.startswith("**")  # the answer comes straight after the introduction
-    assert answer_markdown(expected.sentence) in [m.value for m in at.markdown]
+    # one stated primary outcome, its verdict first, its figure in words to quote
+    assert first_markdown(at) == "**Yes: higher patient-rated co-production once wards started talking groups.**"
     h = expected.headline
-    assert at.metric[0].value == f"{h.estimate:+.1f} points (95% CI {h.ci_low:+.1f} to {h.ci_high:+.1f})"
+    quote = talking_groups_figure_words(expected, "patient-rated co-production", "higher")
+    assert quote.startswith(f"Patient-rated co-production {h.estimate:.1f} points higher (better)")
+    assert quote + "." in [m.value for m in at.main.markdown]
+    assert V.PRIMARY_WHY in texts(at)
+    researchers = expander_text(at)
+    assert expected.sentence in researchers
+    assert f"{h.estimate:+.1f} points (95% CI {h.ci_low:+.1f} to {h.ci_high:+.1f})" in researchers
+    assert "Stepped-wedge comparison" in researchers and "t distribution" in researchers
+    assert_method_words_kept_for_researchers(at)
     shown = texts(at)
-    assert "compared with the 3 wards that never started" in shown  # how staggered starts are handled
+    assert "compared with the 3 wards that never started" in researchers  # how staggered starts are handled
     ward = at.selectbox(key="tg_ward").value
     assert its_ward(sample_panel, ward, "coproduction_patient_overall", "linear").sentence in shown
     assert "3 had not started and serve as comparison wards" in shown  # the timeline's alt text
@@ -57,12 +67,15 @@ def test_page_answers_first_and_agrees_with_analysis(real_sample, sample_panel):
 @pytest.mark.slow  # two pooled Poisson fits on 720 ward-months (page and test); ~10-30 s on 2 busy cores
 def test_changing_outcome_and_ward_reruns_and_changes_the_answer(real_sample, sample_panel):
     at = start(page=PAGE)
-    first = at.metric[0].value
     at.selectbox(key="tg_outcome").select(ASSAULTS).run()
     _ok(at)
     expected = its_pooled(sample_panel, "assaults_on_staff", "count")
-    assert answer_markdown(expected.sentence) in [m.value for m in at.markdown]
-    assert at.metric[0].value.startswith("rate ratio ") and at.metric[0].value != first
+    # the primary answer stays first; assaults come below as a secondary outcome, in words
+    assert first_markdown(at).startswith("**Yes: higher patient-rated co-production")
+    assert "**No clear change yet.**" in [m.value for m in at.main.markdown]
+    assert expected.sentence in expander_text(at)
+    assert talking_groups_figure_words(expected, "assaults on staff", "lower") + "." in texts(at)
+    assert_method_words_kept_for_researchers(at)
 
     ward_id = "W07" if at.selectbox(key="tg_ward").value != "W07" else "W01"
     before = texts(at)
@@ -82,7 +95,7 @@ def test_the_shared_filters_are_respected(real_sample):
     tables = Filters(services=("rehabilitation",)).apply(load_sample().tables)
     expected = its_pooled(build_panel(tables), "coproduction_patient_overall", "linear")
     assert f"Across {tables['wards'].shape[0]} wards" in expected.sentence
-    assert answer_markdown(expected.sentence) in [m.value for m in at.markdown]
+    assert expected.sentence in expander_text(at)
     assert set(at.selectbox(key="tg_ward").options) == {
         f"{r.ward_id} {r.ward_name} (started {r.talking_groups_start:%b %Y})"
         for r in start_dates(tables["events"]).merge(tables["wards"], on="ward_id").itertuples()
@@ -95,7 +108,6 @@ def test_without_start_events_the_page_says_what_it_needs(real_sample, tmp_path,
     _ok(at)
     info = " ".join(i.value for i in at.info)
     assert "Not enough data to answer this" in info and "talking_groups_started" in info
-    assert not at.metric
 
 
 def test_without_surveys_coproduction_needs_data_but_assaults_still_answer(real_sample, tmp_path, monkeypatch):
@@ -104,7 +116,8 @@ def test_without_surveys_coproduction_needs_data_but_assaults_still_answer(real_
     _ok(at)
     info = " ".join(i.value for i in at.info)
     assert "Not enough data to answer this" in info and "survey returns" in info
+    assert first_markdown(at).startswith("**Not yet known")  # never a false verdict for the primary outcome
     assert "not enough staff and patient survey scores" in texts(at)
     at.selectbox(key="tg_outcome").select(ASSAULTS).run()
     _ok(at)
-    assert at.metric and at.metric[0].value.startswith("rate ratio ")
+    assert "**No clear change yet.**" in [m.value for m in at.main.markdown]

@@ -12,10 +12,84 @@ from analysis.stats.counts import fit_counts, simulate_panel
 from tests.questions.test_assaults_view import MONTHS, between_curve, known_result, tiny_panel
 
 
-def test_ward_markers_are_distinct_for_twelve_wards():
-    markers = [charts.ward_marker(i) for i in range(12)]
+def test_ward_markers_colour_the_service_and_shape_the_ward():
+    """Four services of three wards: four colours, none repeated, and three shapes within each; twelve wards of
+    one service: one colour, twelve shapes."""
+    markers = [charts.ward_marker(s, w) for s in range(4) for w in range(3)]
     assert len(set(markers)) == 12
-    assert {c for c, _ in markers} == set(CATEGORICAL)
+    colours = [c for c, _ in markers]
+    assert len(set(colours)) == 4 and set(colours) <= set(CATEGORICAL)
+    one = [charts.ward_marker(0, w) for w in range(12)]
+    assert len({s for _, s in one}) == 12 and {c for c, _ in one} == {CATEGORICAL[0]}
+    assert charts.ward_marker(len(CATEGORICAL), 0)[0] == NHS["mid_grey"]  # past the palette: grey, never a repeat
+
+
+def _with_services(pts: pd.DataFrame, services: dict) -> pd.DataFrame:
+    return pts.assign(service=pts["ward_id"].map(services))
+
+
+def test_scatter_colours_by_service_never_repeating_and_keeps_the_fitted_lines_in_their_own_legend_group():
+    """Twelve wards in four services (as the sample hospital): each service one colour of its own, each ward of
+    a service its own shape; the wards listed under their service, the fitted lines under a group of their own."""
+    rows = []
+    services = {f"W{i + 1:02d}": s for i, s in enumerate(["admission"] * 3 + ["treatment"] * 3 + ["rehab"] * 3)}
+    services.update({"W10": "learning disability", "W11": "learning disability", "W12": "learning disability"})
+    for w, svc in services.items():
+        rows.append(
+            {
+                "ward_id": w,
+                "ward_label": f"{w} Name",
+                "service": svc,
+                "period_label": "Apr 2024",
+                "score": 50.0,
+                "count": 3.0,
+                "occupied_bed_days": 300.0,
+                "rate_per_1000_obd": 10.0,
+            }
+        )
+    fig, alt = charts.scatter_figure(
+        pd.DataFrame(rows), known_result().diagnostics.expected_rates, "assaults_on_staff", "coproduction_overall"
+    )
+    wards = [t for t in fig.data if t.mode == "markers"]
+    assert len(wards) == 12
+    by_service: dict[str, set] = {}
+    for t in wards:
+        by_service.setdefault(t.legendgroup, set()).add(t.marker.color)
+        assert t.legendgroup == f"service: {services[t.name.split()[0]]}"
+    assert all(len(c) == 1 for c in by_service.values())  # one colour per service
+    assert len(set().union(*by_service.values())) == 4  # and no two services share one
+    assert len({(t.marker.color, t.marker.symbol) for t in wards}) == 12
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert {t.legendgroup for t in lines} == {"fitted"} and all(
+        t.legendgrouptitle.text == charts.FITTED_GROUP for t in lines
+    )
+    assert not any("Fitted" in t.name for t in wards) and {t.legendgroup for t in wards}.isdisjoint({"fitted"})
+    assert fig.layout.legend.traceorder == "grouped"
+    assert "colour the ward's service and shape the ward" in alt
+
+
+def test_more_than_six_services_share_grey_for_the_smaller_ones():
+    services = {f"W{i:02d}": f"service {chr(97 + i)}" for i in range(8)}
+    services["W08"] = "service a"  # service a has two wards: the largest keeps its colour
+    pts = pd.DataFrame(
+        {
+            "ward_id": list(services),
+            "ward_label": list(services),
+            "service": list(services.values()),
+            "period_label": "Apr 2024",
+            "score": 50.0,
+            "count": 1.0,
+            "occupied_bed_days": 300.0,
+            "rate_per_1000_obd": 3.0,
+        }
+    )
+    fig, _ = charts.scatter_figure(pts, None, "assaults_on_staff", "coproduction_overall")
+    colour = {t.name: t.marker.color for t in fig.data}
+    named = [c for c in colour.values() if c != NHS["mid_grey"]]
+    assert len(set(named)) == len(CATEGORICAL) - 1  # five services with their own colour
+    assert colour["W00"] == colour["W08"] and colour["W00"] != NHS["mid_grey"]
+    assert sum(c == NHS["mid_grey"] for c in colour.values()) == 3  # the rest: other services, in grey
+    assert {t.legendgroup for t in fig.data if t.marker.color == NHS["mid_grey"]} == {"service: other services"}
 
 
 def test_scatter_figure_draws_each_ward_sized_by_bed_days_and_the_fitted_lines_on_top():
@@ -49,7 +123,8 @@ def test_scatter_figure_picks_out_one_ward_in_blue_on_top_of_the_others_in_grey(
     assert wards[1].marker.opacity > wards[0].marker.opacity
     assert alt.endswith("W01 Iona is drawn in blue, the other wards in grey.")
     plain, _ = charts.scatter_figure(pts, None, "assaults_on_staff", "coproduction_overall", highlight="W99")
-    assert [t.marker.color for t in plain.data if t.mode == "markers"] == list(CATEGORICAL[:2])  # unknown: no change
+    drawn = [t.marker for t in plain.data if t.mode == "markers"]  # an unknown ward: no change
+    assert [m.color for m in drawn] == [CATEGORICAL[0]] * 2 and drawn[0].symbol != drawn[1].symbol  # one service
 
 
 def test_scatter_figure_without_points_says_so():

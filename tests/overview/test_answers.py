@@ -135,7 +135,79 @@ def test_full_overview_sentences_show_no_unfilled_numbers(full):
         assert "nan" not in a.sentence.lower() and "{" not in a.sentence
 
 
+def test_each_answer_opens_with_a_verdict_in_plain_words(full):
+    a = _by_q(full.answers)
+    counts = a["q1"].result.diagnostics.band_counts
+    above = sum(counts.values()) - counts["lite"]
+    assert a["q1"].verdict_text == f"Yes, on {above} of {a['q1'].result.n_wards} wards"
+    assert a["q2"].verdict_text == "Yes: fewer assaults on staff when a ward's co-production rises"
+    assert a["q3"].verdict_text == "Yes: better QPR-15 scores when a ward's co-production rises"
+    assert {x.verdict.kind for x in full.answers} == {"clear"}
+    # the figure and its uncertainty in words, from the result's own numbers
+    h = a["q2"].result.headline
+    lo, hi = sorted((_pct(h.ci_low), _pct(h.ci_high)))
+    assert a["q2"].figure == (
+        f"{_pct(h.estimate):.0f}% fewer assaults on staff in a month when a ward's co-production is 10 points "
+        f"above its usual level (could be anywhere from {lo:.0f}% to {hi:.0f}% fewer)."
+    )
+    h3 = a["q3"].result.headline
+    assert a["q3"].figure.startswith(f"QPR-15 scores {h3.estimate:.1f} points higher (better) in a month when")
+    assert f"(could be anywhere from {h3.ci_low:.1f} to {h3.ci_high:.1f} points higher)" in a["q3"].figure
+    assert "49 out of 100 on average (could be anywhere from 44 to 55)" in a["q1"].figure
+    # no method words on the card: they are for researchers
+    for x in full.answers:
+        card = " ".join([x.verdict_text, x.figure, x.caveat, x.sure, x.others_plain or ""])
+        for word in ("rate ratio", "degrees of freedom", "t distribution", "95% CI", "within-ward", "between"):
+            assert word not in card, (x.question, word)
+    assert "observational" not in a["q2"].caveat and "not proof" in a["q2"].caveat
+    notes = " ".join(ov.researcher_notes(a["q2"]))
+    assert f"{h.estimate:.2f} (95% CI {h.ci_low:.2f} to {h.ci_high:.2f}" in notes
+    assert "degrees of freedom" in notes and "Between-ward rate ratio" in notes
+
+
+def test_the_hospital_level_signal_is_in_the_steering_summary(full):
+    """The whole-hospital chart's special-cause month (Mar 2026 in the sample) is named, not only one ward's."""
+    from analysis.overview.summary import steering_summary
+
+    chart = full.hospital
+    last = chart.iloc[-1]
+    assert last["variation"] == "special_cause_concern" and last["period"] == pd.Timestamp("2026-03-01")
+    text = steering_summary(full.answers, full.wards, full.metrics, hospital=chart)
+    assert (
+        f"Whole hospital: the assault rate in Mar 2026 was unusually high, {last['value']:.2f} per 1,000 occupied "
+        f"bed days against a usual {last['centre']:.2f} (above the upper limit: a concern)"
+    ) in text
+
+
 # --- not enough data, and what data a page needs ---------------------------------------------------
+
+
+def test_a_small_hospital_says_not_enough_data_and_prints_no_estimate(hospital):
+    """3 wards and 12 months: every card says so, and no estimate (no rate ratio, no interval) is printed."""
+    tables = hospital[1]
+    small = Filters(wards=("W01", "W02", "W03"), start=pd.Timestamp("2025-04-01")).apply(tables)
+    answers = ov.three_answers(build_panel(small), tables["measures"])
+    for a in answers:
+        assert a.level == "Not enough data" and a.verdict.kind == "not_enough"
+        assert a.verdict_text.startswith("Not yet known: too few wards")
+        assert a.key_figure == ov.NO_FIGURE and a.figure == ""
+        said = " ".join([a.sentence, a.others or "", a.others_plain or "", *ov.researcher_notes(a)])
+        for estimate in ("95% CI", "rate ratio", "For completeness", "per 10 points", "out of 100"):
+            assert estimate not in said, (a.question, estimate)
+    assert "DUNDRUM-3 not enough data" in answers[2].others
+
+
+def test_quarterly_recovery_is_counted_in_quarterly_measurements(hospital, full):
+    """QPR-15 is recorded quarterly: 12 months of it are four quarterly measurements, not '4 months'."""
+    tables = hospital[1]
+    small = Filters(wards=("W01", "W02", "W03"), start=pd.Timestamp("2025-04-01")).apply(tables)
+    q3 = ov.three_answers(build_panel(small), tables["measures"])[2]
+    assert "only 4 quarterly measurements (at least 12 are needed)" in q3.confidence
+    assert "4 months" not in q3.confidence and "4 months" not in q3.sentence
+    assert q3.verdict_text == "Not yet known: too few wards and quarterly measurements"
+    five_years = _by_q(full.answers)["q3"]
+    assert five_years.confidence.startswith("Moderate: 12 wards, 20 quarterly measurements;")
+    assert "over 20 quarterly measurements of QPR-15 scores" in five_years.sentence
 
 
 def test_three_wards_is_not_enough_data(hospital):
@@ -168,6 +240,7 @@ def test_no_survey_data_says_what_is_needed():
         assert a.key_figure == ov.NO_FIGURE
         assert a.level == "Not enough data" and not a.answered
         assert "cannot be answered" in a.sentence and "survey returns" in a.sentence
+        assert a.verdict_text == "Not yet known: needs survey returns" and a.verdict.kind == "not_enough"
     assert "assaults" not in answers["q2"].needs.lower()  # assaults are there
 
 
@@ -190,6 +263,7 @@ def test_needs_both_survey_and_recovery_in_one_line():
     a = ov.three_answers(build_panel(tables), tables["measures"])[2]
     assert a.needs.startswith("Recovery measure scores") and " and co-production survey returns" in a.needs
     assert a.confidence.startswith("Not enough data: needs recovery measure scores")
+    assert a.verdict_text == "Not yet known: needs recovery scores and survey returns"
 
 
 def test_no_recovery_data_says_what_is_needed(hospital):
@@ -273,7 +347,14 @@ def test_confidence_rule_for_score_changes_and_levels():
 def test_confidence_line_words():
     assert confidence_line(_result()) == "Moderate: 12 wards, 60 months; observational data"
     assert confidence_line(_result(wards=3)).startswith("Not enough data: only 3 wards")
-    assert "includes no change" in confidence_line(_result(lo=0.6, hi=1.4))
+    assert "the likely range includes no change" in confidence_line(_result(lo=0.6, hi=1.4))
+    assert confidence_line(_result(months=4), every=3).endswith(
+        "only 4 quarterly measurements (at least 12 are needed)"
+    )
+    assert (
+        confidence_line(_result(months=20), every=3)
+        == "Moderate: 12 wards, 20 quarterly measurements; observational data"
+    )
     none = _result()
     none.headline = None
     assert confidence_level(none) == "Not enough data"

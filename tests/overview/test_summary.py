@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 
 from analysis.overview import answers as ov
-from analysis.overview.summary import TREND, steering_summary, trend_text, trend_words, wards_by_trend
+from analysis.overview.summary import (
+    TREND,
+    hospital_signals,
+    steering_brief,
+    steering_summary,
+    trend_text,
+    trend_words,
+    wards_by_trend,
+)
+from analysis.questions.verdicts import link_verdict, not_known, presence_verdict
 from analysis.spc.icons import VARIATION
 from analysis.stats.results import CountDiagnostics, Headline, ModelResult
 
@@ -33,9 +42,28 @@ def _result(q: str, name: str, est: float, lo: float, hi: float, outcome: str = 
     )
 
 
+def _verdict(q, res, level, measure):
+    if level == "Not enough data":
+        return not_known(q, "too few wards")
+    if q == "q1":
+        return presence_verdict(res, level, band_counts={"lite": 2, "mid": 9, "ultra": 1})
+    if q == "q2":
+        return link_verdict(res, level, "assaults on staff", "lower")
+    return link_verdict(res, level, f"{measure} scores", "higher", scores=True)
+
+
 def _answer(q, res, level="Moderate", needs=None, measure=None):
+    key = ov.NO_FIGURE if needs or level == "Not enough data" else ov.key_figure(res, measure)
     return ov.Answer(
-        q, ov.TITLES[q], f"sentence {q}", ov.key_figure(res, measure), f"{level}: 12 wards", res, needs, level
+        q,
+        ov.TITLES[q],
+        f"sentence {q}",
+        key,
+        f"{level}: 12 wards" if level != "Not enough data" else f"{level}: only 3 wards (at least 5 are needed)",
+        res,
+        needs,
+        level,
+        verdict=not_known(q, "needs data") if needs else _verdict(q, res, level, measure),
     )
 
 
@@ -88,17 +116,30 @@ def test_wards_by_trend_sorts_wards_into_signals():
     assert wards_by_trend(w, "recovery") == {"improvement": [], "concern": [], "neither": []}
 
 
-def test_summary_directions_follow_the_intervals():
-    text = steering_summary(_answers(), _wards(), METRICS)
-    assert "had fewer assaults on staff: 20% fewer per 10 points (95% CI 10% to 30%)" in text
-    assert "better (higher) QPR-15 scores: +1.20 per 10 points (95% CI +0.50 to +1.90)" in text
-    assert "Patients rate co-production 49 out of 100 on average (95% CI 44 to 55)" in text
-    assert "not proof" in text
+def test_summary_leads_with_the_verdicts_and_their_figures():
+    brief = steering_brief(_answers(), _wards(), METRICS)
+    assert brief.points[0] == "This covers 12 wards from Apr 2021 to Mar 2026."
+    assert brief.verdicts == [
+        "Can co-production exist in our secure wards? Yes, on 10 of 12 wards (patients rate it 49 out of 100 on "
+        "average, 95% CI 44 to 55).",
+        "Can it reduce assaults on staff? Yes: fewer assaults on staff when a ward's co-production rises (20% fewer "
+        "per 10 points, 95% CI 10% to 30%).",
+        "Can it enhance recovery? Yes: better QPR-15 scores when a ward's co-production rises (QPR-15 +1.20 per 10 "
+        "points, 95% CI +0.50 to +1.90).",
+    ]
+    assert brief.points[1:4] == brief.verdicts  # the verdicts come straight after what the summary covers
+    assert "not proof" in brief.sure and brief.text == steering_summary(_answers(), _wards(), METRICS)
+
+
+def test_summary_verdicts_follow_the_intervals():
     more = steering_summary(_answers(q2=(1.3, 1.1, 1.5)), _wards(), METRICS)
-    assert "had more assaults on staff: 30% more per 10 points" in more
+    assert (
+        "Can it reduce assaults on staff? No: more assaults on staff when a ward's co-production rises (30% more"
+        in more
+    )
     unclear = steering_summary(_answers(q2=(0.95, 0.8, 1.12), q3=(-0.2, -0.9, 0.4)), _wards(), METRICS)
-    assert "no clear link between co-production and assaults on staff" in unclear
-    assert "no clear link between co-production and QPR-15 scores" in unclear
+    assert "Can it reduce assaults on staff? No clear link yet (5% fewer per 10 points" in unclear
+    assert "Can it enhance recovery? No clear link yet (QPR-15 -0.20 per 10 points" in unclear
 
 
 def test_summary_numbers_all_come_from_its_inputs():
@@ -124,8 +165,9 @@ def test_summary_is_honest_when_it_cannot_answer():
     )
     answers[2] = _answer("q3", answers[2].result, "Not enough data", measure="QPR-15")
     text = steering_summary(answers, _wards(), METRICS)
-    assert "Co-production: we cannot say yet; it needs co-production survey returns or scores." in text
-    assert "QPR-15 scores: not enough data yet" in text
+    assert "Co-production: not yet known; it needs co-production survey returns or scores." in text
+    assert "Can it enhance recovery? Not yet known: only 3 wards (at least 5 are needed)." in text
+    assert "QPR-15 +1.20" not in text  # no estimate when there is not enough data
     assert "How sure: moderate (assaults)" in text
     nothing = steering_summary(answers, _wards().iloc[0:0], {"wards": 0})
     assert "nothing to report yet" in nothing
@@ -153,13 +195,13 @@ def test_questions_missing_the_same_data_are_said_once():
         answers[i] = _answer(q, _result(q, "x", nan, nan, nan), "Not enough data", needs=ov.NEEDS_SURVEY)
     text = steering_summary(answers, _wards(), METRICS)
     assert text.count("co-production survey returns or scores") == 1
-    assert "Co-production, assaults on staff and QPR-15 scores: we cannot say yet; they need" in text
+    assert "Co-production, assaults on staff and QPR-15 scores: not yet known; they need" in text
     assert "How sure" not in text and "not proof" not in text
     both = ov.NEEDS_RECOVERY + " and " + ov.NEEDS_SURVEY[0].lower() + ov.NEEDS_SURVEY[1:]
     answers[2] = _answer("q3", _result("q3", "x", nan, nan, nan), "Not enough data", needs=both)
     text = steering_summary(answers, _wards(), METRICS)
     assert (
-        "QPR-15 scores: we cannot say yet; it needs recovery measure scores by ward and month, e.g. QPR-15 "
+        "QPR-15 scores: not yet known; it needs recovery measure scores by ward and month, e.g. QPR-15 "
         "and co-production survey returns or scores." in text
     )
 
@@ -171,3 +213,51 @@ def test_started_words_agree_with_the_number_of_wards():
     assert started_words(1, 3) == "1 of 3 wards has started talking groups."
     assert started_words(1, 1) == "The ward has started talking groups."
     assert started_words(0, 1) == "The ward has not started talking groups."
+
+
+# --- hospital-level signals ---------------------------------------------------------------------------------
+
+
+def _chart(values, variation=None, direction=None, rule=None, centre=4.0):
+    """A classified chart with the columns hospital_signals reads, one row per month from Apr 2025."""
+    n = len(values)
+    return pd.DataFrame(
+        {
+            "period": pd.date_range("2025-04-01", periods=n, freq="MS"),
+            "value": values,
+            "centre": [centre] * n,
+            "variation": variation or ["common_cause"] * n,
+            "direction": direction or [""] * n,
+            "rule": rule or [""] * n,
+        }
+    )
+
+
+def test_hospital_signals_golden_words():
+    v = ["common_cause"] * 12
+    d, r = [""] * 12, [""] * 12
+    v[11], d[11], r[11] = "special_cause_concern", "high", "above the upper limit"
+    for i in range(2, 5):
+        v[i], d[i], r[i] = "special_cause_improvement", "low", "part of a long run below the average"
+    chart = _chart([4.0] * 11 + [7.388535], v, d, r, centre=3.964003)
+    assert hospital_signals(chart) == [
+        "Whole hospital: the assault rate in Mar 2026 was unusually high, 7.39 per 1,000 occupied bed days against "
+        "a usual 3.96 (above the upper limit: a concern); from Jun 2025 to Aug 2025 it was unusually low (a long "
+        "run below the average, 3 months: an improvement)."
+    ]
+    assert hospital_signals(_chart([4.0] * 12)) == []  # only the usual ups and downs: nothing to say
+    assert hospital_signals(None) == []
+    # only the last 12 months count as recent: an old signal is not reported
+    old = _chart([9.0] + [4.0] * 12, ["special_cause_concern"] + ["common_cause"] * 12, ["high"] + [""] * 12)
+    assert hospital_signals(old) == []
+
+
+def test_summary_mentions_a_hospital_level_signal_beside_the_wards():
+    v = ["common_cause"] * 11 + ["special_cause_concern"]
+    chart = _chart([4.0] * 11 + [7.4], v, [""] * 11 + ["high"], [""] * 11 + ["above the upper limit"])
+    wards = _wards(assaults=("concern_high", "common_cause", "common_cause"))
+    brief = steering_brief(_answers(), wards, METRICS, chart)
+    assert brief.signals.startswith("Whole hospital: the assault rate in Mar 2026 was unusually high, 7.4 per 1,000")
+    assert "Assault rate unusually high in recent months: W01 Iona." in brief.signals
+    chosen = steering_brief(_answers(), wards, METRICS, chart, "The chosen wards together")
+    assert chosen.signals.startswith("The chosen wards together: the assault rate in Mar 2026")

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from analysis.questions.assaults import view as data
-from analysis.stats.results import CountDiagnostics, Headline, ModelResult
+from analysis.questions.verdicts import ratio_range_words
+from analysis.stats.results import OBSERVATIONAL_CAVEAT, CountDiagnostics, Headline, ModelResult
 
 MONTHS = pd.date_range("2024-04-01", periods=6, freq="MS")
 
@@ -245,3 +246,94 @@ def test_within_ward_means_keep_the_between_ward_curve_across_the_wards_usual_sc
     # means between grid points: the grid points just outside are kept, so the line spans both means
     pts2 = pts.assign(score=[12.0, 50.0, 61.0, 80.0])  # means 31 and 70.5
     assert list(data.within_ward_means(curve, pts2)["score"]) == [30.0, 40.0, 50.0, 60.0, 70.0, 80.0]
+
+
+def test_scatter_points_carry_each_wards_service_for_its_colour():
+    p = tiny_panel().assign(service=lambda d: d["ward_id"].map({"W01": "admission", "W02": None}))
+    pts = data.scatter_points(p, "assaults_on_staff", "coproduction_overall")
+    assert dict(zip(pts["ward_id"], pts["service"])) == {"W01": "admission", "W02": data.NO_SERVICE}
+    quarters = data.scatter_points(p, "assaults_on_staff", "coproduction_overall", by="quarter")
+    assert set(quarters["service"]) == {"admission", data.NO_SERVICE}
+    assert set(data.scatter_points(tiny_panel(), "assaults_on_staff", "coproduction_overall")["service"]) == {
+        data.NO_SERVICE
+    }
+
+
+def _answered(within=(0.78, 0.68, 0.89, 0.002), n_wards=12, lag=0, caveats=(), note=None) -> ModelResult:
+    r = known_result(within=within)
+    d = CountDiagnostics(between=r.diagnostics.between, n_months=60, lag=lag, interval_note=note)
+    return ModelResult(
+        "q2",
+        "assaults_on_staff",
+        "coproduction_patient_overall",
+        "f",
+        "negbin",
+        "m",
+        n_wards,
+        720,
+        pd.DataFrame(),
+        r.headline.__class__("rate ratio per 10-point rise (within ward)", *within),
+        "long sentence",
+        caveats=list(caveats),
+        diagnostics=d,
+    )
+
+
+def test_the_plain_answer_leads_with_the_change_in_words_and_keeps_method_words_out():
+    few = "With only 12 wards, ... a t distribution with 9 degrees of freedom ..."
+    r = _answered(caveats=[OBSERVATIONAL_CAVEAT, few])
+    text = data.plain_answer(r)
+    assert text.startswith(
+        "**22% fewer assaults on staff per 10-point rise in a ward's own patient-rated co-production (overall).**"
+    )
+    assert "It could be anywhere from 11% to 32% fewer (95% CI), from 12 wards over 60 months." in text
+    assert text.endswith(OBSERVATIONAL_CAVEAT)
+    for method_word in ("rate ratio", "degrees of freedom", "t distribution", "p ="):
+        assert method_word not in text
+    notes = data.researcher_notes(r)
+    assert notes[0] == "Rate ratio per 10-point rise (within ward): 0.78 (95% CI 0.68 to 0.89); p = 0.002."
+    assert notes[1].startswith("Rate ratio per 10-point rise (between wards): 1.25 (95% CI 1.10 to 1.50)")
+    assert few in notes and OBSERVATIONAL_CAVEAT not in notes
+
+
+def test_the_big_number_is_the_change_in_words_with_its_range_under_it():
+    label, value, under, per = data.key_figure(_answered())
+    assert (label, value, under) == (
+        "Assaults on staff per 10 points",
+        "22% fewer",
+        "Could be anywhere from 11% to 32% fewer (95% CI)",
+    )
+    assert per == "per 10-point rise in a ward's own patient-rated co-production (overall)"
+    assert data.key_figure(_answered(lag=2))[3].endswith("(overall) 2 months earlier")
+    assert data.key_figure(_answered(within=(1.002, 0.9, 1.1, 0.9)))[1] == "About the same"
+    assert data.key_figure(_answered(within=(float("nan"),) * 4)) is None
+
+
+def test_an_unclear_answer_says_so_and_few_wards_lead_with_not_enough_data():
+    unclear = data.plain_answer(_answered(within=(0.95, 0.8, 1.2, 0.6)))
+    assert "It could be anywhere from 20% fewer to 20% more (95% CI), from 12 wards over 60 months: no clear link " in (
+        unclear
+    )
+    few = data.plain_answer(_answered(n_wards=3))
+    assert few.startswith("**Not enough data for a reliable answer: only 3 wards (at least 5 are needed).")
+    note = "With 6 wards this interval is likely too narrow: ..."
+    with_note = _answered(caveats=[note], note=note)
+    assert note in data.plain_answer(with_note) and note not in data.researcher_notes(with_note)
+
+
+def test_range_words_come_from_the_shared_verdicts_and_quick_predictor_choices():
+    # one wording for a rate ratio's interval on every page (analysis.questions.verdicts), no second copy here
+    assert not hasattr(data, "range_words") and not hasattr(data, "GLOSSARY")
+    assert ratio_range_words(0.68, 0.88) == "could be anywhere from 12% to 32% fewer"
+    assert ratio_range_words(0.9, 1.2) == "could be anywhere from 10% fewer to 20% more"
+    everything = {c: c for c in data.predictor_columns()}
+    quick = data.quick_predictor_options(everything)
+    assert list(quick) == [
+        "coproduction_patient_overall",
+        "coproduction_staff_overall",
+        data.STAFF_SOCIAL_DISTANCE,
+        data.OTHER_PREDICTOR,
+    ]
+    assert quick[data.STAFF_SOCIAL_DISTANCE] == "Reduced social distance (staff)"
+    only = data.quick_predictor_options({"coproduction_patient_overall": "x"})
+    assert list(only) == ["coproduction_patient_overall"]  # nothing else to choose: no 'Another score'

@@ -169,3 +169,27 @@ def test_reliability_sentence_names_the_weakest_aspect():
 def test_ward_label():
     assert V.ward_label("W01", "Iona") == "Iona (W01)"
     assert V.ward_label("W01", None) == "W01" == V.ward_label("W01", float("nan"))
+
+
+def test_agreement_sentence_is_plain_and_the_method_goes_to_the_researchers_notes():
+    from analysis.questions.coproduction.existence import disagreement
+
+    p = make_panel(n_wards=8, staff_gap=12, seed=7, noise=1.0)
+    s = V.agreement_overview(p)
+    text = V.agreement_sentence(s, disagreement(p))
+    assert "ICC" not in text and "limits of agreement" not in text and "95%" not in text
+    assert "ward averages match" in text
+    notes = " ".join(V.agreement_notes(s))
+    assert "95% limits of agreement" in notes and f"ICC(2,1) of the ward averages {s['icc_2_1']:.2f}" in notes
+    assert V.agreement_notes({"n_ward_quarters": 0}) == []
+
+
+def test_the_bands_are_explained_in_plain_words_with_their_cut_offs():
+    text = V.bands_explained()
+    assert "seeds" not in text
+    assert "'lite' under 40, 'mid' 40 to under 70, 'ultra' 70 or more" in text
+    assert "power shared" in text and "not validated" in text
+    assert V.band_figure_words({"lite": 2, "mid": 9, "ultra": 1}) == (
+        "10 of 12 wards reach 'mid' or 'ultra' co-production (40 or more out of 100) on their latest patient survey."
+    )
+    assert V.band_figure_words({}) == ""

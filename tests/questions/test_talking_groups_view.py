@@ -193,3 +193,17 @@ def test_social_distance_words_without_staff_scores():
     d = simulate().drop(columns=["coproduction_staff_reduced_social_distance"])
     words = tg.social_distance_words(tg.social_distance_table(d), None, None)
     assert len(words) == 1 and "not enough" in words[0]
+
+
+def test_the_primary_outcome_is_patient_rated_coproduction_and_each_outcome_has_a_noun_and_better_way():
+    assert tg.PRIMARY == "coproduction_patient_overall"
+    assert next(iter(tg.outcome_choices(["coproduction_patient_overall"]).values()))[0] == tg.PRIMARY
+    assert tg.outcome_noun(tg.PRIMARY) == "patient-rated co-production"
+    assert tg.outcome_noun("coproduction_staff_reduced_social_distance") == "staff-rated reduced social distance"
+    assert tg.outcome_noun("recovery_qpr_15") == "QPR-15 scores"
+    assert [tg.outcome_better(o) for o in (tg.PRIMARY, "assaults_on_staff", "recovery_qpr_15", "other")] == [
+        "higher",
+        "lower",
+        "higher",
+        None,
+    ]

@@ -1,7 +1,8 @@
 """Question 2, can co-production reduce assaults on staff: what the assaults page shows of the count models.
 
 The models themselves are `analysis.stats.counts.fit_counts` and `fit_all_incidents`; here are their claims in
-words (`claim_texts`, `claims_table`, `incidents_table`) and the page's series and SPC chart.
+words (`claim_texts`, `claims_table`, `incidents_table`) and the page's series and SPC chart; `funnel` compares
+wards fairly (each ward's rate against its bed days, inside its peer group's funnel limits).
 """
 
 from analysis._lazy import lazy_exports
@@ -9,6 +10,7 @@ from analysis._lazy import lazy_exports
 __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        ".funnel": ("compare_wards", "funnel_sentence"),
         ".view": (
             "claim_texts",
             "claims_table",

@@ -13,14 +13,25 @@ import pandas as pd
 
 from analysis.data.contract import ASPECTS, RESPONDENTS
 from analysis.panel.tools import add_lag
+from analysis.questions.verdicts import ratio_range_words
 from analysis.spc.chart import rebase_dates, u_chart
 from analysis.spc.rules import classify
-from analysis.stats.counts.describe import change_words, ci_words, outcome_words, predictor_words
-from analysis.stats.results import CountDiagnostics, ModelResult
+from analysis.stats.counts.describe import (
+    change_words,
+    ci_words,
+    data_sentence,
+    lag_words,
+    outcome_words,
+    p_words,
+    predictor_words,
+)
+from analysis.stats.results import OBSERVATIONAL_CAVEAT, CountDiagnostics, ModelResult
+from analysis.text import percent_change, plural
 
 WHOLE_HOSPITAL = "whole hospital"
 STAFF_SOCIAL_DISTANCE = "coproduction_staff_reduced_social_distance"
 PATIENT_SOCIAL_DISTANCE = "coproduction_patient_reduced_social_distance"
+NO_SERVICE = "service not recorded"
 
 
 def predictor_columns() -> list[str]:
@@ -68,7 +79,8 @@ def scatter_points(
     by: str = "month",
     exposure: str = "occupied_bed_days",
 ) -> pd.DataFrame:
-    """One row per ward-month (or ward-quarter) with a score, a count and bed days: rate per 1,000 OBD.
+    """One row per ward-month (or ward-quarter) with a score, a count and bed days: rate per 1,000 OBD, and the
+    ward's service (NO_SERVICE when not recorded), which the scatter colours by.
 
     With a lag the score is the one `lag` months earlier (as the model uses it). A quarter's score is
     the mean of its months' scores; its rate is its summed count over its summed bed days.
@@ -76,6 +88,7 @@ def scatter_points(
     cols = [
         "ward_id",
         "ward_label",
+        "service",
         "period",
         "period_label",
         "score",
@@ -88,12 +101,13 @@ def scatter_points(
     df = add_lag(panel, predictor, lag, name="_score") if lag else panel.assign(_score=panel[predictor])
     df = df[df["_score"].notna() & df[outcome].notna() & (df[exposure] > 0)]
     names = df["ward_name"].astype(str) if "ward_name" in df else pd.Series("", index=df.index)
-    df = df.assign(ward_label=(df["ward_id"].astype(str) + " " + names.fillna("")).str.strip())
+    service = df["service"].fillna(NO_SERVICE).astype(str) if "service" in df else NO_SERVICE
+    df = df.assign(ward_label=(df["ward_id"].astype(str) + " " + names.fillna("")).str.strip(), service=service)
     if by == "quarter":
         q = df["month"].dt.to_period("Q")
         df = (
             df.assign(period=q.dt.start_time)
-            .groupby(["ward_id", "ward_label", "period"], as_index=False)
+            .groupby(["ward_id", "ward_label", "service", "period"], as_index=False)
             .agg(score=("_score", "mean"), count=(outcome, "sum"), occupied_bed_days=(exposure, "sum"))
         )
         df["period_label"] = [_quarter_label(p) for p in df["period"]]
@@ -140,6 +154,108 @@ def incident_spc(
     ev = ev[(pd.to_datetime(ev["date"]) >= first) & (pd.to_datetime(ev["date"]) <= last)]
     chart = u_chart(series, outcome, "occupied_bed_days", rebase_at=rebase_dates(ev, None if whole else ward_id))
     return classify(chart, improvement="decrease"), ev[["date", "label"]].reset_index(drop=True)
+
+
+# Quick choices of the co-production score, in the order offered: the default (patients' overall view, as on the
+# overview and in the pack), staff's overall view, and the staff-rated reduced social distance that the project
+# names (the tension between therapeutic boundaries and humanised relationships).
+QUICK_PREDICTORS = {
+    "coproduction_patient_overall": "Overall (patients)",
+    "coproduction_staff_overall": "Overall (staff)",
+    STAFF_SOCIAL_DISTANCE: "Reduced social distance (staff)",
+}
+OTHER_PREDICTOR = "other"
+PREDICTOR_HELP = (
+    "The survey score to set against incidents, as patients or as staff rate it. Overall is the co-production "
+    "index; reduced social distance, as staff rate it, asks whether wards where staff report less distance between themselves and patients "
+    "have fewer assaults (the tension between therapeutic boundaries and humanised relationships). "
+    "'Another score' offers each aspect as patients or staff rate it, and both combined."
+)
+
+
+def quick_predictor_options(predictors: dict[str, str]) -> dict[str, str]:
+    """The quick choices whose score has data, then 'Another score' when the data hold others."""
+    out = {p: label for p, label in QUICK_PREDICTORS.items() if p in predictors}
+    if set(predictors) - set(out):
+        out[OTHER_PREDICTOR] = "Another score..."
+    return out
+
+
+def _lead_parts(result: ModelResult) -> tuple[str, str, str] | None:
+    """(change, 'per 10-point rise ...', range) of the headline, None when the model gave none."""
+    h, d = result.headline, result.diagnostics_as(CountDiagnostics)
+    if h is None or not result.ok or d is None:
+        return None
+    noun, pred = outcome_words(result.outcome), predictor_label(result.predictor or "") + lag_words(d.lag)
+    per = f"{d.per:g}"
+    where = f"in a ward's own {pred}" if "within" in h.name else f"in {pred}, ward-months of any ward"
+    return change_words(h.estimate, noun), f"per {per}-point rise {where}", ratio_range_words(h.ci_low, h.ci_high)
+
+
+def plain_answer(result: ModelResult) -> str:
+    """The answer a ward manager can repeat, first and in plain words (markdown: the figure in bold).
+
+    '**22% fewer assaults on staff per 10-point rise in a ward's own patient-rated co-production (overall).** It
+    could be anywhere from 12% to 32% fewer (95% CI), from 12 wards over 60 months. This is an association ...'
+    Method words (rate ratio, t distribution, degrees of freedom) are left to `researcher_notes`.
+    """
+    parts = _lead_parts(result)
+    d = result.diagnostics_as(CountDiagnostics)
+    if parts is None or d is None:
+        return result.sentence_without_caveats or result.sentence
+    change, per, rng = parts
+    h = result.headline
+    unclear = h.ci_low <= 1 <= h.ci_high
+    lead = f"**{change[0].upper()}{change[1:]} {per}.**"
+    short = data_sentence(result.n_wards, d.n_months)
+    body = (
+        f"It {rng} (95% CI), from {plural(result.n_wards, 'ward')} over "
+        f"{plural(d.n_months, 'month')}{': no clear link either way' if unclear else ''}."
+    )
+    note = getattr(d, "interval_note", None)  # plain words: the interval is likely too narrow for so few wards
+    return " ".join(s for s in (f"**{short}**" if short else "", lead, body, note, OBSERVATIONAL_CAVEAT) if s)
+
+
+def key_figure(result: ModelResult) -> tuple[str, str, str, str] | None:
+    """The big number: (label, value, the range under it, what it is per), e.g. ('Assaults on staff per 10
+    points', '22% fewer', 'Could be anywhere from 11% to 32% fewer (95% CI)', 'per 10-point rise in a ward's own ...'); None
+    without one."""
+    parts = _lead_parts(result)
+    if parts is None:
+        return None
+    h, d = result.headline, result.diagnostics_as(CountDiagnostics)
+    noun = outcome_words(result.outcome)
+    # as change_words: under half a percent reads as no change, not as a finding
+    value = "About the same" if abs(h.estimate - 1) < 0.005 else percent_change(h.estimate, None)
+    return (
+        f"{noun.capitalize()} per {d.per:g} points",
+        value,
+        f"{parts[2][:1].upper()}{parts[2][1:]} (95% CI)",
+        parts[1],
+    )
+
+
+def researcher_notes(result: ModelResult) -> list[str]:
+    """The method words kept off the answer: the rate ratios with p-values, and the caveats that are about the
+    method (the few-wards t distribution), for the page's 'For researchers' section."""
+    h = result.headline
+    notes = []
+    if h is not None and result.ok:
+        which = "within ward" if "within" in h.name else "all ward-months"
+        notes.append(
+            f"Rate ratio per 10-point rise ({which}): {rate_ratio_text(h.estimate, h.ci_low, h.ci_high)}"
+            f"{p_words(h.p_value)}."
+        )
+    b = _between(result)
+    if b:
+        notes.append(
+            f"Rate ratio per 10-point rise (between wards): "
+            f"{rate_ratio_text(b['rate_ratio'], b['ci_low'], b['ci_high'])}{p_words(b.get('p_value'))}."
+        )
+    d = result.diagnostics_as(CountDiagnostics)
+    said = {OBSERVATIONAL_CAVEAT, getattr(d, "interval_note", None)}  # already in the plain answer
+    notes += [c for c in result.caveats if c not in said]
+    return notes
 
 
 def rate_ratio_text(rr: float, lo: float, hi: float) -> str:

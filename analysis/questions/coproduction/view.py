@@ -14,7 +14,13 @@ import pandas as pd
 from scipy import stats
 
 from analysis.data.contract import ASPECTS
-from analysis.questions.coproduction.existence import agreement_long, levels
+from analysis.questions.coproduction.existence import (
+    DEFAULT_CUTS,
+    DEFAULT_LABELS,
+    agreement_long,
+    band_words,
+    levels,
+)
 from analysis.questions.coproduction.groups import survey_rows
 from analysis.stats.reliability import agreement_summary
 from analysis.text import fmt_number, plural, plural_word, whole
@@ -185,6 +191,65 @@ def icc_words(icc: float) -> str:
     return "poor"
 
 
+def _match_words(icc: float) -> str:
+    """How closely two views match, in words only ('well', 'moderately'), from the ICC's band."""
+    return {"excellent": "very closely", "good": "well", "moderate": "moderately", "poor": "poorly"}.get(
+        icc_words(icc), "in a way that cannot be worked out"
+    )
+
+
+def agreement_notes(summary: dict) -> list[str]:
+    """The method behind the agreement sentence, for researchers: the 95% limits of agreement and the ICC
+    with its rule of thumb (Koo and Li 2016). Empty when patients and staff were never paired."""
+    if not summary.get("n_ward_quarters"):
+        return []
+    notes = [
+        "How agreement is measured: patients and staff on the same ward are paired quarter by quarter (they are "
+        "often surveyed in different months of a quarter); the gap is the staff score minus the patient score."
+    ]
+    if np.isfinite(summary["loa_low"]):
+        notes.append(
+            f"Mean gap {fmt_number(summary['mean_gap'])} points; 95% limits of agreement "
+            f"{fmt_number(summary['loa_low'])} to {fmt_number(summary['loa_high'])} points (the range the gap "
+            "falls in for 95% of ward-quarters)."
+        )
+    if np.isfinite(summary.get("icc_2_1", np.nan)):
+        notes.append(
+            f"ICC(2,1) of the ward averages {summary['icc_2_1']:.2f}: {icc_words(summary['icc_2_1'])} agreement "
+            "(Koo and Li 2016: 0.90 excellent, 0.75 good, 0.50 moderate); a big steady gap lowers it."
+        )
+    return notes
+
+
+BANDS_EXPLAINED = (
+    "The project's poster (Reilly, Stewart and MacIntyre) describes co-production as a range. At the 'lite' end "
+    "patients do small tasks and staff keep the power; in the 'mid' range patients are trained to manage their "
+    "condition and take part in meetings as 'expert patients'; at the 'ultra' end it is a jointly agreed "
+    "endeavour with power shared between patient and staff. This dashboard places each ward on that range by "
+    "its 0 to 100 score: {bands}. These cut-offs are this product's convention, not validated ones."
+)
+
+
+def bands_explained(cuts=None, labels=None) -> str:
+    """The lite / mid / ultra range in plain words, with the score cut-offs used ('lite' under 40, ...)."""
+    cuts, labels = cuts or DEFAULT_CUTS, labels or DEFAULT_LABELS
+    parts = [f"'{lab}' {w}" for lab, w in zip(labels, band_words(cuts, labels))]
+    return BANDS_EXPLAINED.format(bands=", ".join(parts))
+
+
+def band_figure_words(counts: dict[str, int], who: str = "patient") -> str:
+    """'10 of 12 wards reach 'mid' or 'ultra' co-production (40 or more out of 100) on their latest patient
+    survey.' ('' without bands; the default bands only, as the Overview's card says it)."""
+    total = sum(counts.values())
+    if not total or list(counts)[:1] != [DEFAULT_LABELS[0]]:
+        return ""
+    above = total - counts[DEFAULT_LABELS[0]]
+    return (
+        f"{above} of {plural(total, 'ward')} reach 'mid' or 'ultra' co-production "
+        f"({whole(DEFAULT_CUTS[0])} or more out of 100) on their latest {who} survey."
+    )
+
+
 def agreement_sentence(summary: dict, dis: pd.DataFrame, what: str = "co-production") -> str:
     """Patient-staff agreement in words, from `agreement_summary` and `existence.disagreement`."""
     if not summary.get("n_ward_quarters"):
@@ -201,15 +266,12 @@ def agreement_sentence(summary: dict, dis: pd.DataFrame, what: str = "co-product
     )
     if np.isfinite(summary["loa_low"]):
         s += (
-            f"; on any one ward-quarter the staff-minus-patient gap usually (95% limits of agreement) lies "
-            f"between {fmt_number(summary['loa_low'])} and {fmt_number(summary['loa_high'])} points"
+            f"; on any one ward in any one quarter the staff-minus-patient gap usually lies between "
+            f"{fmt_number(summary['loa_low'])} and {fmt_number(summary['loa_high'])} points"
         )
     s += "."
     if np.isfinite(summary.get("icc_2_1", np.nan)):
-        s += (
-            f" How closely patients' and staff's ward averages match (ICC, where 1 means identical): "
-            f"{summary['icc_2_1']:.2f}, {icc_words(summary['icc_2_1'])} agreement."
-        )
+        s += f" Patients' and staff's ward averages match {_match_words(summary['icc_2_1'])}."
     if len(dis):
         higher = int((dis["gap"] > 0).sum())
         s += f" Staff rate higher than patients on {higher} of {plural(len(dis), 'ward')}"

@@ -29,6 +29,51 @@ RSD = {
     "staff": "coproduction_staff_reduced_social_distance",
 }
 
+# The one outcome the page (and, we recommend, the pack) leads with. The seeds' aim is co-production as patients
+# experience it: talking groups are meant to make patients and staff talk as equals, so the first thing they
+# should change is how patients rate co-production on their ward. Assaults, staff-rated social distance and
+# recovery are further along the chain (and assaults were never the groups' stated aim), so they are secondary.
+PRIMARY = "coproduction_patient_overall"
+PRIMARY_NOUN = "patient-rated co-production"
+PRIMARY_WHY = (
+    "Why this outcome first: talking groups exist to make patients and staff talk as equals, and the project's "
+    "aim is co-production as patients experience it, so the first thing they should change is how patients rate "
+    "co-production on their ward. Assaults, how staff see social distance and recovery are further along the "
+    "chain; they are shown below as other outcomes."
+)
+NEGLIGIBLE_POINTS = 5.0  # a change within 5 points (5% of the 0 to 100 index) counts as "little or no change"
+
+
+def outcome_noun(outcome: str) -> str:
+    """What an outcome is called in a verdict: 'patient-rated co-production', 'assaults on staff', 'QPR-15 scores'."""
+    if outcome == PRIMARY:
+        return PRIMARY_NOUN
+    if outcome == RSD["staff"]:
+        return "staff-rated reduced social distance"
+    if outcome == RSD["patients"]:
+        return "patient-rated reduced social distance"
+    if outcome.startswith("recovery_"):
+        slug = outcome.removeprefix("recovery_")
+        for m in builtin_measures()["measure"]:
+            if measure_slug(str(m)) == slug:
+                return f"{m} scores"
+        return slug.replace("_", " ") + " scores"
+    return outcome.replace("_", " ")
+
+
+def outcome_better(outcome: str) -> str | None:
+    """'higher' or 'lower' when the outcome has a known better way, None otherwise."""
+    if outcome.startswith("coproduction_"):
+        return "higher"
+    if outcome.startswith("assaults") or outcome in ("restraints", "seclusions", "incidents"):
+        return "lower"
+    if outcome.startswith("recovery_"):
+        cat = builtin_measures()
+        for m, hib in zip(cat["measure"], cat["higher_is_better"]):
+            if f"recovery_{measure_slug(str(m))}" == outcome and not pd.isna(hib):
+                return "higher" if bool(hib) else "lower"
+    return None
+
 
 # --- start dates that survive the period filter, and the models on them --------------------------------
 
