@@ -41,6 +41,9 @@ EXPORTS = sa.Table(
     sa.Column("tables", sa.Text, nullable=False),  # JSON list of table titles
     sa.Column("formats", sa.Text, nullable=False),  # comma-separated
     sa.Column("source", sa.Text, nullable=False, default=""),
+    # JSON: the pack's summary facts (verdicts, key figures, ward signals; no counts), for the next pack's
+    # "what changed"; added to an older register's table on first use
+    sa.Column("summary", sa.Text, nullable=True),
 )
 
 
@@ -61,6 +64,7 @@ class Selection:
     formats: tuple[str, ...] = ()
     source: str = ""
     extra: dict = field(default_factory=dict, compare=False)
+    summary: dict | None = field(default=None, compare=False)  # kept for the next pack's "what changed"
 
     def __post_init__(self) -> None:
         if self.audience not in AUDIENCES:
@@ -116,6 +120,14 @@ class ExportRegister:
             Path(u.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(u)
         metadata.create_all(self.engine, tables=[EXPORTS], checkfirst=True)
+        columns = {c["name"] for c in sa.inspect(self.engine).get_columns(EXPORTS.name)}
+        if "summary" not in columns:  # a register made before packs kept their summary
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(f"ALTER TABLE {EXPORTS.name} ADD COLUMN summary TEXT"))
+            except sa.exc.DBAPIError:  # another process added it first
+                if "summary" not in {c["name"] for c in sa.inspect(self.engine).get_columns(EXPORTS.name)}:
+                    raise
 
     def entries(self) -> pd.DataFrame:
         """Every recorded export, oldest first."""
@@ -157,9 +169,27 @@ class ExportRegister:
             "tables": json.dumps(list(selection.tables), ensure_ascii=False),
             "formats": ",".join(selection.formats),
             "source": selection.source,
+            "summary": None if selection.summary is None else json.dumps(selection.summary, ensure_ascii=False),
         }
         with self.engine.begin() as conn:
             return int(conn.execute(sa.insert(EXPORTS).values(**row)).inserted_primary_key[0])
+
+    def previous_summary(self, audience: str) -> tuple[dict, dt.datetime] | None:
+        """The summary facts and time of the latest recorded pack for `audience` that kept one, or None."""
+        query = (
+            sa.select(EXPORTS.c.summary, EXPORTS.c.exported_at)
+            .where(EXPORTS.c.audience == audience, EXPORTS.c.summary.is_not(None))
+            .order_by(EXPORTS.c.export_id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        try:
+            return json.loads(row[0]), row[1]
+        except (TypeError, ValueError):
+            return None
 
 
 def _when(selection: Selection) -> str:

@@ -26,6 +26,7 @@ from analysis.pack.protect import as_rule, code_wards, rule_line, rule_title, sc
 from analysis.pack.quality import data_quality_notes
 from analysis.pack.render import ExportResult, Pack, Stamp, Table, build_outputs, version
 from analysis.pack.sections import question_section, results_section, talking_groups_section, wards_section
+from analysis.pack.summary import build_summary, changes
 from analysis.panel.build import build_panel
 from analysis.stats.results import ModelResult
 from analysis.text import plural, plural_word, uk_date, uk_month
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 TITLE = "Steering group pack"
 REPORT_FORMATS = ("html", "pdf", "pptx")
+NOT_COMPARED = "Not compared with earlier packs: this export was not recorded in the export register."
 TABLE_FORMATS = ("xlsx", "csv")
 ALL_FORMATS = REPORT_FORMATS + TABLE_FORMATS
 
@@ -141,12 +143,19 @@ def _its(panel: pd.DataFrame, outcome: str, *args) -> ModelResult:
         return _not_fitted(outcome, "the numerical fit did not converge on these data")
 
 
+PRIMARY_TG_OUTCOME = "coproduction_patient_overall"  # talking groups' one primary outcome, as on its page
+
+
 def talking_groups_results(panel: pd.DataFrame) -> list:
-    """The pack's talking-groups models: assaults on staff (count) and, when rated, staff-rated reduced
-    social distance (linear); a model that cannot be fitted comes back as a plain 'not fitted' result."""
+    """The pack's talking-groups models, the primary outcome first as on the Talking groups page:
+    co-production as patients rate it (linear), then assaults on staff (count) and, when rated, staff-rated
+    reduced social distance (linear); a model that cannot be fitted comes back as a plain 'not fitted' result."""
     if not len(panel) or "talking_groups_start" not in panel.columns:
         return []
-    out = [_its(panel, "assaults_on_staff", "count", "occupied_bed_days")]
+    out = []
+    if PRIMARY_TG_OUTCOME in panel.columns and panel[PRIMARY_TG_OUTCOME].notna().any():
+        out.append(_its(panel, PRIMARY_TG_OUTCOME, "linear"))
+    out.append(_its(panel, "assaults_on_staff", "count", "occupied_bed_days"))
     if "coproduction_staff_reduced_social_distance" in panel.columns:
         out.append(_its(panel, "coproduction_staff_reduced_social_distance", "linear"))
     return out
@@ -216,8 +225,8 @@ def build_pack(
     catalogue = tables.get("measures")
     ov = overview(panel, catalogue, events)
     tg = talking_groups_results(panel)
-    chart_rule = rule if external else None  # internal packs keep their charts as the dashboard draws them
-    sections = [question_section(a, panel, events, catalogue, chart_rule) for a in ov.answers]
+    # every audience: a pack is a file that leaves the app, so its charts are drawn from protected counts too
+    sections = [question_section(a, panel, events, catalogue, rule) for a in ov.answers]
     sections.append(talking_groups_section(panel, tg, rule))
     sections.append(wards_section(ov.wards, ov.metrics, rule))
     results = {}
@@ -267,7 +276,7 @@ def build_pack(
         "rule": rule.name,
         "source": dataset.label,
     }
-    return Pack(
+    pack = Pack(
         title=title,
         subtitle=subtitle,
         stamp=stamp,
@@ -276,6 +285,10 @@ def build_pack(
         data_quality=quality,
         selection=selection,
     )
+    pack.summary = build_summary(
+        ov.answers, ov.wards, ov.metrics, ov.hospital, _period(panel), [s.title for s in pack.ordered_sections()]
+    )
+    return pack
 
 
 def pack_tables(pack: Pack) -> dict[str, pd.DataFrame]:
@@ -330,6 +343,10 @@ def export_pack(
     if register is not False and pack.selection is not None:
         book = ExportRegister() if register is True else register
         s = pack.selection
+        if pack.summary is not None:  # what changed since the latest earlier pack for this audience
+            earlier = book.previous_summary(s["audience"])
+            before, when = earlier if earlier is not None else (None, None)
+            pack.summary.changes = changes(pack.summary.facts, before, uk_date(when) if when else "", s["audience"])
         book.record(
             Selection(
                 tuple(s["wards"]),
@@ -340,8 +357,11 @@ def export_pack(
                 tuple(pack_tables(pack)),
                 tuple(asked),
                 str(s.get("source", "")),
+                summary=None if pack.summary is None else pack.summary.facts,
             )
         )
+    elif pack.summary is not None and not pack.summary.changes:
+        pack.summary.changes = [NOT_COMPARED]
     report = [f for f in asked if f in REPORT_FORMATS]
     result = build_outputs(pack, report, chromium=chromium, basename=basename) if report else ExportResult()
     stamp = table_stamp(pack.stamp)

@@ -60,7 +60,9 @@ def methods_text(
             f"co-production ({_method(results.get('q3'))})."
         ),
         (
-            "Talking groups: an interrupted time series across wards (a before-and-after comparison over time). Wards started at different times, so each "
+            "Talking groups: an interrupted time series across wards (a before-and-after comparison over time), "
+            "first for the primary outcome, co-production as patients rate it, then for assaults on staff. "
+            "Wards started at different times, so each "
             "ward's months after its start are compared with the same calendar months on wards that had not "
             f"started yet ({_method(results.get('talking_groups'))})."
         ),
@@ -73,7 +75,7 @@ def methods_text(
         (
             f"Disclosure control: the {rule_title(rule)} rule. {rule.description} Rates are shown as '*' when the "
             "count behind them is hidden, and are otherwise worked out from the published (rounded) count. Charts "
-            "show rates and scores only; their hover boxes carry no counts. Inside the dashboard, trusted staff see "
+            "show rates and scores only, rates drawn from the published counts; their hover boxes carry no counts. Inside the dashboard, trusted staff see "
             "the full numbers; everything exported, including this pack, is protected."
         ),
     ]

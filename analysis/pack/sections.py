@@ -2,7 +2,8 @@
 
 Every sentence comes from a result; every table is protected here (counts under the disclosure rule)
 before it is put in a Section, so the renderers and the spreadsheet writers only ever see safe tables.
-Charts show rates and scores, with hover boxes emptied of counts (`quiet_figure`).
+Charts show rates and scores, with hover boxes emptied of counts (`quiet_figure`); a chart drawn from counts
+(the monthly assaults chart) is drawn from the counts as published under the rule, for every audience.
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ from analysis.stats.results import LevelsDiagnostics, ModelResult
 from analysis.text import rate_label, uk_month
 
 log = logging.getLogger(__name__)
-RATE = f"Assaults on staff {rate_label()}"
-SHORT_RATE = f"Rate {rate_label()}"
+PUBLISHED = "from published counts"  # in the header of every rate worked out from the protected counts
+RATE = f"Assaults on staff {rate_label()}, {PUBLISHED}"
+SHORT_RATE = f"Rate {rate_label()}, {PUBLISHED}"
+FROM_PUBLISHED = (
+    f"Rates '{PUBLISHED}' are worked out from the rounded counts in this table, so they can differ a little from "
+    "the dashboard's, which uses the exact counts. The exact rate is not printed: beside the published bed days "
+    "it would give back the exact count that the rounding protects."
+)
 MAX_CAVEATS = 3  # a slide has room for about three
 # display headers that hold counts (protected); tests and checks use this list
 COUNT_HEADERS = (
@@ -48,14 +55,35 @@ def _caveats(result: ModelResult, said: str = "") -> list[str]:
     return out[:MAX_CAVEATS]
 
 
+def fit_labels(fig, char_width: float = 0.62):
+    """Room for the longest category label on the y axis (ward names on a bar or timeline chart): the left
+    margin is set from that label's length at the axis's font size, and both axes grow to fit their labels."""
+    labels = []
+    for trace in fig.data:
+        ys = getattr(trace, "y", None)
+        if ys is not None and len(ys) and all(isinstance(y, str) for y in ys):
+            labels += [str(y) for y in ys]
+    labels += [str(t) for t in (fig.layout.yaxis.ticktext or ())]
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    longest = max((len(label) for label in labels), default=0)
+    if longest:
+        size = fig.layout.yaxis.tickfont.size or fig.layout.font.size or 12
+        need = int(longest * size * char_width) + 30
+        if fig.layout.margin.l is None or fig.layout.margin.l < need:
+            fig.update_layout(margin_l=need)
+    return fig
+
+
 def _figure(make, title: str, caption: str = "") -> Figure | None:
-    """A Figure from `make()` -> (plotly figure, alt text), or None when it cannot be drawn."""
+    """A Figure from `make()` -> (plotly figure, alt text), or None when it cannot be drawn; its axis labels
+    given room (`fit_labels`)."""
     try:
         fig, alt = make()
     except Exception:
         log.exception("pack chart failed: %s", title)
         return None
-    return Figure(quiet_figure(fig), title, alt, caption)
+    return Figure(fit_labels(quiet_figure(fig)), title, alt, caption)
 
 
 def _with_figure(section: Section, figure: Figure | None, what: str) -> Section:
@@ -75,8 +103,9 @@ def question_section(
 ) -> Section:
     """One of the three questions: the answer, key figure, how sure, and its key chart.
 
-    With `rule` (an external pack) every chart that is drawn from counts is drawn from the protected counts:
-    the assaults chart plots rates made from each month's published count, a hidden month left as a gap."""
+    With `rule` (every pack, internal or external, passes it) every chart that is drawn from counts is drawn from
+    the protected counts: the assaults chart plots rates made from each month's published count, a hidden month
+    left as a gap. Without it the chart is the dashboard's, from the raw counts (for use inside the app only)."""
     paras = [] if answer.needs else [f"Key figure: {answer.key_figure}.", answer.how_sure + "."]
     if answer.others:
         paras.append(answer.others)
@@ -260,6 +289,7 @@ def ward_tables(wards: pd.DataFrame, rule: DisclosureRule) -> tuple[list[Table],
     when = f" ({', '.join(months)})" if 0 < len(months) <= 3 else ""
     note = " ".join(
         [
+            FROM_PUBLISHED,
             f"Co-production and {measure}: each ward's latest survey or score{when}, co-production on 0 to 100.",
             f"Assaults, bed days and talking groups: the last 12 months ({window})." if window else "",
             *notes,
@@ -335,7 +365,7 @@ def selection_table(metrics: dict, rule: DisclosureRule) -> Table | None:
         {RATE: ("Assaults on staff", "Occupied bed days", 1000)},
         column_totals_known=False,
     )
-    return Table(safe, "The selection in numbers", " ".join(notes))
+    return Table(safe, "The selection in numbers", " ".join([FROM_PUBLISHED, *notes]))
 
 
 def talking_groups_section(panel: pd.DataFrame, results: list[ModelResult], rule: DisclosureRule) -> Section:
@@ -368,6 +398,10 @@ def talking_groups_section(panel: pd.DataFrame, results: list[ModelResult], rule
     return section
 
 
+TG_BEFORE = f"Rate before ({rate_label()}), {PUBLISHED}"
+TG_AFTER = f"Rate after ({rate_label()}), {PUBLISHED}"
+
+
 def talking_groups_table(panel: pd.DataFrame, rule: DisclosureRule) -> Table | None:
     """Per ward: start, sessions, attendances, and assaults on staff before and after the start (protected)."""
     if "talking_groups_start" not in panel.columns or not len(panel):
@@ -390,15 +424,15 @@ def talking_groups_table(panel: pd.DataFrame, rule: DisclosureRule) -> Table | N
             )
             row[f"Assaults on staff {part}"] = w.loc[ok, "assaults_on_staff"].sum() if ok.any() else np.nan
             row[f"_obd_{part}"] = w.loc[ok, "occupied_bed_days"].sum() if ok.any() else np.nan
-            row[f"Rate {part} ({rate_label()})"] = np.nan
+            row[TG_BEFORE if part == "before" else TG_AFTER] = np.nan
         row["Attendance per session"] = np.nan
         rows.append(row)
     d = pd.DataFrame(rows)
     counts = ["Sessions held", "Attendances", "Assaults on staff before", "Assaults on staff after"]
     rates = {
         "Attendance per session": ("Attendances", "Sessions held", 1),
-        f"Rate before ({rate_label()})": ("Assaults on staff before", "_obd_before", 1000),
-        f"Rate after ({rate_label()})": ("Assaults on staff after", "_obd_after", 1000),
+        TG_BEFORE: ("Assaults on staff before", "_obd_before", 1000),
+        TG_AFTER: ("Assaults on staff after", "_obd_after", 1000),
     }
     safe, notes = protect(d, counts, rule, rates)
     safe = safe.drop(columns=[c for c in safe.columns if c.startswith("_obd_")])
@@ -409,13 +443,15 @@ def talking_groups_table(panel: pd.DataFrame, rule: DisclosureRule) -> Table | N
         "Attendances",
         "Attendance per session",
         "Assaults on staff before",
-        f"Rate before ({rate_label()})",
+        TG_BEFORE,
         "Assaults on staff after",
-        f"Rate after ({rate_label()})",
+        TG_AFTER,
         "note",
     ]
     return Table(
-        safe[[c for c in order if c in safe.columns]], "Talking groups by ward (whole period)", " ".join(notes)
+        safe[[c for c in order if c in safe.columns]],
+        "Talking groups by ward (whole period)",
+        " ".join([FROM_PUBLISHED, *notes]),
     )
 
 

@@ -24,7 +24,7 @@ _LAZY, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         ".browser": ("ChromiumSession", "ImageExportUnavailable", "chromium_path"),
-        ".document": ("Figure", "Pack", "Section", "Stamp", "Table", "version"),
+        ".document": ("Figure", "Pack", "Section", "Stamp", "Summary", "Table", "VerdictLine", "version"),
         ".html": ("render_html",),
         ".images": ("pack_images", "render_images"),
         ".pdf": ("render_pdf",),

@@ -191,8 +191,21 @@ class Stamp:
         return out
 
     def line(self) -> str:
-        """The whole stamp on one line, for page and slide footers."""
+        """The whole stamp on one line."""
         return " · ".join(self.lines())
+
+    def short_line(self) -> str:
+        """The stamp in one short line for page and slide footers: synthetic warning, source, period, the rule's
+        name, version (the extract date, wards and filters are in the full stamp at the end)."""
+        rule = (self.disclosure_rule or "none applied").split(". ")[0].rstrip(".")
+        parts = ["SYNTHETIC DATA"] if self.synthetic else []
+        parts += [
+            f"Data source: {self.source}",
+            f"Period: {self.period}",
+            f"Disclosure rule: {rule}",
+            f"App version: {self.app_version}",
+        ]
+        return " · ".join(parts)
 
 
 @dataclass
@@ -228,6 +241,30 @@ class Section:
 
 
 @dataclass
+class VerdictLine:
+    """One question on the summary page: the question, its short verdict, and the figure and how sure."""
+
+    question: str
+    verdict: str
+    detail: str = ""
+
+
+@dataclass
+class Summary:
+    """The pack's first page: a verdict per question, the signals, what changed since the previous pack,
+    the decisions the group is asked for and the agenda. `facts` is what the export register keeps so the
+    next pack can say what changed (verdicts and key figures; never a count)."""
+
+    verdicts: list[VerdictLine] = field(default_factory=list)
+    sure: str = ""
+    signals: str = ""
+    changes: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+    agenda: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Pack:
     """The whole meeting pack."""
 
@@ -240,6 +277,7 @@ class Pack:
     # what the pack covers, for the export register (real ward ids, first and last month, audience, rule);
     # kept inside the app, never rendered
     selection: dict[str, Any] | None = None
+    summary: Summary | None = None  # the first page (executive summary); None in a bare document
 
     def ordered_sections(self) -> list[Section]:
         """Question sections first (in question order), then the rest as given."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-from .document import Figure, Pack, Section, Table, cell_text
+from .document import Figure, Pack, Section, Summary, Table, cell_text
 
 FigureHtml = Callable[[str, Figure], str]
 
@@ -42,10 +42,28 @@ thead {{ display: table-header-group; }}
 tr {{ break-inside: avoid; page-break-inside: avoid; }}
 .note {{ font-size: 0.8rem; color: #425563; }}
 .caveats {{ font-size: 0.85rem; border-top: 1px dashed #aeb7bd; margin-top: 0.8rem; }}
-section.part + section.part {{ break-before: page; page-break-before: always; }}
+.banner {{ background: #8a1538; color: #fff; font-weight: bold; padding: 0.2rem 0.6rem; font-size: 0.85rem;
+  letter-spacing: 0.03em; }}
+.summary h2 {{ margin-top: 0.6rem; }}
+.summary h3 {{ margin: 0.7rem 0 0.2rem; color: #005eb8; }}
+.summary ul, .summary ol {{ margin: 0.2rem 0; padding-left: 1.3rem; }}
+.verdicts {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.5rem; }}
+.verdict {{ border: 1px solid #c8cfd3; border-top: 5px solid #005eb8; padding: 0.4rem 0.6rem; }}
+.verdict .q {{ font-size: 0.85rem; color: #425563; margin: 0; }}
+.verdict .v {{ font-size: 1.1rem; font-weight: 700; margin: 0.2rem 0; }}
+.verdict .d {{ font-size: 0.8rem; margin: 0; }}
+.decisions li {{ font-weight: 600; }}
+.columns {{ display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }}
+/* printing: keep a card, a chart, a table's caption with its rows, caveats and headings with what follows them
+   together; no forced breaks, so a short section never leaves a page nearly blank */
+figure, .verdict, .answer, .caveats, .stamp, .summary li, table caption {{ break-inside: avoid;
+  page-break-inside: avoid; }}
+table {{ break-inside: auto; }}
+h1, h2, h3, caption {{ break-after: avoid; page-break-after: avoid; }}
 @media print {{
   body {{ max-width: none; margin: 0; padding: 0 2px; font-size: 10pt; }}
   .plotly-graph-div {{ break-inside: avoid; }}
+  section.summary {{ break-after: page; page-break-after: always; }}
 }}
 """
 
@@ -65,7 +83,7 @@ def stamp_html(pack: Pack, where: str) -> str:
     if stamp.synthetic:
         banner = f'<div class="synthetic">{escape(lines[0])}</div>'
         lines = lines[1:]
-    label = "About these figures" if where == "top" else "About these figures (repeated)"
+    label = "About these figures"
     return f'<div class="stamp stamp-{where}" role="note" aria-label="{label}">{banner}{_list(lines)}</div>'
 
 
@@ -112,6 +130,31 @@ def interactive_figure(key: str, fig: Figure) -> str:
     return figure_frame(key, fig, f'<div role="presentation">{div}</div>')
 
 
+def summary_html(summary: Summary) -> str:
+    """The executive summary: a verdict card per question, then what changed, the decisions and the agenda."""
+    cards = "".join(
+        f'<div class="verdict"><p class="q">{escape(v.question)}</p><p class="v">{escape(v.verdict)}</p>'
+        f'<p class="d">{escape(v.detail)}</p></div>'
+        for v in summary.verdicts
+    )
+    parts = ['<h2 id="summary-title">Summary</h2>', f'<div class="verdicts">{cards}</div>']
+    if summary.sure:
+        parts.append(f'<p class="note">{escape(summary.sure)}</p>')
+    if summary.signals:
+        parts.append(f"<h3>Signals</h3><p>{escape(summary.signals)}</p>")
+    left = f'<h3>Decisions for the group</h3><ol class="decisions">{_items(summary.decisions)}</ol>'
+    changed = f"<h3>What changed since the last pack</h3>{_list(summary.changes)}" if summary.changes else ""
+    right = f"{changed}<h3>Agenda</h3><ol>{_items(summary.agenda)}</ol>"
+    parts.append(f'<div class="columns"><div>{left}</div><div>{right}</div></div>')
+    return (
+        '<section class="summary" data-part="summary" aria-labelledby="summary-title">' + "".join(parts) + "</section>"
+    )
+
+
+def _items(items: list[str]) -> str:
+    return "".join(f"<li>{escape(i)}</li>" for i in items)
+
+
 def section_html(pack: Pack, section: Section, figure_html: FigureHtml) -> str:
     parts = [f"<h2>{escape(section.title)}</h2>"]
     if section.answer:
@@ -128,10 +171,12 @@ def section_html(pack: Pack, section: Section, figure_html: FigureHtml) -> str:
 
 def page_html(pack: Pack, figure_html: FigureHtml, head_extra: str = "") -> str:
     """The whole document; renderers differ only in how a figure is drawn and the head."""
+    banner = pack.stamp.lines()[0] if pack.stamp.synthetic else ""
     body = [
-        stamp_html(pack, "top"),
+        f'<div class="banner" role="note">{escape(banner)}</div>' if banner else "",
         f"<h1>{escape(pack.title)}</h1>",
         f'<p class="subtitle">{escape(pack.subtitle)}</p>' if pack.subtitle else "",
+        summary_html(pack.summary) if pack.summary is not None else "",
     ]
     sections = [section_html(pack, s, figure_html) for s in pack.ordered_sections()]
     if pack.methods:
@@ -147,7 +192,7 @@ def page_html(pack: Pack, figure_html: FigureHtml, head_extra: str = "") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(pack.title)}</title><style>{CSS}</style>{head_extra}</head>"
         f"<body><main>{''.join(body)}{''.join(sections)}</main>"
-        f"<footer>{stamp_html(pack, 'bottom')}</footer></body></html>"
+        f'<footer><h2 id="about">About these figures</h2>{stamp_html(pack, "bottom")}</footer></body></html>'
     )
 
 

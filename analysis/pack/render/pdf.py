@@ -33,11 +33,12 @@ def static_html(pack: Pack, images: dict[str, bytes]) -> str:
 
 
 def header_footer(pack: Pack) -> tuple[str, str]:
-    """Chromium header/footer templates: title (and synthetic warning) above, stamp below."""
+    """Chromium header/footer templates: title (and synthetic warning) above, the stamp in one short line below
+    (source, period, rule, version); the whole stamp is the last page's "About these figures"."""
     synthetic = '<b style="color:#8a1538">SYNTHETIC DATA</b> · ' if pack.stamp.synthetic else ""
     header = f'<div style="{_MARGIN_STYLE}">{synthetic}{escape(pack.title)}</div>'
     footer = (
-        f'<div style="{_MARGIN_STYLE}">{escape(pack.stamp.line())} · Page '
+        f'<div style="{_MARGIN_STYLE}">{escape(pack.stamp.short_line())} · Page '
         '<span class="pageNumber"></span> of <span class="totalPages"></span></div>'
     )
     return header, footer
