@@ -23,7 +23,8 @@ from analysis.disclosure.rules import DisclosureError
 from analysis.disclosure.safe_tables import to_csv_bytes
 from analysis.spc.icons import assurance_icon
 from analysis.text import literal
-from analysis.wards.change import year_on_year
+from analysis.wards.change import comparison_sentence, year_on_year
+from analysis.wards.one_page import key_series
 from analysis.wards.profile import (
     GROUPS,
     convention_text,
@@ -33,8 +34,11 @@ from analysis.wards.profile import (
     ward_profile,
 )
 from analysis.wards.survey import aspects_sentence, has_survey, survey_aspects
-from ui import show
+from ui import annotations, show
+from ui import one_page as one_page_files
 from ui.cache import analysed, carry_forward, data_key, freeze
+from ui.cache import panel as panel_of
+from ui.filters import chosen_period, every_month
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
 
@@ -83,7 +87,7 @@ def _chart(fig, alt: str, data: pd.DataFrame, name: str, counts=(), rates=None) 
     with st.expander("Show the data"):
         st.dataframe(data, hide_index=True, width="stretch")
         rule, stamp = show.disclosure_rule(), _stamp()
-        st.download_button(
+        show.download_button(
             "Download CSV",
             partial(_protected_csv, data, tuple(counts), dict(rates or {}), rule, stamp),
             file_name=f"{name}.csv",
@@ -92,6 +96,7 @@ def _chart(fig, alt: str, data: pd.DataFrame, name: str, counts=(), rates=None) 
             icon=":material/download:",
             on_click="ignore",
         )
+        show.chart_images(fig, data, name, view, counts, rates)
 
 
 _STAMPS: list[dict[str, str]] = []  # this run's export stamp (the page's module runs afresh on every rerun)
@@ -162,7 +167,7 @@ def _header(profile) -> None:
 
 def _measure(s, profile, key: str) -> None:
     m = s.measure
-    st.markdown(f"#### {literal(m.title)}")
+    st.markdown(f"### {literal(m.title)}")  # h3 under the page's h2 (accessibility: no skipped level)
     chart_col, side = st.columns([3, 1], gap="medium")
     with side:
         st.markdown(_icon_block(s.icon), unsafe_allow_html=True)
@@ -241,11 +246,74 @@ def _survey(ward_id: str, name: str) -> None:
     _chart(fig, alt, table, f"ward_{ward_id}_survey_aspects", counts=["patients_returns", "staff_returns"])
 
 
+def _chart_tabs(profile, fig_key: str) -> None:
+    """The charts in tabs: the four key charts first, every other measure one click away (13 charts one
+    under another made the page about 12,000 pixels long)."""
+    key = key_series(profile)
+    keys = {s.measure.key for s in key}
+    groups = [(g, [s for s in profile.series if s.measure.group == g and s.measure.key not in keys]) for g in GROUPS]
+    groups = [(g, members) for g, members in groups if members]
+    labels = ["Key charts"] + [f"{g} ({len(members)})" for g, members in groups] + ["Survey by aspect"]
+    tabs = st.tabs(labels)
+    with tabs[0]:
+        st.caption(
+            "Assaults on staff, restraints, co-production as patients see it and the main recovery measure. "
+            "The other measures are in the next tabs."
+        )
+        for s in key:
+            with guarded(f"drawing {s.measure.title}", TODO):
+                _measure(s, profile, fig_key)
+    for tab, (_group, members) in zip(tabs[1:], groups):
+        with tab:
+            for s in members:
+                with guarded(f"drawing {s.measure.title}", TODO):
+                    _measure(s, profile, fig_key)
+    with tabs[-1], guarded("summarising the survey", TODO):
+        _survey(profile.ward["ward_id"], ward_label(profile.ward))
+
+
+def _one_page_buttons(view, profile) -> None:
+    """Download the one-page summary (A4 landscape PDF, or HTML): protected like every export, made on click."""
+    ward_id = profile.ward["ward_id"]
+    args = (
+        panel_of(view),
+        profile,
+        show.disclosure_rule(),
+        view.data.table("measures"),
+        analysed(survey_aspects, view, ward_id),
+        _stamp(),
+    )
+    c1, c2, _ = st.columns([1, 1, 2])
+    help_text = (
+        "One A4 landscape page for the ward meeting: the three answers, this ward's icons, four key charts, "
+        "talking groups and the survey by aspect. " + show.inside_and_outside()
+    )
+    for where, label, make, ext, mime in (
+        (c1, "One-page summary (PDF)", one_page_files.pdf_bytes, "pdf", "application/pdf"),
+        (c2, "One-page summary (HTML)", one_page_files.html_bytes, "html", "text/html"),
+    ):
+        show.download_button(
+            label,
+            partial(make, *args),
+            file_name=f"ward_summary_{ward_id}.{ext}",
+            where=where,
+            mime=mime,
+            key=f"one_page_{ext}",
+            icon=":material/print:",
+            on_click="ignore",
+            help=help_text,
+        )
+
+
 def _year_on_year(view, ward_id: str) -> None:
-    """Rising? Improving? The ward's last 12 months against the 12 before, with their intervals."""
-    patients = analysed(year_on_year, view).set_index("ward_id")  # assaults and patient-rated co-production
+    """Rising? Improving? The ward's chosen period against a year earlier, with their intervals.
+
+    The earlier months are usually outside the chosen period, so the comparison reads every month of the
+    chosen wards (`every_month`) and is told the period (`chosen_period`)."""
+    wide, period = every_month(view), chosen_period(view)
+    patients = analysed(year_on_year, wide, **period).set_index("ward_id")  # assaults and patient-rated
     staff = analysed(
-        year_on_year, view, score="coproduction_staff_overall", carried="coproduction_staff_months_carried"
+        year_on_year, wide, score="coproduction_staff_overall", carried="coproduction_staff_months_carried", **period
     ).set_index("ward_id")
     if ward_id not in patients.index:
         return
@@ -255,13 +323,10 @@ def _year_on_year(view, ward_id: str) -> None:
     ]
     if ward_id in staff.index:
         lines.append(f"- **Staff-rated co-production:** {staff.at[ward_id, 'score_words']}")
-    st.markdown(
-        f"**Last 12 months ({patients.attrs['later']}) against the 12 before ({patients.attrs['earlier']})**"
-        "\n\n" + "\n".join(lines)
-    )
+    st.markdown(f"**Year on year: {literal(patients.attrs['compared'])}**\n\n" + "\n".join(lines))
     st.caption(
-        "95% confidence intervals; 'not a clear change' means the interval includes no change. One ward "
-        "on its own: anything that changed on the ward could be the reason."
+        literal(comparison_sentence(patients)) + " 'Not a clear change' means the interval includes no change. "
+        "One ward on its own: anything that changed on the ward could be the reason."
     )
 
 
@@ -317,7 +382,7 @@ with guarded("building the ward profile", TODO):
 if profile is not None:
     _header(profile)
     st.markdown(show.answer_markdown(literal(profile.sentence)))
-    with guarded("comparing the last two years", TODO):
+    with guarded("comparing with a year earlier", TODO):
         _year_on_year(view, ward_id)
     _strip(profile)
     with st.expander("How to read these charts"):
@@ -343,16 +408,10 @@ if profile is not None:
             hide_index=True,
             width="stretch",
         )
+    annotations.events_section(view.dataset, ward_id)
     if profile.not_recorded:
         st.caption("Not recorded on this ward: " + ", ".join(literal(m) for m in profile.not_recorded) + ".")
     fig_key = f"{data_key(view)}|{carry_forward()}|{profile.ward['ward_id']}|{rebase}"
-    for group in GROUPS:
-        members = [s for s in profile.series if s.measure.group == group]
-        if not members:
-            continue
-        st.subheader(group)
-        for s in members:
-            with guarded(f"drawing {s.measure.title}", TODO):
-                _measure(s, profile, fig_key)
-    with guarded("summarising the survey", TODO):
-        _survey(profile.ward["ward_id"], ward_label(profile.ward))
+    with guarded("preparing the one-page summary", TODO):
+        _one_page_buttons(view, profile)
+    _chart_tabs(profile, fig_key)

@@ -14,12 +14,15 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from analysis.charts import export as chart_export
+from analysis.disclosure.images import REDRAWN
 from analysis.disclosure.protect import protect_table
 from analysis.disclosure.rules import DisclosureError, rule_from_name
 from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes
 from analysis.pack.render.document import version
 from analysis.stats.results import ModelResult, WardTimeSeriesDiagnostics
 from analysis.text import literal, plural
+from ui import auth
 from ui.frame import View, current_view, period_text
 
 DISCLOSURE_KEY = "disclosure_rule"
@@ -73,16 +76,22 @@ def protected(
         return df.drop(columns=counts + list(rates)).assign(note="counts withheld: too small to publish safely")
 
 
-def download(df: pd.DataFrame, name: str, view: View, counts=(), rates=None, label: str = "Download CSV") -> None:
+def download(
+    df: pd.DataFrame, name: str, view: View, counts=(), rates=None, label: str = "Download CSV", where=None
+) -> None:
     """A CSV download of `df`, disclosure-controlled and stamped with its provenance.
 
     The protected file is made when the button is clicked (secondary suppression takes a
-    moment per table), not on every run of the page.
+    moment per table), not on every run of the page. Only for roles that may download (ui.auth);
+    each download is recorded in the audit.
     """
+    if not auth.can("download"):
+        (where or st).caption(auth.role_needed("download"))
+        return
     rule, provenance = disclosure_rule(), stamp(view)  # read the session now: the click runs on another thread
-    st.download_button(
+    (where or st).download_button(
         label,
-        partial(csv_bytes, df, counts, rates, rule, provenance),
+        auth.audited_download(partial(csv_bytes, df, counts, rates, rule, provenance), f"{name}.csv", rule.name),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"dl_{name}",
@@ -92,25 +101,101 @@ def download(df: pd.DataFrame, name: str, view: View, counts=(), rates=None, lab
     )
 
 
+def download_button(label: str, data, file_name: str, *, where=None, **kwargs) -> None:
+    """`st.download_button` (in `where`, a container, when given) for a file that leaves the app: drawn only
+    for roles that may download, checked again and recorded in the audit when the file is asked for."""
+    if not auth.can("download"):
+        (where or st).caption(auth.role_needed("download"))
+        return
+    producer = auth.audited_download(data, file_name, disclosure_rule().name)
+    (where or st).download_button(label, producer, file_name=file_name, **kwargs)
+
+
 def csv_bytes(df: pd.DataFrame, counts=(), rates=None, rule=None, provenance: dict | None = None) -> bytes:
     """The bytes `download` offers: the disclosure-controlled table with its stamp after it."""
     return to_csv_bytes(protected(df, counts, rates, rule), stamp=provenance)
 
 
 # The toolbar's "Download plot as png" would take the on-screen figure, with its unprotected small numbers, out
-# of the app past the disclosure rule; downloads go through the protected "Show the data" CSV instead.
+# of the app past the disclosure rule; downloads go through "Show the data": the protected CSV and the pictures
+# drawn from protected values (chart_images).
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
 
 
 def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=(), rates=None) -> None:
-    """A chart, its alt text, and beside it the data behind it with a CSV download."""
+    """A chart, its alt text, and beside it the data behind it with a CSV download and the chart as a picture
+    (PNG, SVG), all three under the small-number rule and stamped."""
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=CHART_CONFIG)
     st.caption(literal(alt_text))
     with st.expander("Show the data"):
         st.dataframe(data, hide_index=True, width="stretch")
         if counts:
             st.caption(inside_and_outside())
-        download(data, name, view, counts, rates)
+        row = st.container(horizontal=True)
+        download(data, name, view, counts, rates, where=row)
+        chart_images(fig, data, name, view, counts, rates, where=row)
+
+
+IMAGE_LABELS = {"png": "Picture (PNG)", "svg": "Picture (SVG)"}
+
+
+def chart_images(fig, data: pd.DataFrame, name: str, view: View, counts=(), rates=None, where=None) -> None:
+    """PNG and SVG downloads of a chart, drawn when clicked (analysis.charts.export) from the protected values of
+    `data` (the table behind the chart, with its count columns and the rates made from them) and stamped like
+    the CSV; or, where no picture may leave, the reason. For every chart on every page (ui.show.chart calls it;
+    a page with its own chart wrapper calls it beside its CSV button)."""
+    where = where or st.container(horizontal=True)
+    if not auth.can("download"):
+        return  # the CSV button's place already says which role may download
+    reason = chart_export.image_blocked(fig, data, counts, rates)
+    if not reason:
+        try:
+            chart_export.chromium()
+        except chart_export.ImageUnavailable as exc:
+            reason = str(exc)
+    if reason:
+        where.caption(literal(reason))
+        return
+    rule, provenance = disclosure_rule(), stamp(view)  # read the session now: the click runs on another thread
+    about = "With where the data came from written underneath."
+    note = f"{REDRAWN} {about}" if counts else f"The chart as shown. {about}"
+    for fmt, label in IMAGE_LABELS.items():
+        download_button(
+            label,
+            partial(image_bytes, fig, fmt, provenance, data, tuple(counts), dict(rates or {}), rule),
+            f"{name}.{fmt}",
+            where=where,
+            mime=chart_export.FORMATS[fmt],
+            key=f"{fmt}_{name}",
+            icon=":material/image:",
+            on_click="ignore",
+            help=note,
+        )
+
+
+def image_bytes(fig, fmt: str, provenance: dict, data: pd.DataFrame, counts=(), rates=None, rule=None) -> bytes:
+    """The bytes a picture button hands over: the chart drawn from protected values, the stamp below it."""
+    return chart_export.chart_image(fig, fmt, provenance, data, counts, rates, rule or disclosure_rule())
+
+
+PROBLEM_COLUMNS = {"severity": "Severity", "sheet": "Sheet", "row": "Row", "column": "Column", "value": "Value"}
+PROBLEM_COLUMNS["problem"] = "Problem"
+PROBLEMS_SHOWN_WHOLE = 12  # more problems than this scroll inside a box, still wrapped
+
+
+def problems_table(problems: pd.DataFrame) -> None:
+    """An upload's problems with every word readable: a table that wraps its text (in a scrolling box when the
+    list is long), the row number blank where a problem is about a whole file or sheet (never "None")."""
+    table = problems[[c for c in PROBLEM_COLUMNS if c in problems.columns]].copy()
+    if "row" in table:
+        numbers = pd.to_numeric(table["row"], errors="coerce")
+        table["row"] = ["" if pd.isna(n) else f"{int(n)}" for n in numbers]
+    table = table.astype(object).where(table.notna(), "").astype(str).rename(columns=PROBLEM_COLUMNS)
+    long = len(table) > PROBLEMS_SHOWN_WHOLE
+    box = st.container(height=480, border=False) if long else st.container()
+    box.table(table, hide_index=True)  # st.table shows text as plain text, wrapped
+    if long:
+        st.caption(f"{plural(len(table), 'problem')} in all: scroll the box to see them.")
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")

@@ -14,6 +14,8 @@ from analysis.text import fmt_number, month_range, plotly_literal, plural, uk_da
 
 HALF_MONTH = pd.Timedelta(days=15)  # segment breaks sit between two months
 LANE_PX = 20  # height of one row of event labels above the plot
+MAX_LANES = 2  # rows of labels above the plot; a label that fits in none is shown on hover (a marker on its line)
+PROVISIONAL_NOTE = "Provisional limits (fewer than 12 {unit}): they may move as more are added"
 RARE_NOTE = (
     "Rare events: only months above the upper limit are flagged; the run rules are not used "
     "because most months have none"
@@ -34,6 +36,13 @@ def _events(events) -> list[tuple[pd.Timestamp, str]]:
     else:
         pairs = events
     return sorted((pd.Timestamp(d), str(lbl)) for d, lbl in pairs if pd.notna(d))
+
+
+MERGE_WITHIN = pd.Timedelta(days=45)  # an event this close to the month new limits start from shares their label
+
+
+def _month_start(x) -> pd.Timestamp:
+    return pd.Timestamp(x).to_period("M").to_timestamp()
 
 
 def _segment_line(d: pd.DataFrame, column: str, mask: pd.Series) -> tuple[list, list]:
@@ -68,8 +77,13 @@ def spc_figure(
     y_label: str,
     events=None,
     target: float | None = None,
+    unit: str = "months",
 ) -> tuple[go.Figure, str]:
-    """The SPC chart: points coloured and shaped by variation, centre, limits, rebases, events; plus alt text."""
+    """The SPC chart: points coloured and shaped by variation, centre, limits, rebases, events; plus alt text.
+
+    `unit` names the points ("months"; "surveys" for survey measures charted on the occasions they were
+    recorded) in the provisional-limits note.
+    """
     d = classified_df.reset_index(drop=True)
     fig = go.Figure()
     fig.add_trace(
@@ -86,7 +100,10 @@ def spc_figure(
     )
     trial = d["trial_limits"].astype(bool)
     step = "hvh" if (d["chart"] == "u").any() else "linear"
-    for mask, name, dash in ((~trial, "Process limits", "dash"), (trial, "Trial limits (fewer than 12 points)", "dot")):
+    for mask, name, dash in (
+        (~trial, "Process limits", "dash"),
+        (trial, f"Trial limits (provisional: fewer than 12 {unit})", "dot"),
+    ):
         if not mask.any():
             continue
         for i, col in enumerate(("upper", "lower")):
@@ -143,12 +160,13 @@ def spc_figure(
             )
         )
     labels = []  # (x, text, colour): rebase breaks and events, labelled above the plot
+    breaks = {}  # rebase line -> the month its new limits start
     for seg, g in d.groupby("segment", sort=True):
         if seg == d["segment"].min():
             continue
         x0 = g["period"].iloc[0] - HALF_MONTH
         fig.add_shape(type="line", x0=x0, x1=x0, y0=0, y1=1, yref="paper", line={"color": NHS["dark_grey"], "width": 1})
-        labels.append((x0, f"Limits recalculated from {uk_month(g['period'].iloc[0])}", NHS["dark_grey"]))
+        breaks[x0] = g["period"].iloc[0]
     for when, label in _events(events):
         fig.add_shape(
             type="line",
@@ -159,17 +177,26 @@ def spc_figure(
             yref="paper",
             line={"color": NHS["blue"], "width": 1.5, "dash": "dot"},
         )
-        labels.append((when, f"{plotly_literal(label)} ({uk_date(when)})", NHS["dark_blue"]))
+        text = f"{plotly_literal(label)} ({uk_date(when)})"
+        start = next((b for b, first in breaks.items() if abs(first - _month_start(when)) <= MERGE_WITHIN), None)
+        if start is not None:  # the event that started new limits: one label for both lines, not two piled up
+            text += f"; limits from {uk_month(breaks.pop(start))}"
+        labels.append((when, text, NHS["dark_blue"]))
+    labels += [(x0, f"Limits recalculated from {uk_month(first)}", NHS["dark_grey"]) for x0, first in breaks.items()]
     lanes = _label_lanes(fig, labels, d["period"].min() - HALF_MONTH, d["period"].max() + HALF_MONTH)
     rare = bool(d["rare_events"].any()) if "rare_events" in d else False
-    if rare:
-        fig.update_layout(title_subtitle_text=RARE_NOTE, title_subtitle_font={"size": 12, "color": NHS["dark_grey"]})
+    provisional = bool(d.loc[d["value"].notna(), "trial_limits"].astype(bool).any()) if len(d) else False
+    notes = ([PROVISIONAL_NOTE.format(unit=unit)] if provisional else []) + ([RARE_NOTE] if rare else [])
+    if notes:
+        fig.update_layout(
+            title_subtitle_text="<br>".join(notes), title_subtitle_font={"size": 12, "color": NHS["dark_grey"]}
+        )
     fig.update_yaxes(
         title_text=wrap_title(plotly_literal(y_label)), rangemode="tozero" if (d["chart"] == "u").any() else "normal"
     )
-    text = spc_alt_text(d, title, y_label)
+    text = spc_alt_text(d, title, y_label, unit)
     month_axis(apply_style(fig, plotly_literal(title), text), d["period"].min(), d["period"].max())
-    top = 70 + (22 if rare else 0) + LANE_PX * lanes
+    top = 70 + 22 * len(notes) + LANE_PX * lanes
     fig.update_layout(margin_t=top, title_y=1, title_yanchor="top", title_pad_t=10)
     return fig, text
 
@@ -186,13 +213,24 @@ def wrap_title(text: str, width: int = 40) -> str:
     return f"{best[0]}<br>{best[1]}"
 
 
-def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: float = 7.5, plot_px: float = 600) -> int:
+def _label_lanes(
+    fig: go.Figure,
+    labels: list,
+    x_start,
+    x_end,
+    px_per_char: float = 7.5,
+    plot_px: float = 600,
+    max_lanes: int = MAX_LANES,
+) -> int:
     """Put each vertical line's label above the plot, in the lowest lane where it overlaps no other.
 
     A label runs right from its line, or left when it would otherwise pass the right edge (where
     it would be cut off); an arrow at the line's end of the label points at it, so a label that
-    ends at its line is not read as belonging to a line at its start. Widths are estimated from the text length on a nominal plot width, so
-    the lanes are generous rather than exact. Returns the number of lanes used.
+    ends at its line is not read as belonging to a line at its start. Widths are estimated from the text length
+    on a nominal plot width, so the lanes are generous rather than exact. At most `max_lanes` rows are stacked
+    (labels piled high above a chart push it down and read as one block): a label that fits in none becomes a
+    small marker at the top of its line, its words shown on hover (a page lists its events in full).
+    Returns the number of lanes used.
     """
     if not labels:
         return 0
@@ -206,6 +244,18 @@ def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: floa
         lane = next(
             (i for i, used in enumerate(taken) if all(hi + 0.01 < a or lo - 0.01 > b for a, b in used)), len(taken)
         )
+        if lane >= max_lanes:  # no room: a marker on the line, the words on hover
+            fig.add_annotation(
+                x=x,
+                y=1,
+                yref="paper",
+                yanchor="top",
+                showarrow=False,
+                text="▼",
+                hovertext=text,
+                font={"size": 11, "color": colour},
+            )
+            continue
         if lane == len(taken):
             taken.append([])
         taken[lane].append((lo, hi))
@@ -218,13 +268,14 @@ def _label_lanes(fig: go.Figure, labels: list, x_start, x_end, px_per_char: floa
             yshift=2 + lane * LANE_PX,
             showarrow=False,
             text=f"← {text}" if right else f"{text} →",  # the arrow touches the label's own line
+            hovertext=text,
             font={"size": 11, "color": colour},
             bgcolor="rgba(255,255,255,0.85)",
         )
     return len(taken)
 
 
-def spc_alt_text(d: pd.DataFrame, title: str, y_label: str) -> str:
+def spc_alt_text(d: pd.DataFrame, title: str, y_label: str, unit: str = "months") -> str:
     """One or two sentences describing the chart, generated from the classified data."""
     shown = d[d["value"].notna()]
     if shown.empty:
@@ -256,7 +307,9 @@ def spc_alt_text(d: pd.DataFrame, title: str, y_label: str) -> str:
     else:
         second = f"The latest month, {uk_month(last['period'])}, was {fmt_number(last['value'], 2)} against an average of {avg}"
     if bool(last["trial_limits"]):
-        second += " (trial limits: fewer than 12 months)"
+        second += f" (provisional limits, fewer than 12 {unit}: these trial limits may move as more are added)"
+    elif bool(d.loc[d["value"].notna(), "trial_limits"].astype(bool).any()):
+        second += f"; earlier limits are provisional (fewer than 12 {unit})"
     text = f"{first}. {second}."
     if bool(d["rare_events"].any()) if "rare_events" in d else False:
         text += f" {RARE_NOTE}."

@@ -37,7 +37,10 @@ def measure_figure(
 ) -> tuple[go.Figure, str]:
     """A measure's SPC chart for the ward (events marked, rebases shown, optional target) and its alt text."""
     m = series.measure
-    fig, alt = spc_figure(series.classified, f"{m.title}, {ward_name}", m.y_label, events=events, target=target)
+    unit = ("surveys" if m.survey_mask else "measurements") if m.occasions else "months"
+    fig, alt = spc_figure(
+        series.classified, f"{m.title}, {ward_name}", m.y_label, events=events, target=target, unit=unit
+    )
     alt += " " + _icon_alt(series)
     if target is not None:
         alt += f" The target is {fmt_number(target, 2)}."

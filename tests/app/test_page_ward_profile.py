@@ -91,3 +91,23 @@ def test_without_survey_returns_the_page_says_what_it_needs(real_sample, monkeyp
     t = texts(at)
     assert "Not enough data to answer this." in t and "no co-production survey scores for Iona (W01)" in t
     assert "Not recorded on this ward: Co-production as patients see it, Co-production as staff see it." in t
+
+
+def test_charts_sit_in_tabs_with_four_key_charts_first_and_the_one_page_summary_offered(real_sample, sample):
+    from analysis.wards.one_page import key_series
+
+    at = _open("W04")
+    prof = _expected(sample, "W04")
+    labels = [t.label for t in at.tabs]
+    assert labels[0] == "Key charts" and labels[-1] == "Survey by aspect"
+    assert [s.measure.title for s in key_series(prof)] == [
+        "Assaults on staff",
+        "Restraints",
+        "Co-production as patients see it",
+        "QPR-15",
+    ]
+    first = at.tabs[0]
+    assert len(first.get("plotly_chart")) == 4  # the rest are one click away
+    assert any(lbl.startswith("Incidents (") for lbl in labels)
+    buttons = [b.proto.label for b in at.get("download_button")]
+    assert "One-page summary (PDF)" in buttons and "One-page summary (HTML)" in buttons

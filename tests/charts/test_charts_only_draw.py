@@ -23,6 +23,9 @@ DRAWING_HELPERS = {
     "multiples.py": {"small_multiples", "y_title"},  # small-multiple panels and their shared axis title
     "spc.py": {"wrap_title"},  # breaks a long chart title
     "assaults.py": {"ward_marker", "basis_key"},  # a ward's colour and symbol; which line style a fitted curve gets
+    "assurance.py": {"grid_html"},  # the variation-by-assurance grid, drawn as an HTML table
+    # a drawn figure as a picture that leaves the app: the Chromium that draws it, its stamp, the protection plan
+    "export.py": {"chromium", "stamp_lines", "stamped", "render", "plan", "chart_image"},
 }
 
 # Modules a chart may import from analysis.stats: result types and the words for a column, never a fit.

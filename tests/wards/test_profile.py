@@ -299,14 +299,15 @@ def test_event_labels_sit_above_the_plot_without_overlap_or_running_off_the_righ
     prof = ward_profile(panel, "W01", tables["events"], rebase=True)
     fig, _ = measure_figure(prof.series[0], "Iona (W01)", prof.events)
     labels = [a for a in fig.layout.annotations if a.yref == "paper" and a.y == 1]
-    assert len(labels) == 3  # the rebase, talking groups started and the hospital-wide note
+    # talking groups started and the new limits it started share one label; then the hospital-wide note
+    assert len(labels) == 2 and any("; limits from " in a.text for a in labels)
     assert all(a.yanchor == "bottom" for a in labels)  # above the plot area, not over the points
     late = next(a for a in labels if a.text.startswith("New reporting system"))
     assert late.xanchor == "right"  # month 40 of 48: runs left from its line instead of off the edge
     # the arrow sits at the label's own line: the left end of a label running right, the right end otherwise
     assert late.text.endswith(" →") and all(a.text.startswith("← ") for a in labels if a.xanchor == "left")
     assert len({a.yshift for a in labels}) == len(labels)  # each would overlap another: one lane each
-    assert fig.layout.margin.t >= 70 + 20 * 3 and fig.layout.height > 440  # the plot keeps its height
+    assert fig.layout.margin.t >= 70 + 20 * 2 and fig.layout.height > 440  # the plot keeps its height
     # a long rate label goes over two lines so it cannot run into the title
     assert "<br>" in fig.layout.yaxis.title.text
 
