@@ -7,11 +7,13 @@ import zipfile
 
 import streamlit as st
 
+from analysis.disclosure.register import ExportRegister
 from analysis.disclosure.rules import RULES, DisclosureError
 from analysis.overview.answers import three_answers
 from analysis.pack.build import ALL_FORMATS, build_pack, export_pack, talking_groups_results
 from analysis.pack.protect import rule_title
 from analysis.text import literal
+from ui import auth
 from ui.cache import analysed, carry_forward, data_key
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -47,14 +49,26 @@ TRUST_TEXT = (
 )
 
 
+class _Register(ExportRegister):
+    """The export register, remembering the id of the entry it adds (so the audit can point to it)."""
+
+    entry: int | None = None
+
+    def record(self, selection, when=None) -> int:
+        self.entry = super().record(selection, when)
+        return self.entry
+
+
 @st.cache_data(max_entries=6, show_spinner=False)
 def _pack_files(
     key: str, rule: str, external: bool, formats: tuple[str, ...], carry: int, _dataset, _filters, _history
 ) -> dict:
     """Build and export the pack once per data, filters and options (the slow part: models and Chromium)."""
     pack = build_pack(_dataset, _filters, rule, external, history=_history, carry_forward_months=carry)
-    result = export_pack(pack, formats)
+    register = _Register()
+    result = export_pack(pack, formats, register=register)
     return {
+        "register_id": register.entry,
         "files": result.files,
         "messages": result.messages,
         "stamp": pack.stamp.lines(),
@@ -181,14 +195,27 @@ with guarded("working out the answers", "Check the data on the Data page."):
     _preview(view)
 
 options = (data_key(view), rule, audience == "external", tuple(formats), carry_forward())
+if not auth.can("build_pack"):
+    st.info(auth.role_needed("build_pack"), icon=":material/lock:")
+    st.page_link(DATA_PAGE, label="Check which data are used on the Data page", icon=":material/database:")
+    st.stop()
 if st.button("Build the pack", type="primary", icon=":material/description:", disabled=not formats, key="pack_build"):
+    who = auth.permitted("build_pack")  # on the server, right before the pack is built
     with (
         guarded("building the pack", "Try fewer files, or report it with the filters you chose."),
         st.spinner("Building the pack: fitting the models and drawing the charts (this takes a few seconds)..."),
     ):
         try:
-            _pack_files(*options, view.dataset, view.filters, _history(view))
-            st.session_state[BUILT_KEY] = options
+            if who is not None:
+                built = _pack_files(*options, view.dataset, view.filters, _history(view))
+                st.session_state[BUILT_KEY] = options
+                auth.record_export(
+                    who,
+                    f"steering group pack ({', '.join(FORMAT_NAMES.get(f, f) for f in formats)})",
+                    rule,
+                    built["register_id"],
+                    f"{audience} audience; {view.filters.describe()}",
+                )
         except DisclosureError as refused:  # the export register or the rule said no: say why, plainly
             st.session_state.pop(BUILT_KEY, None)
             st.error(literal(str(refused)))

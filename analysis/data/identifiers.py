@@ -123,6 +123,22 @@ def _plain(*patterns: re.Pattern) -> re.Pattern:
 
 _TEXT_ANY = _plain(_RUN, _DOB, _NAME_DATE)  # any of the three, searched in every distinct value
 _RUN_ANY = _plain(_RUN)
+
+
+def _shortest(pattern: re.Pattern) -> int:
+    """The fewest characters a match of `pattern` can have (0 when Python cannot say): shorter cells are not
+    searched."""
+    try:
+        from re import _parser  # Python 3.11 and later
+    except ImportError:  # pragma: no cover
+        return 0
+    try:
+        return int(_parser.parse(pattern.pattern, pattern.flags).getwidth()[0])
+    except Exception:  # pragma: no cover - a pattern it cannot measure is searched everywhere
+        return 0
+
+
+_SHORTEST = {True: _shortest(_TEXT_ANY), False: _shortest(_RUN_ANY)}
 _DOB_ANY = _plain(_DOB)
 _BIRTH_AGE = 12  # a date beside a name is taken as a date of birth only when at least this many years ago
 _CHI = "a CHI or NHS number"  # passes the check digit and starts with a date ddmmyy
@@ -229,6 +245,13 @@ def _born_long_ago(found: pd.DataFrame) -> np.ndarray:
     return year <= this_year - _BIRTH_AGE
 
 
+def _text_length(values: np.ndarray) -> np.ndarray:
+    """The length of each text value; -1 for anything else (never searched as text)."""
+    if set(map(type, values)) <= {str}:
+        return np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    return np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64, count=len(values))
+
+
 def text_hits(values: pd.Series, names: bool = True) -> pd.Series:
     """For distinct cell values: the identifier each holds (_CHI, _NHS, _BIRTH, _NAME_BIRTH) or '' (vectorised).
 
@@ -236,11 +259,12 @@ def text_hits(values: pd.Series, names: bool = True) -> pd.Series:
     """
     what = pd.Series("", index=pd.RangeIndex(len(values)), dtype=object)
     values = values.reset_index(drop=True)
-    try:
-        strings = values.str
-    except AttributeError:  # no text in the column
+    long = _text_length(values.to_numpy(dtype=object)) >= _SHORTEST[names]  # shorter cells hold no match
+    if not long.any():
         return what
-    cand = values[strings.contains(_TEXT_ANY if names else _RUN_ANY, na=False).to_numpy(dtype=bool)]
+    found = np.zeros(len(values), bool)
+    found[long] = values[long].str.contains(_TEXT_ANY if names else _RUN_ANY, na=False).to_numpy(dtype=bool)
+    cand = values[found]
     if not len(cand):
         return what
     runs = cand.str.extractall(_RUN)[0].str.replace(r"[^0-9]", "", regex=True)
@@ -265,18 +289,33 @@ def _text_columns(table: str | None, header: list[object]) -> list[bool]:
     return [fields.get(normalise_name(h), "text") not in _NOT_TEXT for h in header]
 
 
-def _column_hits(raw: pd.Series, names: bool) -> tuple[np.ndarray, dict]:
-    """Positions of the identifier cells of one raw column, and for each value hit its (masked value, what)."""
-    uniques = pd.Series(pd.unique(raw.to_numpy(dtype=object)), dtype=object)
+def _distinct(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, distinct cells) of a column: a categorical's own, or the values pandas finds distinct (code -1: none)."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        return raw.cat.codes.to_numpy(dtype=np.int64), pd.Series(np.asarray(raw.cat.categories, dtype=object))
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object))  # the values pd.unique finds distinct; empty: -1
+    return codes.astype(np.int64), pd.Series(uniques, dtype=object)
+
+
+def _column_hits(raw: pd.Series, names: bool) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Positions of the identifier cells of one raw column, and for each its (masked value, what)."""
+    codes, uniques = _distinct(raw)
     what = text_hits(uniques, names)
-    shown = {uniques.iat[k]: (masked_text(uniques.iat[k]), what.iat[k]) for k in np.flatnonzero(what != "")}
-    for v in uniques[(what == "").to_numpy(dtype=bool)]:
+    values, found = uniques.to_numpy(dtype=object), what.to_numpy(dtype=object)
+    shown = {int(k): (masked_text(values[k]), found[k]) for k in np.flatnonzero(found != "")}
+    length = _text_length(values)
+    short = (length >= 0) & (length < 9)
+    for k in np.flatnonzero((found == "") & ~short):  # text shorter than 9 characters holds no 9 or 10 digits
+        v = values[k]
         d = _digits(v)  # a whole cell: a number, or a CHI that lost its leading 0 ("101901232")
         if d is not None and check_digit_ok(d):
-            shown[v] = (mask(d), _CHI if chi_date_ok(pd.Series([d]))[0] else _NHS)
+            shown[int(k)] = (mask(d), _CHI if chi_date_ok(pd.Series([d]))[0] else _NHS)
     if not shown:
-        return np.zeros(0, int), shown
-    return np.flatnonzero(raw.isin(list(shown)).to_numpy(dtype=bool)), shown
+        return np.zeros(0, int), []
+    hit = np.zeros(len(uniques) + 1, bool)  # [-1]: an empty cell
+    hit[list(shown)] = True
+    positions = np.flatnonzero(hit[codes])
+    return positions, [shown[int(codes[p])] for p in positions[:_SHOWN]]
 
 
 def _finding(sheet: str, column: str, what: str, problem: str, row=None, value: str = "", more: int = 0) -> dict:
@@ -321,11 +360,8 @@ def scan_sheet(
             continue
         if i >= frame.shape[1]:
             continue
-        raw = frame.iloc[:, i]
-        positions, shown = _column_hits(raw, text_cols[i])
-        values = raw.to_numpy(dtype=object)
-        for pos in positions[:_SHOWN]:
-            value, what = shown[values[pos]]
+        positions, shown = _column_hits(frame.iloc[:, i], text_cols[i])
+        for pos, (value, what) in zip(positions[:_SHOWN], shown):
             problem = (
                 f"'{value}' looks like it holds {what}; remove patient identifiers and upload ward-level totals only"
             )

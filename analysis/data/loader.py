@@ -8,9 +8,11 @@ holding patient identifiers is refused before anything else is read.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -18,10 +20,10 @@ from analysis.data import contract
 from analysis.data.crosschecks import REQUIRED_TABLES, cross_check, measure_catalogue, normalise_measure_names
 from analysis.data.identifiers import refusal_reason, scan_sheet
 from analysis.data.limits import FILE_LIMITS, LimitError, Limits
-from analysis.data.parsing import cell_text, normalise_name, parse_column
+from analysis.data.parsing import cell_text, distinct_cells, normalise_name, parse_column
 from analysis.data.readers import Budget, RawSheet, col_letter, read_many, read_message, read_one
 from analysis.data.reference import default_instrument
-from analysis.text import fmt_number, listed, plural_word
+from analysis.text import fmt_number, listed, plural, plural_word
 
 PROBLEM_COLUMNS = ["severity", "sheet", "row", "column", "value", "problem"]
 _DETAIL = PROBLEM_COLUMNS + ["table", "pos", "origin"]
@@ -127,9 +129,11 @@ def _instrument_for(tables: dict, context: dict | None) -> pd.DataFrame:
     return default_instrument()
 
 
-def _kind_fields(table: contract.Table, instrument: pd.DataFrame) -> list[contract.Field]:
+def _kind_fields(table: contract.Table, instrument: pd.DataFrame | None) -> list[contract.Field]:
+    if not table.item_columns or instrument is None:
+        return list(table.fields)
     items = [contract.Field(str(i), "number", "item", required=False, nullable=True) for i in instrument["item"]]
-    return list(table.fields) + (items if table.item_columns else [])
+    return list(table.fields) + items
 
 
 def _parse_sheet(
@@ -195,18 +199,27 @@ def _parse_sheet(
         return None
     columns: dict[str, pd.Series] = {}
     bad_cells: set[tuple[int, str]] = set()
+    raws = {f.name: sheet.body.iloc[:, seen[f.name]].reset_index(drop=True) for f in fields if f.name in seen}
+    commas = _decimal_commas(sheet, [f for f in fields if f.name in seen], raws, out, t)
     for f in fields:
         if f.name not in seen:
             if f in table.fields:
                 columns[f.name] = pd.Series([None] * len(sheet.body), dtype=_DTYPES.get(f.kind, "str"))
             continue
-        raw = sheet.body.iloc[:, seen[f.name]].reset_index(drop=True)
-        parsed = parse_column(raw, f.kind, f.choices, f.limit, f.ceiling_words, f.happened)
+        raw, read_as = raws[f.name], commas.get(f.name)
+        parsed = parse_column(
+            raw if read_as is None else read_as, f.kind, f.choices, f.limit, f.ceiling_words, f.happened
+        )
         columns[f.name] = parsed.values
         if parsed.n_missing:
             missing.append({"sheet": sheet.name, "column": f.name, "n_missing": parsed.n_missing})
+        unread = (
+            _unread_commas(sheet, f.name, raw, parsed.errors, out, t) if f.name in commas and read_as is None else set()
+        )
         for pos, message in parsed.errors:
             bad_cells.add((pos, f.name))
+            if pos in unread:
+                continue  # one message for the column says it
             out.add(
                 "error",
                 sheet.name,
@@ -221,9 +234,91 @@ def _parse_sheet(
     df = pd.DataFrame(columns)
     _schema_problems(t, df, instrument, sheet, seen, bad_cells, out)
     for f in table.fields:
-        if f.kind == "count":
-            df[f.name] = df[f.name].where(df[f.name] % 1 == 0).astype("Int64")
+        if f.kind == "count":  # whole numbers as Int64; the rest (reported by the schema) become blank
+            x = df[f.name].to_numpy(dtype="float64")
+            whole = np.isfinite(x) & (np.floor(x) == x)
+            df[f.name] = pd.Series(np.where(whole, x, np.nan), index=df.index).astype("Int64")
     return df
+
+
+# A number written with a decimal comma ("7,1", "-0,5", "12,5%"), as Excel saves CSV files where the comma is the
+# decimal mark (and ";" separates the columns); and one written with a decimal point.
+_COMMA_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+,[0-9]*|,[0-9]+)\s*%?\s*")
+_POINT_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*%?\s*")
+_THOUSANDS_ONLY = re.compile(r"\s*[+-]?[0-9]{1,3}(?:,[0-9]{3})+\s*%?\s*")  # 1,234: read as thousands elsewhere
+_NUMBER_KINDS = ("number", "count")
+
+
+def _cells_matching(raw: pd.Series, pattern: re.Pattern) -> np.ndarray:
+    """Positions of the text cells of a raw column that match `pattern` whole (each distinct cell tried once)."""
+    distinct = distinct_cells(raw)
+    if distinct is None:
+        values = raw.to_numpy(dtype=object)
+        return np.flatnonzero([isinstance(v, str) and pattern.fullmatch(v) is not None for v in values])
+    codes, uniques = distinct
+    hit = np.array([isinstance(v, str) and pattern.fullmatch(v) is not None for v in uniques] + [False], dtype=bool)
+    return np.flatnonzero(hit[codes])
+
+
+def _decimal_commas(
+    sheet: RawSheet, fields: list, raws: dict[str, pd.Series], out: _Collector, t: str
+) -> dict[str, pd.Series | None]:
+    """A CSV file not separated by commas whose numbers are all written with a decimal comma ("7,1") is read that way,
+    with a note: for each number column, its cells with the comma made a point. When the same file also writes numbers
+    with a decimal point, its number columns holding decimal commas map to None: each gets one message, from
+    `_unread_commas`, rather than one per cell."""
+    if sheet.delimiter in ("", ","):
+        return {}
+    number_fields = [f for f in fields if f.kind in _NUMBER_KINDS]
+    found = {f.name: _cells_matching(raws[f.name], _COMMA_NUMBER) for f in number_fields}
+    thousands = {f.name: _cells_matching(raws[f.name], _THOUSANDS_ONLY) for f in number_fields}
+    unreadable = {n: np.setdiff1d(p, thousands[n]) for n, p in found.items()}  # 7,1 but not 1,234
+    if not any(len(p) for p in unreadable.values()):
+        return {}
+    if any(len(_cells_matching(raws[f.name], _POINT_NUMBER)) for f in number_fields):
+        return {n: None for n, p in unreadable.items() if len(p)}
+    first = min((int(p[0]), n) for n, p in unreadable.items() if len(p))
+    example = cell_text(raws[first[1]][first[0]]).strip()
+    out.add(
+        "info",
+        sheet.name,
+        f"this file writes numbers with a decimal comma ('{example}' on row {sheet.rows[first[0]]} was read as "
+        f"{example.replace(',', '.')}), so every number in it was read that way",
+        table=t,
+    )
+    converted: dict[str, pd.Series | None] = {}
+    for name, positions in found.items():
+        if len(positions):
+            raw = raws[name].astype(object).copy()
+            raw.iloc[positions] = [cell_text(v).replace(",", ".") for v in raw.iloc[positions]]
+            converted[name] = raw
+    return converted
+
+
+def _unread_commas(sheet: RawSheet, column: str, raw: pd.Series, errors: list, out: _Collector, t: str) -> set[int]:
+    """For a column whose decimal commas could not be read (the file also writes decimal points): one error naming how
+    many and the first rows; the positions it covers (their cell errors are not listed one by one)."""
+    failed = np.array(sorted(p for p, _ in errors), dtype=np.int64)
+    commas = np.intersect1d(failed, _cells_matching(raw, _COMMA_NUMBER)) if len(failed) else failed
+    if not len(commas):
+        return set()
+    n = len(commas)
+    shown = [f"row {sheet.rows[p]}: '{cell_text(raw[p]).strip()}'" for p in commas[:3]]
+    out.add(
+        "error",
+        sheet.name,
+        f"{plural(n, 'number')} in this column {plural_word(n, 'is', 'are')} written with a decimal comma ("
+        + (", ".join(shown) + f" and {fmt_number(n - 3)} more" if n > 3 else listed(shown))
+        + "), but this file also writes numbers with a decimal point, so "
+        + plural_word(n, "it", "they")
+        + " could not be read: write every number with a decimal point (7.1), or every one with a decimal comma (7,1)",
+        row=sheet.rows[int(commas[0])],
+        column=column,
+        value=cell_text(raw[int(commas[0])]),
+        table=t,
+        origin="parse",
+    )
+    return {int(p) for p in commas}
 
 
 _DTYPES = {
@@ -240,7 +335,10 @@ def _schema_problems(
     t: str, df: pd.DataFrame, instrument: pd.DataFrame, sheet: RawSheet, seen: dict, bad_cells: set, out: _Collector
 ) -> None:
     try:
-        contract.schema(t, instrument=instrument).validate(df, lazy=True)
+        schema = _schema(t, instrument)
+        if _passes(schema, df):
+            return
+        schema.validate(df, lazy=True)
         return
     except pa.errors.SchemaErrors as e:
         cases = e.failure_cases
@@ -285,6 +383,73 @@ def _schema_problems(
             pos=pos,
             origin="schema",
         )
+
+
+_SCHEMAS: dict[tuple, pa.DataFrameSchema] = {}
+
+
+def _schema(t: str, instrument: pd.DataFrame | None) -> pa.DataFrameSchema:
+    """contract.schema(t, instrument), built once per table (and instrument) and contract: building one is
+    most of the time a small file's checks take."""
+    items = None
+    if contract.TABLES[t].item_columns and instrument is not None:
+        items = tuple(map(tuple, instrument[["item", "scale_min", "scale_max"]].astype(str).to_numpy()))
+    key = (t, contract.TABLES[t], items)  # the table itself (frozen): a changed contract is another key
+    if key not in _SCHEMAS:
+        if len(_SCHEMAS) > 64:
+            _SCHEMAS.clear()
+        _SCHEMAS[key] = contract.schema(t, instrument=instrument)
+    return _SCHEMAS[key]
+
+
+# What a schema and its columns hold when they are plain: checks on columns and a unique key, nothing else that
+# validate() would look at. Anything else and `_passes` leaves the checking to pandera.
+_PLAIN_SCHEMA = {
+    "_dtype": None,
+    "checks": [],
+    "_coerce": False,
+    "parsers": [],
+    "drop_invalid_rows": False,
+    "index": None,
+    "strict": False,
+    "ordered": False,
+    "unique_column_names": False,
+    "add_missing_columns": False,
+}
+_PLAIN_COLUMN = {
+    "_dtype": None,
+    "coerce": False,
+    "parsers": [],
+    "drop_invalid_rows": False,
+    "unique": False,
+    "regex": False,
+}
+
+
+def _passes(schema: pa.DataFrameSchema, df: pd.DataFrame) -> bool:
+    """True when validating `df` would find nothing wrong, worked out by running the schema's own checks (pandera's
+    check objects, each on the column without its blanks as validate() runs them) without validate()'s reporting.
+    False at the first thing that fails, or that this does not mirror: then validate() runs and words it."""
+    try:
+        if any(getattr(schema, k, None) != v for k, v in _PLAIN_SCHEMA.items()):
+            return False
+        for name, column in schema.columns.items():
+            if any(getattr(column, k, None) != v for k, v in _PLAIN_COLUMN.items()):
+                return False
+            if name not in df:
+                if column.required:
+                    return False
+                continue
+            s = df[name]
+            if not column.nullable and s.isna().any():
+                return False
+            for check in column.checks:
+                if check.groupby is not None or not bool(check(s).check_passed):
+                    return False
+        key = [k for k in schema.unique or [] if k in df]
+        return not (key and df.duplicated(subset=key, keep=False).any())
+    except Exception:  # a check that cannot run here: validate() reports it
+        return False
 
 
 def _show_key(v: object) -> str:
@@ -342,7 +507,8 @@ def _assemble(
     dropped: list[dict] = []
     missing: list[dict] = []
     for t in order:
-        df = _parse_sheet(t, by_table[t], out, dropped, missing, _instrument_for(tables, context), context)
+        instrument = _instrument_for(tables, context) if contract.TABLES[t].item_columns else None
+        df = _parse_sheet(t, by_table[t], out, dropped, missing, instrument, context)
         if df is not None:
             tables[t] = df
     if "recovery" in tables:
@@ -477,6 +643,10 @@ def load_files(
 ) -> LoadResult:
     """Load several files uploaded together (usually one CSV per table), within ``limits`` together."""
     files = sorted(((str(n), bytes(d)) for n, d in files), key=lambda f: f[0])
+    return _load_files(files, context, limits, _hash(files))
+
+
+def _load_files(files: list[tuple[str, bytes]], context, limits: Limits | None, content_hash: str) -> LoadResult:
     problems: list[tuple[str, str, str]] = []
     if not files:
         problems.append(("error", "", "no files were given"))
@@ -484,8 +654,8 @@ def load_files(
     try:
         sheets = read_many(files, problems, Budget(limits))
     except LimitError as e:
-        return stopped(source_name, str(e), source_name, _hash(files), context)
-    return _safe(sheets, problems, source_name, _hash(files), context)
+        return stopped(source_name, str(e), source_name, content_hash, context)
+    return _safe(sheets, problems, source_name, content_hash, context)
 
 
 def load_path(
@@ -529,7 +699,7 @@ def load_path(
     >>> result.ok, result.error_count
     (True, 0)
     >>> sorted(result.tables)
-    ['coproduction_responses', 'events', 'recovery', 'ward_months', 'wards']
+    ['coproduction_responses', 'events', 'recovery', 'targets', 'ward_months', 'wards']
     >>> result.problems.columns.tolist()
     ['severity', 'sheet', 'row', 'column', 'value', 'problem']
     >>> missing = load_path(SAMPLE_DIR / "no_such_file.xlsx")
@@ -542,12 +712,67 @@ def load_path(
         files = [(p.name, p.read_bytes()) for p in sorted(path.glob("*.csv"))]
         if not files:
             return _safe([], [("error", path.name, "the folder has no CSV files")], str(path), _hash([]), context)
-        result = load_files(files, context, limits=limits)
+        files = sorted(files, key=lambda f: f[0])  # by name, as load_files sorts them
+        content_hash = _hash(files)
+        ident = ("folder", content_hash, limits)
+        result = _kept(ident, context) or _keep(ident, _load_files(files, context, limits, content_hash), context)
         return replace(result, source_name=str(path))
     if not path.is_file():
         return _safe([], [("error", path.name, "there is no such file or folder")], str(path), _hash([]), context)
-    result = load_upload(path.read_bytes(), path.name, context, limits=limits)
+    data = path.read_bytes()
+    ident = ("file", path.name, hashlib.sha256(data).hexdigest(), limits)
+    result = _kept(ident, context) or _keep(ident, load_upload(data, path.name, context, limits=limits), context)
     return replace(result, source_name=str(path))
+
+
+def _kept(ident: tuple, context: dict | None) -> LoadResult | None:
+    """The result of reading the same files before, kept on disk by `_keep` (analysis/data/cache.py), or None."""
+    if context:
+        return None  # checked against stored tables, which change: read again
+    from analysis.data import cache
+
+    try:
+        kept = cache.read(cache.key(*ident))
+    except Exception:  # keeping is a saving: without it, the files are read
+        return None
+    if kept is None:
+        return None
+    detail = kept["detail"]
+    return LoadResult(
+        tables=kept["tables"],
+        problems=detail[PROBLEM_COLUMNS].copy(),
+        dropped_columns=kept["dropped"],
+        missing=kept["missing"],
+        refused=None,
+        source_name="",
+        content_hash=kept["content_hash"],
+        _detail=detail,
+        _rows=kept["rows"],
+        _sheets=kept["sheets"],
+        _context=None,
+    )
+
+
+def _keep(ident: tuple, result: LoadResult, context: dict | None) -> LoadResult:
+    """Keep a result fit to use (nothing refused, no error, no stored tables involved) for the next read."""
+    if not context and result.ok:
+        from analysis.data import cache
+
+        try:
+            k = cache.key(*ident)
+        except Exception:  # keeping is a saving, never a reason to fail a read
+            return result
+        cache.write(
+            k,
+            result.tables,
+            result._detail,
+            result.dropped_columns,
+            result.missing,
+            result._rows,
+            result._sheets,
+            result.content_hash,
+        )
+    return result
 
 
 def _safe(sheets, problems, source_name, content_hash, context) -> LoadResult:

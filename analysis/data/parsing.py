@@ -54,6 +54,31 @@ _FLAGS = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": Fal
 # called NA), so in a number or date column they get a hint rather than a bare "cannot read".
 _MISSING_LIKE = {"na", "nan", "null", "none", "n.a.", "nil", "missing", "unknown", "?", "n/k", "nk"}
 
+UNSAVED_FORMULA = "a formula with no saved value: open the file in Excel and save it"
+
+
+class UnsavedFormula:
+    """A workbook cell holding a formula whose result was never saved (a program wrote the workbook, or Excel was told
+    not to calculate): its value is unknown, which is not the same as blank. Shown as the formula."""
+
+    __slots__ = ("formula",)
+
+    def __init__(self, formula: str) -> None:
+        self.formula = formula
+
+    def __str__(self) -> str:
+        return self.formula
+
+    def __repr__(self) -> str:
+        return f"UnsavedFormula({self.formula!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UnsavedFormula) and other.formula == self.formula
+
+    def __hash__(self) -> int:
+        return hash(("UnsavedFormula", self.formula))
+
+
 DATE_HELP = "day first: 01/04/2024 is 1 April 2024"
 MONTH_HELP = "write 2024-04, Apr 2024 or 01/04/2024"
 
@@ -244,12 +269,16 @@ def out_of_time(v: object, stamp: pd.Timestamp, month: bool, today: pd.Timestamp
     return None
 
 
-def _bounded(parse, kind: str, limit: float | None, limit_words: str, happened: bool):
+def _bounded(
+    parse, kind: str, limit: float | None, limit_words: str, happened: bool, today: pd.Timestamp | None = None
+):
     """`parse` with the plausibility bounds applied; any failure of a cell is a ValueError in words."""
     what = {"month": "a month", "date": "a date", "count": "a whole number", "number": "a number"}.get(kind, "a value")
-    today = pd.Timestamp.now().normalize()
+    today = (today or pd.Timestamp.now()).normalize()
 
     def run(v: object) -> object:
+        if isinstance(v, UnsavedFormula):
+            raise ValueError(UNSAVED_FORMULA)
         try:
             out = parse(v)
         except (OverflowError, TypeError, ArithmeticError) as e:  # a cell never stops the checks
@@ -287,17 +316,180 @@ def parse_column(
     limit_words: str = "",
     happened: bool = False,
 ) -> ParsedColumn:
-    """Parse one raw (object) column to its contract kind; missing tokens become missing.
+    """Parse one raw (object or categorical) column to its contract kind; missing tokens become missing.
 
     Counts are returned as float64 so the schema can report '2.5' as not whole; the loader
     converts them to Int64 after validation. A number beyond `limit` (either sign), and with
     `happened` a month or date before DATE_FLOOR or after today, is a cell error like an
     unreadable one (the contract's plausibility bounds: `Field.limit`, `Field.happened`).
+
+    Each distinct cell is parsed once and the result given to every row that holds it; the
+    common forms (plain decimals, 2024-04, 2024-04-01) are read for all distinct cells at
+    once, and every other cell goes through the one-cell parsers and their messages.
     """
-    parse = _bounded(_parser(kind, choices), kind, limit, limit_words, happened)
+    today = pd.Timestamp.now().normalize()
+    parse = _bounded(_parser(kind, choices), kind, limit, limit_words, happened, today)
+    distinct = _distinct(raw)
+    if distinct is None:  # cells of several types (a workbook's numbers and text): one by one
+        return _parse_each(raw, kind, parse)
+    codes, uniques = distinct
+    parsed, failed, missing, messages = _parse_distinct(uniques, kind, parse, limit, happened, today)
+    bad = np.append(failed, False)[codes]  # code -1 (no cell) is missing, never an error
+    errors = [(int(pos), messages[codes[pos]]) for pos in np.flatnonzero(bad)]
+    n_missing = int(np.append(missing, True)[codes].sum())
+    return ParsedColumn(_take(parsed, codes, kind, raw.index), errors, n_missing)
+
+
+def distinct_cells(raw: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, distinct cells) of a raw column whose cells are all of one type (code -1: an empty cell), or None."""
+    return _distinct(raw)
+
+
+def _distinct(raw: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, distinct cells) of a column whose cells are all of one type, code -1 for an empty cell; else None.
+
+    One type only: 1, 1.0 and True are equal keys to a hash table but not the same cell to read.
+    """
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # categories no row holds (the header's cell) are read, not used
+        codes = raw.cat.codes.to_numpy(dtype=np.int64)
+        uniques = np.asarray(raw.cat.categories, dtype=object)
+    else:
+        values = raw.to_numpy(dtype=object)
+        if len(set(map(type, values)) - {type(None)}) > 1:
+            return None
+        codes, uniques = pd.factorize(values)
+        if not isinstance(uniques, np.ndarray) or uniques.dtype != object:
+            return None
+        codes = codes.astype(np.int64)
+    if len(set(map(type, uniques))) > 1:
+        return None
+    return codes, uniques
+
+
+_PLAIN_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)"  # read by float() exactly as parse_number reads it
+_ISO_MONTH = (r"[0-9]{4}-[0-9]{2}", "%Y-%m")
+_ISO_DATE = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "%Y-%m-%d")
+
+
+def _parse_distinct(uniques: np.ndarray, kind: str, parse, limit, happened: bool, today: pd.Timestamp):
+    """For distinct cells: parsed values, failed, missing, and each failure's message."""
+    n = len(uniques)
+    parsed = np.empty(n, dtype=object)
+    done = np.zeros(n, bool)
+    text = n > 0 and isinstance(uniques[0], str)
+    if text and kind in ("count", "number", "month", "date"):
+        fast = _fast_distinct(pd.Series(uniques, dtype=object), kind, limit, happened, today)
+        if fast is not None:
+            done, values = fast
+            parsed[done] = values[done]
+    elif n and kind in ("count", "number") and isinstance(uniques[0], float):
+        x = uniques.astype(float)
+        done = np.isfinite(x) & (np.abs(x) <= limit if limit is not None else True)
+        parsed[done] = x[done]
+    elif text and kind in ("id", "text"):
+        stripped = pd.Series(uniques, dtype=object).str.strip()
+        done = ~stripped.str.lower().isin(MISSING_TOKENS).to_numpy(dtype=bool)
+        parsed[done] = stripped.to_numpy(dtype=object)[done]
+    failed = np.zeros(n, bool)
+    missing = np.zeros(n, bool)
+    messages: dict[int, str] = {}
+    for k in np.flatnonzero(~done):
+        v = uniques[k]
+        if is_missing(v):
+            missing[k] = True
+            parsed[k] = None
+            continue
+        try:
+            parsed[k] = parse(v)
+        except ValueError as e:
+            failed[k] = True
+            parsed[k] = None
+            messages[int(k)] = str(e)
+    return parsed, failed, missing, messages
+
+
+def _fast_distinct(s: pd.Series, kind: str, limit, happened: bool, today: pd.Timestamp):
+    """The distinct text cells read at once in their common forms: (read, values); the rest are left unread."""
+    if kind in ("count", "number"):
+        plain = _fullmatch(s, _PLAIN_NUMBER)
+        x = np.full(len(s), np.nan)
+        x[plain] = s[plain].to_numpy(dtype=object).astype(float)  # float() on each, as parse_number does
+        read = plain & np.isfinite(x)
+        if limit is not None:
+            read &= np.abs(np.where(read, x, 0.0)) <= limit
+        return read, x.astype(object)
+    stamps = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    for pattern, form in (_ISO_MONTH, _ISO_DATE):
+        hit = _fullmatch(s, pattern)
+        if hit.any():
+            read = pd.to_datetime(s[hit], format=form, errors="coerce")  # any unit: 9999-01 is still read
+            inside = read.notna() & read.dt.year.between(*DATE_YEARS)  # the rest get parse_date's message
+            stamps[read.index[inside]] = read[inside].astype("datetime64[ns]")
+    if kind == "month":
+        stamps = stamps.dt.to_period("M").dt.start_time.astype("datetime64[ns]")
+    read = stamps.notna()
+    if happened:
+        latest = today.replace(day=1) if kind == "month" else today
+        read &= (stamps >= DATE_FLOOR) & (stamps <= latest)
+    read = read.to_numpy(dtype=bool)
+    return read, np.array(list(stamps), dtype=object)
+
+
+def _fullmatch(s: pd.Series, pattern: str) -> np.ndarray:
+    """Which text cells match `pattern` whole (a pattern of ASCII classes, read alike by Python's re and RE2)."""
+    if len(s) < 512:  # few: Python's re, without pyarrow's start-up cost
+        return s.str.fullmatch(pattern).to_numpy(dtype=bool)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pool = pa.system_memory_pool()  # malloc: counted against a worker's memory limit
+        text = pa.array(s.to_numpy(dtype=object), type=pa.string(), memory_pool=pool)
+        found = pc.match_substring_regex(text, f"^(?:{pattern})$", memory_pool=pool)
+        return found.to_numpy(zero_copy_only=False).astype(bool)
+    except Exception:  # no pyarrow, or text it cannot hold: Python's re
+        return s.str.fullmatch(pattern).to_numpy(dtype=bool)
+
+
+def _take(parsed: np.ndarray, codes: np.ndarray, kind: str, index: pd.Index) -> pd.Series:
+    """Each row's value from its distinct cell's (code -1: missing), typed as _typed types them."""
+    if kind in ("month", "date"):
+        stamps = pd.to_datetime(pd.Series(parsed, dtype=object), errors="coerce").astype("datetime64[ns]")
+        values = np.append(stamps.to_numpy(), np.datetime64("NaT", "ns"))[codes]
+        return pd.Series(values, index=index, dtype="datetime64[ns]")
+    if kind in ("count", "number"):
+        x = np.where(parsed == None, np.nan, parsed).astype("float64")  # noqa: E711 - elementwise, not identity
+        return pd.Series(np.append(x, np.nan)[codes], index=index, dtype="float64")
+    if kind != "flag" and _ARROW_STR:  # text: the distinct values taken into pyarrow strings, no object per row
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pool = pa.system_memory_pool()  # malloc: counted against a worker's memory limit
+        strings = pa.array(parsed, type=pa.large_string(), from_pandas=True, memory_pool=pool)  # None: missing
+        taken = pc.take(strings, pa.array(codes, mask=codes < 0, memory_pool=pool), memory_pool=pool)
+        return pd.Series(pd.array(taken, dtype="str"), index=index)
+    values = np.append(parsed, None)[codes]
+    if kind == "flag":
+        return pd.Series(values, index=index, dtype="boolean")
+    return pd.Series(values, index=index, dtype="str")
+
+
+def _arrow_str() -> bool:
+    """Is pandas' "str" dtype held by pyarrow (large strings) here?"""
+    try:
+        import pyarrow as pa
+
+        return pd.Series(["a"], dtype="str").array._pa_array.type == pa.large_string()
+    except Exception:  # pragma: no cover - pandas without pyarrow
+        return False
+
+
+_ARROW_STR = _arrow_str()
+
+
+def _parse_each(raw: pd.Series, kind: str, parse) -> ParsedColumn:
+    """parse_column cell by cell, for a column of cells of several types; each (type, value) read once."""
     raw_values = raw.tolist()
-    if raw_values and set(map(type, raw_values)) <= {str}:  # text read from a CSV: parse each distinct cell once
-        return _parse_text_column(raw_values, raw.index, kind, parse)
     values: list[object] = []
     errors: list[tuple[int, str]] = []
     cache: dict[tuple[str, object], object] = {}
@@ -320,28 +512,6 @@ def parse_column(
         else:
             values.append(out)
     return ParsedColumn(_typed(values, kind, raw.index), errors, n_missing)
-
-
-def _parse_text_column(raw_values: list[str], index: pd.Index, kind: str, parse) -> ParsedColumn:
-    """parse_column for a column of strings only: the same result, one parse per distinct string."""
-    codes, uniques = pd.factorize(np.array(raw_values, dtype=object))
-    outs: list[object] = []
-    missing = np.zeros(len(uniques), bool)
-    failed = np.zeros(len(uniques), bool)
-    for k, v in enumerate(uniques):
-        if is_missing(v):
-            missing[k] = True
-            outs.append(None)
-            continue
-        try:
-            outs.append(parse(v))
-        except ValueError as e:
-            failed[k] = True
-            outs.append(e)
-    errors = [(int(pos), str(outs[codes[pos]])) for pos in np.flatnonzero(failed[codes])]
-    shown = [None if f else o for o, f in zip(outs, failed)]
-    values = [shown[c] for c in codes]
-    return ParsedColumn(_typed(values, kind, index), errors, int(missing[codes].sum()))
 
 
 def _typed(values: list[object], kind: str, index: pd.Index) -> pd.Series:

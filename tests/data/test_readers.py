@@ -220,3 +220,82 @@ def test_a_few_unknown_columns_are_still_named_one_by_one():
     r = load_files([("wards.csv", csv_text(rows).encode()), ("ward_months.csv", csv_text(WARD_MONTHS).encode())])
     unknown = r.problems[r.problems["problem"].str.contains("not part of the data contract")]
     assert list(unknown["column"]) == ["notes", "manager"]
+
+
+# ------------------------------------------------------------------ issue 13: Excel formulas never calculated
+def test_a_formula_with_no_saved_value_is_named_not_called_blank():
+    """openpyxl (like any program but Excel) writes formulas without their results: the cell's value is unknown,
+    and saying it is blank sends the user looking for a gap that is not there."""
+    months = [list(r) for r in WARD_MONTHS]
+    months[1][2] = "=300+1"  # occupied_bed_days, a required column: was "is blank; this column needs a value..."
+    months[2][3] = "=1+1"  # assaults_on_staff, blanks allowed: was silently imported as missing
+    r = load_upload(workbook({"wards": WARDS, "ward_months": months}), "hospital.xlsx")
+    errors = r.problems[r.problems["severity"] == "error"]
+    assert errors[["row", "column", "value", "problem"]].values.tolist() == [
+        [2, "occupied_bed_days", "=300+1", "a formula with no saved value: open the file in Excel and save it"],
+        [3, "assaults_on_staff", "=1+1", "a formula with no saved value: open the file in Excel and save it"],
+    ]
+    assert not r.problems["problem"].str.contains("blank").any()
+    kept = r.without_bad_rows()
+    assert kept.ok and len(kept.tables["ward_months"]) == 48
+
+
+def test_a_formula_whose_value_excel_saved_is_read_as_that_value():
+    months = [list(r) for r in WARD_MONTHS]
+    months[1][3] = "=1+1"
+    data = workbook({"wards": WARDS, "ward_months": months})
+    saved = patch_member(
+        data, "xl/worksheets/sheet2.xml", lambda b: b.replace(b"<f>1+1</f><v></v>", b"<f>1+1</f><v>2</v>")
+    )
+    r = load_upload(saved, "hospital.xlsx")
+    assert r.ok, r.problems.to_string()
+    assert r.tables["ward_months"]["assaults_on_staff"].iloc[0] == 2
+
+
+# ------------------------------------------------------------------ issue 13: decimal commas
+def semicolons(rows: list[list]) -> bytes:
+    return ("\n".join(";".join(str(v) for v in r) for r in rows) + "\n").encode()
+
+
+def comma_months(staffing: list[str]) -> list[list]:
+    head = ["ward_id", "month", "occupied_bed_days", "assaults_on_staff", "staff_hours_per_patient_day"]
+    return [head] + [
+        [w, m, 300 + i, i % 3, staffing[i % len(staffing)]]
+        for i, (w, m) in enumerate((r[0], r[1]) for r in WARD_MONTHS[1:])
+    ]
+
+
+def test_a_semicolon_file_written_wholly_with_decimal_commas_is_read_with_a_note():
+    """Excel saves CSV this way where the comma is the decimal mark: 67 cells of '7,1' were 67 errors."""
+    months = comma_months(["7,1", "6,25", "8", "10,5"])
+    r = load_files([("wards.csv", csv_text(WARDS).encode()), ("ward_months.csv", semicolons(months))])
+    assert r.ok, r.problems.to_string()
+    assert r.tables["ward_months"]["staff_hours_per_patient_day"].head(4).tolist() == [7.1, 6.25, 8.0, 10.5]
+    notes_ = r.problems[r.problems["sheet"] == "ward_months"]
+    assert notes_[["severity", "problem"]].values.tolist() == [
+        [
+            "info",
+            "this file writes numbers with a decimal comma ('7,1' on row 2 was read as 7.1), so every number in "
+            "it was read that way",
+        ]
+    ]
+
+
+def test_decimal_commas_beside_decimal_points_are_one_message_per_column():
+    months = comma_months(["7,1", "6,25", "8.5", "10,5"])  # mixed: which mark a number uses cannot be told
+    r = load_files([("wards.csv", csv_text(WARDS).encode()), ("ward_months.csv", semicolons(months))])
+    errors = r.problems[r.problems["severity"] == "error"]
+    assert errors[["row", "column", "value"]].values.tolist() == [[2, "staff_hours_per_patient_day", "7,1"]]
+    assert errors["problem"].iloc[0] == (
+        "38 numbers in this column are written with a decimal comma (row 2: '7,1', row 3: '6,25', row 5: '10,5' "
+        "and 35 more), but this file also writes numbers with a decimal point, so they could not be read: write "
+        "every number with a decimal point (7.1), or every one with a decimal comma (7,1)"
+    )
+    assert not r.without_bad_rows().ok  # the column stays wrong until the file is corrected
+
+
+def test_a_semicolon_file_without_decimal_commas_reads_as_before():
+    months = comma_months(["7", "1,000"])  # 1,000: thousands, as in any other file
+    r = load_files([("wards.csv", csv_text(WARDS).encode()), ("ward_months.csv", semicolons(months))])
+    assert r.ok and list(r.problems["severity"]) == []
+    assert r.tables["ward_months"]["staff_hours_per_patient_day"].head(2).tolist() == [7.0, 1000.0]
