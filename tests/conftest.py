@@ -4,10 +4,16 @@ and the AppTest set-up for the dashboard's st.navigation entry."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+# No test reads checked tables kept by an earlier test or an earlier run (analysis/data/cache.py keeps them in the
+# user's cache by default): each reads its files afresh, through the same checks and the bounded worker, whatever
+# ran before. Servers the tests start inherit this. tests/data/ turns the cache on, in a folder of its own per test.
+os.environ["COPRODUCTION_CACHE_DIR"] = "off"
 
 WARDS = pd.DataFrame(
     {
