@@ -82,6 +82,7 @@ bench: setup-test browser ## print the speed figures (analysis, pages in a real 
 	-$(PY) benchmarks/pages_speed.py
 	-$(PY) benchmarks/report_render.py
 	-$(PY) benchmarks/pack_speed.py
+	-$(PY) benchmarks/load_speed.py
 
 load: setup-test browser ## load: 20 browser sessions and 2 uploads at once on 127.0.0.1 (prints answer times, peak memory)
 	$(PY) benchmarks/load.py

@@ -590,7 +590,7 @@ def _arrow_columns(
         pool = pa.system_memory_pool()  # malloc: what it takes counts against a worker's memory limit
         table = pa_csv.read_csv(
             pa.py_buffer(encoded),
-            read_options=pa_csv.ReadOptions(column_names=names, use_threads=True),
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),  # no wait for a second core
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
                 quote_char=False,
