@@ -7,14 +7,10 @@ with the page printed landscape.
 
 from __future__ import annotations
 
-import asyncio
-import base64
-from pathlib import Path
-
 import pandas as pd
 
 from analysis.overview.answers import three_answers
-from analysis.pack.render.browser import ChromiumSession, ImageExportUnavailable, _why
+from analysis.pack.render.browser import ChromiumSession
 from analysis.wards.one_page import CHART_HEIGHT, CHART_WIDTH, chart_figures, one_page, one_page_html
 from analysis.wards.profile import WardProfile
 
@@ -23,8 +19,6 @@ class LandscapeSession(ChromiumSession):
     """The pack's browser session, printing one A4 landscape page sized by the page's own CSS."""
 
     def print_landscape(self, html: str) -> bytes:
-        page = Path(self._tmp.name) / "ward.html"
-        page.write_text(html, encoding="utf-8")
         params = {
             "printBackground": True,
             "landscape": True,
@@ -37,26 +31,7 @@ class LandscapeSession(ChromiumSession):
             "preferCSSPageSize": True,  # @page { size: A4 landscape; margin: 8mm }
         }
 
-        async def print_it() -> bytes:
-            tab = await self._kaleido.create_tab("", window=True)
-            try:
-                loaded = tab.subscribe_once("Page.loadEventFired")
-                await tab.send_command("Page.enable")
-                reply = await tab.send_command("Page.navigate", params={"url": page.as_uri()})
-                if "error" in reply:
-                    raise RuntimeError(reply["error"])
-                await asyncio.wait_for(loaded, self.timeout)
-                reply = await tab.send_command("Page.printToPDF", params=params)
-                if "error" in reply:
-                    raise RuntimeError(reply["error"])
-                return base64.b64decode(reply["result"]["data"])
-            finally:
-                await self._kaleido.close_tab(tab.target_id)
-
-        try:
-            return self._run(print_it(), timeout=self.timeout)
-        except Exception as exc:
-            raise ImageExportUnavailable(f"Chromium started but could not print the PDF ({_why(exc)}).") from exc
+        return self.print_page(html, params, "ward.html")
 
 
 def build(

@@ -139,8 +139,6 @@ class ChromiumSession:
 
     def print_pdf(self, html: str, header_html: str = "", footer_html: str = "") -> bytes:
         """Print a self-contained HTML page to A4 PDF; header/footer repeat on every page."""
-        page = Path(self._tmp.name) / "pack.html"
-        page.write_text(html, encoding="utf-8")
         params = {
             "printBackground": True,
             "paperWidth": 8.27,  # A4 in inches
@@ -154,6 +152,13 @@ class ChromiumSession:
             "footerTemplate": footer_html or "<span></span>",
             "preferCSSPageSize": False,
         }
+
+        return self.print_page(html, params, "pack.html")
+
+    def print_page(self, html: str, params: dict, name: str = "page.html") -> bytes:
+        """Print a self-contained HTML page to PDF with Chromium's `Page.printToPDF` options `params`."""
+        page = Path(self._tmp.name) / name
+        page.write_text(html, encoding="utf-8")
 
         async def print_it() -> bytes:
             tab = await self._kaleido.create_tab("", window=True)
