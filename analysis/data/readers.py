@@ -186,20 +186,22 @@ def _total_row(name: str, header: list, body: list[list], numbers: list[int], fi
     return True
 
 
+def _title_rows_note(name: str, header_row: int) -> tuple[str, str, str]:
+    """The note for a header found below title rows."""
+    return (
+        "info",
+        name,
+        f"the header of '{name}' was found on row {header_row}; the "
+        f"{plural(header_row - 1, 'row')} above it (a title) {plural_word(header_row - 1, 'was', 'were')} "
+        "not read",
+    )
+
+
 def _sheet(name: str, rows: list[tuple[int, list]], problems: list, from_file: bool = False) -> RawSheet:
     """A raw sheet from its non-blank rows, each with its spreadsheet row number."""
     at = _header_at(name, rows)
     if at is not None and rows[at][0] > 1:
-        header_row = rows[at][0]
-        problems.append(
-            (
-                "info",
-                name,
-                f"the header of '{name}' was found on row {header_row}; the "
-                f"{plural(header_row - 1, 'row')} above it (a title) {plural_word(header_row - 1, 'was', 'were')} "
-                "not read",
-            )
-        )
+        problems.append(_title_rows_note(name, rows[at][0]))
         header, rest = list(rows[at][1]), rows[at + 1 :]
     elif at is not None or (rows and rows[0][0] == 1):
         header, rest = list(rows[0][1]), rows[1:]
@@ -696,16 +698,7 @@ def _grid_sheet(name: str, grid: _Grid, problems: list, delimiter: str = ",") ->
     top = [(int(grid.numbers[i]), grid.record(i)) for i in range(min(len(grid.numbers), HEADER_SEARCH_ROWS + 1))]
     at = _header_at(name, top)
     if at is not None and top[at][0] > 1:
-        header_row = top[at][0]
-        problems.append(
-            (
-                "info",
-                name,
-                f"the header of '{name}' was found on row {header_row}; the "
-                f"{plural(header_row - 1, 'row')} above it (a title) {plural_word(header_row - 1, 'was', 'were')} "
-                "not read",
-            )
-        )
+        problems.append(_title_rows_note(name, top[at][0]))
         header, first = top[at][1], at + 1
     elif at is not None or (top and top[0][0] == 1):
         header, first = top[0][1], 1
