@@ -7,7 +7,7 @@ the pages/ folder's automatic page list is therefore off.
 import streamlit as st
 
 from analysis.data.filters import Filters
-from ui import auth, frame
+from ui import auth, frame, settings
 from ui.data import current_dataset
 from ui.filters import apply_filters, keep_filters_in_url, sidebar_filters
 from ui.safe import guarded
@@ -16,12 +16,13 @@ frame.configure_page()
 keep_filters_in_url()  # before st.navigation writes the page's address: a page switch keeps the filters in it
 
 PAGES = {
+    "": [st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True)],  # a link of its own
     "Questions": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
         st.Page("pages/coproduction.py", title="Co-production (Q1)", icon=":material/handshake:"),
         st.Page("pages/assaults.py", title="Assaults on staff (Q2)", icon=":material/health_and_safety:"),
         st.Page("pages/recovery.py", title="Recovery (Q3)", icon=":material/trending_up:"),
         st.Page("pages/talking_groups.py", title="Talking groups", icon=":material/forum:"),
+        st.Page("pages/social_distance.py", title="Reduced social distance", icon=":material/diversity_3:"),
     ],
     "Wards": [st.Page("pages/ward_profile.py", title="Ward profile", icon=":material/bed:")],
     "Research": [
@@ -33,7 +34,9 @@ PAGES = {
 }
 # Signed out (when sign-in is set up): the sign-in screen only, at every page's address, before any data are read.
 identity = auth.gate(PAGES)
-page = st.navigation(PAGES)
+# The pages in the header, a menu per section: the sidebar then holds only the filters, so the period control is
+# in view without scrolling on a 900 px screen (ten page links above it pushed it below the fold).
+page = st.navigation(PAGES, position="top")
 
 with guarded("preparing the data", "Open the Data page to check which data the app is using."):
     dataset = current_dataset()
@@ -42,6 +45,8 @@ with guarded("preparing the data", "Open the Data page to check which data the a
     with st.sidebar, guarded("drawing the filters", "Clear the filters or reload the page."):
         filters = sidebar_filters(dataset)
     frame.set_view(frame.View(dataset, filters, apply_filters(dataset, filters)))
+with st.sidebar, guarded("reading the settings", "Reload the page."):
+    settings.sidebar_settings()  # the SPC run length, saved for the hospital (ui/settings.py)
 with st.sidebar:
     auth.sidebar(identity)  # who is signed in and the sign-out button, or that sign-in is off
 

@@ -25,6 +25,20 @@ def uk_month(value) -> str:
     return "" if pd.isna(ts) else ts.strftime("%b %Y")
 
 
+def uk_months(values) -> pd.Series:
+    """`uk_month` of each value of a column, as ``values.map(uk_month)`` gives it, each distinct value formatted
+    once (a national table has thousands of rows and about a hundred months); the index of `values` when it is a
+    Series.
+
+    >>> uk_months(pd.Series(pd.to_datetime(["2024-04-01", None, "2024-04-30"]))).tolist()
+    ['Apr 2024', '', 'Apr 2024']
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    codes, distinct = pd.factorize(s, use_na_sentinel=True)
+    words = pd.Series([*(uk_month(v) for v in distinct), ""], dtype=object).to_numpy()
+    return pd.Series(words[codes], index=s.index)  # code -1 (missing) is the last, ''; the dtype `map` would give
+
+
 def uk_date(value) -> str:
     """'1 Apr 2024' (no leading zero); '' for a missing value."""
     if value is None or (not isinstance(value, (str, dt.date)) and pd.isna(value)):

@@ -235,12 +235,15 @@ async def browse(browser, base: str, s: Session, labels: dict[str, str], timeout
             )
 
         async def profile():
-            await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Ward profile", exact=True).click()
+            # the app's menu is in the header (dashboard.py): the Wards menu, then the page in it
+            await page.get_by_test_id("stTopNavSection").filter(has_text="Wards").click()
+            menu = page.get_by_test_id("stTopNavPopover")
+            await menu.get_by_role("menuitem", name="Ward profile", exact=True).click()
             await page.wait_for_url(re.compile(r"/ward_profile"))
             await rendered(page, timeout_s)
 
         async def download():
-            await page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview", exact=True).click()
+            await page.get_by_test_id("stTopNav").get_by_role("link", name="Overview", exact=True).click()
             await page.wait_for_url(re.compile(r"/(\?|$)"))
             await rendered(page, timeout_s)
             s.back = set(re.findall(r"[?&]ward=([^&]+)", page.url))

@@ -10,15 +10,16 @@ from analysis.charts.funnel import funnel_figure
 from analysis.charts.spc import spc_figure
 from analysis.data.contract import ADJUSTMENTS, MODELLED_INCIDENTS, MORE_IS_BETTER
 from analysis.overview.confidence import confidence_parts, result_months
-from analysis.questions.assaults import funnel
+from analysis.questions.assaults import direction, funnel, imputed
 from analysis.questions.assaults import view as words
 from analysis.questions.glossary import terms_in
 from analysis.questions.verdicts import link_verdict, shortfall
 from analysis.spc.icons import variation_icon
+from analysis.spc.rules import run_length_words
 from analysis.stats.counts import fit_all_incidents, fit_counts
 from analysis.stats.counts.describe import outcome_words
 from analysis.text import literal, plural, plural_word, rate_label, uk_month
-from ui import cache, show
+from ui import cache, gchart, settings, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
 
@@ -214,6 +215,35 @@ else:
             st.markdown("\n".join(f"- **{literal(term)}:** {literal(meaning)}" for term, meaning in used.items()))
 
 if result is not None and result.ok:
+    with st.expander("Which comes first?"), guarded("fitting both directions"):
+        st.caption(
+            f"Do {noun} fall after co-production rises, or does co-production fall after {noun}? Each ward is "
+            "compared only with itself, with each measure set against the other one month earlier."
+        )
+        first = cache.analysed(direction.which_comes_first, view, predictor=predictor, outcome=outcome)
+        st.markdown(literal(first.sentence))
+        if len(first.table):
+            st.dataframe(direction.table_in_words(first.table, outcome), hide_index=True, width="stretch")
+    with st.expander("Months without a score: would imputing them change the answer?"), guarded("imputing scores"):
+        st.caption(
+            "Months with no co-production score are left out of the model above. This check gives each of them a "
+            "score drawn from the ward's surveys before and after and its incidents, 20 times over, and pools the "
+            "20 answers (multiple imputation with Rubin's rules)."
+        )
+        if st.toggle("Run the check (it refits the model 20 times)", key="a_impute"):
+            sensitivity = cache.analysed(
+                imputed.imputed_sensitivity,
+                view,
+                outcome=outcome,
+                predictor=predictor,
+                lag=lag,
+                adjust=list(adjust),
+                errors=errors,
+            )
+            st.markdown(literal(sensitivity.sentence))
+            st.caption("How long a survey's scores stand for is set on the Co-production page.")
+
+if result is not None and result.ok:
     with guarded("working out expected rates"):
         st.header("Expected rates at two scores")
         s = pd.to_numeric(panel[predictor], errors="coerce").dropna()
@@ -374,13 +404,16 @@ with guarded("drawing the chart over time"):
     chosen = view.filters.wards
     start = list(ward_opts).index(chosen[0]) if len(chosen) == 1 and chosen[0] in ward_opts else 0  # one ward: its own
     ward = st.selectbox("Ward", list(ward_opts), format_func=ward_opts.get, key="a_ward", index=start)
-    classified, events = cache.analysed(words.incident_spc, view, outcome, ward, events=view.data.table("events"))
+    classified, events = cache.analysed(
+        words.incident_spc, view, outcome, ward, events=view.data.table("events"), run_length=settings.run_length()
+    )
     title = f"{noun.capitalize()} {rate_label()}: {ward_opts[ward]}"
     fig, alt = cache.figure(spc_figure, view, classified, title, f"Rate {rate_label()}", events=events)
     icon = variation_icon(classified, f"rate of {noun}")
     i1, i2 = st.columns([1, 12], vertical_alignment="center")
     i1.markdown(icon["svg"], unsafe_allow_html=True)
     i2.markdown(f"**{icon['label']}.** {icon['description']}")
+    st.caption(run_length_words(settings.run_length()) + " Change the run in the sidebar's Settings.")
     shown = classified.assign(month=classified["period"].map(uk_month))[
         ["month", "count", "exposure", "rate", "centre", "lower", "upper", "variation", "rule"]
     ]
@@ -394,6 +427,8 @@ with guarded("drawing the chart over time"):
         counts=["count"],
         rates={"rate": ("count", "occupied_bed_days", 1000)},
     )
+    if ward != words.WHOLE_HOSPITAL:  # few assaults on this ward: the days between them (issue 12)
+        gchart.section(view, ward, ward_opts[ward], outcome, classified["count"], level=3)
 
 if predictor is not None:
     with guarded("comparing patient- and staff-rated social distance"):

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from analysis.text import literal
-from ui import auth, imports, upload
+from analysis.text import literal, plural
+from ui import auth, imports, listing, upload
 from ui.data import store_state
 from ui.frame import current_view
 from ui.safe import guarded
@@ -70,7 +70,7 @@ def _small_numbers() -> None:
         st.caption(inside_and_outside() + " Ask your information governance lead which rule applies to your release.")
 
 
-def _upload_and_import(state) -> None:
+def _upload_and_import(state):
     st.header("2. Upload and check")
     files = st.file_uploader(
         "Upload a workbook (.xlsx), CSV files (several at once) or a zip of CSV files",
@@ -80,17 +80,33 @@ def _upload_and_import(state) -> None:
         help="Ward-level totals only. Files with patient identifiers are refused.",
     )
     up = None
+    wards_only = False
     with guarded("reading this file", upload.READ_TODO):
         up = upload.handle_upload(files, context=state.tables or None)
         if up is not None:
             # the refusal quotes the file's own column names, and ui.upload shows it as markdown: escape it here
             result = up.result
+            # a wards table alone, for a hospital with no ward_months yet: no error, the listing below brings them
+            stored = state.tables.get("wards")
+            wards_only = (stored is None or not len(stored)) and listing.wards_only(up)
+            if wards_only:
+                result = listing.without_missing_months(result)
             upload.report(replace(result, refused=literal(result.refused)) if result.refused else result)
 
     if up is not None:
         st.header("3. Import")
+        if wards_only:
+            wards = up.result.tables["wards"]
+            st.info(
+                f"This file holds the wards table only ({plural(len(wards), 'ward')}). The wards will be imported "
+                "with the incident listing below (3b), or with ward_months: add a ward_months sheet (or "
+                "ward_months.csv) and upload both together.",
+                icon=":material/info:",
+            )
+            return up
         with guarded("preparing the import", "Nothing was imported. Try again, or upload the file again."):
             imports.import_section(up, state)
+    return up
 
 
 st.title("Data")
@@ -117,7 +133,9 @@ if not steward:
     st.info(auth.role_needed("upload") + " Importing and rolling back need it too.", icon=":material/lock:")
 else:  # the numbered steps one after the other; the small-number setting is no step of an import
     _template()
-    _upload_and_import(state)
+    pending = _upload_and_import(state)
+    with guarded("importing from your incident system", listing.TODO):
+        listing.section(state, view, pending)
 if auth.can("download"):
     _small_numbers()
 

@@ -12,10 +12,11 @@ from analysis.data.contract import NUMERIC_ADJUSTMENTS
 from analysis.data.dataset import SAMPLE_DIR
 from analysis.disclosure.export import export_results_json
 from analysis.questions import specs
+from analysis.questions.assaults import direction
 from analysis.questions.recovery.model import measures_in_panel
-from analysis.stats.counts.describe import outcome_words, predictor_words
+from analysis.stats.counts.describe import outcome_words
 from analysis.stats.results import CountDiagnostics, ModelResult
-from analysis.text import literal
+from analysis.text import listed, literal
 from ui import cache, show
 from ui.data import sample_path
 from ui.frame import current_view, filter_caption
@@ -25,12 +26,18 @@ QUESTION_LABELS = {
     "q2": "Question 2: incidents such as assaults on staff (count model)",
     "q3": "Question 3: recovery measures (mixed model)",
     "talking-groups": "Talking groups: before and after each ward started (pooled across wards)",
+    "dose": "Talking-group sessions: a score after months of meetings (mixed model)",
 }
 FAMILY_LABELS = {"auto": "Automatic (test for over-dispersion)", "poisson": "Poisson", "negbin": "Negative binomial"}
 ERROR_LABELS = {"cluster": "Cluster-robust by ward", "gee": "GEE (exchangeable)", "fixed_effects": "Ward fixed effects"}
 SPLIT_LABELS = {"within_between": "Within ward and between wards", "none": "One term (no split)"}
 WEIGHT_LABELS = {"none": "Unweighted (mixed model)", "n_patients": "Weighted by patients behind each mean"}
 KIND_LABELS = {"count": "Count (rate per occupied bed day)", "linear": "Linear (a score)"}
+CLUSTER_SE_LABELS = {
+    "auto": "Automatic (CR2 below 30 wards)",
+    "cr2_satterthwaite": "CR2, Satterthwaite df",
+    "cr1": "CR1, G-1 df (classic)",
+}
 
 
 @st.cache_data(max_entries=64, show_spinner="Fitting the model...")
@@ -38,15 +45,46 @@ def _fit(key: str, spec_json: str, _panel: pd.DataFrame, _tables: dict) -> list[
     return specs.fit_panel(_panel, _tables, json.loads(spec_json))
 
 
+@st.cache_data(max_entries=32, show_spinner="Fitting both directions...")
+def _which_first(key: str, spec_json: str, _panel: pd.DataFrame):
+    spec = json.loads(spec_json)
+    return direction.which_comes_first(_panel, predictor=spec["predictor"], outcome=spec["outcome"])
+
+
 def _present(panel: pd.DataFrame, columns) -> list[str]:
     return [c for c in columns if c in panel.columns and panel[c].notna().any()]
+
+
+def _predictors(panel: pd.DataFrame, question: str) -> list[str]:
+    """The predictors this question's model takes that have data: co-production scores, then measures such as
+    the talking-group session log's (each only when its table is loaded)."""
+    return [
+        p
+        for p in _present(panel, specs.PREDICTORS)
+        if p not in specs.MEASURES or question in specs.MEASURES[p].questions
+    ]
+
+
+def _not_loaded(panel: pd.DataFrame, question: str) -> None:
+    """A plain line for each table whose measures this model could take but which is not loaded."""
+    by_table: dict[str, list] = {}
+    for m in specs.MEASURES.values():
+        if question in m.questions and specs.missing_measure(panel, m.column):
+            by_table.setdefault(m.table, []).append(m)
+    for table, measures in by_table.items():
+        st.caption(
+            literal(
+                f"More predictors once {measures[0].table_words} is loaded (the {table} table, on the Data "
+                f"page): {listed([m.words for m in measures], most=len(measures))}."
+            )
+        )
 
 
 def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
     """The model choices as a spec (None when the data cannot support any model on this page)."""
     question = st.radio("Question", list(QUESTION_LABELS), format_func=QUESTION_LABELS.get, key="mb_question")
     spec: dict = {"question": question}
-    predictors = _present(panel, specs.PREDICTORS)
+    predictors = _predictors(panel, question)
     c1, c2, c3 = st.columns(3)
     if question == "q2":
         outcomes = _present(panel, specs.INCIDENTS)
@@ -65,6 +103,17 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
         spec["errors"] = c3.selectbox(
             "Allowing for wards", list(ERROR_LABELS), format_func=ERROR_LABELS.get, key="mb_errors"
         )
+        if spec["errors"] != "gee":
+            spec["cluster_se"] = c3.selectbox(
+                "Small-sample errors",
+                list(CLUSTER_SE_LABELS),
+                format_func=CLUSTER_SE_LABELS.get,
+                key="mb_cluster_se",
+                help="How the uncertainty allows for few wards. Automatic is what the rest of the app uses: CR2 "
+                "(bias-reduced) errors with Satterthwaite degrees of freedom below 30 wards, CR1 with Satterthwaite "
+                "from 30. CR1 with G-1 degrees of freedom is the classic choice, kept for comparison; its intervals "
+                "are too narrow with few wards.",
+            )
         adjust_options = [a for a in specs.ADJUST_COUNTS if a in ("season", "trend") or a in panel.columns]
     elif question == "q3":
         measures = measures_in_panel(panel, tables.get("measures"))
@@ -77,8 +126,40 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
         spec["measure"] = c1.selectbox("Recovery measure", measures, key="mb_measure")
         spec["weights"] = c2.selectbox("Weights", list(WEIGHT_LABELS), format_func=WEIGHT_LABELS.get, key="mb_weights")
         adjust_options = ["trend"] + [a for a in NUMERIC_ADJUSTMENTS if a in panel.columns]
+    elif question == "dose":
+        outcomes = _present(panel, specs.DOSE_OUTCOMES)
+        doses = [p for p in predictors if p in specs.MEASURES]
+        if not outcomes or not doses:
+            show.needs(
+                "a talking-group session log (the talking_group_sessions table) and co-production survey returns.",
+                "This model relates a ward's scores to how its talking groups ran in the months before.",
+            )
+            return None
+        spec["outcome"] = c1.selectbox(
+            "Outcome (a score)", outcomes, format_func=specs.measure_words, key="mb_dose_outcome"
+        )
+        spec["predictor"] = c2.selectbox(
+            "How the meetings ran", doses, format_func=specs.measure_words, key="mb_dose_predictor"
+        )
+        spec["lag"] = int(
+            c1.number_input(
+                "Lag (months before the score)",
+                0,
+                12,
+                1,
+                key="mb_dose_lag",
+                help="1 (the default, as on the Talking groups page): a month's meetings against the next "
+                "month's survey.",
+            )
+        )
+        st.caption(
+            "Only months with their own survey count (a score carried forward from an earlier survey is left "
+            "out); the measure is split into each ward's average (between wards) and each month's difference "
+            "from it (within ward: the answer), with a trend over time and a random intercept per ward."
+        )
     else:
-        outcomes = _present(panel, specs.INCIDENTS) + predictors
+        scores = [p for p in _present(panel, specs.PREDICTORS) if p not in specs.MEASURES]
+        outcomes = _present(panel, specs.INCIDENTS) + scores + _present(panel, specs.OUTCOME_MEASURES)
         if not outcomes or "talking_groups_start" not in panel.columns or panel["talking_groups_start"].isna().all():
             show.needs(
                 "events with each ward's talking-groups start (talking_groups_started) and ward months.",
@@ -88,7 +169,7 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
         spec["outcome"] = c1.selectbox(
             "Outcome",
             outcomes,
-            format_func=lambda c: outcome_words(c) if c in specs.INCIDENTS else predictor_words(c),
+            format_func=lambda c: outcome_words(c) if c in specs.INCIDENTS else specs.measure_words(c),
             key="mb_tg_outcome",
         )
         default_kind = "count" if spec["outcome"] in specs.INCIDENTS else "linear"
@@ -102,15 +183,20 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
         adjust_options = []
     if question in ("q2", "q3"):
         spec["predictor"] = c1.selectbox(
-            "Predictor (co-production score)", predictors, format_func=predictor_words, key="mb_predictor"
+            "Predictor",
+            predictors,
+            format_func=specs.measure_words,
+            key=f"mb_predictor_{question}",
+            help="A co-production score, or a measure of how the talking groups run when a session log is loaded.",
         )
         spec["lag"] = int(c2.number_input("Lag (months before the outcome)", 0, 12, 0, key="mb_lag"))
         spec["split"] = c3.selectbox(
-            "Co-production term", list(SPLIT_LABELS), format_func=SPLIT_LABELS.get, key=f"mb_split_{question}"
+            "Predictor term", list(SPLIT_LABELS), format_func=SPLIT_LABELS.get, key=f"mb_split_{question}"
         )
         spec["adjust"] = st.multiselect(
             "Adjust for", adjust_options, key=f"mb_adjust_{question}", format_func=lambda a: a.replace("_", " ")
         )
+        _not_loaded(panel, question)
     spec["carry_forward_months"] = int(
         c3.number_input(
             "Carry survey scores forward (months)",
@@ -126,7 +212,7 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
 
 def _key_figure(result: ModelResult) -> str:
     h = result.headline
-    if result.question == "q3":
+    if result.question in ("q3", "dose"):
         return f"{h.estimate:+.2f} ({h.ci_low:+.2f} to {h.ci_high:+.2f})"
     return f"{h.estimate:.2f} ({h.ci_low:.2f} to {h.ci_high:.2f})"
 
@@ -134,7 +220,14 @@ def _key_figure(result: ModelResult) -> str:
 def _per_points(spec: dict, result: ModelResult) -> float | None:
     """The points of co-production score the estimates are per (10), for models with a co-production predictor."""
     per = getattr(result.diagnostics, "per", None)
-    return float(per) if per and spec.get("question") in ("q2", "q3") and spec.get("predictor") else None
+    scored = spec.get("predictor") and spec["predictor"] not in specs.MEASURES
+    return float(per) if per and spec.get("question") in ("q2", "q3") and scored else None
+
+
+def _per_measure(spec: dict) -> str | None:
+    """For a model whose predictor is a measure (not a score), what its rows are per, in words."""
+    m = specs.MEASURES.get(spec.get("predictor")) if spec.get("question") in specs.PREDICTED else None
+    return None if m is None else f"per {m.step}"
 
 
 def _diagnostics(result: ModelResult) -> None:
@@ -220,12 +313,19 @@ def main() -> None:
         st.header("Formula")
         st.code(result.formula, language="text", wrap_lines=True)
     if len(result.estimates):
-        per = _per_points(spec, result)
+        per, per_measure = _per_points(spec, result), _per_measure(spec)
         st.header(f"Fitted table (co-production per {per:g} points)" if per else "Fitted table")
+        if per_measure:
+            st.caption(
+                literal(
+                    f"Rows for {specs.measure_words(spec['predictor'])} (terms starting {spec['predictor']}) are "
+                    f"{per_measure}; other rows are per unit of their own measure."
+                )
+            )
         if per:
             st.caption(
                 literal(
-                    f"Rows for {predictor_words(spec['predictor'])} (terms starting {spec['predictor']}) are per "
+                    f"Rows for {specs.measure_words(spec['predictor'])} (terms starting {spec['predictor']}) are per "
                     f"{per:g}-point rise in the score, which runs from 0 to 100; other rows are per unit of "
                     "their own measure."
                 )
@@ -246,12 +346,25 @@ def main() -> None:
             },
         )
         if "const" in set(result.estimates.get("term", [])) and "rate_ratio" in result.estimates:
+            zero = (
+                f"0 for {specs.measure_words(spec['predictor'])}, outside the values seen"
+                if spec.get("predictor") in specs.MEASURES
+                else "a co-production score of 0, far outside the scores seen"
+            )
             st.caption(
-                "The const row is the model's baseline: its rate ratio is the rate per occupied bed day "
-                "where every predictor is 0 (a co-production score of 0, far outside the scores seen), so "
-                "it is an extrapolation, not a rate any ward had. The answer is in the rows below it."
+                literal(
+                    "The const row is the model's baseline: its rate ratio is the rate per occupied bed day "
+                    f"where every predictor is 0 ({zero}), so it is an extrapolation, not a rate any ward had. "
+                    "The answer is in the rows below it."
+                )
             )
     _diagnostics(result)
+    if spec["question"] == "q2" and result.ok and spec["predictor"] not in specs.MEASURES:
+        with st.expander("Which comes first? Both directions, one month apart"), guarded("fitting both directions"):
+            first = _which_first(cache.data_key(view), json.dumps(spec, sort_keys=True), panel)
+            st.markdown(literal(first.sentence))
+            if len(first.table):
+                st.dataframe(first.table, hide_index=True, width="stretch")
     _reproduce(spec, results, view)
 
 

@@ -2,24 +2,23 @@
 above the fold at 1366 x 768), what to tell the steering group, the data behind them, and every ward at a
 glance with a link to its profile."""
 
-import hashlib
 from html import escape
 
 import pandas as pd
 import streamlit as st
 
 from analysis.charts.assurance import STYLE as GRID_STYLE
-from analysis.data.crosschecks import check_targets
-from analysis.data.targets import stored_name, target_measures, target_row
+from analysis.data.targets import target_measures
 from analysis.overview.answers import headline_metrics, hospital_chart, researcher_notes, three_answers, ward_table
 from analysis.overview.assurance import COUNT_COLUMNS, RATES, assurance_summary, default_measures
 from analysis.overview.summary import steering_brief, trend_words
 from analysis.overview.wards import icon_markup, wards_to_list, window_length, window_words
 from analysis.questions.glossary import terms_in
 from analysis.questions.recovery.model import higher_is_better, measure_range
-from analysis.text import financial_year, fmt_number, listed, literal, plural, plural_word, rate_label, uk_month
+from analysis.text import fmt_number, listed, literal, plural, plural_word, rate_label
 from analysis.wards.change import comparison_sentence, year_on_year
-from ui import auth
+from ui import settings
+from ui import targets as targets_ui
 from ui.cache import analysed
 from ui.filters import chosen_period, every_month
 from ui.frame import APP_TITLE, current_view, period_text
@@ -59,7 +58,10 @@ def _trend(key: str, label: str) -> str:
 # which the browser test of the fold looks for.
 CARD_STYLE = """<style>
 [class*="st-key-verdict_"] p {font-size: 1.2rem; font-weight: 700; line-height: 1.35; margin-bottom: 0;}
+.st-key-answers_heading h2 {font-size: 1.6rem; padding: 0.5rem 0 0.25rem 0;}
 </style>"""
+# "Today's answers" was larger than the page title below 1000 px wide (36 against 34 px) and pushed the cards'
+# "How sure" lines below the fold at 900 x 700; an h2 still, smaller.
 
 
 def _data_line(view) -> None:
@@ -70,6 +72,35 @@ def _data_line(view) -> None:
         f"**{literal(view.dataset.label)}**: {plural(n, 'ward')}, **{period_text(data)}**. "
         f"Showing {literal(view.filters.describe())}."
     )
+
+
+def _picked_line(view, metrics: dict) -> None:
+    """With wards chosen in the sidebar, their assault rate for the months shown, above the answers (a ward
+    manager who picks their own ward and the last six months gets the figure without scrolling), and a link
+    to the ward's profile when one ward is chosen."""
+    if not view.filters.picks_wards or not metrics.get("wards"):
+        return
+    wards = view.data.table("wards")
+    names = [
+        literal(f"{r['ward_id']} {r['ward_name']}" if pd.notna(r["ward_name"]) else r["ward_id"])
+        for r in wards.drop_duplicates("ward_id").to_dict("records")
+    ]
+    who = listed(names, most=3, rest="more")
+    rate = metrics.get("assaults_on_staff_rate_per_1000_obd")
+    if metrics.get("assaults_on_staff") is not None and metrics.get("occupied_bed_days") and pd.notna(rate):
+        st.markdown(
+            f"**{who}**, {metrics['period']}: **{_num(rate, 2)} assaults on staff {rate_label()}** "
+            f"({plural(metrics['assaults_on_staff'], 'assault')} in "
+            f"{fmt_number(metrics['occupied_bed_days'])} bed days)."
+        )
+    if len(names) == 1:
+        ward_id = str(wards["ward_id"].iloc[0])
+        st.page_link(
+            PROFILE_PAGE,
+            label=f"Open the profile of {names[0]}: is it improving?",
+            query_params={"profile_ward": ward_id},
+            icon=":material/bed:",
+        )
 
 
 def _counters(view, metrics: dict) -> None:
@@ -129,6 +160,15 @@ def _researchers(answers) -> None:
             st.markdown("\n".join(f"- **{literal(term)}**: {literal(meaning)}" for term, meaning in words.items()))
 
 
+def _card_words(a) -> str | None:
+    """The glossary's meaning of each special word on a card (QPR-15, 'mid', 'its usual level' ...), for the
+    "?" beside the card's figure: a ward manager decodes them without opening the researchers' section."""
+    words = terms_in(a.verdict_text, a.sure, a.figure, a.caveat, a.others_plain)
+    if not words:
+        return None
+    return "\n\n".join(f"**{literal(term)}**: {literal(meaning)}" for term, meaning in words.items())
+
+
 def _answer_card(a) -> None:
     with st.container(border=True):
         # a real h3 (headings must not skip a level for screen readers), smaller than the verdict below it
@@ -144,10 +184,11 @@ def _answer_card(a) -> None:
             st.page_link(DATA_PAGE, label="Add data on the Data page", icon=":material/database:")
             return
         st.markdown(_sure(a))
+        words = _card_words(a)
         if a.figure:
-            st.markdown(literal(a.figure))
+            st.markdown(literal(a.figure), help=words)
         elif a.level == "Not enough data":
-            st.markdown("With this little data any figure would mislead, so none is shown yet.")
+            st.markdown("With this little data any figure would mislead, so none is shown yet.", help=words)
         if a.caveat:
             st.caption(literal(a.caveat))
         if a.others_plain:
@@ -179,7 +220,8 @@ def _ward_row(row, measure: str, change: dict, window: str) -> None:
     rate = row["assaults_on_staff_rate_per_1000_obd_12m"]
     cells[2].caption(
         (
-            f"{_num(rate, 1)} {rate_label()} ({_num(row['assaults_on_staff_12m'], 0)} assaults, "
+            # two decimals, as the counter and the chosen wards' line above give the same rate (3.98, not "4")
+            f"{_num(rate, 2)} {rate_label()} ({_num(row['assaults_on_staff_12m'], 0)} assaults, "
             f"{_num(row['occupied_bed_days_12m'], 0)} bed days)"
             if pd.notna(rate)
             else "No assault figures"
@@ -223,8 +265,9 @@ def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None
     st.caption(
         f"Assaults are for {window_words(wards.attrs)}, {rate_label()}. "
         "Each trend is a Making Data Count variation icon: it reads the ward's latest month (for co-production and "
-        "recovery, its latest survey) against the ward's own usual range; a run of recent months on one side "
-        "counts too. ▲ or ▼ (H or L in the icon) means an unusual rise or fall; a grey icon with a "
+        "recovery, its latest survey) against the ward's own usual range; a run of "
+        f"{wards.attrs.get('run_length', 7)} or more recent months on one side counts too (the run is set in the "
+        "sidebar's Settings). ▲ or ▼ (H or L in the icon) means an unusual rise or fall; a grey icon with a "
         "dash means no significant change (only the usual ups and downs). Blue is improving, orange is a concern. "
         f"Co-production is the patient-rated score; recovery is the ward's mean {literal(measure)} score"
         f"{_scale(view, measure)}. Open a ward's profile with its name."
@@ -261,27 +304,16 @@ def _ward_table(view, wards: pd.DataFrame, changes: pd.DataFrame | None) -> None
         )
 
 
-TARGET_SAVED = "_target_saved"  # the message shown once after a target is saved
-TARGET_FORM = "set_target"
-DIRECTIONS = {"": "The measure's own", "lower": "Lower is better", "higher": "Higher is better"}
-DIRECTION_HELP = (
-    "The measure's own: fewer incidents, more transfers to lower security, higher co-production, recovery as the "
-    "measures catalogue says. Talking group attendance has none, so say which."
-)
-
-
 def _assurance(view) -> None:
     """Assurance against targets: the variation-by-assurance grid across wards and measures, its data, and the
-    form that sets a target."""
+    form that sets a target (ui/targets.py)."""
     st.header("Assurance against targets")
     data = view.data
     targets = view.dataset.table("targets")  # uncut: a hospital-wide target has no ward, and no period cuts a target
     catalogue = data.table("measures")
     measures = target_measures(catalogue)
     n_wards = data.table("wards")["ward_id"].nunique() if len(data.table("wards")) else 0
-    saved = st.session_state.pop(TARGET_SAVED, None)
-    if saved:
-        st.success(literal(saved), icon=":material/check_circle:")
+    targets_ui.saved_message()
     with st.expander("Choose the measures in the grid"):
         chosen = st.multiselect(
             "Measures",
@@ -290,7 +322,9 @@ def _assurance(view) -> None:
             format_func=lambda k: measures[k].title,
             key="assurance_measures",
         )
-    summary = analysed(assurance_summary, view, targets, catalogue, data.table("events"), tuple(chosen))
+    summary = analysed(
+        assurance_summary, view, targets, catalogue, data.table("events"), tuple(chosen), settings.run_length()
+    )
     table = summary.table
     st.markdown(literal(summary.sentence))
     st.caption(
@@ -314,126 +348,7 @@ def _assurance(view) -> None:
     with st.expander("Show the data"):
         st.dataframe(table, hide_index=True, width="stretch")
         download(table, "overview_assurance", view, counts=list(COUNT_COLUMNS), rates=RATES)
-    with st.expander("Set a target"):
-        _targets_in_force(view, summary.in_force, measures)
-        _target_form(view, targets, measures)
-
-
-def _targets_in_force(view, now: pd.DataFrame, measures: dict) -> None:
-    """The targets in force in the latest month shown (each one's latest version that has started)."""
-    if not len(now):
-        st.caption("No target is set yet.")
-        return
-    names = view.dataset.table("wards").set_index("ward_id")["ward_name"].astype(str).to_dict()
-    shown = pd.DataFrame(
-        {
-            "Ward": [f"{w} {names.get(w, '')}".strip() if isinstance(w, str) else "Every ward" for w in now["ward_id"]],
-            "Measure": [measures[m].title for m in now["measure"]],
-            "Target": [fmt_number(t, 2) for t in now["target"]],
-            "Better": [d or "not said" for d in now["direction"]],
-            "Since": [uk_month(v) for v in now["valid_from"]],
-        }
-    )
-    st.markdown(f"**{plural(len(shown), 'target')} in force in the latest month**")
-    st.dataframe(shown, hide_index=True, width="stretch")
-
-
-def _target_form(view, targets: pd.DataFrame, measures: dict) -> None:
-    """A target for one ward (or every ward) and measure from a month on, saved as an import: the Data page lists
-    it in the history, where it can be rolled back."""
-    from ui.data import store_state
-
-    st.caption(
-        "A target applies from its month until a later one replaces it; a ward's own target comes before a "
-        "hospital-wide one. Each target saved here is an import of one row of the targets table: the Data page "
-        "lists it in the import history, where rolling it back restores the target it replaced. Many targets at "
-        "once: fill the targets sheet of the template and upload it on the Data page."
-    )
-    if view.dataset.source != "store":
-        st.info(
-            "Targets set here are kept with your hospital's imported data. The app is showing the synthetic sample "
-            "hospital, whose targets come with its files; import your data on the Data page to set targets here.",
-            icon=":material/info:",
-        )
-        return
-    if not auth.can("import"):
-        st.caption(auth.role_needed("import"))
-        return
-    wards = view.dataset.table("wards")
-    labels = {"": "Every ward (hospital-wide)"} | {
-        str(r["ward_id"]): f"{r['ward_id']} {r['ward_name']}" if pd.notna(r.get("ward_name")) else str(r["ward_id"])
-        for r in wards.to_dict("records")
-    }
-    months = pd.to_datetime(view.dataset.table("ward_months")["month"]).dropna()
-    first, last = (months.min(), months.max()) if len(months) else (pd.Timestamp.today(), pd.Timestamp.today())
-    choices = list(
-        pd.date_range(
-            first.to_period("M").to_timestamp(),
-            last.to_period("M").to_timestamp() + pd.DateOffset(months=12),
-            freq="MS",
-        )
-    )
-    year_start = pd.Timestamp(year=last.year if last.month >= 4 else last.year - 1, month=4, day=1)
-    default = choices.index(year_start) if year_start in choices else 0
-    with st.form(TARGET_FORM, border=False):
-        c = st.columns([1.2, 1.6, 0.8, 1])
-        ward = c[0].selectbox("Ward", list(labels), format_func=labels.get, key="target_ward")  # plain text
-        measure = c[1].selectbox(
-            "Measure", list(measures), format_func=lambda k: measures[k].title, key="target_measure"
-        )
-        value = c[2].number_input("Target", value=None, min_value=0.0, step=0.1, format="%.2f", key="target_value")
-        valid_from = c[3].selectbox(
-            "From",
-            choices,
-            index=default,
-            format_func=lambda m: f"{uk_month(m)} ({financial_year(m)})",
-            key="target_from",
-        )
-        direction = st.radio(
-            "Which side of the target is good",
-            list(DIRECTIONS),
-            format_func=DIRECTIONS.get,
-            key="target_direction",
-            horizontal=True,
-            help=DIRECTION_HELP,
-        )
-        saved = st.form_submit_button("Save target", type="primary", key="target_save")
-    if not saved:
-        return
-    if value is None:
-        st.error("Nothing was saved: give the target a value.")
-        return
-    who = auth.permitted("import")  # on the server, right before the import
-    if who is None:
-        return
-    state = store_state()
-    if state.store is None:
-        st.error(f"Nothing was saved: the data store cannot be opened ({literal(state.error or '')}).")
-        return
-    name = stored_name(state.tables.get("targets"), ward or None, measure, valid_from, measures)
-    row = target_row(ward or None, name, float(value), direction or None, valid_from)
-    problems = check_targets(row, state.tables)
-    if problems:
-        st.error("Nothing was saved: " + literal("; ".join(problems)) + ".")
-        return
-    where = labels[ward] if ward else "every ward"
-    what = f"{measures[measure].title} {fmt_number(value, 2)} on {where} from {uk_month(valid_from)}"
-    try:
-        import_id = state.store.import_tables(
-            {"targets": row},
-            file_name=f"Target set on the Overview: {what}",
-            content_hash=hashlib.sha256(row.to_csv(index=False).encode("utf-8")).hexdigest(),
-            note="set on the Overview",
-            who=who.who,
-            role=who.audit_role,
-        )
-    except Exception as e:
-        st.error(f"Nothing was saved: {literal(e)}")
-        return
-    st.session_state[TARGET_SAVED] = (
-        f"Saved as import {import_id}: {what}. The Data page's import history can roll it back."
-    )
-    st.rerun()
+    targets_ui.targets_section(view, summary.in_force, measures)
 
 
 view = current_view()
@@ -447,9 +362,11 @@ with guarded("summarising the data", "Check the data on the Data page."):
     data = view.data
     _data_line(view)
     metrics = analysed(headline_metrics, view)
+    _picked_line(view, metrics)
 
 if metrics is not None:
-    st.header("Today's answers")
+    with st.container(key="answers_heading"):
+        st.header("Today's answers")
     with guarded("writing the answers", "Open each question's page for its evidence."):
         if not metrics["wards"]:
             st.info(
@@ -467,12 +384,18 @@ if metrics is not None:
         )
 
     with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):
-        wards = analysed(ward_table, view, data.table("measures"), data.table("events"))
+        wards = analysed(
+            ward_table, view, data.table("measures"), data.table("events"), run_length=settings.run_length()
+        )
 
     if answers is not None and wards is not None:
         st.header("For the steering group")
         with guarded("writing the summary", "The answers above still stand."), st.container(border=True):
-            hospital = analysed(hospital_chart, view, data.table("events")) if metrics["wards"] else None
+            hospital = (
+                analysed(hospital_chart, view, data.table("events"), settings.run_length())
+                if metrics["wards"]
+                else None
+            )
             label = (
                 plural_word(metrics["wards"], "The chosen ward", "The chosen wards together")
                 if view.filters.picks_wards

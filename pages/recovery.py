@@ -6,6 +6,7 @@ from analysis.charts import recovery as charts
 from analysis.overview.answers import NEGLIGIBLE_SHARE
 from analysis.overview.confidence import confidence_parts
 from analysis.questions.glossary import terms_in
+from analysis.questions.recovery import imputed
 from analysis.questions.recovery import view as V
 from analysis.questions.recovery.model import (
     PER,
@@ -198,6 +199,27 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
                     st.markdown(WEIGHTING_HELP)
             other_measures(results, selected.outcome)
             researchers(selected, measure, direction)
+            with (
+                st.expander("Months without a score: would imputing them change the answer?"),
+                guarded("imputing scores"),
+            ):
+                st.caption(
+                    f"Months with a {literal(measure)} score but no co-production score are left out of the model "
+                    "above. This check gives each of them a score drawn from the ward's surveys before and after and "
+                    "its recovery score, 20 times over, and pools the 20 answers (multiple imputation with Rubin's "
+                    "rules)."
+                )
+                if st.toggle("Run the check (it refits the model 20 times)", key="q3_impute"):
+                    sensitivity = analysed(
+                        imputed.imputed_sensitivity,
+                        view,
+                        measure,
+                        predictor=predictor,
+                        lag=lag,
+                        weights="n_patients" if weighted else "none",
+                        measures_catalogue=catalogue,
+                    )
+                    st.markdown(literal(sensitivity.sentence))
             if lag:
                 st.caption(
                     "The transfers to lower security model compares each month with that month's "

@@ -12,8 +12,9 @@ from analysis.disclosure.rules import RULES, DisclosureError
 from analysis.overview.answers import three_answers
 from analysis.pack.build import ALL_FORMATS, build_pack, export_pack, talking_groups_results
 from analysis.pack.protect import rule_title
+from analysis.pack.summary import verdict_text
 from analysis.text import literal
-from ui import auth
+from ui import auth, settings
 from ui.cache import analysed, carry_forward, data_key
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -61,10 +62,20 @@ class _Register(ExportRegister):
 
 @st.cache_data(max_entries=6, show_spinner=False)
 def _pack_files(
-    key: str, rule: str, external: bool, formats: tuple[str, ...], carry: int, _dataset, _filters, _history
+    key: str,
+    rule: str,
+    external: bool,
+    formats: tuple[str, ...],
+    carry: int,
+    run_length: int,
+    _dataset,
+    _filters,
+    _history,
 ) -> dict:
     """Build and export the pack once per data, filters and options (the slow part: models and Chromium)."""
-    pack = build_pack(_dataset, _filters, rule, external, history=_history, carry_forward_months=carry)
+    pack = build_pack(
+        _dataset, _filters, rule, external, history=_history, carry_forward_months=carry, run_length=run_length
+    )
     register = _Register()
     result = export_pack(pack, formats, register=register)
     return {
@@ -131,7 +142,9 @@ def _preview(view) -> None:
             if a.needs:
                 st.info(literal(a.sentence), icon=":material/info:")
                 continue
-            st.markdown(answer_markdown(literal(a.sentence)))
+            # the verdict first, as on the Overview and the pack's first page; then the figure in full
+            st.markdown(f"**{literal(verdict_text(a))}**")
+            st.markdown(literal(a.sentence))
             st.caption(literal(a.how_sure))
     talking = analysed(talking_groups_results, view)
     if talking:
@@ -191,12 +204,12 @@ if not len(view.data.table("ward_months")):
 
 with guarded("reading the pack options", "Reload the page."):
     audience, rule, formats = _options()
-with guarded("working out the answers", "Check the data on the Data page."):
-    _preview(view)
 
-options = (data_key(view), rule, audience == "external", tuple(formats), carry_forward())
+options = (data_key(view), rule, audience == "external", tuple(formats), carry_forward(), settings.run_length())
 if not auth.can("build_pack"):
     st.info(auth.role_needed("build_pack"), icon=":material/lock:")
+    with guarded("working out the answers", "Check the data on the Data page."):
+        _preview(view)
     st.page_link(DATA_PAGE, label="Check which data are used on the Data page", icon=":material/database:")
     st.stop()
 if st.button("Build the pack", type="primary", icon=":material/description:", disabled=not formats, key="pack_build"):
@@ -229,4 +242,7 @@ else:
         "Press **Build the pack** to make the files for these wards, months and options. "
         "Chromium draws the charts for the PDF and PowerPoint; without it you still get the HTML and tables."
     )
+# the preview under the button: the button is then within a scroll of the top at 1366 x 768 (it was two below)
+with guarded("working out the answers", "Check the data on the Data page."):
+    _preview(view)
 st.page_link(DATA_PAGE, label="Check which data are used on the Data page", icon=":material/database:")

@@ -11,7 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from analysis.charts.power import power_figure
-from analysis.questions.planning import PLANNING_DEFAULTS, months_reaching, planning_inputs, power_sentence
+from analysis.questions.planning import (
+    PLANNING_DEFAULTS,
+    months_reaching,
+    planning_inputs,
+    power_method_words,
+    power_sentence,
+)
 from analysis.stats.counts.power import power_curve
 from ui import cache, show
 from ui.frame import current_view, filter_caption, period_text
@@ -203,7 +209,7 @@ def main() -> None:
             "The simulation assumes "
             "co-production varies month to month around each ward's own level (lag-1 correlation 0.5) "
             "and that the effect is within ward; real studies also face missing surveys and measurement "
-            "error, so treat the answer as a lower bound on the months needed."
+            "error, so treat the answer as a lower bound on the months needed. " + power_method_words(inputs["n_wards"])
         )
 
 

@@ -4,9 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from analysis.charts import talking_groups as charts
+from analysis.charts import talking_groups_sessions as session_charts
 from analysis.disclosure.periods import before_after_counts
 from analysis.overview.confidence import confidence_parts
 from analysis.questions.glossary import terms_in
+from analysis.questions.talking_groups import sessions as S
 from analysis.questions.talking_groups import view as V
 from analysis.questions.talking_groups.model import start_dates
 from analysis.questions.verdicts import shortfall, talking_groups_figure_words, talking_groups_verdict
@@ -14,7 +16,7 @@ from analysis.text import literal, plural, uk_month
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
-from ui.show import chart, download, inside_and_outside, needs
+from ui.show import chart, disclosure_rule, download, inside_and_outside, needs, protected
 
 # Sessions held and attendances are counts that leave the app under the small-number rule; attendance per session
 # is made from them (so hidden when either is). Wards running groups and months before/after are not counts of people.
@@ -95,6 +97,121 @@ def _dose_download(table: pd.DataFrame, p: pd.DataFrame, outcome: str, kind: str
     return out, counts + period_counts, rates | period_rates
 
 
+NO_LOG = (
+    "The talking group session log is not loaded, so how the meetings run cannot be shown. It needs "
+    + S.NEEDS
+    + ". Coded fields only: no names and no minutes. The template on the Data page has a talking_group_sessions "
+    "sheet; the sample hospital ships one."
+)
+LAGS = {1: "1 month later", 0: "the same month", 2: "2 months later", 3: "3 months later"}
+
+
+def _how_meetings_run(p: pd.DataFrame) -> None:
+    """How the meetings run: shown when the session log is loaded, with what it needs when it is not."""
+    st.header("How the meetings run")
+    log = view.data.table(S.TABLE)
+    if not S.has_log(view.dataset.table(S.TABLE)):  # loaded at all (the filters may leave no meeting in view)
+        st.info(NO_LOG, icon=":material/info:")
+        return
+    if not S.has_log(log):
+        st.info("No talking group meetings are recorded for the wards and months in view.", icon=":material/info:")
+        return
+    m = analysed(S.how_meetings_run, view, log, view.data.table("wards"))
+    if not len(m.summary):
+        st.info("No talking group meetings are recorded for the wards and months in view.", icon=":material/info:")
+        return
+    st.markdown(f"**{literal(m.answer)}**")
+    st.markdown(literal(m.overall))
+    st.caption(
+        "Staff attendance fell where the latest month of its SPC chart (staff per meeting) is a special cause "
+        "below the ward's usual level. An item resolved by the next meeting waited at most the days until it."
+    )
+    table = S.ward_table(m.summary)
+    with st.expander("Each ward's meetings"):
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.caption(inside_and_outside())
+        download(table, "talking_groups_meetings_by_ward", view, counts=S.WARD_TABLE_COUNTS, rates=S.WARD_TABLE_RATES)
+
+    st.subheader("Who comes")
+    with guarded("drawing staff attendance by role"):
+        fig, alt = figure(session_charts.staff_roles_figure, view, m.by_role)
+        chart(
+            fig,
+            alt,
+            _months(m.by_role),
+            "talking_groups_staff_by_role",
+            view,
+            counts=S.BY_ROLE_COUNTS,
+            rates=S.BY_ROLE_RATES,
+        )
+    names = dict(zip(m.summary["ward_id"], m.summary.get("ward", m.summary["ward_id"])))
+    options = ["", *m.summary["ward_id"].astype(str)]
+    ward = st.selectbox(
+        "Staff per meeting on",
+        options,
+        key="tg_meetings_ward",
+        format_func=lambda w: "All wards in view" if w == "" else f"{w} {names.get(w, '')}",
+        help="The SPC chart of staff per meeting for one ward, or the wards in view together.",
+    )
+    with guarded("drawing the SPC chart of staff per meeting", "Choose another ward."):
+        spc = S.staff_chart(m.month_rows, ward or None)
+        where = "all wards in view" if not ward else str(names.get(ward, ward))
+        fig, alt = figure(session_charts.staff_spc_figure, view, spc, where)
+        data = _months(
+            spc[["period", "count", "exposure", "value", "centre", "lower", "upper", "variation"]].rename(
+                columns={
+                    "period": "month",
+                    "count": "staff_attendances",
+                    "exposure": "meetings",
+                    "value": "staff_per_meeting",
+                }
+            )
+        )
+        counts, rates = ("staff_attendances", "meetings"), {"staff_per_meeting": ("staff_attendances", "meetings", 1)}
+        # a month's limits give its meetings back (upper = centre + 3 * sqrt(centre / meetings)), and a lone
+        # month's centre is its figure: left out of the table that leaves where the rule hides that month
+        safe, mark = protected(data, counts, rates), disclosure_rule().symbol
+        hidden = safe.get("staff_per_meeting", pd.Series(mark, index=safe.index)).astype(str) == mark
+        limits = ["lower", "upper"] + (["centre"] if hidden.all() else [])
+        data = data.assign(**{c: data[c].where(~hidden.to_numpy()) for c in limits})
+        chart(fig, alt, data, f"talking_groups_staff_spc_{ward or 'all'}", view, counts=counts, rates=rates)
+
+    st.subheader("What is raised, and what becomes of it")
+    with guarded("drawing the items raised"):
+        fig, alt = figure(session_charts.items_figure, view, m.by_kind, names)
+        chart(fig, alt, m.by_kind, "talking_groups_items_by_kind", view, counts=S.BY_KIND_COUNTS, rates=S.BY_KIND_RATES)
+        fig, alt = figure(session_charts.resolution_figure, view, m.summary)
+        resolved = ("Items raised", "Items resolved", "Items carried over")
+        shown = table[["Ward", *resolved, "Resolved by the next meeting (%)", "Carried over (%)"]]
+        chart(fig, alt, shown, "talking_groups_items_resolved", view, counts=resolved, rates=S.WARD_TABLE_RATES)
+
+    st.subheader("Do busier or more responsive months come before better ones?")
+    lag = st.selectbox(
+        "Compare with the outcome",
+        list(LAGS),
+        key="tg_meetings_lag",
+        format_func=LAGS.get,
+        help="How long after a month's meetings the outcome is taken.",
+    )
+    with guarded("fitting the dose-response models", "Try another lag or widen the filters."):
+        dose = analysed(S.dose_response, view, log, lag)
+        for line in dose.sentences[:-1]:
+            st.markdown(literal(line))
+        st.caption(literal(dose.sentences[-1]))
+        if len(dose.table):
+            fig, alt = figure(session_charts.dose_figure, view, dose.table, lag)
+            people = S.dose_table_for_people(dose.table, lag)
+            chart(fig, alt, people, f"talking_groups_dose_lag{lag}", view)
+            with st.expander("For researchers: the models"):
+                for (outcome, predictor), res in dose.results.items():
+                    if res.headline is not None:
+                        st.markdown(
+                            f"**{literal(S.OUTCOMES[outcome])} and {literal(S.PREDICTORS[predictor][0])}:** "
+                            f"{literal(res.family)}; {literal(res.method.rstrip('.'))}. "
+                            f"{plural(res.n_wards, 'ward')}, {plural(res.n_obs, 'observation')}."
+                        )
+
+
 def _page() -> None:
     p = panel(view)
     if not len(p):
@@ -109,6 +226,7 @@ def _page() -> None:
     timeline = V.timeline_table(p)
     if not timeline["talking_groups_start"].notna().any():
         needs(NEEDS_STARTS, "No ward in view has a talking-groups start date.")
+        _how_meetings_run(p)  # the session log says how the meetings run without a start date
         return
 
     # ---- the primary outcome first: patient-rated co-production (V.PRIMARY_WHY says why)
@@ -216,6 +334,8 @@ def _page() -> None:
                 st.caption(inside_and_outside())
                 out, counts, rates = _dose_download(table, p, outcome, kind)
                 download(out, "talking_groups_attendance_by_ward", view, counts=counts, rates=rates)
+
+    _how_meetings_run(p)
 
     st.header("What reduced social distance asks of staff")
     st.markdown(

@@ -22,8 +22,8 @@ from analysis.disclosure.protect import protect_table
 from analysis.disclosure.rules import DisclosureError
 from analysis.disclosure.safe_tables import to_csv_bytes
 from analysis.spc.icons import assurance_icon
-from analysis.text import literal
-from analysis.wards.change import comparison_sentence, year_on_year
+from analysis.text import literal, plural
+from analysis.wards.change import comparison_sentence, interval_methods, year_on_year
 from analysis.wards.one_page import key_series
 from analysis.wards.profile import (
     GROUPS,
@@ -34,7 +34,7 @@ from analysis.wards.profile import (
     ward_profile,
 )
 from analysis.wards.survey import aspects_sentence, has_survey, survey_aspects
-from ui import annotations, show
+from ui import annotations, gchart, settings, show
 from ui import one_page as one_page_files
 from ui.cache import analysed, carry_forward, data_key, freeze
 from ui.cache import panel as panel_of
@@ -109,9 +109,11 @@ def _stamp() -> dict[str, str]:
     return _STAMPS[0]
 
 
-def _summary(panel: pd.DataFrame, ward_id: str, events, rebase: bool, catalogue):
+def _summary(panel: pd.DataFrame, ward_id: str, events, rebase: bool, catalogue, run_length: int = 7):
     """The profile's summary table (cached with the profile's own arguments)."""
-    return summary_table(ward_profile(panel, ward_id, events=events, rebase=rebase, catalogue=catalogue))
+    return summary_table(
+        ward_profile(panel, ward_id, events=events, rebase=rebase, catalogue=catalogue, run_length=run_length)
+    )
 
 
 def _ward_from_url(options: list[str]) -> None:
@@ -157,12 +159,15 @@ def _strip(profile) -> None:
 def _header(profile) -> None:
     w = profile.ward
     st.header(literal(ward_label(w)))
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Service", str(w["service"]).capitalize() if w["service"] else "not given")  # a value is not markdown
-    c2.metric("Security", f"{str(w['security_level']).capitalize()} secure" if w["security_level"] else "not given")
-    c3.metric("Beds", f"{int(w['beds'])}" if w["beds"] is not None else "not given")
+    # one line, not four big counters: at 900 px the counters cut "Admission" to "Admi..." (a new user's walk)
     n = (w["last_month"].year - w["first_month"].year) * 12 + w["last_month"].month - w["first_month"].month + 1
-    c4.metric(f"Months: {w['first_month']:%b %Y} to {w['last_month']:%b %Y}", f"{n}")
+    facts = [
+        f"{literal(str(w['service']).capitalize())} service" if w["service"] else "service not given",
+        f"{literal(str(w['security_level']).capitalize())} secure" if w["security_level"] else "security not given",
+        plural(int(w["beds"]), "bed") if w["beds"] is not None else "beds not given",
+        f"{plural(n, 'month')} ({w['first_month']:%b %Y} to {w['last_month']:%b %Y})",
+    ]
+    st.markdown(" · ".join(facts))
 
 
 def _measure(s, profile, key: str) -> None:
@@ -190,6 +195,9 @@ def _measure(s, profile, key: str) -> None:
             key, m.key, None if target is None else float(target), s, ward_label(profile.ward), profile.events
         )
         _chart(fig, alt, s.table, f"ward_{profile.ward['ward_id']}_{m.key}", counts=s.counts, rates=s.rates)
+    if m.key in gchart.ASSAULTS and "count" in s.classified:  # few assaults: the days between them (issue 12)
+        with guarded("charting the days between assaults", TODO):
+            gchart.section(view, profile.ward["ward_id"], ward_label(profile.ward), m.key, s.classified["count"])
 
 
 def _survey(ward_id: str, name: str) -> None:
@@ -326,7 +334,8 @@ def _year_on_year(view, ward_id: str) -> None:
     st.markdown(f"**Year on year: {literal(patients.attrs['compared'])}**\n\n" + "\n".join(lines))
     st.caption(
         literal(comparison_sentence(patients)) + " 'Not a clear change' means the interval includes no change. "
-        "One ward on its own: anything that changed on the ward could be the reason."
+        "One ward on its own: anything that changed on the ward could be the reason. "
+        + literal(interval_methods(patients.loc[ward_id]))
     )
 
 
@@ -377,6 +386,7 @@ with guarded("building the ward profile", TODO):
         events=view.data.table("events"),
         rebase=rebase,
         catalogue=view.data.table("measures"),
+        run_length=settings.run_length(),
     )
 
 if profile is not None:
@@ -386,7 +396,7 @@ if profile is not None:
         _year_on_year(view, ward_id)
     _strip(profile)
     with st.expander("How to read these charts"):
-        st.markdown(convention_text())
+        st.markdown(convention_text(shift=settings.run_length()))
         st.markdown(
             "Icons: **H** / **L** mean the latest month is unusually high / low; blue is improvement, "
             "orange is concern, purple is neither, grey is no significant change. With a target, "
@@ -404,6 +414,7 @@ if profile is not None:
                 events=view.data.table("events"),
                 rebase=rebase,
                 catalogue=view.data.table("measures"),
+                run_length=settings.run_length(),
             ),
             hide_index=True,
             width="stretch",

@@ -1,8 +1,9 @@
 """Events on a ward's charts, added, changed and removed without a file (the ward profile's "Events" expander).
 
 Each change is one import in the store (`Store.annotate`): the Data page's history lists it, rolling it back
-undoes it, and the audit records it as "annotate". Only a data steward may change events; the role is checked
-on the server right before the store is written (`ui.auth.permitted("annotate")`). An event is checked as an
+undoes it, and the audit records it as "annotate". Only a data steward may change events, on imported data only;
+the role is checked again on the server right before the store is written (both in `ui.store_edits`, shared with
+the targets set on the Overview). An event is checked as an
 uploaded event row is: the contract's kinds, a date, a label that is not blank and holds no patient identifier.
 """
 
@@ -16,7 +17,7 @@ import streamlit as st
 from analysis.data.contract import EVENT_KINDS, schema
 from analysis.data.identifiers import text_hits
 from analysis.text import literal, plural
-from ui import auth
+from ui.store_edits import editable, save_as_import
 
 EXPANDER = "Events on this ward's charts"
 SAVED = "_annotation_saved"  # the message shown once after a change is saved
@@ -106,26 +107,14 @@ def _save(ward_id: str, add: pd.DataFrame | None, retire: list[tuple], what: str
         if found:
             st.error("Nothing was saved: " + literal("; ".join(found)) + ".")
             return
-    who = auth.permitted("annotate")  # on the server, right before the store is written
-    if who is None:
-        return
-    from ui.data import store_state
 
-    state = store_state()
-    if state.store is None:
-        st.error(f"Nothing was saved: the data store cannot be opened ({literal(state.error or '')}).")
-        return
-    try:
+    def write(state, who):
         import_id = state.store.annotate(
             add, retire, who=who.who, role=who.audit_role, description=f"Event {what} on ward {ward_id}"
         )
-    except Exception as e:
-        st.error(f"Nothing was saved: {literal(e)}")
-        return
-    st.session_state[SAVED] = (
-        f"Saved as import {import_id}: event {what}. The Data page's import history can roll it back."
-    )
-    st.rerun()
+        return import_id, f"event {what}"
+
+    save_as_import("annotate", write, SAVED)
 
 
 def _kind_select(label: str, key: str, index: int = 0) -> str:
@@ -209,16 +198,7 @@ def events_section(dataset, ward_id: str) -> None:
             st.markdown(f"**{plural(len(everywhere), 'hospital-wide event')}**, also marked on the charts")
             st.dataframe(_shown(everywhere), hide_index=True, width="stretch")
             st.caption("Hospital-wide events are changed through the events sheet of the template, on the Data page.")
-        if dataset is None or dataset.source != "store":
-            st.info(
-                "Events added here are kept with your hospital's imported data. The app is showing the synthetic "
-                "sample hospital, whose events come with its files; import your data on the Data page to add, "
-                "change or remove events here.",
-                icon=":material/info:",
-            )
-            return
-        if not auth.can("annotate"):
-            st.caption(auth.role_needed("annotate"))
+        if not editable(dataset, "annotate", "Events added here", "events", "add, change or remove events"):
             return
         st.caption(
             "Each change saved here is an import: the Data page lists it in the import history, where rolling it "

@@ -46,6 +46,7 @@ START, END, BY = "from", "to", "by"
 BY_LABELS = {"months": "Months", "quarters": "Quarters", "years": "Financial years"}
 _READ_URL = "_filters_read_from_url"
 _CURRENT = "_filters_current"  # the Filters the last run drew: carried into the URL before the next page draws
+_RANGE = "_filters_months"  # the data's (first, last) month when the filters were last drawn
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,26 @@ def _keep_valid(options: FilterOptions) -> None:
         ss[KEYS["period"]] = _within(*period, options.months) if ok else (options.months[0], options.months[-1])
 
 
+def _follow_new_months(options: FilterOptions) -> None:
+    """When the data's first or last month changes within a session (an import widened one stored month to 60,
+    another data source), the period becomes the new full range: a span clipped from the old months would
+    otherwise hide the new ones. Only a from= or to= the link (the URL) names within the new range is kept."""
+    ss = st.session_state
+    span = (options.months[0], options.months[-1]) if options.months else None
+    was = ss.get(_RANGE)
+    ss[_RANGE] = span
+    if was is None or span is None or tuple(was) == span:
+        return
+    qp = st.query_params
+    first, last = span
+    start, end = _month_param(qp.get(START)), _month_param(qp.get(END))
+    start = start if start is not None and first <= start <= last else first
+    end = end if end is not None and first <= end <= last else last
+    ss[KEYS["period"]] = _within(start, end, options.months)
+    for by in PERIODS_BY:  # each slider starts afresh from the new span
+        ss.pop(SLIDER.format(by=by), None)
+
+
 def _period_slider(options: FilterOptions, by: str) -> None:
     """The slider for `by`, starting from the chosen span; what it shows becomes the chosen span."""
     ss = st.session_state
@@ -243,6 +264,7 @@ def sidebar_filters(dataset: Dataset) -> Filters:
         _from_url(options)
         st.session_state[_READ_URL] = True
     _keep_valid(options)
+    _follow_new_months(options)
     sb = st.sidebar
     sb.subheader("Filters")
     sb.caption("Every page shows only the wards and months chosen here. Leave a box empty for all.")

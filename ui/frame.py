@@ -18,11 +18,23 @@ APP_TITLE = "Co-production in secure care"
 # from outside the server (tests/browser/test_no_external_requests.py).
 APP_ICON = str(Path(__file__).with_name("assets") / "icon.svg")
 _VIEW = "_view"
+# Short: on a 900 px screen every line of the banner pushes the answers down (tests/browser/test_overview_fold.py).
 SYNTHETIC_TEXT = (
-    "**Synthetic data.** You are looking at the synthetic sample hospital: fictional wards and made-up "
-    "numbers with known true effects, for exploring and testing the dashboard. Nothing here describes real "
-    "patients, staff or wards. To see your own hospital, import its data on the Data page."
+    "**Synthetic data.** A made-up sample hospital for trying the dashboard: no real patients, staff or wards. "
+    "To see your own hospital, import its data on the Data page."
 )
+# The pages' list is in the header (dashboard.py: st.navigation position "top"), so the sidebar holds only the
+# filters. On narrow or short screens (900 px wide, a 1366 x 768 laptop) less of the page goes to margins and the
+# title, so the Overview's answers and the period control are in the first view without scrolling.
+LAYOUT_STYLE = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 4.5rem;}
+@media (max-width: 1280px) {
+  [data-testid="stMainBlockContainer"] {padding-left: 1.5rem; padding-right: 1.5rem;}
+}
+@media (max-width: 1280px), (max-height: 820px) {
+  [data-testid="stMainBlockContainer"] h1 {font-size: 2.1rem; padding-bottom: 0.5rem;}
+}
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,7 @@ class View:
 
 def configure_page() -> None:
     st.set_page_config(page_title=APP_TITLE, page_icon=APP_ICON, layout="wide", initial_sidebar_state="expanded")
+    st.html(LAYOUT_STYLE)  # only a style: it takes no room on the page
 
 
 def banner(dataset: Dataset) -> None:

@@ -110,6 +110,23 @@ def import_section(up: Upload, state: StoreState) -> None:
         st.rerun()
 
 
+def _profiles_used(store, import_ids: pd.Series) -> list[str]:
+    """Each import's mapping profile as "name, version n" ("" for an import not made from a listing)."""
+    try:
+        used = store.import_profiles().set_index("import_id")
+    except Exception:  # an older store object without profiles
+        return [""] * len(import_ids)
+    out = []
+    for i in import_ids:
+        if i not in used.index:
+            out.append("")
+            continue
+        r = used.loc[i]
+        v = r["profile_version"]
+        out.append(f"{r['profile_name']}, version {int(v)}" if pd.notna(v) else f"{r['profile_name']} (not saved)")
+    return out
+
+
 def history_section(state: StoreState) -> None:
     """Every import, newest first, with rollback (confirmed first)."""
     if state.store is None:
@@ -121,8 +138,9 @@ def history_section(state: StoreState) -> None:
     shown = hist.assign(
         imported_at=hist["imported_at"].dt.strftime("%d %b %Y %H:%M"),
         rolled_back_at=hist["rolled_back_at"].dt.strftime("%d %b %Y %H:%M").fillna(""),
+        profile=_profiles_used(state.store, hist["import_id"]),
     )
-    cols = ["import_id", "imported_at", "file_name", "rows", "status", "replaced", "rolled_back_at", "note"]
+    cols = ["import_id", "imported_at", "file_name", "rows", "status", "replaced", "rolled_back_at", "profile", "note"]
     st.dataframe(
         shown[[c for c in cols if c in shown]],
         hide_index=True,
@@ -135,6 +153,7 @@ def history_section(state: StoreState) -> None:
             "status": "Status",
             "replaced": "Replaced",
             "rolled_back_at": "Rolled back",
+            "profile": "Mapping profile",
             "note": "Note",
         },
     )
@@ -163,7 +182,14 @@ def history_section(state: StoreState) -> None:
         st.rerun()
 
 
-ACTION_WORDS = {"import": "Import", "rollback": "Roll back", "annotate": "Annotate", "map": "Map", "export": "Export"}
+ACTION_WORDS = {
+    "import": "Import",
+    "rollback": "Roll back",
+    "annotate": "Annotate",
+    "map": "Map",
+    "export": "Export",
+    "upgrade": "Upgrade",
+}
 
 
 def _rule_words(name) -> str:

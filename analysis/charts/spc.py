@@ -27,6 +27,40 @@ _WORDS = {
 }
 
 
+def mdc_value_line(x, y, **more) -> go.Scatter:
+    """The thin grey line joining a chart's values (broken at a gap), under its points; `more` (a name) after."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="lines",
+        line={"color": MDC_COLOURS["value_line"], "width": 1.5},
+        connectgaps=False,
+        hoverinfo="skip",
+        showlegend=False,
+        **more,
+    )
+
+
+def mdc_points(x, y, variation: str, symbol: str, text) -> go.Scatter:
+    """The points of one Making Data Count `variation` in its symbol and colour (larger when special cause), with
+    `text` on hover: the SPC charts' and the g chart's."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="markers",
+        name=MDC_LABELS[variation],
+        marker={
+            "symbol": symbol,
+            "size": 10 if variation == "common_cause" else 12,
+            "color": MDC_COLOURS[variation],
+            "line": {"color": MARKER_OUTLINE, "width": 1},
+        },
+        text=text,
+        hovertemplate="%{text}<extra></extra>",
+        cliponaxis=False,
+    )
+
+
 def _events(events) -> list[tuple[pd.Timestamp, str]]:
     """Events as (date, label): the contract's events table, or pairs."""
     if events is None:
@@ -86,18 +120,7 @@ def spc_figure(
     """
     d = classified_df.reset_index(drop=True)
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=d["period"],
-            y=d["value"],
-            mode="lines",
-            line={"color": MDC_COLOURS["value_line"], "width": 1.5},
-            connectgaps=False,
-            hoverinfo="skip",
-            showlegend=False,
-            name="Monthly value",
-        )
-    )
+    fig.add_trace(mdc_value_line(d["period"], d["value"], name="Monthly value"))
     trial = d["trial_limits"].astype(bool)
     step = "hvh" if (d["chart"] == "u").any() else "linear"
     for mask, name, dash in (
@@ -131,23 +154,7 @@ def spc_figure(
         m = (d["variation"] == variation) & d["value"].notna()
         if not m.any():
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=d.loc[m, "period"],
-                y=d.loc[m, "value"],
-                mode="markers",
-                name=MDC_LABELS[variation],
-                marker={
-                    "symbol": symbol,
-                    "size": 10 if variation == "common_cause" else 12,
-                    "color": MDC_COLOURS[variation],
-                    "line": {"color": MARKER_OUTLINE, "width": 1},
-                },
-                text=hover[m.to_numpy()],
-                hovertemplate="%{text}<extra></extra>",
-                cliponaxis=False,
-            )
-        )
+        fig.add_trace(mdc_points(d.loc[m, "period"], d.loc[m, "value"], variation, symbol, hover[m.to_numpy()]))
     if target is not None:
         fig.add_trace(
             go.Scatter(

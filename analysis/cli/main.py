@@ -65,7 +65,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
             except (OSError, UnicodeDecodeError) as exc:
                 raise SpecError(f"cannot read {args.spec}: {exc.strerror or exc}") from exc
             spec = parse_spec(text)
+            if args.cluster_se:  # the command line's choice over the spec's
+                spec = parse_spec(json.dumps({**spec, "cluster_se": args.cluster_se}))
         else:
+            _fit_defaults(args)
             spec = spec_from_args(args)
     except SpecError as exc:
         print(f"Model spec problem: {exc}", file=sys.stderr)
@@ -80,7 +83,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
             print(f"Fit problem: {exc}", file=sys.stderr)
             return 2
     dataset = load_data(args)
-    results = run_spec(dataset, spec)
+    try:
+        results = run_spec(dataset, spec)
+    except SpecError as exc:  # the spec names a measure this data cannot give (e.g. no session log)
+        print(f"Model spec problem: {exc}", file=sys.stderr)
+        return 2
     out, note = fit_document(dataset, spec, results, rule)
     if args.out:
         Path(args.out).write_text(out + "\n", encoding="utf-8")
@@ -88,6 +95,45 @@ def cmd_fit(args: argparse.Namespace) -> int:
     else:
         print(out)
     return 0
+
+
+def _fit_defaults(args: argparse.Namespace) -> None:
+    """`fit`'s outcome and predictor when not given: question 2's assaults on patient-rated co-production; the dose
+    model's patient-rated co-production, whose predictor must be named (no measure is a natural default)."""
+    from analysis.questions.specs import SpecError
+
+    dose = args.question == "dose"
+    if args.outcome is None:
+        args.outcome = "coproduction_patient_overall" if dose else "assaults_on_staff"
+    if args.predictor is None and dose:
+        measures = ", ".join(_measures("dose"))
+        raise SpecError(
+            f"the dose model needs --predictor: {measures}, or a co-production score other than the outcome"
+        )
+    if args.predictor is None:
+        args.predictor = "coproduction_patient_overall"
+
+
+def _measures(question: str | None = None) -> list[str]:
+    """The measure predictors (`analysis.panel.measures.MEASURES`), those `question` takes when given."""
+    from analysis.panel.measures import MEASURES
+
+    return [c for c, m in MEASURES.items() if "predictor" in m.roles and question in (None, *m.questions)]
+
+
+def _predictor_help() -> str:
+    """--predictor's help, made from `analysis.panel.measures.MEASURES` so a new measure is listed by itself."""
+    from analysis.panel.measures import MEASURES
+
+    by_table: dict[str, list[str]] = {}
+    for c in _measures():
+        m = MEASURES[c]
+        by_table.setdefault(m.table_words, []).append(f"{c} ({m.words}; {', '.join(m.questions)})")
+    measures = "; ".join(f"from {words}: {', '.join(cols)}" for words, cols in by_table.items())
+    return (
+        "the predictor for q2, q3 and dose: a co-production score (coproduction_patient_overall, the default except "
+        f"for dose, which needs one named), or a measure {measures}; a measure needs its table in the data"
+    )
 
 
 def add_protection_arguments(p: argparse.ArgumentParser, protected: str, unprotected: str) -> None:
@@ -137,12 +183,30 @@ def build_parser() -> argparse.ArgumentParser:
         "unless --internal-unprotected",
     )
     add_data_arguments(p)
-    p.add_argument("question", nargs="?", choices=["q1", "q2", "q3", "talking-groups", "all"], default="all")
+    p.add_argument(
+        "question",
+        nargs="?",
+        choices=["q1", "q2", "q3", "talking-groups", "dose", "all"],
+        default="all",
+        help="the question to fit (default all); dose: a score after a measure some months earlier (not in all)",
+    )
     p.add_argument("--spec", type=Path, help="a model spec saved from the app's Model builder (JSON)")
-    p.add_argument("--outcome", default="assaults_on_staff")
-    p.add_argument("--predictor", default="coproduction_patient_overall")
+    p.add_argument(
+        "--outcome",
+        default=None,
+        help="the outcome column (default assaults_on_staff; for dose, a score, default coproduction_patient_overall)",
+    )
+    p.add_argument("--predictor", default=None, help=_predictor_help())
     p.add_argument("--lag", type=int, default=0)
     p.add_argument("--carry-forward", type=int, default=3)
+    p.add_argument(
+        "--cluster-se",
+        choices=["auto", "cr2_satterthwaite", "cr1"],
+        default=None,
+        help="question 2's cluster-robust errors: auto (CR2 with Satterthwaite degrees of freedom below 30 wards; "
+        "the default), cr2_satterthwaite, or cr1 (CR1 with t(G-1)); with --spec, the spec's own cluster_se is used "
+        "unless this is given",
+    )
     p.add_argument("--out", type=Path, default=None, help="write the results JSON to this file instead of printing it")
     add_protection_arguments(
         p,
@@ -154,6 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
     from analysis.cli.report import add_report_parser
 
     add_report_parser(sub, add_data_arguments)
+    from analysis.cli.import_listing import add_parser as add_import_listing_parser
+
+    add_import_listing_parser(sub)
+    from analysis.cli.meetings import add_meetings_parser
+
+    add_meetings_parser(sub, add_data_arguments)
+    from analysis.cli.social_distance import add_social_distance_parser
+
+    add_social_distance_parser(sub, add_data_arguments)
     return parser
 
 

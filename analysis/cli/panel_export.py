@@ -23,6 +23,7 @@ import pandas as pd
 from analysis.disclosure.protect import protect_long
 from analysis.disclosure.rules import DisclosureError, rule_from_name
 from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes, to_xlsx_bytes
+from analysis.panel.sessions import SESSION_COUNTS, SESSION_RATIOS
 
 RATE_SUFFIX = "_rate_per_1000_obd"
 EXPOSURE = "occupied_bed_days"
@@ -35,7 +36,7 @@ UNPROTECTED = (
 def count_columns(panel: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(counts that add up over wards and months, counts carried forward that do not) in the panel."""
     additive = [c[: -len(RATE_SUFFIX)] for c in panel.columns if c.endswith(RATE_SUFFIX)]
-    additive += ["talking_groups_held", "talking_group_attendances"]
+    additive += ["talking_groups_held", "talking_group_attendances", *SESSION_COUNTS]
     carried = [c for c in panel.columns if c.endswith(("_n_returns", "_n_patients"))]
     return [c for c in dict.fromkeys(additive) if c in panel.columns], carried
 
@@ -78,6 +79,11 @@ def protect_panel(panel: pd.DataFrame, rule) -> tuple[pd.DataFrame, list[str]]:
             index=panel.index,
             dtype=object,
         )
+    for col, (num, den, times) in SESSION_RATIOS.items():  # the session log's ratios, from the published counts
+        if col in panel.columns:
+            value = (times * published[num] / published[den].where(published[den] > 0)).round(2)
+            hidden = (out[num] == rule.symbol) | (out[den] == rule.symbol)
+            out[col] = _rate_cells(value.where(~hidden), hidden.map({True: rule.symbol, False: None}), rule)
     return out, notes
 
 

@@ -42,7 +42,29 @@ def add_report_parser(sub, data_arguments: Callable[[argparse.ArgumentParser], N
         help="path to Chromium for charts and the PDF (default: $COPRODUCTION_CHROMIUM or /usr/bin/chromium)",
     )
     p.add_argument("--carry-forward", type=int, default=3, help="months a survey's scores stand for (default 3)")
+    add_run_length_argument(p)
     p.set_defaults(func=cmd_report)
+
+
+def add_run_length_argument(p: argparse.ArgumentParser) -> None:
+    """--run-length: the SPC shift and trend rules' run (default: the hospital's saved setting, else 7)."""
+    from analysis.spc.rules import RUN_LENGTH, RUN_LENGTH_CHOICES
+
+    p.add_argument(
+        "--run-length",
+        type=int,
+        choices=RUN_LENGTH_CHOICES,
+        default=None,
+        help=f"months in a row that make an SPC shift or trend signal (default: the setting saved in the app, "
+        f"else {RUN_LENGTH}, the Making Data Count convention)",
+    )
+
+
+def run_length_of(args: argparse.Namespace) -> int:
+    """--run-length, else the hospital's setting saved in the app's database (`analysis.spc.settings`)."""
+    from analysis.spc.settings import saved_run_length
+
+    return args.run_length if getattr(args, "run_length", None) is not None else saved_run_length()
 
 
 def _month(text: str | None, flag: str) -> pd.Timestamp | None:
@@ -116,6 +138,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         options["external"],
         history=_history(args),
         carry_forward_months=args.carry_forward,
+        run_length=run_length_of(args),
     )
     from analysis.disclosure.register import ExportRefused
 
@@ -136,6 +159,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     for message in result.messages:
         print(message, file=sys.stderr)
-    summary = {"out": str(args.out), "files": written, "messages": result.messages, "stamp": table_stamp(pack.stamp)}
+    summary = {
+        "out": str(args.out),
+        "files": written,
+        "messages": result.messages,
+        "stamp": table_stamp(pack.stamp),
+        "run_length": run_length_of(args),
+    }
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     return 0 if written else 1

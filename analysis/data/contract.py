@@ -170,6 +170,9 @@ class Table:
     key: tuple[str, ...]
     required: bool = False  # the upload must contain this table
     item_columns: bool = False  # extra columns named by the instrument's items
+    # (prefix, what its columns are): a column with the prefix that the table does not list is an error, not
+    # ignored ("staff_porter": a role the contract does not know, so its count would be lost)
+    column_families: tuple[tuple[str, str], ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -287,6 +290,38 @@ WARD_MONTHS = Table(
             minimum=0,
             maximum=100,
         ),
+        # Restrictive interventions as MHS505 episodes give them (analysis/data/importers/): optional.
+        _count(
+            "prone_restraints",
+            "Episodes of prone (face-down) physical restraint; part of restraints.",
+            example="0",
+        ),
+        _count("mechanical_restraints", "Episodes of mechanical restraint.", example="0"),
+        _count(
+            "rapid_tranquillisation",
+            "Episodes of rapid tranquillisation (chemical restraint by injection).",
+            example="0",
+        ),
+        Field(
+            "seclusion_hours",
+            "number",
+            "Hours of seclusion, from each episode's start to its end, in the month it started.",
+            required=False,
+            nullable=True,
+            minimum=0,
+            ceiling=100_000,
+            ceiling_words="ward's hours in a month",
+        ),
+        Field(
+            "segregation_hours",
+            "number",
+            "Hours of long-term segregation, from each episode's start to its end, in the month it started.",
+            required=False,
+            nullable=True,
+            minimum=0,
+            ceiling=100_000,
+            ceiling_words="ward's hours in a month",
+        ),
     ),
     key=("ward_id", "month"),
     required=True,
@@ -331,24 +366,130 @@ COPRODUCTION_SCORES = Table(
 
 INSTRUMENT = Table(
     "instrument",
-    "Survey instrument",
-    "One row per survey item: which core aspect it measures and its scale. "
-    "When absent, the product's default working instrument is used.",
+    "Survey instruments",
+    "One row per survey item: the instrument it belongs to, its subscale (a core aspect for the co-production "
+    "instrument), its scale and whether it is reverse-keyed. Rows with a blank instrument are the co-production "
+    "instrument, as before. When absent, the product's default working instrument is used; the EssenCES "
+    "structure (essences) and the staff boundaries instrument (staff_boundaries) are built in, and rows "
+    "naming one of them replace the built-in definition.",
     (
-        Field("item", "id", "The item's column name in the survey returns.", example="le1"),
+        Field("item", "id", "The item's column name in the survey returns, unique across instruments.", example="le1"),
+        Field(
+            "instrument",
+            "text",
+            "The instrument's short name (coproduction, essences, staff_boundaries, or your own). Blank: the "
+            "co-production instrument.",
+            required=False,
+            nullable=True,
+            example="coproduction",
+        ),
         Field(
             "aspect",
             "choice",
-            "The core aspect of co-production the item measures.",
+            "The core aspect of co-production the item measures (co-production items only; blank for others).",
+            required=False,
+            nullable=True,
             choices=tuple(ASPECTS),
             example="lived_experience",
+            checks_note="every co-production item needs one",
         ),
-        Field("reverse", "flag", "Yes when agreeing means less co-production.", example="no"),
+        Field(
+            "subscale",
+            "text",
+            "The subscale the item belongs to, any name (other instruments; blank for co-production items).",
+            required=False,
+            nullable=True,
+            example="experienced_safety",
+            checks_note="a scored item of another instrument in no subscale is an error",
+        ),
+        Field(
+            "respondents",
+            "choice",
+            "Who the instrument is for. Blank: both.",
+            required=False,
+            nullable=True,
+            choices=("patient", "staff", "both"),
+            example="both",
+        ),
+        Field("reverse", "flag", "Yes when agreeing means less of what the subscale measures.", example="no"),
         Field("scale_min", "number", "Lowest answer on the item's scale.", example="1"),
         Field("scale_max", "number", "Highest answer on the item's scale.", example="5"),
-        Field("wording", "text", "The item as the respondent reads it.", example="Staff listen to my experience."),
+        Field(
+            "scored",
+            "flag",
+            "No for a filler item that is asked but not scored. Blank: yes.",
+            required=False,
+            nullable=True,
+            example="yes",
+        ),
+        Field(
+            "scoring",
+            "choice",
+            "How a subscale is scored: the mean of its items, or their sum (pro-rated over answered items). "
+            "Blank: mean. The same on every row of an instrument.",
+            required=False,
+            nullable=True,
+            choices=("mean", "sum"),
+            example="mean",
+        ),
+        Field(
+            "min_share_answered",
+            "number",
+            "The share of a subscale's items a return must answer for the subscale to be scored. Blank: 0.5.",
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=1,
+            example="0.5",
+        ),
+        Field(
+            "higher_is_better",
+            "flag",
+            "Yes when a higher subscale score is better (after reverse keys). Blank: yes.",
+            required=False,
+            nullable=True,
+            example="yes",
+        ),
+        Field(
+            "wording",
+            "text",
+            "The item as the respondent reads it (blank where the wording is licensed).",
+            required=False,
+            nullable=True,
+            example="Staff listen to my experience.",
+        ),
     ),
     key=("item",),
+)
+
+SURVEY_RETURNS = Table(
+    "survey_returns",
+    "Survey returns (other instruments)",
+    "Returns of any instrument other than co-production (EssenCES, the staff boundaries survey, your own): "
+    "one row per answer, so each return is several rows sharing its response_id. Co-production returns stay "
+    "in coproduction_responses.",
+    (
+        Field(
+            "response_id",
+            "id",
+            "An anonymous reference for the return, the same on each of its rows. Never a patient identifier.",
+            example="S00001",
+        ),
+        WARD_ID,
+        Field("date", "date", "Date the return was completed.", example="15/04/2024", happened=True),
+        Field("respondent", "choice", "Who completed it.", choices=RESPONDENTS, example="staff"),
+        Field("instrument", "text", "The instrument's short name.", example="essences"),
+        Field("item", "id", "The item answered, as the instrument names it.", example="ess_es1"),
+        Field(
+            "answer",
+            "number",
+            "The answer on the item's scale.",
+            nullable=True,
+            example="3",
+            checks_note="outside the item's scale is an error",
+        ),
+    ),
+    key=("response_id", "item"),
 )
 
 RECOVERY = Table(
@@ -457,6 +598,136 @@ TARGETS = Table(
     key=("ward_id", "measure", "valid_from"),
 )
 
+# --- talking group sessions (issue 14): one row per meeting, coded fields only (no names, no free text)
+STAFF_ROLES: dict[str, str] = {
+    "nurse": "Nurses",
+    "healthcare_support_worker": "Healthcare support workers",
+    "psychologist": "Psychologists",
+    "occupational_therapist": "Occupational therapists",
+    "psychiatrist": "Psychiatrists",
+    "social_worker": "Social workers",
+    "other": "Other staff",
+}
+ITEM_KINDS: dict[str, str] = {
+    "information": "Information",
+    "request": "Requests",
+    "complaint": "Complaints",
+    "suggestion": "Suggestions",
+    "thanks": "Thanks",
+    "other": "Other items",
+}
+CHAIRS = ("patient", "staff")
+SESSION_STAFF_CEILING = 30  # staff at one meeting beyond any ward's: patients above beds plus this is an error
+SESSION_MINUTES_CEILING = 480  # a meeting longer than a working day is a typing slip
+STAFF_COLUMNS = tuple(f"staff_{r}" for r in STAFF_ROLES)
+ITEM_COLUMNS = tuple(f"items_{k}" for k in ITEM_KINDS)
+
+
+def _session_count(name: str, description: str, **kw) -> Field:
+    kw = {"ceiling": 1_000, "ceiling_words": "meeting's count", "example": "0", **kw}
+    return Field(name, "count", description, minimum=0, **kw)
+
+
+TALKING_GROUP_SESSIONS = Table(
+    "talking_group_sessions",
+    "Talking group sessions",
+    "One row per talking group (ward community meeting): when, how long, who came by role, who chaired, how many "
+    "items were raised of each kind and what became of them by the next meeting. Counts and codes only: no names "
+    "and no minutes.",
+    (
+        WARD_ID,
+        Field(
+            "date",
+            "date",
+            "The day the meeting was held.",
+            example="07/04/2024",
+            happened=True,
+            checks_note="a ward-month whose meetings or patients attending differ from the sessions held or "
+            "attendances in ward_months is a warning",
+        ),
+        Field(
+            "duration_minutes",
+            "count",
+            "How long the meeting lasted, in minutes.",
+            nullable=True,
+            minimum=0,
+            min_exclusive=True,
+            example="45",
+            ceiling=SESSION_MINUTES_CEILING,
+            ceiling_words="meeting's length in minutes",
+        ),
+        _session_count(
+            "patients_attending",
+            "Patients who attended.",
+            example="7",
+            checks_note="above the ward's beds is a warning; patients and staff together above the beds plus "
+            f"{SESSION_STAFF_CEILING} is an error",
+        ),
+        *(
+            _session_count(f"staff_{r}", f"{words} who attended.", example="2" if r == "nurse" else "0")
+            for r, words in STAFF_ROLES.items()
+        ),
+        Field("chaired_by", "choice", "Who chaired the meeting.", choices=CHAIRS, example="patient"),
+        *(
+            _session_count(f"items_{k}", f"Items raised that were {words.lower()}.", example="1")
+            for k, words in ITEM_KINDS.items()
+        ),
+        _session_count(
+            "items_resolved_by_next",
+            "Items raised at this meeting that were resolved by the next one.",
+            example="2",
+            checks_note="more than the items raised is an error",
+        ),
+        _session_count(
+            "items_carried_over",
+            "Items raised at this meeting still open at the next one and carried over to it.",
+            example="1",
+            checks_note="resolved and carried over together more than the items raised is an error",
+        ),
+    ),
+    key=("ward_id", "date"),
+    column_families=(
+        ("staff_", "the staff roles are " + ", ".join(STAFF_COLUMNS) + " (count any other role under staff_other)"),
+        (
+            "items_",
+            "the kinds of item are "
+            + ", ".join(ITEM_COLUMNS)
+            + " (count any other kind under items_other), then items_resolved_by_next and items_carried_over",
+        ),
+    ),
+)
+
+# ---- incident_dates (mapping12, issue 12): the dates of counted incidents, for g-charts
+INCIDENT_DATES = Table(
+    "incident_dates",
+    "Incident dates",
+    "One row per ward, day and measure with at least one counted incident, written by an import from an incident "
+    "listing (the Data page's 'From your incident system', or import-listing on the command line). Dates only: no "
+    "incident reference and no text. The ward profile and the Assaults page draw the time between assaults "
+    "(g-charts) from it. Replaced by ward-month, as ward_months is.",
+    (
+        WARD_ID,
+        Field("date", "date", "The day the incidents happened.", example="14/03/2024", happened=True),
+        Field(
+            "measure",
+            "choice",
+            "Which count the incidents were counted in.",
+            choices=INCIDENT_COUNTS,
+            example="assaults_on_staff",
+        ),
+        Field(
+            "incidents",
+            "count",
+            "How many were counted that day (at least one).",
+            minimum=1,
+            example="1",
+            ceiling=MONTHLY_COUNT_CEILING,
+            ceiling_words="monthly count",
+        ),
+    ),
+    key=("ward_id", "date", "measure"),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -465,10 +736,13 @@ TABLES: dict[str, Table] = {
         COPRODUCTION_RESPONSES,
         COPRODUCTION_SCORES,
         INSTRUMENT,
+        SURVEY_RETURNS,
         RECOVERY,
         MEASURES,
         EVENTS,
         TARGETS,
+        TALKING_GROUP_SESSIONS,
+        INCIDENT_DATES,
     )
 }
 

@@ -13,13 +13,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.data.contract import BED_DAYS_TOLERANCE
+from analysis.data.contract import BED_DAYS_TOLERANCE, ITEM_COLUMNS, SESSION_STAFF_CEILING, STAFF_COLUMNS
+from analysis.data.instrument_checks import given as _given
+from analysis.data.instrument_checks import instrument_issues
 from analysis.data.reference import builtin_measures
 from analysis.data.targets import measure_slug, resolve_measure, target_measures
-from analysis.text import uk_date, uk_month
+from analysis.text import plural, uk_date, uk_month
 
 REQUIRED_TABLES = ("wards", "ward_months")
-_WARD_REFERENCES = ("ward_months", "coproduction_responses", "coproduction_scores", "recovery", "events")
+_WARD_REFERENCES = (
+    "ward_months",
+    "coproduction_responses",
+    "coproduction_scores",
+    "recovery",
+    "events",
+    "talking_group_sessions",
+)
 
 
 @dataclass
@@ -30,15 +39,6 @@ class Issue:
     problem: str
     severity: str = "error"
     value: str = ""
-
-
-def _given(name: str, tables: dict, context: dict | None) -> pd.DataFrame | None:
-    """The upload's table when it has rows, else the stored one, else None."""
-    for source in (tables, context or {}):
-        df = source.get(name)
-        if df is not None and len(df):
-            return df
-    return None
 
 
 def _show(v: object) -> str:
@@ -225,16 +225,27 @@ def _open_months(tables: dict, context: dict | None) -> list[Issue]:
         c: pd.to_datetime(dated[c], errors="coerce").dt.to_period("M").dt.start_time for c in ("opened", "closed")
     }
     issues = []
-    for name in ("ward_months", "coproduction_scores", "recovery"):
+    # the session log is dated by the day, so its meetings are checked against the day the ward opened or closed
+    for name, col in (
+        ("ward_months", "month"),
+        ("coproduction_scores", "month"),
+        ("recovery", "month"),
+        ("talking_group_sessions", "date"),
+    ):
         df = tables.get(name)
-        if df is None or not len(df) or "month" not in df:
+        if df is None or not len(df) or col not in df:
             continue
         rows = _rows_of(df["ward_id"], dated.index)  # each row's ward, looked up once
         opened = pd.to_datetime(_taken(dated["opened"], rows, df["ward_id"]), errors="coerce")
         closed = pd.to_datetime(_taken(dated["closed"], rows, df["ward_id"]), errors="coerce")
-        month = df["month"]  # against each ward's month of opening and closing, worked out once per ward
-        early = (month < _taken(starts["opened"], rows, df["ward_id"])).fillna(False).to_numpy(dtype=bool)
-        late = (month > _taken(starts["closed"], rows, df["ward_id"])).fillna(False).to_numpy(dtype=bool)
+        month = pd.to_datetime(df[col], errors="coerce")  # against each ward's month (or day) of opening and closing
+        first, last = (
+            (opened, closed)
+            if col == "date"
+            else (_taken(starts["opened"], rows, df["ward_id"]), _taken(starts["closed"], rows, df["ward_id"]))
+        )
+        early = (month < first).fillna(False).to_numpy(dtype=bool)
+        late = (month > last).fillna(False).to_numpy(dtype=bool)
         for i, when, verb in [(i, opened, "opened") for i in df.index[early]] + [
             (i, closed, "closed") for i in df.index[late]
         ]:
@@ -243,11 +254,11 @@ def _open_months(tables: dict, context: dict | None) -> list[Issue]:
                 Issue(
                     name,
                     i,
-                    "month",
-                    f"{uk_month(month[i])} is {side} ward {df.at[i, 'ward_id']} {verb} ({uk_date(when[i])}); "
-                    f"check the month or the ward's {verb} date",
+                    col,
+                    f"{(uk_date if col == 'date' else uk_month)(month[i])} is {side} ward {df.at[i, 'ward_id']} "
+                    f"{verb} ({uk_date(when[i])}); check the {col} or the ward's {verb} date",
                     severity="warning",
-                    value=uk_month(month[i]),
+                    value=(uk_date if col == "date" else uk_month)(month[i]),
                 )
             )
     return issues
@@ -405,6 +416,116 @@ def _targets(tables: dict, context: dict | None) -> list[Issue]:
     return issues
 
 
+def _sessions(tables: dict, context: dict | None) -> list[Issue]:
+    """Talking group sessions: items resolved by the next meeting, and resolved and carried over together, no more
+    than the items raised (errors); patients above the ward's beds (a warning) and patients and staff together above
+    the beds plus SESSION_STAFF_CEILING (an error: no meeting holds that many)."""
+    s = tables.get("talking_group_sessions")
+    if s is None or not len(s):
+        return []
+    num = lambda cols: s.reindex(columns=list(cols)).apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1)
+    raised, staff = num(ITEM_COLUMNS), num(STAFF_COLUMNS)
+    resolved, carried = num(["items_resolved_by_next"]), num(["items_carried_over"])
+    patients = num(["patients_attending"])
+    issues = []
+    for i in s.index[(resolved > raised).to_numpy(dtype=bool)]:
+        issues.append(
+            Issue(
+                "talking_group_sessions",
+                i,
+                "items_resolved_by_next",
+                f"{_show(float(resolved[i]))} items resolved by the next meeting is more than the "
+                f"{_show(float(raised[i]))} raised at this one; check the items of each kind or the resolved count",
+                value=_show(float(resolved[i])),
+            )
+        )
+    both = ((resolved <= raised) & (resolved + carried > raised)).to_numpy(dtype=bool)
+    for i in s.index[both]:
+        issues.append(
+            Issue(
+                "talking_group_sessions",
+                i,
+                "items_carried_over",
+                f"{_show(float(resolved[i]))} resolved and {_show(float(carried[i]))} carried over is more than the "
+                f"{_show(float(raised[i]))} items raised; an item is either resolved, carried over or neither",
+                value=_show(float(carried[i])),
+            )
+        )
+    issues += _sessions_against_months(s, patients, _given("ward_months", tables, context))
+    wards = _given("wards", tables, context)
+    if wards is None:
+        return issues
+    beds = _lookup(s["ward_id"], wards.drop_duplicates("ward_id").set_index("ward_id")["beds"].astype("Float64"))
+    beds = pd.to_numeric(beds, errors="coerce")
+    too_many = (patients + staff > beds + SESSION_STAFF_CEILING).fillna(False).to_numpy(dtype=bool)
+    above_beds = (patients > beds).fillna(False).to_numpy(dtype=bool) & ~too_many
+    for i in s.index[too_many]:
+        issues.append(
+            Issue(
+                "talking_group_sessions",
+                i,
+                "patients_attending",
+                f"{_show(float(patients[i]))} patients and {_show(float(staff[i]))} staff at one meeting is more than "
+                f"ward {s.at[i, 'ward_id']}'s {_show(float(beds[i]))} beds plus {SESSION_STAFF_CEILING} staff; "
+                "check the attendance figures",
+                value=_show(float(patients[i])),
+            )
+        )
+    for i in s.index[above_beds]:
+        issues.append(
+            Issue(
+                "talking_group_sessions",
+                i,
+                "patients_attending",
+                f"{_show(float(patients[i]))} patients attending is more than ward {s.at[i, 'ward_id']}'s "
+                f"{_show(float(beds[i]))} beds; check the figure or the ward's beds",
+                severity="warning",
+                value=_show(float(patients[i])),
+            )
+        )
+    return issues
+
+
+def _sessions_against_months(s: pd.DataFrame, patients: pd.Series, wm: pd.DataFrame | None) -> list[Issue]:
+    """A ward-month whose meetings in the log are not the sessions held in ward_months, or whose patients attending
+    do not add up to its attendances: a warning on its first meeting (either table may be the one to correct)."""
+    if wm is None or not len(wm) or not {"talking_groups_held", "talking_group_attendances"} <= set(wm.columns):
+        return []
+    d = pd.DataFrame({"ward_id": s["ward_id"].astype(str), "month": pd.to_datetime(s["date"]).dt.to_period("M")})
+    d["patients"] = patients.to_numpy()
+    g = (
+        d.reset_index()
+        .groupby(["ward_id", "month"])
+        .agg(first=("index", "min"), n=("index", "size"), p=("patients", "sum"))
+    )
+    m = wm.assign(ward_id=wm["ward_id"].astype(str), month=pd.to_datetime(wm["month"]).dt.to_period("M"))
+    m = m.drop_duplicates(["ward_id", "month"]).set_index(["ward_id", "month"])
+    g = g.join(m[["talking_groups_held", "talking_group_attendances"]], how="inner")
+    held, came = (pd.to_numeric(g[c], errors="coerce") for c in ("talking_groups_held", "talking_group_attendances"))
+    g = g[((held.notna() & (held != g["n"])) | (came.notna() & (came != g["p"]))).to_numpy(dtype=bool)]
+    issues = []
+    for (ward, month), r in g.iterrows():  # only the ward-months that disagree
+        held, came = r["talking_groups_held"], r["talking_group_attendances"]
+        parts = []
+        if pd.notna(held) and float(held) != r["n"]:
+            parts.append(f"{plural(r['n'], 'meeting')} where ward_months has {plural(held, 'session')} held")
+        if pd.notna(came) and float(came) != r["p"]:
+            parts.append(f"{plural(r['p'], 'patient')} attending where ward_months has {plural(came, 'attendance')}")
+        if parts:
+            issues.append(
+                Issue(
+                    "talking_group_sessions",
+                    int(r["first"]),
+                    "date",
+                    f"the session log has {' and '.join(parts)} for ward {ward} in {uk_month(month.to_timestamp())}; "
+                    "check the log or the ward month",
+                    severity="warning",
+                    value=uk_month(month.to_timestamp()),
+                )
+            )
+    return issues
+
+
 def cross_check(tables: dict[str, pd.DataFrame], context: dict[str, pd.DataFrame] | None = None) -> list[Issue]:
     """Every problem that spans columns or tables, for parsed tables (context: stored tables)."""
     return [
@@ -418,6 +539,8 @@ def cross_check(tables: dict[str, pd.DataFrame], context: dict[str, pd.DataFrame
         *_open_months(tables, context),
         *_recovery(tables, context),
         *_targets(tables, context),
+        *_sessions(tables, context),
+        *(Issue(**i) for i in instrument_issues(tables, context)),  # analysis/data/instrument_checks.py
     ]
 
 

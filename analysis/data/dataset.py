@@ -94,7 +94,8 @@ def load_sample(path: Path = SAMPLE_DIR) -> Dataset:
     >>> from analysis import load_sample
     >>> data = load_sample()
     >>> sorted(data.tables)
-    ['coproduction_responses', 'events', 'instrument', 'measures', 'recovery', 'targets', 'ward_months', 'wards']
+    ['coproduction_responses', 'events', 'instrument', 'measures', 'recovery', 'survey_returns',
+     'talking_group_sessions', 'targets', 'ward_months', 'wards']
     >>> data.source, data.synthetic
     ('sample', True)
     >>> len(data.tables["wards"]), len(data.tables["ward_months"])

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from analysis.text import PERIODS_BY, financial_year, period_words, quarter, uk_month
+from analysis.text import PERIODS_BY, financial_year, period_words, plural_word, quarter, uk_month
 
 
 @dataclass(frozen=True)
@@ -155,13 +155,13 @@ class Filters:
         >>> Filters(start=pd.Timestamp("2025-10-01"), end=pd.Timestamp("2026-03-01"), period_by="quarters").describe()
         'Q3 to Q4 2025/26'
         >>> Filters(services=("rehabilitation",), start=pd.Timestamp("2024-04-01"), period_by="years").describe()
-        'services rehabilitation; 2024/25 to the latest month'
+        'service rehabilitation; 2024/25 to the latest month'
         """
         parts = []
         if self.wards:
-            parts.append("wards " + ", ".join(self.wards))
+            parts.append(plural_word(len(self.wards), "ward") + " " + ", ".join(self.wards))
         if self.services:
-            parts.append("services " + ", ".join(self.services))
+            parts.append(plural_word(len(self.services), "service") + " " + ", ".join(self.services))
         if self.security_levels:
             parts.append("security " + ", ".join(self.security_levels))
         if self.start is not None and self.end is not None:

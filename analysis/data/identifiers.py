@@ -84,6 +84,7 @@ _EXACT = {
 # Tokens that are identifiers wherever they appear in a name ("patient_chi", "dob_of_client").
 _TOKENS = {"chi", "dob", "forename", "forenames", "surname", "postcode", "nhsno", "nhsnumber", "mrn"}
 _NUMBER_WORDS = {"number", "no", "num", "id", "identifier", "ref", "reference"}
+_NAME_WORDS = {"name", "names", "initial", "initials", "forename", "forenames", "surnames"}  # "patient_names"
 _OWNER_WORDS = {"nhs", "chi", "patient", "case", "client", "serviceuser"}
 
 _CANDIDATE = re.compile(r"\d[\d \-]{8,14}\d")
@@ -161,8 +162,8 @@ def identifier_column_name(name: object) -> bool:
         return True
     if "birth" in tokens and ("date" in tokens or "of" in tokens):
         return True
-    owners = {t for t in tokens if t in _OWNER_WORDS}
-    return bool(owners) and any(t in _NUMBER_WORDS for t in tokens) and "ward" not in tokens
+    owners = {t for t in tokens if t in _OWNER_WORDS} | ({"serviceuser"} if "serviceuser" in joined else set())
+    return bool(owners) and any(t in _NUMBER_WORDS or t in _NAME_WORDS for t in tokens) and "ward" not in tokens
 
 
 def check_digit_ok(digits: str) -> bool:

@@ -132,3 +132,11 @@ def crash_message(code: int | None) -> str:
         f"was kept. If it is very large, split it: {SPLIT[0].lower()}{SPLIT[1:]} Otherwise please report it with "
         "the file."
     )
+
+
+def failed_message(what: str) -> str:
+    """A reader that stopped on an error of its own (`what`: the error's kind, never its text)."""
+    return (
+        f"Reading this file stopped on an error ({what}) and nothing from it was kept. Check that it is the "
+        "export the profile expects; if it is, please report it with the file."
+    )

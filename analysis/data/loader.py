@@ -164,6 +164,10 @@ def _parse_sheet(
             )
         elif name in known:
             seen[known[name].name] = i
+        elif any(name.startswith(prefix) for prefix, _ in table.column_families):
+            words = next(w for prefix, w in table.column_families if name.startswith(prefix))
+            problem = f"the column '{label}' is not one this table knows, so its figures would be lost: {words}"
+            out.add("error", sheet.name, problem, column=label, table=t)
         else:
             dropped.append({"sheet": sheet.name, "column": label})
             unknown.append(label)
@@ -699,7 +703,8 @@ def load_path(
     >>> result.ok, result.error_count
     (True, 0)
     >>> sorted(result.tables)
-    ['coproduction_responses', 'events', 'recovery', 'targets', 'ward_months', 'wards']
+    ['coproduction_responses', 'events', 'recovery', 'survey_returns', 'talking_group_sessions', 'targets',
+     'ward_months', 'wards']
     >>> result.problems.columns.tolist()
     ['severity', 'sheet', 'row', 'column', 'value', 'problem']
     >>> missing = load_path(SAMPLE_DIR / "no_such_file.xlsx")

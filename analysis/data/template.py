@@ -27,10 +27,8 @@ def _sheet_rows(table: contract.Table) -> tuple[list[str], list[list[object]]]:
         header = header + list(default_instrument()["item"])
     if table.name == "instrument":
         inst = default_instrument()
-        rows = [
-            [r.item, r.aspect, "yes" if r.reverse else "no", r.scale_min, r.scale_max, r.wording]
-            for r in inst.itertuples(index=False)
-        ]
+        inst = inst.assign(reverse=inst["reverse"].map({True: "yes", False: "no"}))
+        rows = [[r.get(c) for c in header] for r in inst.to_dict("records")]  # columns the default leaves blank
         return header, rows
     if table.name == "measures":
         rows = [

@@ -39,6 +39,7 @@ from analysis.questions.verdicts import (
     presence_verdict,
     shortfall,
 )
+from analysis.spc.rules import RUN_LENGTH
 from analysis.stats.counts import fit_counts
 from analysis.stats.counts.describe import outcome_words, predictor_words
 from analysis.stats.results import OBSERVATIONAL_CAVEAT, LevelsDiagnostics, ModelResult
@@ -540,11 +541,13 @@ def headline_metrics(panel: pd.DataFrame) -> dict:
     return out
 
 
-def hospital_chart(panel: pd.DataFrame, events: pd.DataFrame | None = None) -> pd.DataFrame:
+def hospital_chart(
+    panel: pd.DataFrame, events: pd.DataFrame | None = None, run_length: int = RUN_LENGTH
+) -> pd.DataFrame:
     """The hospital-level (all wards in `panel` together) u-chart of assaults on staff per 1,000 occupied bed
     days, classified by the Making Data Count rules: the assaults page's "whole hospital" chart
     (`analysis.questions.assaults.view.incident_spc`), for the summary's hospital-level signals."""
-    return incident_spc(panel, "assaults_on_staff", None, events)[0]
+    return incident_spc(panel, "assaults_on_staff", None, events, run_length)[0]
 
 
 @dataclass
@@ -564,10 +567,14 @@ def overview(
     events: pd.DataFrame | None = None,
     predictor: str = "coproduction_patient_overall",
     all_measures: bool = True,
+    run_length: int = RUN_LENGTH,
 ) -> Overview:
-    """The three answers, the ward table and the headline figures, each model fitted once."""
+    """The three answers, the ward table and the headline figures, each model fitted once (`run_length`: the
+    SPC shift and trend rules' run, for the ward table's icons and the hospital chart)."""
     t0 = time.perf_counter()
     answers = three_answers(panel, measures_catalogue, predictor, all_measures)
-    wards = ward_table(panel, measures_catalogue, events)
-    hospital = hospital_chart(panel, events) if len(panel) and "assaults_on_staff" in panel.columns else None
+    wards = ward_table(panel, measures_catalogue, events, run_length=run_length)
+    hospital = (
+        hospital_chart(panel, events, run_length) if len(panel) and "assaults_on_staff" in panel.columns else None
+    )
     return Overview(answers, wards, headline_metrics(panel), time.perf_counter() - t0, hospital)

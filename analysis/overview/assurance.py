@@ -20,8 +20,8 @@ the target, hit and miss, consistently misses it, no target); each cell lists it
 too few points to judge are listed under the grid, not in it.
 
 Speed: one chart per ward and measure would take seconds (about 15 ms each); the series of one chart type and
-direction are laid end to end on one timeline, each starting a new segment, so each keeps its own centre, limits
-and run rules exactly as if charted alone (the ward table's method; at most `STACK_MONTHS` months per timeline).
+direction are charted and classified all at once (analysis.spc.vectorised, the ward table's method), each keeping
+its own centre, limits and run rules exactly as if charted alone.
 """
 
 from __future__ import annotations
@@ -37,14 +37,13 @@ from analysis.data.contract import REBASE_EVENT_KINDS
 from analysis.data.targets import TargetMeasure, applied, in_force, normalised, target_measures
 from analysis.panel.build import measure_slug
 from analysis.spc.assurance import NOT_APPLICABLE, assurance_key, improvement_of
-from analysis.spc.chart import rebase_dates, u_chart, xmr
 from analysis.spc.icons import ASSURANCE, VARIATION, variation_key
-from analysis.spc.rules import classify
+from analysis.spc.rules import RUN_LENGTH
+from analysis.spc.vectorised import charts as spc_charts
+from analysis.spc.vectorised import classify_all
 from analysis.text import listed, plural, plural_word, uk_month
 
 MIN_POINTS = 6  # as the ward table and the ward profile
-STACK_MONTHS = 6000  # months on one stacked timeline: EPOCH + 6000 months stays before 2262
-EPOCH = np.datetime64("1680-01", "M")  # nanosecond timestamps start in Sept 1677
 EXPOSURE = "occupied_bed_days"
 SEP = "\x1f"  # between a ward and a measure in a series' id
 
@@ -172,9 +171,17 @@ def _rebase_months(panel: pd.DataFrame, events: pd.DataFrame | None) -> dict[str
     """Each ward's rebase months as month numbers (the ward table's rule): its own and hospital-wide rebase
     events; without an events table, the talking-groups start the panel carries."""
     wards = sorted(panel["ward_id"].astype(str).unique())
-    if events is not None:
+    if events is not None:  # as rebase_dates(e, w) for each ward, every ward at once
         e = events[events["kind"].isin(REBASE_EVENT_KINDS)] if "kind" in events else events.iloc[0:0]
-        dates = {w: rebase_dates(e, w) for w in wards}
+        e = e.assign(date=pd.to_datetime(e["date"])).dropna(subset=["date"])
+        month = _month_number(e["date"]) if len(e) else np.zeros(0, "int64")
+        ward = e["ward_id"].to_numpy(object) if "ward_id" in e else np.full(len(e), None, dtype=object)
+        everywhere = pd.isna(ward)
+        shared = {int(m) for m in month[everywhere]}
+        own: dict[str, set] = {}
+        for w, m in zip(ward[~everywhere], month[~everywhere]):
+            own.setdefault(str(w), set()).add(int(m))
+        return {w: sorted(shared | own.get(w, set())) for w in wards if shared or own.get(w)}
     elif "talking_groups_start" in panel:
         s = panel.dropna(subset=["talking_groups_start"]).groupby("ward_id")["talking_groups_start"].first()
         dates = {str(w): [v] for w, v in s.items()}
@@ -183,19 +190,9 @@ def _rebase_months(panel: pd.DataFrame, events: pd.DataFrame | None) -> dict[str
     return {w: list(_month_number(list(ds))) for w, ds in dates.items() if len(ds)}
 
 
-def _batches(span: pd.Series) -> list[list]:
-    """Consecutive series whose spans add up to at most STACK_MONTHS (a longer one alone)."""
-    batches, current, total = [], [], 0
-    for u, n in span.items():
-        if current and total + int(n) > STACK_MONTHS:
-            batches.append(current)
-            current, total = [], 0
-        current.append(u)
-        total += int(n)
-    return [*batches, current] if current else batches
-
-
-def stacked_latest(long: pd.DataFrame, chart: str, improvement: str, rebase: Mapping | None = None) -> pd.DataFrame:
+def stacked_latest(
+    long: pd.DataFrame, chart: str, improvement: str, rebase: Mapping | None = None, run_length: int = RUN_LENGTH
+) -> pd.DataFrame:
     """The latest point of many series' SPC charts, each charted as if alone, from a few stacked charts.
 
     `long` has ``unit`` (a series' id), ``pos`` (offset from the series' first point, unique within it) and
@@ -206,37 +203,13 @@ def stacked_latest(long: pd.DataFrame, chart: str, improvement: str, rebase: Map
     """
     if not len(long):
         return pd.DataFrame()
-    span = long.groupby("unit", sort=True)["pos"].max() + 1
-    parts = []
-    for batch in _batches(span):
-        part = long[long["unit"].isin(batch)] if len(batch) < len(span) else long
-        parts.append(_stack(part, span.loc[batch], chart, improvement, rebase))
-    return pd.concat(parts)
-
-
-def _stack(long: pd.DataFrame, span: pd.Series, chart: str, improvement: str, rebase: Mapping | None) -> pd.DataFrame:
-    offset = span.cumsum() - span
-    pos = long["pos"].to_numpy("int64") + long["unit"].map(offset).to_numpy("int64")
-    starts = list(offset.iloc[1:])
-    for u, rs in (rebase or {}).items():
-        if u in offset.index:
-            starts += [offset[u] + int(r) for r in rs if 0 < int(r) < span[u]]
-    to_ts = lambda p: (EPOCH + np.asarray(p, dtype="int64")).astype("datetime64[ns]")
-    stack = long.drop(columns=["unit", "pos", "month"], errors="ignore").assign(period=to_ts(pos))
-    at = list(pd.DatetimeIndex(to_ts(sorted(starts))))
-    c = (
-        u_chart(stack, "count", "exposure", period="period", rebase_at=at)
-        if chart == "u"
-        else xmr(stack, "value", period="period", rebase_at=at)
-    )
-    classified = classify(c, improvement)
-    row_pos = _month_number(classified["period"]) - (int(EPOCH.astype("int64")) + 1970 * 12)
-    at_unit = np.searchsorted(offset.to_numpy(), row_pos, side="right") - 1
-    unit_of_row = offset.index.to_numpy()[at_unit]
+    # every series at once (analysis.spc.vectorised, identical to charting each alone)
+    values = ["value"] if chart == "xmr" else ["count", "exposure"]
+    charted = spc_charts(long[["unit", "pos", *values]], chart, group="unit", rebase=rebase)
+    classified = classify_all(charted, improvement, run_length=run_length)
     has = classified["value"].notna().to_numpy()
-    points = pd.Series(has).groupby(unit_of_row).sum()
-    last = classified.loc[has].assign(unit=unit_of_row[has], pos=(row_pos - offset.to_numpy()[at_unit])[has])
-    last = last.groupby("unit", sort=False).tail(1).set_index("unit")
+    points = pd.Series(has).groupby(classified["unit"].to_numpy(), sort=False).sum()
+    last = classified.loc[has].groupby("unit", sort=False).tail(1).set_index("unit")
     return last.assign(points=points.reindex(last.index).to_numpy())
 
 
@@ -246,6 +219,7 @@ def assurance_table(
     catalogue: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     measures: Iterable[str] | None = None,
+    run_length: int = RUN_LENGTH,
 ) -> pd.DataFrame:
     """One row per ward and measure with values: its latest point, variation and assurance against the target in
     force then.
@@ -262,6 +236,8 @@ def assurance_table(
         The events table: rebase dates for the incident charts.
     measures : iterable of str, optional
         The measures to include, as the targets table names them; every measure with values when None.
+    run_length : int, default 7
+        The shift and trend rules' run (`analysis.spc.rules.classify`).
 
     Returns
     -------
@@ -323,7 +299,7 @@ def assurance_table(
                 for u, w, f in zip(group.index, group["ward_id"], first)
                 if rebase.get(w)
             }
-        latest.append(stacked_latest(part, chart, imp, offsets))
+        latest.append(stacked_latest(part, chart, imp, offsets, run_length))
     last = pd.concat(latest)
     month_of = long.set_index(["unit", "pos"])["month"]
     last["month"] = [month_of.get((u, int(p)), pd.NaT) for u, p in zip(last.index, last["pos"])]
@@ -542,9 +518,10 @@ def assurance_summary(
     catalogue: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     measures: Iterable[str] | None = None,
+    run_length: int = RUN_LENGTH,
 ) -> AssuranceSummary:
     """`assurance_table` and everything made from it for the page (the arguments are `assurance_table`'s)."""
-    table = assurance_table(panel, targets, catalogue, events, measures)
+    table = assurance_table(panel, targets, catalogue, events, measures, run_length)
     grid = assurance_grid(table)
     latest = panel["month"].max() if panel is not None and len(panel) else None
     return AssuranceSummary(

@@ -31,10 +31,10 @@ import pandas as pd
 
 from analysis.data.contract import REBASE_EVENT_KINDS
 from analysis.questions.recovery.model import higher_is_better, measure_column, measures_in_panel
-from analysis.spc.chart import rebase_dates, u_chart, xmr
 from analysis.spc.icons import VARIATION, icon_svg, variation_colour, variation_icon
-from analysis.spc.rules import classify
-from analysis.text import month_range, plural, uk_month
+from analysis.spc.rules import RUN_LENGTH
+from analysis.spc.vectorised import charts, classify_all, latest_icons
+from analysis.text import month_range, plural, uk_months
 
 MIN_POINTS = 6
 WINDOW_MONTHS = 12
@@ -75,72 +75,27 @@ def _month_number(s: pd.Series) -> np.ndarray:
 
 
 def stacked_icons(
-    long: pd.DataFrame, chart: str, improvement: str, measure: str, rebase: Mapping | None = None
-) -> dict:
-    """Variation icons for many wards from a few charts and classifications.
+    long: pd.DataFrame,
+    chart: str,
+    improvement: str,
+    measure: str,
+    rebase: pd.DataFrame | Mapping | None = None,
+    run_length: int = RUN_LENGTH,
+) -> pd.DataFrame:
+    """Variation icons for many wards at once: one row per ward with a value, indexed by ward_id, columns
+    ``key`` and ``label`` (as `variation_icon` gives them for the ward charted alone; "no_data" under
+    `MIN_POINTS` values).
 
-    Speed: the chart code's per-call cost dominates, so 12 wards x 3 charts one by one take most of a
-    second. `long` has ward_id, `pos` (month offset from the ward's first point, unique within a ward)
-    and `value` (XmR) or `count` and `exposure` (u-chart); `rebase` maps a ward to offsets where a new
-    segment starts. Wards are laid end to end on one timeline, each starting a new segment, so every
-    ward keeps its own centre, limits and run rules exactly as if charted alone. The timeline is made of
-    pandas nanosecond months, which end in April 2262: wards are stacked in batches of at most
-    `STACK_MONTHS` months, one chart per batch (a national panel of 1,000 wards x 120 months is 20).
+    `long` has ward_id, `pos` (month offset from the ward's first point, unique within a ward) and `value`
+    (XmR) or `count` and `exposure` (u-chart); `rebase` gives the offsets where a ward's new segment starts
+    (ward_id and pos, one row per start; or a mapping of ward to offsets). Every ward keeps its own centre,
+    limits and run rules: analysis.spc.vectorised charts and classifies all wards in one pass, identical to
+    charting each alone (tests/spc/test_vectorised.py).
     """
     if not len(long):
-        return {}
-    span = long.groupby("ward_id", sort=True)["pos"].max() + 1
-    out: dict = {}
-    for batch in _batches(span):
-        part = long[long["ward_id"].isin(batch)] if len(batch) < len(span) else long
-        out.update(_stack(part, span.loc[batch], chart, improvement, measure, rebase))
-    return out
-
-
-STACK_MONTHS = 6000  # months on one stacked timeline: EPOCH + 6000 months stays before 2262
-EPOCH = np.datetime64("1680-01", "M")  # nanosecond timestamps start in Sept 1677
-
-
-def _batches(span: pd.Series) -> list[list]:
-    """Consecutive wards whose spans add up to at most STACK_MONTHS (a longer ward alone)."""
-    batches, current, total = [], [], 0
-    for w, n in span.items():
-        if current and total + int(n) > STACK_MONTHS:
-            batches.append(current)
-            current, total = [], 0
-        current.append(w)
-        total += int(n)
-    return [*batches, current] if current else batches
-
-
-def _stack(
-    long: pd.DataFrame, span: pd.Series, chart: str, improvement: str, measure: str, rebase: Mapping | None
-) -> dict:
-    """One stacked chart for the wards in `span` (their months end to end from EPOCH)."""
-    offset = span.cumsum() - span
-    pos = long["pos"].to_numpy("int64") + long["ward_id"].map(offset).to_numpy("int64")
-    starts = list(offset.iloc[1:])
-    for w, rs in (rebase or {}).items():
-        if w in offset.index:
-            starts += [offset[w] + int(r) for r in rs if 0 < int(r) < span[w]]
-    to_ts = lambda p: (EPOCH + np.asarray(p, dtype="int64")).astype("datetime64[ns]")
-    stack = long.drop(columns=["ward_id", "pos"]).assign(period=to_ts(pos))
-    at = list(pd.DatetimeIndex(to_ts(sorted(starts))))
-    c = (
-        u_chart(stack, "count", "exposure", period="period", rebase_at=at)
-        if chart == "u"
-        else xmr(stack, "value", period="period", rebase_at=at)
-    )
-    classified = classify(c, improvement)
-    row_pos = _month_number(classified["period"]) - (int(EPOCH.astype("int64")) + 1970 * 12)
-    ward_of_row = offset.index.to_numpy()[np.searchsorted(offset.to_numpy(), row_pos, side="right") - 1]
-    has = classified["value"].notna().to_numpy()
-    n_points = pd.Series(has).groupby(ward_of_row).sum()
-    last = classified.loc[has].groupby(ward_of_row[has], sort=False).tail(1)
-    out = {}
-    for i, w in zip(last.index, ward_of_row[last.index]):
-        out[w] = variation_icon(last.loc[[i]], measure) if n_points[w] >= MIN_POINTS else _no_icon(measure)
-    return out
+        return pd.DataFrame({"key": pd.Series(dtype="str"), "label": pd.Series(dtype="str")})
+    classified = classify_all(charts(long, chart, rebase=rebase), improvement, run_length=run_length)
+    return latest_icons(classified, measure, min_points=MIN_POINTS)[["key", "label"]]
 
 
 def _occasions(frame: pd.DataFrame, col: str | None) -> pd.DataFrame:
@@ -157,23 +112,42 @@ def _occasions(frame: pd.DataFrame, col: str | None) -> pd.DataFrame:
     )
 
 
-def _rebase_offsets(panel: pd.DataFrame, first: pd.Series, events: pd.DataFrame | None) -> dict:
+def _rebase_offsets(panel: pd.DataFrame, first: pd.Series, events: pd.DataFrame | None) -> pd.DataFrame:
+    """Each ward's rebase months as offsets from its first month (columns ward_id and pos, one row per start):
+    its own and hospital-wide events (as `rebase_dates` gives them for one ward), else the panel's talking-groups
+    start."""
     if events is not None:
         e = events[events["kind"].isin(REBASE_EVENT_KINDS)] if "kind" in events else events.iloc[0:0]
-        dates = {w: rebase_dates(e, w) for w in first.index}
+        e = e.assign(date=pd.to_datetime(e["date"])).dropna(subset=["date"])
+        month = _month_number(e["date"]) if len(e) else np.zeros(0, "int64")
+        ward = e["ward_id"].to_numpy(object) if "ward_id" in e else np.full(len(e), None, dtype=object)
+        everywhere = pd.isna(ward)
+        shared = np.unique(month[everywhere])
+        starts = pd.concat(
+            [
+                pd.DataFrame({"ward_id": ward[~everywhere], "month": month[~everywhere]}),
+                pd.DataFrame(
+                    {
+                        "ward_id": np.repeat(first.index.to_numpy(object), len(shared)),
+                        "month": np.tile(shared, len(first)),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     elif "talking_groups_start" in panel:
         s = panel.dropna(subset=["talking_groups_start"]).groupby("ward_id")["talking_groups_start"].first()
-        dates = {w: [v] for w, v in s.items()}
+        starts = pd.DataFrame({"ward_id": s.index.to_numpy(object), "month": _month_number(s) if len(s) else []})
     else:
-        dates = {}
-    return {
-        w: list(_month_number(pd.Series(pd.to_datetime(list(ds)))) - first[w]) for w, ds in dates.items() if len(ds)
-    }
+        starts = pd.DataFrame({"ward_id": [], "month": []})
+    starts = starts[starts["ward_id"].isin(first.index)]
+    pos = starts["month"].to_numpy("int64") - starts["ward_id"].map(first).to_numpy("int64")
+    return pd.DataFrame({"ward_id": starts["ward_id"].to_numpy(object), "pos": pos})
 
 
-def _assaults_long(panel: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.DataFrame, dict]:
+def _assaults_long(panel: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     if "assaults_on_staff" not in panel or not panel["assaults_on_staff"].notna().any():
-        return pd.DataFrame(columns=["ward_id", "pos", "count", "exposure"]), {}
+        return pd.DataFrame(columns=["ward_id", "pos", "count", "exposure"]), None
     n = pd.Series(_month_number(panel["month"]), index=panel.index)
     first = n.groupby(panel["ward_id"]).min()
     long = pd.DataFrame(
@@ -196,7 +170,7 @@ def _latest(panel: pd.DataFrame, col: str, carried: str | None = None) -> pd.Dat
         mask &= panel[carried] == 0
     last = panel.loc[mask].sort_values(["ward_id", "month"]).groupby("ward_id").tail(1)
     return pd.DataFrame(
-        {"value": last[col].to_numpy(float), "month": [uk_month(m) for m in last["month"]]},
+        {"value": last[col].to_numpy(float), "month": uk_months(last["month"]).to_numpy()},
         index=pd.Index(last["ward_id"], name="ward_id"),
     )
 
@@ -206,12 +180,14 @@ def ward_table(
     measures_catalogue: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     improvement: Mapping[str, str] | None = None,
+    run_length: int = RUN_LENGTH,
 ) -> pd.DataFrame:
     """One row per ward: latest co-production, assault rate over the last 12 months (count and bed days
     kept), primary recovery measure, talking groups, each with its variation icon key and label.
 
     `improvement` overrides the icon directions by "coproduction", "assaults" or "recovery".
-    `events` (the events table) gives the rebase dates for the assault chart.
+    `events` (the events table) gives the rebase dates for the assault chart. `run_length` is the shift and trend
+    rules' run (`analysis.spc.rules.classify`), kept in ``attrs["run_length"]``.
     """
     measure = primary_measure(panel, measures_catalogue)
     rec_col = measure_column(measure) if measure else None
@@ -230,7 +206,11 @@ def ward_table(
         out[f"coproduction_{who}_latest_month"] = _text(out["ward_id"], last["month"])
     survey = panel[panel.get("coproduction_patient_months_carried", pd.Series(np.nan, index=panel.index)) == 0]
     icons = stacked_icons(
-        _occasions(survey, "coproduction_patient_overall"), "xmr", imp["coproduction"], "co-production score"
+        _occasions(survey, "coproduction_patient_overall"),
+        "xmr",
+        imp["coproduction"],
+        "co-production score",
+        run_length=run_length,
     )
     _put(out, "coproduction", icons, "co-production score")
 
@@ -247,14 +227,14 @@ def ward_table(
     obd = out["occupied_bed_days_12m"]
     out["assaults_on_staff_rate_per_1000_obd_12m"] = out["assaults_on_staff_12m"] / obd.where(obd > 0) * 1000
     long, rebase = _assaults_long(panel, events)
-    _put(out, "assaults", stacked_icons(long, "u", imp["assaults"], "assault rate", rebase), "assault rate")
+    _put(out, "assaults", stacked_icons(long, "u", imp["assaults"], "assault rate", rebase, run_length), "assault rate")
 
     name = f"{measure} score" if measure else "recovery score"
     out["recovery_measure"] = measure or ""
     last = _latest(panel, rec_col)
     out["recovery_latest"] = out["ward_id"].map(last["value"]).astype(float)
     out["recovery_latest_month"] = _text(out["ward_id"], last["month"])
-    icons = stacked_icons(_occasions(panel, rec_col), "xmr", imp["recovery"], name)
+    icons = stacked_icons(_occasions(panel, rec_col), "xmr", imp["recovery"], name, run_length=run_length)
     _put(out, "recovery", icons, name)
 
     starts = (
@@ -262,7 +242,7 @@ def ward_table(
         if "talking_groups_start" in panel
         else pd.Series(dtype="datetime64[ns]")
     )
-    out["talking_groups_started"] = _text(out["ward_id"], {w: uk_month(v) for w, v in starts.items()}, NOT_STARTED)
+    out["talking_groups_started"] = _text(out["ward_id"], uk_months(starts), NOT_STARTED)
     held, att = col("talking_groups_held"), col("talking_group_attendances")
     out["talking_groups_sessions_12m"] = held
     out["talking_groups_attendance_per_session_12m"] = att / held.where(held > 0)
@@ -276,6 +256,7 @@ def ward_table(
         "improvement": imp,
         "count_columns": list(COUNT_COLUMNS),
         "icon_rule": __doc__.split("\n\n", 1)[1].strip(),
+        "run_length": run_length,
     }
     return out
 
@@ -329,15 +310,16 @@ def wards_to_list(wards: pd.DataFrame, limit: int = LIST_LIMIT) -> pd.DataFrame:
 
 
 def _text(ids: pd.Series, by_ward: pd.Series | dict, default: str = "") -> pd.Series:
-    lookup = dict(by_ward)
-    return pd.Series([lookup.get(w, default) for w in ids], index=ids.index, dtype="str")
+    lookup = dict(zip(by_ward.index, by_ward.to_numpy(object))) if isinstance(by_ward, pd.Series) else dict(by_ward)
+    return pd.Series([lookup.get(w, default) for w in ids.to_numpy(object)], index=ids.index, dtype="str")
 
 
-def _put(out: pd.DataFrame, name: str, icons: dict, measure: str) -> None:
+def _put(out: pd.DataFrame, name: str, icons: pd.DataFrame, measure: str) -> None:
     none = _no_icon(measure)
-    got = [icons.get(w, none) for w in out["ward_id"]]
-    out[f"{name}_icon"] = pd.Series([i["key"] for i in got], index=out.index, dtype="str")
-    out[f"{name}_icon_label"] = pd.Series([i["label"] for i in got], index=out.index, dtype="str")
+    key, label = out["ward_id"].map(icons["key"]), out["ward_id"].map(icons["label"])
+    # object first: with no icons at all the mapped columns are float NaN, which a string cannot fill
+    out[f"{name}_icon"] = key.astype(object).fillna(none["key"]).astype("str")
+    out[f"{name}_icon_label"] = label.astype(object).fillna(none["label"]).astype("str")
 
 
 _COLUMNS = [

@@ -25,7 +25,13 @@ from analysis.pack.methods import methods_text
 from analysis.pack.protect import as_rule, code_wards, rule_line, rule_title, scrub_names
 from analysis.pack.quality import data_quality_notes
 from analysis.pack.render import ExportResult, Pack, Stamp, Table, build_outputs, version
-from analysis.pack.sections import question_section, results_section, talking_groups_section, wards_section
+from analysis.pack.sections import (
+    question_section,
+    results_section,
+    talking_groups_practice_section,
+    talking_groups_section,
+    wards_section,
+)
 from analysis.pack.summary import build_summary, changes
 from analysis.panel.build import build_panel
 from analysis.stats.results import ModelResult
@@ -169,6 +175,7 @@ def build_pack(
     history: pd.DataFrame | None = None,
     carry_forward_months: int = 3,
     title: str = TITLE,
+    run_length: int = 7,
 ) -> Pack:
     """Build the steering group pack for `dataset` cut to `filters`, every count protected under `rule`.
 
@@ -190,6 +197,9 @@ def build_pack(
     carry_forward_months : int, default 3
         As in `build_panel`.
     title : str, default "Steering group pack"
+    run_length : int, default 7
+        The SPC shift and trend rules' run (`analysis.spc.rules.classify`), for every chart and icon; the methods
+        name it.
 
     Returns
     -------
@@ -223,11 +233,14 @@ def build_pack(
     panel = build_panel(tables, carry_forward_months=carry_forward_months)
     events = tables.get("events")
     catalogue = tables.get("measures")
-    ov = overview(panel, catalogue, events)
+    ov = overview(panel, catalogue, events, run_length=run_length)
     tg = talking_groups_results(panel)
     # every audience: a pack is a file that leaves the app, so its charts are drawn from protected counts too
-    sections = [question_section(a, panel, events, catalogue, rule) for a in ov.answers]
+    sections = [question_section(a, panel, events, catalogue, rule, run_length) for a in ov.answers]
     sections.append(talking_groups_section(panel, tg, rule))
+    practice = talking_groups_practice_section(panel, tables.get("talking_group_sessions"), tables.get("wards"), rule)
+    if practice is not None:  # only when the session log is loaded
+        sections.append(practice)
     sections.append(wards_section(ov.wards, ov.metrics, rule))
     results = {}
     for a in ov.answers:
@@ -261,6 +274,8 @@ def build_pack(
         carry_forward_months,
         ov.wards.attrs.get("window_label", ""),
         ov.wards.attrs.get("recovery_measure"),
+        run_length=run_length,
+        window_months=int(ov.wards.attrs.get("window_months") or 12),
     )
     quality = data_quality_notes(panel, tables, carry_forward_months)
     n = ov.metrics["wards"]

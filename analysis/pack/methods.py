@@ -5,7 +5,9 @@ from __future__ import annotations
 from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.disclosure.rules import DisclosureRule
 from analysis.pack.protect import rule_title
+from analysis.spc.rules import RUN_LENGTH, run_length_words
 from analysis.stats.results import OBSERVATIONAL_CAVEAT, ModelResult
+from analysis.text import plural
 
 MODEL_WORDS = (  # first match wins: the kind of model in plain words
     ("negative binomial", "a negative binomial regression, a model for counts that allows for extra ups and downs"),
@@ -34,6 +36,8 @@ def methods_text(
     carry_forward_months: int,
     window_label: str = "",
     measure: str | None = None,
+    run_length: int = RUN_LENGTH,
+    window_months: int = 12,
 ) -> list[str]:
     """Paragraphs: the data, each question's method, the ward table, talking groups, disclosure, caveats."""
     measure = measure or "the main recovery measure"
@@ -69,8 +73,9 @@ def methods_text(
         (
             "Ward table: Making Data Count statistical process control. Each ward's recent months are compared "
             "with its own usual range; 'No significant change' means only ordinary ups and downs. Assault rates "
-            f"cover the last 12 months of the selection{f' ({window_label})' if window_label else ''}; limits are "
-            "recalculated when talking groups or another planned change began."
+            f"cover {'the last' if window_months >= 12 else 'all'} {plural(window_months, 'month')} of the selection"
+            f"{f' ({window_label})' if window_label else ''}; limits are "
+            "recalculated when talking groups or another planned change began. " + run_length_words(run_length)
         ),
         (
             f"Disclosure control: the {rule_title(rule)} rule. {rule.description} Rates are shown as '*' when the "

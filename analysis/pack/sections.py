@@ -17,10 +17,11 @@ from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.disclosure.rules import DisclosureRule
 from analysis.overview.answers import Answer
 from analysis.overview.summary import started_words, trend_text, wards_by_trend
+from analysis.overview.wards import WINDOW_MONTHS, window_words
 from analysis.pack.protect import protect, quiet_figure, rule_title
 from analysis.pack.render import Figure, Section, Table
 from analysis.stats.results import LevelsDiagnostics, ModelResult
-from analysis.text import rate_label, uk_month
+from analysis.text import plural, rate_label, uk_month
 
 log = logging.getLogger(__name__)
 PUBLISHED = "from published counts"  # in the header of every rate worked out from the protected counts
@@ -32,12 +33,18 @@ FROM_PUBLISHED = (
     "it would give back the exact count that the rounding protects."
 )
 MAX_CAVEATS = 3  # a slide has room for about three
+# the ward table's counts over its window (the last 12 months, or every month of a shorter period chosen)
+WINDOW_COUNTS = ("Assaults on staff", "Occupied bed days", "Sessions", "Attendances")
+
+
+def over(label: str, months: int = WINDOW_MONTHS) -> str:
+    """A ward-table header naming the months its count covers: 'Assaults on staff (6 months)'."""
+    return f"{label} ({plural(months, 'month')})"
+
+
 # display headers that hold counts (protected); tests and checks use this list
 COUNT_HEADERS = (
-    "Assaults on staff (12 months)",
-    "Occupied bed days (12 months)",
-    "Sessions (12 months)",
-    "Attendances (12 months)",
+    *(over(c, n) for n in range(1, WINDOW_MONTHS + 1) for c in WINDOW_COUNTS),
     "Sessions held",
     "Attendances",
     "Assaults on staff before",
@@ -100,8 +107,10 @@ def question_section(
     events: pd.DataFrame | None,
     catalogue: pd.DataFrame | None,
     rule: DisclosureRule | None = None,
+    run_length: int = 7,
 ) -> Section:
-    """One of the three questions: the answer, key figure, how sure, and its key chart.
+    """One of the three questions: the answer, key figure, how sure, and its key chart (`run_length`: the SPC
+    chart's shift and trend run, `analysis.spc.rules.classify`).
 
     With `rule` (every pack, internal or external, passes it) every chart that is drawn from counts is drawn from
     the protected counts: the assaults chart plots rates made from each month's published count, a hidden month
@@ -130,12 +139,12 @@ def question_section(
                 section.caveats.append(TOO_MANY_GAPS.format(gaps=gaps, months=len(monthly), rule=rule_title(rule)))
                 return section
             figure = _figure(
-                lambda: _q2_chart(monthly, events),
+                lambda: _q2_chart(monthly, events, run_length),
                 "Assaults on staff over time",
                 GAP_NOTE.format(rule=rule_title(rule)),
             )
         else:
-            figure = _figure(lambda: _q2_chart(panel, events), "Assaults on staff over time")
+            figure = _figure(lambda: _q2_chart(panel, events, run_length), "Assaults on staff over time")
         return _with_figure(section, figure, "assaults on staff")
     return _with_figure(
         section, _figure(lambda: _q3_chart(panel, catalogue), "Recovery scores over time"), "recovery scores"
@@ -189,11 +198,11 @@ def protected_monthly(panel: pd.DataFrame, rule: DisclosureRule, count: str = "a
     return out
 
 
-def _q2_chart(panel: pd.DataFrame, events: pd.DataFrame | None):
+def _q2_chart(panel: pd.DataFrame, events: pd.DataFrame | None, run_length: int = 7):
     from analysis.charts.spc import spc_figure
     from analysis.questions.assaults.view import incident_spc
 
-    classified, marks = incident_spc(panel, "assaults_on_staff", None, events)
+    classified, marks = incident_spc(panel, "assaults_on_staff", None, events, run_length)
     return spc_figure(classified, "Assaults on staff, all selected wards together", RATE, events=marks)
 
 
@@ -225,6 +234,10 @@ def ward_tables(wards: pd.DataFrame, rule: DisclosureRule) -> tuple[list[Table],
         return [], []
     measure = wards.attrs.get("recovery_measure") or "Recovery"
     held = wards["talking_groups_sessions_12m"]
+    # the headers name the months counted: 12, or fewer when a shorter period is chosen
+    assaults, bed_days, sessions, attendances = (
+        over(c, int(wards.attrs.get("window_months") or WINDOW_MONTHS)) for c in WINDOW_COUNTS
+    )
     d = pd.DataFrame(
         {
             "Ward": [_ward(r) for _, r in wards.iterrows()],
@@ -234,27 +247,22 @@ def ward_tables(wards: pd.DataFrame, rule: DisclosureRule) -> tuple[list[Table],
             "Patients' co-production": wards["coproduction_patient_latest"].map(_score),
             "Staff co-production": wards["coproduction_staff_latest"].map(_score),
             "Co-production trend": wards["coproduction_icon"].map(trend_text),
-            "Assaults on staff (12 months)": wards["assaults_on_staff_12m"],
-            "Occupied bed days (12 months)": wards["occupied_bed_days_12m"],
+            assaults: wards["assaults_on_staff_12m"],
+            bed_days: wards["occupied_bed_days_12m"],
             SHORT_RATE: wards["assaults_on_staff_rate_per_1000_obd_12m"],
             "Assault rate trend": wards["assaults_icon"].map(trend_text),
             f"{measure} (latest)": wards["recovery_latest"].map(lambda v: _score(v, 1)),
             f"{measure} trend": wards["recovery_icon"].map(trend_text),
             "Talking groups since": wards["talking_groups_started"].astype(str),
-            "Sessions (12 months)": held,
-            "Attendances (12 months)": (wards["talking_groups_attendance_per_session_12m"] * held).round(),
+            sessions: held,
+            attendances: (wards["talking_groups_attendance_per_session_12m"] * held).round(),
             "Attendance per session": wards["talking_groups_attendance_per_session_12m"],
         }
     )
-    counts = [
-        "Assaults on staff (12 months)",
-        "Occupied bed days (12 months)",
-        "Sessions (12 months)",
-        "Attendances (12 months)",
-    ]
+    counts = [assaults, bed_days, sessions, attendances]
     rates = {
-        SHORT_RATE: ("Assaults on staff (12 months)", "Occupied bed days (12 months)", 1000),
-        "Attendance per session": ("Attendances (12 months)", "Sessions (12 months)", 1),
+        SHORT_RATE: (assaults, bed_days, 1000),
+        "Attendance per session": (attendances, sessions, 1),
     }
     safe, notes = protect(d, counts, rule, rates)
     first = [
@@ -291,7 +299,7 @@ def ward_tables(wards: pd.DataFrame, rule: DisclosureRule) -> tuple[list[Table],
         [
             FROM_PUBLISHED,
             f"Co-production and {measure}: each ward's latest survey or score{when}, co-production on 0 to 100.",
-            f"Assaults, bed days and talking groups: the last 12 months ({window})." if window else "",
+            f"Assaults, bed days and talking groups: {window_words(wards.attrs)}." if window else "",
             *notes,
         ]
     ).strip()
@@ -406,28 +414,36 @@ def talking_groups_table(panel: pd.DataFrame, rule: DisclosureRule) -> Table | N
     """Per ward: start, sessions, attendances, and assaults on staff before and after the start (protected)."""
     if "talking_groups_start" not in panel.columns or not len(panel):
         return None
-    rows = []
-    for _wid, w in panel.groupby("ward_id", sort=True):
-        start = w["talking_groups_start"].iloc[0]
-        post = (w["month"] >= start) if pd.notna(start) else pd.Series(False, index=w.index)
-        row = {
-            "Ward": _ward(w.iloc[0]),
-            "Started": uk_month(start) if pd.notna(start) else "not started",
-            "Sessions held": w.get("talking_groups_held", pd.Series(np.nan, index=w.index)).sum(min_count=1),
-            "Attendances": w.get("talking_group_attendances", pd.Series(np.nan, index=w.index)).sum(min_count=1),
+    # every ward at once (issue 17): the same sums and first rows the per-ward loop took
+    by = panel.groupby("ward_id", sort=True)
+    first = by.head(1).set_index("ward_id").sort_index(kind="stable")
+    wards = first.index
+
+    def total(col: str, ok: pd.Series | None = None) -> pd.Series:
+        if col not in panel.columns:
+            return pd.Series(np.nan, index=wards)
+        rows = panel if ok is None else panel[ok]
+        return rows.groupby("ward_id", sort=True)[col].sum(min_count=1).reindex(wards)
+
+    d = pd.DataFrame(
+        {
+            "Ward": [_ward(r) for r in first.reset_index().to_dict("records")],
+            "Started": [uk_month(s) if pd.notna(s) else "not started" for s in first["talking_groups_start"]],
+            "Sessions held": total("talking_groups_held").to_numpy(),
+            "Attendances": total("talking_group_attendances").to_numpy(),
         }
-        for part, mask in (("before", ~post), ("after", post)):
-            ok = (
-                mask & w["assaults_on_staff"].notna() & (w["occupied_bed_days"] > 0)
-                if "assaults_on_staff" in w
-                else mask & False
-            )
-            row[f"Assaults on staff {part}"] = w.loc[ok, "assaults_on_staff"].sum() if ok.any() else np.nan
-            row[f"_obd_{part}"] = w.loc[ok, "occupied_bed_days"].sum() if ok.any() else np.nan
-            row[TG_BEFORE if part == "before" else TG_AFTER] = np.nan
-        row["Attendance per session"] = np.nan
-        rows.append(row)
-    d = pd.DataFrame(rows)
+    )
+    post = panel["month"] >= panel["ward_id"].map(first["talking_groups_start"])
+    for part, mask in (("before", ~post), ("after", post)):
+        ok = (
+            mask & panel["assaults_on_staff"].notna() & (panel["occupied_bed_days"] > 0)
+            if "assaults_on_staff" in panel
+            else None
+        )
+        d[f"Assaults on staff {part}"] = total("assaults_on_staff", ok).to_numpy() if ok is not None else np.nan
+        d[f"_obd_{part}"] = total("occupied_bed_days", ok).to_numpy() if ok is not None else np.nan
+        d[TG_BEFORE if part == "before" else TG_AFTER] = np.nan
+    d["Attendance per session"] = np.nan
     counts = ["Sessions held", "Attendances", "Assaults on staff before", "Assaults on staff after"]
     rates = {
         "Attendance per session": ("Attendances", "Sessions held", 1),
@@ -455,13 +471,75 @@ def talking_groups_table(panel: pd.DataFrame, rule: DisclosureRule) -> Table | N
     )
 
 
+def talking_groups_practice_section(
+    panel: pd.DataFrame, log: pd.DataFrame | None, wards: pd.DataFrame | None, rule: DisclosureRule
+) -> Section | None:
+    """Talking groups in practice (issue 14): how the meetings run on each ward, from the session log, and the
+    dose-response sentences; None without a log. The per-ward table's counts are protected here."""
+    from analysis.charts.talking_groups_sessions import resolution_figure
+    from analysis.questions.talking_groups import sessions as S
+
+    if not S.has_log(log):
+        return None
+    m = S.how_meetings_run(panel, log, wards)
+    if not len(m.summary):
+        return None
+    dose = S.dose_response(panel, m.log, 1)
+    section = Section(
+        title="Talking groups in practice",
+        answer=m.answer,
+        paragraphs=[S.overall_words(m.summary, rule), *dose.sentences[:-1]],  # totals as published
+        caveats=[dose.sentences[-1]],
+    )
+    safe, notes = protect(S.ward_table(m.summary), list(S.WARD_TABLE_COUNTS), rule, S.WARD_TABLE_RATES)
+    drawn = m.summary.copy()  # the chart draws the published percentages (a hidden one not at all)
+    for col, pct in (
+        ("Resolved by the next meeting (%)", "resolved_by_next_pct"),
+        ("Carried over (%)", "carried_over_pct"),
+    ):
+        drawn[pct] = pd.to_numeric(safe[col], errors="coerce").to_numpy() if col in safe.columns else np.nan
+    _with_figure(
+        section,
+        _figure(lambda: resolution_figure(drawn), "What became of the items raised"),
+        "what became of the items raised",
+    )
+    keep = ["Ward", "Meetings", "Patients per meeting", "Staff per meeting", "Items per meeting"]
+    keep += ["Resolved by the next meeting (%)", "Carried over (%)", "Staff attendance fell", "note"]
+    safe = safe[[c for c in keep if c in safe.columns]]  # what a slide has room for; the rates came from counts
+    section.tables.append(Table(safe, "How the meetings run, by ward", " ".join([FROM_PUBLISHED, *notes])))
+    return section
+
+
 def _fmt(x, digits=3):
     return None if x is None or not np.isfinite(x) else float(f"{x:.{digits}g}")
 
 
+def model_details(how: list[dict]) -> list[Table]:
+    """How each model was fitted, a table per question ("Question 3", "Talking groups"), so each fits on a slide or
+    two: the data column is named once (by the formula, or beside the model when the formula does not name it),
+    and a method already given in full for an earlier model of the same question is not repeated ("As for QPR-15
+    above."). Nothing is cut: every formula is there, and every method in full once."""
+    by_question: dict[str, list[dict]] = {}
+    for row in how:
+        question, _, name = row["label"].partition(": ")
+        by_question.setdefault(question, []).append({**row, "name": name or question})
+    tables = []
+    for question, rows in by_question.items():
+        said: dict[str, str] = {}  # a method's words -> the first model of the question that used them
+        shown = []
+        for r in rows:
+            method = f"As for {said[r['method']]} above." if r["method"] in said else r["method"]
+            said.setdefault(r["method"], r["name"])
+            named = str(r["formula"]).startswith(f"{r['outcome']} ~")  # the formula names the data column
+            model = r["name"] if named else f"{r['name']} ({r['outcome']})"
+            shown.append({"Model": model, "Formula": r["formula"], "Method": method})
+        tables.append(Table(pd.DataFrame(shown), f"Model details: {question}"))
+    return tables
+
+
 def results_section(results: dict[str, ModelResult | None]) -> Section:
     """Every model behind the pack's answers, one row each: what the figure is, its estimate and 95% CI as
-    numbers (so spreadsheets sort and filter them), the data used; then how each was fitted."""
+    numbers (so spreadsheets sort and filter them), the data used; then how each was fitted (`model_details`)."""
     rows, how = [], []
     for label, r in results.items():
         if r is None:
@@ -479,7 +557,7 @@ def results_section(results: dict[str, ModelResult | None]) -> Section:
                 "Observations": r.n_obs,
             }
         )
-        how.append({"Model": label, "Outcome (data column)": r.outcome, "Formula": r.formula, "Method": r.method})
+        how.append({"label": label, "outcome": r.outcome, "formula": r.formula, "method": r.method})
     tables = (
         [
             Table(
@@ -489,7 +567,7 @@ def results_section(results: dict[str, ModelResult | None]) -> Section:
                 "unless the figure says otherwise. Observations are the ward-months (or survey months) each "
                 "model used; a blank estimate could not be fitted.",
             ),
-            Table(pd.DataFrame(how), "Model details: how each figure was fitted"),
+            *model_details(how),
         ]
         if rows
         else []

@@ -21,6 +21,7 @@ from analysis.panel.scoring import (
     score_returns,
     scores_from_table,
 )
+from analysis.panel.sessions import SESSION_COLUMNS, add_session_columns
 
 SCORE_PARTS = ("overall", *ASPECTS)
 WARD_COLUMNS = ("ward_name", "service", "security_level", "beds")
@@ -46,8 +47,8 @@ def build_panel(
     ----------
     tables : dict of str to DataFrame
         Contract tables by name (`Dataset.tables`, after `Filters.apply` for a view). ``ward_months`` is
-        required; ``wards``, ``events``, ``recovery``, the survey (``coproduction_responses`` with
-        ``instrument``, or ``coproduction_scores``) add their columns when present.
+        required; ``wards``, ``events``, ``recovery``, ``talking_group_sessions``, the survey
+        (``coproduction_responses`` with ``instrument``, or ``coproduction_scores``) add their columns when present.
     carry_forward_months : int, default 3
         A survey's scores stand for its own month and this many months after; then the month is missing.
     min_share_answered : float, default 0.5
@@ -63,7 +64,11 @@ def build_panel(
         ``seclusions``, ``transfers_to_lower_security``) the count and ``<count>_rate_per_1000_obd``;
         ``staff_hours_per_patient_day`` and ``bank_agency_pct`` when given; ``talking_groups_held``,
         ``talking_group_attendances``, ``attendance_per_session``, ``talking_groups_start``,
-        ``talking_groups_active``, ``months_since_talking_groups``; co-production scores
+        ``talking_groups_active``, ``months_since_talking_groups``; with a talking-group session log
+        (``talking_group_sessions``) the ward-month ``tg_meetings``, ``tg_patient_attendances``,
+        ``tg_staff_attendances``, ``tg_items_raised``, ``tg_items_resolved``, ``tg_share_resolved`` (0 to 100),
+        ``tg_staff_per_meeting`` and ``tg_items_per_meeting`` (missing in a month without meetings;
+        `analysis.panel.sessions`); co-production scores
         ``coproduction_<patient|staff>_<overall|aspect>`` (0 to 100; always present, all missing without a
         survey) with ``coproduction_<patient|staff>_months_carried`` and ``_n_returns``, and
         ``coproduction_overall``; for each recovery measure ``recovery_<measure>`` (for example
@@ -76,7 +81,7 @@ def build_panel(
     >>> from analysis import build_panel, load_sample
     >>> panel = build_panel(load_sample().tables)
     >>> panel.shape
-    (720, 53)
+    (720, 66)
     >>> panel.columns[:10].tolist()  # doctest: +NORMALIZE_WHITESPACE
     ['ward_id', 'ward_name', 'service', 'security_level', 'beds', 'month', 'month_index', 'calendar_month',
      'financial_year', 'occupied_bed_days']
@@ -93,6 +98,7 @@ def build_panel(
     counts = [c for c in INCIDENT_COUNTS if c in panel.columns]
     panel = _rates(panel, counts)
     panel = _talking_groups(panel, tables.get("events"))
+    panel = add_session_columns(panel, tables.get("talking_group_sessions"))
     scores, note = _scores(tables, carry_forward_months, min_share_answered)
     panel = _attach_scores(panel, scores)
     panel = _recovery(panel, tables.get("recovery"))
@@ -119,6 +125,7 @@ def _ordered(columns: pd.Index, counts: list[str]) -> list[str]:
         "talking_groups_start",
         "talking_groups_active",
         "months_since_talking_groups",
+        *SESSION_COLUMNS,
     ]
     head += [c for c in columns if c.startswith(("coproduction_", "recovery_"))]
     head = [c for c in head if c in columns]

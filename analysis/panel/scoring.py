@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.contract import ASPECTS
+from analysis.panel.instruments import coproduction_rows
 
 KEY = ["ward_id", "month", "respondent"]
 
@@ -43,13 +44,18 @@ def carry_forward_rule(months: int) -> str:
 
 
 def aspects_of(instrument: pd.DataFrame) -> list[str]:
-    """The contract's aspects, then any other aspect the instrument names, in order."""
+    """The contract's aspects, then any other aspect the instrument names, in order.
+
+    Only the co-production instrument's rows count (an instrument table may hold other instruments too).
+    """
+    instrument = coproduction_rows(instrument)
     extra = [a for a in pd.unique(instrument["aspect"].astype(str)) if a not in ASPECTS]
     return list(ASPECTS) + extra
 
 
 def _item_scores(responses: pd.DataFrame, instrument: pd.DataFrame) -> pd.DataFrame:
-    """Every instrument item rescaled to 0..100 with reverse items turned round (NaN when absent)."""
+    """Every co-production item rescaled to 0..100 with reverse items turned round (NaN when absent)."""
+    instrument = coproduction_rows(instrument)
     out = {}
     for row in instrument.itertuples(index=False):
         item = str(row.item)
@@ -74,6 +80,7 @@ def score_returns(responses: pd.DataFrame, instrument: pd.DataFrame, min_share_a
     The rule is `scoring_rule(min_share_answered)`. Items of the instrument that are absent from the
     returns count as unanswered; an aspect with no items in the instrument is missing on every return.
     """
+    instrument = coproduction_rows(instrument)
     items = _item_scores(responses, instrument)
     answered = items.notna()
     aspect_of = instrument.set_index(instrument["item"].astype(str))["aspect"].astype(str)

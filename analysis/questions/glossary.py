@@ -114,6 +114,23 @@ GLOSSARY: dict[str, str] = {
         "A measure recorded once every three months: four a year. Counting measurements rather than calendar "
         "months says how many data points the answer rests on."
     ),
+    # the recovery and ward-climate questionnaires named on the cards (a new user met them undecoded)
+    "QPR-15": (
+        "Questionnaire about the Process of Recovery, 15 items: patients rate their own recovery. Higher "
+        "scores are better."
+    ),
+    "DUNDRUM-3 and DUNDRUM-4": (
+        "Clinician-rated scales from the DUNDRUM toolkit for secure care: DUNDRUM-3 rates progress through "
+        "treatment programmes, DUNDRUM-4 recovery. Lower scores are better (readier for less security)."
+    ),
+    "HoNOS-Secure": (
+        "Health of the Nation Outcome Scales for secure services: clinicians rate a patient's problems and "
+        "risks. Lower scores are better."
+    ),
+    "EssenCES": (
+        "Essen Climate Evaluation Schema: patients and staff rate the ward's atmosphere, including how safe "
+        "they feel (experienced safety, 0 to 20; higher is safer)."
+    ),
 }
 
 ALIASES: dict[str, str] = {
@@ -164,6 +181,14 @@ ALIASES: dict[str, str] = {
     "funnel": "Funnel limits",
     "over-dispersion": "Over-dispersion",
     "overdispersion": "Over-dispersion",
+    "qpr-15": "QPR-15",
+    "qpr15": "QPR-15",
+    "dundrum-3": "DUNDRUM-3 and DUNDRUM-4",
+    "dundrum-4": "DUNDRUM-3 and DUNDRUM-4",
+    "dundrum": "DUNDRUM-3 and DUNDRUM-4",
+    "honos-secure": "HoNOS-Secure",
+    "honos": "HoNOS-Secure",
+    "essences": "EssenCES",
 }
 
 

@@ -3,6 +3,13 @@
 The power itself is simulated by analysis.stats.counts.power (power_curve); this module reads the inputs a
 planner can take from existing data (baseline rate, over-dispersion, ward spread, bed days, the
 month-to-month spread of co-production) and says what a power curve means.
+
+Each simulated study is tested exactly as the analysis tests question 2 (`fit_counts`): the same NB2 model and
+the same small-sample rule, CR2 (Bell-McCaffrey) errors with Satterthwaite degrees of freedom below
+`CR2_BELOW` (30) wards and CR1 with Satterthwaite degrees of freedom from there (`cluster_errors` with
+``cluster_se="auto"``). The planned power is therefore the chance that the analysis the app will run finds
+the effect; with CR1 and t(G-1), as before, it was the chance of a more liberal test the app no longer uses
+(tests/questions/test_planning_power.py compares it with the analysis's own rejection rate).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from analysis.stats.counts.clustering import CR2_BELOW
 from analysis.text import plural
 
 PLANNING_DEFAULTS = {
@@ -99,6 +107,20 @@ def between_ward_sd(d: pd.DataFrame, outcome: str, exposure: str, ward: str, alp
     noise = float((1 / g["y"] + alpha / g["n"]).mean())
     spread = float(np.log(g["y"] / g["obd"]).var(ddof=1))
     return float(math.sqrt(max(spread - noise, 0.0)))
+
+
+def power_method_words(n_wards: int) -> str:
+    """How each simulated study is tested, in words: the analysis's own small-sample rule for `n_wards` wards."""
+    errors = (
+        "bias-reduced cluster-robust errors (CR2) with Satterthwaite degrees of freedom"
+        if n_wards < CR2_BELOW
+        else "cluster-robust errors (CR1) with Satterthwaite degrees of freedom"
+    )
+    return (
+        f"Each simulated study is analysed as the app analyses question 2 with {plural(n_wards, 'ward')}: a "
+        f"negative binomial model comparing each ward with itself, with {errors} (the app's rule below and from "
+        f"{CR2_BELOW} wards), tested at the 5% level."
+    )
 
 
 def months_reaching(curve: pd.DataFrame, target: float = 0.8) -> int | None:

@@ -3,6 +3,19 @@
 A spec names the question, the model's choices and the view's filters. The Model builder
 page saves one; `python -m analysis fit --spec spec.json` runs the same functions on it.
 Every field is checked before anything is fitted: a bad field raises SpecError naming it.
+
+``cluster_se`` chooses question 2's cluster-robust errors (`CLUSTER_SE_CHOICES`, as `fit_counts` takes them):
+"auto" (the default: CR2 with Satterthwaite degrees of freedom below 30 wards, CR1 with Satterthwaite degrees of
+freedom from 30), "cr2_satterthwaite" (CR2 at any number of wards) or "cr1" (the classic CR1 with t(G-1), for
+comparison). The count models have no "none": errors that ignore the wards would treat a ward's months as
+independent, which they are not. Questions 1 and 3 and talking groups have their own small-sample rules and take
+only "auto". A spec saved before the field existed reads as "auto".
+
+Besides the co-production scores, a model may take any measure in `analysis.panel.measures.MEASURES` (one entry:
+words, the contract table it comes from, the step its estimates are per, and the questions it fits): today the
+talking-group session log's ward-month columns (`analysis.panel.sessions`), as predictors of the count model
+(question 2) and the recovery mixed model (question 3). A spec naming a measure whose table is not in the data is
+refused with a plain message (`check_data`), never fitted on an empty column.
 """
 
 from __future__ import annotations
@@ -17,18 +30,28 @@ import pandas as pd
 from analysis.data.contract import ADJUSTMENTS, ASPECTS, MODELLED_INCIDENTS, RESPONDENTS
 from analysis.data.dataset import Dataset
 from analysis.data.filters import Filters
+from analysis.panel.measures import MEASURES, PER_SCORE
 from analysis.stats.counts.spec import ERRORS, FAMILIES, SPLITS
 from analysis.stats.results import ModelResult
 
-QUESTIONS = ("q1", "q2", "q3", "talking-groups")
+QUESTIONS = ("q1", "q2", "q3", "talking-groups")  # what "all" runs
+# "dose": a 0-to-100 score against a measure some months earlier (`analysis.questions.dose`); only when named
+SPEC_QUESTIONS = (*QUESTIONS, "dose")
+PREDICTED = ("q2", "q3", "dose")  # the questions whose models take the spec's predictor
+CLUSTER_SE_CHOICES = {"auto": "auto", "cr2_satterthwaite": "CR2", "cr1": "CR1"}  # spec value -> fit_counts
 SPEC_VERSION = 1
 WEIGHTS = ("none", "n_patients")
 KINDS = ("linear", "count")
 INCIDENTS = MODELLED_INCIDENTS  # the contract's incident counts, in the order the models list them
 ADJUST_COUNTS = tuple(ADJUSTMENTS)  # the contract's adjustment choices for a count model
-PREDICTORS = ("coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall") + tuple(
+SCORES = ("coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall") + tuple(
     f"coproduction_{who}_{aspect}" for who in RESPONDENTS for aspect in ASPECTS
 )
+
+
+PREDICTORS = SCORES + tuple(c for c, m in MEASURES.items() if "predictor" in m.roles)
+OUTCOME_MEASURES = tuple(c for c, m in MEASURES.items() if "outcome" in m.roles)  # talking groups' outcomes too
+DOSE_OUTCOMES = SCORES + OUTCOME_MEASURES  # the dose model's outcomes: scores from 0 to 100
 FILTER_FIELDS = ("wards", "services", "security_levels", "start", "end")
 DEFAULTS: dict[str, Any] = {
     "version": SPEC_VERSION,
@@ -45,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
     "measure": None,  # q3: one recovery measure ("QPR-15"); None fits every measure present
     "weights": "none",  # q3: "none" (mixed model) or "n_patients" (weighted by patients behind each mean)
     "kind": None,  # talking groups: "linear" or "count"; None chooses count for incident counts
+    "cluster_se": "auto",  # question 2: "auto" (CR2, Satterthwaite below 30 wards), "cr2_satterthwaite" or "cr1"
 }
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -52,6 +76,49 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 class SpecError(ValueError):
     """A spec that cannot be run; the message says which field and why."""
+
+
+_QUESTION_WORDS = {
+    "q2": "question 2 (the count model)",
+    "q3": "question 3 (the recovery mixed model)",
+    "dose": "the dose model (a score after months of meetings)",
+}
+
+
+def measure_words(column: str) -> str:
+    """A predictor or outcome in words: a `MEASURES` entry's words, else the co-production score's."""
+    from analysis.stats.counts.describe import predictor_words
+
+    return MEASURES[column].words if column in MEASURES else predictor_words(column)
+
+
+def per_step(column: str) -> float:
+    """The units of `column` an estimate is per (10 points for a co-production score)."""
+    return MEASURES[column].per if column in MEASURES else PER_SCORE
+
+
+def missing_measure(panel: pd.DataFrame, column: str) -> str | None:
+    """Why `column` cannot be modelled on this panel (its table is not loaded), or None when it can."""
+    m = MEASURES.get(column)
+    if m is None or (column in panel.columns and panel[column].notna().any()):
+        return None
+    return (
+        f"{m.words[0].upper()}{m.words[1:]} ({m.column}) is a measure from {m.table_words} (the {m.table} "
+        "table), which is not in this data or has nothing for the wards and months chosen. Load one (see the Data "
+        "page or the data contract), or choose a co-production score instead."
+    )
+
+
+def check_data(panel: pd.DataFrame, spec: dict[str, Any]) -> None:
+    """SpecError when the spec names a measure the data cannot give (its table is not loaded)."""
+    wanted = QUESTIONS if spec["question"] == "all" else (spec["question"],)
+    fields = (["predictor"] if set(PREDICTED) & set(wanted) else []) + (
+        ["outcome"] if {"talking-groups", "dose"} & set(wanted) else []
+    )
+    for name in fields:
+        why = missing_measure(panel, spec[name])
+        if why:
+            raise SpecError(f"{name}: {why}")
 
 
 def _one_of(spec: dict, field: str, allowed: tuple) -> None:
@@ -106,7 +173,7 @@ def normalise(spec: Any) -> dict[str, Any]:
         raise SpecError(
             f"version must be {SPEC_VERSION}: this spec was written by another version (version {out['version']!r})"
         )
-    _one_of(out, "question", QUESTIONS + ("all",))
+    _one_of(out, "question", SPEC_QUESTIONS + ("all",))
     q = out["question"]
     if not isinstance(out["outcome"], str) or not _NAME.match(out["outcome"]):
         raise SpecError(f"outcome must be a column name such as assaults_on_staff, not {out['outcome']!r}")
@@ -114,13 +181,32 @@ def normalise(spec: Any) -> dict[str, Any]:
         raise SpecError(
             f"outcome for question 2 must be an incident count: one of {', '.join(INCIDENTS)}, not {out['outcome']!r}"
         )
+    if q == "dose" and out["outcome"] not in DOSE_OUTCOMES:
+        raise SpecError(
+            f"outcome for the dose model must be a score: one of {', '.join(DOSE_OUTCOMES)}, not {out['outcome']!r}"
+        )
     _one_of(out, "predictor", PREDICTORS)
+    if q == "dose" and out["predictor"] == out["outcome"]:
+        raise SpecError(f"predictor must differ from the outcome ({out['outcome']}) in the dose model")
+    m = MEASURES.get(out["predictor"])
+    uses = [w for w in (("q2", "q3") if q == "all" else (q,)) if w in PREDICTED]
+    if m is not None and any(w not in m.questions for w in uses):
+        raise SpecError(
+            f"predictor {m.column} ({m.words}) fits only {' and '.join(_QUESTION_WORDS[w] for w in m.questions)}, "
+            f"not {' and '.join(_QUESTION_WORDS[w] for w in uses)}"
+        )
     _whole(out, "lag", 0, 12, "a whole number of months")
     _whole(out, "carry_forward_months", 0, 12, "a whole number of months")
     _one_of(out, "family", FAMILIES)
     _one_of(out, "errors", ERRORS)
     _one_of(out, "split", SPLITS)
     _one_of(out, "weights", WEIGHTS)
+    _one_of(out, "cluster_se", tuple(CLUSTER_SE_CHOICES))
+    if out["cluster_se"] != "auto" and q not in ("q2", "all"):
+        raise SpecError(
+            f"cluster_se applies to question 2's count models only; {q} has its own small-sample rule, so leave "
+            f"cluster_se as auto, not {out['cluster_se']!r}"
+        )
     if out["kind"] is not None:
         _one_of(out, "kind", KINDS)
     if out["measure"] is not None and (not isinstance(out["measure"], str) or not out["measure"].strip()):
@@ -164,6 +250,7 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
             "predictor": args.predictor,
             "lag": args.lag,
             "carry_forward_months": args.carry_forward,
+            "cluster_se": getattr(args, "cluster_se", None) or "auto",
         }
     )
 
@@ -191,6 +278,7 @@ def run_spec(dataset: Dataset, spec: dict[str, Any]) -> list[ModelResult]:
 def fit_panel(panel: pd.DataFrame, tables: dict[str, pd.DataFrame], spec: dict[str, Any]) -> list[ModelResult]:
     """Fit the spec on a panel already built from the filtered tables (what the app does, cached)."""
     spec = normalise(spec)
+    check_data(panel, spec)
     wanted = QUESTIONS if spec["question"] == "all" else (spec["question"],)
     results: list[ModelResult] = []
     for question in wanted:
@@ -217,6 +305,9 @@ def _q2(panel, tables, spec) -> list[ModelResult]:
             family=spec["family"],
             errors=spec["errors"],
             split=spec["split"],
+            cluster_se=CLUSTER_SE_CHOICES[spec["cluster_se"]],
+            per=per_step(spec["predictor"]),
+            at=MEASURES[spec["predictor"]].at if spec["predictor"] in MEASURES else (30.0, 50.0, 70.0),
         )
     ]
 
@@ -246,4 +337,10 @@ def _talking_groups(panel, tables, spec) -> list[ModelResult]:
     return [its_pooled(panel, spec["outcome"], kind=kind, exposure=exposure)]
 
 
-_RUNNERS = {"q1": _q1, "q2": _q2, "q3": _q3, "talking-groups": _talking_groups}
+def _dose(panel, tables, spec) -> list[ModelResult]:
+    from analysis.questions.dose import fit_dose
+
+    return [fit_dose(panel, spec["outcome"], spec["predictor"], lag=spec["lag"])]
+
+
+_RUNNERS = {"q1": _q1, "q2": _q2, "q3": _q3, "talking-groups": _talking_groups, "dose": _dose}

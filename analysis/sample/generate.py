@@ -89,7 +89,8 @@ def generate(
     >>> from analysis import generate, load_sample
     >>> hospital = generate()
     >>> sorted(hospital.tables)
-    ['coproduction_responses', 'events', 'recovery', 'targets', 'ward_months', 'wards']
+    ['coproduction_responses', 'events', 'recovery', 'survey_returns', 'talking_group_sessions', 'targets',
+     'ward_months', 'wards']
     >>> hospital.tables["ward_months"].equals(load_sample().tables["ward_months"])  # the shipped sample
     True
     >>> small = generate(seed=1, n_wards=3, months=12, surveys="scores")
@@ -188,6 +189,15 @@ def generate(
         latent=latent,
         tables=tables,
     )
+    from analysis.sample.sessions import session_log  # its own seeded generator: no other table moves
+
+    tables["talking_group_sessions"], truth["talking_group_sessions"] = session_log(seed, tables, latent)
+    if surveys == "responses":  # individual returns (EssenCES, staff boundaries): its own seeded generator too
+        from analysis.sample.instrument_returns import instrument_returns
+
+        tables["survey_returns"], truth["instrument_returns"] = instrument_returns(
+            seed, tables, latent, d.aspect_offsets[3]
+        )
     return SampleHospital(tables=tables, truth=truth, latent=latent, design=d)
 
 
@@ -355,7 +365,8 @@ def conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
     extra = [c for c in df.columns if c not in t.columns]
     out = pd.DataFrame(index=df.index)
     for f in t.fields:
-        s = df[f.name]
+        # an optional column the generator does not make is blank, as the loader gives it (issue 12's columns)
+        s = df[f.name] if f.name in df or f.required else pd.Series(None, index=df.index, dtype=object)
         if f.kind in ("id", "text", "choice"):
             out[f.name] = s.astype(object).where(pd.notna(s), None).astype("str")
         elif f.kind in ("month", "date"):

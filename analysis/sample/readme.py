@@ -116,6 +116,14 @@ def readme(h) -> str:
         "the default working instrument, 1-5), `recovery.csv` (ward mean scores and patients behind them), "
         "`events.csv` (talking-group starts, two ward changes, one hospital-wide note), `targets.csv` (targets "
         "for the Overview's assurance icons: see Targets below).",
+        "- `talking_group_sessions.csv`: one row per talking group meeting (attendance by role, who chaired, "
+        "items raised by kind, resolved by the next meeting, carried over); its meetings and patients add up to "
+        "ward_months' sessions and attendances; true effects in truth.json under `talking_group_sessions`.",
+        "- `survey_returns.csv`: EssenCES (patients and staff; structure only) and the staff boundaries working "
+        "instrument, one row per answer, every second quarter; true effects under `instrument_returns`.",
+        "- `raw/`: the same hospital as its systems would export it: a Datix-like incident listing (title rows, "
+        "local labels, rejected and duplicate rows, fictional free text), a midnight census, restrictive-"
+        "intervention episodes (MHS505 shape) and `profile.json`, which imports them back to ward_months exactly.",
         "- `truth.json`: the seed, every design parameter and every true effect with its definition, e.g. "
         '`truth["assaults_on_staff"]["rate_ratio_per_10_points"]`.',
         "- No instrument, measures or coproduction_scores files: the product's defaults apply.",

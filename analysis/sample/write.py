@@ -18,8 +18,19 @@ DECIMALS = {
     "bank_agency_pct": 1,
     "mean_score": 2,
     "target": 1,
+    "answer": 0,  # survey_returns: whole answers
 }
-_ORDER = ("wards", "ward_months", "coproduction_responses", "coproduction_scores", "recovery", "events", "targets")
+_ORDER = (
+    "wards",
+    "ward_months",
+    "coproduction_responses",
+    "coproduction_scores",
+    "recovery",
+    "events",
+    "targets",
+    "talking_group_sessions",
+    "survey_returns",
+)
 
 
 def _cells(name: str, df: pd.DataFrame) -> list[list[str]]:
@@ -42,8 +53,20 @@ def _cells(name: str, df: pd.DataFrame) -> list[list[str]]:
     return [list(r) for r in zip(*cols)]
 
 
+# Columns only raw restrictive-intervention episodes give: the sample's ward_months.csv leaves them out (blank);
+# its raw files (data/sample/raw/) carry them.
+RAW_ONLY = (
+    "prone_restraints",
+    "mechanical_restraints",
+    "rapid_tranquillisation",
+    "seclusion_hours",
+    "segregation_hours",
+)
+
+
 def table_csv(name: str, df: pd.DataFrame) -> bytes:
     """A table as UTF-8 CSV with LF line endings and fixed number formatting."""
+    df = df.drop(columns=[c for c in RAW_ONLY if c in df and df[c].isna().all()])
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(list(df.columns))
@@ -55,8 +78,8 @@ def truth_json(truth: dict) -> bytes:
     return (json.dumps(truth, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_hospital(h, out: Path) -> list[Path]:
-    """Write every table, truth.json and README.md; return the paths written."""
+def write_hospital(h, out: Path, raw: bool = True) -> list[Path]:
+    """Write every table, truth.json and README.md (and, with `raw`, the raw files in raw/); return the paths."""
     from analysis.sample.readme import readme
 
     out.mkdir(parents=True, exist_ok=True)
@@ -70,4 +93,8 @@ def write_hospital(h, out: Path) -> list[Path]:
         p = out / fname
         p.write_bytes(data)
         written.append(p)
+    if raw:  # a national benchmark's folder has no use for millions of raw incident rows
+        from analysis.sample.listings import RAW_DIR, write_raw  # the raw files a hospital holds (issue 12)
+
+        written += write_raw(h.tables, h.truth["seed"], out / RAW_DIR)
     return written

@@ -3,7 +3,7 @@
 Follows NHSRplotthedots (R/ptd_calculate_point_type.R) exactly, within each segment:
 
 * outside_limits: the value is above the upper or below the lower process limit.
-* shift: a run of ``shift_length`` (7) or more consecutive points all above, or all below, the
+* shift: a run of ``shift_length`` (7, ``RUN_LENGTH``) or more consecutive points all above, or all below, the
   centre; a point exactly on the centre ends the run. Every point of the run is flagged.
 * trend: a run of ``trend_length`` (7) or more consecutive points each strictly higher (or each
   strictly lower) than the one before; equal neighbours end it. Every point of the run is flagged.
@@ -19,6 +19,10 @@ Follows NHSRplotthedots (R/ptd_calculate_point_type.R) exactly, within each segm
   the average: most months of a rare count are zero, and a run of zeros is the ordinary absence of
   events, not evidence of a change. (The threshold is set where the chart is computed.)
 
+The run length is a setting (``run_length``, one of ``RUN_LENGTH_CHOICES``; the app's sidebar, saved for the
+hospital, and ``--run-length`` on the command line): 7 is the Making Data Count convention, 8 for a shift is
+common elsewhere. One setting sets both the shift and the trend run.
+
 A point's direction, when several rules fire, comes from the first of: outside limits (its side),
 trend (its direction), two of three (its side), shift (its side) -- the NHSRplotthedots order.
 """
@@ -28,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+RUN_LENGTH = 7  # the Making Data Count convention for shifts and trends (NHS England)
+RUN_LENGTH_CHOICES = (6, 7, 8, 9)  # 8 (Western Electric, many textbooks) and 9 (Nelson) for a shift are also used
 VARIATIONS = ("common_cause", "special_cause_improvement", "special_cause_concern", "special_cause_neither")
 IMPROVEMENT = {"increase": 1, "decrease": -1, "neither": 0}
 
@@ -98,11 +104,37 @@ def _segment_rules(
     }
 
 
+def check_run_length(run_length: object) -> int:
+    """`run_length` as an int when it is one of ``RUN_LENGTH_CHOICES``; otherwise ValueError in words."""
+    try:
+        n = int(run_length)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        n = None
+    if n is None or n != run_length or n not in RUN_LENGTH_CHOICES:
+        choices = ", ".join(str(c) for c in RUN_LENGTH_CHOICES)
+        raise ValueError(f"the run length must be one of {choices} points, not {run_length!r}")
+    return n
+
+
+def run_length_words(run_length: int = RUN_LENGTH) -> str:
+    """The shift and trend rules with their run length, in a sentence for captions and the pack's methods."""
+    convention = (
+        "the Making Data Count convention"
+        if run_length == RUN_LENGTH
+        else f"this hospital's setting; Making Data Count uses {RUN_LENGTH}"
+    )
+    return (
+        f"A run of {run_length} or more months in a row all above or all below the average, or each higher (or each "
+        f"lower) than the one before, is a signal ({run_length} is {convention})."
+    )
+
+
 def classify(
     chart_df: pd.DataFrame,
     improvement: str = "increase",
-    shift_length: int = 7,
-    trend_length: int = 7,
+    shift_length: int = RUN_LENGTH,
+    trend_length: int = RUN_LENGTH,
+    run_length: int | None = None,
 ) -> pd.DataFrame:
     """Classify each point of a chart by the Making Data Count rules (see the module docstring).
 
@@ -118,6 +150,9 @@ def classify(
         Which way is better: higher values, lower values, or neither.
     shift_length, trend_length : int, default 7
         Points in a run on one side of the centre (shift) or rising or falling (trend) that make a signal.
+    run_length : int, optional
+        The app's one run-length setting (one of ``RUN_LENGTH_CHOICES``): when given, it is both `shift_length`
+        and `trend_length`.
 
     Returns
     -------
@@ -132,7 +167,7 @@ def classify(
     Raises
     ------
     ValueError
-        For an unknown `improvement` or a run length under 2.
+        For an unknown `improvement`, a run length under 2 or a `run_length` not in ``RUN_LENGTH_CHOICES``.
 
     Examples
     --------
@@ -149,6 +184,8 @@ def classify(
     """
     if improvement not in IMPROVEMENT:
         raise ValueError(f"improvement must be one of {', '.join(IMPROVEMENT)}")
+    if run_length is not None:
+        shift_length = trend_length = check_run_length(run_length)
     if shift_length < 2 or trend_length < 2:
         raise ValueError("run lengths must be at least 2")
     out = chart_df.copy().reset_index(drop=True)

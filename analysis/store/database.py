@@ -16,6 +16,11 @@ imports (or an import and a roll back) started together run one after the other,
 Behind the lock, a partial unique index per table (SQLite, PostgreSQL) refuses a second active row for a
 key; a store created before the index gets it when opened (see ``Store``).
 
+A store made by an earlier version is brought up to this one when opened, in one transaction under the same
+lock: missing tables are created, missing columns added (blank in the rows already stored), and a column
+this version lets be blank loses its NOT NULL; the audit records it (action ``upgrade``). Nothing is dropped
+or retyped: a column of another type, or a missing one that needs a value, is a StoreError naming it.
+
 Every import and roll back writes a row of the audit (``audit_log``: who, what, on what, when) inside its own
 transaction, so the change and its record are kept or lost together; ``record`` adds one for an export.
 """
@@ -55,10 +60,41 @@ from analysis.store.schema import (
 )
 from analysis.text import plural, plural_word
 
-__all__ = ["LOCAL_USER", "Store", "StoreError", "default_url"]
+__all__ = ["IMPORT_PROFILES_TABLE", "LOCAL_USER", "PROFILES_TABLE", "Store", "StoreError", "default_url"]
 ENV_VAR = "COPRODUCTION_DATABASE_URL"
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
 LOCK_KEY = 0x636F70726F64  # "coprod": the PostgreSQL advisory lock every store write takes
+
+
+PROFILES_TABLE = "mapping_profiles"  # saved listing-import mapping profiles, every version kept
+IMPORT_PROFILES_TABLE = "import_profiles"  # which profile (name and version) an import used
+
+
+def _add_profile_tables(md: sa.MetaData) -> None:
+    """The mapping profiles an incident-listing import is read with (issue 12): every saved version is kept
+    (name + version unique), with who saved it and when (UTC); ``import_profiles`` records, for each import made
+    from a listing, the profile name and version it used."""
+    sa.Table(
+        PROFILES_TABLE,
+        md,
+        sa.Column("profile_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.Unicode(200), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("profile_json", sa.UnicodeText, nullable=False),
+        sa.Column("fingerprint", sa.Unicode(64), nullable=False, default=""),  # the mapping's content hash
+        sa.Column("created_by", sa.Unicode(320), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),  # UTC, naive
+        sa.UniqueConstraint("name", "version", name="uq_mapping_profiles_name_version"),
+        sqlite_autoincrement=True,
+    )
+    sa.Table(
+        IMPORT_PROFILES_TABLE,
+        md,
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.import_id"), primary_key=True),
+        sa.Column("profile_name", sa.Unicode(200), nullable=False),
+        sa.Column("profile_version", sa.Integer, nullable=True),  # None: a profile used without saving it
+        sa.Column("fingerprint", sa.Unicode(64), nullable=False, default=""),
+    )
 
 
 def default_url() -> str:
@@ -102,6 +138,15 @@ def _engine(url: str) -> sa.Engine:
     return eng
 
 
+def _same_kind(found, wanted) -> bool:
+    """Whether a stored column's type holds what this version keeps there (text, whole number, number, date,
+    date and time, yes / no), whatever the database calls it."""
+    try:
+        return found.python_type is wanted.python_type
+    except NotImplementedError:  # a type SQLAlchemy cannot read back (SQLite's column without a type)
+        return False
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -122,10 +167,11 @@ def _plain(e: Exception) -> str:
         return f"two rows of {table} have the same {key}; each may appear once"
     if "database is locked" in text:
         return "the database is busy with another import; try again in a moment"
-    if "must be owner of" in text:  # PostgreSQL: adding an index to a store made before it (see Store)
+    if "must be owner of" in text:  # PostgreSQL: adding an index or column to a store made before it (see Store)
         return (
-            f"{text}; this version adds an index to every table when the store is opened, which only the tables' "
-            "owner may do: open the store once with the owner's account, then use the app's account again"
+            f"{text}; this version adds an index to every table when the store is opened, and the columns and "
+            "tables an earlier version's store lacks, which only the tables' owner may do: open the store once "
+            "with the owner's account, then use the app's account again"
         )
     return text
 
@@ -141,7 +187,8 @@ class Store:
     url : str, optional
         Any SQLAlchemy URL (``"sqlite://"`` for a throw-away database in memory, a hospital's PostgreSQL
         server ...); by default `default_url()`: ``COPRODUCTION_DATABASE_URL`` if set, else
-        var/coproduction.sqlite. The tables are created when missing.
+        var/coproduction.sqlite. The tables are created when missing, and a store made by an earlier version
+        gets the tables and columns it lacks (see the module's docstring).
 
     Attributes
     ----------
@@ -191,9 +238,12 @@ class Store:
             # how writers lock the store (see the module's docstring); tests may set "table" to try the fallback
             self._lock_kind = {"sqlite": "sqlite", "postgresql": "advisory"}.get(self._dialect, "table")
             self._md = build_metadata()
+            _add_profile_tables(self._md)
             self._t = self._md.tables
             with self._write(lock=self._lock_kind != "table") as conn:  # the lock table may not exist yet
+                before = set(sa.inspect(conn).get_table_names())
                 self._md.create_all(conn)
+                self._upgrade(conn, before)
                 self._ensure_lock_row(conn)
                 self._duplicates = self._ensure_active_indexes(conn)
         except (SQLAlchemyError, ImportError, OSError) as e:  # ImportError: the server's driver is not installed
@@ -240,6 +290,141 @@ class Store:
                     conn.execute(lock.insert().values(lock_id=1, taken_at=None))
             except IntegrityError:  # another store opened at the same moment inserted it
                 pass
+
+    # ------------------------------------------------------------ stores made by an earlier version
+    def _upgrade(self, conn, before: set[str]) -> str | None:
+        """Bring a store made by an earlier version up to this version's tables, in the opening transaction
+        (under the store's lock, so two apps opening it together upgrade it once); the audit's detail, or None.
+
+        Tables it lacks were made by ``create_all``; here every missing column is added (blank in the rows
+        already stored), and a column this version lets be blank loses its NOT NULL. Nothing is dropped or
+        retyped: a column of another type, or a missing column that needs a value in every row, is a
+        StoreError naming it, and nothing changes.
+        """
+        if "imports" not in before:  # a new store: create_all made every table as this version has them
+            return None
+        insp = sa.inspect(conn)
+        added, relaxed, problems = [], [], []
+        for table in self._md.sorted_tables:
+            if table.name not in before:
+                continue
+            have = {c["name"]: c for c in insp.get_columns(table.name)}
+            for col in table.columns:
+                found = have.get(col.name)
+                where = f"{table.name}.{col.name}"
+                if found is None:
+                    if col.nullable:
+                        added.append(col)
+                    else:
+                        problems.append(f"{where} is missing, and this version needs a value for it in every row")
+                elif not _same_kind(found["type"], col.type):
+                    problems.append(
+                        f"{where} is stored as {found['type']}, but this version stores "
+                        f"{col.type.compile(dialect=conn.dialect)} there"
+                    )
+                elif col.nullable and not found.get("nullable", True):
+                    relaxed.append(col)
+        if problems:
+            raise StoreError(
+                f"The data store at {self._safe_url()} was made by another version of the app and cannot be "
+                f"brought up to this one: {'; '.join(problems)}. Nothing was changed; ask whoever runs the "
+                "database to fix that column, or open the store with the version that made it."
+            )
+        # the audit and the lock table are the store's own bookkeeping: a store made before them just gets them
+        new_tables = [name for name in self._md.tables if name not in before | {AUDIT_TABLE, LOCK_TABLE}]
+        if not (added or relaxed or new_tables):
+            return None
+        for col in added:
+            self._add_column(conn, col)
+        rebuilt = {col.table.name for col in relaxed} if self._dialect == "sqlite" else set()
+        for col in relaxed:
+            if col.table.name not in rebuilt:
+                self._drop_not_null(conn, col)
+        for name in sorted(rebuilt):  # SQLite cannot drop a NOT NULL in place: copy the table into a new one
+            self._rebuild_sqlite_table(conn, name)
+        self._allow_upgrade_in_audit(conn)
+        parts = []
+        if new_tables:
+            parts.append(f"added {plural_word(len(new_tables), 'table')} " + ", ".join(new_tables))
+        if added:
+            words = plural_word(len(added), "column")
+            parts.append(f"added {words} " + ", ".join(f"{c.table.name}.{c.name}" for c in added))
+        if relaxed:
+            words = plural_word(len(relaxed), "column")
+            parts.append(f"{words} that may now be blank " + ", ".join(f"{c.table.name}.{c.name}" for c in relaxed))
+        detail = "; ".join(parts)
+        self._audit(conn, "upgrade", "data store", LOCAL_USER, detail=detail)
+        return detail
+
+    def _ddl(self, conn, sql: str) -> None:
+        conn.exec_driver_sql(sql)
+
+    def _add_column(self, conn, col: sa.Column) -> None:
+        q = conn.dialect.identifier_preparer
+        kind = col.type.compile(dialect=conn.dialect)
+        add = "ADD" if self._dialect == "mssql" else "ADD COLUMN"
+        self._ddl(conn, f"ALTER TABLE {q.format_table(col.table)} {add} {q.format_column(col)} {kind}")
+
+    def _drop_not_null(self, conn, col: sa.Column) -> None:
+        q = conn.dialect.identifier_preparer
+        table, name = q.format_table(col.table), q.format_column(col)
+        if self._dialect == "mssql":
+            kind = col.type.compile(dialect=conn.dialect)
+            self._ddl(conn, f"ALTER TABLE {table} ALTER COLUMN {name} {kind} NULL")
+        elif self._dialect in ("mysql", "mariadb"):
+            kind = col.type.compile(dialect=conn.dialect)
+            self._ddl(conn, f"ALTER TABLE {table} MODIFY {name} {kind} NULL")
+        else:
+            self._ddl(conn, f"ALTER TABLE {table} ALTER COLUMN {name} DROP NOT NULL")
+
+    def _rebuild_sqlite_table(self, conn, name: str) -> None:
+        """Make a SQLite table anew from this version's definition and copy every row (ids and the table's
+        AUTOINCREMENT counter kept), for changes SQLite's ALTER TABLE cannot make. Only for tables no other
+        table refers to (the rename would carry those references to the old copy)."""
+        table = self._t[name]
+        referrers = [t.name for t in self._md.tables.values() if any(fk.column.table is table for fk in t.foreign_keys)]
+        if referrers:
+            raise StoreError(f"The store's table {name} cannot be rebuilt: {', '.join(referrers)} refers to it.")
+        q = conn.dialect.identifier_preparer
+        old = f"{name}__before_upgrade"
+        indexes = conn.execute(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"),
+            {"t": name},
+        ).scalars()
+        for index in list(indexes):
+            self._ddl(conn, f"DROP INDEX {q.quote(index)}")
+        have = [c["name"] for c in sa.inspect(conn).get_columns(name)]
+        counter = conn.execute(sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": name}).scalar()
+        self._ddl(conn, f"ALTER TABLE {q.quote(name)} RENAME TO {q.quote(old)}")
+        conn.execute(sa.schema.CreateTable(table))
+        for index in table.indexes:
+            if index.name != active_index_name(name):  # made by _ensure_active_indexes, which checks first
+                index.create(conn)
+        cols = ", ".join(q.quote(c) for c in have if c in table.c)
+        self._ddl(conn, f"INSERT INTO {q.quote(name)} ({cols}) SELECT {cols} FROM {q.quote(old)}")
+        self._ddl(conn, f"DROP TABLE {q.quote(old)}")
+        if counter is not None:
+            conn.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": name})
+            conn.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :s)"), {"t": name, "s": counter})
+
+    def _allow_upgrade_in_audit(self, conn) -> None:
+        """A store made before the audit knew the action "upgrade" has a CHECK that refuses it: widen it."""
+        checks = sa.inspect(conn).get_check_constraints(AUDIT_TABLE)
+        current = [c for c in checks if c.get("name") == "ck_audit_log_action" or "action" in c.get("sqltext", "")]
+        if not current or any("'upgrade'" in c.get("sqltext", "") for c in current):
+            return
+        if self._dialect == "sqlite":
+            self._rebuild_sqlite_table(conn, AUDIT_TABLE)
+            return
+        q = conn.dialect.identifier_preparer
+        allowed = ", ".join(f"'{a}'" for a in AUDIT_ACTIONS)
+        drop = "DROP CHECK" if self._dialect in ("mysql", "mariadb") else "DROP CONSTRAINT"
+        for c in current:
+            self._ddl(conn, f"ALTER TABLE {q.quote(AUDIT_TABLE)} {drop} {q.quote(c['name'])}")
+        self._ddl(
+            conn,
+            f"ALTER TABLE {q.quote(AUDIT_TABLE)} ADD CONSTRAINT ck_audit_log_action CHECK (action IN ({allowed}))",
+        )
 
     # ------------------------------------------------------------ one active row per key
     def _missing_active_indexes(self, conn) -> list[str]:
@@ -426,15 +611,29 @@ class Store:
         *,
         who: str = LOCAL_USER,
         role: str = "",
+        profile: tuple[str, int | None, str] | None = None,
     ) -> int:
         """Store the tables as one import, replacing the ward-months they cover; returns the import id.
 
         One transaction, which also writes the audit row (`who`, `role`): on any failure nothing is written
-        and StoreError is raised.
+        and StoreError is raised. ``profile`` (name, version or None, fingerprint): the mapping profile an import
+        from an incident listing used, recorded with it (see `import_profiles`).
         """
         try:
             with self._write() as conn:
                 import_id = self._import(conn, tables, file_name, content_hash, note)
+                if profile is not None:
+                    name, version, fingerprint = profile
+                    conn.execute(
+                        self._t[IMPORT_PROFILES_TABLE]
+                        .insert()
+                        .values(
+                            import_id=import_id,
+                            profile_name=str(name)[:200],
+                            profile_version=None if version is None else int(version),
+                            fingerprint=str(fingerprint or "")[:64],
+                        )
+                    )
                 counts = {name: len(df) for name, df in tables.items() if name in TABLES}
                 self._audit(conn, "import", str(file_name), who, role, import_id=import_id, detail=rows_text(counts))
                 return import_id
@@ -629,6 +828,105 @@ class Store:
         conn.execute(sa.delete(t).where(t.c.import_id == n))
         for later, row_ids in relink.items():
             self._set_superseded(conn, name, row_ids, later)
+
+    # ------------------------------------------------------------ mapping profiles (issue 12)
+    def save_profile(
+        self, name: str, profile_json: str, *, fingerprint: str = "", who: str = LOCAL_USER, role: str = ""
+    ) -> int:
+        """Save a mapping profile under `name` as its next version (1, 2, ...) and return the version; saving
+        the same JSON as the latest version keeps that version. Audited as "map"; one transaction."""
+        name = str(name or "").strip()
+        if not name:
+            raise StoreError("A mapping profile needs a name.")
+        if len(name) > 200:
+            raise StoreError("A mapping profile's name can be at most 200 characters.")
+        try:
+            json.loads(profile_json)
+        except (TypeError, ValueError) as e:
+            raise StoreError(f"The mapping profile {name} is not valid JSON: {e}.") from None
+        t = self._t[PROFILES_TABLE]
+        try:
+            with self._write() as conn:
+                latest = (
+                    conn.execute(sa.select(t).where(t.c.name == name).order_by(t.c.version.desc()).limit(1))
+                    .mappings()
+                    .first()
+                )
+                if latest is not None and latest["profile_json"] == profile_json:
+                    return int(latest["version"])
+                version = 1 if latest is None else int(latest["version"]) + 1
+                who = str(who or "").strip() or LOCAL_USER
+                conn.execute(
+                    t.insert().values(
+                        name=name,
+                        version=version,
+                        profile_json=str(profile_json),
+                        fingerprint=str(fingerprint or "")[:64],
+                        created_by=who[:320],
+                        created_at=_now(),
+                    )
+                )
+                self._audit(conn, "map", f"mapping profile {name}", who, role, detail=f"version {version}")
+                return version
+        except StoreError:
+            raise
+        except SQLAlchemyError as e:
+            raise StoreError(f"The mapping profile {name} was not saved: {_plain(e)}.") from e
+
+    def profiles(self) -> pd.DataFrame:
+        """Saved mapping profiles, every version, newest first: ``name``, ``version``, ``fingerprint``,
+        ``created_by``, ``created_at`` (UTC), ``latest`` (the newest version of its name)."""
+        t = self._t[PROFILES_TABLE]
+        with self._read() as conn:
+            rows = (
+                conn.execute(
+                    sa.select(t.c.name, t.c.version, t.c.fingerprint, t.c.created_by, t.c.created_at).order_by(
+                        t.c.name, t.c.version.desc()
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        df = pd.DataFrame(
+            {
+                "name": pd.Series([r["name"] for r in rows], dtype="str"),
+                "version": pd.Series([r["version"] for r in rows], dtype="int64"),
+                "fingerprint": pd.Series([r["fingerprint"] for r in rows], dtype="str"),
+                "created_by": pd.Series([r["created_by"] for r in rows], dtype="str"),
+                "created_at": pd.to_datetime(pd.Series([r["created_at"] for r in rows], dtype=object))
+                .astype("datetime64[ns]")
+                .dt.tz_localize("UTC"),
+            }
+        )
+        df["latest"] = ~df["name"].duplicated()
+        return df
+
+    def profile(self, name: str, version: int | None = None) -> str:
+        """A saved profile's JSON: the given version, or the newest. StoreError when there is none."""
+        t = self._t[PROFILES_TABLE]
+        q = sa.select(t.c.profile_json).where(t.c.name == str(name))
+        q = q.where(t.c.version == int(version)) if version is not None else q.order_by(t.c.version.desc()).limit(1)
+        with self._read() as conn:
+            found = conn.execute(q).scalar()
+        if found is None:
+            which = f"version {version} of " if version is not None else ""
+            raise StoreError(f"There is no saved {which}mapping profile named {name}.")
+        return str(found)
+
+    def import_profiles(self) -> pd.DataFrame:
+        """Which mapping profile each import from a listing used: ``import_id``, ``profile_name``,
+        ``profile_version`` (missing when the profile was not saved), ``fingerprint``."""
+        t = self._t[IMPORT_PROFILES_TABLE]
+        with self._read() as conn:
+            rows = conn.execute(sa.select(t).order_by(t.c.import_id.desc())).mappings().all()
+        return pd.DataFrame(
+            {
+                "import_id": pd.Series([r["import_id"] for r in rows], dtype="int64"),
+                "profile_name": pd.Series([r["profile_name"] for r in rows], dtype="str"),
+                "profile_version": pd.Series([r["profile_version"] for r in rows], dtype="Int64"),
+                "fingerprint": pd.Series([r["fingerprint"] for r in rows], dtype="str"),
+            }
+        )
 
     # ------------------------------------------------------------ the audit
     def _audit(

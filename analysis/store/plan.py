@@ -20,6 +20,8 @@ MONTH_COLUMN = {
     "coproduction_scores": "month",
     "recovery": "month",
     "coproduction_responses": "date",
+    "talking_group_sessions": "date",  # a ward-month's meetings are replaced together (a corrected log)
+    "incident_dates": "date",  # the dates behind a ward-month's counts go with it (mapping12, issue 12)
 }
 PLAN_COLUMNS = ["table", "ward_id", "month", "key", "rows_now", "rows_new"]
 _NOUNS = {  # singular, plural for reference-table replacements

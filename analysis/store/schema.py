@@ -30,8 +30,9 @@ ITEMS_TABLE = "coproduction_response_items"
 RESPONSES = "coproduction_responses"
 LOCK_TABLE = "store_lock"
 AUDIT_TABLE = "audit_log"
-# What the audit records: changes to the stored data (import, roll back, annotate, map) and exports.
-AUDIT_ACTIONS = ("import", "rollback", "annotate", "map", "export")
+# What the audit records: changes to the stored data (import, roll back, annotate, map), exports, and a store
+# made by an earlier version brought up to this one when opened (upgrade).
+AUDIT_ACTIONS = ("import", "rollback", "annotate", "map", "export", "upgrade")
 LOCAL_USER = "local user"  # who acts when the app runs without sign-in (one user on one machine)
 # Backends with partial (filtered) indexes on expressions, so "one active row per key" is a unique index.
 ACTIVE_INDEX_DIALECTS = ("sqlite", "postgresql")

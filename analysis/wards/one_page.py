@@ -137,7 +137,7 @@ def _chart(panel, profile: WardProfile, s: MeasureSeries, rule: DisclosureRule) 
         )
         return KeyChart(title, None, why, why)
     if m.chart == "u" or m.key == "attendance_per_session":
-        s = measure_series(rows, profile.ward["ward_id"], m, s.rebased_from)
+        s = measure_series(rows, profile.ward["ward_id"], m, s.rebased_from, s.classified.attrs.get("shift_length", 7))
     fig, alt = measure_figure(s, ward_label(profile.ward), profile.events)
     fig = quiet(fig)
     return KeyChart(title, fig, alt)

@@ -31,8 +31,8 @@ from analysis.questions.recovery.model import higher_is_better, measure_column, 
 from analysis.spc.chart import CONVENTION, RARE_CONVENTION, RARE_EVENTS_PER_MONTH, rebase_dates, u_chart, xmr
 from analysis.spc.icons import variation_icon
 from analysis.spc.mdc import MDC_LABELS
-from analysis.spc.rules import classify
-from analysis.text import listed, rate_label, uk_month
+from analysis.spc.rules import RUN_LENGTH, classify
+from analysis.text import listed, plural, rate_label, uk_month
 
 MIN_POINTS = 6
 MIN_SEGMENT = 2
@@ -126,12 +126,12 @@ def strip_label(title: str, icon_key: str, rare_events: bool = False) -> str:
     return f"{title}: {STRIP.get(icon_key, STRIP['no_data'])}{RARE_STRIP if rare_events else ''}"
 
 
-def convention_text(min_points: int = 12, shift: int = 7, trend: int = 7) -> str:
+def convention_text(min_points: int = 12, shift: int = RUN_LENGTH, trend: int | None = None) -> str:
     """The SPC convention in words: limits, rules, run lengths, trial limits, survey occasions."""
     return " ".join(
         [
             CONVENTION.format(min_points=min_points),
-            RULES_TEXT.format(shift=shift, trend=trend),
+            RULES_TEXT.format(shift=shift, trend=shift if trend is None else trend),
             RARE_CONVENTION.format(per_month=RARE_EVENTS_PER_MONTH),
             (
                 "Co-production and recovery are charted on the months they were recorded, taken as consecutive points. "
@@ -241,8 +241,11 @@ def _rows(panel: pd.DataFrame, ward_id: str, m: Measure) -> pd.DataFrame:
     return w.loc[idx[0] : idx[-1]]
 
 
-def measure_series(panel: pd.DataFrame, ward_id: str, m: Measure, rebase_at=()) -> MeasureSeries:
-    """One measure's SPC chart for one ward, classified, with its variation icon and data table."""
+def measure_series(
+    panel: pd.DataFrame, ward_id: str, m: Measure, rebase_at=(), run_length: int = RUN_LENGTH
+) -> MeasureSeries:
+    """One measure's SPC chart for one ward, classified (shift and trend runs of `run_length`), with its
+    variation icon and data table."""
     rows = _rows(panel, ward_id, m)
     present = rows[m.key].notna()
     starts = usable_rebases(rows.loc[present, "month"], rebase_at)
@@ -260,7 +263,7 @@ def measure_series(panel: pd.DataFrame, ward_id: str, m: Measure, rebase_at=()) 
         chart["period"] = rows["month"].to_numpy()
     else:
         chart = xmr(rows, m.key, rebase_at=starts)
-    classified = classify(chart, m.improvement)
+    classified = classify(chart, m.improvement, run_length=run_length)
     n = int(classified["value"].notna().sum())
     icon = variation_icon(classified if n >= MIN_POINTS else classified.iloc[0:0], m.noun)
     table, counts, rates = _table(classified, rows, m)
@@ -299,8 +302,10 @@ def ward_profile(
     events: pd.DataFrame | None = None,
     rebase: bool = True,
     catalogue: pd.DataFrame | None = None,
+    run_length: int = RUN_LENGTH,
 ) -> WardProfile:
-    """Every measure's SPC chart and icon for one ward, rebased at its events when `rebase`."""
+    """Every measure's SPC chart and icon for one ward, rebased at its events when `rebase`, its shift and trend
+    rules using runs of `run_length` months."""
     w = panel[panel["ward_id"].astype(str) == str(ward_id)]
     if not len(w):
         raise ValueError(f"Ward {ward_id} has no months in the data shown.")
@@ -315,7 +320,7 @@ def ward_profile(
         if m.key not in w or not w[m.key].notna().any():
             missing.append(m.title)
             continue
-        series.append(measure_series(panel, ward_id, m, at))
+        series.append(measure_series(panel, ward_id, m, at, run_length))
     return WardProfile(ward, series, missing, evs, rebase, profile_sentence(ward, series))
 
 
@@ -344,7 +349,7 @@ def _earlier_signals(series: list[MeasureSeries], last_month, months: int = 12) 
         period = pd.to_datetime(c["period"]).dt.to_period("M")
         earlier = (period >= since) & (period < period.max()) & c["variation"].astype(str).str.startswith("special")
         if earlier.any():
-            found.append(f"{s.measure.title} ({int(earlier.sum())})")
+            found.append(f"{s.measure.title} ({plural(int(earlier.sum()), 'month')})")
     if not found:
         return f" No earlier month in the last {months} was unusual on any measure."
     return f" Earlier in the last {months} months, unusual months on the charts: {', '.join(found)}."

@@ -13,6 +13,7 @@ PAGES = [
     "assaults",
     "recovery",
     "talking_groups",
+    "social_distance",
     "ward_profile",
     "model_builder",
     "study_planner",

@@ -402,3 +402,20 @@ def test_only_a_data_steward_may_set_a_target_checked_again_on_the_server(real_a
     store = Store(url)
     assert len(store.history()) == 1 and "targets" not in store.load()
     store.close()
+
+
+def test_the_target_form_lives_in_ui_and_shares_the_event_forms_checks():
+    """The page stays thin: the "Set a target" form is ui/targets.py, and it and the ward profile's event forms use
+    one helper for "imported data only, with the right role" and one for "check the role again, then save as an
+    import" (ui/store_edits.py), not a copy each."""
+    import inspect
+    from pathlib import Path
+
+    from ui import annotations, store_edits, targets
+
+    for module in (targets, annotations):
+        assert module.editable is store_edits.editable and module.save_as_import is store_edits.save_as_import
+        source = inspect.getsource(module)
+        assert "auth.permitted(" not in source and "dataset.source" not in source
+    page = (Path(__file__).resolve().parents[2] / "pages" / "overview.py").read_text()
+    assert "st.form(" not in page and "import_tables(" not in page

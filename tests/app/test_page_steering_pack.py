@@ -35,8 +35,13 @@ def test_preview_answers_agree_with_the_analysis(sample_env, sample):
         build_panel(sample.tables, carry_forward_months=3), sample.tables["measures"], sample.tables["events"]
     )
     shown = _markdown(at)
+    from analysis.pack.summary import verdict_text
+    from analysis.text import literal
+
     for a in ov.answers:
-        assert answer_markdown(a.sentence) in shown, a.question
+        assert literal(a.sentence) in shown, a.question
+        # the verdict first, bold, right above the figure, as on the pack's first page
+        assert shown[shown.index(literal(a.sentence)) - 1] == f"**{literal(verdict_text(a))}**", a.question
     # the talking-groups answer the pack will carry, as the pack builds it
     from analysis.pack.build import talking_groups_results
 
@@ -96,3 +101,15 @@ def test_an_external_pack_one_ward_short_of_an_earlier_one_is_refused_in_words(s
     errors = " ".join(str(e.value) for e in at.error)
     assert errors and "Something went wrong" not in errors
     assert not at.get("download_button")  # nothing of the refused selection to download
+
+
+def test_the_build_button_comes_before_the_preview(sample_env):
+    """A new user found the Build button two screens down, under the preview: it now comes first."""
+    at = start(page=PAGE)
+    assert not at.exception
+    walk = list(at.main)  # every element on the page, in the order drawn
+    button = next(i for i, e in enumerate(walk) if getattr(e, "key", None) == "pack_build")
+    preview = next(
+        i for i, e in enumerate(walk) if type(e).__name__ == "Header" and e.value == "What the pack will say"
+    )
+    assert button < preview

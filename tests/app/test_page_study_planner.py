@@ -56,6 +56,8 @@ def test_planner_is_prefilled_runs_and_agrees_with_the_engine():
     assert _answer(at) == power_sentence(curve, 12, 0.7, 0.8, 20)
     shown = at.dataframe[0].value
     assert list(shown["months"]) == [12, 24] and list(shown["power"]) == list(curve["power"])
+    # each simulated study is tested as the analysis tests question 2 (CR2, Satterthwaite below 30 wards), and says so
+    assert "CR2) with Satterthwaite degrees of freedom" in texts(at)
     first = _answer(at)
 
     # a widget change re-runs cleanly and changes the answer; the same inputs give the same answer again

@@ -10,6 +10,7 @@ import pytest
 from analysis.data.dataset import SAMPLE_DIR, load_sample
 from analysis.data.filters import Filters
 from analysis.panel.build import build_panel
+from analysis.questions.talking_groups import sessions as S
 from analysis.questions.talking_groups import view as V
 from analysis.questions.talking_groups.model import its_pooled, its_ward, start_dates
 from analysis.questions.verdicts import talking_groups_figure_words
@@ -61,7 +62,7 @@ def test_page_answers_first_and_agrees_with_analysis(real_sample, sample_panel):
     assert its_ward(sample_panel, ward, "coproduction_patient_overall", "linear").sentence in shown
     assert "3 had not started and serve as comparison wards" in shown  # the timeline's alt text
     assert "staff rated reduced social distance" in shown
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 3 + 5  # and the five of how the meetings run
 
 
 @pytest.mark.slow  # two pooled Poisson fits on 720 ward-months (page and test); ~10-30 s on 2 busy cores
@@ -121,3 +122,41 @@ def test_without_surveys_coproduction_needs_data_but_assaults_still_answer(real_
     at.selectbox(key="tg_outcome").select(ASSAULTS).run()
     _ok(at)
     assert "**No clear change yet.**" in [m.value for m in at.main.markdown]
+
+
+def test_how_the_meetings_run_answers_from_the_session_log(real_sample, sample_panel):
+    at = start(page=PAGE)
+    _ok(at)
+    data = load_sample()
+    log = data.tables["talking_group_sessions"]
+    m = S.how_meetings_run(sample_panel, log, data.tables["wards"])
+    assert m.answer == (
+        "On 8 of 9 wards most items raised at a meeting were resolved by the next; staff attendance fell on 2 "
+        "(Iona and Arran)."
+    )
+    shown = [x.value for x in at.main.markdown]
+    assert f"**{m.answer}**" in shown and m.overall in shown
+    assert "How the meetings run" in [h.value for h in at.header]
+    dose = S.dose_response(sample_panel, log, 1)
+    for line in dose.sentences[:-1]:
+        assert line in shown
+    assert dose.sentences[-1] in texts(at)  # the observational caveat
+    # another lag refits and says so; the SPC chart follows the ward chosen
+    at.selectbox(key="tg_meetings_lag").select(0).run()
+    _ok(at)
+    same_month = [x.value for x in at.main.markdown]
+    assert S.dose_response(sample_panel, log, 0).sentences[1] in same_month
+    assert dose.sentences[1] not in same_month
+    at.selectbox(key="tg_meetings_ward").select("W01").run()
+    _ok(at)
+    assert any(c.value.startswith("Staff per meeting: Iona") for c in at.caption)
+
+
+def test_without_the_session_log_the_section_says_what_it_needs(real_sample, tmp_path, monkeypatch):
+    _sample_without(tmp_path, monkeypatch, "talking_group_sessions")
+    at = start(page=PAGE)
+    _ok(at)
+    info = " ".join(i.value for i in at.info)
+    assert "The talking group session log is not loaded" in info and "talking_group_sessions" in info
+    assert "How the meetings run" in [h.value for h in at.header]
+    assert len(at.get("plotly_chart")) == 3  # the rest of the page is unchanged

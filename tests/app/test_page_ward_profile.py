@@ -49,8 +49,12 @@ def test_link_ward_sentence_and_charts_agree_with_analysis(real_sample, sample):
     for s in prof.series:  # one strip label per measure
         title, _, words = s.strip_label.partition(": ")
         assert any(title in m and words in m for m in md), s.strip_label
-    charts = at.get("plotly_chart")
+    charts = [c for c in at.get("plotly_chart") if not str(c.key).startswith("gchart_")]
     assert len(charts) == len(prof.series) + 1  # every measure, plus the survey aspects
+    # and the days between assaults where a ward averages under one a month (W04: assaults on patients)
+    assert [c.key for c in at.get("plotly_chart") if str(c.key).startswith("gchart_")] == [
+        "gchart_assaults_on_patients_W04"
+    ]
     assert "Lewis (W04)" in [h.value for h in at.header]
     assert "How to read these charts" in [e.label for e in at.expander]
     yoy = year_on_year(sample[1]).set_index("ward_id").loc["W04"]

@@ -114,7 +114,7 @@ def test_signed_out_shows_only_the_sign_in_screen(context, oidc_app):
         text = main.inner_text()
         assert "Sign in with your hospital account" in text
         # no data, no navigation, no filters: nothing but the sign-in screen
-        assert page.get_by_test_id("stSidebarNav").count() == 0
+        assert page.locator("[data-testid=stSidebarNav], [data-testid=stTopNav]").count() == 0
         assert page.locator(".js-plotly-plot, [data-testid=stDataFrame], [data-testid=stMetric]").count() == 0
         for word in ("Iona", "Lewis", "Synthetic data", "Assaults"):
             assert word not in text
@@ -201,7 +201,7 @@ def test_an_analysts_download_is_recorded_then_sign_out_ends_the_session(context
     page.wait_for_url(re.compile("^" + re.escape(oidc_app.base) + "/?$"))
     wait_rendered(page)
     page.get_by_test_id("stMain").get_by_role("button", name="Sign in", exact=True).wait_for()
-    assert page.get_by_test_id("stSidebarNav").count() == 0
+    assert page.locator("[data-testid=stSidebarNav], [data-testid=stTopNav]").count() == 0
     # signed out at the provider too: signing in again asks for a login
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_label("Login name").wait_for()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -109,17 +110,33 @@ def screenshot(page, name: str) -> None:
 
 # --- shared by the page journeys and the accessibility checks ----------------------------------------------
 
-PAGES = {  # sidebar label -> url path ("" is the overview); the app menu of dashboard.py
+PAGES = {  # menu label -> url path ("" is the overview); the app menu of dashboard.py
     "Overview": "",
     "Co-production (Q1)": "coproduction",
     "Assaults on staff (Q2)": "assaults",
     "Recovery (Q3)": "recovery",
     "Talking groups": "talking_groups",
+    "Reduced social distance": "social_distance",
     "Ward profile": "ward_profile",
     "Model builder": "model_builder",
     "Study planner": "study_planner",
     "Steering group pack": "steering_pack",
     "Data": "data",
+}
+# The app's menu is in the header (dashboard.py: st.navigation position "top"): the Overview is a link of its own,
+# every other page sits in its section's menu. Label -> section (None: a link of its own).
+MENU = {
+    "Overview": None,
+    "Co-production (Q1)": "Questions",
+    "Assaults on staff (Q2)": "Questions",
+    "Recovery (Q3)": "Questions",
+    "Talking groups": "Questions",
+    "Reduced social distance": "Questions",
+    "Ward profile": "Wards",
+    "Model builder": "Research",
+    "Study planner": "Research",
+    "Steering group pack": "Meeting",
+    "Data": "Data",
 }
 ERROR_TEXTS = ("Traceback (most recent call last)", "Something went wrong")  # a raw exception, or ui.safe.guarded
 
@@ -155,6 +172,30 @@ def wait_rendered(page, timeout_s: float = 60.0) -> None:
                  && document.querySelectorAll('[data-stale=true]').length === 0""",
         timeout=timeout_s * 1000,
     )
+
+
+def nav_to(page, label: str) -> None:
+    """Open a page as a user does, from the menu in the header: the page's own link, or its section's menu and
+    then the page in it (a page MENU does not know is looked for in every section's menu)."""
+    nav = page.get_by_test_id("stTopNav")
+    link = nav.get_by_role("link", name=label, exact=True)  # the icon is hidden from the accessible name
+    if MENU.get(label, "") is None or (label not in MENU and link.count()):
+        link.click()
+        return
+    sections = (
+        [MENU[label]] if label in MENU else [t.strip() for t in nav.get_by_test_id("stTopNavSection").all_inner_texts()]
+    )
+    for section in sections:
+        nav.get_by_test_id("stTopNavSection").filter(has_text=re.compile(rf"^\s*{re.escape(section)}\s*$")).click()
+        menu = page.get_by_test_id("stTopNavPopover")
+        menu.wait_for()
+        item = menu.get_by_role("menuitem", name=label, exact=True)
+        if label in MENU or item.count():
+            item.click()
+            return
+        page.keyboard.press("Escape")
+        menu.wait_for(state="detached")
+    raise AssertionError(f"no page {label!r} in the app's menu")
 
 
 def open_page(page, base: str, path: str, query: str = "") -> None:

@@ -11,23 +11,12 @@ from playwright.sync_api import expect
 from analysis.data.filters import period_choices
 from analysis.data.loader import load_path
 from analysis.text import quarter
-from tests.browser.conftest import open_page, run_server, screenshot, served_sample, wait_rendered
+from tests.browser.conftest import MENU, PAGES, nav_to, open_page, run_server, screenshot, served_sample, wait_rendered
 from tests.conftest import WARDS, csv_bytes, mini_tables
 
 pytestmark = pytest.mark.browser
 
-NAV = {  # sidebar label -> url path
-    "Overview": "",
-    "Co-production (Q1)": "coproduction",
-    "Assaults on staff (Q2)": "assaults",
-    "Recovery (Q3)": "recovery",
-    "Talking groups": "talking_groups",
-    "Ward profile": "ward_profile",
-    "Model builder": "model_builder",
-    "Study planner": "study_planner",
-    "Steering group pack": "steering_pack",
-    "Data": "data",
-}
+NAV = PAGES  # menu label -> url path: every page of dashboard.py's menu
 
 
 def settled(page) -> None:
@@ -45,10 +34,19 @@ def test_first_load_shows_overview_banner_and_one_menu(server, page):
     expect(page.get_by_role("heading", name="Co-production in secure care")).to_be_visible()
     expect(banner(page)).to_be_visible()
     settled(page)
-    nav = page.get_by_test_id("stSidebarNav")
-    expect(nav).to_have_count(1)  # st.navigation's menu only: no second automatic pages/ list
-    links = nav.get_by_role("link")
-    shown = [t.strip().splitlines()[-1].strip() for t in links.all_inner_texts()]  # icon name, then label
+    nav = page.get_by_test_id("stTopNav")
+    expect(nav).to_have_count(1)  # st.navigation's menu, in the header
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # no automatic pages/ list in the sidebar
+    # the links of their own, then each section's menu: every page of the app, once
+    shown = [t.strip().splitlines()[-1].strip() for t in nav.get_by_test_id("stTopNavLink").all_inner_texts()]
+    sections = [t.strip() for t in nav.get_by_test_id("stTopNavSection").all_inner_texts()]
+    assert sections == list(dict.fromkeys(s for s in MENU.values() if s))
+    for section in sections:
+        nav.get_by_test_id("stTopNavSection").filter(has_text=re.compile(rf"^\s*{section}\s*$")).click()
+        menu = page.get_by_test_id("stTopNavPopover")
+        shown += [t.strip().splitlines()[-1].strip() for t in menu.get_by_role("menuitem").all_inner_texts()]
+        page.keyboard.press("Escape")
+        expect(menu).to_have_count(0)
     assert sorted(shown) == sorted(NAV)
     assert page.get_by_text("Talking Groups", exact=True).count() == 0  # what pages/ auto-discovery would add
     screenshot(page, "overview")
@@ -60,19 +58,20 @@ def test_a_fresh_server_opened_at_a_page_url_still_uses_the_app_menu(tmp_path, m
         page.goto(base + "/data")
         expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
         settled(page)
-        nav = page.get_by_test_id("stSidebarNav")
+        nav = page.get_by_test_id("stTopNav")
         expect(nav.get_by_text("Questions", exact=True)).to_be_visible()  # st.navigation's sections
         expect(nav.get_by_role("link", name="dashboard")).to_have_count(0)  # not the automatic pages/ list
+        expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
         expect(banner(page)).to_be_visible()
         expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
         assert page.url.split("?")[0].endswith("/data")
 
 
-def test_every_page_via_the_sidebar_and_reload_keeps_it(server, page):
+def test_every_page_via_the_menu_and_reload_keeps_it(server, page):
     page.goto(server)
     settled(page)
     for label, path in NAV.items():
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name=label, exact=True).click()
+        nav_to(page, label)
         page.wait_for_url(re.compile(rf"/{path}(\?.*)?$"))
         settled(page)
         expect(banner(page)).to_be_visible()
@@ -98,11 +97,10 @@ def test_a_shared_link_restores_the_filters(server, page, mini_sample):
     # the link survives a page switch and a reload. Each step waits for what it is waiting for (the page's own
     # heading, the overview's URL and metric), not for an idle status widget that may not have shown up yet: on a
     # busy machine the Overview click could land before the Data page had drawn, and the reload then reloaded /data.
-    nav = page.get_by_test_id("stSidebarNav")
-    nav.get_by_role("link", name="Data", exact=True).click()
+    nav_to(page, "Data")
     page.wait_for_url(re.compile(rf"/data\?.*service={service}"))
     expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
-    nav.get_by_role("link", name="Overview", exact=True).click()
+    nav_to(page, "Overview")
     page.wait_for_url(re.compile(rf"/\?(.*&)?service={service}"))
     expect(metric).to_contain_text(re.compile(rf"Wards\s*{n}$"))
     page.reload()
@@ -151,7 +149,7 @@ def test_the_filter_journey_keeps_the_period_and_the_service(server, page, mini_
 
     open_page(page, server, "", query)
     _expect_filters(page, "rehabilitation", [first, last], None)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Co-production (Q1)", exact=True).click()
+    nav_to(page, "Co-production (Q1)")
     page.wait_for_url(re.compile(r"/coproduction\?"))
     wait_rendered(page)
     _expect_filters(page, "rehabilitation", [first, last], showing)
@@ -181,7 +179,7 @@ def test_a_link_by_quarter_keeps_its_quarters_and_names_the_period_as_chosen(ser
     open_page(page, server, "coproduction", f"from={q.first}&to={q.last}&by=quarters")
     _expect_filters(page, None, [label, label], showing)
     sidebar = page.get_by_test_id("stSidebar")
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Assaults on staff (Q2)", exact=True).click()
+    nav_to(page, "Assaults on staff (Q2)")
     page.wait_for_url(re.compile(r"/assaults\?.*by=quarters"))
     wait_rendered(page)
     _expect_filters(page, None, [label, label], showing)

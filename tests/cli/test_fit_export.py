@@ -66,3 +66,33 @@ def test_an_unknown_rule_is_refused_before_any_fitting(tmp_path, capsys):
     assert main(["fit", "q2", "--rule", "wales", "--out", str(tmp_path / "x.json")]) == 2
     assert "Unknown disclosure rule 'wales'" in capsys.readouterr().err
     assert not (tmp_path / "x.json").exists()
+
+
+# ---------------------------------------------------------------- the talking-group session log (issue 14)
+def test_a_spec_with_a_session_log_predictor_fits_and_without_the_log_is_refused_in_words(tmp_path, capsys):
+    import shutil
+    from pathlib import Path
+
+    from analysis.questions import specs
+
+    spec = tmp_path / "model_spec.json"
+    spec.write_text(specs.to_json({"question": "q2", "predictor": "tg_patient_attendances", "lag": 1}), "utf-8")
+    out = tmp_path / "with_log.json"
+    assert main(["fit", "--spec", str(spec), "--out", str(out)]) == 0
+    (result,) = json.loads(out.read_text(encoding="utf-8"))["results"]
+    assert result["predictor"] == "tg_patient_attendances"
+    assert "tg_patient_attendances_lag1_within" in [row["term"] for row in result["estimates"]]
+    assert "per 10 more attendances" in result["sentence"]
+    capsys.readouterr()
+
+    folder = tmp_path / "no_log"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "data" / "sample", folder)
+    (folder / "talking_group_sessions.csv").unlink()
+    assert main(["fit", "--spec", str(spec), "--data", str(folder), "--out", str(tmp_path / "x.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Model spec problem: predictor: Patient attendances at talking groups")
+    assert "talking_group_sessions table), which is not in this data" in err and "Traceback" not in err
+    assert not (tmp_path / "x.json").exists()
+    # the same through the options, without a spec file
+    assert main(["fit", "q2", "--predictor", "tg_share_resolved", "--data", str(folder)]) == 2
+    assert "a talking-group session log" in capsys.readouterr().err

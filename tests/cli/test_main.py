@@ -137,9 +137,12 @@ def test_sample_out_is_byte_identical_to_the_shipped_sample(tmp_path):
     run = cli("sample", "--out", out)
     assert run.returncode == 0, run.stderr
     shipped = sorted(p.name for p in SAMPLE.iterdir() if p.is_file())
-    assert sorted(p.name for p in out.iterdir()) == shipped
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == shipped
     match, mismatch, errors = filecmp.cmpfiles(SAMPLE, out, shipped, shallow=False)
     assert not mismatch and not errors and len(match) == len(shipped)
+    raw = sorted(p.name for p in (SAMPLE / "raw").iterdir())  # the raw files a hospital holds (issue 12)
+    match, mismatch, errors = filecmp.cmpfiles(SAMPLE / "raw", out / "raw", raw, shallow=False)
+    assert not mismatch and not errors and len(match) == len(raw) == 4
 
 
 @pytest.mark.parametrize(

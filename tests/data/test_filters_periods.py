@@ -89,8 +89,8 @@ def test_filters_name_the_period_as_chosen_and_cut_the_same_months():
         end=pd.Timestamp("2025-12-01"),
         period_by="quarters",
     )
-    assert by_month.describe() == "services rehabilitation; Oct 2025 to Dec 2025"
-    assert by_quarter.describe() == "services rehabilitation; Q3 2025/26"
+    assert by_month.describe() == "service rehabilitation; Oct 2025 to Dec 2025"
+    assert by_quarter.describe() == "service rehabilitation; Q3 2025/26"
     assert Filters(start=pd.Timestamp("2024-04-01"), period_by="years").describe() == "2024/25 to the latest month"
     assert Filters(end=pd.Timestamp("2025-12-01"), period_by="quarters").describe() == "the start to Q3 2025/26"
     # the same cut, the same model spec and cache key: only the words differ

@@ -40,6 +40,9 @@ def test_check_digit():
         "Postcode",
         "patient_id",
         "First name",
+        "patient_names",  # a plural name column (the session-log attack, issue 14)
+        "Client initials",
+        "service user name",
     ],
 )
 def test_identifier_column_names(name):
@@ -62,6 +65,10 @@ def test_identifier_column_names(name):
         "chief_nurse_notes",
         "unit_id",
         "hospital_id",
+        "instrument",
+        "chaired_by",
+        "staff_nurse",
+        "ward_name_patient_view",
     ],
 )
 def test_ordinary_columns_are_not_identifiers(name):

@@ -493,7 +493,7 @@ def test_overview_fits_each_model_once(panel, hospital, monkeypatch):
 
     calls = {"fit_counts": 0, "fit_recovery": [], "charts": 0}
     real_counts, real_rec = ov.fit_counts, rec.fit_recovery
-    real_u, real_x = ow.u_chart, ow.xmr
+    real_charts = ow.charts
 
     def counts(*a, **k):
         calls["fit_counts"] += 1
@@ -512,9 +512,8 @@ def test_overview_fits_each_model_once(panel, hospital, monkeypatch):
 
     monkeypatch.setattr(ov, "fit_counts", counts)
     monkeypatch.setattr(rec, "fit_recovery", recovery)
-    monkeypatch.setattr(ow, "u_chart", chart(real_u))
-    monkeypatch.setattr(ow, "xmr", chart(real_x))
-    assert spc.u_chart is real_u
+    monkeypatch.setattr(ow, "charts", chart(real_charts))  # analysis.spc.vectorised: every ward at once
+    assert spc.u_chart is not ow.charts
     ov.overview(panel, hospital[1]["measures"], hospital[1]["events"])
     assert calls["fit_counts"] == 1
     assert sorted(calls["fit_recovery"]) == sorted(set(calls["fit_recovery"])) and len(calls["fit_recovery"]) == 4

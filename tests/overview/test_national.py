@@ -1,10 +1,9 @@
 """The Overview's ward table on a long stacked timeline (many wards x many months).
 
-The ward icons come from wards laid end to end on one chart. Laid from 2000 on pandas' nanosecond
-timestamps, a national panel ran past April 2262: the months wrapped round silently (wrong wards'
-icons beyond about 3,150 stacked months) and then repeated ("An SPC chart needs one row per month"
-beyond about 7,000). Here 60 wards x 120 months (7,200 stacked months) with planted late rises and
-falls, checked against each ward charted on its own.
+The ward icons come from every ward charted at once (analysis.spc.vectorised). An earlier version laid
+the wards end to end on pandas' nanosecond timestamps and ran past April 2262: the months wrapped round
+silently (wrong wards' icons beyond about 3,150 stacked months). Here 60 wards x 120 months with planted
+late rises and falls, checked against each ward charted on its own.
 """
 
 from __future__ import annotations
@@ -80,13 +79,25 @@ def test_every_ward_gets_the_icon_of_its_own_chart(long_panel, table):
         assert table.loc[wid, ["assaults_icon", "coproduction_icon", "recovery_icon"]].to_dict() == _alone(w), wid
 
 
-def test_batches_stay_within_the_timestamp_range():
-    span = pd.Series([120] * 1000 + [7000, 3], index=range(1002))
-    batches = ow._batches(span)
-    assert [w for b in batches for w in b] == list(span.index)  # every ward once, in order
-    assert all(span.loc[b].sum() <= ow.STACK_MONTHS or len(b) == 1 for b in batches)
-    last = (ow.EPOCH + ow.STACK_MONTHS).astype("datetime64[ns]")
-    assert pd.Timestamp(last).year < 2262 and pd.Timestamp(ow.EPOCH.astype("datetime64[ns]")).year > 1677
+def test_a_ward_longer_than_the_old_timeline_and_many_short_ones_each_get_their_own_chart():
+    """The icons no longer ride on a calendar (the stacked timeline ended in April 2262): positions are integers,
+    so a 7,000-month ward beside 1,000 short ones gets its own chart, and no ward spills into the next."""
+    rng = np.random.default_rng(5)
+    span = [7000] + [12] * 1000
+    ids = [f"W{i:04d}" for i in range(len(span))]
+    long = pd.DataFrame({"ward_id": np.repeat(ids, span), "pos": np.concatenate([np.arange(n) for n in span])}).assign(
+        value=lambda d: 50 + rng.normal(0, 1, len(d))
+    )
+    long.loc[long["ward_id"].eq("W0000") & long["pos"].ge(6990), "value"] += 20  # a late rise on the long ward
+    long.loc[long["ward_id"].eq("W1000") & long["pos"].ge(5), "value"] -= 20  # a late fall on the last ward
+    icons = ow.stacked_icons(long, "xmr", "increase", "score")
+    assert len(icons) == len(span)
+    assert icons.loc["W0000", "key"] == "improvement_high" and icons.loc["W1000", "key"] == "concern_low"
+    for w in ["W0001", "W0500", "W0999", "W1000"]:  # the short ones, each as charted alone
+        alone = long[long["ward_id"] == w].assign(
+            month=lambda d: pd.date_range("2020-01-01", periods=len(d), freq="MS")
+        )
+        assert icons.loc[w, "key"] == variation_icon(classify(xmr(alone, "value")))["key"], w
 
 
 def test_past_2262_without_an_error_the_late_wards_still_get_their_own_icons(long_panel):

@@ -261,3 +261,25 @@ def test_empty_selection_gives_an_honest_pack():
     assert pack.data_quality == ["There are no ward-months in the selection."]
     files = export_pack(pack, ["html", "xlsx", "csv"]).files
     assert any(n.endswith(".html") for n in files)
+
+
+def test_a_six_month_pack_names_six_months_in_its_headers_and_notes():
+    """Issue 13: with a shorter period chosen, the ward table's counts cover that period and its headers, note and
+    the methods say so; they said "(12 months)" whatever the period."""
+    ds = small_dataset(seed=5, n_wards=3, scale=1.0, months=18)  # Jan 2024 to Jun 2025
+    pack = build_pack(ds, Filters(start=pd.Timestamp("2025-01-01")))
+    tables = {t.title: t for s in pack.sections for t in s.tables}
+    first, second = tables[WARD_TABLE], tables["Wards: recovery and talking groups"]
+    assert {"Assaults on staff (6 months)", "Occupied bed days (6 months)"} <= set(first.data.columns)
+    assert {"Sessions (6 months)", "Attendances (6 months)"} <= set(second.data.columns)
+    assert not [c for t in tables.values() for c in t.data.columns if "12 months" in str(c)]
+    assert "the 6 months shown (Jan 2025 to Jun 2025)" in first.note
+    assert "cover all 6 months of the selection (Jan 2025 to Jun 2025)" in " ".join(pack.methods)
+    # the disclosure checks know the 6-month headers hold counts
+    assert {"Assaults on staff (6 months)", "Sessions (6 months)"} <= set(COUNT_HEADERS)
+    # and a whole year still reads 12 months
+    year = build_pack(ds, Filters(start=pd.Timestamp("2024-07-01")))
+    assert TWELVE in pack_tables(year)[WARD_TABLE].columns
+    assert "the last 12 months (Jul 2024 to Jun 2025)" in next(
+        t.note for s in year.sections for t in s.tables if t.title == WARD_TABLE
+    )

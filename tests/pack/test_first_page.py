@@ -20,7 +20,7 @@ from analysis.data.dataset import SAMPLE_DIR, load_sample
 from analysis.data.filters import Filters
 from analysis.pack.build import build_pack, export_pack, pack_tables, talking_groups_results
 from analysis.pack.render.pptx import FOOTER_TOP, MAX_TABLE_ROWS
-from analysis.pack.sections import PUBLISHED, fit_labels
+from analysis.pack.sections import PUBLISHED, fit_labels, model_details
 from analysis.panel.build import build_panel
 
 MIN_BODY_CHARS = 400  # a page with less text than this (outside its header and footer) is nearly blank
@@ -152,6 +152,56 @@ def test_every_table_fits_its_slides_and_none_loses_a_row(packs):
                 assert declared <= FOOTER_TOP - shape.top, title
                 rows[title] = rows.get(title, 0) + body
     assert rows == {name: len(df) for name, df in pack_tables(pack).items()}
+
+
+def test_model_details_take_at_most_two_slides_per_question_and_keep_every_model(packs):
+    """The researchers' "Model details" ran to five slides of one table (a method of 300 to 600 characters on each
+    of ten rows); now a table per question, each on at most two slides, with every model in it."""
+    from pptx import Presentation
+
+    _, pack, files = packs
+    deck = Presentation(io.BytesIO(_file(files, "pptx")))
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title.text.startswith("Model details")]
+    per_question: dict[str, int] = {}
+    for t in titles:
+        key = t.removesuffix(" (continued)")
+        per_question[key] = per_question.get(key, 0) + 1
+    questions = ("Question 1", "Question 2", "Question 3", "Talking groups")
+    assert list(per_question) == [f"Model details: {q}" for q in questions]
+    assert max(per_question.values()) <= 2, per_question
+    assert len(titles) < 5, titles
+    tables = pack_tables(pack)
+    details = {name: df for name, df in tables.items() if name.startswith("Model details")}
+    assert sum(len(df) for df in details.values()) == len(tables["Model results"])  # a row for every model
+    for name, df in details.items():
+        assert list(df.columns) == ["Model", "Formula", "Method"]
+        for i, method in enumerate(df["Method"]):  # a shortened method points at a row above that has it in full
+            if method.startswith("As for "):
+                earlier = method.removeprefix("As for ").removesuffix(" above.")
+                assert earlier in list(df["Model"].iloc[:i]), (name, method)
+
+
+def test_model_details_say_each_method_in_full_once_per_question():
+    long = "Linear mixed model, ward random intercept, REML, Satterthwaite degrees of freedom. " * 4
+    how = [
+        {"label": "Question 3: QPR-15", "outcome": "recovery_qpr_15", "formula": "recovery_qpr_15 ~ x", "method": long},
+        {"label": "Question 3: HoNOS", "outcome": "recovery_honos", "formula": "recovery_honos ~ x", "method": long},
+        {"label": "Question 3: transfers", "outcome": "transfers", "formula": "transfers ~ x", "method": "Poisson"},
+        {"label": "Question 1: co-production", "outcome": "cp", "formula": "mean of ward means", "method": long},
+    ]
+    q3, q1 = model_details(how)
+    assert q3.title == "Model details: Question 3" and q1.title == "Model details: Question 1"
+    assert q3.data.to_dict("list") == {
+        "Model": ["QPR-15", "HoNOS", "transfers"],  # the formula names the data column
+        "Formula": ["recovery_qpr_15 ~ x", "recovery_honos ~ x", "transfers ~ x"],
+        "Method": [long, "As for QPR-15 above.", "Poisson"],
+    }
+    # another question says its method in full again; a formula that does not name the column: beside the model
+    assert q1.data.to_dict("list") == {
+        "Model": ["co-production (cp)"],
+        "Formula": ["mean of ward means"],
+        "Method": [long],
+    }
 
 
 def test_long_ward_names_get_room_on_a_bar_chart():

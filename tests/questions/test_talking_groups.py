@@ -442,3 +442,24 @@ def test_pooled_and_ward_sentences_say_when_the_interval_includes_no_change():
         w = its_ward(d, "W02", "coproduction_patient_overall")
         covers = w.headline.ci_low <= 0 <= w.headline.ci_high
         assert ("interval for the change at the start includes no change" in w.sentence) == covers
+
+
+@pytest.mark.parametrize(
+    "outcome,kind",
+    [("assaults_on_staff", "count"), ("coproduction_patient_overall", "linear"), ("coproduction_overall", "linear")],
+)
+def test_absorbed_ward_effects_give_the_same_answer_as_ward_dummies_on_the_sample(
+    shipped_panel, outcome, kind, monkeypatch
+):
+    """its_pooled absorbs the ward effects (analysis.stats.its.Absorbed); with the ward dummies in the full system
+    (the fit before) every estimate agrees to 1e-9 and every sentence is the same."""
+    import analysis.questions.talking_groups.model as tg
+
+    absorbed = its_pooled(shipped_panel, outcome, kind)
+    monkeypatch.setattr(tg, "_ward_block", lambda names, n_terms: None)
+    dummies = its_pooled(shipped_panel, outcome, kind)
+    assert absorbed.ok and dummies.ok
+    assert absorbed.sentence == dummies.sentence and absorbed.caveats == dummies.caveats
+    num = dummies.estimates.select_dtypes("number").columns
+    pd.testing.assert_frame_equal(absorbed.estimates[num], dummies.estimates[num], rtol=1e-9, atol=1e-12)
+    assert absorbed.estimates["term"].tolist() == dummies.estimates["term"].tolist()

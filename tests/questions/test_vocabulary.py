@@ -32,7 +32,7 @@ def test_adjustments_and_predictors_come_from_the_contract():
     assert tuple(contract.ADJUSTMENTS) == specs.ADJUST_COUNTS
     assert tuple(contract.ADJUSTMENTS)[:4] == contract.NUMERIC_ADJUSTMENTS + contract.CATEGORICAL_ADJUSTMENTS
     per_aspect = [f"coproduction_{r}_{a}" for r in contract.RESPONDENTS for a in contract.ASPECTS]
-    assert list(specs.PREDICTORS[3:]) == per_aspect
+    assert list(specs.SCORES[3:]) == per_aspect  # then the measures beyond co-production (panel/measures.py)
     assert ("overall", *contract.ASPECTS) == contract.SCORE_PARTS
 
 

@@ -4,7 +4,6 @@ by methods that do not share code with the generator."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +33,8 @@ def written(tmp_path_factory):
 
 def test_two_runs_write_byte_identical_files_equal_to_the_committed_sample(written):
     a, b = written
-    names = sorted(p.name for p in a.iterdir())
-    assert names == sorted(p.name for p in b.iterdir())
+    names = sorted(p.name for p in a.iterdir() if p.is_file())  # raw/ is checked in tests/data/importers/
+    assert names == sorted(p.name for p in b.iterdir() if p.is_file())
     assert {
         "wards.csv",
         "ward_months.csv",
@@ -43,6 +42,8 @@ def test_two_runs_write_byte_identical_files_equal_to_the_committed_sample(writt
         "recovery.csv",
         "events.csv",
         "targets.csv",
+        "talking_group_sessions.csv",
+        "survey_returns.csv",
         "truth.json",
         "README.md",
     } <= set(names)
@@ -63,7 +64,16 @@ def test_other_seeds_give_other_hospitals():
 
 def test_every_table_passes_the_contract_and_references_hold(hospital):
     t = hospital.tables
-    assert set(t) == {"wards", "ward_months", "coproduction_responses", "recovery", "events", "targets"}
+    assert set(t) == {
+        "wards",
+        "ward_months",
+        "coproduction_responses",
+        "recovery",
+        "events",
+        "targets",
+        "talking_group_sessions",
+        "survey_returns",
+    }
     for name, df in t.items():
         contract.schema(name).validate(df, lazy=True)
         assert list(df.columns[: len(contract.TABLES[name].columns)]) == contract.TABLES[name].columns
@@ -273,10 +283,9 @@ def test_measured_scores_are_unbiased_with_the_stated_noise_and_gap(hospital):
     assert m["month"].dt.month.isin([1, 4, 7, 10]).all()  # quarterly, in each quarter's first month
 
 
-def test_scores_route_and_national_scale_are_fast():
-    start = time.perf_counter()
+def test_scores_route_at_national_scale():
+    # Its speed is measured in benchmarks/load_speed.py (which generates this hospital), never timed in a test.
     h = generate(3, n_wards=1000, months=120, surveys="scores")
-    assert time.perf_counter() - start < 15  # ~0.5 s on a laptop core; loose for a shared CI machine
     assert len(h.tables["ward_months"]) == 120_000
     sc = h.tables["coproduction_scores"]
     contract.schema("coproduction_scores").validate(sc.head(5000), lazy=True)

@@ -146,3 +146,66 @@ def test_reported_block_equals_the_full_covariance_and_singular_designs_fall_bac
     np.testing.assert_allclose(V3, V[:3, :3], rtol=1e-10)
     A = np.array([[2.0, 2.0], [2.0, 2.0]])  # singular: the minimum-norm solution, as pinv gives
     np.testing.assert_allclose(solve_psd(A, np.array([4.0, 4.0])), [1.0, 1.0])
+
+
+# The ward effects absorbed (analysis.stats.its.Absorbed): the same fit as the full dummy system.
+
+
+def _absorbed_against_full(d, y, kind, slope, groups=None):
+    from analysis.questions.talking_groups.model import _ward_block
+
+    Xs, names = _pooled_design(d, slope)
+    n_terms = 3 if slope else 2
+    g = d["ward_id"].to_numpy() if groups is None else groups
+    off = np.log(d["occupied_bed_days"].to_numpy(float)) if kind == "count" else None
+    yv = d[y].to_numpy(float)
+    keep = list(range(n_terms))
+    b, V, mu = fit_pooled_sparse(yv, Xs, g, kind, off, report=keep)
+    b_a, V_a, mu_a = fit_pooled_sparse(yv, Xs, g, kind, off, report=keep, absorb=_ward_block(names, n_terms))
+    return (b, V, mu), (b_a, V_a, mu_a)
+
+
+@pytest.mark.parametrize("slope", [False, True])
+@pytest.mark.parametrize("kind,y", [("linear", "y"), ("count", "count")])
+def test_absorbed_ward_effects_give_the_dummy_fit(kind, y, slope):
+    (b, V, mu), (b_a, V_a, mu_a) = _absorbed_against_full(small_panel(), y, kind, slope)
+    np.testing.assert_allclose(b_a, b, rtol=1e-9, atol=1e-9)  # every coefficient, ward effects included
+    np.testing.assert_allclose(V_a, V, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(mu_a, mu, rtol=1e-10)
+
+
+def test_absorbed_with_clusters_that_are_not_the_wards():
+    d = small_panel(4)
+    services = np.where(d["ward_id"].isin(["W0", "W1", "W2"]), "A", np.where(d["ward_id"] == "W6", "C", "B"))
+    (b, V, _), (b_a, V_a, _) = _absorbed_against_full(d, "count", "count", True, groups=services)
+    np.testing.assert_allclose(b_a, b, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(V_a, V, rtol=1e-9, atol=1e-12)
+
+
+def test_absorbed_block_must_be_indicators_and_reported_columns_kept():
+    import scipy.sparse as sp
+
+    from analysis.stats.its import Absorbed
+
+    d = small_panel()
+    Xs, names = _pooled_design(d, False)
+    with pytest.raises(ValueError, match="indicators"):
+        Absorbed(Xs, 0, 2)  # post is not an indicator block with one 1 a row alongside const
+    with pytest.raises(ValueError, match="kept"):
+        fit_pooled_sparse(d["y"].to_numpy(), Xs, d["ward_id"].to_numpy(), "linear", report=[0, 2], absorb=(2, 8))
+    assert sp.issparse(Absorbed(Xs, 2, 8).B)
+
+
+def test_identified_with_absorbed_wards_agrees_with_the_full_gram():
+    from analysis.questions.talking_groups.model import _identified, _ward_block
+
+    d = small_panel()
+    for slope in (False, True):
+        Xs, names = _pooled_design(d, slope)
+        n = 3 if slope else 2
+        assert _identified(Xs, n) and _identified(Xs, n, _ward_block(names, n))
+    together = d.assign(talking_groups_start=pd.Timestamp("2022-06-01"))  # everyone starts together: not identified
+    for slope in (False, True):
+        Xs, names = _pooled_design(together, slope)
+        n = 3 if slope else 2
+        assert not _identified(Xs, n) and not _identified(Xs, n, _ward_block(names, n))

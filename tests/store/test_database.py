@@ -52,6 +52,13 @@ def ward_months(wards, months, obd=300.0, seed=0) -> pd.DataFrame:
     df["staff_hours_per_patient_day"] = pd.Series(rng.uniform(5, 9, n).round(3), dtype="float64")
     df.loc[1::4, "staff_hours_per_patient_day"] = np.nan
     df["bank_agency_pct"] = pd.Series([np.nan] * n, dtype="float64")
+    # the restrictive-practice columns added after the first release (own generator: the numbers above stay)
+    extra = np.random.default_rng(seed + 1)
+    for c in ("prone_restraints", "mechanical_restraints", "rapid_tranquillisation"):
+        df[c] = pd.Series(extra.integers(0, 4, n), dtype="Int64")
+        df.loc[2::5, c] = pd.NA
+    for c in ("seclusion_hours", "segregation_hours"):
+        df[c] = pd.Series(extra.uniform(0, 20, n).round(2), dtype="float64")
     return df
 
 
@@ -116,10 +123,17 @@ def base_tables(wards=("W01", "NA", "W03"), months=("2024-04-01", "2024-05-01", 
         "instrument": pd.DataFrame(
             {
                 "item": _str(ITEMS),
+                "instrument": _str(["coproduction", "coproduction", np.nan]),
                 "aspect": _str(["lived_experience", "shared_power_and_trust", "reduced_social_distance"]),
+                "subscale": _str(["voice", np.nan, "distance"]),
+                "respondents": _str(["patient", "both", "staff"]),
                 "reverse": pd.Series([False, True, False], dtype="boolean"),
                 "scale_min": [1.0] * 3,
                 "scale_max": [5.0] * 3,
+                "scored": pd.Series([True, True, pd.NA], dtype="boolean"),
+                "scoring": _str(["mean", "sum", np.nan]),
+                "min_share_answered": [0.5, 0.75, np.nan],
+                "higher_is_better": pd.Series([True, False, pd.NA], dtype="boolean"),
                 "wording": _str(["Tha mi a' faighinn èisteachd.", "Staff decide.", "We talk as people."]),
             }
         ),

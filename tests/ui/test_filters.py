@@ -32,7 +32,7 @@ def test_a_linked_period_survives_a_page_switch(app_env):
     at.switch_page("pages/coproduction.py").run()
     assert not at.exception
     assert tuple(at.session_state[KEYS["period"]]) == ("2023-03", "2023-06")
-    assert _caption(at).endswith("Showing services rehabilitation; Mar 2023 to the latest month.")
+    assert _caption(at).endswith("Showing service rehabilitation; Mar 2023 to the latest month.")
     assert at.query_params.get("from") == "2023-03" and at.query_params.get("service") == "rehabilitation"
     at.switch_page("pages/assaults.py").run()
     assert tuple(at.session_state[KEYS["period"]]) == ("2023-03", "2023-06")

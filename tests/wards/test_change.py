@@ -29,6 +29,9 @@ def test_agrees_with_r_quasipoisson_and_welch():
         ("score_difference", "difference"),
         ("score_ci_low", "diff_ci_low"),
         ("score_ci_high", "diff_ci_high"),
+        ("assaults_df", "df"),
+        ("assaults_dispersion", "dispersion"),
+        ("score_df", "diff_df"),
     ):
         np.testing.assert_allclose(got[col].to_numpy(float), ref[r].to_numpy(float), rtol=1e-6, err_msg=col)
     assert (got.attrs["later"], got.attrs["earlier"]) == ("Jan 2025 to Dec 2025", "Jan 2024 to Dec 2024")
@@ -178,3 +181,33 @@ def test_an_earlier_year_with_missing_months_says_how_many_it_has():
     assert got.loc["W01", "assaults_months_earlier"] == 6
     assert got.loc["W01", "assaults_words"].endswith("The earlier period has figures for 6 of its 12 months.")
     assert "earlier period has figures" not in got.loc["W02", "assaults_words"]
+
+
+def test_an_estimated_dispersion_gets_t_on_the_months_degrees_of_freedom():
+    """Defect 3 of issue 15: the year-on-year rate ratio used a normal interval even when its error was scaled by a
+    dispersion estimated from 24 months. Scaled: t(months - 2), wider than the normal; Poisson error: normal."""
+    from scipy import stats
+
+    y = np.array([9, 2, 8, 1, 10, 3, 7, 2, 9, 1, 8, 3, 6, 1, 7, 2, 5, 1, 6, 2, 7, 1, 5, 2], float)  # over-dispersed
+    e = np.full(24, 350.0)
+    later = np.arange(24) >= 12
+    r = rate_change(y, e, later)
+    assert r["dispersion"] > 1 and r["df"] == 22
+    half = np.log(r["ci_high"] / r["rate_ratio"])
+    assert half == pytest.approx(stats.t.ppf(0.975, 22) * r["std_error"], rel=1e-9)
+    assert half > stats.norm.ppf(0.975) * r["std_error"]
+    steady = rate_change(np.full(24, 4.0), e, later)  # dispersion 0: the Poisson error, normal reference
+    assert steady["df"] == np.inf
+    assert np.log(steady["ci_high"] / steady["rate_ratio"]) == pytest.approx(
+        stats.norm.ppf(0.975) * steady["std_error"], rel=1e-9
+    )
+
+
+def test_the_researchers_note_names_each_intervals_method_and_degrees_of_freedom():
+    from analysis.wards.change import interval_methods
+
+    got = year_on_year(_panel()).set_index("ward_id")
+    w01, w02 = interval_methods(got.loc["W01"]), interval_methods(got.loc["W02"])
+    assert w01.startswith("Rate ratio: quasi-Poisson error (dispersion 1.93), t on 22 degrees of freedom.")
+    assert "Welch t on 5.9 degrees of freedom" in w01
+    assert w02.startswith("Rate ratio: Poisson error (no extra spread between months), normal reference.")

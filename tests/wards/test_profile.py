@@ -322,7 +322,7 @@ def test_profile_sentence_says_it_reads_the_latest_month_and_names_earlier_unusu
         per = pd.to_datetime(c["period"]).dt.to_period("M")
         n = int(((per >= last - 11) & (per < per.max()) & c["variation"].astype(str).str.startswith("special")).sum())
         if n:
-            expected.append(f"{s.measure.title} ({n})")
+            expected.append(f"{s.measure.title} ({n} {'month' if n == 1 else 'months'})")
     if expected:
         assert "Earlier in the last 12 months, unusual months on the charts: " + ", ".join(expected) in prof.sentence
     else:

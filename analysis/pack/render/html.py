@@ -36,6 +36,9 @@ figcaption {{ font-size: 0.9rem; color: #425563; }}
 table {{ border-collapse: collapse; margin: 0.6rem 0; font-size: 0.85rem; width: 100%; }}
 caption {{ text-align: left; font-weight: 600; padding-bottom: 0.3rem; }}
 th, td {{ border: 1px solid #c8cfd3; padding: 0.25rem 0.45rem; text-align: left; }}
+/* a long word (a formula's column name) wraps inside its cell: a table wider than the page made Chromium shrink
+   every page of the PDF to fit it, by as much as a third */
+th, td {{ overflow-wrap: anywhere; }}
 th {{ background: #e8edee; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 thead {{ display: table-header-group; }}
@@ -64,6 +67,12 @@ h1, h2, h3, caption {{ break-after: avoid; page-break-after: avoid; }}
   body {{ max-width: none; margin: 0; padding: 0 2px; font-size: 10pt; }}
   .plotly-graph-div {{ break-inside: avoid; }}
   section.summary {{ break-after: page; page-break-after: always; }}
+  /* the summary is page 1 on its own: three verdicts, the changes, the decisions and the agenda fit A4 at 9pt */
+  section.summary {{ font-size: 9pt; }}
+  .summary h3 {{ font-size: 0.95rem; margin: 0.5rem 0 0.15rem; }}
+  .verdict .q {{ font-size: 0.72rem; }}
+  .verdict .v {{ font-size: 0.95rem; }}
+  .verdict .d {{ font-size: 0.7rem; }}
 }}
 """
 

@@ -15,7 +15,7 @@ from analysis.data.contract import ASPECTS, RESPONDENTS
 from analysis.panel.tools import add_lag
 from analysis.questions.verdicts import ratio_range_words
 from analysis.spc.chart import rebase_dates, u_chart
-from analysis.spc.rules import classify
+from analysis.spc.rules import RUN_LENGTH, classify
 from analysis.stats.counts.describe import (
     change_words,
     ci_words,
@@ -136,24 +136,29 @@ def monthly_series(
 
 
 def incident_spc(
-    panel: pd.DataFrame, outcome: str, ward_id: str | None = None, events: pd.DataFrame | None = None
+    panel: pd.DataFrame,
+    outcome: str,
+    ward_id: str | None = None,
+    events: pd.DataFrame | None = None,
+    run_length: int = RUN_LENGTH,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Classified u-chart of `outcome` per 1,000 occupied bed days (fewer is better) and the events to mark.
 
     For one ward, limits are recalculated from its own changes (talking groups started, interventions,
     changes) and hospital-wide ones; for the whole hospital only hospital-wide changes rebase it, and
-    the chart marks them (a ward's own start would not change the whole hospital's process).
+    the chart marks them (a ward's own start would not change the whole hospital's process). `run_length`: the
+    shift and trend rules' run (`analysis.spc.rules.classify`).
     """
     whole = ward_id in (None, WHOLE_HOSPITAL)
     ev = events if events is not None and len(events) else pd.DataFrame(columns=["ward_id", "date", "kind", "label"])
     ev = ev[ev["ward_id"].isna()] if whole else ev[ev["ward_id"].isna() | (ev["ward_id"] == ward_id)]
     series = monthly_series(panel, outcome, None if whole else ward_id)
     if series.empty:
-        return classify(u_chart(series, outcome, "occupied_bed_days"), improvement="decrease"), ev
+        return classify(u_chart(series, outcome, "occupied_bed_days"), "decrease", run_length=run_length), ev
     first, last = series["month"].min(), series["month"].max() + pd.offsets.MonthEnd(0)
     ev = ev[(pd.to_datetime(ev["date"]) >= first) & (pd.to_datetime(ev["date"]) <= last)]
     chart = u_chart(series, outcome, "occupied_bed_days", rebase_at=rebase_dates(ev, None if whole else ward_id))
-    return classify(chart, improvement="decrease"), ev[["date", "label"]].reset_index(drop=True)
+    return classify(chart, "decrease", run_length=run_length), ev[["date", "label"]].reset_index(drop=True)
 
 
 # Quick choices of the co-production score, in the order offered: the default (patients' overall view, as on the

@@ -74,10 +74,22 @@ def levels(
     """Score by ward, service, security_level, month or financial_year (survey months only).
 
     By ward: the ward's mean over its survey months, CI across those months. Otherwise each ward's
-    mean within the group, then the mean across wards with a t-interval (n = wards).
+    mean within the group, then the mean across wards with a t-interval (n = wards). ``df`` is the interval's
+    degrees of freedom: surveys - 1 for a ward, the group's wards - 1 for a group (the ward is the unit).
     """
     d = survey_rows(panel, respondent, aspect)
-    cols = [by if by != "ward" else "ward_id", "n_wards", "n_surveys", "mean", "sd", "min", "max", "ci_low", "ci_high"]
+    cols = [
+        by if by != "ward" else "ward_id",
+        "n_wards",
+        "n_surveys",
+        "mean",
+        "sd",
+        "min",
+        "max",
+        "ci_low",
+        "ci_high",
+        "df",
+    ]
     if not len(d):
         return pd.DataFrame(columns=cols)
     if by == "ward":
@@ -86,6 +98,7 @@ def levels(
         ci = g.apply(lambda s: pd.Series(_tci(s, level)[1:], index=["ci_low", "ci_high"])).unstack()
         out = out.merge(ci.reset_index(), on="ward_id")
         out.insert(1, "n_wards", 1)
+        out["df"] = (out["n_surveys"] - 1).where(out["n_surveys"] > 1).astype(float)
         extra = [c for c in ("ward_name", "service", "security_level") if c in panel.columns]
         info = panel[["ward_id", *extra]].drop_duplicates("ward_id")
         return out[cols].merge(info, on="ward_id", how="left")
@@ -104,6 +117,7 @@ def levels(
                 "max": grp["mean"].max(),
                 "ci_low": lo,
                 "ci_high": hi,
+                "df": float(len(grp) - 1) if len(grp) > 1 else np.nan,
             }
         )
     return pd.DataFrame(rows, columns=cols)
@@ -244,7 +258,7 @@ def answer_q1(
         "formula": "mean of ward means (survey months); t-interval across wards",
         "family": "descriptive",
         "method": "each ward's mean over its survey months, then the mean across wards with a "
-        f"{level:.0%} t-interval (n = wards)",
+        f"{level:.0%} t-interval (n = wards; t on G - 1 degrees of freedom, the ward being the unit)",
     }
     if pat.empty and staff.empty:
         return ModelResult(
@@ -271,6 +285,7 @@ def answer_q1(
                 "n_wards": len(s),
                 "min": s.min() if len(s) else np.nan,
                 "max": s.max() if len(s) else np.nan,
+                "df": float(len(s) - 1) if len(s) > 1 else np.nan,
             }
         )
     est = pd.DataFrame(rows)

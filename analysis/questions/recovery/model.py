@@ -8,7 +8,8 @@ mean (between wards) and each month's deviation from it (within ward: the headli
 Ward size (`recovery_<slug>_n_patients`): the mixed model takes no observation weights, so it is
 unweighted. With weights="n_patients" the headline comes instead from a weighted least-squares fit
 (weight = patients behind the mean, a precision weight for a mean) with the same within/between
-terms and CR1 cluster-robust errors by ward, t(G-1); the unweighted mixed model is kept in the
+terms and CR1 cluster-robust errors by ward, t on between-within degrees of freedom (G - 1 for the within-ward
+term, G - p for the p ward-level columns, the intercept among them); the unweighted mixed model is kept in the
 diagnostics (`RecoveryDiagnostics.unweighted_mixed_model`). With weights="none" that weighted fit is still
 reported there as a sensitivity check (`weighted_sensitivity`).
 """
@@ -191,15 +192,19 @@ def fit_mixed(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, warns: list[st
 
 
 def fit_weighted(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, w: np.ndarray) -> pd.DataFrame:
-    """WLS with weights `w` and CR1 cluster-robust errors by ward, t(G-1) (R: lm(weights) + vcovCL HC1)."""
+    """WLS with weights `w` and CR1 cluster-robust errors by ward (R: lm(weights) + vcovCL HC1), t on between-within
+    degrees of freedom: G - 1 for a term that changes within a ward, G - p for the p ward-level columns (the
+    intercept, the ward mean of co-production, any ward-level adjustment), as GEE in the count models."""
     res = WLS(y, X, weights=w).fit()
     G = len(np.unique(groups))
     bread = np.linalg.inv(X.T.to_numpy() @ (X.to_numpy() * w[:, None]))
     S = cluster_sums(X.to_numpy() * (w * np.asarray(res.resid))[:, None], groups)
     n, k = X.shape
     V = (G / (G - 1)) * ((n - 1) / (n - k)) * bread @ (S.T @ S) @ bread
-    dist = stats.t(G - 1)
-    return _tidy(X.columns, res.params, np.sqrt(np.diag(V)), dist.ppf(0.975), dist)
+    Xa = X.to_numpy(float)
+    ward_level = np.array([_constant_within(Xa[:, j], groups) for j in range(k)])
+    df = np.where(ward_level, float(max(G - int(ward_level.sum()), 1)), float(G - 1))
+    return _tidy_t(X.columns, res.params, np.sqrt(np.diag(V)), df)
 
 
 def df_words(est: pd.DataFrame, predictor: str) -> str:
@@ -273,7 +278,7 @@ def fit_recovery(
         Split co-production into the ward's mean (between) and each month's deviation (within: headline).
     weights : {"none", "n_patients"}, default "none"
         "none": a linear mixed model (ward random intercept, REML), Wald z intervals, with a least-squares
-        fit weighted by the patients behind each mean (CR1, t(G-1)) as a sensitivity check.
+        fit weighted by the patients behind each mean (CR1, between-within degrees of freedom) as a sensitivity check.
         "n_patients": that weighted fit is the headline and the mixed model the check.
     ward, month : str
         The ward and month columns.
@@ -352,8 +357,8 @@ def fit_recovery(
     if use_weighted:
         method = (
             "Weighted least squares (weight = patients behind each ward mean) with the ward mean of "
-            "co-production as a term, CR1 cluster-robust standard errors by ward, t(G-1) reference; "
-            f"the unweighted {mixed_text} is in the diagnostics."
+            "co-production as a term, CR1 cluster-robust standard errors by ward, t reference on between-within "
+            f"degrees of freedom{df_words(weighted, predictor)}; the unweighted {mixed_text} is in the diagnostics."
         )
     else:
         method = (

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from analysis.stats.counts.describe import outcome_words, predictor_words
 from analysis.stats.its import (
     MIN_SIDE,
+    Absorbed,
     add_ratios,
     fit_pooled,
     fit_pooled_sparse,
@@ -370,7 +371,8 @@ def its_ward(
 
 def _pooled_design(d: pd.DataFrame, slope: bool) -> tuple[sp.csr_matrix, list[str]]:
     """const, post (, months_since_start), ward and calendar-month dummies (first of each dropped), sparse:
-    1,000 wards x 120 months is 120,000 x 1,122, 1 GB dense but 3 non-zeros a row."""
+    1,000 wards x 120 months is 120,000 x 1,122, 1 GB dense but 3 non-zeros a row. The ward dummies are the
+    columns `_ward_block` names, absorbed when fitted (analysis.stats.its.Absorbed)."""
     seg = segment_terms(d["month"], d["talking_groups_start"])
     terms = ["const", "post", *(["months_since_start"] if slope else [])]
     n, rows = len(d), np.arange(len(d))
@@ -383,16 +385,31 @@ def _pooled_design(d: pd.DataFrame, slope: bool) -> tuple[sp.csr_matrix, list[st
     return sp.hstack([head, wards, months], format="csr"), names
 
 
-def _identified(X: sp.csr_matrix, n_terms: int) -> bool:
-    """The talking-group terms (columns 1..n_terms-1) are not explained by ward and month effects."""
-    gram = (X.T @ X).toarray()
-    fe = np.r_[0, n_terms : gram.shape[0]]
+def _ward_block(names: list[str], n_terms: int) -> tuple[int, int]:
+    """(first, last + 1) of the ward dummy columns of `_pooled_design`."""
+    return n_terms, n_terms + sum(1 for name in names if name.startswith("ward_"))
+
+
+def _identified(X: sp.csr_matrix, n_terms: int, wards: tuple[int, int] | None = None) -> bool:
+    """The talking-group terms (columns 1..n_terms-1) are not explained by ward and month effects.
+
+    `wards` (from `_ward_block`): the ward dummies are partialled out through their diagonal block first
+    (analysis.stats.its.Absorbed), then const and the months, instead of one dense (wards + months)^2 solve."""
     z = np.arange(1, n_terms)
+    if wards is None:
+        gram = (X.T @ X).toarray()
+        fe = np.r_[0, n_terms : gram.shape[0]]
+    else:
+        ab = Absorbed(X, *wards)
+        D, C, E = ab.blocks(np.ones(X.shape[0]))
+        gram = E - C.T @ (C / np.where(D > 0, D, np.inf)[:, None])  # the kept columns, ward effects partialled out
+        fe = np.r_[0, n_terms : gram.shape[0]]
+        E_zz = E[np.ix_(z, z)]
     A = gram[np.ix_(fe, fe)]
     B = gram[np.ix_(fe, z)]
     # Z'Z after partialling out the fixed effects (the Frisch-Waugh-Lovell residual cross-product).
     resid = gram[np.ix_(z, z)] - B.T @ solve_psd(A, B)
-    scale = max(float(np.max(np.diag(gram[np.ix_(z, z)]))), 1.0)
+    scale = max(float(np.max(np.diag(gram[np.ix_(z, z)] if wards is None else E_zz))), 1.0)
     return bool(np.min(np.linalg.eigvalsh(resid)) > 1e-9 * scale)
 
 
@@ -411,14 +428,17 @@ NUMERICAL_FAILURE = (
 def _fit(d: pd.DataFrame, outcome: str, kind: str, exposure: str | None, slope: bool, G: int):
     """(tidy estimates, None) or (None, the plain reason it could not be fitted)."""
     X, names = _pooled_design(d, slope)
-    if not _identified(X, 3 if slope else 2):
+    wards = _ward_block(names, 3 if slope else 2)
+    if not _identified(X, 3 if slope else 2, wards):
         return None, NOT_IDENTIFIED
     y = d[outcome].to_numpy(float)
     offset = np.log(d[exposure].to_numpy(float)) if kind == "count" else None
     keep = list(range(3 if slope else 2))  # const, post (, months_since_start): the rest are nuisance effects
     try:
         with np.errstate(all="ignore"):
-            params, V, _mu = fit_pooled_sparse(y, X, d["ward_id"].astype(str).to_numpy(), kind, offset, report=keep)
+            params, V, _mu = fit_pooled_sparse(
+                y, X, d["ward_id"].astype(str).to_numpy(), kind, offset, report=keep, absorb=wards
+            )
     except (np.linalg.LinAlgError, ValueError, FloatingPointError):
         return None, NUMERICAL_FAILURE
     if not (np.all(np.isfinite(params[keep])) and np.all(np.isfinite(np.diag(V)))):

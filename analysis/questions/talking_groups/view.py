@@ -20,7 +20,7 @@ from analysis.questions.talking_groups.model import (
 )
 from analysis.stats.its import months_between
 from analysis.stats.results import ModelResult, SteppedWedgeDiagnostics
-from analysis.text import plural, rate_label, ratio_percent, uk_month
+from analysis.text import plural, rate_label, ratio_percent, uk_month, uk_months
 
 NOT_STARTED = "not started (comparison ward)"
 ALL_WARDS = "(all wards)"  # how start_dates names a hospital-wide start
@@ -241,7 +241,7 @@ def attendance_by_month(panel: pd.DataFrame) -> pd.DataFrame:
 def dose_table(panel: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """Per ward: start, sessions, attendances, attendance per session and the outcome's mean before and after."""
     d = attendance_dose(panel, (outcome,))
-    d["talking_groups_start"] = pd.to_datetime(d["talking_groups_start"]).map(uk_month)
+    d["talking_groups_start"] = uk_months(pd.to_datetime(d["talking_groups_start"]))
     return d
 
 

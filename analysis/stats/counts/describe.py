@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from analysis.data.contract import ASPECTS, INCIDENT_WORDS, RESPONDENTS
+from analysis.panel.measures import MEASURES, step_words
 from analysis.stats.counts.spec import CountModelSpec
 from analysis.stats.results import OBSERVATIONAL_CAVEAT
 from analysis.text import fmt_number, percent_change, plural, ratio_percent
@@ -37,6 +38,8 @@ def predictor_words(predictor: str) -> str:
     """'coproduction_staff_reduced_social_distance' -> 'staff-rated reduced social distance'."""
     if predictor == "coproduction_overall":
         return "co-production (patients and staff combined)"
+    if predictor in MEASURES:  # a measure beyond co-production (analysis/panel/measures.py)
+        return MEASURES[predictor].words
     parts = predictor.split("_", 2)
     if len(parts) == 3 and parts[0] == "coproduction" and parts[1] in RESPONDENTS:
         who = "patient-rated" if parts[1] == "patient" else "staff-rated"
@@ -158,7 +161,7 @@ def headline_sentence(
     noun = outcome_words(spec.outcome)
     pred = predictor_words(spec.predictor) + lag_words(spec.lag)
     where = f"Across {plural(n_wards, 'ward')} over {plural(n_months, 'month')}"
-    unit = f"per {spec.per:g} points"
+    unit = step_words(spec.predictor, spec.per)
     parts = []
     if within is not None:
         rr, lo, hi, p = within

@@ -10,7 +10,7 @@ from scipy import stats
 from statsmodels.genmod import families as sm_families
 from statsmodels.genmod.generalized_linear_model import GLM
 
-from analysis.stats.counts.clustering import cluster_vcov
+from analysis.stats.counts.clustering import cluster_errors
 from analysis.stats.counts.simulate import simulate_panel
 
 
@@ -22,11 +22,12 @@ def _discrete_nb():
     return NegativeBinomial
 
 
-def within_p_value(df: pd.DataFrame, family: str = "negbin") -> float:
-    """Two-sided p-value of the within-ward term: NB2 (or Poisson) GLM, CR1 by ward, t(G-1) reference."""
+def within_p_value(df: pd.DataFrame, family: str = "negbin", cluster_se: str = "auto") -> float:
+    """Two-sided p-value of the within-ward term: NB2 (or Poisson) GLM with cluster-robust errors by ward as the
+    analysis computes them (`cluster_errors`: "auto" is CR2 with Satterthwaite degrees of freedom below 30 wards,
+    CR1 with Satterthwaite from 30; "CR1" the classic CR1 with t(G-1))."""
     x = df["coproduction_patient_overall"].to_numpy(float) / 10
     codes = pd.factorize(df["ward_id"])[0]
-    G = codes.max() + 1
     m = np.bincount(codes, weights=x) / np.bincount(codes)
     X = np.column_stack([np.ones(len(x)), x - m[codes], m[codes]])
     y = df["assaults_on_staff"].to_numpy(float)
@@ -46,11 +47,12 @@ def within_p_value(df: pd.DataFrame, family: str = "negbin") -> float:
                     )
             except (np.linalg.LinAlgError, ValueError):
                 pass  # keep the Poisson fit: with robust errors it remains valid
-        V = cluster_vcov(res, codes)
-    se = float(np.sqrt(V[1, 1]))
+        ce = cluster_errors(res, codes, cluster_se)
+        se, dof = float(np.sqrt(ce.vcov[1, 1])), ce.df(np.eye(X.shape[1])[1])
     if not (np.isfinite(se) and se > 0):
         return 1.0
-    return float(2 * stats.t.sf(abs(float(np.asarray(res.params)[1]) / se), G - 1))
+    z = abs(float(np.asarray(res.params)[1]) / se)
+    return float(2 * (stats.norm.sf(z) if dof is None or not np.isfinite(dof) else stats.t.sf(z, dof)))
 
 
 def power_curve(
@@ -66,12 +68,14 @@ def power_curve(
     seed: int = 20240611,
     level: float = 0.05,
     family: str = "negbin",
+    cluster_se: str = "auto",
     **simulate_kwargs,
 ) -> pd.DataFrame:
     """Power to detect the within-ward rate ratio at each study length: DataFrame(months, power, mc_se).
 
     Each simulation draws a panel (NB counts, ward random intercepts, AR(1) co-production) and fits the
-    question-2 model (NB2 or Poisson, CR1 by ward, t(G-1)); power is the share with p < level.
+    question-2 model (NB2 or Poisson) with the analysis's errors (`cluster_se`, as `fit_counts` takes it: "auto" is
+    CR2 with Satterthwaite degrees of freedom below 30 wards); power is the share with p < level.
     `mc_se` is the Monte Carlo standard error of that share. Seeded: the same inputs give the same table.
     Study lengths share their simulations (common random numbers): each simulated hospital runs for the
     longest length and a shorter study is its first months, so the curve is not jagged by chance.
@@ -93,7 +97,7 @@ def power_curve(
         )
         months_in = df.groupby("ward_id").cumcount().to_numpy()
         for months in set(lengths):
-            hits[months] += within_p_value(df[months_in < months], family) < level
+            hits[months] += within_p_value(df[months_in < months], family, cluster_se) < level
     rows = []
     for months in lengths:
         p = hits[months] / n_sims

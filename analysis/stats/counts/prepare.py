@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.contract import ADJUSTMENTS, CATEGORICAL_ADJUSTMENTS, NUMERIC_ADJUSTMENTS
+from analysis.panel.measures import MEASURES
 from analysis.panel.tools import add_lag, within_between
 from analysis.stats.counts.spec import CountModelSpec
+from analysis.text import plural
 
 
 class DataProblem(ValueError):
@@ -73,7 +75,8 @@ def prepare(panel: pd.DataFrame, spec: CountModelSpec) -> Design:
     exp = pd.to_numeric(df[exposure], errors="coerce")
     drop(~(exp > 0), f"no {exposure.replace('_', ' ')} (zero or missing)")
     drop(pd.to_numeric(df[outcome], errors="coerce").isna(), f"{outcome.replace('_', ' ')} missing")
-    drop(df[base].isna(), "no co-production score" + (f" {lag} months earlier" if lag else ""))
+    what = f"no {MEASURES[predictor].words}" if predictor in MEASURES else "no co-production score"
+    drop(df[base].isna(), what + (f" {plural(lag, 'month')} earlier" if lag else ""))
     for a in adjust:
         for col in _adjust_source_columns(a, month):
             if col not in df.columns:

@@ -14,12 +14,16 @@ for (w in sort(unique(d$ward_id))) {
   se_q <- sqrt(diag(vcov(q)))[["later"]]
   se_p <- sqrt(diag(vcov(p)))[["later"]]
   se <- if (disp > 1) se_q else se_p  # the product never shrinks the error below Poisson's
+  # an estimated dispersion (above 1) gets t on the residual degrees of freedom, as summary.glm's tests for a
+  # quasipoisson fit; the Poisson error (nothing estimated beyond the two rates) keeps the normal
+  crit <- if (disp > 1) qt(0.975, df.residual(q)) else qnorm(0.975)
   b <- coef(q)[["later"]]
   tt <- t.test(x$score[x$later == 1], x$score[x$later == 0])  # Welch; NA scores dropped
   rows[[length(rows) + 1]] <- data.frame(
-    ward_id = w, rate_ratio = exp(b), ci_low = exp(b - qnorm(0.975) * se), ci_high = exp(b + qnorm(0.975) * se),
+    ward_id = w, rate_ratio = exp(b), ci_low = exp(b - crit * se), ci_high = exp(b + crit * se),
+    df = if (disp > 1) df.residual(q) else Inf,
     dispersion = disp, difference = unname(tt$estimate[1] - tt$estimate[2]), diff_ci_low = tt$conf.int[1],
-    diff_ci_high = tt$conf.int[2])
+    diff_ci_high = tt$conf.int[2], diff_df = unname(tt$parameter))
 }
 write.csv(do.call(rbind, rows), file.path(here, "reference.csv"), row.names = FALSE)
 writeLines(R.version.string, file.path(here, "versions.txt"))

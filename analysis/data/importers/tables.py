@@ -1,0 +1,542 @@
+"""Raw files as they come (CSV, text, XLSX) into DuckDB: header found below title rows, text decoded, only the
+wanted columns kept.
+
+`open_table` finds the layout from the top of the file (the first rows are read in Python), then loads only the
+columns asked for into a DuckDB table ``raw`` of text columns plus ``row`` (the row as a spreadsheet shows it).
+Columns not asked for are never selected: DuckDB skips over them while it splits each line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis.data.identifiers import check_digit_ok, identifier_column_name
+from analysis.data.importers.profile import label_key
+from analysis.text import plural, plural_word
+
+HEAD_ROWS = 30  # the header is looked for in this many rows
+HEAD_BYTES = 1 << 16
+DELIMITERS = (",", ";", "\t", "|")
+CHUNK = 1 << 24
+HEAD_CHECK = 1 << 22  # bytes whose text encoding is checked before reading; DuckDB checks the rest
+
+
+def run(con, sql: str, params: list | None = None) -> None:
+    """Run a statement that returns nothing to read (CREATE, DROP), finishing its result."""
+    con.execute(sql, params or []).fetchall()
+
+
+class ReadRefused(Exception):
+    """A file that cannot be read; the message is for the user."""
+
+
+@dataclass
+class Layout:
+    columns: list[str]
+    header_row: int
+    encoding: str
+    delimiter: str
+    decimal_comma: bool
+    sheet: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Opened:
+    """A raw file opened: its layout and, for a text file, a path DuckDB can read (UTF-8)."""
+
+    layout: Layout
+    path: str | None = None  # a UTF-8 text file (the original, or a decoded copy)
+    rows: list[list[object]] | None = None  # a workbook's rows below the header (cells as calamine gives them)
+    first_row: int = 0  # the spreadsheet row of rows[0] / of the first line DuckDB reads
+    parquet: bool = False  # a Parquet file: columns by name, no text to decode
+    skip_lines: int = 0  # lines DuckDB skips (title rows and header)
+    _temp: str | None = None
+
+    def close(self) -> None:
+        if self._temp and os.path.exists(self._temp):
+            os.unlink(self._temp)
+        self._temp = None
+
+
+def _kind(filename: str | None, head: bytes) -> str:
+    ext = Path(filename or "").suffix.lower()
+    if ext == ".xls":
+        raise ReadRefused("this is the old Excel format (.xls); save it as an Excel workbook (.xlsx) or as CSV")
+    if ext in (".xlsx", ".xlsm") or head[:2] == b"PK":
+        return "xlsx"
+    if ext == ".parquet" or head[:4] == b"PAR1":
+        return "parquet"
+    if b"\x00" in head[:4096]:
+        raise ReadRefused("this file is not text (CSV) or an Excel workbook (.xlsx); it cannot be read")
+    return "csv"
+
+
+def _encoding(path: str, whole: bool = False) -> str:
+    """'utf-8', 'utf-8-sig', 'cp1252' or 'cp1252-bom' (Windows text after a UTF-8 byte order mark), from the first
+    HEAD_CHECK bytes (`whole`: the whole file). DuckDB checks the rest as it reads (`load` then decodes again)."""
+    with open(path, "rb") as f:
+        bom = f.read(3) == codecs.BOM_UTF8
+        f.seek(3 if bom else 0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            read = 0
+            while chunk := f.read(CHUNK if whole else HEAD_CHECK):
+                decoder.decode(chunk)
+                read += len(chunk)
+                if not whole and read >= HEAD_CHECK:
+                    return "utf-8-sig" if bom else "utf-8"
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252-bom" if bom else "cp1252"
+    return "utf-8-sig" if bom else "utf-8"
+
+
+def _transcode(path: str, encoding: str) -> str:
+    """A UTF-8 copy of a Windows-1252 file (the BOM dropped), in a temporary file."""
+    fd, out = tempfile.mkstemp(suffix=".csv", prefix="listing-")
+    decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")
+    with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+        if encoding == "cp1252-bom":
+            src.read(3)
+        while chunk := src.read(CHUNK):
+            dst.write(decoder.decode(chunk).encode("utf-8"))
+        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return out
+
+
+ENCODING_WORDS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with a byte order mark",
+    "cp1252": "Windows-1252 (Windows Western European)",
+    "cp1252-bom": "Windows-1252 after a UTF-8 byte order mark",
+}
+
+
+def _cell(v: object) -> str:
+    """A workbook cell as text DuckDB parses: dates ISO, whole numbers without '.0'."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) else v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.strftime("%H:%M:%S")
+    if isinstance(v, dt.timedelta):
+        s = int(v.total_seconds())
+        return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return str(v)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?[\d.,:/ T-]+", text.strip()))
+
+
+def _all_text(cells: list) -> bool:
+    return not any(_numeric(c) for c in cells if isinstance(c, str) and c.strip())
+
+
+def _names(band: list[str] | None, labels: list[str], filled: list[bool]) -> tuple[list[str], list[str]]:
+    """Column names from a header row (and the band row above it, when the header is two rows deep): a blank
+    header cell is named from the band above it or, under a merged cell, from the cell it continues ("Incident
+    (2)"); repeated names get the band in front ("Incident Date") or a number. Returns (names, notes)."""
+    notes = []
+    width = len(labels)
+    band_filled = []
+    if band:
+        last = ""
+        for j in range(width):
+            b = band[j] if j < len(band) else ""
+            last = b if b else last
+            band_filled.append(last)
+    names: list[str] = []
+    merged = []
+    for j, lab in enumerate(labels):
+        if lab:
+            names.append(lab)
+        elif band and j < len(band) and band[j]:
+            names.append(band[j])  # a header cell merged down over two rows
+        elif filled[j] and names and names[-1]:
+            base = re.sub(r" \(\d+\)$", "", names[-1])
+            k = 2
+            while f"{base} ({k})" in names:
+                k += 1
+            names.append(f"{base} ({k})")
+            merged.append(names[-1])
+        else:
+            names.append("")
+    keys = [label_key(n) for n in names]
+    for j, n in enumerate(names):
+        if n and keys.count(keys[j]) > 1 and band_filled and band_filled[j] and labels[j]:
+            names[j] = f"{band_filled[j]} {n}"
+    seen: dict[str, int] = {}
+    for j, n in enumerate(names):
+        if not n:
+            names[j] = f"Column {j + 1}"
+            continue
+        k = label_key(n)
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] > 1:
+            names[j] = f"{n} ({seen[k]})"
+    if merged:
+        notes.append(
+            f"the header has merged cells: {plural_word(len(merged), 'the column', 'the columns')} under them "
+            f"{plural_word(len(merged), 'is', 'are')} named " + ", ".join(f"'{m}'" for m in merged)
+        )
+    return names, notes
+
+
+def find_header(
+    rows: list[list[str]], wanted: list[str] | None = None, key=label_key
+) -> tuple[int, list[str], list[str]] | None:
+    """(index of the header row in `rows`, column names, notes), or None.
+
+    With `wanted` (the column names a profile maps), the header is the row whose names hold the most of them
+    (all, ideally); otherwise the first row of three or more non-numeric text cells whose next row is about as
+    wide."""
+    widths = [sum(not _blank(v) for v in r) for r in rows]
+    candidates = []
+    for i, r in enumerate(rows):
+        if widths[i] < 2:
+            continue
+        cells = [v.strip() if isinstance(v, str) else "" for v in r]
+        below = rows[i + 1 : i + 6]
+        filled = [any(j < len(b) and not _blank(b[j]) for b in below) for j in range(len(cells))]
+        prev = [v.strip() for v in rows[i - 1]] if i > 0 else None
+        band = prev if prev and (sum(map(bool, prev)) >= 2 or (prev and not prev[0] and any(prev))) else None
+        names, notes = _names(band, cells, filled)
+        if band:
+            notes.append("the header is two rows deep; the upper row's labels were joined to the lower row's")
+        if wanted:
+            want = {key(w) for w in wanted}
+            hits = len(want & {key(n) for n in names})
+            candidates.append((hits, -i, i, names, notes))
+        elif widths[i] >= 3 and _all_text(cells):
+            nxt = widths[i + 1] if i + 1 < len(rows) else 0
+            if i + 1 < len(rows) and nxt >= widths[i] and _all_text(rows[i + 1]) and i + 2 < len(rows):
+                continue  # a band above a two-row header: the header is the next row
+            if nxt >= max(2, widths[i] // 2):
+                return i, names, notes
+    if wanted and candidates:
+        best = max(candidates)
+        if best[0] > 0:
+            return best[2], best[3], best[4]
+    return None
+
+
+def _head_rows_csv(path: str, encoding: str) -> tuple[list[list[str]], str, list[int]]:
+    """The top records of a text file, its delimiter, and the line each record starts on (1-based)."""
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    codec = {"cp1252-bom": "cp1252", "cp1252": "cp1252"}.get(encoding, "utf-8-sig")
+    if encoding == "cp1252-bom":
+        head = head[3:]
+    text = head.decode(codec, errors="replace")
+    if len(head) == HEAD_BYTES:
+        text = text[: text.rfind("\n") + 1] or text
+    sample = text[: 1 << 14]
+
+    def score(d: str) -> tuple[int, int]:
+        """How many records share the commonest width (of two or more cells), and that width."""
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=d) if len(r) > 1]
+        except csv.Error:
+            return (0, 0)
+        if not widths:
+            return (0, 0)
+        mode = max(set(widths), key=lambda w: (widths.count(w), w))
+        return (widths.count(mode), mode)
+
+    delimiter = max(DELIMITERS, key=score)
+    if score(delimiter) == (0, 0):
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records, starts = [], []
+    for rec in reader:
+        starts.append(reader.line_num - rec_lines(rec) + 1)
+        records.append(rec)
+        if len(records) >= HEAD_ROWS:
+            break
+    return records, delimiter, starts
+
+
+def rec_lines(rec: list[str]) -> int:
+    return 1 + sum(c.count("\n") for c in rec)
+
+
+def _decimal_comma(rows: list[list[str]], delimiter: str) -> bool:
+    if delimiter != ";":
+        return False
+    cells = [c for r in rows for c in r if isinstance(c, str)]
+    return any(re.fullmatch(r"\s*-?\d+,\d+\s*", c) for c in cells) or not any(
+        re.fullmatch(r"\s*-?\d+\.\d+\s*", c) for c in cells
+    )
+
+
+def refuse_identifiers(columns: list[str]) -> None:
+    """ReadRefused when a column header looks like a patient identifier."""
+    bad = [c for c in columns if identifier_column_name(c)]
+    if bad:
+        raise ReadRefused(
+            "This file looks like it holds patient identifiers, so nothing was read from it: "
+            + ", ".join(f"the column '{c}'" for c in bad)
+            + f" {plural_word(len(bad), 'looks', 'look')} like a patient identifier. Remove "
+            + plural_word(len(bad), "it", "them")
+            + " from the export and try again."
+        )
+
+
+def open_file(
+    source: str | Path | bytes,
+    filename: str | None = None,
+    wanted: list[str] | None = None,
+    what: str = "file",
+    aliases: bool = False,
+) -> Opened:
+    """Find the layout of a raw file; ReadRefused when it cannot be read or has a patient identifier column."""
+    temp = None
+    if isinstance(source, (bytes, bytearray)):
+        kind = _kind(filename, bytes(source[:8]))
+        fd, temp = tempfile.mkstemp(suffix={"xlsx": ".xlsx", "parquet": ".parquet"}.get(kind, ".csv"), prefix="upload-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(source)
+        path = temp
+        name = Path(filename or f"uploaded {what}").name
+    else:
+        path = str(source)
+        name = Path(path).name
+        try:
+            with open(path, "rb") as f:
+                head = f.read(8)
+        except OSError as e:
+            raise ReadRefused(f"cannot read the {what} {path}: {e.strerror or e}") from e
+        kind = _kind(filename or path, head)
+    try:
+        if os.path.getsize(path) == 0:
+            raise ReadRefused(f"the {what} is empty")
+        key = _compact if aliases else label_key
+        opener = {"xlsx": _open_xlsx, "parquet": _open_parquet}.get(kind, _open_csv)
+        opened = opener(path, name, wanted, what, key)
+    except BaseException:
+        if temp:
+            os.unlink(temp)
+        raise
+    if temp:
+        if opened._temp is None and opened.path == temp:
+            opened._temp = temp
+        elif temp != opened.path:
+            os.unlink(temp)
+    return opened
+
+
+def _compact(text: object) -> str:
+    return re.sub(r"[^a-z0-9]", "", label_key(text))
+
+
+def _no_header(what: str, wanted: list[str] | None, key=label_key) -> ReadRefused:
+    if wanted and key is _compact:
+        return ReadRefused(
+            f"no header row with the columns the dashboard looks for was found in the first {HEAD_ROWS} rows of the {what}"
+        )
+    if wanted:
+        return ReadRefused(
+            f"no header row with the columns the profile maps ({', '.join(repr(w) for w in wanted)}) was found in "
+            f"the first {HEAD_ROWS} rows of the {what}; check the profile's column names against the file"
+        )
+    return ReadRefused(f"no header row was found in the first {HEAD_ROWS} rows of the {what}")
+
+
+def _open_csv(path: str, name: str, wanted: list[str] | None, what: str, key=label_key) -> Opened:
+    encoding = _encoding(path)
+    rows, delimiter, starts = _head_rows_csv(path, encoding)
+    found = find_header(rows, wanted, key)
+    if found is None:
+        raise _no_header(what, wanted, key)
+    at, columns, notes = found
+    refuse_identifiers(columns)
+    header_line = starts[at]
+    if header_line > 1:
+        notes.insert(0, _title_note(header_line))
+    if encoding.startswith("cp1252"):
+        notes.append(f"the {what} is written in {ENCODING_WORDS[encoding]}; it was read as such")
+    decimal = _decimal_comma(rows[at + 1 :], delimiter)
+    if decimal:
+        notes.append("numbers in this file are written with a decimal comma (1,5); they were read as such")
+    skip = header_line + rec_lines(rows[at]) - 1
+    layout = Layout(columns, header_line, encoding, delimiter, decimal, name, notes)
+    opened = Opened(layout, path=path, first_row=header_line + 1, skip_lines=skip)
+    if encoding.startswith("cp1252"):
+        opened.path = opened._temp = _transcode(path, encoding)
+    return opened
+
+
+def _title_note(header_row: int) -> str:
+    return (
+        f"the header was found on row {header_row}; the {plural(header_row - 1, 'row')} above it (a title) "
+        f"{plural_word(header_row - 1, 'was', 'were')} not read"
+    )
+
+
+def _open_xlsx(path: str, name: str, wanted: list[str] | None, what: str, key=label_key) -> Opened:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+            total = sum(i.file_size for i in members)
+            packed = sum(i.compress_size for i in members) or 1
+            if total > 4_000_000_000 or (total > 50_000_000 and total > 200 * packed):
+                raise ReadRefused(f"the {what} unpacks to far more than any listing; it was not read")
+    except zipfile.BadZipFile as e:
+        raise ReadRefused(f"the {what} is not an Excel workbook that can be read (it is damaged)") from e
+    try:
+        wb = CalamineWorkbook.from_path(path)
+    except Exception as e:  # calamine's own errors: a damaged or password-protected workbook
+        raise ReadRefused(f"the {what} cannot be read as an Excel workbook ({type(e).__name__})") from e
+    try:
+        for sheet_name in wb.sheet_names:
+            sheet = wb.get_sheet_by_name(sheet_name)
+            data = sheet.to_python(skip_empty_area=False)
+            head = [[_cell(v) for v in r] for r in data[:HEAD_ROWS]]
+            found = find_header(head, wanted, key)
+            if found is None:
+                continue
+            at, columns, notes = found
+            refuse_identifiers(columns)
+            if at > 0:
+                notes.insert(0, _title_note(at + 1))
+            layout = Layout(columns, at + 1, "xlsx", "", False, f"{name} (sheet '{sheet_name}')", notes)
+            return Opened(layout, rows=data[at + 1 :], first_row=at + 2)
+    finally:
+        wb.close()
+    raise _no_header(what, wanted, key)
+
+
+def _open_parquet(path: str, name: str, wanted: list[str] | None, what: str, key=label_key) -> Opened:
+    """A Parquet file (a data warehouse's extract): its columns are its header, row 1."""
+    import pyarrow.parquet as pq
+
+    try:
+        columns = list(pq.read_schema(path).names)
+    except Exception as e:
+        raise ReadRefused(f"the {what} cannot be read as a Parquet file ({type(e).__name__})") from e
+    refuse_identifiers(columns)
+    layout = Layout(columns, 1, "parquet", "", False, name, [])
+    return Opened(layout, path=path, first_row=2, parquet=True)
+
+
+def load(con, opened: Opened, take: dict[str, str], table: str = "raw") -> None:
+    """Create DuckDB table `table`: a ``row`` column (the spreadsheet row) and one VARCHAR column per entry of
+    `take` (new name -> the file's column name), for every row below the header that has a value in one of them.
+    Other columns are never selected."""
+    layout = opened.layout
+    index = {label_key(c): j for j, c in enumerate(layout.columns)}
+    picks = {new: index[label_key(col)] for new, col in take.items()}
+    some = " OR ".join(f'"{n}" IS NOT NULL' for n in picks) or "true"
+    if opened.rows is not None:
+        import pyarrow as pa
+
+        cols = {}
+        for new, j in picks.items():
+            cols[new] = pa.array([_cell(r[j]) if j < len(r) else "" for r in opened.rows], pa.string())
+        cols["row"] = pa.array(range(opened.first_row, opened.first_row + len(opened.rows)), pa.int64())
+        con.register("arrow_rows", pa.table(cols))
+        select = ", ".join(f'nullif(trim("{n}"), \'\') AS "{n}"' for n in picks)
+        run(con, f'CREATE OR REPLACE TABLE {table}_t AS SELECT "row", {select} FROM arrow_rows')
+        run(con, f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_t WHERE {some}")
+        return
+    if opened.parquet:
+        path = opened.path.replace("'", "''")
+        select = ", ".join(f"nullif(CAST({_q(layout.columns[j])} AS VARCHAR), '') AS \"{n}\"" for n, j in picks.items())
+        # a file of the user's own is read where it is, each query taking only its columns (Parquet is columnar);
+        # an upload's temporary copy is gone after the import, so its rows are kept in the engine
+        kind = "VIEW" if opened._temp is None else "TABLE"
+        run(
+            con,
+            f'CREATE OR REPLACE {kind} {table}_t AS SELECT CAST(file_row_number AS BIGINT) + {opened.first_row} AS "row", '
+            f"{select} FROM read_parquet('{path}', file_row_number=true)",
+        )
+        run(con, f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_t WHERE {some}")
+        return
+    width = len(layout.columns)
+    cols = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(width)) + "}"
+    select = ", ".join(f'c{j} AS "{n}"' for n, j in picks.items())  # empty cells are NULL; spaces kept
+    path = opened.path.replace("'", "''")
+    delim = layout.delimiter.replace("'", "''")
+    base = (
+        f"read_csv('{path}', delim='{delim}', header=false, skip={opened.skip_lines}, columns={cols}, "
+        "quote='\"', escape='\"', auto_detect=false, strict_mode=false, encoding='utf-8'"
+    )
+    sql = f"CREATE OR REPLACE TABLE {table}_t AS SELECT {select} FROM {{src}}"
+    try:
+        try:
+            run(con, sql.format(src=base + ", null_padding=false)"))
+        except Exception as e:
+            if "unicode" in str(e).lower():
+                raise
+            run(con, sql.format(src=base + ", null_padding=true, parallel=false)"))
+    except Exception as e:
+        if "unicode" not in str(e).lower() or layout.encoding.startswith("cp1252"):
+            raise
+        # Windows text past the part checked before reading: decode it all as Windows-1252 and read again
+        layout.encoding = "cp1252-bom" if layout.encoding == "utf-8-sig" else "cp1252"
+        layout.notes.append(f"the file is written in {ENCODING_WORDS[layout.encoding]}; it was read as such")
+        source = opened.path
+        opened.path = _transcode(source, layout.encoding)
+        if opened._temp and os.path.exists(opened._temp):
+            os.unlink(opened._temp)
+        opened._temp = opened.path
+        load(con, opened, take, table)
+        return
+    run(
+        con,
+        f'CREATE OR REPLACE VIEW {table} AS SELECT CAST(rowid AS BIGINT) + {opened.first_row} AS "row", * '
+        f"FROM {table}_t WHERE {some}",
+    )
+
+
+def identifier_values(con, table: str, columns: list[str]) -> list[tuple[str, str]]:
+    """(column, masked value) for cells of `table`'s columns that are CHI or NHS numbers (10 digits passing the
+    check digit; spaces and hyphens allowed). Only cells 9 to 14 characters long are looked at closely."""
+    if not columns:
+        return []
+    tests = " OR ".join(
+        f"(length({_q(c)}) BETWEEN 9 AND 14 AND regexp_full_match(trim({_q(c)}), '[0-9][0-9 \\-]{{7,12}}[0-9]'))"
+        for c in columns
+    )
+    picks = ", ".join(_q(c) for c in columns)
+    cand = con.execute(f"SELECT DISTINCT {picks} FROM {table} WHERE {tests} LIMIT 100000").fetchall()
+    found: dict[str, str] = {}
+    for values in cand:
+        for c, v in zip(columns, values):
+            if c in found or v is None:
+                continue
+            d = re.sub(r"[ \-]", "", v)
+            d = "0" + d if len(d) == 9 else d
+            if len(d) == 10 and check_digit_ok(d):
+                found[c] = d[:3] + "*" * 7
+    return list(found.items())

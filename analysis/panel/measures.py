@@ -1,0 +1,78 @@
+"""Ward-month measures a model may take besides the co-production scores: one entry each in `MEASURES`.
+
+An entry names the panel column, how it reads in a sentence, the contract table it comes from, the step its
+estimates are given per, whether it may be a predictor and/or an outcome, and which questions' models take it.
+The Model builder offers an entry only when its column has data; the ``fit`` command refuses a spec naming one
+whose table is not loaded, saying which table to load (`analysis.questions.specs.check_data`); the count models'
+sentences use its words and step (`analysis.stats.counts.describe`).
+
+To add a measure (an instrument's score, say): make the panel column (missing where there is no data) and add one
+`Measure` below. A score from 0 to 100 keeps the defaults (per 10 points, expected rates at 30, 50 and 70).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PER_SCORE = 10.0  # the co-production scores' step (points on a 0 to 100 scale)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One ward-month panel column a model may take."""
+
+    column: str  # the panel column
+    words: str  # a noun phrase for a sentence ("a ward's ... was higher"): "patient attendances at talking groups"
+    table: str  # the contract table it comes from
+    table_words: str  # that table for a ward manager: "a talking-group session log"
+    step: str  # one step of `per` in words, after "per": "10 more attendances"
+    per: float = PER_SCORE  # estimates are per this many units of the column
+    at: tuple[float, ...] = (30.0, 50.0, 70.0)  # values at which a count model gives expected rates
+    roles: tuple[str, ...] = ("predictor",)  # "predictor" and/or "outcome"
+    questions: tuple[str, ...] = ("q2", "q3", "dose")  # the models that take it (q3: 10 points on 0 to 100)
+
+
+_LOG = ("talking_group_sessions", "a talking-group session log")
+MEASURES: dict[str, Measure] = {
+    m.column: m
+    for m in (
+        Measure(
+            "tg_patient_attendances",
+            "patient attendances at talking groups",
+            *_LOG,
+            "10 more attendances",
+            at=(20.0, 30.0, 40.0),
+            questions=("q2", "dose"),  # question 3's sentences read its step as points
+        ),
+        Measure(
+            "tg_staff_per_meeting",
+            "staff attendance per talking group",
+            *_LOG,
+            "1 more member of staff per meeting",
+            per=1.0,
+            at=(4.0, 6.0, 8.0),
+            questions=("q2", "dose"),
+        ),
+        Measure(
+            "tg_share_resolved",
+            "share of talking-group items resolved by the next meeting",
+            *_LOG,
+            "10 points more of the items resolved",
+        ),
+        Measure(
+            "tg_items_per_meeting",
+            "items raised per talking group",
+            *_LOG,
+            "1 more item per meeting",
+            per=1.0,
+            at=(4.0, 6.0, 8.0),
+            questions=("q2", "dose"),
+        ),
+    )
+}
+
+
+def step_words(column: str, per: float) -> str:
+    """What an estimate is per: 'per 10 points' for a score, 'per 10 more attendances' for a measure."""
+    m = MEASURES.get(column)
+    return f"per {m.step}" if m is not None and per == m.per else f"per {per:g} points"
