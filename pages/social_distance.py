@@ -8,6 +8,7 @@ from analysis.panel.instruments import SUBSCALE_LABELS, builtin_instruments
 from analysis.questions.assaults.view import plain_answer
 from analysis.questions.glossary import terms_in
 from analysis.questions.social_distance import model as M
+from analysis.questions.social_distance.view import ratings_by_ward
 from analysis.stats.reliability import ALPHA_NOTE
 from analysis.stats.results import OBSERVATIONAL_CAVEAT
 from analysis.text import literal
@@ -127,7 +128,7 @@ with guarded("preparing the social distance measures", "Check the survey returns
             if first == "staff_boundaries" or first == "staff_safety" or first == "staff_rsd":
                 shown = first if first != "staff_rsd" else "rsd_gap"
                 if shown == "rsd_gap":
-                    by_ward = charts.ratings_by_ward(waves)
+                    by_ward = ratings_by_ward(waves)
                     if not len(by_ward):  # nothing to draw: say so rather than an empty chart and download
                         st.caption(literal(charts.ratings_alt(by_ward)))
                         continue

@@ -10,7 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts.style import CATEGORICAL, NHS, apply_style
-from analysis.questions.social_distance.model import CLOSENESS, MEASURES, PER, Link
+from analysis.questions.social_distance.model import CLOSENESS, MEASURES, PER
+from analysis.questions.social_distance.view import Link
 from analysis.text import fmt_number, plotly_literal, plural
 
 
@@ -61,15 +62,6 @@ def against_closeness_alt(d: pd.DataFrame, outcome: str, link: Link, withheld: i
         f"Scatter: {MEASURES[outcome]} against {MEASURES[CLOSENESS]}: "
         f"{plural(len(d), 'ward-quarter')} on {plural(d['ward_id'].nunique(), 'ward')}.{line}{left_out}"
     )
-
-
-def ratings_by_ward(waves: pd.DataFrame) -> pd.DataFrame:
-    """Each ward's mean patient- and staff-rated reduced social distance and the gap, over quarters with both."""
-    d = waves.dropna(subset=["patient_rsd", "staff_rsd"])
-    out = d.groupby(["ward_id", "ward_name"], sort=True)[["patient_rsd", "staff_rsd"]].mean().reset_index()
-    out["gap"] = out["staff_rsd"] - out["patient_rsd"]
-    out["quarters"] = d.groupby(["ward_id", "ward_name"], sort=True).size().to_numpy()
-    return out
 
 
 def ratings_figure(by_ward: pd.DataFrame) -> go.Figure:

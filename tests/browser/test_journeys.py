@@ -143,7 +143,7 @@ def test_the_filter_journey_keeps_the_period_and_the_service(server, page, mini_
     first = pd.Timestamp(start).strftime("%b %Y")
     last = pd.Timestamp(months[-1]).strftime("%b %Y")
     query = f"service=rehabilitation&from={start}"
-    showing = f"Showing services rehabilitation; {first} to the latest month."
+    showing = f"Showing service rehabilitation; {first} to the latest month."
     addresses: list[str] = []
     page.on("framenavigated", lambda frame: addresses.append(frame.url) if frame == page.main_frame else None)
 

@@ -21,7 +21,7 @@ DRAWN = ("_figure", "_figures", "_alt", "_alt_text")
 DRAWING_HELPERS = {
     "style.py": {"apply_style", "month_axis", "alt_text"},  # the house style; alt text read back from a figure
     "multiples.py": {"small_multiples", "y_title"},  # small-multiple panels and their shared axis title
-    "spc.py": {"wrap_title"},  # breaks a long chart title
+    "spc.py": {"wrap_title", "mdc_points", "mdc_value_line"},  # a long title broken; the MDC points and value line
     "assaults.py": {"ward_marker", "basis_key"},  # a ward's colour and symbol; which line style a fitted curve gets
     "assurance.py": {"grid_html"},  # the variation-by-assurance grid, drawn as an HTML table
     # a drawn figure as a picture that leaves the app: the Chromium that draws it, its stamp, the protection plan
