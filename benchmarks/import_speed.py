@@ -38,19 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 TARGET_CSV, TARGET_XLSX, TARGET_MB = 1.5, 2.0, 1536
 TITLE = ["Incident listing (all incidents)", "Report run 03/12/2026 09:14", "Filters: all", ""]
-HEADER = [
-    "ID",
-    "Incident date",
-    "Time",
-    "Location (exact)",
-    "Site",
-    "Type",
-    "Category",
-    "Sub category",
-    "Severity",
-    "Approval status",
-    "Description",
-]
+from analysis.sample.listings import LISTING_COLUMNS as HEADER  # the sample listing's columns, one list
+
 N_WARDS = 400
 SUBS = [
     ("Violence, aggression and abuse", "Physical assault to staff by patient"),
