@@ -28,9 +28,16 @@ RECOVERY = [{"ward_id": "W01", "month": "Apr 2024", "measure": "QPR-15", "mean_s
 RESPONSES = [{"response_id": "R1", "ward_id": "W01", "date": "15/04/2024", "respondent": "patient", "le1": "4"}]
 EVENTS = [{"ward_id": "W01", "date": "01/10/2023", "kind": "note", "label": "New policy"}]
 
-TODAY = pd.Timestamp.now().normalize()
-NEXT_MONTH = (TODAY + pd.offsets.MonthBegin(1)).strftime("%b %Y")
-TOMORROW = (TODAY + pd.Timedelta(days=1)).strftime("%d/%m/%Y")
+
+
+def _months_ahead() -> str:
+    """Two months after this one, worked out when the test runs (not at collection: a run can cross midnight)."""
+    return (pd.Timestamp.now().normalize() + pd.offsets.MonthBegin(2)).strftime("%b %Y")
+
+
+def _days_ahead() -> str:
+    """Three days after today, worked out when the test runs; a margin so a run over midnight stays after today."""
+    return (pd.Timestamp.now().normalize() + pd.Timedelta(days=3)).strftime("%d/%m/%Y")
 
 
 def _tables(table: str, row: int, column: str, value: str) -> dict[str, list[dict]]:
@@ -81,10 +88,10 @@ ERRORS = {
         "ward_months",
         1,
         "month",
-        NEXT_MONTH,
-        f"{NEXT_MONTH} is after {TODAY.strftime('%b %Y')}, the current month; check the year",
+        _months_ahead,
+        lambda value: f"{value} is after {pd.Timestamp.now().strftime('%b %Y')}, the current month; check the year",
     ),
-    "survey return after today": ("coproduction_responses", 0, "date", TOMORROW, f"{TOMORROW} is after today"),
+    "survey return after today": ("coproduction_responses", 0, "date", _days_ahead, "{} is after today".format),
     "month before 1990": ("ward_months", 0, "month", "Apr 1985", "Apr 1985 is before Jan 1990"),
     "bed days over twice beds x days": (
         "ward_months",
@@ -99,6 +106,9 @@ ERRORS = {
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_a_bad_value_is_an_error_on_its_row_and_the_row_is_not_imported(tmp_path, name):
     table, i, column, value, words = ERRORS[name]
+    if callable(value):  # a value relative to today, and message words naming it
+        value = value()
+        words = words(value)
     r = load_path(_write(tmp_path, _tables(table, i, column, value)))
     _no_internal_error(r)
     assert not r.ok  # nothing is imported from a file with errors
