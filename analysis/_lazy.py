@@ -8,12 +8,23 @@ names instead, by the module that defines them, and lets `lazy_exports` build th
 
 Nothing here imports anything heavy. A name that is not listed raises AttributeError, as for any module, so
 ``hasattr``, ``from package import submodule`` and doctest collection behave as usual.
+
+A module that needs scipy or statsmodels only inside its functions names them with `lazy_module` and
+`lazy_attr` after its imports instead of importing them at the top::
+
+    stats = lazy_module("scipy.stats")  # was: from scipy import stats
+    OLS = lazy_attr("statsmodels.regression.linear_model", "OLS")  # was: from statsmodels... import OLS
+
+so that importing it (and drawing a page from answers kept on disk, `analysis.data.kept`) does not import them:
+scipy.stats alone takes about a second to import, statsmodels half a second. The library is imported on the
+first use of the name; the code that uses it reads the same.
 """
 
 from __future__ import annotations
 
 import sys
 from importlib import import_module
+from types import ModuleType
 
 TYPE_CHECKING = False  # typing itself costs milliseconds at start-up; its names are for readers and checkers
 if TYPE_CHECKING:
@@ -61,3 +72,69 @@ def lazy_exports(
         return sorted(set(vars(sys.modules[package])) | set(where))
 
     return sorted(where), __getattr__, __dir__
+
+
+class _LazyModule(ModuleType):
+    """A stand-in for a module that imports it on first attribute access, then forwards every access to it."""
+
+    def __getattr__(self, attr: str) -> Any:
+        real = self.__dict__.get("_lazy_real")
+        if real is None:
+            real = import_module(self.__name__)
+            self.__dict__["_lazy_real"] = real
+        return getattr(real, attr)
+
+    def __dir__(self) -> list[str]:
+        return dir(import_module(self.__name__))
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self.__name__!r}>"
+
+
+def lazy_module(name: str) -> ModuleType:
+    """Module `name` (absolute, for example ``"scipy.stats"``), imported when one of its attributes is first read.
+
+    >>> stats = lazy_module("statistics")
+    >>> stats.median([3, 1, 2])
+    2
+    """
+    return _LazyModule(name)
+
+
+class _LazyAttr:
+    """A stand-in for a module's attribute (a function, a class to call, an object such as scipy.stats.poisson):
+    calling it or reading its attributes imports the module first."""
+
+    __slots__ = ("_module", "_name", "_real")
+
+    def __init__(self, module: str, name: str) -> None:
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_real", None)
+
+    def _get(self) -> Any:
+        real = object.__getattribute__(self, "_real")
+        if real is None:
+            real = getattr(import_module(self._module), self._name)
+            object.__setattr__(self, "_real", real)
+        return real
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._get()(*args, **kwargs)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._get(), attr)
+
+    def __repr__(self) -> str:
+        return f"<lazy {self._module}.{self._name}>"
+
+
+def lazy_attr(module: str, name: str) -> Any:
+    """``module.name``, imported when first called or when one of its attributes is first read (not for a class
+    that is subclassed or used with isinstance: import those where they are used).
+
+    >>> fsum = lazy_attr("math", "fsum")
+    >>> fsum([0.1] * 10)
+    1.0
+    """
+    return _LazyAttr(module, name)

@@ -8,6 +8,9 @@ A hospital from ``analysis.sample.generate`` (survey scores, months ending in Ma
 ``pages_speed.national_folder`` writes it; not timed), then, in the same process, each step of the Overview's first
 view with nothing cached, in the order pages/overview.py runs them, timed once each:
 
+* imports: the model libraries the answers import on first use (scipy.stats, scipy.optimize, statsmodels'
+  GLM and OLS; `analysis._lazy`), timed once before the steps and printed apart, not in the first view's total
+  (a server has them after its first model; the cold start is benchmarks/pages_speed.py's);
 * with ``--through-loader`` only: the hospital is written as CSV files and loaded once with ``analysis.load_path``
   to keep its checked tables (not timed), then load: ``load_path`` of the unchanged folder (the kept tables, as on
   a server restart), with ``pd.read_csv`` of the same files printed beside the total as the floor
@@ -49,6 +52,21 @@ def _timed(f) -> tuple[float, float, object]:
     return time.perf_counter() - w, time.process_time() - c, out
 
 
+def _import_models() -> None:
+    """The model libraries the answers import on first use (analysis._lazy), so the steps time the work."""
+    from importlib import import_module
+
+    for name in (
+        "scipy.optimize",
+        "scipy.special",
+        "scipy.stats",
+        "statsmodels.genmod.families",
+        "statsmodels.genmod.generalized_linear_model",
+        "statsmodels.regression.linear_model",
+    ):
+        import_module(name)
+
+
 def first_view(folder: Path | None, tables: dict | None = None) -> dict[str, tuple[float, float]]:
     """Wall and CPU seconds of each step of the Overview's first view on the hospital in `folder` (through the
     loader), or on `tables` as generated (no loading step)."""
@@ -63,6 +81,8 @@ def first_view(folder: Path | None, tables: dict | None = None) -> dict[str, tup
     from analysis.wards.change import year_on_year
 
     steps: dict[str, tuple[float, float]] = {}
+    w, c, _ = _timed(_import_models)
+    print(f"    {'(imports, apart)':<20} {w:7.2f} s wall {c:7.2f} s CPU", flush=True)
     if folder is not None:
         files = sorted(folder.glob("*.csv"))
         w, c, _ = _timed(lambda: [pd.read_csv(p) for p in files])

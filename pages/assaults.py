@@ -9,6 +9,7 @@ from analysis.charts import assaults as charts
 from analysis.charts.funnel import funnel_figure
 from analysis.charts.spc import spc_figure
 from analysis.data.contract import ADJUSTMENTS, MODELLED_INCIDENTS, MORE_IS_BETTER
+from analysis.disclosure.rows import protected_csv
 from analysis.overview.confidence import confidence_parts, result_months
 from analysis.questions.assaults import direction, funnel, imputed
 from analysis.questions.assaults import view as words
@@ -18,7 +19,7 @@ from analysis.spc.icons import variation_icon
 from analysis.spc.rules import run_length_words
 from analysis.stats.counts import fit_all_incidents, fit_counts
 from analysis.stats.counts.describe import outcome_words
-from analysis.text import literal, plural, plural_word, rate_label, uk_month
+from analysis.text import literal, plural, plural_word, rate_label, uk_months
 from ui import cache, gchart, settings, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -64,6 +65,32 @@ def _residual_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
     leaving = data.drop(columns=[c for c in data.columns if c.startswith("expected") or "resid" in c])
     show.download(leaving, name, view, counts=[c for c in ("observed",) if c in leaving])
     show.chart_images(fig, leaving, name, view, counts=[c for c in ("observed",) if c in leaving])
+
+
+def _spc_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
+    """ui.show.chart for the chart over time, but its CSV says nothing of a month whose count is hidden: not its
+    limits (they give back its bed days), its centre (one month's centre is its rate) or whether it was unusual
+    (analysis.disclosure.rows); its pictures leave such a month out likewise (analysis.disclosure.images)."""
+    counts, rates = ("count",), {"rate": ("count", "occupied_bed_days", 1000)}
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=show.CHART_CONFIG)
+    st.caption(literal(alt))
+    with st.expander("Show the data"):
+        st.dataframe(data, hide_index=True, width="stretch")
+        st.caption(show.inside_and_outside())
+        row = st.container(horizontal=True)
+        rule, provenance = show.disclosure_rule(), show.stamp(view)  # read now: the click runs on another thread
+        show.download_button(
+            "Download CSV",
+            partial(protected_csv, data, counts, rates, rule, provenance),
+            f"{name}.csv",
+            where=row,
+            mime="text/csv",
+            key=f"dl_{name}",
+            icon=":material/download:",
+            on_click="ignore",
+            help=show.inside_and_outside(rule) + " A month whose count is hidden shows none of its other figures.",
+        )
+        show.chart_images(fig, data, name, view, counts, rates, where=row)
 
 
 view = current_view()
@@ -220,10 +247,11 @@ if result is not None and result.ok:
             f"Do {noun} fall after co-production rises, or does co-production fall after {noun}? Each ward is "
             "compared only with itself, with each measure set against the other one month earlier."
         )
-        first = cache.analysed(direction.which_comes_first, view, predictor=predictor, outcome=outcome)
-        st.markdown(literal(first.sentence))
-        if len(first.table):
-            st.dataframe(direction.table_in_words(first.table, outcome), hide_index=True, width="stretch")
+        if direction.fits_at_once(result.n_wards) or st.toggle(direction.ON_REQUEST, key="a_direction"):
+            first = cache.analysed(direction.which_comes_first, view, predictor=predictor, outcome=outcome)
+            st.markdown(literal(first.sentence))
+            if len(first.table):
+                st.dataframe(direction.table_in_words(first.table, outcome), hide_index=True, width="stretch")
     with st.expander("Months without a score: would imputing them change the answer?"), guarded("imputing scores"):
         st.caption(
             "Months with no co-production score are left out of the model above. This check gives each of them a "
@@ -414,19 +442,11 @@ with guarded("drawing the chart over time"):
     i1.markdown(icon["svg"], unsafe_allow_html=True)
     i2.markdown(f"**{icon['label']}.** {icon['description']}")
     st.caption(run_length_words(settings.run_length()) + " Change the run in the sidebar's Settings.")
-    shown = classified.assign(month=classified["period"].map(uk_month))[
+    shown = classified.assign(month=uk_months(classified["period"]))[
         ["month", "count", "exposure", "rate", "centre", "lower", "upper", "variation", "rule"]
     ]
     shown.attrs = {}  # chart settings (timestamps) that the table view cannot serialise
-    show.chart(
-        fig,
-        alt,
-        shown.rename(columns={"exposure": "occupied_bed_days"}),
-        "assaults_spc",
-        view,
-        counts=["count"],
-        rates={"rate": ("count", "occupied_bed_days", 1000)},
-    )
+    _spc_chart(fig, alt, shown.rename(columns={"exposure": "occupied_bed_days"}), "assaults_spc", view)
     if ward != words.WHOLE_HOSPITAL:  # few assaults on this ward: the days between them (issue 12)
         gchart.section(view, ward, ward_opts[ward], outcome, classified["count"], level=3)
 
@@ -515,5 +535,5 @@ if result is not None and result.ok:
         )
         _residual_chart(fw, tw, x.residuals_by_ward.round(3), "assaults_resid_ward", view)
         by_month = x.residuals_by_month
-        by_month = by_month.assign(month=by_month["month"].map(uk_month)).round(3)
+        by_month = by_month.assign(month=uk_months(by_month["month"])).round(3)
         _residual_chart(fm, tm, by_month, "assaults_resid_month", view)

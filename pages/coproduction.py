@@ -15,7 +15,7 @@ from analysis.questions.glossary import terms_in
 from analysis.questions.verdicts import figure_words, presence_verdict, shortfall
 from analysis.stats.reliability import item_total, reliability_table
 from analysis.stats.results import LevelsDiagnostics
-from analysis.text import fmt_number, literal, plural, uk_month
+from analysis.text import fmt_number, literal, plural, uk_months
 from ui import cache, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -148,7 +148,7 @@ with guarded("drawing the levels over time"):
         st.info(f"No survey scores for {what}.", icon=":material/info:")
     else:
         fig = cache.figure(C.levels_over_time_figure, view, tidy, respondent, aspect, by)
-        table = _round(tidy).assign(quarter=tidy["quarter"].map(uk_month)).rename(columns={"group": BY[by].lower()})
+        table = _round(tidy).assign(quarter=uk_months(tidy["quarter"])).rename(columns={"group": BY[by].lower()})
         show.chart(fig, alt_text(fig), table, f"coproduction_over_time_by_{by}", view)
         if by != "ward":
             diff = cache.analysed(group_differences, view, by=by, respondent=respondent, aspect=aspect)

@@ -80,6 +80,14 @@ def _not_loaded(panel: pd.DataFrame, question: str) -> None:
         )
 
 
+def _about(spec: dict) -> None:
+    """How each chosen instrument score is made and which way is better (`Measure.about`), under the choices."""
+    for field in ("outcome", "predictor"):
+        m = specs.MEASURES.get(spec.get(field))
+        if m is not None and m.about:
+            st.caption(literal(f"{m.words[0].upper()}{m.words[1:]} ({field}): {m.about}"))
+
+
 def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
     """The model choices as a spec (None when the data cannot support any model on this page)."""
     question = st.radio("Question", list(QUESTION_LABELS), format_func=QUESTION_LABELS.get, key="mb_question")
@@ -197,6 +205,7 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
             "Adjust for", adjust_options, key=f"mb_adjust_{question}", format_func=lambda a: a.replace("_", " ")
         )
         _not_loaded(panel, question)
+    _about(spec)
     spec["carry_forward_months"] = int(
         c3.number_input(
             "Carry survey scores forward (months)",
@@ -361,10 +370,11 @@ def main() -> None:
     _diagnostics(result)
     if spec["question"] == "q2" and result.ok and spec["predictor"] not in specs.MEASURES:
         with st.expander("Which comes first? Both directions, one month apart"), guarded("fitting both directions"):
-            first = _which_first(cache.data_key(view), json.dumps(spec, sort_keys=True), panel)
-            st.markdown(literal(first.sentence))
-            if len(first.table):
-                st.dataframe(first.table, hide_index=True, width="stretch")
+            if direction.fits_at_once(result.n_wards) or st.toggle(direction.ON_REQUEST, key="mb_direction"):
+                first = _which_first(cache.data_key(view), json.dumps(spec, sort_keys=True), panel)
+                st.markdown(literal(first.sentence))
+                if len(first.table):
+                    st.dataframe(first.table, hide_index=True, width="stretch")
     _reproduce(spec, results, view)
 
 

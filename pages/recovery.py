@@ -19,7 +19,7 @@ from analysis.questions.recovery.model import (
 )
 from analysis.questions.verdicts import caveat_words, figure_words, link_verdict, shortfall
 from analysis.stats.results import OBSERVATIONAL_CAVEAT
-from analysis.text import literal, plural
+from analysis.text import literal, plural, uk_months
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -104,6 +104,11 @@ def researchers(result, measure: str, direction: str) -> None:
         if words:
             st.markdown("**Words used here**")
             st.markdown("\n".join(f"- **{literal(t)}**: {literal(m)}" for t, m in words.items()))
+
+
+def _fitted_lines(panel, sd, estimates, predictor):
+    """Each ward's fitted line through its dots (cached with ui.cache.analysed: a national chart has 1,000)."""
+    return V.fitted_lines(sd, estimates, predictor)
 
 
 def _over_time(data, measure: str, hib: bool, by: str):
@@ -236,7 +241,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
         )
         data = analysed(V.over_time_data, view, measure, by)
         fig, alt = figure(_over_time, view, data, measure, hib, by)
-        shown = data.assign(month=data["month"].dt.strftime("%b %Y"))
+        shown = data.assign(month=uk_months(data["month"]))
         chart(fig, alt, shown, f"recovery_{measure}_by_{by}", view, counts=["n_patients"])
 
         if predictor is not None and selected.headline is not None:
@@ -249,7 +254,7 @@ with guarded("preparing the recovery data", "Check the recovery data on the Data
             )
             sd = analysed(V.scatter_data, view, measure, predictor, lag)
             within = selected.headline.estimate
-            lines = V.fitted_lines(sd, selected.estimates, predictor)
+            lines = analysed(_fitted_lines, view, sd, selected.estimates, predictor)
             fig, alt = figure(_scatter, view, sd, lines, measure, predictor, hib, within, lag)
-            shown = sd.assign(month=sd["month"].dt.strftime("%b %Y")).drop(columns=["ward_id"])
+            shown = sd.assign(month=uk_months(sd["month"])).drop(columns=["ward_id"])
             chart(fig, alt, shown, f"recovery_{measure}_against_coproduction", view, counts=["n_patients"])

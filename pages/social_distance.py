@@ -51,6 +51,14 @@ def _assaults(p):
     return M.assaults_link(p)
 
 
+def _boundary(p):
+    return M.boundary_link(p)
+
+
+def _boundary_status(p):
+    return M.boundary_status(p)
+
+
 def _scatter(points, outcome, link, withheld):
     fig = charts.against_closeness_figure(points, outcome, link, withheld)
     return fig, charts.against_closeness_alt(points, outcome, link, withheld)
@@ -66,6 +74,13 @@ def assault_answer(result) -> str:
     p-value and the between-ward comparison (those are for researchers, below)."""
     if not result.ok:
         return M.assaults_sentence(result)
+    return plain_answer(result).replace(OBSERVATIONAL_CAVEAT, "").strip()
+
+
+def boundary_answer(result, status: str) -> str:
+    """Boundary-related incidents in the same plain words as assaults, or what is missing and how to get it."""
+    if status != "ok" or result is None or not result.ok:
+        return M.boundary_sentence(result, status)
     return plain_answer(result).replace(OBSERVATIONAL_CAVEAT, "").strip()
 
 
@@ -92,11 +107,19 @@ with guarded("preparing the social distance measures", "Check the survey returns
         assault_result = analysed(_assaults, view)
         assault_link = M.assaults_as_link(assault_result)
         assault_level, assault_why = assess(assault_result)  # why: only a reason it was downgraded
+        boundary_status = analysed(_boundary_status, view)
+        boundary_result = analysed(_boundary, view) if boundary_status == "ok" else None
+        boundary_link = M.boundary_as_link(boundary_result)
         level, why = M.how_sure(
-            [links["staff_safety"], links["staff_boundaries"]], assault_level, assault_why, waves["quarter"].nunique()
+            [links["staff_safety"], links["staff_boundaries"]],
+            assault_level,
+            assault_why,
+            waves["quarter"].nunique(),
+            (assess(boundary_result),) if boundary_result is not None else (),
         )
         with st.container(key="verdict_social_distance"):
-            st.markdown(f"**{literal(M.verdict(links['staff_safety'], links['staff_boundaries'], assault_link))}**")
+            verdict = M.verdict(links["staff_safety"], links["staff_boundaries"], assault_link, boundary_link)
+            st.markdown(f"**{literal(verdict)}**")
         st.markdown(f"How sure: **{literal(level.lower())}** ({literal(why)})")
         st.markdown(
             "Closeness here is reduced social distance as **patients** rate it on the co-production survey. "
@@ -123,23 +146,45 @@ with guarded("preparing the social distance measures", "Check the survey returns
                         + literal_answer(assault_answer(assault_result))
                     )
                     continue
+                if outcome == "boundary_rate":
+                    if boundary_status == "missing":
+                        with st.container(key="boundary_missing"):
+                            st.info(literal(M.BOUNDARY_MISSING))
+                        continue
+                    with st.container(key="boundary_incidents"):
+                        st.markdown(
+                            "**Boundary-related incidents per 1,000 occupied bed days** (the same count model as "
+                            "assaults, within each ward): "
+                            + literal_answer(boundary_answer(boundary_result, boundary_status))
+                        )
+                    continue
                 st.markdown(f"**{literal(M.MEASURES[outcome])}.** {literal(M.link_sentence(links[outcome]))}")
             first = tension["measures"][0]
             if first == "staff_boundaries" or first == "staff_safety" or first == "staff_rsd":
                 shown = first if first != "staff_rsd" else "rsd_gap"
                 if shown == "rsd_gap":
-                    by_ward = ratings_by_ward(waves)
+                    # Whole quarters only, each resting on enough returns: see ratings_by_ward.
+                    by_ward = ratings_by_ward(waves, disclosure_rule())
+                    partial = M.partial_note(M.partial_quarters(waves.dropna(subset=["staff_rsd"]), "staff_rsd"))
                     if not len(by_ward):  # nothing to draw: say so rather than an empty chart and download
                         st.caption(literal(charts.ratings_alt(by_ward)))
+                        if partial:
+                            st.caption(literal(partial))
                         continue
                     fig, alt = figure(_ratings, view, by_ward)
                     chart(fig, alt, by_ward, "social_distance_ratings_by_ward", view)
+                    if partial:
+                        st.caption(literal(partial))
                 else:
                     # A mean of too few returns (one staff member's is their answer) is withheld on screen and
                     # in everything that leaves the app; the fitted line still uses every return.
                     rule = disclosure_rule()
                     points, withheld = M.scatter_points(waves, shown, rule)
-                    note = M.withheld_note(withheld, rule)
+                    note = " ".join(
+                        n
+                        for n in (M.withheld_note(withheld, rule), M.partial_note(M.partial_quarters(waves, shown)))
+                        if n
+                    )
                     if not len(points):
                         st.caption(literal(charts.against_closeness_alt(points, shown, links[shown], withheld)))
                         if note:
@@ -174,6 +219,10 @@ with guarded("preparing the social distance measures", "Check the survey returns
 
         with st.expander("For researchers: the assaults model in full, and the words used on this page"):
             st.markdown(literal(M.assaults_sentence(assault_result)))
+            if boundary_result is not None:
+                st.markdown(
+                    "**Boundary-related incidents:** " + literal(M.boundary_sentence(boundary_result, boundary_status))
+                )
             shown = [M.link_sentence(links[o]) for o in links] + [M.MEASURES[o] for o in M.MEASURES]
             used = terms_in(*shown, M.assaults_sentence(assault_result), OBSERVATIONAL_CAVEAT, "EssenCES")
             used[M.WARD_QUARTER[0]] = M.WARD_QUARTER[1]

@@ -193,7 +193,6 @@ st.markdown(
     "each of the three questions, talking groups, every ward at a glance, the methods and caveats on one "
     "page, and a note on the quality of the data. Change the wards or months in the sidebar."
 )
-st.info(TRUST_TEXT, icon=":material/lock:")
 
 if not len(view.data.table("ward_months")):
     needs(
@@ -208,6 +207,7 @@ with guarded("reading the pack options", "Reload the page."):
 options = (data_key(view), rule, audience == "external", tuple(formats), carry_forward(), settings.run_length())
 if not auth.can("build_pack"):
     st.info(auth.role_needed("build_pack"), icon=":material/lock:")
+    st.info(TRUST_TEXT, icon=":material/lock:")
     with guarded("working out the answers", "Check the data on the Data page."):
         _preview(view)
     st.page_link(DATA_PAGE, label="Check which data are used on the Data page", icon=":material/database:")
@@ -242,6 +242,8 @@ else:
         "Press **Build the pack** to make the files for these wards, months and options. "
         "Chromium draws the charts for the PDF and PowerPoint; without it you still get the HTML and tables."
     )
+# what leaves the room, under the button: above it, it pushed the button below the first screen at 1366 x 768
+st.info(TRUST_TEXT, icon=":material/lock:")
 # the preview under the button: the button is then within a scroll of the top at 1366 x 768 (it was two below)
 with guarded("working out the answers", "Check the data on the Data page."):
     _preview(view)

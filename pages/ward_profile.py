@@ -19,6 +19,7 @@ import streamlit as st
 
 from analysis.charts.ward_profile import aspects_figure, measure_figure
 from analysis.disclosure.protect import protect_table
+from analysis.disclosure.rows import protected_csv
 from analysis.disclosure.rules import DisclosureError
 from analysis.disclosure.safe_tables import to_csv_bytes
 from analysis.spc.icons import assurance_icon
@@ -67,8 +68,11 @@ def _aspects_figure(key: str, _aspects: pd.DataFrame, name: str):
 
 
 def _protected_csv(df: pd.DataFrame, counts, rates, rule, stamp) -> bytes:
-    """As ui.show.protected + download, with the rule passed in (it runs outside the script run)."""
+    """As ui.show.protected + download, with the rule passed in (it runs outside the script run). A measure's
+    chart table: a month whose count is hidden shows none of its other figures (analysis.disclosure.rows)."""
     counts = [c for c in counts if c in df.columns]
+    if counts and "upper_limit" in df.columns:  # its limits would give back its bed days
+        return protected_csv(df, counts, rates, rule, stamp, keep=("month", "trial_limits"))
     out = df
     if counts:
         rates = {k: v for k, v in (rates or {}).items() if k in df.columns}
@@ -346,7 +350,7 @@ filter_caption(view)
 with guarded("choosing the ward", TODO):
     wards = view.data.table("wards")
     months = view.data.table("ward_months")
-    with_data = set(months["ward_id"].astype(str)) if len(months) else set()
+    with_data = set(months["ward_id"].astype(str).unique()) if len(months) else set()  # each ward once, not each row
     options = [str(w) for w in sorted(wards["ward_id"].astype(str)) if str(w) in with_data]
     names = {
         str(r.ward_id): f"{r.ward_id} {r.ward_name}" if pd.notna(r.ward_name) else str(r.ward_id)

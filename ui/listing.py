@@ -16,7 +16,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from analysis.data.contract import INCIDENTS
+from analysis.data.contract import LISTING_MEASURES
 from analysis.text import literal, plural, plural_word
 from ui import auth, show
 from ui.gchart import incident_date_table
@@ -224,7 +224,7 @@ def _categories_editor(combos, key: str):
         f"{len(unmapped)} not mapped yet. Choose what each counts as; rows of a combination left unmapped are "
         "not counted."
     )
-    words = {m: INCIDENTS.get(m, m) for m in MEASURES}
+    words = {m: LISTING_MEASURES.get(m, m) for m in MEASURES}
     back = {v: k for k, v in words.items()}
     rules = []
 

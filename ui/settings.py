@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from analysis.spc.rules import RUN_LENGTH, RUN_LENGTH_CHOICES
 from analysis.spc.settings import save_run_length, saved_run_length
+from analysis.store.database import StoreError
 from ui import auth
 
 KEY = "settings_run_length"  # the widget's key
@@ -40,7 +41,7 @@ def _save() -> None:
         return
     try:
         st.session_state[CURRENT] = save_run_length(int(st.session_state[KEY]), who=identity.who)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, StoreError):  # StoreError: the store could not be opened (or brought up to date)
         st.session_state[PROBLEM] = (
             "The setting could not be saved (the app's database is unavailable); nothing changed."
         )

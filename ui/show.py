@@ -22,7 +22,7 @@ from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes
 from analysis.pack.render.document import version
 from analysis.stats.results import ModelResult, WardTimeSeriesDiagnostics
 from analysis.text import literal, plural
-from ui import auth
+from ui import auth, cache
 from ui.frame import View, current_view, period_text
 
 DISCLOSURE_KEY = "disclosure_rule"
@@ -147,7 +147,7 @@ def chart_images(fig, data: pd.DataFrame, name: str, view: View, counts=(), rate
     where = where or st.container(horizontal=True)
     if not auth.can("download"):
         return  # the CSV button's place already says which role may download
-    reason = chart_export.image_blocked(fig, data, counts, rates)
+    reason = cache.per_figure(fig, chart_export.image_blocked, data, tuple(counts), dict(rates or {}))
     if not reason:
         try:
             chart_export.chromium()

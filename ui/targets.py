@@ -4,7 +4,7 @@ one for a ward (or every ward) and measure from a month on.
 Each target saved here is an import of one row of the targets table (`ui.store_edits.save_as_import`): the Data page
 lists it in the import history, where rolling it back restores the target it replaced. Only a data steward may set
 a target, on imported data only (`ui.store_edits.editable`); a target is checked as an uploaded targets row is
-(`analysis.data.crosschecks.check_targets`).
+(`analysis.data.target_checks.check_targets`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from analysis.data.crosschecks import check_targets
+from analysis.data.target_checks import check_targets
 from analysis.data.targets import stored_name, target_row
 from analysis.text import financial_year, fmt_number, literal, plural, uk_month
 from ui.store_edits import editable, save_as_import

@@ -194,7 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--outcome",
         default=None,
-        help="the outcome column (default assaults_on_staff; for dose, a score, default coproduction_patient_overall)",
+        help="the outcome column (default assaults_on_staff; for dose, a score, default coproduction_patient_overall; "
+        "dose and talking-groups also take an instrument score from survey_returns, such as "
+        "essences_patient_experienced_safety or boundaries_staff_confidence)",
     )
     p.add_argument("--predictor", default=None, help=_predictor_help())
     p.add_argument("--lag", type=int, default=0)

@@ -2,7 +2,8 @@
 reliability of the instruments behind them (analysis/questions/social_distance/model.py).
 
 Prints the plain verdict, one sentence per measure (each with its 95% interval), the assaults count model's
-sentence, and alpha (Feldt interval) and omega (bootstrap interval) per instrument, subscale and respondent
+sentence, the boundary-related incidents' (the same count model, when ward_months has them; otherwise how to
+get them), and alpha (Feldt interval) and omega (bootstrap interval) per instrument, subscale and respondent
 group; --json prints one JSON document instead. Nothing here is a small count of people: the figures are
 model estimates and reliability coefficients over the whole hospital's returns.
 """
@@ -41,6 +42,27 @@ def _coefficient(value: float, low: float, high: float) -> str:
     return f"{value:.2f} ({low:.2f} to {high:.2f})"
 
 
+def _boundary(result, status: str, M) -> dict:
+    """Boundary-related incidents against closeness: the count model's sentence and its rate ratios per 10 points
+    (within each ward, the headline; between wards), or what is missing ("status": missing, none or ok)."""
+    doc: dict = {"status": status, "sentence": M.boundary_sentence(result, status)}
+    if result is None or not result.ok:
+        return doc
+    doc["sentence"] = result.sentence  # with its caveats, as the assaults' sentence here
+    est = result.estimates.set_index("term")
+    for key, suffix in (("within_ward", "_within"), ("between_wards", "_ward_mean")):
+        term = next((t for t in est.index if t.endswith(suffix)), None)
+        if term is not None:
+            r = est.loc[term]
+            doc[f"rate_ratio_per_10_points_{key}"] = {
+                "estimate": _clean(float(r["rate_ratio"])),
+                "ci_low": _clean(float(r["rr_ci_low"])),
+                "ci_high": _clean(float(r["rr_ci_high"])),
+            }
+    doc["n_wards"], doc["n_ward_months"] = int(result.n_wards), int(result.n_obs)
+    return doc
+
+
 def cmd_social_distance(args: argparse.Namespace) -> int:
     import sys
 
@@ -61,7 +83,14 @@ def cmd_social_distance(args: argparse.Namespace) -> int:
             return 1
         links = {o: M.closeness_link(waves, o) for o in M.MEASURES if o != M.CLOSENESS}
         assaults = M.assaults_link(panel)
-        out["verdict"] = M.verdict(links["staff_safety"], links["staff_boundaries"], M.assaults_as_link(assaults))
+        status = M.boundary_status(panel)
+        boundary = M.boundary_link(panel) if status == "ok" else None
+        out["verdict"] = M.verdict(
+            links["staff_safety"],
+            links["staff_boundaries"],
+            M.assaults_as_link(assaults),
+            M.boundary_as_link(boundary),
+        )
         out["measures"] = {
             o: {
                 "sentence": M.link_sentence(link),
@@ -74,6 +103,7 @@ def cmd_social_distance(args: argparse.Namespace) -> int:
             for o, link in links.items()
         }
         out["assaults_on_staff"] = assaults.sentence
+        out["boundary_incidents"] = _boundary(boundary, status, M)
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
@@ -83,6 +113,7 @@ def cmd_social_distance(args: argparse.Namespace) -> int:
         for m in out["measures"].values():
             print(f"- {m['sentence']}")
         print(f"- Assaults on staff: {out['assaults_on_staff']}")
+        print(f"- Boundary-related incidents: {out['boundary_incidents']['sentence']}")
         print()
     if len(rel):
         print("Reliability (alpha: Feldt 95% interval; omega: one-factor ML, bootstrap 95% interval)")

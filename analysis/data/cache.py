@@ -21,7 +21,8 @@ Where: ``$COPRODUCTION_CACHE_DIR``, else ``$XDG_CACHE_HOME/coproduction/loads``,
 owner only, and a folder that someone else owns or can write to is not used (nothing is kept, nothing is read), so
 a kept table is no more exposed than the file it was read from. Only ward-level totals are ever kept: a file
 holding anything that looks like a patient identifier is refused and nothing of it is kept. The ``KEEP`` most
-recently used reads are kept; older ones are removed.
+recently used reads are kept; older ones are removed. The ``answers`` folder inside belongs to
+`analysis.data.kept` (answers worked out from the tables, kept the same way).
 
 Arrow files rather than Parquet: they are written on the way of the first read, and for a national return
 (1,000 wards x 120 months) they take 0.02 s to write against Parquet's 0.1 to 0.16 s (its encoding and compression,
@@ -214,7 +215,7 @@ def _prune(root: Path) -> None:
                     shutil.rmtree(p, ignore_errors=True)
             except OSError:
                 pass
-        elif p.is_dir():
+        elif p.is_dir() and p.name != "answers":  # analysis.data.kept's folder: it prunes its own
             entries.append(p)
     for p in sorted(entries, key=used)[: max(len(entries) - KEEP, 0)]:
         shutil.rmtree(p, ignore_errors=True)

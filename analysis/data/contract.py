@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import pandera.pandas as pa
 
+from analysis._lazy import lazy_module
 from analysis.text import fmt_number
+
+# pandera is imported when a file is first checked (analysis._lazy): a start that reads kept tables needs none
+pa = lazy_module("pandera.pandas")
 
 ASPECTS: dict[str, str] = {
     "lived_experience": "Recognition of lived experience",
@@ -35,6 +38,10 @@ INCIDENTS: dict[str, str] = {
     "transfers_to_lower_security": "Transfers to lower security",
 }
 INCIDENT_COUNTS = tuple(INCIDENTS)
+# Counts an incident listing's category can map to beyond INCIDENTS: optional ward_months columns that only their
+# own page reads (boundary-related incidents: the Reduced social distance page, issue 14).
+LISTED_ONLY: dict[str, str] = {"boundary_incidents": "Boundary-related incidents"}
+LISTING_MEASURES: dict[str, str] = {**INCIDENTS, **LISTED_ONLY}  # what a listing's category can count as
 # The same counts as the models list them (the Assaults and Model builder pages, fit_all_incidents):
 # assaults, then restrictive practices, then self-harm and transfers.
 MODELLED_INCIDENTS = (
@@ -321,6 +328,13 @@ WARD_MONTHS = Table(
             minimum=0,
             ceiling=100_000,
             ceiling_words="ward's hours in a month",
+        ),
+        # Boundary-related incidents, from an incident listing category the hospital maps (issue 14): optional.
+        _count(
+            "boundary_incidents",
+            "Boundary-related incidents (a professional boundary crossed or at risk between staff and a patient), "
+            "as the hospital's incident system categorises them.",
+            example="0",
         ),
     ),
     key=("ward_id", "month"),

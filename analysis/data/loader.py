@@ -14,16 +14,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
+from analysis._lazy import lazy_module
 from analysis.data import contract
-from analysis.data.crosschecks import REQUIRED_TABLES, cross_check, measure_catalogue, normalise_measure_names
+from analysis.data.crosschecks import REQUIRED_TABLES, cross_check
 from analysis.data.identifiers import refusal_reason, scan_sheet
 from analysis.data.limits import FILE_LIMITS, LimitError, Limits
+from analysis.data.measure_checks import measure_catalogue, normalise_measure_names
 from analysis.data.parsing import cell_text, distinct_cells, normalise_name, parse_column
 from analysis.data.readers import Budget, RawSheet, col_letter, read_many, read_message, read_one
 from analysis.data.reference import default_instrument
 from analysis.text import fmt_number, listed, plural, plural_word
+
+# pandera is imported when a file is first checked (analysis._lazy): a start that reads kept tables needs none
+pa = lazy_module("pandera.pandas")
 
 PROBLEM_COLUMNS = ["severity", "sheet", "row", "column", "value", "problem"]
 _DETAIL = PROBLEM_COLUMNS + ["table", "pos", "origin"]

@@ -286,7 +286,11 @@ def _measure_upload(name: str, data: bytes, budget) -> None:
         except zipfile.LargeZipFile as e:  # pragma: no cover - a zip64 past what zipfile reads
             raise LimitError(str(e)) from e
     else:
+        from analysis.data.importers.tables import measure_text
+
         budget.add_unpacked(len(data))
+        if data[:4] != b"PAR1" and Path(name).suffix.lower() != ".parquet":
+            measure_text(data, budget)  # a CSV's rows and cells, counted before anything reads it
 
 
 def _listing_job(op: str, files: dict, kwargs: dict, limits: Limits, temp_dir: str):

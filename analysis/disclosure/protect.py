@@ -172,12 +172,13 @@ def protect_table(
     out = df.copy()
     mask = pd.DataFrame(False, index=df.index, columns=df.columns)
     for j, col in enumerate(count_columns):
-        cells = []
+        cells, shut = [], []
         for i in range(len(df)):
             k = ids[(i, j)]
             cells.append(rule.symbol if hidden[k] else rule.publish(grid.values[k], total=k in grid.totals))
-            mask.iloc[i, mask.columns.get_loc(col)] = bool(hidden[k])
+            shut.append(bool(hidden[k]))
         out[col] = pd.Series(cells, index=df.index, dtype=object)
+        mask[col] = pd.Series(shut, index=df.index, dtype=bool)
     notes = [rule.description]
     for rate_col, spec in (rate_columns or {}).items():
         out[rate_col], rate_hidden = _protected_rate(df, out, rate_col, spec, count_columns, rule, rate_decimals)
@@ -229,9 +230,9 @@ def _protected_rate(df, out, rate_col, spec, count_columns, rule, decimals):
     count_col, denom_col, *rest = spec
     per = rest[0] if rest else _infer_per(df, rate_col, count_col, denom_col)
     rates, hidden = [], []
-    for i in range(len(df)):
-        num = out[count_col].iloc[i]
-        den = out[denom_col].iloc[i] if denom_col in count_columns else df[denom_col].iloc[i]
+    nums = out[count_col].tolist()
+    dens = (out[denom_col] if denom_col in count_columns else df[denom_col]).tolist()
+    for num, den in zip(nums, dens):
         if num == rule.symbol or den == rule.symbol:
             rates.append(rule.symbol)
             hidden.append(True)

@@ -37,11 +37,11 @@ from analysis.data.contract import REBASE_EVENT_KINDS
 from analysis.data.targets import TargetMeasure, applied, in_force, normalised, target_measures
 from analysis.panel.build import measure_slug
 from analysis.spc.assurance import NOT_APPLICABLE, assurance_key, improvement_of
-from analysis.spc.icons import ASSURANCE, VARIATION, variation_key
+from analysis.spc.icons import ASSURANCE, VARIATION
 from analysis.spc.rules import RUN_LENGTH
 from analysis.spc.vectorised import charts as spc_charts
-from analysis.spc.vectorised import classify_all
-from analysis.text import listed, plural, plural_word, uk_month
+from analysis.spc.vectorised import classify_all, variation_keys
+from analysis.text import listed, plural, plural_word, uk_months
 
 MIN_POINTS = 6  # as the ward table and the ward profile
 EXPOSURE = "occupied_bed_days"
@@ -114,7 +114,7 @@ def _series(panel: pd.DataFrame, m: TargetMeasure) -> tuple[pd.DataFrame, str] |
         first = n.groupby(d["ward_id"]).transform("min")
         long = pd.DataFrame(
             {
-                "ward_id": d["ward_id"].astype(str).to_numpy(),
+                "ward_id": d["ward_id"].astype(str).array,  # kept as strings: no object array to convert back
                 "pos": (n - first).to_numpy(),
                 "month": d["month"].to_numpy(),
                 "count": d[m.name].to_numpy(float),
@@ -145,7 +145,7 @@ def _series(panel: pd.DataFrame, m: TargetMeasure) -> tuple[pd.DataFrame, str] |
     d, n, first = d[keep], n[keep], first[keep]
     long = pd.DataFrame(
         {
-            "ward_id": d["ward_id"].astype(str).to_numpy(),
+            "ward_id": d["ward_id"].astype(str).array,  # kept as strings: no object array to convert back
             "pos": (n - first).astype("int64").to_numpy(),
             "month": d["month"].to_numpy(),
             "value": d[col].to_numpy(float),
@@ -159,7 +159,7 @@ def _occasions(frame: pd.DataFrame, col: str) -> pd.DataFrame:
     d = frame[["ward_id", "month", col]].sort_values(["ward_id", "month"])
     return pd.DataFrame(
         {
-            "ward_id": d["ward_id"].astype(str).to_numpy(),
+            "ward_id": d["ward_id"].astype(str).array,  # kept as strings: no object array to convert back
             "pos": d.groupby("ward_id").cumcount().to_numpy(),
             "month": d["month"].to_numpy(),
             "value": d[col].to_numpy(float),
@@ -207,10 +207,14 @@ def stacked_latest(
     values = ["value"] if chart == "xmr" else ["count", "exposure"]
     charted = spc_charts(long[["unit", "pos", *values]], chart, group="unit", rebase=rebase)
     classified = classify_all(charted, improvement, run_length=run_length)
+    # the charts lay each series' rows end to end: a series' last value is the last of its run of rows with values
     has = classified["value"].notna().to_numpy()
-    points = pd.Series(has).groupby(classified["unit"].to_numpy(), sort=False).sum()
-    last = classified.loc[has].groupby("unit", sort=False).tail(1).set_index("unit")
-    return last.assign(points=points.reindex(last.index).to_numpy())
+    codes, _ = pd.factorize(classified["unit"])
+    rows = np.flatnonzero(has)
+    code = codes[rows]
+    end = np.r_[code[1:] != code[:-1], True] if len(code) else np.zeros(0, bool)
+    last = classified.iloc[rows[end]].set_index("unit")
+    return last.assign(points=np.bincount(code, minlength=len(codes) and codes.max() + 1)[code[end]].astype("int64"))
 
 
 def assurance_table(
@@ -278,9 +282,19 @@ def assurance_table(
     if not longs:
         return _empty(chosen)
     long = pd.concat(longs, ignore_index=True)
-    long["unit"] = long["ward_id"] + SEP + long["measure"]
-    ends = long.groupby("unit", sort=False).agg(
-        ward_id=("ward_id", "first"), measure=("measure", "first"), month=("month", "max"), first=("month", "min")
+    # each (ward, measure) series' name made once and taken by its code, not concatenated row by row
+    unit_code, names_of, unit_ward, unit_measure = _units(long)
+    long["unit"] = names_of.take(unit_code)
+    unit_index = pd.Index(names_of, name="unit")
+    span = long.groupby(unit_code, sort=True)["month"].agg(["max", "min"])  # codes 0, 1, 2 ... as names_of
+    ends = pd.DataFrame(
+        {
+            "ward_id": unit_ward,
+            "measure": unit_measure,
+            "month": span["max"].to_numpy(),
+            "first": span["min"].to_numpy(),
+        },
+        index=unit_index,
     )
     pairs = applied(targets, ends[["ward_id", "measure", "month"]], known).set_index(ends.index)
     own = pairs["measure"].map(lambda k: _better(known[k]))
@@ -290,7 +304,7 @@ def assurance_table(
     rebase = _rebase_months(panel, events) if "u" in charts.values() else {}
     latest = []
     for (chart, imp), group in pairs.groupby(["chart", "improvement"], sort=True):
-        part = long[long["unit"].isin(group.index)]
+        part = long[np.isin(unit_code, unit_index.get_indexer(group.index))]
         offsets = None
         if chart == "u":
             first = _month_number(ends.loc[group.index, "first"])
@@ -301,8 +315,12 @@ def assurance_table(
             }
         latest.append(stacked_latest(part, chart, imp, offsets, run_length))
     last = pd.concat(latest)
-    month_of = long.set_index(["unit", "pos"])["month"]
-    last["month"] = [month_of.get((u, int(p)), pd.NaT) for u, p in zip(last.index, last["pos"])]
+    # (unit, pos) is unique: one integer key per row, one lookup for every latest point
+    width = int(long["pos"].max()) + 1
+    month_of = pd.Series(long["month"].to_numpy(), index=unit_code * width + long["pos"].to_numpy("int64"))
+    code_of = unit_index.get_indexer(last.index)
+    at = np.where(code_of >= 0, code_of * width + last["pos"].to_numpy("int64"), -1)
+    last["month"] = month_of.reindex(at).to_numpy()
     joined = last.drop(columns=["improvement"]).join(
         pairs.drop(columns=["month", "chart"]).rename(columns={"direction": "target_dir"}), how="left"
     )
@@ -314,10 +332,21 @@ def assurance_table(
     return out
 
 
+def _units(long: pd.DataFrame) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray, pd.Index, pd.Index]:
+    """Each row's series code (in order of first appearance), the series' names (ward_id + `SEP` + measure) and each
+    series' ward_id and measure."""
+    wards, ward_names = pd.factorize(long["ward_id"])
+    measures, measure_names = pd.factorize(long["measure"])
+    code, pairs = pd.factorize(wards.astype("int64") * len(measure_names) + measures)
+    w, m = np.divmod(pairs, len(measure_names))
+    names = [f"{a}{SEP}{b}" for a, b in zip(ward_names.to_numpy(object)[w], measure_names.to_numpy(object)[m])]
+    return code.astype("int64"), pd.array(names, dtype="str"), ward_names.take(w), measure_names.take(m)
+
+
 def _rows(last: pd.DataFrame, known: dict[str, TargetMeasure], names: pd.Series) -> pd.DataFrame:
     """The table's rows from each series' latest classified point joined to its target."""
     enough = last["points"].to_numpy(int) >= MIN_POINTS
-    keys = [variation_key(r) if ok else NO_DATA for (_, r), ok in zip(last.iterrows(), enough)]
+    keys = np.where(enough, variation_keys(last), NO_DATA).tolist()  # every row at once, no loop over rows
     titles = [known[m].short_title for m in last["measure"]]
     labels = [VARIATION[k][0].format(m=t.lower()) for k, t in zip(keys, titles)]
     has_target = last["target"].notna().to_numpy()
@@ -337,6 +366,7 @@ def _rows(last: pd.DataFrame, known: dict[str, TargetMeasure], names: pd.Series)
             column.append(a if a != NOT_APPLICABLE else NO_TARGET)
     incident = (last["measure"].map(lambda m: known[m].group) == "incidents").to_numpy()
     judged = lambda c: np.where(enough, last[c].to_numpy(float), np.nan)
+    from_month = uk_months(last["valid_from"]).to_numpy(dtype=object)  # each distinct month formatted once
     out = pd.DataFrame(
         {
             "ward_id": last["ward_id"].astype(str).to_numpy(),
@@ -346,7 +376,7 @@ def _rows(last: pd.DataFrame, known: dict[str, TargetMeasure], names: pd.Series)
             "group": last["measure"].map(lambda m: known[m].group).to_numpy(),
             "improvement": last["improvement"].to_numpy(),
             "points": last["points"].astype(int).to_numpy(),
-            "latest_month": [uk_month(m) if pd.notna(m) else "" for m in last["month"]],
+            "latest_month": uk_months(last["month"]).to_numpy(dtype=object),  # each distinct month formatted once
             "latest_value": np.where(incident, np.nan, last["value"].astype(float).to_numpy()),
             "latest_rate_per_1000_obd": np.where(incident, last["value"].astype(float).to_numpy(), np.nan),
             "latest_count": np.where(incident, last.get("count", pd.Series(np.nan, index=last.index)), np.nan),
@@ -360,7 +390,7 @@ def _rows(last: pd.DataFrame, known: dict[str, TargetMeasure], names: pd.Series)
             "variation_row": [k if k == NO_DATA else k.split("_")[0] for k in keys],
             "target": last["target"].astype(float).to_numpy(),
             "target_direction": [d if t else "" for d, t in zip(last["target_dir"], has_target)],
-            "target_from": [uk_month(v) if t else "" for v, t in zip(last["valid_from"], has_target)],
+            "target_from": np.where(has_target, from_month, "").astype(object),
             "target_scope": [s if t else "" for s, t in zip(last["scope"], has_target)],
             "assurance": assurance,
             "assurance_label": [ASSURANCE[a][0] if t else "No target" for a, t in zip(assurance, has_target)],
@@ -390,6 +420,9 @@ def assurance_grid(table: pd.DataFrame) -> pd.DataFrame:
     the measure on every ward judged on it). Pairs with too few points are left out (see `not_judged`).
     """
     judged = table[(table["variation_row"] != NO_DATA) & (table["assurance_column"] != NO_DATA)]
+    # each ward's label once, not a dict per row inside every cell
+    who = judged[[c for c in ("ward_id", "ward_name") if c in judged.columns]]
+    judged = judged.assign(_label=[ward_label(r) for r in who.to_dict("records")])
     per_measure = judged.groupby("measure").size()
     order = {k: i for i, k in enumerate(table.attrs.get("measures", []))}
     rows = []
@@ -399,7 +432,7 @@ def assurance_grid(table: pd.DataFrame) -> pd.DataFrame:
                 "row": r,
                 "column": c,
                 "measure_title": g["measure_title"].iloc[0],
-                "wards": [ward_label(x) for x in g.to_dict("records")],
+                "wards": g["_label"].tolist(),
                 "n": len(g),
                 "every_ward": len(g) == int(per_measure[m]) and len(g) > 1,
                 "_m": order.get(m, len(order)),

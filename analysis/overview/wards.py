@@ -69,6 +69,12 @@ def _no_icon(measure: str) -> dict:
     return variation_icon(pd.DataFrame({"value": [], "centre": []}), measure)
 
 
+def _names(s: pd.Series):
+    """A column's values for a new frame: pandas' own string array as it is (the column an object array of the
+    same strings would make, without converting each value twice), anything else as a NumPy array."""
+    return s.array if s.dtype == "str" else s.to_numpy()
+
+
 def _month_number(s: pd.Series) -> np.ndarray:
     m = pd.to_datetime(s)
     return (m.dt.year * 12 + m.dt.month - 1).to_numpy(dtype="int64")
@@ -105,7 +111,7 @@ def _occasions(frame: pd.DataFrame, col: str | None) -> pd.DataFrame:
     d = frame.loc[frame[col].notna(), ["ward_id", "month", col]].sort_values(["ward_id", "month"])
     return pd.DataFrame(
         {
-            "ward_id": d["ward_id"].to_numpy(),
+            "ward_id": _names(d["ward_id"]),
             "pos": d.groupby("ward_id").cumcount().to_numpy(),
             "value": d[col].to_numpy(float),
         }
@@ -149,11 +155,12 @@ def _assaults_long(panel: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd
     if "assaults_on_staff" not in panel or not panel["assaults_on_staff"].notna().any():
         return pd.DataFrame(columns=["ward_id", "pos", "count", "exposure"]), None
     n = pd.Series(_month_number(panel["month"]), index=panel.index)
-    first = n.groupby(panel["ward_id"]).min()
+    by_ward = n.groupby(panel["ward_id"])
+    first = by_ward.min()
     long = pd.DataFrame(
         {
-            "ward_id": panel["ward_id"].to_numpy(),
-            "pos": (n - panel["ward_id"].map(first)).to_numpy(),
+            "ward_id": _names(panel["ward_id"]),
+            "pos": (n - by_ward.transform("min")).to_numpy(),  # each ward's first month, without a string lookup
             "count": panel["assaults_on_staff"].to_numpy(float),
             "exposure": panel["occupied_bed_days"].to_numpy(float),
         }
@@ -168,7 +175,9 @@ def _latest(panel: pd.DataFrame, col: str, carried: str | None = None) -> pd.Dat
     mask = panel[col].notna()
     if carried and carried in panel:
         mask &= panel[carried] == 0
-    last = panel.loc[mask].sort_values(["ward_id", "month"]).groupby("ward_id").tail(1)
+    # each ward's latest row: a stable sort by month keeps the old tie order; then the few rows in ward order
+    d = panel.loc[mask, ["ward_id", "month", col]]
+    last = d.sort_values("month", kind="stable").groupby("ward_id").tail(1).sort_values("ward_id", kind="stable")
     return pd.DataFrame(
         {"value": last[col].to_numpy(float), "month": uk_months(last["month"]).to_numpy()},
         index=pd.Index(last["ward_id"], name="ward_id"),
@@ -196,7 +205,8 @@ def ward_table(
     out = pd.DataFrame({"ward_id": wards})
     if not len(panel):
         return pd.DataFrame(columns=_COLUMNS)
-    info = panel.groupby("ward_id", sort=True).first()
+    info = panel.groupby("ward_id", sort=True)[[c for c in ("ward_name", "service", "security_level") if c in panel]]
+    info = info.first()  # only the columns it shows, not every column of the panel
     for c in ("ward_name", "service", "security_level"):
         out[c] = out["ward_id"].map(info[c]) if c in info else np.nan
 
@@ -204,7 +214,8 @@ def ward_table(
         last = _latest(panel, f"coproduction_{who}_overall", f"coproduction_{who}_months_carried")
         out[f"coproduction_{who}_latest"] = out["ward_id"].map(last["value"]).astype(float)
         out[f"coproduction_{who}_latest_month"] = _text(out["ward_id"], last["month"])
-    survey = panel[panel.get("coproduction_patient_months_carried", pd.Series(np.nan, index=panel.index)) == 0]
+    on_survey = panel.get("coproduction_patient_months_carried", pd.Series(np.nan, index=panel.index)) == 0
+    survey = panel.loc[on_survey, [c for c in ("ward_id", "month", "coproduction_patient_overall") if c in panel]]
     icons = stacked_icons(
         _occasions(survey, "coproduction_patient_overall"),
         "xmr",
@@ -221,7 +232,8 @@ def ward_table(
         for c in ("assaults_on_staff", "occupied_bed_days", "talking_groups_held", "talking_group_attendances")
         if c in panel
     ]
-    win = panel.loc[panel["month"] >= start].groupby("ward_id")[sums].sum(min_count=1).reindex(wards)
+    win = panel.loc[panel["month"] >= start, ["ward_id", *sums]].groupby("ward_id")[sums].sum(min_count=1)
+    win = win.reindex(wards)
     col = lambda c: out["ward_id"].map(win[c]).astype(float) if c in win else pd.Series(np.nan, index=out.index)
     out["assaults_on_staff_12m"], out["occupied_bed_days_12m"] = col("assaults_on_staff"), col("occupied_bed_days")
     obd = out["occupied_bed_days_12m"]

@@ -17,6 +17,20 @@ def _label(row) -> str:
     return f"{row['ward_id']} {name}".strip() if isinstance(name, str) and name else str(row["ward_id"])
 
 
+def _labels(rows: pd.DataFrame) -> set[str]:
+    """The ward labels of `rows` (each distinct ward id and name labelled once, not each row)."""
+    cols = [c for c in ("ward_id", "ward_name") if c in rows.columns]
+    return {_label(r) for r in rows[cols].drop_duplicates().to_dict("records")}
+
+
+def _first_labels(panel: pd.DataFrame) -> pd.Series:
+    """Each ward's label from its first row, indexed by ward_id in sorted order (as `groupby("ward_id")`)."""
+    cols = [c for c in ("ward_id", "ward_name") if c in panel.columns]
+    first = panel[cols].dropna(subset=["ward_id"]).drop_duplicates("ward_id")
+    labels = pd.Series([_label(r) for r in first.to_dict("records")], index=first["ward_id"].to_numpy())
+    return labels.sort_index(kind="stable")
+
+
 def _missing_values(panel: pd.DataFrame) -> list[str]:
     out = []
     n = len(panel)
@@ -25,7 +39,7 @@ def _missing_values(panel: pd.DataFrame) -> list[str]:
             continue
         blank = panel[panel[col].isna()]
         if len(blank):
-            wards = sorted({_label(r) for _, r in blank.iterrows()})
+            wards = sorted(_labels(blank))
             out.append(
                 f"{col.replace('_', ' ').capitalize()}: blank in {fmt_number(len(blank))} of "
                 f"{plural(n, 'ward-month')} ({listed(wards, MAX_NAMED)}). Blank months are left out of rates and "
@@ -40,10 +54,9 @@ def _missing_months(panel: pd.DataFrame) -> list[str]:
         return []
     first, last = panel["month"].min(), panel["month"].max()
     expected = len(pd.period_range(first, last, freq="M"))
-    gaps = {}
-    for _wid, w in panel.groupby("ward_id", sort=True):
-        if w["month"].nunique() < expected:
-            gaps[_label(w.iloc[0])] = expected - w["month"].nunique()
+    months = panel.groupby("ward_id", sort=True)["month"].nunique()
+    labels = _first_labels(panel)
+    gaps = {labels[wid]: expected - int(n) for wid, n in months.items() if n < expected}
     if not gaps:
         return []
     parts = [f"{w} ({plural(n, 'month')})" for w, n in gaps.items()]
@@ -75,7 +88,8 @@ def _surveys(panel: pd.DataFrame, carry: int) -> list[str]:
             + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
             + "."
         )
-        never = sorted({_label(w.iloc[0]) for _, w in panel.groupby("ward_id") if w[carried].isna().all()})
+        blank = panel[carried].isna().groupby(panel["ward_id"], sort=True).all()
+        never = sorted(set(_first_labels(panel)[blank[blank].index]))
         if never:
             out.append(f"Wards with no {who} survey scores in the period: {listed(never, MAX_NAMED)}.")
     out.append(
@@ -93,7 +107,8 @@ def _recovery(panel: pd.DataFrame) -> list[str]:
     if not cols:
         return ["No recovery scores are in the selection, so question 3 cannot be answered."]
     has = panel[cols].notna().any(axis=1)
-    none = sorted({_label(w.iloc[0]) for wid, w in panel.groupby("ward_id") if not has[w.index].any()})
+    some = has.groupby(panel["ward_id"], sort=True).any()
+    none = sorted(set(_first_labels(panel)[some[~some].index]))
     if none:
         return [f"Wards with no recovery data in the period: {listed(none, MAX_NAMED)}."]
     return ["Every ward in the selection has some recovery scores."]
@@ -109,14 +124,14 @@ def _bed_days(panel: pd.DataFrame, wards: pd.DataFrame | None) -> list[str]:
         capacity = d["beds"].astype(float) * days
         over = d[d["occupied_bed_days"] > capacity * 1.0001]
         if len(over):
-            wards = sorted({_label(r) for _, r in over.iterrows()})
+            wards = sorted(_labels(over))
             out.append(
                 f"Bed-day warning: {plural(len(over), 'ward-month')} report more occupied bed days than beds x "
                 f"days in the month ({listed(wards, MAX_NAMED)}); check the bed numbers or the bed days."
             )
         low = d[(d["occupied_bed_days"] < capacity * 0.5) & (capacity > 0)]
         if len(low):
-            wards = sorted({_label(r) for _, r in low.iterrows()})
+            wards = sorted(_labels(low))
             out.append(
                 f"Bed-day warning: {plural(len(low), 'ward-month')} were less than half full "
                 f"({listed(wards, MAX_NAMED)}); rates on few bed days swing widely."

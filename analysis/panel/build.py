@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.contract import ASPECTS, INCIDENT_COUNTS, RESPONDENTS
+from analysis.panel.instruments import PANEL_SCORES, add_instrument_columns
 from analysis.panel.scoring import (
     carry_forward,
     carry_forward_rule,
@@ -81,7 +82,7 @@ def build_panel(
     >>> from analysis import build_panel, load_sample
     >>> panel = build_panel(load_sample().tables)
     >>> panel.shape
-    (720, 66)
+    (720, 81)
     >>> panel.columns[:10].tolist()  # doctest: +NORMALIZE_WHITESPACE
     ['ward_id', 'ward_name', 'service', 'security_level', 'beds', 'month', 'month_index', 'calendar_month',
      'financial_year', 'occupied_bed_days']
@@ -102,6 +103,7 @@ def build_panel(
     scores, note = _scores(tables, carry_forward_months, min_share_answered)
     panel = _attach_scores(panel, scores)
     panel = _recovery(panel, tables.get("recovery"))
+    panel = add_instrument_columns(panel, tables.get("survey_returns"), tables.get("instrument"))
     panel = panel[_ordered(panel.columns, counts)]
     panel.attrs = {
         "carry_forward_months": carry_forward_months,
@@ -128,6 +130,7 @@ def _ordered(columns: pd.Index, counts: list[str]) -> list[str]:
         *SESSION_COLUMNS,
     ]
     head += [c for c in columns if c.startswith(("coproduction_", "recovery_"))]
+    head += [c for p in PANEL_SCORES for c in (p.column, f"{p.column}_n_returns")]
     head = [c for c in head if c in columns]
     return head + [c for c in columns if c not in head]
 
@@ -151,7 +154,9 @@ def _calendar(panel: pd.DataFrame) -> pd.DataFrame:
     panel.insert(pos, "month_index", (idx - idx.min()).astype("int64") if len(m) else idx)
     panel.insert(pos + 1, "calendar_month", m.dt.month.astype("int64"))
     start = pd.Series(np.where(m.dt.month >= 4, m.dt.year, m.dt.year - 1), index=panel.index, dtype="int64")
-    fy = start.map(lambda y: f"{y}/{(y + 1) % 100:02d}").astype("str")
+    years, back = np.unique(start.to_numpy(), return_inverse=True)  # each distinct year's label made once
+    words = pd.array([f"{y}/{(y + 1) % 100:02d}" for y in years], dtype="str")
+    fy = pd.Series(words.take(back.reshape(-1)), index=panel.index)
     panel.insert(pos + 2, "financial_year", fy)
     return panel
 
@@ -215,6 +220,7 @@ def _attach_scores(panel: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
         s = scores[scores["respondent"].astype(str) == r]
         s = s.set_index([s["ward_id"].astype("str"), s["month"]])
         s.index.names = ["ward_id", "month"]
+        s = s[[c for c in (*SCORE_PARTS, "months_carried", "n_returns") if c in s.columns]]  # no text to realign
         aligned = s.reindex(keys) if len(s) else pd.DataFrame(index=keys)
         for part in SCORE_PARTS:
             col = aligned[part] if part in aligned.columns else np.nan
@@ -230,8 +236,9 @@ def _attach_scores(panel: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
 def _recovery(panel: pd.DataFrame, recovery: pd.DataFrame | None) -> pd.DataFrame:
     if recovery is None or not len(recovery):
         return panel
+    codes, names = pd.factorize(recovery["measure"], use_na_sentinel=False)  # each distinct name's slug once
     rec = recovery.assign(
-        slug=recovery["measure"].map(measure_slug),
+        slug=pd.array([measure_slug(m) for m in names], dtype="str").take(codes),
         month=pd.to_datetime(recovery["month"]).dt.to_period("M").dt.to_timestamp(),
         ward_id=recovery["ward_id"].astype("str"),
     )

@@ -16,7 +16,11 @@ A hospital may use several instruments. Three are built in:
   (the published key is in the manual): the built-in marks the experienced-safety items worded as threat
   (``ess_es1`` to ``ess_es4``) as reversed, so that a higher safety score always means safer. A hospital
   holding the manual should check the key and, where it differs, give its own rows for ``essences`` in
-  the instrument table (they replace the built-in definition).
+  the instrument table (they replace the built-in definition). Searched for this release (December 2026):
+  the 2008 paper's abstract, the Australian prison validation (Day, Casey, Vess and Huisy 2011), the UK
+  high-secure validation (Tonkin et al., doi 10.1002/cbm.745) and public repositories for scoring code.
+  The abstracts name the safety dimension "Safety (versus threat of aggression and violence)", which fits
+  threat-worded items turned round, but none gives the item numbers; no public scoring code was found.
 - ``staff_boundaries``: a short staff instrument written for this product on professional boundaries when
   social distance is reduced: working, not validated.
 
@@ -325,3 +329,144 @@ def monthly(scored: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
         out[f"n_{s}"] = g[s].count()
     out["n_returns"] = g.size()
     return out.reset_index()
+
+
+# ---------------------------------------------------------------- instrument scores as ward-month panel columns
+SURVEY_TABLE = "survey_returns"
+
+
+@dataclass(frozen=True)
+class PanelScore:
+    """A built-in instrument's subscale, as one respondent group rates it, as a ward-month panel column.
+
+    The column is the mean, over the ward's returns dated in the month, of each return's subscale score under the
+    instrument's rule (`score`); a month without a scored return is missing (nothing is carried forward).
+    ``<column>_n_returns`` counts the returns behind it. `analysis.panel.measures` makes one `Measure` of each.
+    """
+
+    column: str
+    instrument: str
+    respondent: str
+    subscale: str
+    words: str  # a noun phrase for a sentence
+    step: str  # one step of `per` in words, after "per"
+    per: float
+    at: tuple[float, ...]
+    higher_is_better: bool
+    about: str  # how the column is scored, in words
+
+
+_ESS_RULE = (
+    "Each EssenCES return's subscale is the sum of its five items (0 to 4 each; reverse-keyed items turned round; "
+    "when one item is unanswered the sum is pro-rated; a return answering fewer than 4 of the 5 is left out), so it "
+    "runs from 0 to 20; the ward-month's score is the mean over its returns that month. Higher is better."
+)
+_SB_RULE = (
+    "Each return's score is the mean of the seven items it answers (1 to 5; the two reverse-keyed items turned "
+    "round; a return answering fewer than half is left out); the ward-month's score is the mean over its returns "
+    "that month. Higher is better. A working instrument written for this product, not validated."
+)
+_ESS_WORDS = {
+    "therapeutic_hold": "therapeutic hold",
+    "patients_cohesion": "patients' cohesion and mutual support",
+    "experienced_safety": "experienced safety",
+}
+_RATED = {"patient": "patient-rated", "staff": "staff-rated"}
+PANEL_SCORES: tuple[PanelScore, ...] = (
+    *(
+        PanelScore(
+            f"essences_{who}_{sub}",
+            ESSENCES,
+            who,
+            sub,
+            f"{_RATED[who]} {words} (EssenCES, 0 to 20)",
+            "2 points more of 20",
+            2.0,
+            (8.0, 12.0, 16.0),
+            True,
+            _ESS_RULE,
+        )
+        for who in ("patient", "staff")
+        for sub, words in _ESS_WORDS.items()
+    ),
+    PanelScore(
+        "boundaries_staff_confidence",
+        BOUNDARIES,
+        "staff",
+        "professional_boundaries",
+        "staff confidence with professional boundaries (working instrument, 1 to 5)",
+        "1 point more of 5",
+        1.0,
+        (3.0, 3.5, 4.0),
+        True,
+        _SB_RULE,
+    ),
+)
+
+
+def ward_month_instrument_scores(
+    survey_returns: pd.DataFrame | None, instrument_table: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per ward-month with a scored return: ``ward_id`` (text), ``month``, then each `PANEL_SCORES` column
+    the returns give and its ``<column>_n_returns`` (returns scored on that subscale).
+
+    Each instrument is scored by its own rule (`score`: reverse keys, pro-rating, the answered-items threshold),
+    with a hospital's own definition in its instrument table replacing the built-in one (`instruments_for`).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame(
+    ...     {
+    ...         "response_id": ["R1"] * 7 + ["R2"] * 7,
+    ...         "ward_id": "W01",
+    ...         "date": "2024-05-03",
+    ...         "respondent": "staff",
+    ...         "instrument": "staff_boundaries",
+    ...         "item": [f"sb{k}" for k in range(1, 8)] * 2,
+    ...         "answer": [4, 4, 2, 4, 4, 2, 4] + [5, 5, 1, 5, 5, 1, 5],
+    ...     }
+    ... )
+    >>> ward_month_instrument_scores(r).iloc[0, 2:].astype(float).tolist()  # R1: 4 after sb3, sb6 turned; R2: 5
+    [4.5, 2.0]
+    """
+    cols = ["ward_id", "month"]
+    if survey_returns is None or not len(survey_returns) or "instrument" not in survey_returns.columns:
+        return pd.DataFrame(columns=cols)
+    found = instruments_for(instrument_table)
+    given = set(pd.unique(survey_returns["instrument"].astype(str)))
+    parts = []
+    for name in dict.fromkeys(p.instrument for p in PANEL_SCORES):
+        if name not in given or name not in found:
+            continue
+        inst = found[name]
+        m = monthly(score(wide_returns(survey_returns, name), inst), inst)
+        m["ward_id"] = m["ward_id"].astype(str)
+        for p in PANEL_SCORES:
+            if p.instrument != name or p.subscale not in inst.subscales or p.respondent not in inst.respondents:
+                continue
+            one = m[m["respondent"] == p.respondent].set_index(cols)
+            one = one[one[f"n_{p.subscale}"] > 0]
+            if len(one):
+                parts.append(
+                    pd.DataFrame(
+                        {p.column: one[p.subscale], f"{p.column}_n_returns": one[f"n_{p.subscale}"].astype(float)}
+                    )
+                )
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, axis=1).sort_index().reset_index()
+
+
+def add_instrument_columns(
+    panel: pd.DataFrame, survey_returns: pd.DataFrame | None, instrument_table: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The panel with each `PANEL_SCORES` column the returns give (months without a scored return missing) and its
+    ``_n_returns``; unchanged when there are no returns of a built-in instrument."""
+    add = ward_month_instrument_scores(survey_returns, instrument_table)
+    new = [c for c in add.columns if c not in ("ward_id", "month")]
+    if not new:
+        return panel
+    keys = pd.MultiIndex.from_frame(panel[["ward_id", "month"]].astype({"ward_id": "str"}))
+    aligned = add.set_index(["ward_id", "month"]).reindex(keys)
+    block = pd.DataFrame({c: aligned[c].to_numpy(dtype=float) for c in new}, index=panel.index)
+    return pd.concat([panel.drop(columns=[c for c in new if c in panel.columns]), block], axis=1)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analysis.panel.instruments import PANEL_SCORES, SURVEY_TABLE
+
 PER_SCORE = 10.0  # the co-production scores' step (points on a 0 to 100 scale)
 
 
@@ -30,6 +32,8 @@ class Measure:
     at: tuple[float, ...] = (30.0, 50.0, 70.0)  # values at which a count model gives expected rates
     roles: tuple[str, ...] = ("predictor",)  # "predictor" and/or "outcome"
     questions: tuple[str, ...] = ("q2", "q3", "dose")  # the models that take it (q3: 10 points on 0 to 100)
+    higher_is_better: bool | None = None  # the direction of a score (None: neither, as for a count of meetings)
+    about: str = ""  # how the column is made, in words, for a caption
 
 
 _LOG = ("talking_group_sessions", "a talking-group session log")
@@ -67,6 +71,33 @@ MEASURES: dict[str, Measure] = {
             per=1.0,
             at=(4.0, 6.0, 8.0),
             questions=("q2", "dose"),
+        ),
+        Measure(
+            "tg_meetings",
+            "talking groups held in the month",
+            *_LOG,
+            "1 more meeting",
+            per=1.0,
+            at=(1.0, 2.0, 4.0),
+            questions=("q2", "dose"),
+        ),
+        # Instrument scores (analysis.panel.instruments.PANEL_SCORES): outcomes of the dose and talking-groups
+        # models, predictors of the count model (question 3 reads every step as 10 points of 0 to 100, so not there).
+        *(
+            Measure(
+                p.column,
+                p.words,
+                SURVEY_TABLE,
+                "a survey of EssenCES or the staff boundaries instrument",
+                p.step,
+                per=p.per,
+                at=p.at,
+                roles=("predictor", "outcome"),
+                questions=("q2",),
+                higher_is_better=p.higher_is_better,
+                about=p.about,
+            )
+            for p in PANEL_SCORES
         ),
     )
 }

@@ -119,6 +119,20 @@ def _finite(*xs) -> bool:
     return all(x is not None and math.isfinite(float(x)) for x in xs)
 
 
+def _has_figure(result: ModelResult) -> bool:
+    """A fitted model with a headline whose estimate and 95% CI are all finite."""
+    h = result.headline
+    return h is not None and result.ok and _finite(h.estimate, h.ci_low, h.ci_high)
+
+
+def _not_known_yet(result: ModelResult, level: str, why: str, question: str | None = None) -> Verdict | None:
+    """Rule 1 of every question: "Not yet known: <why>" when the level is "Not enough data" or there is no usable
+    figure; None otherwise (the other rules decide)."""
+    if level == LEVELS[0] or not _has_figure(result):
+        return not_known(question or result.question, why or "no figure could be worked out")
+    return None
+
+
 def is_ratio(result: ModelResult) -> bool:
     return result.headline is not None and "rate ratio" in result.headline.name.lower()
 
@@ -141,9 +155,9 @@ def presence_verdict(
 ) -> Verdict:
     """Question 1's verdict by the rules in the module docstring. `band_counts` maps each band, lowest
     ('lite') first, to its number of wards; `why` is what is short when the level is "Not enough data"."""
+    if (unknown := _not_known_yet(result, level, why, "q1")) is not None:
+        return unknown
     h = result.headline
-    if level == LEVELS[0] or h is None or not result.ok or not _finite(h.estimate, h.ci_low, h.ci_high):
-        return not_known("q1", why or "no figure could be worked out")
     unsure = level == LEVELS[1]
     counts = dict(band_counts or {})
     if counts and sum(counts.values()) > 0:
@@ -194,6 +208,25 @@ def _clear(lo: float, hi: float, null: float) -> bool:
     return not lo <= null <= hi
 
 
+def _clear_verdict(question: str, level: str, way: str, neutral: str, words: str) -> Verdict:
+    """Rules 2 and 3 of questions 2 and 3 and of talking groups, a clear figure: "Yes" the better way, "No" the
+    worse, `neutral` ("A link", "A change") with no known better way; "Probably", "Probably not", "Probably a
+    link" ... when the level is Low."""
+    sure = level != LEVELS[1]
+    answer = {
+        "better": ("Yes", "Probably"),
+        "worse": ("No", "Probably not"),
+        "": (neutral, f"Probably {neutral.lower()}"),
+    }
+    return Verdict(question, "clear" if sure else "probable", answer[way][0 if sure else 1], words)
+
+
+def _little_or_none(lo: float, hi: float, null: float, band: float | None, level: str) -> bool:
+    """Rule 4 of questions 2 and 3 and of talking groups: the 95% CI lies wholly inside the "little or no change"
+    band about `null` (none without a band), and the level is Moderate or High."""
+    return band is not None and null - band <= lo and hi <= null + band and level != LEVELS[1]
+
+
 def link_verdict(
     result: ModelResult,
     level: str,
@@ -211,10 +244,9 @@ def link_verdict(
     scores : True for a score (said "better / worse / higher / lower <noun>"), False for a count
         ("fewer / more <noun>").
     """
-    q, h = result.question, result.headline
-    if level == LEVELS[0] or h is None or not result.ok or not _finite(h.estimate, h.ci_low, h.ci_high):
-        return not_known(q, why or "no figure could be worked out")
-    ratio = is_ratio(result)
+    if (unknown := _not_known_yet(result, level, why)) is not None:
+        return unknown
+    q, h, ratio = result.question, result.headline, is_ratio(result)
     null = 1.0 if ratio else 0.0
     within = "within" in h.name.lower()
     when = "when a ward's co-production rises" if within else "where co-production is higher"
@@ -227,12 +259,8 @@ def link_verdict(
         return f"{'more' if up else 'fewer'} {noun}"
 
     if _clear(h.ci_low, h.ci_high, null):
-        way = _way(h.estimate, ratio, better)
-        sure = level != LEVELS[1]
-        answer = {"better": ("Yes", "Probably"), "worse": ("No", "Probably not"), "": ("A link", "Probably a link")}
-        return Verdict(q, "clear" if sure else "probable", answer[way][0 if sure else 1], f"{what(h.estimate)} {when}")
-    band = RATIO_NEGLIGIBLE if ratio else negligible
-    if band is not None and null - band <= h.ci_low and h.ci_high <= null + band and level != LEVELS[1]:
+        return _clear_verdict(q, level, _way(h.estimate, ratio, better), "A link", f"{what(h.estimate)} {when}")
+    if _little_or_none(h.ci_low, h.ci_high, null, RATIO_NEGLIGIBLE if ratio else negligible, level):
         return Verdict(q, "clear", "No", f"{noun} change little, if at all, with co-production")
     b = between_of(result) if within else None
     if b is not None and _clear(b[1], b[2], null):
@@ -268,20 +296,15 @@ def talking_groups_verdict(
 
     noun : the primary outcome, e.g. "patient-rated co-production"; better, negligible, scores as in
     `link_verdict` (a rate ratio's "little or no change" band is 0.9 to 1.1)."""
-    q, h = result.question, result.headline
-    if level == LEVELS[0] or h is None or not result.ok or not _finite(h.estimate, h.ci_low, h.ci_high):
-        return not_known(q, why or "no figure could be worked out")
-    ratio = is_ratio(result)
+    if (unknown := _not_known_yet(result, level, why)) is not None:
+        return unknown
+    q, h, ratio = result.question, result.headline, is_ratio(result)
     null = 1.0 if ratio else 0.0
     if _clear(h.ci_low, h.ci_high, null):
         up = h.estimate > null
-        way = _way(h.estimate, ratio, better)
         what = f"{'higher' if up else 'lower'} {noun}" if scores else f"{'more' if up else 'fewer'} {noun}"
-        sure = level != LEVELS[1]
-        answer = {"better": ("Yes", "Probably"), "worse": ("No", "Probably not"), "": ("A change", "Probably a change")}
-        return Verdict(q, "clear" if sure else "probable", answer[way][0 if sure else 1], f"{what} {STARTED}")
-    band = RATIO_NEGLIGIBLE if ratio else negligible
-    if band is not None and null - band <= h.ci_low and h.ci_high <= null + band and level != LEVELS[1]:
+        return _clear_verdict(q, level, _way(h.estimate, ratio, better), "A change", f"{what} {STARTED}")
+    if _little_or_none(h.ci_low, h.ci_high, null, RATIO_NEGLIGIBLE if ratio else negligible, level):
         return Verdict(q, "clear", "No", f"{noun} changed little, if at all, {STARTED}")
     return Verdict(q, "unclear", "No clear change yet")
 
@@ -292,15 +315,12 @@ def talking_groups_figure_words(result: ModelResult, noun: str, better: str | No
     (could be anywhere from 1.9 to 6.7 points higher)'; a rate ratio: '3% fewer assaults on staff once ...
     (could be anywhere from 30% fewer to 35% more)'."""
     h = result.headline
-    if h is None or not result.ok or not _finite(h.estimate, h.ci_low, h.ci_high):
+    if not _has_figure(result):
         return ""
     when = "once a ward started talking groups, against wards not yet started"
     if is_ratio(result):
         return f"{_change_noun(h.estimate, noun)} {when} ({ratio_range_words(h.ci_low, h.ci_high)})"
-    way = _way(h.estimate, False, better)
-    size = f"{noun} {_points(h.estimate)} {'higher' if h.estimate > 0 else 'lower'}" + (f" ({way})" if way else "")
-    if abs(h.estimate) < 0.05:
-        size = f"{noun} about the same"
+    size = _size_words(h.estimate, noun, better)
     return f"{size[:1].upper()}{size[1:]} {when} ({change_range_words(h.ci_low, h.ci_high)})"
 
 
@@ -343,7 +363,7 @@ def figure_words(result: ModelResult, noun: str, better: str | None = None, per:
     higher (better) in a month when ... (could be anywhere from 0.5 to 1.9 points higher)'.
     """
     h = result.headline
-    if h is None or not result.ok or not _finite(h.estimate, h.ci_low, h.ci_high):
+    if not _has_figure(result):
         return ""
     if result.question == "q1":
         who = "Staff" if "staff" in h.name.lower() else "Patients"
@@ -358,11 +378,15 @@ def figure_words(result: ModelResult, noun: str, better: str | None = None, per:
         when = f"for each {step} points more co-production"
     if is_ratio(result):
         return f"{_change_noun(h.estimate, noun)} {when} ({ratio_range_words(h.ci_low, h.ci_high)})"
-    way = _way(h.estimate, False, better)
-    size = f"{noun} {_points(h.estimate)} {'higher' if h.estimate > 0 else 'lower'}" + (f" ({way})" if way else "")
-    if abs(h.estimate) < 0.05:
-        size = f"{noun} about the same"
-    return f"{size} {when} ({change_range_words(h.ci_low, h.ci_high)})"
+    return f"{_size_words(h.estimate, noun, better)} {when} ({change_range_words(h.ci_low, h.ci_high)})"
+
+
+def _size_words(change: float, noun: str, better: str | None) -> str:
+    """A score change as 'QPR-15 scores 1.2 points higher (better)' ('... about the same' when it rounds to 0)."""
+    if abs(change) < 0.05:
+        return f"{noun} about the same"
+    way = _way(change, False, better)
+    return f"{noun} {_points(change)} {'higher' if change > 0 else 'lower'}" + (f" ({way})" if way else "")
 
 
 def _change_noun(rr: float, noun: str) -> str:

@@ -198,6 +198,11 @@ def generate(
         tables["survey_returns"], truth["instrument_returns"] = instrument_returns(
             seed, tables, latent, d.aspect_offsets[3]
         )
+    from analysis.sample.boundary import boundary_incidents  # boundary-related incidents: its own generator too
+
+    tables["ward_months"]["boundary_incidents"], truth["boundary_incidents"] = boundary_incidents(
+        seed, tables, latent, d.aspect_offsets[3]
+    )
     return SampleHospital(tables=tables, truth=truth, latent=latent, design=d)
 
 

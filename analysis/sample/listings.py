@@ -2,7 +2,8 @@
 restrictive-intervention episodes, exploded from the shipped ward-month counts.
 
 Importing them through the sample's profile (data/sample/raw/profile.json) gives back the shipped ward_months
-exactly (occupied bed days, assaults on staff and on patients, self-harm, restraints, seclusions). Everything else
+exactly (occupied bed days, assaults on staff and on patients, self-harm, restraints, seclusions,
+boundary-related incidents: `analysis.sample.boundary`). Everything else
 in them is there to be left out: title rows above the header, local category labels, rejected rows, duplicate
 rows, incidents of other categories that count as nothing, and a fictional free-text description (one phrase of
 which, `PLANTED_PHRASE`, tests search for everywhere after an import).
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from analysis.sample.boundary import listing_rows, merge_rows
 
 SEED_OFFSET = 0x12D47A  # issue 12
 RAW_DIR = "raw"
@@ -110,7 +113,9 @@ def _time(rng: np.random.Generator) -> str:
     return f"{h:02d}:{m:02d}" if style < 0.6 else f"{h:02d}{m:02d}"
 
 
-def incident_listing(wards: pd.DataFrame, ward_months: pd.DataFrame, rng: np.random.Generator) -> bytes:
+def incident_listing(
+    wards: pd.DataFrame, ward_months: pd.DataFrame, rng: np.random.Generator, seed: int | None = None
+) -> bytes:
     """The Datix-like listing: one row per incident, with everything a real export has that must not count."""
     names = dict(zip(wards["ward_id"], wards["ward_name"]))
     rows: list[tuple] = []  # (date, minutes, row cells without the ID)
@@ -147,6 +152,7 @@ def incident_listing(wards: pd.DataFrame, ward_months: pd.DataFrame, rng: np.ran
         final.append(cells)
         if k in twice and cells[9] != "Rejected":
             final.append(list(cells))
+    final = merge_rows(final, listing_rows(wards, ward_months, seed))  # boundary incidents: own generator
     first, last = wm["month"].min(), wm["month"].max() + pd.offsets.MonthEnd(0)
     title = [
         "Incident listing (all incidents, all statuses)",
@@ -238,7 +244,7 @@ def raw_files(tables: dict[str, pd.DataFrame], seed: int) -> dict[str, bytes]:
     wards, wm = tables["wards"], tables["ward_months"]
     profile = sample_profile(wards)
     return {
-        LISTING_FILE: incident_listing(wards, wm, rng),
+        LISTING_FILE: incident_listing(wards, wm, rng, seed),
         CENSUS_FILE: census(wards, wm, rng),
         EPISODES_FILE: episodes(wards, wm, rng),
         PROFILE_FILE: (json.dumps(profile, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),

@@ -111,8 +111,9 @@ def readme(h) -> str:
         "",
         "## Files",
         "",
-        "- `wards.csv`, `ward_months.csv` (occupied bed days, every incident count, talking-group sessions and "
-        "attendances, staffing), `coproduction_responses.csv` (one row per anonymous return, items le1..sd4 of "
+        "- `wards.csv`, `ward_months.csv` (occupied bed days, every incident count, boundary-related "
+        "incidents (true rate ratio per 10 points of closeness under `boundary_incidents` in truth.json), "
+        "talking-group sessions and attendances, staffing), `coproduction_responses.csv` (one row per anonymous return, items le1..sd4 of "
         "the default working instrument, 1-5), `recovery.csv` (ward mean scores and patients behind them), "
         "`events.csv` (talking-group starts, two ward changes, one hospital-wide note), `targets.csv` (targets "
         "for the Overview's assurance icons: see Targets below).",
@@ -122,7 +123,8 @@ def readme(h) -> str:
         "- `survey_returns.csv`: EssenCES (patients and staff; structure only) and the staff boundaries working "
         "instrument, one row per answer, every second quarter; true effects under `instrument_returns`.",
         "- `raw/`: the same hospital as its systems would export it: a Datix-like incident listing (title rows, "
-        "local labels, rejected and duplicate rows, fictional free text), a midnight census, restrictive-"
+        "local labels, rejected and duplicate rows, fictional free text, boundary-related incidents as 'Staff "
+        "conduct' rows), a midnight census, restrictive-"
         "intervention episodes (MHS505 shape) and `profile.json`, which imports them back to ward_months exactly.",
         "- `truth.json`: the seed, every design parameter and every true effect with its definition, e.g. "
         '`truth["assaults_on_staff"]["rate_ratio_per_10_points"]`.',

@@ -36,7 +36,11 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy.stats import poisson
+
+from analysis._lazy import lazy_attr
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+poisson = lazy_attr("scipy.stats", "poisson")
 
 XMR_LIMIT = 2.66  # 3 / d2 with d2 = 1.128 for moving ranges of two
 D2 = 1.128

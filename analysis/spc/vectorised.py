@@ -45,7 +45,7 @@ def _layout(long: pd.DataFrame, group: str, rebase: Mapping | pd.DataFrame | Non
     full_pos = lo[gi] + np.arange(n) - start[gi]
     where = start[codes] + pos - lo[codes]
     source = np.full(n, -1, dtype="int64")
-    if len(np.unique(where)) < len(where):
+    if len(where) and np.bincount(where, minlength=n).max() > 1:  # a count per row: no sort of the positions
         raise ValueError("An SPC chart needs one row per position in each series.")
     source[where] = np.arange(len(long))
     boundary = np.zeros(n, bool)
@@ -61,8 +61,9 @@ def _layout(long: pd.DataFrame, group: str, rebase: Mapping | pd.DataFrame | Non
         k, r = k[keep], r[keep]
         keep = (r > lo[k]) & (r <= hi[k])  # as the one-series chart: a start after the first point, up to the last
         boundary[start[k[keep]] + r[keep] - lo[k[keep]]] = True
-    frame = pd.DataFrame({group: groups.to_numpy()[gi], "pos": full_pos})
-    return frame.assign(_source=source), np.cumsum(boundary) - 1
+    # the series' names taken by code, in their own dtype: no string column rebuilt value by value
+    frame = pd.DataFrame({group: groups.take(gi), "pos": full_pos})
+    return frame.assign(_source=source, _series=gi), np.cumsum(boundary) - 1
 
 
 def _column(long: pd.DataFrame, col: str, source: np.ndarray) -> pd.Series:
@@ -73,9 +74,13 @@ def _column(long: pd.DataFrame, col: str, source: np.ndarray) -> pd.Series:
     return pd.Series(out)
 
 
-def _within(seg: np.ndarray, frame: pd.DataFrame, group: str) -> np.ndarray:
-    """Segment numbers counted from 0 within each series (as the one-series chart numbers them)."""
-    first = pd.Series(seg).groupby(frame[group].to_numpy(), sort=False).transform("min").to_numpy()
+def _within(seg: np.ndarray, series: np.ndarray) -> np.ndarray:
+    """Segment numbers counted from 0 within each series (as the one-series chart numbers them); `series` is each
+    row's series code from `_layout` (series laid end to end, so a series' first row holds its first segment)."""
+    if not len(seg):
+        return seg.astype("int64")
+    starts = np.flatnonzero(np.r_[True, series[1:] != series[:-1]])
+    first = np.repeat(seg[starts], np.diff(np.r_[starts, len(seg)]))
     return (seg - first).astype("int64")
 
 
@@ -125,6 +130,7 @@ def charts(
         )
     frame, seg = _layout(long, group, rebase)
     source = frame.pop("_source").to_numpy()
+    series = frame.pop("_series").to_numpy()
     segment = pd.Series(seg)
     d = pd.DataFrame({c: _column(long, c, source) for c in values})
     if chart == "xmr":
@@ -178,7 +184,7 @@ def charts(
         d["chart"] = "u"
         cols = ["count", "exposure", "rate", "value"]
         extra = ["expected"]
-    d["segment"] = _within(seg, frame, group)
+    d["segment"] = _within(seg, series)
     d["missing"] = ~present
     d["n_in_segment"] = present.groupby(segment).transform("sum").astype(int)
     d["trial_limits"] = d["n_in_segment"] < min_points
@@ -192,6 +198,12 @@ def _lengths(new_run: np.ndarray) -> np.ndarray:
     """For each row, the length of the run (rows from one True in `new_run` to the next) it belongs to."""
     run = np.cumsum(new_run) - 1
     return np.bincount(run)[run]
+
+
+def _words(words: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A string column from its distinct `words` and each row's code into them: the same values and dtype as the
+    column of the words row by row, without building (and converting) a Python string per row."""
+    return pd.array(list(words), dtype="str").take(np.asarray(codes, dtype="int64"))
 
 
 def classify_all(
@@ -212,7 +224,7 @@ def classify_all(
         shift_length = trend_length = check_run_length(run_length)
     if shift_length < 2 or trend_length < 2:
         raise ValueError("run lengths must be at least 2")
-    out = charted.copy().reset_index(drop=True)
+    out = charted.reset_index(drop=True)  # copy-on-write (pandas 3): a new frame without copying every column
     n = len(out)
     seg = out.pop("_segment").to_numpy() if "_segment" in out else np.zeros(n, "int64")
     y = out["value"].to_numpy(float)
@@ -269,14 +281,14 @@ def classify_all(
         out[k] = v
     out["special_cause"] = out[list(RULE_COLUMNS)].any(axis=1)
     sign = IMPROVEMENT[improvement]
-    out["direction"] = np.select([direction > 0, direction < 0], ["high", "low"], default="")
+    # string columns: each distinct word made once and taken by code (no per-row string array to convert)
+    out["direction"] = _words(["", "high", "low"], np.select([direction > 0, direction < 0], [1, 2], default=0))
     if sign == 0:
-        variation = np.where(direction != 0, "special_cause_neither", "common_cause")
+        variation = _words(["common_cause", "special_cause_neither"], (direction != 0).astype("int64"))
     else:
-        variation = np.select(
-            [direction * sign > 0, direction * sign < 0],
-            ["special_cause_improvement", "special_cause_concern"],
-            default="common_cause",
+        variation = _words(
+            ["common_cause", "special_cause_improvement", "special_cause_concern"],
+            np.select([direction * sign > 0, direction * sign < 0], [1, 2], default=0),
         )
     out["variation"] = variation
     code = (
@@ -287,10 +299,31 @@ def classify_all(
         | (side > 0).astype(int) << 4
         | (trend_dir > 0).astype(int) << 5
     )
-    words = {int(c): _rule_text(*(bool(c >> b & 1) for b in range(4)), c >> 4 & 1, c >> 5 & 1) for c in np.unique(code)}
-    out["rule"] = pd.Series(code).map(words).to_numpy(dtype=object) if n else np.array([], dtype=object)
+    if n:
+        distinct = np.flatnonzero(np.bincount(code, minlength=64))  # six bits: a count per code, no sort
+        lookup = np.zeros(64, dtype="int64")
+        lookup[distinct] = np.arange(len(distinct))
+        back = lookup[code]
+        words = [_rule_text(*(bool(c >> b & 1) for b in range(4)), c >> 4 & 1, c >> 5 & 1) for c in distinct]
+        out["rule"] = _words(words, back)
+    else:
+        out["rule"] = np.array([], dtype=object)
     out["improvement"] = improvement
     return out
+
+
+def variation_keys(last: pd.DataFrame) -> np.ndarray:
+    """`analysis.spc.icons.variation_key` of every row of `last` (each row a chart's latest classified point, with
+    ``centre``, ``variation`` and ``direction``) at once: an object array of keys."""
+    if not len(last):
+        return np.array([], dtype=object)
+    variation = last["variation"].astype(str)
+    key = np.where(
+        variation == "common_cause",
+        "common_cause",
+        variation.str.removeprefix("special_cause_") + "_" + last["direction"].astype(str),
+    )
+    return np.where(last["centre"].isna().to_numpy(), "no_data", key).astype(object)
 
 
 def latest_icons(classified: pd.DataFrame, measure: str, group: str = "ward_id", min_points: int = 0) -> pd.DataFrame:

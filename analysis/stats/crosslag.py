@@ -69,11 +69,15 @@ def fit_within_linear(
 
     df = data.sort_values(ward, kind="stable").reset_index(drop=True)
     codes, labels = pd.factorize(df[ward], sort=True)
-    X = pd.DataFrame({"const": 1.0}, index=df.index)
-    for p in predictors:
-        X[p] = df[p].astype(float)
-    for j, w in enumerate(labels[1:], start=1):
-        X[f"ward={w}"] = (codes == j).astype(float)
+    # one indicator per ward after the first, built as one block (column by column fragments the frame)
+    indicators = (codes[:, None] == np.arange(1, len(labels))[None, :]).astype(float)
+    X = pd.concat(
+        [
+            pd.DataFrame({"const": 1.0, **{p: df[p].astype(float) for p in predictors}}, index=df.index),
+            pd.DataFrame(indicators, index=df.index, columns=[f"ward={w}" for w in labels[1:]]),
+        ],
+        axis=1,
+    )
     y = df[outcome].astype(float).to_numpy()
     if len(y) <= X.shape[1] or len(labels) < 2:
         raise ValueError("too few ward-months or wards for a within-ward model")

@@ -15,7 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+
+from analysis._lazy import lazy_module
+from analysis.stats.grouping import group_codes
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+optimize = lazy_module("scipy.optimize")
+special = lazy_module("scipy.special")
+stats = lazy_module("scipy.stats")
 
 
 @dataclass
@@ -28,11 +35,13 @@ class RandomInterceptFit:
 
 
 def _sums(X: np.ndarray, y: np.ndarray, groups: np.ndarray):
-    codes, inverse = np.unique(groups, return_inverse=True)
-    G = len(codes)
+    """Rows per ward, ward sums of X's columns and of y (wards in sorted order; hashed codes, one bincount per
+    column: the same sums, in the same order, as np.unique and np.add.at, in linear time)."""
+    inverse, G = group_codes(groups)
     n_g = np.bincount(inverse, minlength=G).astype(float)
     Xs = np.zeros((G, X.shape[1]))
-    np.add.at(Xs, inverse, X)
+    for j in range(X.shape[1]):
+        Xs[:, j] = np.bincount(inverse, weights=X[:, j], minlength=G)
     ys = np.bincount(inverse, weights=y, minlength=G)
     return n_g, Xs, ys
 

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analysis._lazy import lazy_module
 from analysis.panel.instruments import Instrument, coproduction_rows, keyed
 from analysis.panel.scoring import aspects_of, item_scores
 from analysis.text import fmt_number, plural
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+stats = lazy_module("scipy.stats")
 
 ALPHA_WORDS = (
     (0.9, "excellent (0.90 or above)"),

@@ -42,6 +42,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from analysis.data.contract import EVENT_KINDS, TABLES
+from analysis.store.app_settings import SETTINGS_TABLE, add_settings_table, write_setting
 from analysis.store.io import prepare, read_table, replaced_text, rows_text
 from analysis.store.plan import describe_plan as _describe_plan
 from analysis.store.plan import group_columns, group_key, plan_frame
@@ -239,6 +240,7 @@ class Store:
             self._lock_kind = {"sqlite": "sqlite", "postgresql": "advisory"}.get(self._dialect, "table")
             self._md = build_metadata()
             _add_profile_tables(self._md)
+            add_settings_table(self._md)  # app_settings: made and upgraded with the rest (app_settings.py)
             self._t = self._md.tables
             with self._write(lock=self._lock_kind != "table") as conn:  # the lock table may not exist yet
                 before = set(sa.inspect(conn).get_table_names())
@@ -828,6 +830,13 @@ class Store:
         conn.execute(sa.delete(t).where(t.c.import_id == n))
         for later, row_ids in relink.items():
             self._set_superseded(conn, name, row_ids, later)
+
+    # ------------------------------------------------------------ the app's settings
+    def save_setting(self, name: str, value: str, who: str = "") -> None:
+        """Save `value` as the app's setting `name` (``app_settings``), with who changed it and when (UTC), under
+        the store's write lock; one transaction. A database error (SQLAlchemyError) is raised as it comes."""
+        with self._write() as conn:
+            write_setting(conn, self._t[SETTINGS_TABLE], name, value, who)
 
     # ------------------------------------------------------------ mapping profiles (issue 12)
     def save_profile(

@@ -29,9 +29,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analysis._lazy import lazy_module
 from analysis.text import fmt_number, percent_change, period_words, plural
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+stats = lazy_module("scipy.stats")
 
 WINDOW_MONTHS = 12
 MIN_EVENTS = 5  # fewer assaults across both years: too few to estimate a ratio

@@ -73,6 +73,7 @@ def test_without_survey_returns_the_page_says_what_it_needs(app_env, tmp_path, m
     shutil.copytree(Path(__file__).resolve().parents[2] / "data" / "sample", folder)
     (folder / "coproduction_responses.csv").unlink()
     (folder / "talking_group_sessions.csv").unlink()  # its measures would be predictors without any survey
+    (folder / "survey_returns.csv").unlink()  # and so would the EssenCES and staff boundaries scores
     monkeypatch.setenv("COPRODUCTION_SAMPLE_DIR", str(folder))
     at = start(page="model_builder")
     assert not at.exception
@@ -159,6 +160,7 @@ def test_with_a_session_log_but_no_survey_the_count_model_takes_a_session_measur
     folder = tmp_path / "log_only"
     shutil.copytree(Path(__file__).resolve().parents[2] / "data" / "sample", folder)
     (folder / "coproduction_responses.csv").unlink()
+    (folder / "survey_returns.csv").unlink()  # no survey of any instrument
     monkeypatch.setenv("COPRODUCTION_SAMPLE_DIR", str(folder))
     at = start(page="model_builder")
     assert not at.exception
@@ -167,6 +169,7 @@ def test_with_a_session_log_but_no_survey_the_count_model_takes_a_session_measur
         "staff attendance per talking group",
         "share of talking-group items resolved by the next meeting",
         "items raised per talking group",
+        "talking groups held in the month",
     ]
     at.radio(key="mb_question").set_value("q3").run()
     assert not at.exception  # question 3 takes only the measures stepped by 10 points

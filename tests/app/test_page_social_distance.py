@@ -24,15 +24,17 @@ def expected():
     waves = M.wave_table(p, tables["survey_returns"], tables.get("instrument"))
     links = {o: M.closeness_link(waves, o) for o in M.MEASURES if o != M.CLOSENESS}
     assaults = M.assaults_link(p)
-    return links, assaults
+    return links, assaults, M.boundary_link(p)
 
 
 def test_verdict_first_then_the_three_tensions(expected):
-    links, assaults = expected
+    links, assaults, boundary = expected
     at = start(page=PAGE)
     assert not at.exception
     shown = texts(at)
-    verdict = M.verdict(links["staff_safety"], links["staff_boundaries"], M.assaults_as_link(assaults))
+    verdict = M.verdict(
+        links["staff_safety"], links["staff_boundaries"], M.assaults_as_link(assaults), M.boundary_as_link(boundary)
+    )
     assert verdict.startswith("Where relationships are closer, staff feel less safe")  # the sample's truth
     first = at.markdown[0].value.replace("**", "")
     assert first.startswith(verdict)  # the answer before anything else on the page

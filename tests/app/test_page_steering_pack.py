@@ -113,3 +113,15 @@ def test_the_build_button_comes_before_the_preview(sample_env):
         i for i, e in enumerate(walk) if type(e).__name__ == "Header" and e.value == "What the pack will say"
     )
     assert button < preview
+
+
+def test_the_build_button_comes_before_the_note_on_what_leaves_the_room(sample_env):
+    """At 1366 x 768 the note pushed the Build button below the first screen: the note now follows the button."""
+    at = start(page=PAGE)
+    assert not at.exception
+    walk = list(at.main)
+    button = next(i for i, e in enumerate(walk) if getattr(e, "key", None) == "pack_build")
+    note = next(
+        i for i, e in enumerate(walk) if "What you see here and what leaves the room" in str(getattr(e, "value", ""))
+    )
+    assert button < note

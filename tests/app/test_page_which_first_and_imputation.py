@@ -76,3 +76,20 @@ def test_model_builder_shows_which_comes_first_for_question_2(real_sample):
     assert literal(which_comes_first(panel).sentence) in said
     at.radio(key="mb_question").set_value("q3").run()
     assert not [e for e in at.main.expander if str(e.label).startswith("Which comes first?")]
+
+
+def test_with_many_wards_both_directions_wait_to_be_asked(real_sample, monkeypatch):
+    """Above AT_ONCE_UP_TO_WARDS (the collinearity check grows with the cube of the wards: 23 s at 200 wards, minutes
+    at 1,000) the assaults page and the Model builder fit both directions only when asked."""
+    from analysis.questions.assaults import direction
+
+    assert direction.fits_at_once(12) and not direction.fits_at_once(direction.AT_ONCE_UP_TO_WARDS + 1)
+    monkeypatch.setattr(direction, "AT_ONCE_UP_TO_WARDS", 5)  # the sample's 12 wards count as many
+    panel = build_panel(load_sample(SAMPLE_DIR).tables, carry_forward_months=3)
+    sentence = literal(which_comes_first(panel).sentence)
+    for page, key in (("assaults", "a_direction"), ("model_builder", "mb_direction")):
+        at = ok(start(page=page))
+        label = next(str(e.label) for e in at.main.expander if str(e.label).startswith("Which comes first?"))
+        assert sentence not in expander_text(at, label)
+        ok(at.toggle(key=key).set_value(True).run())
+        assert sentence in expander_text(at, label)

@@ -91,12 +91,13 @@ def test_a_secondarily_suppressed_value_is_hidden_wherever_it_is_drawn():
     assert list(p.figure.data[0].y) == [None, None, None]
 
 
-def test_a_fitted_line_keeps_its_values_except_any_that_repeat_a_hidden_rate():
+def test_a_fitted_line_keeps_its_values_except_at_a_hidden_ward_and_any_that_repeat_a_hidden_rate():
     table = counts_table()
     fig = bars(table)
-    fig.add_scatter(x=table["ward"], y=[7.4, table["rate"][0], 40.0, 41.0, 42.0], mode="lines", name="Fitted")
+    fig.add_scatter(x=table["ward"], y=[7.4, 41.5, 40.0, table["rate"][0], 42.0], mode="lines", name="Fitted")
     fitted = plan(fig).figure.data[2]
-    assert list(fitted.y) == [7.4, None, 40.0, 41.0, 42.0]
+    # Iona and Skye are hidden: nothing is drawn there; Mull's value repeats Iona's hidden rate
+    assert list(fitted.y) == [None, None, 40.0, None, 42.0]
 
 
 def test_a_chart_without_counts_is_drawn_as_it_is():

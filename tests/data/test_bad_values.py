@@ -29,7 +29,6 @@ RESPONSES = [{"response_id": "R1", "ward_id": "W01", "date": "15/04/2024", "resp
 EVENTS = [{"ward_id": "W01", "date": "01/10/2023", "kind": "note", "label": "New policy"}]
 
 
-
 def _months_ahead() -> str:
     """Two months after this one, worked out when the test runs (not at collection: a run can cross midnight)."""
     return (pd.Timestamp.now().normalize() + pd.offsets.MonthBegin(2)).strftime("%b %Y")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.data import contract, crosschecks, readers
+from analysis.data import contract, lookups, measure_checks, readers
 from analysis.data.identifiers import scan_sheet
 from analysis.data.limits import LimitError, Limits
 from analysis.data.loader import _passes
@@ -198,7 +198,7 @@ def test_looking_up_each_distinct_key_once_is_mapping_each_row():
         pd.Series(pd.to_datetime(["2020-01-01", None]), index=["W01", "W02"]),
         pd.Series([0.5, 2.0], index=["W01", "W02"]),
     ):
-        pd.testing.assert_series_equal(crosschecks._lookup(keys, values), keys.map(values))
+        pd.testing.assert_series_equal(lookups.lookup(keys, values), keys.map(values))
 
 
 @pytest.mark.parametrize(
@@ -210,14 +210,14 @@ def test_looking_up_each_distinct_key_once_is_mapping_each_row():
     ],
 )
 def test_finding_each_distinct_key_once_is_isin(keys, known):
-    pd.testing.assert_series_equal(crosschecks._isin(keys, known), keys.isin(known))
+    pd.testing.assert_series_equal(lookups.isin(keys, known), keys.isin(known))
 
 
 def test_measure_names_spelt_once_each_are_spelt_as_row_by_row():
     recovery = pd.DataFrame({"measure": pd.Series(["qpr-15", None, "Other", "QPR-15", "dundrum-3"], dtype="str")})
     catalogue = pd.DataFrame({"measure": ["QPR-15", "DUNDRUM-3"]})
-    fast = crosschecks.normalise_measure_names(recovery, catalogue)
-    slow = crosschecks.normalise_measure_names(recovery.astype({"measure": object}), catalogue)
+    fast = measure_checks.normalise_measure_names(recovery, catalogue)
+    slow = measure_checks.normalise_measure_names(recovery.astype({"measure": object}), catalogue)
     pd.testing.assert_frame_equal(fast, slow)
 
 

@@ -146,7 +146,7 @@ def test_the_sample_listing_imports_through_the_worker(nothing_parses_here):
     assert len(combos.locations) == 14
     result = import_listing_bounded(listing, profile, census=census)
     rec = result.listing
-    assert rec.rows_read == 3232 and rec.adds_up
+    assert rec.rows_read == 3609 and rec.adds_up
     assert isinstance(rec.excluded, dict)  # read out in the worker, where the engine's connection was
     excluded = rec.excluded_rows()
     assert len(excluded) == rec.rows_excluded and "Description" not in excluded.columns

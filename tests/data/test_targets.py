@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from analysis.data import contract
-from analysis.data.crosschecks import check_targets
 from analysis.data.loader import load_files
+from analysis.data.target_checks import check_targets
 from analysis.data.targets import (
     applied,
     in_force,

@@ -25,7 +25,9 @@ from analysis.panel.build import build_panel
 
 MIN_BODY_CHARS = 400  # a page with less text than this (outside its header and footer) is nearly blank
 A4_POINTS = (595, 842)
-MARGIN_POINTS = 54  # the PDF's 0.75 in top and bottom margins hold the header and footer
+MARGIN_POINTS = 43  # the PDF's 0.6 in top and bottom margins hold the header and footer
+MAX_PDF_PAGES = 14  # the sample's pack (16 pages before its tables' columns were sized by their words)
+BODY_WORD_HEIGHT = 11.0  # points: a word's box in 10 pt text (the pack's print size) is about 11.2 to 11.4
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +233,25 @@ def test_talking_groups_lead_on_co_production_as_patients_rate_it(sample, packs)
     assert results[1].outcome == "assaults_on_staff"
     section = next(s for s in pack.sections if s.title.startswith("Talking groups"))
     assert section.answer == results[0].sentence_without_caveats
+
+
+def test_the_printed_pack_takes_at_most_fourteen_pages_at_full_size(packs, tmp_path):
+    """It was 16 pages: table columns squeezed to a letter or two ("Sta rted", "Sess ions") stretched every row over
+    several lines. Now a column is as wide as its longest word, and the text is not shrunk to fit (Chromium scales
+    every page down when a table is wider than the paper)."""
+    _, _, files = packs
+    pdf = _file(files, "pdf")
+    assert len(_pdf_pages(pdf, tmp_path)) <= MAX_PDF_PAGES
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(pdf)
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
+    heights = [
+        round(float(y1) - float(y0), 1)
+        for y0, y1 in re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes)
+    ]
+    assert max(set(heights), key=heights.count) >= BODY_WORD_HEIGHT  # the commonest size: body and table text
+    flat = _flat(" ".join(_pdf_pages(pdf, tmp_path)))
+    for header in ("Started", "Sessions", "Attendances"):
+        assert header in flat, header

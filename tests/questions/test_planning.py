@@ -53,3 +53,27 @@ def test_sentence_reached_and_not_reached():
     assert "100 simulated studies" in s and "±10 percentage points" in s
     s2 = power_sentence(curve.assign(power=[0.1, 0.2, 0.3]), 6, 1.2, 0.8)
     assert "even 36 months would give less than an 80% chance" in s2 and "20% rise" in s2 and "30%" in s2
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_ward_alpha_is_the_maximum_likelihood_of_a_model_with_a_rate_per_ward(seed):
+    """The per-ward profile equals statsmodels' NB2 fit with one column per ward (Newton, tight tolerance);
+    a ward with no incidents changes nothing."""
+    import warnings
+
+    import numpy as np
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+
+    from analysis.questions.planning import ward_alpha
+
+    df = simulate_panel(15, 40, baseline_rate_per_1000=4.0, alpha_dispersion=0.4, between_ward_sd=0.5, rng=seed)
+    d = df[["ward_id", "assaults_on_staff", "occupied_bed_days"]]
+    X = pd.get_dummies(d["ward_id"].astype(str), dtype=float).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = NegativeBinomial(d["assaults_on_staff"].to_numpy(float), X, offset=np.log(d["occupied_bed_days"]))
+        want = float(np.asarray(ref.fit(method="newton", maxiter=200, disp=0, tol=1e-12).params)[-1])
+    got = ward_alpha(d, "assaults_on_staff", "occupied_bed_days", "ward_id")
+    assert got == pytest.approx(want, rel=1e-6)
+    quiet = pd.DataFrame({"ward_id": "Z", "assaults_on_staff": 0, "occupied_bed_days": 300.0}, index=range(40))
+    assert ward_alpha(pd.concat([d, quiet]), "assaults_on_staff", "occupied_bed_days", "ward_id") == pytest.approx(got)

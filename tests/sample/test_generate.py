@@ -91,7 +91,7 @@ def test_every_table_passes_the_contract_and_references_hold(hospital):
 
 
 def test_the_sample_targets_are_fixed_valid_and_dated_from_the_end(hospital):
-    from analysis.data.crosschecks import check_targets
+    from analysis.data.target_checks import check_targets
     from analysis.data.targets import resolve_measure, target_measures
     from analysis.sample.generate import SAMPLE_TARGETS
 

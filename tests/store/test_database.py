@@ -59,6 +59,9 @@ def ward_months(wards, months, obd=300.0, seed=0) -> pd.DataFrame:
         df.loc[2::5, c] = pd.NA
     for c in ("seclusion_hours", "segregation_hours"):
         df[c] = pd.Series(extra.uniform(0, 20, n).round(2), dtype="float64")
+    # boundary-related incidents, added with issue 14 (own generator too)
+    df["boundary_incidents"] = pd.Series(np.random.default_rng(seed + 14).integers(0, 3, n), dtype="Int64")
+    df.loc[3::7, "boundary_incidents"] = pd.NA
     return df
 
 

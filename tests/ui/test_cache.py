@@ -111,3 +111,79 @@ def test_imported_data_are_one_dataset_per_store_revision(tmp_path, monkeypatch)
         assert third.fingerprint() == first.fingerprint() and third is not second
     finally:
         data._store.clear()
+
+
+def test_a_frozen_figures_json_is_made_once_and_is_what_plotly_would_send():
+    import plotly
+    from plotly.tools import return_figure_from_figure_or_data
+
+    fig = go.Figure(go.Scatter(x=[1, 2, 3], y=[3.0, 1.0, 2.0], mode="lines"), layout={"title": "x"})
+    expected, pretty = pio.to_json(fig, validate=False), pio.to_json(fig, validate=False, pretty=True)
+    frozen = cache.freeze(fig)
+
+    def sent() -> str:  # what st.plotly_chart does with the figure it is given
+        return plotly.io.to_json(return_figure_from_figure_or_data(frozen, validate_figure=True), validate=False)
+
+    first = sent()
+    assert first == expected
+    assert sent() is first  # kept, not encoded again
+    assert pio.to_json(frozen, validate=False, pretty=True) == pretty  # any other call: plotly's own
+
+
+def test_the_panel_is_built_once_and_a_change_to_it_never_reaches_the_next_caller(monkeypatch):
+    built = []
+
+    def build(tables, carry_forward_months):
+        built.append(carry_forward_months)
+        return pd.DataFrame({"ward_id": ["W01", "W02"], "x": [1.0, 2.0]})
+
+    monkeypatch.setattr(cache, "build_panel", build)
+    view = _view()
+    first = cache.panel(view, 3)
+    first["x"] = 99.0
+    first.loc[0, "ward_id"] = "changed"
+    first["new"] = 1
+    again = cache.panel(view, 3)
+    assert built == [3]
+    assert again["x"].tolist() == [1.0, 2.0] and again["ward_id"].tolist() == ["W01", "W02"] and "new" not in again
+
+
+def test_the_views_tables_are_hashed_once_other_frames_every_time(monkeypatch):
+    hashed = []
+    real = cache._content_hash
+    monkeypatch.setattr(cache, "_content_hash", lambda v: hashed.append(id(v)) or real(v))
+    monkeypatch.setattr(cache, "panel", lambda view, months=None: view.data.table("wards"))
+    st.cache_data.clear()
+    _bar.calls = 0
+    view = _view()
+    wards = view.data.table("wards")
+    other = pd.DataFrame({"x": ["a"], "y": [1.0]})
+    for _ in range(3):  # three runs of a page
+        cache.figure(_bar, view, other.assign(y=[1.0]), "t")
+        cache.analysed(_count_rows, view, wards)
+    assert hashed.count(id(wards)) == 1
+    assert len(hashed) == 1 + 3  # the view's table once; the page's own frame on every run
+    assert _bar.calls == 1
+
+
+def _count_rows(panel: pd.DataFrame, wards: pd.DataFrame) -> int:
+    return len(wards)
+
+
+def test_a_check_of_a_finished_figure_is_made_once_per_table_it_is_checked_against():
+    calls = []
+
+    def check(fig, data, counts):
+        calls.append(len(data))
+        return f"{len(fig.data)} {list(counts)}"
+
+    fig = go.Figure(go.Bar(x=["a"], y=[1.0]))
+    data = pd.DataFrame({"x": ["a"], "n": [1]})
+    assert cache.per_figure(fig, check, data, ("n",)) == "1 ['n']"  # not finished: worked out each time
+    cache.per_figure(fig, check, data, ("n",))
+    frozen = cache.freeze(fig)
+    for _ in range(3):
+        assert cache.per_figure(frozen, check, data.copy(), ("n",)) == "1 ['n']"
+    cache.per_figure(frozen, check, data.assign(n=[2]), ("n",))  # another table
+    cache.per_figure(frozen, check, data, ())
+    assert len(calls) == 2 + 1 + 2

@@ -1,19 +1,21 @@
 """The import engine: an incident listing, bed days and restrictive-intervention episodes to ward-month counts.
 
-Everything heavy runs in DuckDB (out of core, vectorised): the file is read as text columns, only the columns the
-profile maps are ever selected (free-text columns are dropped unread and named in `ImportResult.dropped_columns`),
-distinct locations and category combinations are resolved against the profile in Python (there are few), and the
-counting, de-duplication and reconciliation are SQL over the whole listing.
+The listing is read once, by DuckDB (CSV and text) or Arrow (Parquet), and only the columns the profile maps are
+ever selected (free-text columns are dropped unread and named in `ImportResult.dropped_columns`); each column is
+kept dictionary-encoded, distinct locations, category combinations, statuses and dates are resolved against the
+profile in Python (there are few), and the counting, de-duplication and reconciliation are array operations on
+the codes of every row (analysis/data/importers/listing.py). Bed days and episodes are SQL in DuckDB.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.data.importers.profile import MappingProfile
+from analysis.data.importers.profile import CATEGORY_ROLES, ROLES, MappingProfile
 from analysis.data.importers.reconcile import Reconciliation
 
 MEMORY_LIMIT = "1GB"  # DuckDB's own limit; it spills to disk beyond it
@@ -325,10 +327,10 @@ def listing_combinations(
     con = _connect()
     try:
         try:
-            roles, _ = lst.load_listing(con, opened, profile)
+            roles, _, cols = lst.load_listing(con, opened, profile, only=("location", *CATEGORY_ROLES, "status"))
         except lst.ListingError as e:
             raise ImportRefused(str(e)) from e
-        found = lst.distinct(con, roles, profile, WardNames(profile, wards))
+        found = lst.distinct(lst.Listing(roles, cols), profile, WardNames(profile, wards))
         return Combinations(found["locations"], found["categories"], found["statuses"])
     finally:
         opened.close()
@@ -442,14 +444,26 @@ def import_listing(
     con = _connect()
     try:
         try:
-            roles, dropped_cols = lst.load_listing(con, opened, profile)
+            # a workbook's rows are in memory already: all its columns now; a file's shown-only columns later
+            roles, dropped_cols, cols = lst.load_listing(
+                con, opened, profile, only=None if opened.rows is None else ROLES
+            )
         except lst.ListingError as e:
             raise ImportRefused(str(e)) from e
-        found = lst.distinct(con, roles, profile, WardNames(profile, wards))
-        lst.classify(con, roles, found, opened.layout.decimal_comma)
-        first, last = lst.span(con)
-    finally:
+        listing_rows = lst.Listing(roles, cols)
+        found = lst.distinct(listing_rows, profile, WardNames(profile, wards))
+        lst.classify(con, listing_rows, opened.layout.decimal_comma)
+        first, last = lst.span(listing_rows)
+    except BaseException:
         opened.close()
+        raise
+    finally:
+        con.close()
+    if opened.rows is None:  # a file is kept (a temporary copy too) while its excluded rows can be listed
+        weakref.finalize(cols, opened.close)
+    else:  # a workbook's cells were all read
+        opened.close()
+        opened.rows = None
     notes = list(opened.layout.notes)
     errors: list[str] = []
     if census is not None:
@@ -469,9 +483,9 @@ def import_listing(
                 f"({uk_span(first, last)}) and {plural_word(int((~inside).sum()), 'was', 'were')} not imported"
             )
         bdm = bdm[inside].reset_index(drop=True)
-    rec = lst.reconcile(con, roles, bdm)
+    rec = _reconcile(listing_rows, bdm, opened)
     measures = profile.measures()
-    counted, daily = lst.counts(con, measures)
+    counted, daily = lst.counts(listing_rows, measures)
     if not beds.errors.empty:
         errors.append(
             f"the bed-day file has {plural(len(beds.errors), 'row')} that cannot be used: "
@@ -530,6 +544,23 @@ def import_listing(
         notes=notes + [n for n in beds.notes if n not in notes] + (interventions.notes if interventions else []),
         errors=errors,
     )
+
+
+def _reconcile(listing_rows, months: pd.DataFrame, opened) -> Reconciliation:
+    """The listing's reconciliation; its excluded rows' columns not read yet are read from the file (kept open
+    until the rows read are dropped) when asked for."""
+    from analysis.data.importers import listing as lst
+
+    roles = listing_rows.roles
+
+    def shown():
+        con = _connect()
+        try:
+            return lst.shown_columns(con, opened, roles)
+        finally:
+            con.close()
+
+    return lst.reconcile(listing_rows, months, shown)
 
 
 def uk_span(first: pd.Timestamp, last: pd.Timestamp) -> str:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from analysis.data.contract import INCIDENT_COUNTS
+from analysis.data.contract import LISTING_MEASURES
 
 FORMAT = "coproduction-listing-profile"
 FORMAT_VERSION = 1
@@ -41,7 +41,7 @@ ROLES: dict[str, str] = {
 CATEGORY_ROLES = ("type", "category", "sub_category")  # the fields a category combination is made of
 REQUIRED_ROLES = ("date", "location")  # a profile without these cannot count anything
 # What a category combination can count as: a ward_months incident column, or nothing ("").
-MEASURES: tuple[str, ...] = INCIDENT_COUNTS
+MEASURES: tuple[str, ...] = tuple(LISTING_MEASURES)  # the incident counts and boundary_incidents
 NOTHING = ""
 ANY = "*"  # in a category rule: any value of that field
 

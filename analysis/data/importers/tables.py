@@ -1,9 +1,11 @@
 """Raw files as they come (CSV, text, XLSX) into DuckDB: header found below title rows, text decoded, only the
 wanted columns kept.
 
-`open_table` finds the layout from the top of the file (the first rows are read in Python), then loads only the
-columns asked for into a DuckDB table ``raw`` of text columns plus ``row`` (the row as a spreadsheet shows it).
-Columns not asked for are never selected: DuckDB skips over them while it splits each line.
+`open_file` finds the layout from the top of the file (the first rows are read in Python). Then `load` puts only
+the columns asked for into a DuckDB table ``raw`` of text columns plus ``row`` (the row as a spreadsheet shows it),
+or `read_columns` streams them out of DuckDB in one pass, dictionary-encoded (an incident listing of millions of
+rows: each distinct text once and a small integer a row). Columns not asked for are never selected: DuckDB skips
+over them while it splits each line. `measure_text` counts a CSV file's records and cells before anything reads it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import re
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +69,70 @@ class Opened:
         if self._temp and os.path.exists(self._temp):
             os.unlink(self._temp)
         self._temp = None
+
+
+MEASURE_CHUNK = 1 << 22  # bytes of a text file counted at a time by `measure_text`
+
+
+def measure_text(data: bytes, budget) -> None:
+    """Count the records and cells of a text (CSV) file into `budget` (``analysis.data.readers.Budget``) before
+    anything reads it: LimitError (limits.py's own message) at the first record past the upload's rows or cells.
+
+    The separator is the one `open_file` would find; a line end or separator inside a quoted cell does not count
+    (quotes are paired, "" inside a quoted cell being two); a blank line is a record of no cells. A chunk at a
+    time, so a file far past the limits is refused after reading only as far as the limit."""
+    import numpy as np
+
+    head = data[:HEAD_BYTES].decode(
+        "latin-1"
+    )  # ASCII-compatible whatever the encoding: only , ; tab | " and line ends matter
+    sep = ord(_delimiter(head))
+    inside = 0  # within a quoted cell at the chunk's start
+    pending = 0  # separators of the record the last chunk ended in
+    started = False  # that record has a character
+    for at in range(0, len(data), MEASURE_CHUNK):
+        raw = np.frombuffer(data, np.uint8, count=min(MEASURE_CHUNK, len(data) - at), offset=at)
+        quoted = np.bitwise_xor.accumulate((raw == 34).view(np.uint8)) ^ inside  # 1 inside quotes
+        inside = int(quoted[-1])
+        outside = quoted == 0
+        ends = np.flatnonzero((raw == 10) & outside)
+        seps = np.flatnonzero((raw == sep) & outside)
+        if not len(ends):
+            pending += len(seps)
+            started = started or bool(np.any((raw != 13) & (raw != 10)))
+            continue
+        before = np.searchsorted(seps, ends)  # separators before each line end
+        per = np.diff(before, prepend=0)
+        per[0] += pending
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        length = ends - starts - (raw[np.maximum(ends - 1, 0)] == 13)  # a line's characters, without \r\n's \r
+        filled = length > 0
+        filled[0] |= started
+        budget.add_records(np.where(filled, per + 1, 0))
+        pending = len(seps) - int(before[-1])
+        tail = raw[ends[-1] + 1 :]
+        started = bool(np.any((tail != 13) & (tail != 10)))
+    if started or pending:
+        budget.add_records(np.array([pending + 1], np.int64))
+
+
+def _delimiter(text: str) -> str:
+    """The separator of CSV text: the one that gives the most records of one width (two cells or more)."""
+    sample = text[: 1 << 14]
+
+    def score(d: str) -> tuple[int, int]:
+        """How many records share the commonest width (of two or more cells), and that width."""
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=d) if len(r) > 1]
+        except csv.Error:
+            return (0, 0)
+        if not widths:
+            return (0, 0)
+        mode = max(set(widths), key=lambda w: (widths.count(w), w))
+        return (widths.count(mode), mode)
+
+    delimiter = max(DELIMITERS, key=score)
+    return "," if score(delimiter) == (0, 0) else delimiter
 
 
 def _kind(filename: str | None, head: bytes) -> str:
@@ -258,22 +325,7 @@ def _head_rows_csv(path: str, encoding: str) -> tuple[list[list[str]], str, list
     text = head.decode(codec, errors="replace")
     if len(head) == HEAD_BYTES:
         text = text[: text.rfind("\n") + 1] or text
-    sample = text[: 1 << 14]
-
-    def score(d: str) -> tuple[int, int]:
-        """How many records share the commonest width (of two or more cells), and that width."""
-        try:
-            widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=d) if len(r) > 1]
-        except csv.Error:
-            return (0, 0)
-        if not widths:
-            return (0, 0)
-        mode = max(set(widths), key=lambda w: (widths.count(w), w))
-        return (widths.count(mode), mode)
-
-    delimiter = max(DELIMITERS, key=score)
-    if score(delimiter) == (0, 0):
-        delimiter = ","
+    delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records, starts = [], []
     for rec in reader:
@@ -449,22 +501,63 @@ def _open_parquet(path: str, name: str, wanted: list[str] | None, what: str, key
     return Opened(layout, path=path, first_row=2, parquet=True)
 
 
+def _picks(opened: Opened, take: dict[str, str]) -> dict[str, int]:
+    index = {label_key(c): j for j, c in enumerate(opened.layout.columns)}
+    return {new: index[label_key(col)] for new, col in take.items()}
+
+
+def _csv_source(opened: Opened, padding: bool) -> str:
+    """DuckDB's read_csv of a text file as text columns c0, c1, ... (`padding`: short rows padded with NULLs,
+    read in one thread)."""
+    layout = opened.layout
+    cols = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(len(layout.columns))) + "}"
+    path = opened.path.replace("'", "''")
+    delim = layout.delimiter.replace("'", "''")
+    tail = "null_padding=true, parallel=false)" if padding else "null_padding=false)"
+    return (
+        f"read_csv('{path}', delim='{delim}', header=false, skip={opened.skip_lines}, columns={cols}, "
+        "quote='\"', escape='\"', auto_detect=false, strict_mode=false, encoding='utf-8', " + tail
+    )
+
+
+def _retry_as_cp1252(opened: Opened) -> None:
+    """Windows text past the part checked before reading: decode it all as Windows-1252 (a new temporary copy)."""
+    layout = opened.layout
+    layout.encoding = "cp1252-bom" if layout.encoding == "utf-8-sig" else "cp1252"
+    layout.notes.append(f"the file is written in {ENCODING_WORDS[layout.encoding]}; it was read as such")
+    source = opened.path
+    opened.path = _transcode(source, layout.encoding)
+    if opened._temp and os.path.exists(opened._temp):
+        os.unlink(opened._temp)
+    opened._temp = opened.path
+
+
+def _read_text(opened: Opened, attempt) -> None:
+    """`attempt(source)` with the file's read_csv: again with short rows padded when the rows are ragged, and
+    again from a Windows-1252 copy when DuckDB meets text that is not UTF-8 past the part checked first."""
+    try:
+        try:
+            attempt(_csv_source(opened, False))
+        except Exception as e:
+            if "unicode" in str(e).lower():
+                raise
+            attempt(_csv_source(opened, True))
+    except Exception as e:
+        if "unicode" not in str(e).lower() or opened.layout.encoding.startswith("cp1252"):
+            raise
+        _retry_as_cp1252(opened)
+        _read_text(opened, attempt)
+
+
 def load(con, opened: Opened, take: dict[str, str], table: str = "raw") -> None:
     """Create DuckDB table `table`: a ``row`` column (the spreadsheet row) and one VARCHAR column per entry of
     `take` (new name -> the file's column name), for every row below the header that has a value in one of them.
     Other columns are never selected."""
     layout = opened.layout
-    index = {label_key(c): j for j, c in enumerate(layout.columns)}
-    picks = {new: index[label_key(col)] for new, col in take.items()}
+    picks = _picks(opened, take)
     some = " OR ".join(f'"{n}" IS NOT NULL' for n in picks) or "true"
     if opened.rows is not None:
-        import pyarrow as pa
-
-        cols = {}
-        for new, j in picks.items():
-            cols[new] = pa.array([_cell(r[j]) if j < len(r) else "" for r in opened.rows], pa.string())
-        cols["row"] = pa.array(range(opened.first_row, opened.first_row + len(opened.rows)), pa.int64())
-        con.register("arrow_rows", pa.table(cols))
+        _register_rows(con, opened, picks)
         select = ", ".join(f'nullif(trim("{n}"), \'\') AS "{n}"' for n in picks)
         run(con, f'CREATE OR REPLACE TABLE {table}_t AS SELECT "row", {select} FROM arrow_rows')
         run(con, f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_t WHERE {some}")
@@ -482,36 +575,8 @@ def load(con, opened: Opened, take: dict[str, str], table: str = "raw") -> None:
         )
         run(con, f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_t WHERE {some}")
         return
-    width = len(layout.columns)
-    cols = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(width)) + "}"
     select = ", ".join(f'c{j} AS "{n}"' for n, j in picks.items())  # empty cells are NULL; spaces kept
-    path = opened.path.replace("'", "''")
-    delim = layout.delimiter.replace("'", "''")
-    base = (
-        f"read_csv('{path}', delim='{delim}', header=false, skip={opened.skip_lines}, columns={cols}, "
-        "quote='\"', escape='\"', auto_detect=false, strict_mode=false, encoding='utf-8'"
-    )
-    sql = f"CREATE OR REPLACE TABLE {table}_t AS SELECT {select} FROM {{src}}"
-    try:
-        try:
-            run(con, sql.format(src=base + ", null_padding=false)"))
-        except Exception as e:
-            if "unicode" in str(e).lower():
-                raise
-            run(con, sql.format(src=base + ", null_padding=true, parallel=false)"))
-    except Exception as e:
-        if "unicode" not in str(e).lower() or layout.encoding.startswith("cp1252"):
-            raise
-        # Windows text past the part checked before reading: decode it all as Windows-1252 and read again
-        layout.encoding = "cp1252-bom" if layout.encoding == "utf-8-sig" else "cp1252"
-        layout.notes.append(f"the file is written in {ENCODING_WORDS[layout.encoding]}; it was read as such")
-        source = opened.path
-        opened.path = _transcode(source, layout.encoding)
-        if opened._temp and os.path.exists(opened._temp):
-            os.unlink(opened._temp)
-        opened._temp = opened.path
-        load(con, opened, take, table)
-        return
+    _read_text(opened, lambda src: run(con, f"CREATE OR REPLACE TABLE {table}_t AS SELECT {select} FROM {src}"))
     run(
         con,
         f'CREATE OR REPLACE VIEW {table} AS SELECT CAST(rowid AS BIGINT) + {opened.first_row} AS "row", * '
@@ -519,15 +584,338 @@ def load(con, opened: Opened, take: dict[str, str], table: str = "raw") -> None:
     )
 
 
+def _text_cells(cells: list):
+    """A workbook column's cells as `_cell` writes them, as a pyarrow string array: a column of numbers only or of
+    date-times only converted at once, any other cell by `_cell`."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kinds = set(map(type, cells))
+    if kinds <= {str}:
+        return pa.array(cells, pa.string())
+    if kinds == {float}:
+        a = np.asarray(cells, dtype=float)
+        whole = np.isfinite(a) & (np.floor(a) == a) & (np.abs(a) < 2.0**53)
+        out = np.where(whole, a, 0).astype(np.int64).astype(str).astype(object)
+        for i in np.flatnonzero(~whole):
+            out[i] = _cell(cells[i])
+        return pa.array(out, pa.string())
+    if kinds == {dt.datetime} and all(v.tzinfo is None for v in cells):
+        ts = pa.array(cells, pa.timestamp("us")).cast(pa.timestamp("s"), safe=False)
+        timed = pc.not_equal(pc.cast(pc.subtract(ts, pc.floor_temporal(ts, unit="day")), pa.int64()), 0)
+        return pc.if_else(timed, pc.strftime(ts, "%Y-%m-%d %H:%M:%S"), pc.strftime(ts, "%Y-%m-%d"))
+    return pa.array([_cell(v) for v in cells], pa.string())
+
+
+def _register_rows(con, opened: Opened, picks: dict[str, int]) -> None:
+    """A workbook's rows as the Arrow table ``arrow_rows`` (``row`` and the picked cells as text)."""
+    import pyarrow as pa
+
+    cols = {}
+    for new, j in picks.items():
+        cols[new] = _text_cells([r[j] if j < len(r) else "" for r in opened.rows])
+    cols["row"] = pa.array(range(opened.first_row, opened.first_row + len(opened.rows)), pa.int64())
+    con.register("arrow_rows", pa.table(cols))
+
+
+BATCH_ROWS = 1 << 20  # rows per batch streamed out of DuckDB while the columns are encoded
+ENCODERS = max(1, min(4, os.cpu_count() or 1))  # threads encoding a batch's columns
+
+
+@dataclass
+class Columns:
+    """The picked columns of every row that has a value in one of them, and each row's number as a spreadsheet
+    shows it.
+
+    Columns of few distinct values are dictionary-encoded: each distinct text once, then a small integer (its
+    code) per row, so a listing of millions of rows is held in a few bytes a row and its distinct values are its
+    dictionaries. A `plain` column (the reference) is kept as text, with DuckDB's 64-bit hash of each cell.
+    """
+
+    rows: object  # numpy int64 array, ascending
+    columns: dict  # name -> pyarrow.DictionaryArray; a plain column -> a pyarrow string ChunkedArray
+    hashes: dict = field(default_factory=dict)  # plain column -> numpy uint64 array
+    candidates: dict = field(default_factory=dict)  # column -> distinct cells shaped like a CHI or NHS number
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def codes(self, name: str):
+        """Each row's code (numpy int32) in an encoded column; an empty cell's is the number of distinct values."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        arr = self.columns[name]
+        idx = arr.indices if arr.null_count == 0 else pc.fill_null(arr.indices, len(arr.dictionary))
+        return idx.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+
+    def values(self, name: str) -> list:
+        """The text of each code of `codes(name)`, the last (None) being an empty cell's."""
+        return [*self.columns[name].dictionary.to_pylist(), None]
+
+    def distinct(self, name: str):
+        """An encoded column's distinct texts (a pyarrow string array)."""
+        return self.columns[name].dictionary
+
+    def text(self, name: str, keep=None):
+        """A column's cells as a pandas text Series (missing where empty), of the rows where `keep` (a boolean
+        array) is true."""
+        import pyarrow as pa
+
+        col = self.columns[name]
+        if keep is not None:
+            col = col.filter(pa.array(keep))
+        return col.cast(pa.string()).to_pandas()
+
+
+def _batches(reader):
+    """The reader's record batches, the next read in a second thread while this one encodes the last (both
+    release Python's lock: DuckDB converting its rows to Arrow, Arrow encoding them)."""
+    import queue
+    import threading
+
+    ready: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in reader:
+                while not stop.is_set():
+                    try:
+                        ready.put(("batch", batch), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(("end", None))
+        except BaseException as e:  # handed to the reading thread, which raises it
+            ready.put(("error", e))
+
+    worker = threading.Thread(target=produce, name="listing-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = ready.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                ready.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+
+
+def read_columns(
+    con,
+    opened: Opened,
+    take: dict[str, str],
+    plain: tuple[str, ...] = (),
+    only: tuple[str, ...] | None = None,
+    check: tuple[str, ...] = (),
+) -> Columns:
+    """The columns of `take` (new name -> the file's column) of every row below the header that has a value in
+    one of them, in one pass over the file, as `Columns`: the `plain` ones as text with a hash, the others
+    dictionary-encoded; with `only`, just those are kept (the rows are still those with a value in any column of
+    `take`). The cells of the `check` columns shaped like a CHI or NHS number are gathered in the same pass. The
+    file is read by DuckDB exactly as `load` reads it (the same text for every cell and the same row numbers);
+    nothing else of it is kept (a Parquet file's text columns are read by Arrow: `_parquet_columns`)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    picks = _picks(opened, take)
+    names = [n for n in picks if only is None or n in only]
+    plain = tuple(n for n in plain if n in names)
+    check = tuple(n for n in check if n in picks)
+    some = " OR ".join(f'"{n}" IS NOT NULL' for n in picks) or "true"
+    out = [f'"{n}"' for n in names] + [f'hash("{n}") AS "_hash_{n}"' for n in plain]
+    out += [f'CASE WHEN {_candidate_sql(n)} THEN "{n}" END AS "_check_{n}"' for n in check]
+
+    def stream(sql: str) -> Columns:
+        query = f"SELECT {', '.join(out)}, ({some}) AS _some FROM ({sql})"
+        with ThreadPoolExecutor(max_workers=ENCODERS) as pool:
+            return collect(pool, query)
+
+    def collect(pool, query: str) -> Columns:
+        parts: dict[str, list] = {n: [] for n in names}
+        hashes: dict[str, list] = {n: [] for n in plain}
+        shaped: dict[str, set] = {n: set() for n in check}
+        rows: list = []
+        start = 0
+        for batch in _batches(con.sql(query).to_arrow_reader(BATCH_ROWS)):
+            keep = batch.column("_some")
+            whole = keep.true_count == batch.num_rows
+            mask = keep.to_numpy(zero_copy_only=False)
+            rows.append(np.arange(start, start + batch.num_rows, dtype=np.int64)[mask])
+            start += batch.num_rows
+
+            def encode(n: str, batch=batch, keep=keep, whole=whole):
+                col = batch.column(n) if whole else batch.column(n).filter(keep)
+                # a plain column is copied: a column of DuckDB's batch would keep the whole batch in memory
+                return pa.concat_arrays([col, pa.array([], pa.string())]) if n in plain else pc.dictionary_encode(col)
+
+            for n, done in zip(names, pool.map(encode, names)):  # columns side by side (Arrow releases the GIL)
+                parts[n].append(done)
+            for n in plain:
+                hashes[n].append(batch.column(f"_hash_{n}").to_numpy(zero_copy_only=False)[mask])
+            for n in check:
+                found = batch.column(f"_check_{n}")
+                if found.null_count < len(found) and len(shaped[n]) < 100_000:
+                    shaped[n].update(v for v in found.drop_null().to_pylist())
+        cols = {}
+        coded = pa.dictionary(pa.int32(), pa.string())
+        for n, chunks in parts.items():
+            if n in plain:
+                cols[n] = pa.chunked_array(chunks, pa.string())
+            elif chunks:
+                cols[n] = pa.chunked_array(chunks, coded).unify_dictionaries().combine_chunks()
+            else:
+                cols[n] = pa.array([], coded)
+        found = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        hashed = {n: np.concatenate(h) if h else np.zeros(0, np.uint64) for n, h in hashes.items()}
+        return Columns(found + opened.first_row, cols, hashed, {n: sorted(v) for n, v in shaped.items()})
+
+    if opened.rows is not None:
+        _register_rows(con, opened, picks)
+        select = ", ".join(f'nullif(trim("{n}"), \'\') AS "{n}"' for n in picks)
+        return stream(f"SELECT {select} FROM arrow_rows")
+    if opened.parquet:
+        return _parquet_columns(con, opened, picks, names, plain, check)
+    select = ", ".join(f'c{j} AS "{n}"' for n, j in picks.items())  # empty cells are NULL; spaces kept
+    got: list[Columns] = []
+    _read_text(opened, lambda src: got.append(stream(f"SELECT {select} FROM {src}")))
+    return got[-1]
+
+
+def _parquet_columns(
+    con, opened: Opened, picks: dict[str, int], names: list[str], plain: tuple, check: tuple
+) -> Columns:
+    """`read_columns` for a Parquet file: its text columns read by Arrow straight into dictionaries (Parquet
+    stores them so), an empty text as an empty cell; the others (numbers, dates) and the plain ones through
+    DuckDB's text for them, as `load` reads them. The rows kept are those with a value in any column."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    layout = opened.layout
+    schema = pq.read_schema(opened.path)
+
+    def textual(t) -> bool:
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+    fast = [n for n, j in picks.items() if n not in plain and textual(schema.field(layout.columns[j]).type)]
+    slow = [n for n in picks if n not in fast]
+    coded = pa.dictionary(pa.int32(), pa.string())
+    cols: dict = {}
+    if fast:
+        files = [layout.columns[picks[n]] for n in fast]
+        table = pq.read_table(opened.path, columns=files, read_dictionary=files)
+        for n, f in zip(fast, files):
+            col = table.column(f)
+            col = col.cast(pa.dictionary(pa.int32(), col.type.value_type)) if pa.types.is_dictionary(col.type) else col
+            col = col.unify_dictionaries().combine_chunks() if col.num_chunks else pa.array([], coded)
+            col = pa.DictionaryArray.from_arrays(col.indices, col.dictionary.cast(pa.string()))
+            blank = pc.index(col.dictionary, "").as_py()
+            if blank >= 0:  # an empty text is an empty cell, as DuckDB's nullif makes it
+                keep_idx = pc.if_else(pc.equal(col.indices, blank), pa.scalar(None, pa.int32()), col.indices)
+                col = pa.DictionaryArray.from_arrays(keep_idx, col.dictionary)
+            cols[n] = col
+    hashes: dict = {}
+    shaped: dict = {n: _shaped(cols[n].dictionary) if n in fast else set() for n in check}
+    n_rows = pq.ParquetFile(opened.path).metadata.num_rows
+    if slow:
+        take = {n: layout.columns[picks[n]] for n in slow}
+        path = opened.path.replace("'", "''")
+        select = ", ".join(f"nullif(CAST({_q(f)} AS VARCHAR), '') AS \"{n}\"" for n, f in take.items())
+        out = [f'"{n}"' for n in slow] + [f'hash("{n}") AS "_hash_{n}"' for n in plain]
+        out += [f'CASE WHEN {_candidate_sql(n)} THEN "{n}" END AS "_check_{n}"' for n in check if n in slow]
+        parts: dict[str, list] = {n: [] for n in slow}
+        hashed: dict[str, list] = {n: [] for n in plain}
+        query = f"SELECT {', '.join(out)} FROM (SELECT {select} FROM read_parquet('{path}'))"
+        for batch in _batches(con.sql(query).to_arrow_reader(BATCH_ROWS)):
+            for n in slow:
+                col = batch.column(n)
+                parts[n].append(
+                    pa.concat_arrays([col, pa.array([], pa.string())]) if n in plain else pc.dictionary_encode(col)
+                )
+            for n in plain:
+                hashed[n].append(batch.column(f"_hash_{n}").to_numpy(zero_copy_only=False))
+            for n in check:
+                if n in slow:
+                    shaped[n].update(batch.column(f"_check_{n}").drop_null().to_pylist())
+        for n, chunks in parts.items():
+            if n in plain:
+                cols[n] = pa.chunked_array(chunks, pa.string()).combine_chunks()
+            else:
+                cols[n] = (
+                    pa.chunked_array(chunks, coded).unify_dictionaries().combine_chunks()
+                    if chunks
+                    else pa.array([], coded)
+                )
+        hashes = {n: np.concatenate(h) if h else np.zeros(0, np.uint64) for n, h in hashed.items()}
+    some = np.zeros(n_rows, bool)
+    for n in picks:
+        some |= cols[n].is_valid().to_numpy(zero_copy_only=False)
+    mask = pa.array(some)
+    kept = {n: cols[n] if some.all() else cols[n].filter(mask) for n in names}
+    kept = {n: pa.chunked_array([c]) if n in plain else c for n, c in kept.items()}
+    return Columns(
+        np.flatnonzero(some).astype(np.int64) + opened.first_row,
+        kept,
+        {n: h[some] for n, h in hashes.items()},
+        {n: sorted(v)[:100_000] for n, v in shaped.items()},
+    )
+
+
+def _shaped(values) -> set:
+    """The distinct texts of `values` (a pyarrow string array) that `_candidate_sql` would pass."""
+    import pyarrow.compute as pc
+
+    length = pc.utf8_length(values)
+    near = values.filter(pc.fill_null(pc.and_(pc.greater_equal(length, 9), pc.less_equal(length, 14)), False))
+    shaped = pc.match_substring_regex(pc.utf8_trim(near, " "), "^[0-9][0-9 \\-]{7,12}[0-9]$")
+    return set(near.filter(pc.fill_null(shaped, False)).to_pylist())
+
+
+def _candidate_sql(column: str) -> str:
+    """SQL: the cell is 9 to 14 characters of digits, spaces and hyphens, starting and ending with a digit."""
+    c = _q(column)
+    return (
+        f"(length({c}) BETWEEN 9 AND 14 AND (ascii({c}) BETWEEN 48 AND 57 OR ascii({c}) = 32) "  # a digit or a space first
+        f"AND regexp_full_match(trim({c}), '[0-9][0-9 \\-]{{7,12}}[0-9]'))"
+    )
+
+
+def identifier_cells(candidates: dict) -> list[tuple[str, str]]:
+    """(column, masked value) for the first cell of each column (`candidates`: column -> cells passing
+    `_candidate_sql`) that is a CHI or NHS number (10 digits passing the check digit)."""
+    found: dict[str, str] = {}
+    for c, values in candidates.items():
+        for v in values:
+            d = re.sub(r"[ \-]", "", v)
+            d = "0" + d if len(d) == 9 else d
+            if len(d) == 10 and check_digit_ok(d):
+                found[c] = d[:3] + "*" * 7
+                break
+    return list(found.items())
+
+
 def identifier_values(con, table: str, columns: list[str]) -> list[tuple[str, str]]:
     """(column, masked value) for cells of `table`'s columns that are CHI or NHS numbers (10 digits passing the
     check digit; spaces and hyphens allowed). Only cells 9 to 14 characters long are looked at closely."""
     if not columns:
         return []
-    tests = " OR ".join(
-        f"(length({_q(c)}) BETWEEN 9 AND 14 AND regexp_full_match(trim({_q(c)}), '[0-9][0-9 \\-]{{7,12}}[0-9]'))"
-        for c in columns
-    )
+    tests = " OR ".join(_candidate_sql(c) for c in columns)
     picks = ", ".join(_q(c) for c in columns)
     cand = con.execute(f"SELECT DISTINCT {picks} FROM {table} WHERE {tests} LIMIT 100000").fetchall()
     found: dict[str, str] = {}

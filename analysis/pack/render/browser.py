@@ -143,10 +143,10 @@ class ChromiumSession:
             "printBackground": True,
             "paperWidth": 8.27,  # A4 in inches
             "paperHeight": 11.69,
-            "marginTop": 0.75,
-            "marginBottom": 0.75,
-            "marginLeft": 0.6,
-            "marginRight": 0.6,
+            "marginTop": 0.6,  # room for the one-line header and footer (7.5 px text), no more
+            "marginBottom": 0.6,
+            "marginLeft": 0.5,
+            "marginRight": 0.5,
             "displayHeaderFooter": bool(header_html or footer_html),
             "headerTemplate": header_html or "<span></span>",
             "footerTemplate": footer_html or "<span></span>",

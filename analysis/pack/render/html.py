@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
+from analysis.text import fmt_number, plural, plural_word
+
 from .document import Figure, Pack, Section, Summary, Table, cell_text
 
 FigureHtml = Callable[[str, Figure], str]
@@ -63,8 +65,12 @@ figure, .verdict, .answer, .caveats, .stamp, .summary li, table caption {{ break
   page-break-inside: avoid; }}
 table {{ break-inside: auto; }}
 h1, h2, h3, caption {{ break-after: avoid; page-break-after: avoid; }}
+h1, h2, h3 {{ break-inside: avoid; page-break-inside: avoid; }}  /* a two-line heading never split over two pages */
 @media print {{
   body {{ max-width: none; margin: 0; padding: 0 2px; font-size: 10pt; }}
+  /* on paper a column is as wide as its longest word (a word breaks only where it would not fit at all): "anywhere"
+     let Chromium squeeze short columns to a letter or two ("Sta rted") and stretch each row over several lines */
+  th, td {{ overflow-wrap: break-word; padding: 0.15rem 0.3rem; }}
   .plotly-graph-div {{ break-inside: avoid; }}
   section.summary {{ break-after: page; page-break-after: always; }}
   /* the summary is page 1 on its own: three verdicts, the changes, the decisions and the agenda fit A4 at 9pt */
@@ -96,9 +102,10 @@ def stamp_html(pack: Pack, where: str) -> str:
     return f'<div class="stamp stamp-{where}" role="note" aria-label="{label}">{banner}{_list(lines)}</div>'
 
 
-def table_html(table: Table) -> str:
-    """A plain accessible HTML table; cells are shown exactly as given ('*' stays '*')."""
-    df = table.data
+def table_html(table: Table, max_rows: int | None = None) -> str:
+    """A plain accessible HTML table; cells are shown exactly as given ('*' stays '*'). With `max_rows` (the
+    printed pack), a longer table shows its first `max_rows` rows and says where the rest are."""
+    df = table.data if max_rows is None else table.data.iloc[:max_rows]
     head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in df.columns)
     rows = []
     for record in df.itertuples(index=False, name=None):
@@ -109,6 +116,13 @@ def table_html(table: Table) -> str:
             cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
+    if len(df) < len(table.data):
+        rest = len(table.data) - len(df)
+        where = (
+            f"Rows 1 to {fmt_number(len(df))} of {fmt_number(len(table.data))} are printed here. The other "
+            f"{plural(rest, 'row')} {plural_word(rest, 'is', 'are')} in the pack's spreadsheet and the HTML pack."
+        )
+        note = f'<p class="note rows-cut">{escape(where)}</p>{note}'
     return (
         f"<table><caption>{escape(table.title)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>{note}"
@@ -164,22 +178,23 @@ def _items(items: list[str]) -> str:
     return "".join(f"<li>{escape(i)}</li>" for i in items)
 
 
-def section_html(pack: Pack, section: Section, figure_html: FigureHtml) -> str:
+def section_html(pack: Pack, section: Section, figure_html: FigureHtml, max_rows: int | None = None) -> str:
     parts = [f"<h2>{escape(section.title)}</h2>"]
     if section.answer:
         parts.append(f'<p class="answer">{escape(section.answer)}</p>')
     parts += [f"<p>{escape(p)}</p>" for p in section.paragraphs]
     for key, fig in zip(pack.figure_keys(section), section.figures, strict=True):
         parts.append(figure_html(key, fig))
-    parts += [table_html(t) for t in section.tables]
+    parts += [table_html(t, max_rows) for t in section.tables]
     if section.caveats:
         parts.append(f'<div class="caveats"><h3>Caveats</h3>{_list(section.caveats)}</div>')
     attr = f' data-question="{escape(section.question)}"' if section.question else ""
     return f'<section class="part"{attr}>{"".join(parts)}</section>'
 
 
-def page_html(pack: Pack, figure_html: FigureHtml, head_extra: str = "") -> str:
-    """The whole document; renderers differ only in how a figure is drawn and the head."""
+def page_html(pack: Pack, figure_html: FigureHtml, head_extra: str = "", max_rows: int | None = None) -> str:
+    """The whole document; renderers differ only in how a figure is drawn, the head and how many rows of a table
+    they show (`max_rows`: all when None)."""
     banner = pack.stamp.lines()[0] if pack.stamp.synthetic else ""
     body = [
         f'<div class="banner" role="note">{escape(banner)}</div>' if banner else "",
@@ -187,7 +202,7 @@ def page_html(pack: Pack, figure_html: FigureHtml, head_extra: str = "") -> str:
         f'<p class="subtitle">{escape(pack.subtitle)}</p>' if pack.subtitle else "",
         summary_html(pack.summary) if pack.summary is not None else "",
     ]
-    sections = [section_html(pack, s, figure_html) for s in pack.ordered_sections()]
+    sections = [section_html(pack, s, figure_html, max_rows) for s in pack.ordered_sections()]
     if pack.methods:
         sections.append(
             '<section class="part"><h2>Methods and caveats</h2>'

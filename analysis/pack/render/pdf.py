@@ -11,9 +11,14 @@ from .document import Figure, Pack
 from .html import FONT_STACK, figure_frame, page_html
 from .images import pack_images
 
+# rows of one table in the printed pack at most (a page and a half of A4): a national table of 1,000 wards
+# would be dozens of pages nobody reads, and most of the time Chromium takes to print; the rest are in the
+# spreadsheet and the HTML pack, and the table's note says so
+PRINT_TABLE_ROWS = 50
+
 _MARGIN_STYLE = (
     f"font-family: {FONT_STACK}; font-size: 7.5px; color: #425563; width: 100%;"
-    " padding: 0 0.6in; box-sizing: border-box; -webkit-print-color-adjust: exact;"
+    " padding: 0 0.5in; box-sizing: border-box; -webkit-print-color-adjust: exact;"
 )
 
 
@@ -29,7 +34,7 @@ def static_html(pack: Pack, images: dict[str, bytes]) -> str:
             body = f'<img src="data:image/png;base64,{data}" alt="{escape(fig.alt_text)}">'
         return figure_frame(key, fig, body)
 
-    return page_html(pack, picture)
+    return page_html(pack, picture, max_rows=PRINT_TABLE_ROWS)
 
 
 def header_footer(pack: Pack) -> tuple[str, str]:

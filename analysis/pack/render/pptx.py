@@ -2,7 +2,7 @@
 
 Slides, in order: the title; the summary (a verdict per question, what changed, the decisions asked for); the
 agenda; a slide per section (its answer and chart), each of its tables on slides of their own (a long table split
-across slides, "continued"); the decisions and actions; methods; data quality; and where the figures come from.
+across slides, "continued", at most `MAX_TABLE_SLIDES` of them: the rest is in the pack's spreadsheet); the decisions and actions; methods; data quality; and where the figures come from.
 Every slide's title is in the layout's title placeholder, so PowerPoint's outline, the slide sorter and screen
 readers name each slide. python-pptx cannot measure text, so table rows are given heights from an estimate of
 their wrapped lines (`row_lines`) and a table is split before it would reach the footer.
@@ -11,16 +11,20 @@ their wrapped lines (`row_lines`) and a table is split before it would reach the
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from analysis.text import fmt_number, plural, plural_word
+
 from .document import Pack, Section, Table, cell_text
 
 NO_CHARTS_NOTE = "Charts need Chromium; see the HTML pack."
 MAX_TABLE_ROWS = 14  # body rows on one slide at most, whatever their height
+MAX_TABLE_SLIDES = 3  # slides for one table at most; the rest of a longer table is in the spreadsheet
 CONTINUED = " (continued)"
 BLUE = RGBColor(0x00, 0x5E, 0xB8)
 GREY = RGBColor(0x42, 0x55, 0x63)
@@ -103,14 +107,20 @@ def _fit(items: list[str], big: int = 18) -> int:
 # --- tables ------------------------------------------------------------------------------------------------
 
 
-def column_widths(table: Table, width: int = INNER) -> list[int]:
+def _texts(table: Table) -> list[list[str]]:
+    """Every body cell of `table` as shown, row by row (worked out once per table)."""
+    return [[cell_text(v)[0] for v in rec] for rec in table.data.itertuples(index=False, name=None)]
+
+
+def column_widths(table: Table, width: int = INNER, texts: list[list[str]] | None = None) -> list[int]:
     """Widths (EMU) summing to `width`: each column's natural width (its longest cell, up to 60 characters, or
-    its header's longest word) scaled to fit, never below `MIN_COLUMN`."""
-    df = table.data
+    its header's longest word) scaled to fit, never below `MIN_COLUMN`. `texts`: the body cells as shown, when
+    the caller has them already."""
+    rows = _texts(table) if texts is None else texts
     natural = []
-    for name in df.columns:
+    for j, name in enumerate(table.data.columns):
         words = max((len(w) for w in str(name).split()), default=1)
-        cells = max((min(len(cell_text(v)[0]), 60) for v in df[name]), default=0)
+        cells = min(max((len(row[j]) for row in rows), default=0), 60)
         natural.append(max(words, cells, 4) * CHAR_WIDTH + CELL_PAD * 2)
     total = sum(natural) or 1
     widths = [max(MIN_COLUMN, int(n * width / total)) for n in natural]
@@ -124,6 +134,8 @@ def row_lines(values: list[str], widths: list[int]) -> int:
     lines = 1
     for text, w in zip(values, widths):
         per_line = max(1, int((w - CELL_PAD * 2) / CHAR_WIDTH))
+        if len(text) <= per_line:  # fits on one line whatever its words
+            continue
         n, used = 1, 0
         for word in str(text).split():
             if used and used + 1 + len(word) <= per_line:
@@ -141,15 +153,31 @@ def row_height(lines: int) -> int:
     return int(LINE_HEIGHT * lines + CELL_PAD)
 
 
-def table_pages(table: Table, top: int = TABLE_TOP, bottom: int = FOOTER_TOP) -> list[tuple[int, int]]:
+@dataclass
+class _Layout:
+    """A table as the deck draws it: its cells as shown, column widths and row heights (header first)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    widths: list[int]
+    heights: list[int]
+
+
+def _layout(table: Table) -> _Layout:
+    rows = _texts(table)
+    widths = column_widths(table, texts=rows)
+    header = [str(c) for c in table.data.columns]
+    heights = [row_height(row_lines(row, widths)) for row in [header, *rows]]
+    return _Layout(header, rows, widths, heights)
+
+
+def table_pages(
+    table: Table, top: int = TABLE_TOP, bottom: int = FOOTER_TOP, layout: _Layout | None = None
+) -> list[tuple[int, int]]:
     """(first, last) body rows (end exclusive) for each slide of `table`: as many rows as fit between `top`
     and `bottom` under the header row, and never more than `MAX_TABLE_ROWS`."""
-    widths = column_widths(table)
-    header = row_height(row_lines([str(c) for c in table.data.columns], widths))
-    heights = [
-        row_height(row_lines([cell_text(v)[0] for v in rec], widths))
-        for rec in table.data.itertuples(index=False, name=None)
-    ]
+    layout = layout or _layout(table)
+    header, heights = layout.heights[0], layout.heights[1:]
     pages, start, used = [], 0, header
     for i, h in enumerate(heights):
         if i > start and (used + h > bottom - top or i - start >= MAX_TABLE_ROWS):
@@ -160,23 +188,21 @@ def table_pages(table: Table, top: int = TABLE_TOP, bottom: int = FOOTER_TOP) ->
     return pages
 
 
-def _table_shape(slide, table: Table, first: int, last: int, top: int) -> None:
-    df = table.data.iloc[first:last]
-    widths = column_widths(table)
-    texts = [[str(c) for c in df.columns]] + [
-        [cell_text(v)[0] for v in rec] for rec in df.itertuples(index=False, name=None)
-    ]
-    heights = [row_height(row_lines(row, widths)) for row in texts]
-    frame = slide.shapes.add_table(len(texts), max(1, len(df.columns)), LEFT, top, INNER, Emu(sum(heights)))
+def _table_shape(slide, layout: _Layout, first: int, last: int, top: int) -> None:
+    texts = [layout.header, *layout.rows[first:last]]
+    heights = [layout.heights[0], *layout.heights[1 + first : 1 + last]]
+    widths = layout.widths
+    frame = slide.shapes.add_table(len(texts), max(1, len(layout.header)), LEFT, top, INNER, Emu(sum(heights)))
     shape = frame.table
     for c, w in enumerate(widths):
         shape.columns[c].width = Emu(w)
+    margin = Emu(int(CELL_PAD / 2))
     for r, (row, h) in enumerate(zip(texts, heights)):
         shape.rows[r].height = Emu(h)
         for c, text in enumerate(row):
             cell = shape.cell(r, c)
             cell.text = text
-            cell.margin_top = cell.margin_bottom = Emu(int(CELL_PAD / 2))
+            cell.margin_top = cell.margin_bottom = margin
             for para in cell.text_frame.paragraphs:
                 for run in para.runs:
                     run.font.size = Pt(TABLE_FONT)
@@ -185,17 +211,31 @@ def _table_shape(slide, table: Table, first: int, last: int, top: int) -> None:
     frame.width, frame.height = Emu(sum(widths)), Emu(sum(heights))
 
 
+def _rows_line(first: int, last: int, n: int, shown_to: int) -> str:
+    """The line above a table that spans slides: which rows, and where the rest are when not all are shown."""
+    where = f"Rows {fmt_number(first + 1)} to {fmt_number(last)} of {fmt_number(n)}."
+    if shown_to < n and last == shown_to:
+        rest = n - shown_to
+        where += f" The other {plural(rest, 'row')} {plural_word(rest, 'is', 'are')} in the pack's spreadsheet."
+    return where
+
+
 def _table_slides(prs, pack: Pack, table: Table) -> None:
-    """`table` on as many slides as it needs; from the second, the title says "(continued)"."""
+    """`table` on as many slides as it needs, at most `MAX_TABLE_SLIDES` (a national table of 1,000 wards would
+    be dozens of slides nobody reads: the rest are in the spreadsheet, and the last slide says so); from the
+    second, the title says "(continued)"."""
     if not len(table.data.columns):
         return
-    pages = table_pages(table)
-    for n, (first, last) in enumerate(pages):
+    layout = _layout(table)
+    pages = table_pages(table, layout=layout)
+    shown = pages[:MAX_TABLE_SLIDES]
+    shown_to = shown[-1][1]
+    for n, (first, last) in enumerate(shown):
         slide = _slide(prs, pack, table.title + (CONTINUED if n else ""))
         if len(pages) > 1:
-            where = f"Rows {first + 1} to {last} of {len(table.data)}."
+            where = _rows_line(first, last, len(table.data), shown_to)
             _text(slide, LEFT, Inches(1.05), INNER, Inches(0.35), where, 11, color=GREY)
-        _table_shape(slide, table, first, last, TABLE_TOP)
+        _table_shape(slide, layout, first, last, TABLE_TOP)
         if table.note:
             slide.notes_slide.notes_text_frame.text = table.note
 

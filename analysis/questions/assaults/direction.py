@@ -53,6 +53,16 @@ CO_PRODUCTION_FIRST = "co-production first"
 ASSAULTS_FIRST = "assaults first"
 VERDICTS = ("coproduction_first", "assaults_first", "both", "neither", "not_fitted")
 MIN_WARDS = 3  # a within-ward model with fewer wards has almost no degrees of freedom for its errors
+# Both directions carry one indicator per ward, and fitting the count model with them (each step of its iterations
+# works on a rows-by-indicators matrix) costs about the cube of the wards (13 s at 200 wards): above this many wards
+# a page fits them only when asked.
+AT_ONCE_UP_TO_WARDS = 60
+ON_REQUEST = "Fit both directions (with this many wards it takes a while)"
+
+
+def fits_at_once(n_wards: int) -> bool:
+    """Whether a page fits both directions straight away (True) or waits to be asked (more than 60 wards)."""
+    return n_wards <= AT_ONCE_UP_TO_WARDS
 
 
 @dataclass(frozen=True)

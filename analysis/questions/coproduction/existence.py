@@ -10,14 +10,17 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analysis._lazy import lazy_module
 from analysis.data.contract import RESPONDENTS
 from analysis.data.reference import INSTRUMENT_STATUS
 from analysis.questions.coproduction.groups import group_differences, survey_rows
 from analysis.stats.reliability import agreement
 from analysis.stats.results import Headline, LevelsDiagnostics, ModelResult
 from analysis.text import plural, whole
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+stats = lazy_module("scipy.stats")
 
 __all__ = ["BAND_NOTE", "answer_q1", "band_note", "band_words", "bands", "disagreement", "group_differences", "levels"]
 
@@ -64,6 +67,19 @@ def _tci(x: pd.Series, level: float = 0.95) -> tuple[float, float, float]:
     return (m, m - half, m + half)
 
 
+def _tci_wards(n: pd.Series, mean: pd.Series, sd: pd.Series, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """`_tci` for every ward at once from its survey count, mean and SD (NaN below two surveys): one t quantile
+    per distinct count instead of a grouped apply per ward."""
+    n = n.to_numpy(float)
+    counts, back = np.unique(n, return_inverse=True)
+    with np.errstate(invalid="ignore"):
+        t = stats.t.ppf(0.5 + level / 2, np.where(counts >= 2, counts - 1, np.nan))[back]
+    half = t * sd.to_numpy(float) / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    m = mean.to_numpy(float)
+    return m - half, m + half
+
+
 def _ward_means(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return d.groupby([*keys, "ward_id"], observed=True, sort=True)["score"].agg(["mean", "size"]).reset_index()
 
@@ -77,7 +93,7 @@ def levels(
     mean within the group, then the mean across wards with a t-interval (n = wards). ``df`` is the interval's
     degrees of freedom: surveys - 1 for a ward, the group's wards - 1 for a group (the ward is the unit).
     """
-    d = survey_rows(panel, respondent, aspect)
+    d = survey_rows(panel, respondent, aspect, columns=["ward_id", "month"] + ([by] if by != "ward" else []))
     cols = [
         by if by != "ward" else "ward_id",
         "n_wards",
@@ -95,8 +111,7 @@ def levels(
     if by == "ward":
         g = d.groupby("ward_id", sort=True)["score"]
         out = g.agg(n_surveys="size", mean="mean", sd="std", min="min", max="max").reset_index()
-        ci = g.apply(lambda s: pd.Series(_tci(s, level)[1:], index=["ci_low", "ci_high"])).unstack()
-        out = out.merge(ci.reset_index(), on="ward_id")
+        out["ci_low"], out["ci_high"] = _tci_wards(out["n_surveys"], out["mean"], out["sd"], level)
         out.insert(1, "n_wards", 1)
         out["df"] = (out["n_surveys"] - 1).where(out["n_surveys"] > 1).astype(float)
         extra = [c for c in ("ward_name", "service", "security_level") if c in panel.columns]
@@ -134,7 +149,7 @@ def bands(
     """Each ward's band: from its latest survey month (`period="latest"`) or its mean over survey months."""
     if len(labels) != len(cuts) + 1:
         raise ValueError("bands need one more label than cut-offs")
-    d = survey_rows(panel, respondent, aspect).sort_values(["ward_id", "month"])
+    d = survey_rows(panel, respondent, aspect, columns=["ward_id", "month"]).sort_values(["ward_id", "month"])
     cols = ["ward_id", "score", "basis", "band"]
     if not len(d):
         return pd.DataFrame(columns=cols)
@@ -191,7 +206,7 @@ def disagreement(panel: pd.DataFrame, threshold: float = LARGE_GAP, aspect: str 
 
 
 def _ward_level(panel: pd.DataFrame, respondent: str) -> pd.Series:
-    d = survey_rows(panel, respondent)
+    d = survey_rows(panel, respondent, columns=["ward_id"])
     return d.groupby("ward_id", sort=True)["score"].mean()
 
 
@@ -312,7 +327,7 @@ def answer_q1(
     return ModelResult(
         **base,
         n_wards=n_w,
-        n_obs=len(survey_rows(panel, lead)),
+        n_obs=len(survey_rows(panel, lead, columns=["ward_id"])),
         estimates=est,
         headline=head,
         sentence=sentence,

@@ -19,17 +19,24 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analysis._lazy import lazy_module
+from analysis.stats.grouping import group_codes
 from analysis.stats.mixed import fit_random_intercept, satterthwaite, studentized_range_quantile
 from analysis.stats.results import GroupDifferenceDiagnostics, Headline, ModelResult
 from analysis.text import fmt_number, plural, plural_word, whole
 
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+stats = lazy_module("scipy.stats")
+
 MIN_WARDS_PER_GROUP = 3
 
 
-def survey_rows(panel: pd.DataFrame, respondent: str, aspect: str = "overall") -> pd.DataFrame:
-    """Panel rows that are survey months for `respondent` (nothing carried), with the score as `score`."""
+def survey_rows(
+    panel: pd.DataFrame, respondent: str, aspect: str = "overall", columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Panel rows that are survey months for `respondent` (nothing carried), with the score as `score`: every
+    panel column, or only `columns` (those present) when given (a national panel has dozens)."""
     if respondent == "both":
         col = "coproduction_overall"
         carried = panel[["coproduction_patient_months_carried", "coproduction_staff_months_carried"]].min(axis=1)
@@ -37,7 +44,8 @@ def survey_rows(panel: pd.DataFrame, respondent: str, aspect: str = "overall") -
         col = f"coproduction_{respondent}_{aspect}"
         carried = panel[f"coproduction_{respondent}_months_carried"]
     keep = panel[col].notna() & (carried == 0)
-    return panel.loc[keep].assign(score=panel.loc[keep, col].astype(float))
+    rows = panel.loc[keep] if columns is None else panel.loc[keep, [c for c in dict.fromkeys(columns) if c in panel]]
+    return rows.assign(score=panel.loc[keep, col].astype(float))
 
 
 def _p(p: float) -> str:
@@ -148,7 +156,7 @@ def group_differences(
     >>> list(result.estimates.columns)
     ['term', 'estimate', 'std_error', 'ci_low', 'ci_high', 'p_value', 'df', 'n_wards', 'n_obs']
     """
-    d = survey_rows(panel, respondent, aspect).dropna(subset=[by])
+    d = survey_rows(panel, respondent, aspect, columns=["ward_id", by]).dropna(subset=[by])
     d = d.assign(group=d[by].astype(str), ward=d["ward_id"].astype(str))
     n_wards, n_obs = d["ward"].nunique(), len(d)
     what = f"{_who(respondent).lower()} co-production ({aspect.replace('_', ' ')})"
@@ -196,14 +204,15 @@ def group_differences(
         )
     groups = list(wards_per.index)
     X = (d["group"].to_numpy()[:, None] == np.array(groups)[None, :]).astype(float)  # one column per group
-    fit = fit_random_intercept(d["score"].to_numpy(float), X, d["ward"].to_numpy())
+    wards = group_codes(d["ward"].to_numpy())[0]  # the wards in sorted order, hashed once for both fits
+    fit = fit_random_intercept(d["score"].to_numpy(float), X, wards)
     msgs = []
     if not fit.converged:
         msgs.append("The mixed model did not fully converge; treat the figures with caution.")
     if fit.ward_variance <= 1e-8 * fit.residual_variance:
         msgs.append("The wards' average scores hardly differ beyond chance (ward variance at zero).")
     b = np.asarray(fit.params, float)
-    sat = satterthwaite(d["score"].to_numpy(float), X, d["ward"].to_numpy(), fit)
+    sat = satterthwaite(d["score"].to_numpy(float), X, wards, fit)
     v = sat.vcov
     se = np.sqrt(np.diag(v))
     g = len(b)

@@ -18,18 +18,23 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.regression.linear_model import OLS, WLS
 
+from analysis._lazy import lazy_attr, lazy_module
 from analysis.data.reference import builtin_measures
 from analysis.panel.tools import add_lag
 from analysis.questions.verdicts import occasion_words
 from analysis.stats.counts.clustering import cluster_sums
 from analysis.stats.counts.describe import predictor_words
 from analysis.stats.counts.spec import SPLITS
+from analysis.stats.grouping import group_codes
 from analysis.stats.mixed import fit_random_intercept, gls_vcov, satterthwaite
 from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult, RecoveryDiagnostics
 from analysis.text import plural
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+stats = lazy_module("scipy.stats")
+OLS = lazy_attr("statsmodels.regression.linear_model", "OLS")
+WLS = lazy_attr("statsmodels.regression.linear_model", "WLS")
 
 try:
     from analysis.panel.build import measure_slug
@@ -138,7 +143,7 @@ def mixed_dfs(y: np.ndarray, X: np.ndarray, groups: np.ndarray, fit) -> np.ndarr
     k the ward-level terms besides the intercept (the ward mean of co-production and any ward-level
     adjustment): the between-ward rule the count models use, less one per ward-level covariate."""
     sat = satterthwaite(y, X, groups, fit)
-    G = len(np.unique(groups))
+    G = group_codes(groups)[1]
     ward_level = [j for j in range(1, X.shape[1]) if _constant_within(X[:, j], groups)]
     fallback = max(G - 1 - len(ward_level), 1)
     out = []
@@ -149,8 +154,12 @@ def mixed_dfs(y: np.ndarray, X: np.ndarray, groups: np.ndarray, fit) -> np.ndarr
 
 
 def _constant_within(x: np.ndarray, groups: np.ndarray) -> bool:
-    s = pd.Series(x).groupby(pd.Series(groups)).nunique()
-    return bool((s <= 1).all())
+    """True when `x` takes at most one value in each ward (missing values aside): each ward's smallest value
+    equals its largest (a grouped min and max, not a per-ward count of distinct values)."""
+    codes, _ = group_codes(groups)
+    g = pd.Series(np.asarray(x, float)).groupby(codes)
+    low, high = g.min(), g.max()
+    return bool(((low == high) | high.isna()).all())
 
 
 def _tidy_t(names, est, se, df) -> pd.DataFrame:
@@ -196,7 +205,7 @@ def fit_weighted(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, w: np.ndarr
     degrees of freedom: G - 1 for a term that changes within a ward, G - p for the p ward-level columns (the
     intercept, the ward mean of co-production, any ward-level adjustment), as GEE in the count models."""
     res = WLS(y, X, weights=w).fit()
-    G = len(np.unique(groups))
+    G = group_codes(groups)[1]
     bread = np.linalg.inv(X.T.to_numpy() @ (X.to_numpy() * w[:, None]))
     S = cluster_sums(X.to_numpy() * (w * np.asarray(res.resid))[:, None], groups)
     n, k = X.shape
@@ -232,18 +241,22 @@ def measurement_spacing(
     d = panel.loc[panel[column].notna(), [ward, month]]
     if not len(d):
         return 0, 1
-    m = pd.to_datetime(d[month])
-    index = pd.Series(m.dt.year * 12 + m.dt.month - 1, index=d.index)
-    gaps = (
-        pd.DataFrame({"w": d[ward].to_numpy(), "i": index.to_numpy()})
-        .drop_duplicates()
-        .sort_values(["w", "i"])
-        .groupby("w")["i"]
-        .diff()
-        .dropna()
-    )
-    every = max(1, int(round(float(gaps.median())))) if len(gaps) else 1
-    return int(((index - index.min()) // every).nunique()), every
+    # month numbers by datetime64[M] arithmetic; each ward's distinct months in order as one sorted integer key
+    index = pd.to_datetime(d[month]).to_numpy().astype("datetime64[M]").astype(np.int64)
+    index = index - index.min()
+    codes, G = group_codes(d[ward].to_numpy())
+    span = int(index.max()) + 1
+    key = codes.astype(np.int64) * span + index
+    if G * span <= 4 * len(key) + 1_000_000:  # the distinct keys in order by marking them (no sort)
+        seen = np.zeros(G * span, dtype=bool)
+        seen[key] = True
+        key = np.flatnonzero(seen)
+    else:
+        key = np.unique(key)
+    w, i = np.divmod(key, span)
+    gaps = np.diff(i)[w[1:] == w[:-1]]
+    every = max(1, int(round(float(np.median(gaps))))) if len(gaps) else 1
+    return int(np.count_nonzero(np.bincount(index // every))), every
 
 
 def fit_recovery(
@@ -327,7 +340,8 @@ def fit_recovery(
             f"only {n} ward-months have both a {measure} score and a co-production score, too few to fit a model.",
             warns,
         )
-    yv, groups = d[y].to_numpy(float), d[ward].astype(str).to_numpy()
+    # the wards as codes in sorted order (every per-ward sum as with the labels, without hashing them each time)
+    yv, groups = d[y].to_numpy(float), group_codes(d[ward].astype(str).to_numpy())[0]
     try:
         if G >= 2:
             mixed, vc, _ = fit_mixed(yv, X, groups, warns)

@@ -13,6 +13,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
         ".model": (
             "TENSIONS",
             "assaults_link",
+            "boundary_link",
             "closeness_link",
             "instrument_reliability_table",
             "scored_returns",

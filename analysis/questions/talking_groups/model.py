@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from analysis.panel.measures import MEASURES
 from analysis.stats.counts.describe import outcome_words, predictor_words
 from analysis.stats.its import (
     MIN_SIDE,
@@ -64,7 +65,7 @@ def start_dates(events: pd.DataFrame) -> pd.DataFrame:
 def _words(outcome: str, kind: str) -> str:
     if kind == "count":
         return outcome_words(outcome)
-    if outcome.startswith("coproduction_"):
+    if outcome.startswith("coproduction_") or outcome in MEASURES:  # MEASURES: an instrument score, say
         return predictor_words(outcome)
     if outcome.startswith("recovery_"):
         return f"the ward's mean {outcome[len('recovery_') :].replace('_', ' ').upper()} score"

@@ -200,22 +200,27 @@ def timeline_table(panel: pd.DataFrame) -> pd.DataFrame:
     cols = ["ward_id", "ward", "talking_groups_start", "status", "months_before", "months_after"]
     if not len(panel):
         return pd.DataFrame(columns=cols)
-    rows = []
-    for wid, w in panel.groupby("ward_id", sort=True):
-        start = w["talking_groups_start"].iloc[0]
-        name = w["ward_name"].iloc[0] if "ward_name" in w and pd.notna(w["ward_name"].iloc[0]) else ""
-        after = int((w["month"] >= start).sum()) if pd.notna(start) else 0
-        rows.append(
-            {
-                "ward_id": str(wid),
-                "ward": f"{wid} {name}".strip(),
-                "talking_groups_start": start,
-                "status": f"started {uk_month(start)}" if pd.notna(start) else NOT_STARTED,
-                "months_before": len(w) - after,
-                "months_after": after,
-            }
-        )
-    out = pd.DataFrame(rows, columns=cols)
+    # every ward at once (a loop over the wards' groups took most of a second at 1,000 wards): each ward's first
+    # row gives its start and name, as the loop took them
+    known = panel[panel["ward_id"].notna()]
+    first = known.drop_duplicates("ward_id").set_index("ward_id").sort_index(kind="stable")
+    n = known.groupby("ward_id", sort=True).size().reindex(first.index)
+    start_row = known["ward_id"].map(first["talking_groups_start"])
+    after = ((known["month"] >= start_row) & start_row.notna()).groupby(known["ward_id"], sort=True).sum()
+    after = after.reindex(first.index).astype(int)
+    starts = first["talking_groups_start"].tolist()
+    names = first["ward_name"].tolist() if "ward_name" in first.columns else [""] * len(first)
+    out = pd.DataFrame(
+        {
+            "ward_id": [str(w) for w in first.index],
+            "ward": [f"{w} {nm if pd.notna(nm) else ''}".strip() for w, nm in zip(first.index, names)],
+            "talking_groups_start": starts,
+            "status": [f"started {uk_month(s)}" if pd.notna(s) else NOT_STARTED for s in starts],
+            "months_before": (n - after).to_numpy(),
+            "months_after": after.to_numpy(),
+        },
+        columns=cols,
+    )
     out["talking_groups_start"] = pd.to_datetime(out["talking_groups_start"])
     return out.sort_values(["talking_groups_start", "ward_id"], na_position="last").reset_index(drop=True)
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import warnings
 
-from statsmodels.tools import sm_exceptions as sme
+from analysis._lazy import lazy_module
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+sme = lazy_module("statsmodels.tools.sm_exceptions")
+
 
 NOT_CONVERGED = "The model did not settle on an answer (it did not converge), so treat these figures with caution."
 HESSIAN = (

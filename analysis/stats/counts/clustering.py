@@ -22,10 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analysis._lazy import lazy_module
 from analysis.stats.counts.prepare import Design
 from analysis.stats.counts.spec import CLUSTER_SE
+from analysis.stats.grouping import group_codes
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+stats = lazy_module("scipy.stats")
 
 
 def cluster_vcov(glm_res, groups: np.ndarray) -> np.ndarray:
@@ -77,7 +81,7 @@ def cluster_errors(glm_res, groups: np.ndarray, choice: str = "auto", fixed_effe
     """
     if choice not in CLUSTER_SE:
         raise ValueError(f"cluster_se must be one of {CLUSTER_SE}")
-    G = len(np.unique(np.asarray(groups)))
+    G = group_codes(groups)[1]
     if choice == "CR2" or (choice == "auto" and G < CR2_BELOW):
         return cr2(glm_res, groups)
     V = cluster_vcov(glm_res, groups)
@@ -125,8 +129,31 @@ class _WorkingModel:
         return _df_from(diag, Q, self.M)
 
 
+DENSE_BELOW = 500  # wards: below this P is built (at most 2 MB); from here its trace and norm come from Q'Q
+
+
 def _df_from(diag: np.ndarray, Q: np.ndarray, M: np.ndarray) -> float:
-    """(tr P)^2 / ||P||_F^2 with P = diag(diag) - Q M Q': Satterthwaite under the working model."""
+    """(tr P)^2 / ||P||_F^2 with P = diag(diag) - Q M Q': Satterthwaite under the working model.
+
+    From `DENSE_BELOW` wards P (G x G: 25 million cells at 5,000 wards) is never built: with R = Q M Q'
+    (M symmetric), tr P = sum(diag) - sum_g R_gg and ||P||_F^2 = sum(diag^2) - 2 sum_g diag_g R_gg + tr(M A M A),
+    A = Q'Q (||R||_F^2 = tr(R R') = tr(M Q'Q M Q'Q)): the same figure in O(G K^2). Below it, and when P is so
+    near zero that the difference would lose its digits, the definition (`_df_from_dense`) decides."""
+    if len(diag) < DENSE_BELOW:
+        return _df_from_dense(diag, Q, M)
+    QM = Q @ M
+    r_diag = np.einsum("gk,gk->g", QM, Q)
+    MA = M @ (Q.T @ Q)
+    trace = np.sum(diag) - np.sum(r_diag)
+    both = diag @ diag + np.sum(MA * MA.T)
+    frobenius = both - 2 * (diag @ r_diag)
+    if not frobenius > 1e-9 * both:
+        return _df_from_dense(diag, Q, M)
+    return float(trace**2 / frobenius)
+
+
+def _df_from_dense(diag: np.ndarray, Q: np.ndarray, M: np.ndarray) -> float:
+    """`_df_from` by its definition, building the G x G matrix P (for the tests)."""
     P = np.diag(diag) - Q @ M @ Q.T
     return float(np.trace(P) ** 2 / np.sum(P * P))
 
@@ -141,8 +168,8 @@ def _working_model(glm_res, groups: np.ndarray) -> _WorkingModel:
     v = model.family.variance(mu)
     U = X * model.family.link.inverse_deriv(eta)[:, None]
     M = np.linalg.inv(U.T @ (U / v[:, None]))
-    _, codes = np.unique(np.asarray(groups), return_inverse=True)
-    return _WorkingModel(U, v, np.asarray(model.endog, float) - mu, M, codes, int(codes.max()) + 1)
+    codes, G = group_codes(groups)
+    return _WorkingModel(U, v, np.asarray(model.endog, float) - mu, M, codes, G)
 
 
 def cr2(glm_res, groups: np.ndarray) -> ClusterErrors:
@@ -183,8 +210,7 @@ def cr2(glm_res, groups: np.ndarray) -> ClusterErrors:
 
 def cluster_sums(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Per-cluster column sums of the scores (G x k), one bincount per column instead of a loop over clusters."""
-    _, inv = np.unique(np.asarray(groups), return_inverse=True)
-    G = int(inv.max()) + 1 if len(inv) else 0
+    inv, G = group_codes(groups)
     return np.column_stack([np.bincount(inv, weights=scores[:, j], minlength=G) for j in range(scores.shape[1])])
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
-from scipy.special import gammaln
-from statsmodels.genmod import families as sm_families
-from statsmodels.genmod.generalized_linear_model import GLM
 
+from analysis._lazy import lazy_attr, lazy_module
 from analysis.stats.counts.prepare import Design
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+optimize, stats = lazy_module("scipy.optimize"), lazy_module("scipy.stats")
+gammaln = lazy_attr("scipy.special", "gammaln")
+sm_families = lazy_module("statsmodels.genmod.families")
+GLM = lazy_attr("statsmodels.genmod.generalized_linear_model", "GLM")
 
 # Below this alpha the NB is a Poisson for any practical purpose (variance inflation < 1e-6 * mu^2).
 ALPHA_FLOOR = 1e-8
@@ -52,6 +55,27 @@ def nb_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
     )
 
 
+def _loglik_of(y: np.ndarray):
+    """`nb_loglik` for one y at many alphas (the profile search's ~20): the same sum, bit for bit, with the
+    log-gamma terms in y worked out once per distinct count (a few dozen) instead of once per ward-month."""
+    values, back = np.unique(y, return_inverse=True)
+    log_y_factorial = gammaln(values + 1)[back]
+
+    def loglik(mu: np.ndarray, alpha: float) -> float:
+        theta = 1.0 / alpha
+        return float(
+            np.sum(
+                gammaln(values + theta)[back]
+                - gammaln(theta)
+                - log_y_factorial
+                + theta * np.log(theta / (theta + mu))
+                + y * np.log(mu / (theta + mu))
+            )
+        )
+
+    return loglik
+
+
 def _glm_nb(d: Design, alpha: float, start=None):
     fam = sm_families.NegativeBinomial(alpha=alpha)
     return GLM(d.y, d.X, family=fam, offset=d.offset).fit(start_params=start, tol=1e-10, maxiter=200)
@@ -66,22 +90,26 @@ def _irls_nb(
     tol: float = 1e-10,
     maxiter: int = 200,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """NB2 log-link IRLS at fixed alpha from `beta` (statsmodels' rule: relative change in deviance <= tol)."""
+    """NB2 log-link IRLS at fixed alpha from `beta` (statsmodels' rule: relative change in deviance <= tol).
+
+    The linear predictor and mean at the end of one iteration are the next one's start, and the deviance's terms
+    in y alone are worked out once (the same numbers, computed once instead of every iteration)."""
     dev_old = np.inf
-    mu = np.exp(X @ beta + offset)
+    positive, y_theta, one_ay = y > 0, y + 1 / alpha, 1 + alpha * y
+    eta = X @ beta + offset
+    mu = np.exp(eta)
     for _ in range(maxiter):
-        eta = X @ beta + offset
-        mu = np.exp(eta)
         w = mu / (1 + alpha * mu)
         Xw = X * w[:, None]
         try:
             beta = np.linalg.solve(X.T @ Xw, Xw.T @ (eta - offset + (y - mu) / mu))
         except np.linalg.LinAlgError:
             return np.full_like(beta, np.nan), np.full_like(mu, np.nan)
-        mu = np.exp(X @ beta + offset)
+        eta = X @ beta + offset
+        mu = np.exp(eta)
         with np.errstate(divide="ignore", invalid="ignore"):
-            t1 = np.where(y > 0, y * np.log(y / mu), 0.0)
-        dev = 2 * np.sum(t1 - (y + 1 / alpha) * np.log((1 + alpha * y) / (1 + alpha * mu)))
+            t1 = np.where(positive, y * np.log(y / mu), 0.0)
+        dev = 2 * np.sum(t1 - y_theta * np.log(one_ay / (1 + alpha * mu)))
         if abs(dev - dev_old) <= tol * (abs(dev) + tol):
             break
         dev_old = dev
@@ -98,6 +126,7 @@ def fit_negbin(d: Design, start=None) -> Fit:
         start = fit_poisson(d).glm.params.to_numpy()
     X = d.X.to_numpy(float)
     last = {"beta": np.asarray(start, float)}
+    loglik = _loglik_of(d.y)
 
     def negll(log_alpha: float) -> float:
         # A bare numpy IRLS, warm-started from the previous alpha's beta: the profile search needs ~20 fits
@@ -106,7 +135,7 @@ def fit_negbin(d: Design, start=None) -> Fit:
         beta, mu = _irls_nb(X, d.y, d.offset, a, last["beta"])
         if np.all(np.isfinite(beta)):
             last["beta"] = beta
-        return -nb_loglik(d.y, mu, a)
+        return -loglik(mu, a)
 
     # A moment guess brackets the search; the bounded search is robust when alpha runs to 0.
     lo, hi = np.log(ALPHA_FLOOR), np.log(1e3)

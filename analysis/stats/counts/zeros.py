@@ -5,10 +5,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import stats
 
+from analysis._lazy import lazy_module
 from analysis.stats.counts.families import Fit
 from analysis.stats.counts.prepare import Design
+
+# scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
+stats = lazy_module("scipy.stats")
 
 
 def zero_probabilities(mu: np.ndarray, alpha: float) -> np.ndarray:
