@@ -1,7 +1,7 @@
 """An incident listing through a mapping profile: distinct labels resolved in Python, every row classified by
 array operations on their codes.
 
-The listing is read in one pass (`tables.read_columns`): each mapped column dictionary-encoded, so that locations,
+The listing is read in one pass (`columns.read_columns`): each mapped column dictionary-encoded, so that locations,
 category combinations, statuses and dates are resolved once per distinct text (a national listing has a few
 thousand) and each row is then a handful of small integers. Each row gets the first reason that applies, in the
 order of `LISTING_REASONS` (unreadable date, rejected status, duplicate reference, unmapped location, unmapped
@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analysis.data.importers.columns import Columns, identifier_cells, read_columns
 from analysis.data.importers.parse import WardNames, timestamp_sql
 from analysis.data.importers.profile import CATEGORY_ROLES, ROLES, MappingProfile, label_key
 from analysis.data.importers.reconcile import LISTING_REASONS, LazyRows, Reconciliation
-from analysis.data.importers.tables import Columns, Opened, identifier_cells, read_columns
+from analysis.data.importers.tables import Opened
 
 LISTING = "incident listing"
 
@@ -61,7 +62,7 @@ SHOWN_ONLY = ("time", "site", "severity")
 def load_listing(
     con, opened: Opened, profile: MappingProfile, only: tuple[str, ...] | None = None
 ) -> tuple[dict[str, str], list[str], Columns]:
-    """Read the mapped columns of the listing in one pass (`tables.read_columns`: dictionary-encoded, the
+    """Read the mapped columns of the listing in one pass (`columns.read_columns`: dictionary-encoded, the
     reference as text); with `only`, just those roles (by default all but `SHOWN_ONLY`). (roles, dropped columns,
     the columns).
 
