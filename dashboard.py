@@ -6,17 +6,19 @@ the pages/ folder's automatic page list is therefore off.
 
 import streamlit as st
 
-from analysis.data.filters import Filters
-from ui import auth, frame, settings
-from ui.data import current_dataset
-from ui.filters import apply_filters, keep_filters_in_url, sidebar_filters
-from ui.safe import guarded
+# Only Streamlit and the standard library until the Overview's first paint (ui/first_paint.py): on a session's
+# first run its answers are on screen before pandas and the rest are imported, below.
+from ui import auth, first_paint, frame
 
 frame.configure_page()
-keep_filters_in_url()  # before st.navigation writes the page's address: a page switch keeps the filters in it
+if not first_paint.first_run():  # a first run's address is its filters already
+    from ui.filters import keep_filters_in_url
 
+    keep_filters_in_url()  # before st.navigation writes the page's address: a page switch keeps the filters in it
+
+OVERVIEW = st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True)
 PAGES = {
-    "": [st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True)],  # a link of its own
+    "": [OVERVIEW],  # a link of its own
     "Questions": [
         st.Page("pages/coproduction.py", title="Co-production (Q1)", icon=":material/handshake:"),
         st.Page("pages/assaults.py", title="Assaults on staff (Q2)", icon=":material/health_and_safety:"),
@@ -37,10 +39,19 @@ identity = auth.gate(PAGES)
 # The pages in the header, a menu per section: the sidebar then holds only the filters, so the period control is
 # in view without scrolling on a 900 px screen (ten page links above it pushed it below the fold).
 page = st.navigation(PAGES, position="top")
+early = first_paint.early(page is OVERVIEW)
+frame.set_icon()
+
+from analysis.data.filters import Filters  # noqa: E402
+from ui import settings  # noqa: E402
+from ui.data import current_dataset  # noqa: E402
+from ui.filters import apply_filters, sidebar_filters  # noqa: E402
+from ui.safe import guarded  # noqa: E402
 
 with guarded("preparing the data", "Open the Data page to check which data the app is using."):
     dataset = current_dataset()
-    frame.banner(dataset)
+    if not early:  # drawn early with the Overview's answers
+        frame.banner(dataset)
     filters = Filters()
     with st.sidebar, guarded("drawing the filters", "Clear the filters or reload the page."):
         filters = sidebar_filters(dataset)

@@ -10,7 +10,11 @@ import datetime as dt
 import math
 import re
 
-import pandas as pd
+from analysis._lazy import lazy_module
+
+# Imported on first use: the app's first paint (ui/first_paint.py) and sign-in screen use these words before
+# any library is imported.
+pd = lazy_module("pandas")
 
 
 def _ts(value) -> pd.Timestamp:

@@ -7,9 +7,9 @@ import streamlit as st
 
 from analysis.charts import assaults as charts
 from analysis.charts.funnel import funnel_figure
+from analysis.charts.published import Rechart
 from analysis.charts.spc import spc_figure
 from analysis.data.contract import ADJUSTMENTS, MODELLED_INCIDENTS, MORE_IS_BETTER
-from analysis.disclosure.rows import protected_csv
 from analysis.overview.confidence import confidence_parts, result_months
 from analysis.questions.assaults import direction, funnel, imputed
 from analysis.questions.assaults import view as words
@@ -59,38 +59,34 @@ def _residual_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
     Staff see observed and expected counts; the download keeps the observed count under the disclosure
     rule and leaves out the expected count, which with the residual would give the hidden count back.
     """
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=show.CHART_CONFIG)
-    st.caption(literal(alt))
-    st.dataframe(data, hide_index=True, width="stretch")
-    leaving = data.drop(columns=[c for c in data.columns if c.startswith("expected") or "resid" in c])
-    show.download(leaving, name, view, counts=[c for c in ("observed",) if c in leaving])
-    show.chart_images(fig, leaving, name, view, counts=[c for c in ("observed",) if c in leaving])
+    screen_only = [c for c in data.columns if c.startswith("expected") or "resid" in c]
+    counts = [c for c in ("observed",) if c in data]
+    show.chart(fig, alt, data, name, view, counts=counts, screen_only=screen_only, expander=False)
 
 
-def _spc_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
-    """ui.show.chart for the chart over time, but its CSV says nothing of a month whose count is hidden: not its
-    limits (they give back its bed days), its centre (one month's centre is its rate) or whether it was unusual
-    (analysis.disclosure.rows); its pictures leave such a month out likewise (analysis.disclosure.images)."""
-    counts, rates = ("count",), {"rate": ("count", "occupied_bed_days", 1000)}
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=show.CHART_CONFIG)
-    st.caption(literal(alt))
-    with st.expander("Show the data"):
-        st.dataframe(data, hide_index=True, width="stretch")
-        st.caption(show.inside_and_outside())
-        row = st.container(horizontal=True)
-        rule, provenance = show.disclosure_rule(), show.stamp(view)  # read now: the click runs on another thread
-        show.download_button(
-            "Download CSV",
-            partial(protected_csv, data, counts, rates, rule, provenance),
-            f"{name}.csv",
-            where=row,
-            mime="text/csv",
-            key=f"dl_{name}",
-            icon=":material/download:",
-            on_click="ignore",
-            help=show.inside_and_outside(rule) + " A month whose count is hidden shows none of its other figures.",
-        )
-        show.chart_images(fig, data, name, view, counts, rates, where=row)
+SPC_COUNTS, SPC_RATES = ("count",), {"rate": ("count", "occupied_bed_days", 1000)}
+SPC_COLUMNS = {c: c for c in ("centre", "lower", "upper", "variation", "rule")}
+
+
+def _spc_drawn(title: str, y_label: str, events, classified: pd.DataFrame):
+    """The chart over time drawn from a classified chart (for its picture, from the published counts)."""
+    return spc_figure(classified, title, y_label, events=events)[0]
+
+
+def _spc_chart(fig, alt: str, data: pd.DataFrame, name: str, view, classified, title: str, y_label: str, events):
+    """ui.show.chart for the chart over time: its CSV and pictures say nothing of a month whose count is hidden
+    (not its limits, its centre or whether it was unusual: analysis.disclosure.rows), and its average, limits
+    and colours are worked out again from the published counts only (analysis.charts.published), so no hidden
+    count can be worked back from them."""
+    spc = Rechart(
+        classified,
+        SPC_COLUMNS,
+        draw=partial(_spc_drawn, title, y_label, events),
+        count="count",
+        exposure="occupied_bed_days",
+        digits=None,
+    )
+    show.chart(fig, alt, data, name, view, counts=SPC_COUNTS, rates=SPC_RATES, keep=("month",), spc=spc)
 
 
 view = current_view()
@@ -315,7 +311,8 @@ if result is not None and result.ok:
             "Each marker is a", ["month", "quarter"], format_func=lambda b: f"ward-{b}", horizontal=True, key="a_by"
         )
         points = cache.analysed(words.scatter_points, view, outcome, predictor, lag=lag, by=by)
-        shown_wards = {str(w): str(lab) for w, lab in zip(points["ward_id"], points["ward_label"])}
+        named = points[["ward_id", "ward_label"]].drop_duplicates()  # a ward's months share its name
+        shown_wards = {str(w): str(lab) for w, lab in zip(named["ward_id"], named["ward_label"])}
         highlight = b2.selectbox(
             "Pick out a ward",
             [None, *sorted(shown_wards)],
@@ -446,7 +443,8 @@ with guarded("drawing the chart over time"):
         ["month", "count", "exposure", "rate", "centre", "lower", "upper", "variation", "rule"]
     ]
     shown.attrs = {}  # chart settings (timestamps) that the table view cannot serialise
-    _spc_chart(fig, alt, shown.rename(columns={"exposure": "occupied_bed_days"}), "assaults_spc", view)
+    table = shown.rename(columns={"exposure": "occupied_bed_days"})
+    _spc_chart(fig, alt, table, "assaults_spc", view, classified, title, f"Rate {rate_label()}", events)
     if ward != words.WHOLE_HOSPITAL:  # few assaults on this ward: the days between them (issue 12)
         gchart.section(view, ward, ward_opts[ward], outcome, classified["count"], level=3)
 

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analysis.data.contract import NUMERIC_ADJUSTMENTS
+from analysis.data.contract import LISTED_ONLY, NUMERIC_ADJUSTMENTS
 from analysis.data.dataset import SAMPLE_DIR
 from analysis.disclosure.export import export_results_json
 from analysis.questions import specs
@@ -18,8 +18,8 @@ from analysis.stats.counts.describe import outcome_words
 from analysis.stats.results import CountDiagnostics, ModelResult
 from analysis.text import listed, literal
 from ui import cache, show
-from ui.data import sample_path
 from ui.frame import current_view, filter_caption
+from ui.locations import sample_path
 from ui.safe import guarded
 
 QUESTION_LABELS = {
@@ -55,12 +55,38 @@ def _present(panel: pd.DataFrame, columns) -> list[str]:
     return [c for c in columns if c in panel.columns and panel[c].notna().any()]
 
 
+def _counts(panel: pd.DataFrame) -> list[str]:
+    """Question 2's outcomes the data have: the incident counts, then optional counts (boundary-related incidents)
+    only when recorded; for an optional count the data lack, a plain line on how to get it."""
+    outcomes = _present(panel, specs.INCIDENTS)
+    for column in specs.OPTIONAL_INCIDENTS:
+        why = specs.missing_count(panel, column)
+        if why:
+            with st.container(key=f"mb_missing_{column}"):
+                st.caption(literal(why))
+        else:
+            outcomes.append(column)
+    return outcomes
+
+
+def _named(columns: list[str]):
+    """A list's words, fixed when the list is made: a hospital's own instrument's words are known only inside
+    `specs.data_measures`, and a widget may format its options later."""
+    names = {c: _count_words(c) if c in specs.COUNT_OUTCOMES else specs.measure_words(c) for c in columns}
+    return names.__getitem__
+
+
+def _count_words(column: str) -> str:
+    """An incident count in words for a list: the contract's words ('boundary-related incidents' for the optional)."""
+    return LISTED_ONLY[column][0].lower() + LISTED_ONLY[column][1:] if column in LISTED_ONLY else outcome_words(column)
+
+
 def _predictors(panel: pd.DataFrame, question: str) -> list[str]:
     """The predictors this question's model takes that have data: co-production scores, then measures such as
     the talking-group session log's (each only when its table is loaded)."""
     return [
         p
-        for p in _present(panel, specs.PREDICTORS)
+        for p in _present(panel, specs.predictors())
         if p not in specs.MEASURES or question in specs.MEASURES[p].questions
     ]
 
@@ -82,6 +108,9 @@ def _not_loaded(panel: pd.DataFrame, question: str) -> None:
 
 def _about(spec: dict) -> None:
     """How each chosen instrument score is made and which way is better (`Measure.about`), under the choices."""
+    if spec.get("outcome") in specs.ABOUT_COUNTS and spec["question"] in ("q2", "talking-groups"):
+        with st.container(key="mb_about_count"):
+            st.caption(literal(f"{_count_words(spec['outcome']).capitalize()}: {specs.ABOUT_COUNTS[spec['outcome']]}"))
     for field in ("outcome", "predictor"):
         m = specs.MEASURES.get(spec.get(field))
         if m is not None and m.about:
@@ -95,16 +124,14 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
     predictors = _predictors(panel, question)
     c1, c2, c3 = st.columns(3)
     if question == "q2":
-        outcomes = _present(panel, specs.INCIDENTS)
+        outcomes = _counts(panel)
         if not outcomes or not predictors:
             show.needs(
                 "ward months with incident counts and occupied bed days, and co-production survey returns.",
                 "A count model needs incidents and co-production scores for the same ward-months.",
             )
             return None
-        spec["outcome"] = c1.selectbox(
-            "Outcome (incident count)", outcomes, format_func=outcome_words, key="mb_outcome"
-        )
+        spec["outcome"] = c1.selectbox("Outcome (incident count)", outcomes, format_func=_count_words, key="mb_outcome")
         spec["family"] = c2.selectbox(
             "Model family", list(FAMILY_LABELS), format_func=FAMILY_LABELS.get, key="mb_family"
         )
@@ -135,7 +162,7 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
         spec["weights"] = c2.selectbox("Weights", list(WEIGHT_LABELS), format_func=WEIGHT_LABELS.get, key="mb_weights")
         adjust_options = ["trend"] + [a for a in NUMERIC_ADJUSTMENTS if a in panel.columns]
     elif question == "dose":
-        outcomes = _present(panel, specs.DOSE_OUTCOMES)
+        outcomes = _present(panel, specs.SCORES + specs.outcome_measures())
         doses = [p for p in predictors if p in specs.MEASURES]
         if not outcomes or not doses:
             show.needs(
@@ -144,10 +171,10 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
             )
             return None
         spec["outcome"] = c1.selectbox(
-            "Outcome (a score)", outcomes, format_func=specs.measure_words, key="mb_dose_outcome"
+            "Outcome (a score)", outcomes, format_func=_named(outcomes), key="mb_dose_outcome"
         )
         spec["predictor"] = c2.selectbox(
-            "How the meetings ran", doses, format_func=specs.measure_words, key="mb_dose_predictor"
+            "How the meetings ran", doses, format_func=_named(doses), key="mb_dose_predictor"
         )
         spec["lag"] = int(
             c1.number_input(
@@ -166,8 +193,11 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
             "from it (within ward: the answer), with a trend over time and a random intercept per ward."
         )
     else:
-        scores = [p for p in _present(panel, specs.PREDICTORS) if p not in specs.MEASURES]
-        outcomes = _present(panel, specs.INCIDENTS) + scores + _present(panel, specs.OUTCOME_MEASURES)
+        scores = _present(panel, specs.SCORES)
+        counts = _present(panel, specs.INCIDENTS) + [
+            c for c in specs.OPTIONAL_INCIDENTS if specs.missing_count(panel, c) is None
+        ]
+        outcomes = counts + scores + _present(panel, specs.outcome_measures())
         if not outcomes or "talking_groups_start" not in panel.columns or panel["talking_groups_start"].isna().all():
             show.needs(
                 "events with each ward's talking-groups start (talking_groups_started) and ward months.",
@@ -177,10 +207,10 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
         spec["outcome"] = c1.selectbox(
             "Outcome",
             outcomes,
-            format_func=lambda c: outcome_words(c) if c in specs.INCIDENTS else specs.measure_words(c),
+            format_func=_named(outcomes),
             key="mb_tg_outcome",
         )
-        default_kind = "count" if spec["outcome"] in specs.INCIDENTS else "linear"
+        default_kind = "count" if spec["outcome"] in specs.COUNT_OUTCOMES else "linear"
         spec["kind"] = c2.selectbox(
             "Kind of outcome",
             list(KIND_LABELS),
@@ -193,7 +223,7 @@ def _choose(panel: pd.DataFrame, tables: dict) -> dict | None:
         spec["predictor"] = c1.selectbox(
             "Predictor",
             predictors,
-            format_func=specs.measure_words,
+            format_func=_named(predictors),
             key=f"mb_predictor_{question}",
             help="A co-production score, or a measure of how the talking groups run when a session log is loaded.",
         )
@@ -298,6 +328,15 @@ def main() -> None:
         "Choose a model and see its answer, the fitted table and diagnostics. Every choice is saved in a "
         "model spec that reproduces the same numbers from the command line."
     )
+    own = None
+    with guarded("reading your hospital's own instruments", "Check the instrument table on the Data page."):
+        own = specs.data_measures(view.data.tables)  # their scores join the lists, with words, range and direction
+    if own is not None:
+        with own:
+            _builder(view)
+
+
+def _builder(view) -> None:
     with guarded("preparing the panel", "Check the data on the Data page."):
         panel = cache.panel(view, int(st.session_state.get("mb_carry", cache.carry_forward())))
     if not len(panel):

@@ -2,6 +2,7 @@
 above the fold at 1366 x 768), what to tell the steering group, the data behind them, and every ward at a
 glance with a link to its profile."""
 
+from functools import partial
 from html import escape
 
 import pandas as pd
@@ -11,6 +12,7 @@ from analysis.charts.assurance import STYLE as GRID_STYLE
 from analysis.data.targets import target_measures
 from analysis.overview.answers import headline_metrics, hospital_chart, researcher_notes, three_answers, ward_table
 from analysis.overview.assurance import COUNT_COLUMNS, RATES, assurance_summary, default_measures
+from analysis.overview.assurance_export import assurance_for_export
 from analysis.overview.summary import steering_brief, trend_words
 from analysis.overview.wards import icon_markup, wards_to_list, window_length, window_words
 from analysis.questions.glossary import terms_in
@@ -19,9 +21,10 @@ from analysis.text import fmt_number, listed, literal, plural, plural_word, rate
 from analysis.wards.change import comparison_sentence, year_on_year
 from ui import settings
 from ui import targets as targets_ui
-from ui.cache import analysed
+from ui.cache import analysed, panel
 from ui.filters import chosen_period, every_month
-from ui.frame import APP_TITLE, current_view, period_text
+from ui.first_paint import Top
+from ui.frame import APP_TITLE, banner_steps, current_view, period_text
 from ui.safe import guarded
 from ui.show import DATA_PAGE, download
 
@@ -64,22 +67,24 @@ CARD_STYLE = """<style>
 # "How sure" lines below the fold at 900 x 700; an h2 still, smaller.
 
 
-def _data_line(view) -> None:
+def _data_line(view) -> list:
     """Which data, how many wards, which months and what the filters show, in one line."""
     data = view.data
     n = data.table("wards")["ward_id"].nunique() if len(data.table("wards")) else 0
-    st.markdown(
+    return [
+        "markdown",
         f"**{literal(view.dataset.label)}**: {plural(n, 'ward')}, **{period_text(data)}**. "
-        f"Showing {literal(view.filters.describe())}."
-    )
+        f"Showing {literal(view.filters.describe())}.",
+    ]
 
 
-def _picked_line(view, metrics: dict) -> None:
+def _picked_line(view, metrics: dict) -> list:
     """With wards chosen in the sidebar, their assault rate for the months shown, above the answers (a ward
     manager who picks their own ward and the last six months gets the figure without scrolling), and a link
     to the ward's profile when one ward is chosen."""
+    steps = []
     if not view.filters.picks_wards or not metrics.get("wards"):
-        return
+        return steps
     wards = view.data.table("wards")
     names = [
         literal(f"{r['ward_id']} {r['ward_name']}" if pd.notna(r["ward_name"]) else r["ward_id"])
@@ -88,19 +93,19 @@ def _picked_line(view, metrics: dict) -> None:
     who = listed(names, most=3, rest="more")
     rate = metrics.get("assaults_on_staff_rate_per_1000_obd")
     if metrics.get("assaults_on_staff") is not None and metrics.get("occupied_bed_days") and pd.notna(rate):
-        st.markdown(
-            f"**{who}**, {metrics['period']}: **{_num(rate, 2)} assaults on staff {rate_label()}** "
-            f"({plural(metrics['assaults_on_staff'], 'assault')} in "
-            f"{fmt_number(metrics['occupied_bed_days'])} bed days)."
+        steps.append(
+            [
+                "markdown",
+                f"**{who}**, {metrics['period']}: **{_num(rate, 2)} assaults on staff {rate_label()}** "
+                f"({plural(metrics['assaults_on_staff'], 'assault')} in "
+                f"{fmt_number(metrics['occupied_bed_days'])} bed days).",
+            ]
         )
     if len(names) == 1:
         ward_id = str(wards["ward_id"].iloc[0])
-        st.page_link(
-            PROFILE_PAGE,
-            label=f"Open the profile of {names[0]}: is it improving?",
-            query_params={"profile_ward": ward_id},
-            icon=":material/bed:",
-        )
+        label = f"Open the profile of {names[0]}: is it improving?"
+        steps.append(["page_link", PROFILE_PAGE, label, ":material/bed:", {"profile_ward": ward_id}])
+    return steps
 
 
 def _counters(view, metrics: dict) -> None:
@@ -143,21 +148,22 @@ def _sure(a) -> str:
     )
 
 
-def _researchers(answers) -> None:
+def _researchers(answers) -> list:
     """One section under the three cards: each answer's exact figures, model and caveats, then a glossary of
     the method words they use, folded away."""
-    with st.expander("For researchers: the exact figures, the models and the words they use"):
-        said = []
-        for a in answers:
-            st.markdown(f"**Question {a.question[1]}: {literal(a.title)}**")
-            notes = researcher_notes(a)
-            for note in notes:
-                st.markdown(literal(note))
-            said += notes
-        words = terms_in(*said)
-        if words:
-            st.markdown("**Words used here**")
-            st.markdown("\n".join(f"- **{literal(term)}**: {literal(meaning)}" for term, meaning in words.items()))
+    steps, said = [], []
+    for a in answers:
+        steps.append(["markdown", f"**Question {a.question[1]}: {literal(a.title)}**"])
+        notes = researcher_notes(a)
+        steps += [["markdown", literal(note)] for note in notes]
+        said += notes
+    words = terms_in(*said)
+    if words:
+        steps.append(["markdown", "**Words used here**"])
+        steps.append(
+            ["markdown", "\n".join(f"- **{literal(term)}**: {literal(meaning)}" for term, meaning in words.items())]
+        )
+    return ["expander", "For researchers: the exact figures, the models and the words they use", steps]
 
 
 def _card_words(a) -> str | None:
@@ -169,31 +175,33 @@ def _card_words(a) -> str | None:
     return "\n\n".join(f"**{literal(term)}**: {literal(meaning)}" for term, meaning in words.items())
 
 
-def _answer_card(a) -> None:
-    with st.container(border=True):
+def _answer_card(a) -> list:
+    """One answer in a bordered box: the question, the verdict (largest), how sure, the figure, the caveats."""
+    steps = [
         # a real h3 (headings must not skip a level for screen readers), smaller than the verdict below it
-        st.markdown(
+        [
+            "markup",
             f'<h3 style="font-size:0.95rem;font-weight:600;padding:0 0 0.35rem 0">Question {a.question[1]}: '
             f"{escape(a.title)}</h3>",
-            unsafe_allow_html=True,
-        )
-        with st.container(key=f"verdict_{a.question}"):
-            st.markdown(literal(a.verdict_text))
-        if a.needs:  # the sentence says what is missing
-            st.info(literal(a.sentence), icon=":material/info:")
-            st.page_link(DATA_PAGE, label="Add data on the Data page", icon=":material/database:")
-            return
-        st.markdown(_sure(a))
-        words = _card_words(a)
-        if a.figure:
-            st.markdown(literal(a.figure), help=words)
-        elif a.level == "Not enough data":
-            st.markdown("With this little data any figure would mislead, so none is shown yet.", help=words)
-        if a.caveat:
-            st.caption(literal(a.caveat))
-        if a.others_plain:
-            st.caption(literal(a.others_plain))
-        st.page_link(QUESTION_PAGES[a.question], label="See the evidence", icon=":material/arrow_forward:")
+        ],
+        ["keyed", f"verdict_{a.question}", [["markdown", literal(a.verdict_text)]]],
+    ]
+    if a.needs:  # the sentence says what is missing
+        steps.append(["info", literal(a.sentence), ":material/info:"])
+        steps.append(["page_link", DATA_PAGE, "Add data on the Data page", ":material/database:"])
+        return ["bordered", steps]
+    steps.append(["markdown", _sure(a)])
+    words = _card_words(a)
+    if a.figure:
+        steps.append(["markdown", literal(a.figure), words])
+    elif a.level == "Not enough data":
+        steps.append(["markdown", "With this little data any figure would mislead, so none is shown yet.", words])
+    if a.caveat:
+        steps.append(["caption", literal(a.caveat)])
+    if a.others_plain:
+        steps.append(["caption", literal(a.others_plain)])
+    steps.append(["page_link", QUESTION_PAGES[a.question], "See the evidence", ":material/arrow_forward:"])
+    return ["bordered", steps]
 
 
 def _ward_row(row, measure: str, change: dict, window: str) -> None:
@@ -347,42 +355,57 @@ def _assurance(view) -> None:
         st.caption(f"Not in the grid, too few points to judge: {listed(names, most=8, rest='more')}.")
     with st.expander("Show the data"):
         st.dataframe(table, hide_index=True, width="stretch")
-        download(table, "overview_assurance", view, counts=list(COUNT_COLUMNS), rates=RATES)
+        # the figures worked out from every month could give a hidden month's count back (analysis/overview/
+        # assurance_export.py): they show the rule's symbol on a ward whose chart has one
+        download(
+            table,
+            "overview_assurance",
+            view,
+            counts=list(COUNT_COLUMNS),
+            rates=RATES,
+            prepare=partial(assurance_for_export, panel=panel(view)),
+        )
     targets_ui.targets_section(view, summary.in_force, measures)
 
 
 view = current_view()
-st.html(CARD_STYLE)
-st.title(APP_TITLE)
+# The top of the page (banner, title, data line, the three answers) goes through `Top`: drawn as it is worked out
+# and kept, so that the next start's first run draws it from disk before pandas is imported (ui/first_paint.py).
+top = Top(banner_steps(view.dataset))
+top.put("html", CARD_STYLE)
+top.put("title", APP_TITLE)
 
 # Three cached pieces rather than one `overview()`: the answers appear while the ward table is still being
 # worked out (about half the first page's compute), and the steering pack's preview shares the answers.
 metrics = answers = wards = None
-with guarded("summarising the data", "Check the data on the Data page."):
+with guarded("summarising the data", "Check the data on the Data page."), top.part():
     data = view.data
-    _data_line(view)
+    top.put(*_data_line(view))
     metrics = analysed(headline_metrics, view)
-    _picked_line(view, metrics)
+    for step in _picked_line(view, metrics):
+        top.put(*step)
 
 if metrics is not None:
-    with st.container(key="answers_heading"):
-        st.header("Today's answers")
-    with guarded("writing the answers", "Open each question's page for its evidence."):
+    top.put("keyed", "answers_heading", [["header", "Today's answers"]])
+    with guarded("writing the answers", "Open each question's page for its evidence."), top.part():
         if not metrics["wards"]:
-            st.info(
+            top.put(
+                "info",
                 "No ward-months match the filters, so none of the questions can be answered. "
-                "Clear the filters in the sidebar, or add data on the Data page."
+                "Clear the filters in the sidebar, or add data on the Data page.",
+                None,
             )
         answers = analysed(three_answers, view, data.table("measures"))
-        for col, a in zip(st.columns(3), answers):
-            with col:
-                _answer_card(a)
-        _researchers(answers)
-        st.caption(
+        top.put("columns", *([_answer_card(a)] for a in answers))
+        top.put(*_researchers(answers))
+        top.put(
+            "caption",
             "Co-production is the sharing of power and trust between staff and detained patients. The answers "
-            "are for the wards and months chosen in the sidebar; each card's evidence is on its question's page."
+            "are for the wards and months chosen in the sidebar; each card's evidence is on its question's page.",
         )
+top.finish()
 
+if metrics is not None:
     with guarded("drawing the ward table", "Open a ward's profile from the Ward profile page."):
         wards = analysed(
             ward_table, view, data.table("measures"), data.table("events"), run_length=settings.run_length()
@@ -421,9 +444,10 @@ if metrics is not None:
     with guarded("setting the wards against their targets", "The ward table above still stands."):
         _assurance(view)
 
-st.header("And next")
-st.page_link("pages/talking_groups.py", label="Talking groups (ward community meetings)", icon=":material/forum:")
-st.caption("What happened on wards after talking groups began, and the reduced social distance they ask of staff.")
-st.page_link(
-    DATA_PAGE, label="Data: upload your hospital's figures, check them, import them", icon=":material/database:"
-)
+with st.container(key="and_next"):  # the page's last part (benchmarks/pages_speed.py times the whole page by it)
+    st.header("And next")
+    st.page_link("pages/talking_groups.py", label="Talking groups (ward community meetings)", icon=":material/forum:")
+    st.caption("What happened on wards after talking groups began, and the reduced social distance they ask of staff.")
+    st.page_link(
+        DATA_PAGE, label="Data: upload your hospital's figures, check them, import them", icon=":material/database:"
+    )

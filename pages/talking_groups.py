@@ -1,12 +1,14 @@
 """Talking groups (ward community meetings): what changed when wards started them, and reduced social distance."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from analysis.charts import talking_groups as charts
 from analysis.charts import talking_groups_sessions as session_charts
+from analysis.charts.published import Rechart
 from analysis.disclosure.periods import before_after_counts
-from analysis.disclosure.rows import private_rows
 from analysis.overview.confidence import confidence_parts
 from analysis.questions.glossary import terms_in
 from analysis.questions.talking_groups import sessions as S
@@ -17,7 +19,7 @@ from analysis.text import literal, plural, uk_months
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
-from ui.show import chart, disclosure_rule, download, inside_and_outside, needs, protected
+from ui.show import chart, download, inside_and_outside, needs
 
 # Sessions held and attendances are counts that leave the app under the small-number rule; attendance per session
 # is made from them (so hidden when either is). Wards running groups and months before/after are not counts of people.
@@ -84,6 +86,11 @@ def _researchers(res, kind: str) -> None:
 def _months(df: pd.DataFrame, cols=("month",)) -> pd.DataFrame:
     """UK month labels for the tables shown and downloaded."""
     return df.assign(**{c: uk_months(pd.to_datetime(df[c])) for c in cols if c in df.columns})
+
+
+def _staff_drawn(where: str, classified: pd.DataFrame):
+    """The chart of staff per meeting drawn from a classified chart (for its picture, from the published counts)."""
+    return session_charts.staff_spc_figure(classified, where)[0]
 
 
 def _dose_download(table: pd.DataFrame, p: pd.DataFrame, outcome: str, kind: str):
@@ -169,14 +176,20 @@ def _how_meetings_run(p: pd.DataFrame) -> None:
             )
         )
         counts, rates = ("staff_attendances", "meetings"), {"staff_per_meeting": ("staff_attendances", "meetings", 1)}
-        # a month's limits give its meetings back (upper = centre + 3 * sqrt(centre / meetings)), a lone
-        # month's centre is its figure, and its variation says which side of a limit it fell: a month the rule
-        # hides shows none of them (analysis.disclosure.rows)
-        safe, mark = protected(data, counts, rates), disclosure_rule().symbol
-        figures = ["centre", "lower", "upper", "variation"]
-        private = private_rows(data, safe, counts, list(rates), figures, mark)
-        data = data.assign(**{c: data[c].where(~private) for c in figures})
-        chart(fig, alt, data, f"talking_groups_staff_spc_{ward or 'all'}", view, counts=counts, rates=rates)
+        # a month's limits give its meetings back (upper = centre + 3 * sqrt(centre / meetings)), a lone month's
+        # centre is its figure, its variation says which side of a limit it fell, and the average over the months
+        # gives a hidden month back from the others: what leaves shows none of a hidden month's figures and is
+        # worked out again from the published counts (ui.show.chart with `keep` and `spc`)
+        spc = Rechart(
+            spc,
+            {c: c for c in ("centre", "lower", "upper", "variation")},
+            draw=partial(_staff_drawn, where),
+            count="staff_attendances",
+            exposure="meetings",
+            digits=None,
+        )
+        name = f"talking_groups_staff_spc_{ward or 'all'}"
+        chart(fig, alt, data, name, view, counts=counts, rates=rates, keep=("month",), spc=spc)
 
     st.subheader("What is raised, and what becomes of it")
     with guarded("drawing the items raised"):

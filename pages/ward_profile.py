@@ -11,22 +11,22 @@ sidebar's ``ward`` parameter is the wards *filter*, so it is not reused here; a 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from html import escape
 
 import pandas as pd
 import streamlit as st
 
+from analysis.charts.published import Rechart
 from analysis.charts.ward_profile import aspects_figure, measure_figure
-from analysis.disclosure.protect import protect_table
-from analysis.disclosure.rows import protected_csv
-from analysis.disclosure.rules import DisclosureError
-from analysis.disclosure.safe_tables import to_csv_bytes
 from analysis.spc.icons import assurance_icon
+from analysis.spc.mdc import MDC_LABELS
 from analysis.text import literal, plural
 from analysis.wards.change import comparison_sentence, interval_methods, year_on_year
 from analysis.wards.one_page import key_series
 from analysis.wards.profile import (
+    EXPOSURE,
     GROUPS,
     convention_text,
     summary_table,
@@ -67,40 +67,27 @@ def _aspects_figure(key: str, _aspects: pd.DataFrame, name: str):
     return freeze(fig), alt
 
 
-def _protected_csv(df: pd.DataFrame, counts, rates, rule, stamp) -> bytes:
-    """As ui.show.protected + download, with the rule passed in (it runs outside the script run). A measure's
-    chart table: a month whose count is hidden shows none of its other figures (analysis.disclosure.rows)."""
-    counts = [c for c in counts if c in df.columns]
-    if counts and "upper_limit" in df.columns:  # its limits would give back its bed days
-        return protected_csv(df, counts, rates, rule, stamp, keep=("month", "trial_limits"))
-    out = df
-    if counts:
-        rates = {k: v for k, v in (rates or {}).items() if k in df.columns}
-        try:
-            out = protect_table(df, counts, rule, rate_columns=rates).frame
-        except DisclosureError:
-            out = df.drop(columns=counts + list(rates)).assign(note="counts withheld: too small to publish safely")
-    return to_csv_bytes(out, stamp=stamp)
+SPC_COLUMNS = {
+    "average": "centre",
+    "lower_limit": "lower",
+    "upper_limit": "upper",
+    "trial_limits": "trial_limits",
+    "variation": "variation",
+    "rule": "rule",
+}
 
 
-def _chart(fig, alt: str, data: pd.DataFrame, name: str, counts=(), rates=None) -> None:
-    """ui.show.chart, but the disclosure-controlled CSV is made only when the button is clicked
-    (protecting 13 tables on every run took about two seconds)."""
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=show.CHART_CONFIG)
-    st.caption(literal(alt))
-    with st.expander("Show the data"):
-        st.dataframe(data, hide_index=True, width="stretch")
-        rule, stamp = show.disclosure_rule(), _stamp()
-        show.download_button(
-            "Download CSV",
-            partial(_protected_csv, data, tuple(counts), dict(rates or {}), rule, stamp),
-            file_name=f"{name}.csv",
-            mime="text/csv",
-            key=f"dl_{name}",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-        show.chart_images(fig, data, name, view, counts, rates)
+def _drawn(series, ward_name: str, events, target, classified: pd.DataFrame):
+    """A measure's chart drawn from a classified chart (for its picture, from the published counts)."""
+    return measure_figure(replace(series, classified=classified), ward_name, events, target)[0]
+
+
+def _chart(fig, alt: str, data: pd.DataFrame, name: str, counts=(), rates=None, spc=None) -> None:
+    """ui.show.chart with this run's stamp (made once for the page's 13 charts). A measure's chart (`spc`): a
+    month whose count is hidden shows none of its other figures, and the average, limits and colours that leave
+    are worked out again from the published counts (analysis.charts.published)."""
+    keep = ("month", "trial_limits") if spc is not None else None
+    show.chart(fig, alt, data, name, view, counts, rates, keep=keep, spc=spc, provenance=_stamp())
 
 
 _STAMPS: list[dict[str, str]] = []  # this run's export stamp (the page's module runs afresh on every rerun)
@@ -198,7 +185,16 @@ def _measure(s, profile, key: str) -> None:
         fig, alt = _figure(
             key, m.key, None if target is None else float(target), s, ward_label(profile.ward), profile.events
         )
-        _chart(fig, alt, s.table, f"ward_{profile.ward['ward_id']}_{m.key}", counts=s.counts, rates=s.rates)
+        spc = Rechart(
+            s.classified,
+            SPC_COLUMNS,
+            draw=partial(_drawn, s, ward_label(profile.ward), profile.events, target),
+            count=m.key if m.chart == "u" else None,
+            exposure=EXPOSURE if m.chart == "u" else None,
+            value=m.key if m.chart != "u" else None,
+            labels=MDC_LABELS,
+        )
+        _chart(fig, alt, s.table, f"ward_{profile.ward['ward_id']}_{m.key}", s.counts, s.rates, spc=spc)
     if m.key in gchart.ASSAULTS and "count" in s.classified:  # few assaults: the days between them (issue 12)
         with guarded("charting the days between assaults", TODO):
             gchart.section(view, profile.ward["ward_id"], ward_label(profile.ward), m.key, s.classified["count"])

@@ -7,25 +7,18 @@ is seen at once by every session. Uploaded files are parsed per session (see ui/
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from analysis.data.dataset import REPO_ROOT, SAMPLE_DIR, Dataset, load_sample, with_defaults
+from analysis.data.dataset import Dataset, load_sample, with_defaults
 from analysis.text import plural
+from ui.locations import no_store_yet, sample_path
 
 SOURCE_KEY = "data_source"  # session choice: "sample", "store" or absent (automatic)
-SAMPLE_ENV = "COPRODUCTION_SAMPLE_DIR"  # lets tests point the app at another sample folder
-STORE_ENV = "COPRODUCTION_DATABASE_URL"  # analysis.store.database.ENV_VAR
 SOURCES = {"store": "Imported data", "sample": "Synthetic sample hospital"}
-
-
-def sample_path() -> Path:
-    """The folder of the synthetic sample hospital."""
-    return Path(os.environ.get(SAMPLE_ENV, "").strip() or SAMPLE_DIR)
 
 
 def store_url() -> str:
@@ -137,22 +130,9 @@ def chosen_source(state: StoreState) -> str:
     return "store" if state.has_data else "sample"
 
 
-def _no_store_yet() -> bool:
-    """True when the store is an SQLite file that does not exist yet, so it holds no imports: the first
-    page is then drawn without opening it (and without loading SQLAlchemy, a third of a second)."""
-    url = os.environ.get(STORE_ENV, "").strip()  # the same setting as analysis.store.database.default_url
-    if not url:
-        path = REPO_ROOT / "var" / "coproduction.sqlite"
-    elif url.startswith("sqlite:///") and ":memory:" not in url:
-        path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
-    else:
-        return False
-    return not path.exists()
-
-
 def current_dataset() -> Dataset:
     """The data set this session shows: the chosen source, falling back to what can be read."""
-    if st.session_state.get(SOURCE_KEY) != "store" and _no_store_yet():
+    if st.session_state.get(SOURCE_KEY) != "store" and no_store_yet():
         state = StoreState(None, None, {}, pd.DataFrame())  # nothing imported yet: the sample
     else:
         state = store_state()

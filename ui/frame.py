@@ -5,12 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from analysis.data.dataset import Dataset
-from analysis.data.filters import Filters
+from analysis._lazy import lazy_module
 from analysis.text import literal
+from ui import first_paint
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis.data.dataset import Dataset
+    from analysis.data.filters import Filters
+else:  # the frame is drawn before pandas is imported (ui/first_paint.py)
+    pd = lazy_module("pandas")
 
 APP_TITLE = "Co-production in secure care"
 # The tab's icon, served by the app itself. Without it Streamlit uses the page's ":material/...:" icon and the
@@ -46,22 +54,39 @@ class View:
     data: Dataset
 
 
+# Until the Overview's first paint is drawn (ui/first_paint.py) the tab shows an emoji, which the browser draws
+# itself: reading the app's own icon from its file makes Streamlit import numpy and Pillow (0.1 to 0.2 s of a
+# cold start), and without any icon the browser would fetch the page's Material icon from fonts.gstatic.com.
+FIRST_ICON = "🏥"
+
+
 def configure_page() -> None:
-    st.set_page_config(page_title=APP_TITLE, page_icon=APP_ICON, layout="wide", initial_sidebar_state="expanded")
+    """The page's title, layout and a first icon (`set_icon` sets the app's own once the first paint is drawn)."""
+    st.set_page_config(page_title=APP_TITLE, page_icon=FIRST_ICON, layout="wide", initial_sidebar_state="expanded")
     st.html(LAYOUT_STYLE)  # only a style: it takes no room on the page
 
 
-def banner(dataset: Dataset) -> None:
-    """Say plainly, at the top of the page, which data are shown (and when they are synthetic)."""
+def set_icon() -> None:
+    """The app's own icon in the tab (served by the app itself)."""
+    st.set_page_config(page_icon=APP_ICON)
+
+
+def banner_steps(dataset: Dataset) -> list:
+    """The banner as drawing steps (ui/first_paint.py): it says plainly, at the top of the page, which data are
+    shown (and when they are synthetic); none when they are the hospital's own."""
     if dataset.synthetic:
-        st.warning(SYNTHETIC_TEXT, icon=":material/science:")
-    elif dataset.source == "none":
-        st.error(
-            "No data are loaded. "
-            + literal(str(dataset.provenance.get("reason", "")).strip())
-            + " Upload your hospital's data on the Data page.",
-            icon=":material/error:",
-        )
+        return [["warning", SYNTHETIC_TEXT, ":material/science:"]]
+    if dataset.source == "none":
+        reason = literal(str(dataset.provenance.get("reason", "")).strip())
+        return [
+            ["error", f"No data are loaded. {reason} Upload your hospital's data on the Data page.", ":material/error:"]
+        ]
+    return []
+
+
+def banner(dataset: Dataset) -> None:
+    """Draw the banner (`banner_steps`)."""
+    first_paint.draw(banner_steps(dataset))
 
 
 def set_view(view: View) -> None:
@@ -72,6 +97,7 @@ def current_view() -> View:
     """The view the frame prepared for this run (built afresh if a page runs on its own)."""
     view = st.session_state.get(_VIEW)
     if view is None:
+        from analysis.data.filters import Filters
         from ui.data import current_dataset
 
         ds = current_dataset()
@@ -80,12 +106,14 @@ def current_view() -> View:
 
 
 def period_of(dataset: Dataset) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """First and last month of the ward-month table."""
-    wm = dataset.table("ward_months")
-    if not len(wm):
-        return None, None
-    months = pd.to_datetime(wm["month"])
-    return months.min(), months.max()
+    """First and last month of the ward-month table (worked out once per data set: its tables never change)."""
+    kept = dataset.__dict__.get("_period")
+    if kept is None:
+        wm = dataset.table("ward_months")
+        months = pd.to_datetime(wm["month"]) if len(wm) else None
+        kept = (None, None) if months is None else (months.min(), months.max())
+        object.__setattr__(dataset, "_period", kept)  # as Dataset.fingerprint keeps its own
+    return kept
 
 
 def period_text(dataset: Dataset) -> str:

@@ -65,7 +65,7 @@ def dates_for(view: View) -> pd.DataFrame | None:
         return table
     if view.dataset.source != "sample":
         return None
-    from ui.data import sample_path
+    from ui.locations import sample_path
 
     try:
         dates = _sample_dates(str(Path(sample_path()) / "raw"))

@@ -2,7 +2,9 @@
 
 One look for the whole app: the answer first as a sentence with its uncertainty, then the
 evidence; every chart with alt text, a "show the data" table and a CSV download that passes
-disclosure control (on screen, trusted staff see full numbers).
+disclosure control (on screen, trusted staff see full numbers). `chart` is the only way a page draws a
+chart, so every chart's CSV and pictures are protected here (`leaving_table`), by construction; a chart over
+time is worked out again from its published counts before it leaves (`analysis.charts.published`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis.charts import export as chart_export
+from analysis.charts import published as published_chart
 from analysis.disclosure.images import REDRAWN
 from analysis.disclosure.protect import protect_table
+from analysis.disclosure.rows import protect_rows
 from analysis.disclosure.rules import DisclosureError, rule_from_name
 from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes
 from analysis.pack.render.document import version
@@ -77,9 +81,22 @@ def protected(
 
 
 def download(
-    df: pd.DataFrame, name: str, view: View, counts=(), rates=None, label: str = "Download CSV", where=None
+    df: pd.DataFrame,
+    name: str,
+    view: View,
+    counts=(),
+    rates=None,
+    label: str = "Download CSV",
+    where=None,
+    *,
+    keep=None,
+    spc=None,
+    provenance: dict | None = None,
+    prepare=None,
 ) -> None:
-    """A CSV download of `df`, disclosure-controlled and stamped with its provenance.
+    """A CSV download of `df`, disclosure-controlled and stamped with its provenance (`csv_bytes`: `keep` and
+    `spc` as there). `prepare(df, rule)`, when given, makes the table that leaves from `df` under the session's
+    rule before the counts are protected (a table whose other figures could give a hidden count back).
 
     The protected file is made when the button is clicked (secondary suppression takes a
     moment per table), not on every run of the page. Only for roles that may download (ui.auth);
@@ -88,16 +105,22 @@ def download(
     if not auth.can("download"):
         (where or st).caption(auth.role_needed("download"))
         return
-    rule, provenance = disclosure_rule(), stamp(view)  # read the session now: the click runs on another thread
+    rule = disclosure_rule()  # read the session now: the click runs on another thread
+    provenance = provenance or stamp(view)
+    more = " A month whose count is hidden shows none of its other figures." if keep is not None else ""
     (where or st).download_button(
         label,
-        auth.audited_download(partial(csv_bytes, df, counts, rates, rule, provenance), f"{name}.csv", rule.name),
+        auth.audited_download(
+            partial(csv_bytes, df, counts, rates, rule, provenance, keep=keep, spc=spc, prepare=prepare),
+            f"{name}.csv",
+            rule.name,
+        ),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"dl_{name}",
         icon=":material/download:",
         on_click="ignore",
-        help=inside_and_outside(rule),
+        help=inside_and_outside(rule) + more,
     )
 
 
@@ -111,9 +134,41 @@ def download_button(label: str, data, file_name: str, *, where=None, **kwargs) -
     (where or st).download_button(label, producer, file_name=file_name, **kwargs)
 
 
-def csv_bytes(df: pd.DataFrame, counts=(), rates=None, rule=None, provenance: dict | None = None) -> bytes:
-    """The bytes `download` offers: the disclosure-controlled table with its stamp after it."""
-    return to_csv_bytes(protected(df, counts, rates, rule), stamp=provenance)
+def leaving_table(df: pd.DataFrame, counts=(), rates=None, rule=None, keep=None, spc=None) -> pd.DataFrame:
+    """The table behind a chart as it may leave the app, the one place every chart's download is protected:
+
+    * `spc` (an `analysis.charts.published.Rechart`: a chart over time): the counts protected, a month whose
+      count is hidden showing none of its other figures, and the average, limits and classification worked out
+      again from the published counts only (`analysis.charts.published`), so no hidden value can be worked
+      back from them;
+    * `keep` (the columns that name a row, such as the month): a row whose count is hidden shows none of its
+      other figures (`analysis.disclosure.rows.protect_rows`);
+    * otherwise: the counts and the rates made from them under the rule (`protected`)."""
+    rule = rule or disclosure_rule()
+    counts = [c for c in counts if c in df.columns]
+    if spc is not None and counts:
+        return published_chart.published(spc, df, counts, rates, rule, keep or ("month",)).table
+    if keep is not None and counts:
+        return protect_rows(df, counts, rule, dict(rates or {}), keep)
+    return protected(df, counts, rates, rule)
+
+
+def csv_bytes(
+    df: pd.DataFrame,
+    counts=(),
+    rates=None,
+    rule=None,
+    provenance: dict | None = None,
+    *,
+    keep=None,
+    spc=None,
+    prepare=None,
+) -> bytes:
+    """The bytes `download` offers: the disclosure-controlled table (`leaving_table`) with its stamp after it
+    (`prepare(df, rule)` first, when given)."""
+    if prepare is not None:
+        df = prepare(df, rule if rule is not None else disclosure_rule())
+    return to_csv_bytes(leaving_table(df, counts, rates, rule, keep, spc), stamp=provenance)
 
 
 # The toolbar's "Download plot as png" would take the on-screen figure, with its unprotected small numbers, out
@@ -122,32 +177,70 @@ def csv_bytes(df: pd.DataFrame, counts=(), rates=None, rule=None, provenance: di
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
 
 
-def chart(fig, alt_text: str, data: pd.DataFrame, name: str, view: View, counts=(), rates=None) -> None:
+def chart(
+    fig,
+    alt_text: str,
+    data: pd.DataFrame,
+    name: str,
+    view: View,
+    counts=(),
+    rates=None,
+    *,
+    keep=None,
+    spc=None,
+    screen_only=(),
+    expander: bool = True,
+    provenance: dict | None = None,
+) -> None:
     """A chart, its alt text, and beside it the data behind it with a CSV download and the chart as a picture
-    (PNG, SVG), all three under the small-number rule and stamped."""
+    (PNG, SVG), all three under the small-number rule and stamped: the only way a page draws a chart
+    (tests/ui/test_chart_downloads.py checks that no page draws one itself).
+
+    `counts` and `rates` name the table's count columns and the rates made from them; `keep` the columns that
+    name a row (a row whose count is hidden then shows none of its other figures); `spc` how a chart over time
+    is worked out again from its published counts (`analysis.charts.published.Rechart`: the CSV's average,
+    limits and classification, and the picture, come from that); `screen_only` columns shown on screen but
+    left out of the downloads (an expected count that, with its residual, would give the hidden count back).
+    `expander=False` shows the data without the "Show the data" expander (inside another expander)."""
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=CHART_CONFIG)
     st.caption(literal(alt_text))
-    with st.expander("Show the data"):
+    leaving = data.drop(columns=[c for c in screen_only if c in data.columns])
+    with st.expander("Show the data") if expander else st.container():
         st.dataframe(data, hide_index=True, width="stretch")
         if counts:
             st.caption(inside_and_outside())
         row = st.container(horizontal=True)
-        download(data, name, view, counts, rates, where=row)
-        chart_images(fig, data, name, view, counts, rates, where=row)
+        provenance = provenance or stamp(view)
+        download(leaving, name, view, counts, rates, where=row, keep=keep, spc=spc, provenance=provenance)
+        chart_images(fig, leaving, name, view, counts, rates, where=row, keep=keep, spc=spc, provenance=provenance)
 
 
 IMAGE_LABELS = {"png": "Picture (PNG)", "svg": "Picture (SVG)"}
 
 
-def chart_images(fig, data: pd.DataFrame, name: str, view: View, counts=(), rates=None, where=None) -> None:
+def chart_images(
+    fig,
+    data: pd.DataFrame,
+    name: str,
+    view: View,
+    counts=(),
+    rates=None,
+    where=None,
+    *,
+    keep=None,
+    spc=None,
+    provenance: dict | None = None,
+) -> None:
     """PNG and SVG downloads of a chart, drawn when clicked (analysis.charts.export) from the protected values of
     `data` (the table behind the chart, with its count columns and the rates made from them) and stamped like
-    the CSV; or, where no picture may leave, the reason. For every chart on every page (ui.show.chart calls it;
-    a page with its own chart wrapper calls it beside its CSV button)."""
+    the CSV; or, where no picture may leave, the reason. A chart over time (`spc`) is drawn again from its
+    published counts (`image_bytes`). For every chart on every page (`chart` calls it)."""
     where = where or st.container(horizontal=True)
     if not auth.can("download"):
         return  # the CSV button's place already says which role may download
-    reason = cache.per_figure(fig, chart_export.image_blocked, data, tuple(counts), dict(rates or {}))
+    rule = disclosure_rule()  # read the session now: the click runs on another thread
+    reason = published_chart.too_many_hidden(data, counts, rule) if spc is not None else ""
+    reason = reason or cache.per_figure(fig, chart_export.image_blocked, data, tuple(counts), dict(rates or {}))
     if not reason:
         try:
             chart_export.chromium()
@@ -156,13 +249,17 @@ def chart_images(fig, data: pd.DataFrame, name: str, view: View, counts=(), rate
     if reason:
         where.caption(literal(reason))
         return
-    rule, provenance = disclosure_rule(), stamp(view)  # read the session now: the click runs on another thread
+    provenance = provenance or stamp(view)
     about = "With where the data came from written underneath."
     note = f"{REDRAWN} {about}" if counts else f"The chart as shown. {about}"
+    if spc is not None and counts:
+        note = f"{REDRAWN} {published_chart.REWORKED} {about}"
     for fmt, label in IMAGE_LABELS.items():
         download_button(
             label,
-            partial(image_bytes, fig, fmt, provenance, data, tuple(counts), dict(rates or {}), rule),
+            partial(
+                image_bytes, fig, fmt, provenance, data, tuple(counts), dict(rates or {}), rule, keep=keep, spc=spc
+            ),
             f"{name}.{fmt}",
             where=where,
             mime=chart_export.FORMATS[fmt],
@@ -173,9 +270,17 @@ def chart_images(fig, data: pd.DataFrame, name: str, view: View, counts=(), rate
         )
 
 
-def image_bytes(fig, fmt: str, provenance: dict, data: pd.DataFrame, counts=(), rates=None, rule=None) -> bytes:
-    """The bytes a picture button hands over: the chart drawn from protected values, the stamp below it."""
-    return chart_export.chart_image(fig, fmt, provenance, data, counts, rates, rule or disclosure_rule())
+def image_bytes(
+    fig, fmt: str, provenance: dict, data: pd.DataFrame, counts=(), rates=None, rule=None, *, keep=None, spc=None
+) -> bytes:
+    """The bytes a picture button hands over: the chart drawn from protected values, the stamp below it. A chart
+    over time (`spc`) is first drawn again from its published counts (`analysis.charts.published.published_figure`)."""
+    rule = rule or disclosure_rule()
+    if spc is not None and [c for c in counts if c in data.columns]:
+        fig = published_chart.published_figure(spc, data, counts, rates, rule, keep or ("month",))
+        if fig is None:
+            raise chart_export.ImageUnavailable(published_chart.NO_PICTURE)
+    return chart_export.chart_image(fig, fmt, provenance, data, counts, rates, rule)
 
 
 PROBLEM_COLUMNS = {"severity": "Severity", "sheet": "Sheet", "row": "Row", "column": "Column", "value": "Value"}

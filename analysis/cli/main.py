@@ -132,7 +132,8 @@ def _predictor_help() -> str:
     measures = "; ".join(f"from {words}: {', '.join(cols)}" for words, cols in by_table.items())
     return (
         "the predictor for q2, q3 and dose: a co-production score (coproduction_patient_overall, the default except "
-        f"for dose, which needs one named), or a measure {measures}; a measure needs its table in the data"
+        f"for dose, which needs one named), or a measure {measures}; a measure needs its table in the data; or a "
+        "score of your hospital's own instrument in its instrument table, inst_<instrument>_<patient|staff>_<subscale>"
     )
 
 
@@ -194,9 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--outcome",
         default=None,
-        help="the outcome column (default assaults_on_staff; for dose, a score, default coproduction_patient_overall; "
+        help="the outcome column (default assaults_on_staff; q2 also takes boundary_incidents when ward_months has "
+        "them; for dose, a score, default coproduction_patient_overall; "
         "dose and talking-groups also take an instrument score from survey_returns, such as "
-        "essences_patient_experienced_safety or boundaries_staff_confidence)",
+        "essences_patient_experienced_safety or boundaries_staff_confidence, or your own instrument's inst_... score)",
     )
     p.add_argument("--predictor", default=None, help=_predictor_help())
     p.add_argument("--lag", type=int, default=0)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.data.contract import LISTED_ONLY
 from analysis.disclosure.protect import protect_long
 from analysis.disclosure.rules import DisclosureError, rule_from_name
 from analysis.disclosure.safe_tables import build_stamp, to_csv_bytes, to_xlsx_bytes
@@ -37,6 +38,7 @@ def count_columns(panel: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(counts that add up over wards and months, counts carried forward that do not) in the panel."""
     additive = [c[: -len(RATE_SUFFIX)] for c in panel.columns if c.endswith(RATE_SUFFIX)]
     additive += ["talking_groups_held", "talking_group_attendances", *SESSION_COUNTS]
+    additive += list(LISTED_ONLY)  # optional counts with no rate column (boundary-related incidents)
     carried = [c for c in panel.columns if c.endswith(("_n_returns", "_n_patients"))]
     return [c for c in dict.fromkeys(additive) if c in panel.columns], carried
 

@@ -41,54 +41,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ENV_VAR = "COPRODUCTION_CACHE_DIR"
-OFF = ("off", "no", "none", "0", "false")
+from analysis.data.digest import code_digest
+from analysis.data.folder import ENV_VAR as ENV_VAR  # where the folder is: one place (folder.py), read here too
+from analysis.data.folder import OFF as OFF
+from analysis.data.folder import cache_dir
+from analysis.data.folder import usable as _usable
+
+LIBRARIES = ("pandas", "numpy", "pandera", "pyarrow", "openpyxl")  # the loader's
 KEEP = 8  # reads kept; the least recently used beyond this are removed
 FORMAT = "2"  # how an entry is laid out on disk: meta.json, table-<i>.arrow, detail/dropped/missing.arrow, rows.npz
 _VERSION: str | None = None
 
 
-def cache_dir() -> Path | None:
-    """The folder checked tables are kept in, or None when keeping is turned off."""
-    given = os.environ.get(ENV_VAR)
-    if given is not None:
-        given = given.strip()
-        if given.lower() in OFF or not given:
-            return None
-        return Path(given).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "coproduction" / "loads"
-
-
-def _usable(root: Path) -> bool:
-    """Make the folder (owner only) when absent; False when it is not a folder of ours that only we can write to."""
-    try:
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = root.stat()
-    except OSError:
-        return False
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        return False
-    return not st.st_mode & 0o022  # nobody else may write entries for us to read
-
-
 def code_version() -> str:
-    """A hash of the code that reads and checks files (every module of analysis/data, analysis/text.py) and of the
-    libraries it uses: when any changes, tables kept by the old code are not used."""
+    """A hash of the code that reads and checks files (every module of analysis/data and its subpackages,
+    analysis/text.py) and of the libraries it uses: when any changes, tables kept by the old code are not used."""
     global _VERSION
     if _VERSION is None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        h = hashlib.sha256(f"format {FORMAT}\0".encode())
-        here = Path(__file__).resolve().parent
-        for p in sorted(here.glob("*.py")) + [here.parent / "text.py"]:
-            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-        for lib in ("pandas", "numpy", "pandera", "pyarrow", "openpyxl"):
-            try:
-                h.update(f"{lib} {version(lib)}\0".encode())
-            except PackageNotFoundError:
-                h.update(f"{lib} absent\0".encode())
-        _VERSION = h.hexdigest()
+        here = Path(__file__).resolve().parent  # subpackages too (contract/, importers/)
+        _VERSION = code_digest(here.parent, [here.name, "text.py"], LIBRARIES, salt=f"format {FORMAT}")
     return _VERSION
 
 

@@ -35,7 +35,8 @@ import pickle
 import tempfile
 from pathlib import Path
 
-from analysis.data import cache
+from analysis.data.digest import code_digest
+from analysis.data.folder import subfolder
 
 FOLDER = "answers"  # inside the loader's folder; `analysis.data.cache` leaves it alone
 FORMAT = "1"
@@ -100,29 +101,15 @@ def _allowed(module: str, name: str, value: object) -> bool:
 
 def folder() -> Path | None:
     """The folder answers are kept in (made owner-only), or None when keeping is off or the folder is unsafe."""
-    root = cache.cache_dir()
-    if root is None or not cache._usable(root):
-        return None
-    here = root / FOLDER
-    return here if cache._usable(here) else None
+    return subfolder(FOLDER)
 
 
 def code_version() -> str:
     """A hash of every module of analysis/ and of the computing libraries' versions."""
     global _VERSION
     if _VERSION is None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        h = hashlib.sha256(f"format {FORMAT}\0".encode())
         here = Path(__file__).resolve().parents[1]
-        for p in sorted(here.rglob("*.py")):
-            h.update(str(p.relative_to(here)).encode() + b"\0" + p.read_bytes() + b"\0")
-        for lib in LIBRARIES:
-            try:
-                h.update(f"{lib} {version(lib)}\0".encode())
-            except PackageNotFoundError:
-                h.update(f"{lib} absent\0".encode())
-        _VERSION = h.hexdigest()
+        _VERSION = code_digest(here.parent, [here.name], LIBRARIES, salt=f"format {FORMAT}")
     return _VERSION
 
 

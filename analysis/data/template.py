@@ -92,7 +92,7 @@ def dictionary_markdown() -> str:
     lines = [
         "# Data contract",
         "",
-        "Generated from `analysis/data/contract.py` (`python -m analysis docs`); do not edit by hand.",
+        "Generated from `analysis/data/contract/` (`python -m analysis docs`); do not edit by hand.",
         "",
         "Upload one Excel workbook with a sheet per table, or CSV files named after their tables "
         "(a folder, several files or a zip). Sheet, file and column names are matched ignoring case, "

@@ -9,7 +9,10 @@ its count lies. So in a row where a count is hidden (or every count is withheld)
 repeats a rate the rule hides or changes (a one-month segment's centre is its rate) is hidden as well.
 
 `private_rows` says which rows show none of their own figures; `protect_rows` is the whole table as it may leave
-(`protected_csv`: as the stamped CSV). `analysis.disclosure.images.protect_figure` applies the same rule to a picture.
+(`protected_with_rows`: with those rows; `protected_csv`: as the stamped CSV).
+`analysis.disclosure.images.protect_figure` applies the same rule to a picture. The pages reach all of this through
+`ui.show.chart` (its `keep=`), and a chart over time is also worked out again from its published counts there
+(`analysis.charts.published`), so that its averages and run rules say nothing of a hidden month either.
 """
 
 from __future__ import annotations
@@ -74,6 +77,34 @@ def private_rows(
     return private
 
 
+def protected_with_rows(
+    df: pd.DataFrame,
+    counts: Sequence[str],
+    rule: DisclosureRule | str = "nhs_england",
+    rates: Mapping | None = None,
+    keep: Sequence[str] = ("month",),
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """`protect_rows` and its `private_rows` (None when no safe pattern of suppression exists and the counts are
+    left out)."""
+    rule = rule_from_name(rule) if isinstance(rule, str) else rule
+    counts = [c for c in counts if c in df.columns]
+    if not counts:
+        return df, np.zeros(len(df), dtype=bool)
+    rates = {k: v for k, v in (rates or {}).items() if k in df.columns}
+    figures = [c for c in df.columns if c not in keep and c not in counts and c not in rates]
+    table = df.assign(**{c: pd.to_numeric(df[c], errors="coerce").round() for c in counts})
+    try:
+        safe = protect_table(table, counts, rule, rate_columns=rates).frame.copy()
+    except DisclosureError:
+        return df.drop(columns=counts + list(rates) + figures).assign(note=WITHHELD), None
+    private = private_rows(df, safe, counts, list(rates), figures, rule.symbol)
+    for name in figures:
+        out = safe[name].astype(object)
+        out[private] = rule.symbol
+        safe[name] = out
+    return safe, private
+
+
 def protect_rows(
     df: pd.DataFrame,
     counts: Sequence[str],
@@ -84,23 +115,7 @@ def protect_rows(
     """`df` as it may leave under `rule`: counts and rates protected (`protect_table`), and in each of the
     `private_rows` every column but the counts, the rates and `keep` (the row's name) shown as the symbol. When
     no safe pattern of suppression exists, every column but `keep` is left out and a note says why."""
-    rule = rule_from_name(rule) if isinstance(rule, str) else rule
-    counts = [c for c in counts if c in df.columns]
-    if not counts:
-        return df
-    rates = {k: v for k, v in (rates or {}).items() if k in df.columns}
-    figures = [c for c in df.columns if c not in keep and c not in counts and c not in rates]
-    table = df.assign(**{c: pd.to_numeric(df[c], errors="coerce").round() for c in counts})
-    try:
-        safe = protect_table(table, counts, rule, rate_columns=rates).frame.copy()
-    except DisclosureError:
-        return df.drop(columns=counts + list(rates) + figures).assign(note=WITHHELD)
-    private = private_rows(df, safe, counts, list(rates), figures, rule.symbol)
-    for name in figures:
-        out = safe[name].astype(object)
-        out[private] = rule.symbol
-        safe[name] = out
-    return safe
+    return protected_with_rows(df, counts, rule, rates, keep)[0]
 
 
 def protected_csv(df: pd.DataFrame, counts, rates, rule, stamp, keep: Sequence[str] = ("month",)) -> bytes:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis.data.contract import ASPECTS, INCIDENT_COUNTS, RESPONDENTS
 from analysis.panel.instruments import PANEL_SCORES, add_instrument_columns
+from analysis.panel.own_instruments import add_own_instrument_columns
 from analysis.panel.scoring import (
     carry_forward,
     carry_forward_rule,
@@ -104,6 +105,7 @@ def build_panel(
     panel = _attach_scores(panel, scores)
     panel = _recovery(panel, tables.get("recovery"))
     panel = add_instrument_columns(panel, tables.get("survey_returns"), tables.get("instrument"))
+    panel = add_own_instrument_columns(panel, tables.get("survey_returns"), tables.get("instrument"))
     panel = panel[_ordered(panel.columns, counts)]
     panel.attrs = {
         "carry_forward_months": carry_forward_months,

@@ -8,10 +8,16 @@ sentences use its words and step (`analysis.stats.counts.describe`).
 
 To add a measure (an instrument's score, say): make the panel column (missing where there is no data) and add one
 `Measure` below. A score from 0 to 100 keeps the defaults (per 10 points, expected rates at 30, 50 and 70).
+A hospital's own instruments are not listed here: their measures come from its instrument table
+(`analysis.panel.own_instruments.measures_for`) and join `MEASURES` only inside `using` (one model's choosing and
+fitting), so two hospitals' data never mix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from analysis.panel.instruments import PANEL_SCORES, SURVEY_TABLE
@@ -36,8 +42,49 @@ class Measure:
     about: str = ""  # how the column is made, in words, for a caption
 
 
+class _Catalogue(MutableMapping):
+    """The built-in measures, and inside `using` the data's own (a hospital's own instruments' scores, made from its
+    instrument table by `analysis.panel.own_instruments.measures_for`); reads like a dict everywhere (setting an
+    entry sets a built-in one, as tests do)."""
+
+    def __init__(self, built_in: dict[str, Measure]) -> None:
+        self._built_in = built_in
+
+    def _all(self) -> dict[str, Measure]:
+        extra = _DATA_MEASURES.get()
+        return {**self._built_in, **extra} if extra else self._built_in
+
+    def __getitem__(self, column: str) -> Measure:
+        return self._all()[column]
+
+    def __setitem__(self, column: str, measure: Measure) -> None:
+        self._built_in[column] = measure
+
+    def __delitem__(self, column: str) -> None:
+        del self._built_in[column]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+_DATA_MEASURES: ContextVar[Mapping[str, Measure] | None] = ContextVar("data_measures", default=None)
+
+
+@contextmanager
+def using(extra: Mapping[str, Measure]) -> Iterator[None]:
+    """`MEASURES` holds `extra` too while the block runs (this thread and task only), built-in entries first."""
+    token = _DATA_MEASURES.set(dict(extra))
+    try:
+        yield
+    finally:
+        _DATA_MEASURES.reset(token)
+
+
 _LOG = ("talking_group_sessions", "a talking-group session log")
-MEASURES: dict[str, Measure] = {
+_BUILT_IN: dict[str, Measure] = {
     m.column: m
     for m in (
         Measure(
@@ -101,6 +148,7 @@ MEASURES: dict[str, Measure] = {
         ),
     )
 }
+MEASURES: MutableMapping[str, Measure] = _Catalogue(_BUILT_IN)
 
 
 def step_words(column: str, per: float) -> str:

@@ -16,6 +16,17 @@ words, the contract table it comes from, the step its estimates are per, and the
 talking-group session log's ward-month columns (`analysis.panel.sessions`), as predictors of the count model
 (question 2) and the recovery mixed model (question 3). A spec naming a measure whose table is not in the data is
 refused with a plain message (`check_data`), never fitted on an empty column.
+
+A hospital's own instruments (rows of its instrument table naming an instrument beyond the built-in ones) give one
+measure per subscale and respondent group, ``inst_<instrument>_<patient|staff>_<subscale>``, with words, range, step
+and direction from that table (`analysis.panel.own_instruments`). They are in `MEASURES` only inside
+`data_measures(tables)`: the Model builder chooses inside it and `fit_panel` fits inside it, so a spec may name one
+before the data are read (`normalise` lets an ``inst_`` name through) and is checked against the data's table then
+(an unknown name, or question 3 for a score not on 0 to 100, is refused there).
+
+Question 2 also takes an optional count as its outcome (`OPTIONAL_INCIDENTS`: boundary-related incidents, the
+ward_months column an incident listing's category maps to); a spec naming one the data lack is refused saying how
+to get it (`missing_count`, the Reduced social distance page's words).
 """
 
 from __future__ import annotations
@@ -27,10 +38,12 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.data.contract import ADJUSTMENTS, ASPECTS, MODELLED_INCIDENTS, RESPONDENTS
+from analysis.data.contract import ADJUSTMENTS, ASPECTS, LISTED_ONLY, MODELLED_INCIDENTS, RESPONDENTS
 from analysis.data.dataset import Dataset
 from analysis.data.filters import Filters
-from analysis.panel.measures import MEASURES, PER_SCORE
+from analysis.panel.measures import MEASURES, PER_SCORE, using
+from analysis.panel.own_instruments import PREFIX as OWN_PREFIX
+from analysis.panel.own_instruments import measures_for
 from analysis.stats.counts.spec import ERRORS, FAMILIES, SPLITS
 from analysis.stats.results import ModelResult
 
@@ -43,6 +56,17 @@ SPEC_VERSION = 1
 WEIGHTS = ("none", "n_patients")
 KINDS = ("linear", "count")
 INCIDENTS = MODELLED_INCIDENTS  # the contract's incident counts, in the order the models list them
+# Optional ward_months counts an incident listing's category can map to (boundary-related incidents): question 2's
+# outcomes when the data have them; a spec naming one the data lack is refused saying how to get it (`check_data`).
+OPTIONAL_INCIDENTS = tuple(LISTED_ONLY)
+COUNT_OUTCOMES = INCIDENTS + OPTIONAL_INCIDENTS  # every count question 2's model may take as its outcome
+ABOUT_COUNTS = {  # what an optional count is and what to bear in mind, for a caption beside its answer
+    "boundary_incidents": "Counted from the incident category your hospital maps to boundary-related incidents on "
+    "the Data page (for example 'Professional boundaries'), per 1,000 occupied bed days. A ward whose staff report "
+    "boundary concerns more readily shows more of them, so a difference may reflect reporting as much as practice. "
+    "The Reduced social distance page relates them to patient-rated closeness "
+    "(coproduction_patient_reduced_social_distance as the predictor here gives the same estimate).",
+}
 ADJUST_COUNTS = tuple(ADJUSTMENTS)  # the contract's adjustment choices for a count model
 SCORES = ("coproduction_patient_overall", "coproduction_staff_overall", "coproduction_overall") + tuple(
     f"coproduction_{who}_{aspect}" for who in RESPONDENTS for aspect in ASPECTS
@@ -53,6 +77,26 @@ PREDICTORS = SCORES + tuple(c for c, m in MEASURES.items() if "predictor" in m.r
 OUTCOME_MEASURES = tuple(c for c, m in MEASURES.items() if "outcome" in m.roles)  # talking groups' outcomes too
 DOSE_OUTCOMES = SCORES + OUTCOME_MEASURES  # the dose model's outcomes: scores from 0 to 100
 FILTER_FIELDS = ("wards", "services", "security_levels", "start", "end")
+
+
+def predictors() -> tuple[str, ...]:
+    """`PREDICTORS` and, inside `data_measures`, the data's own measures that may be predictors (a hospital's own
+    instruments' scores)."""
+    return SCORES + tuple(c for c, m in MEASURES.items() if "predictor" in m.roles)
+
+
+def outcome_measures() -> tuple[str, ...]:
+    """`OUTCOME_MEASURES` and, inside `data_measures`, the data's own measures that may be outcomes."""
+    return tuple(c for c, m in MEASURES.items() if "outcome" in m.roles)
+
+
+def data_measures(tables: dict[str, pd.DataFrame]):
+    """A context in which `MEASURES` also holds the measures these tables define: one per subscale and respondent
+    group of each of the hospital's own instruments (`analysis.panel.own_instruments`), read from its instrument
+    table with its range and direction. The Model builder chooses, and `fit_panel` fits, inside it."""
+    return using(measures_for(tables.get("instrument")))
+
+
 DEFAULTS: dict[str, Any] = {
     "version": SPEC_VERSION,
     "question": "q2",
@@ -109,13 +153,51 @@ def missing_measure(panel: pd.DataFrame, column: str) -> str | None:
     )
 
 
+def optional_count_status(panel: pd.DataFrame, column: str) -> str:
+    """For an optional count (`OPTIONAL_INCIDENTS`): 'missing' (no column, or never filled in), 'none' (all zero)
+    or 'ok' (the social-distance page's rule for boundary-related incidents)."""
+    if column not in panel.columns or panel[column].notna().sum() == 0:
+        return "missing"
+    return "none" if float(pd.to_numeric(panel[column], errors="coerce").fillna(0).sum()) == 0 else "ok"
+
+
+def missing_count(panel: pd.DataFrame, column: str) -> str | None:
+    """Why the optional count `column` cannot be an outcome on this panel, and how to get it; None when it can."""
+    if column not in OPTIONAL_INCIDENTS:
+        return None
+    status = optional_count_status(panel, column)
+    if status == "ok":
+        return None
+    from analysis.questions.social_distance.model import BOUNDARY_MISSING, BOUNDARY_NONE
+
+    if status == "none":
+        return BOUNDARY_NONE.replace("to relate to closeness", "to model")
+    how = BOUNDARY_MISSING[BOUNDARY_MISSING.index("To add them") :]
+    return f"{LISTED_ONLY[column]} ({column}) are not in these data, so they cannot be a model's outcome. {how}"
+
+
 def check_data(panel: pd.DataFrame, spec: dict[str, Any]) -> None:
-    """SpecError when the spec names a measure the data cannot give (its table is not loaded)."""
+    """SpecError when the spec names a measure the data cannot give (its table is not loaded), or an optional
+    count (boundary-related incidents) the data do not have."""
     wanted = QUESTIONS if spec["question"] == "all" else (spec["question"],)
+    if {"q2", "talking-groups"} & set(wanted):
+        why = missing_count(panel, spec["outcome"])
+        if why:
+            raise SpecError(f"outcome: {why}")
     fields = (["predictor"] if set(PREDICTED) & set(wanted) else []) + (
         ["outcome"] if {"talking-groups", "dose"} & set(wanted) else []
     )
     for name in fields:
+        if spec[name].startswith(OWN_PREFIX) and spec[name] not in MEASURES:
+            own = [c for c in MEASURES if c.startswith(OWN_PREFIX)]
+            raise SpecError(
+                f"{name}: {spec[name]} is not a score of an instrument in this data's instrument table"
+                + (
+                    f" (its own instruments give: {', '.join(own)})"
+                    if own
+                    else " (it defines no instrument of its own)"
+                )
+            )
         why = missing_measure(panel, spec[name])
         if why:
             raise SpecError(f"{name}: {why}")
@@ -177,15 +259,20 @@ def normalise(spec: Any) -> dict[str, Any]:
     q = out["question"]
     if not isinstance(out["outcome"], str) or not _NAME.match(out["outcome"]):
         raise SpecError(f"outcome must be a column name such as assaults_on_staff, not {out['outcome']!r}")
-    if q in ("q2", "all") and out["outcome"] not in INCIDENTS:
+    if q in ("q2", "all") and out["outcome"] not in COUNT_OUTCOMES:
         raise SpecError(
-            f"outcome for question 2 must be an incident count: one of {', '.join(INCIDENTS)}, not {out['outcome']!r}"
+            "outcome for question 2 must be an incident count: one of "
+            f"{', '.join(COUNT_OUTCOMES)}, not {out['outcome']!r}"
         )
-    if q == "dose" and out["outcome"] not in DOSE_OUTCOMES:
+    own = out["outcome"].startswith(OWN_PREFIX)  # a hospital's own instrument score: checked against the data
+    if q == "dose" and out["outcome"] not in SCORES + outcome_measures() and not own:
         raise SpecError(
             f"outcome for the dose model must be a score: one of {', '.join(DOSE_OUTCOMES)}, not {out['outcome']!r}"
         )
-    _one_of(out, "predictor", PREDICTORS)
+    if not (
+        isinstance(out["predictor"], str) and out["predictor"].startswith(OWN_PREFIX) and _NAME.match(out["predictor"])
+    ):
+        _one_of(out, "predictor", predictors())
     if q == "dose" and out["predictor"] == out["outcome"]:
         raise SpecError(f"predictor must differ from the outcome ({out['outcome']}) in the dose model")
     m = MEASURES.get(out["predictor"])
@@ -277,13 +364,14 @@ def run_spec(dataset: Dataset, spec: dict[str, Any]) -> list[ModelResult]:
 
 def fit_panel(panel: pd.DataFrame, tables: dict[str, pd.DataFrame], spec: dict[str, Any]) -> list[ModelResult]:
     """Fit the spec on a panel already built from the filtered tables (what the app does, cached)."""
-    spec = normalise(spec)
-    check_data(panel, spec)
-    wanted = QUESTIONS if spec["question"] == "all" else (spec["question"],)
-    results: list[ModelResult] = []
-    for question in wanted:
-        results += _RUNNERS[question](panel, tables, spec)
-    return results
+    with data_measures(tables):  # a hospital's own instruments: words, steps and the questions each fits
+        spec = normalise(spec)
+        check_data(panel, spec)
+        wanted = QUESTIONS if spec["question"] == "all" else (spec["question"],)
+        results: list[ModelResult] = []
+        for question in wanted:
+            results += _RUNNERS[question](panel, tables, spec)
+        return results
 
 
 def _q1(panel, tables, spec) -> list[ModelResult]:
@@ -326,7 +414,7 @@ def talking_groups_kind(spec: dict[str, Any]) -> str:
     """The talking-groups model kind: as chosen, else count for incident counts and linear otherwise."""
     if spec.get("kind"):
         return spec["kind"]
-    return "count" if spec["outcome"] in INCIDENTS else "linear"
+    return "count" if spec["outcome"] in COUNT_OUTCOMES else "linear"
 
 
 def _talking_groups(panel, tables, spec) -> list[ModelResult]:

@@ -179,7 +179,8 @@ def test_an_analysts_download_is_recorded_then_sign_out_ends_the_session(context
     expander = page.get_by_test_id("stExpander").filter(has=button)
     if expander.count() and not button.is_visible():
         expander.first.locator("summary").click()
-    with page.expect_download() as download:
+    # the file is protected on the server when asked for: on a busy machine that can take longer than a click's wait
+    with page.expect_download(timeout=120_000) as download:
         button.click()
     name = download.value.suggested_filename
     assert "Disclosure control" in download.value.path().read_text(encoding="utf-8-sig")

@@ -38,13 +38,15 @@ def served_sample(mini_sample: Path) -> Path:
 
 
 @contextmanager
-def run_server(tmp: Path, mini_sample: Path):
-    """`streamlit run dashboard.py` on a free port, waited for at /_stcore/health, stopped after."""
+def run_server(tmp: Path, mini_sample: Path, settings: dict | None = None):
+    """`streamlit run dashboard.py` on a free port, waited for at /_stcore/health, stopped after; `settings`:
+    environment variables of the server's own (COPRODUCTION_CACHE_DIR ...)."""
     if not Path("/usr/bin/chromium").exists():
         pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
     port = _free_port()
     env = dict(os.environ, COPRODUCTION_DATABASE_URL=f"sqlite:///{tmp / 'store.sqlite'}")
     env["COPRODUCTION_SAMPLE_DIR"] = str(served_sample(mini_sample))
+    env.update(settings or {})
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - open for the server's whole life
     proc = subprocess.Popen(
         [

@@ -26,6 +26,8 @@ DRAWING_HELPERS = {
     "assurance.py": {"grid_html"},  # the variation-by-assurance grid, drawn as an HTML table
     # a drawn figure as a picture that leaves the app: the Chromium that draws it, its stamp, the protection plan
     "export.py": {"chromium", "stamp_lines", "stamped", "render", "plan", "chart_image"},
+    # a chart over time as it leaves the app: worked out again from the published counts, then drawn
+    "published.py": {"published", "rechart", "small_months", "too_many_hidden"},
 }
 
 # Modules a chart may import from analysis.stats: result types and the words for a column, never a fit.

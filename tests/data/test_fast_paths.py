@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from analysis.data import contract, lookups, measure_checks, readers
 from analysis.data.identifiers import scan_sheet
 from analysis.data.limits import LimitError, Limits
-from analysis.data.loader import _passes
 from analysis.data.parsing import _bounded, _parse_each, _parser, parse_column
+from analysis.data.schema_checks import _passes
 
 SETTINGS = settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 

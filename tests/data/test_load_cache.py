@@ -113,9 +113,27 @@ def test_the_code_version_covers_every_module_of_the_data_package_and_text():
     version = cache.code_version()
     assert len(version) == 64
     here = Path(cache.__file__).parent
-    assert {"loader.py", "parsing.py", "readers.py", "contract.py", "crosschecks.py", "identifiers.py"} <= {
+    assert {"loader.py", "parsing.py", "readers.py", "crosschecks.py", "identifiers.py"} <= {
         p.name for p in here.glob("*.py")
     }
+    assert {"contract/__init__.py", "contract/fields.py", "contract/wards.py"} <= {
+        p.relative_to(here).as_posix() for p in here.rglob("*.py")
+    }
+
+
+def test_a_change_inside_a_subpackage_of_data_changes_the_code_version(tmp_path, monkeypatch):
+    """The contract is a package (analysis/data/contract/): a change to one of its modules is a change of code."""
+    data = tmp_path / "analysis" / "data"
+    (data / "contract").mkdir(parents=True)
+    (data / "cache.py").write_text("# the cache\n")
+    (data / "contract" / "fields.py").write_text("CEILING = 1\n")
+    (tmp_path / "analysis" / "text.py").write_text("# words\n")
+    monkeypatch.setattr(cache, "__file__", str(data / "cache.py"))
+    monkeypatch.setattr(cache, "_VERSION", None)
+    before = cache.code_version()
+    (data / "contract" / "fields.py").write_text("CEILING = 2\n")
+    monkeypatch.setattr(cache, "_VERSION", None)
+    assert cache.code_version() != before
 
 
 def test_files_with_errors_refused_files_and_reads_against_stored_tables_are_not_kept(sample, tmp_path):

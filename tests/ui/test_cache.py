@@ -93,8 +93,9 @@ def test_functions_with_one_name_in_different_pages_are_told_apart():
 def test_imported_data_are_one_dataset_per_store_revision(tmp_path, monkeypatch):
     from tests.store.test_database import base_tables
     from ui import data
+    from ui.locations import STORE_ENV
 
-    monkeypatch.setenv(data.STORE_ENV, f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.setenv(STORE_ENV, f"sqlite:///{tmp_path / 'store.sqlite'}")
     data._store.clear()
     try:
         store = data._store(data.store_url())

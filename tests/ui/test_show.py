@@ -33,3 +33,23 @@ def test_an_interval_that_includes_no_change_stays_in_the_bold_answer():
         "0.70 to 1.35). The interval includes no change, so this is not clear evidence "
         "either way.** Wards chose when to start."
     )
+
+
+def test_a_download_is_prepared_under_the_rule_before_its_counts_are_protected():
+    import pandas as pd
+
+    from analysis.disclosure.rules import rule_from_name
+    from ui.show import csv_bytes
+
+    rule = rule_from_name("scotland")
+    seen = []
+
+    def prepare(df, r):
+        seen.append(r.name)
+        return df.assign(average=rule.symbol)
+
+    table = pd.DataFrame({"ward_id": ["W1", "W2"], "latest_count": [2, 30], "average": [4.5, 6.0]})
+    body = csv_bytes(table, ["latest_count"], None, rule, {}, prepare=prepare).decode()
+    assert seen == ["scotland"]
+    assert "4.5" not in body and "6.0" not in body  # prepared
+    assert "\nW1,*," in body  # then protected: 2 is hidden

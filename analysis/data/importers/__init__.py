@@ -14,15 +14,6 @@ __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         ".engine": (
-            "INTERVENTION_CODES",
-            "INTERVENTION_COLUMNS",
-            "MIDNIGHT_CONVENTION",
-            "BedDays",
-            "Combinations",
-            "ImportRefused",
-            "ImportResult",
-            "Interventions",
-            "TableLayout",
             "import_listing",
             "inspect_listing",
             "listing_combinations",
@@ -43,5 +34,16 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "starter_profiles",
         ),
         ".reconcile": ("EPISODE_REASONS", "LISTING_REASONS", "Reconciliation"),
+        ".results": (
+            "INTERVENTION_CODES",
+            "INTERVENTION_COLUMNS",
+            "MIDNIGHT_CONVENTION",
+            "BedDays",
+            "Combinations",
+            "ImportRefused",
+            "ImportResult",
+            "Interventions",
+            "TableLayout",
+        ),
     },
 )

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.data.importers.loading import load, run
 from analysis.data.importers.parse import WardNames, compact, date_map, number_sql, quote, timestamp_sql
 from analysis.data.importers.reconcile import EPISODE_REASONS, LazyRows, Reconciliation
-from analysis.data.importers.tables import Opened, load, run
+from analysis.data.importers.tables import Opened
 from analysis.text import fmt_number, plural, plural_word, uk_date, uk_month
 
 WARD = ("ward", "wardid", "wardcode", "wardname", "location", "unit", "wardstay", "wardidentifier")

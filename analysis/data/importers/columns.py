@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from analysis.data.identifiers import check_digit_ok
-from analysis.data.importers.tables import Opened, _picks, _q, _read_text, _register_rows
+from analysis.data.importers.loading import _picks, _q, _read_text, _register_rows
+from analysis.data.importers.tables import Opened
 
 BATCH_ROWS = 1 << 20  # rows per batch streamed out of DuckDB while the columns are encoded
 ENCODERS = max(1, min(4, os.cpu_count() or 1))  # threads encoding a batch's columns

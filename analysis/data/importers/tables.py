@@ -1,8 +1,8 @@
-"""Raw files as they come (CSV, text, XLSX) into DuckDB: header found below title rows, text decoded, only the
-wanted columns kept.
+"""Raw files as they come (CSV, text, XLSX, Parquet) opened: header found below title rows (`header.py`), text
+decoded, identifier columns refused.
 
-`open_file` finds the layout from the top of the file (the first rows are read in Python). Then `load` puts only
-the columns asked for into a DuckDB table ``raw`` of text columns plus ``row`` (the row as a spreadsheet shows it),
+`open_file` finds the layout from the top of the file (the first rows are read in Python). Then `load`
+(`loading.py`) puts only the columns asked for into a DuckDB table ``raw`` of text columns plus ``row`` (the row as a spreadsheet shows it),
 or `analysis.data.importers.columns.read_columns` streams them out of DuckDB in one pass, dictionary-encoded.
 Columns not asked for are never selected: DuckDB skips over them while it splits each line. `measure_text` counts a CSV file's records and cells before anything reads it.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.data.identifiers import identifier_column_name
+from analysis.data.importers.header import find_header
 from analysis.data.importers.profile import label_key
 from analysis.text import plural, plural_word
 
@@ -29,11 +30,6 @@ HEAD_BYTES = 1 << 16
 DELIMITERS = (",", ";", "\t", "|")
 CHUNK = 1 << 24
 HEAD_CHECK = 1 << 22  # bytes whose text encoding is checked before reading; DuckDB checks the rest
-
-
-def run(con, sql: str, params: list | None = None) -> None:
-    """Run a statement that returns nothing to read (CREATE, DROP), finishing its result."""
-    con.execute(sql, params or []).fetchall()
 
 
 class ReadRefused(Exception):
@@ -207,110 +203,6 @@ def _cell(v: object) -> str:
         s = int(v.total_seconds())
         return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
     return str(v)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _numeric(text: str) -> bool:
-    return bool(re.fullmatch(r"[-+]?[\d.,:/ T-]+", text.strip()))
-
-
-def _all_text(cells: list) -> bool:
-    return not any(_numeric(c) for c in cells if isinstance(c, str) and c.strip())
-
-
-def _names(band: list[str] | None, labels: list[str], filled: list[bool]) -> tuple[list[str], list[str]]:
-    """Column names from a header row (and the band row above it, when the header is two rows deep): a blank
-    header cell is named from the band above it or, under a merged cell, from the cell it continues ("Incident
-    (2)"); repeated names get the band in front ("Incident Date") or a number. Returns (names, notes)."""
-    notes = []
-    width = len(labels)
-    band_filled = []
-    if band:
-        last = ""
-        for j in range(width):
-            b = band[j] if j < len(band) else ""
-            last = b if b else last
-            band_filled.append(last)
-    names: list[str] = []
-    merged = []
-    for j, lab in enumerate(labels):
-        if lab:
-            names.append(lab)
-        elif band and j < len(band) and band[j]:
-            names.append(band[j])  # a header cell merged down over two rows
-        elif filled[j] and names and names[-1]:
-            base = re.sub(r" \(\d+\)$", "", names[-1])
-            k = 2
-            while f"{base} ({k})" in names:
-                k += 1
-            names.append(f"{base} ({k})")
-            merged.append(names[-1])
-        else:
-            names.append("")
-    keys = [label_key(n) for n in names]
-    for j, n in enumerate(names):
-        if n and keys.count(keys[j]) > 1 and band_filled and band_filled[j] and labels[j]:
-            names[j] = f"{band_filled[j]} {n}"
-    seen: dict[str, int] = {}
-    for j, n in enumerate(names):
-        if not n:
-            names[j] = f"Column {j + 1}"
-            continue
-        k = label_key(n)
-        seen[k] = seen.get(k, 0) + 1
-        if seen[k] > 1:
-            names[j] = f"{n} ({seen[k]})"
-    if merged:
-        notes.append(
-            f"the header has merged cells: {plural_word(len(merged), 'the column', 'the columns')} under them "
-            f"{plural_word(len(merged), 'is', 'are')} named " + ", ".join(f"'{m}'" for m in merged)
-        )
-    return names, notes
-
-
-def find_header(
-    rows: list[list[str]], wanted: list[str] | None = None, key=label_key
-) -> tuple[int, list[str], list[str]] | None:
-    """(index of the header row in `rows`, column names, notes), or None.
-
-    With `wanted` (the column names a profile maps), the header is the row whose names hold the most of them
-    (all, ideally); otherwise the first row of three or more non-numeric text cells whose next row is about as
-    wide."""
-    widths = [sum(not _blank(v) for v in r) for r in rows]
-    candidates = []
-    for i, r in enumerate(rows):
-        if widths[i] < 2:
-            continue
-        cells = [v.strip() if isinstance(v, str) else "" for v in r]
-        below = rows[i + 1 : i + 6]
-        filled = [any(j < len(b) and not _blank(b[j]) for b in below) for j in range(len(cells))]
-        prev = [v.strip() for v in rows[i - 1]] if i > 0 else None
-        band = prev if prev and (sum(map(bool, prev)) >= 2 or (prev and not prev[0] and any(prev))) else None
-        names, notes = _names(band, cells, filled)
-        if band:
-            notes.append("the header is two rows deep; the upper row's labels were joined to the lower row's")
-        if wanted:
-            want = {key(w) for w in wanted}
-            hits = len(want & {key(n) for n in names})
-            candidates.append((hits, -i, i, names, notes))
-        elif widths[i] >= 3 and _all_text(cells):
-            nxt = widths[i + 1] if i + 1 < len(rows) else 0
-            if i + 1 < len(rows) and nxt >= widths[i] and _all_text(rows[i + 1]) and i + 2 < len(rows):
-                continue  # a band above a two-row header: the header is the next row
-            if nxt >= max(2, widths[i] // 2):
-                return i, names, notes
-    if wanted and candidates:
-        best = max(candidates)
-        if best[0] > 0:
-            return best[2], best[3], best[4]
-    return None
 
 
 def _head_rows_csv(path: str, encoding: str) -> tuple[list[list[str]], str, list[int]]:
@@ -497,121 +389,3 @@ def _open_parquet(path: str, name: str, wanted: list[str] | None, what: str, key
     refuse_identifiers(columns)
     layout = Layout(columns, 1, "parquet", "", False, name, [])
     return Opened(layout, path=path, first_row=2, parquet=True)
-
-
-def _picks(opened: Opened, take: dict[str, str]) -> dict[str, int]:
-    index = {label_key(c): j for j, c in enumerate(opened.layout.columns)}
-    return {new: index[label_key(col)] for new, col in take.items()}
-
-
-def _csv_source(opened: Opened, padding: bool) -> str:
-    """DuckDB's read_csv of a text file as text columns c0, c1, ... (`padding`: short rows padded with NULLs,
-    read in one thread)."""
-    layout = opened.layout
-    cols = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(len(layout.columns))) + "}"
-    path = opened.path.replace("'", "''")
-    delim = layout.delimiter.replace("'", "''")
-    tail = "null_padding=true, parallel=false)" if padding else "null_padding=false)"
-    return (
-        f"read_csv('{path}', delim='{delim}', header=false, skip={opened.skip_lines}, columns={cols}, "
-        "quote='\"', escape='\"', auto_detect=false, strict_mode=false, encoding='utf-8', " + tail
-    )
-
-
-def _retry_as_cp1252(opened: Opened) -> None:
-    """Windows text past the part checked before reading: decode it all as Windows-1252 (a new temporary copy)."""
-    layout = opened.layout
-    layout.encoding = "cp1252-bom" if layout.encoding == "utf-8-sig" else "cp1252"
-    layout.notes.append(f"the file is written in {ENCODING_WORDS[layout.encoding]}; it was read as such")
-    source = opened.path
-    opened.path = _transcode(source, layout.encoding)
-    if opened._temp and os.path.exists(opened._temp):
-        os.unlink(opened._temp)
-    opened._temp = opened.path
-
-
-def _read_text(opened: Opened, attempt) -> None:
-    """`attempt(source)` with the file's read_csv: again with short rows padded when the rows are ragged, and
-    again from a Windows-1252 copy when DuckDB meets text that is not UTF-8 past the part checked first."""
-    try:
-        try:
-            attempt(_csv_source(opened, False))
-        except Exception as e:
-            if "unicode" in str(e).lower():
-                raise
-            attempt(_csv_source(opened, True))
-    except Exception as e:
-        if "unicode" not in str(e).lower() or opened.layout.encoding.startswith("cp1252"):
-            raise
-        _retry_as_cp1252(opened)
-        _read_text(opened, attempt)
-
-
-def load(con, opened: Opened, take: dict[str, str], table: str = "raw") -> None:
-    """Create DuckDB table `table`: a ``row`` column (the spreadsheet row) and one VARCHAR column per entry of
-    `take` (new name -> the file's column name), for every row below the header that has a value in one of them.
-    Other columns are never selected."""
-    layout = opened.layout
-    picks = _picks(opened, take)
-    some = " OR ".join(f'"{n}" IS NOT NULL' for n in picks) or "true"
-    if opened.rows is not None:
-        _register_rows(con, opened, picks)
-        select = ", ".join(f'nullif(trim("{n}"), \'\') AS "{n}"' for n in picks)
-        run(con, f'CREATE OR REPLACE TABLE {table}_t AS SELECT "row", {select} FROM arrow_rows')
-        run(con, f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_t WHERE {some}")
-        return
-    if opened.parquet:
-        path = opened.path.replace("'", "''")
-        select = ", ".join(f"nullif(CAST({_q(layout.columns[j])} AS VARCHAR), '') AS \"{n}\"" for n, j in picks.items())
-        # a file of the user's own is read where it is, each query taking only its columns (Parquet is columnar);
-        # an upload's temporary copy is gone after the import, so its rows are kept in the engine
-        kind = "VIEW" if opened._temp is None else "TABLE"
-        run(
-            con,
-            f'CREATE OR REPLACE {kind} {table}_t AS SELECT CAST(file_row_number AS BIGINT) + {opened.first_row} AS "row", '
-            f"{select} FROM read_parquet('{path}', file_row_number=true)",
-        )
-        run(con, f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_t WHERE {some}")
-        return
-    select = ", ".join(f'c{j} AS "{n}"' for n, j in picks.items())  # empty cells are NULL; spaces kept
-    _read_text(opened, lambda src: run(con, f"CREATE OR REPLACE TABLE {table}_t AS SELECT {select} FROM {src}"))
-    run(
-        con,
-        f'CREATE OR REPLACE VIEW {table} AS SELECT CAST(rowid AS BIGINT) + {opened.first_row} AS "row", * '
-        f"FROM {table}_t WHERE {some}",
-    )
-
-
-def _text_cells(cells: list):
-    """A workbook column's cells as `_cell` writes them, as a pyarrow string array: a column of numbers only or of
-    date-times only converted at once, any other cell by `_cell`."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    kinds = set(map(type, cells))
-    if kinds <= {str}:
-        return pa.array(cells, pa.string())
-    if kinds == {float}:
-        a = np.asarray(cells, dtype=float)
-        whole = np.isfinite(a) & (np.floor(a) == a) & (np.abs(a) < 2.0**53)
-        out = np.where(whole, a, 0).astype(np.int64).astype(str).astype(object)
-        for i in np.flatnonzero(~whole):
-            out[i] = _cell(cells[i])
-        return pa.array(out, pa.string())
-    if kinds == {dt.datetime} and all(v.tzinfo is None for v in cells):
-        ts = pa.array(cells, pa.timestamp("us")).cast(pa.timestamp("s"), safe=False)
-        timed = pc.not_equal(pc.cast(pc.subtract(ts, pc.floor_temporal(ts, unit="day")), pa.int64()), 0)
-        return pc.if_else(timed, pc.strftime(ts, "%Y-%m-%d %H:%M:%S"), pc.strftime(ts, "%Y-%m-%d"))
-    return pa.array([_cell(v) for v in cells], pa.string())
-
-
-def _register_rows(con, opened: Opened, picks: dict[str, int]) -> None:
-    """A workbook's rows as the Arrow table ``arrow_rows`` (``row`` and the picked cells as text)."""
-    import pyarrow as pa
-
-    cols = {}
-    for new, j in picks.items():
-        cols[new] = _text_cells([r[j] if j < len(r) else "" for r in opened.rows])
-    cols["row"] = pa.array(range(opened.first_row, opened.first_row + len(opened.rows)), pa.int64())
-    con.register("arrow_rows", pa.table(cols))

@@ -5,7 +5,9 @@ co-production after a run of assaults. `which_comes_first` fits both directions,
 effects: every ward compared only with itself) and each with the other measure one month earlier:
 
 * co-production first: assaults in a month against the co-production score the month before (question 2's
-  negative binomial or Poisson model with a one-month lag and ward fixed effects, `fit_counts`);
+  negative binomial or Poisson model with a one-month lag and ward fixed effects, `fit_counts`, fitted with the
+  ward intercepts absorbed, `analysis.stats.counts.absorbed.fit_within_counts`: the same figures in time linear
+  in wards);
 * assaults first: the co-production score in a month against the assault rate per 1,000 occupied bed days the
   month before, allowing for the score the month before (a linear model with ward fixed effects,
   `analysis.stats.crosslag.fit_within_linear`). Only months with a survey of their own are used as the
@@ -29,7 +31,7 @@ import pandas as pd
 
 from analysis.data.contract import RESPONDENTS
 from analysis.panel.tools import add_lag
-from analysis.stats.counts import fit_counts
+from analysis.stats.counts.absorbed import fit_within_counts
 from analysis.stats.counts.describe import outcome_words, predictor_words
 from analysis.stats.crosslag import fit_within_linear
 from analysis.stats.results import ModelResult
@@ -53,15 +55,17 @@ CO_PRODUCTION_FIRST = "co-production first"
 ASSAULTS_FIRST = "assaults first"
 VERDICTS = ("coproduction_first", "assaults_first", "both", "neither", "not_fitted")
 MIN_WARDS = 3  # a within-ward model with fewer wards has almost no degrees of freedom for its errors
-# Both directions carry one indicator per ward, and fitting the count model with them (each step of its iterations
-# works on a rows-by-indicators matrix) costs about the cube of the wards (13 s at 200 wards): above this many wards
-# a page fits them only when asked.
-AT_ONCE_UP_TO_WARDS = 60
+# Both directions have a ward fixed effect each, absorbed (analysis.stats.counts.absorbed): the whole answer costs
+# time linear in wards, about 0.45 s of CPU at 1,000 wards x 120 months and 2.4 s at 5,000
+# (benchmarks/direction_speed.py). Pages fit it straight away up to a national body's 5,000 wards; above that
+# only when asked.
+AT_ONCE_UP_TO_WARDS = 5000
 ON_REQUEST = "Fit both directions (with this many wards it takes a while)"
 
 
 def fits_at_once(n_wards: int) -> bool:
-    """Whether a page fits both directions straight away (True) or waits to be asked (more than 60 wards)."""
+    """Whether a page fits both directions straight away (True) or waits to be asked (more than
+    `AT_ONCE_UP_TO_WARDS` wards)."""
     return n_wards <= AT_ONCE_UP_TO_WARDS
 
 
@@ -156,17 +160,8 @@ def which_comes_first(
     """
     noun = outcome_words(outcome)
     rows = []
-    count = fit_counts(
-        panel,
-        outcome=outcome,
-        exposure=exposure,
-        predictor=predictor,
-        lag=lag,
-        errors="fixed_effects",
-        per=per,
-        ward=ward,
-        month=month,
-        zeros=False,
+    count = fit_within_counts(
+        panel, outcome=outcome, exposure=exposure, predictor=predictor, lag=lag, per=per, ward=ward, month=month
     )
     h = count.headline
     if h is not None and count.ok and count.n_wards >= MIN_WARDS:

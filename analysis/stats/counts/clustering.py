@@ -90,12 +90,14 @@ def cluster_errors(glm_res, groups: np.ndarray, choice: str = "auto", fixed_effe
     return ClusterErrors(V, "CR1", _working_model(glm_res, groups).cr1_df, "Satterthwaite")
 
 
-def _inverse_sqrt_psd(B: np.ndarray, tol: float = 1e-12) -> np.ndarray:
-    """B^(-1/2) of a symmetric positive semi-definite matrix; eigenvalues at or under `tol` give 0 (a
-    pseudo-inverse, as clubSandwich's matrix_power, for a ward whose own fixed effect fits it exactly)."""
+def _inverse_sqrt_psd(B: np.ndarray, tol: float = 1e-12, rel: float = 1e-10) -> np.ndarray:
+    """B^(-1/2) of a symmetric positive semi-definite matrix; eigenvalues at or under `tol`, or under `rel` times
+    the largest, give 0 (a pseudo-inverse, as clubSandwich's matrix_power, for a ward whose own fixed effect fits
+    it exactly). Relative too: such a null eigenvalue is rounding of the size of the largest times 1e-14 (7e-12 for
+    a ward of 26 months at 45 wards), which an absolute 1e-12 took for a real one."""
     vals, vecs = np.linalg.eigh(B)
     inv = np.zeros_like(vals)
-    keep = vals > tol
+    keep = vals > max(tol, rel * float(vals.max(initial=0.0)))
     inv[keep] = vals[keep] ** -0.5
     return (vecs * inv) @ vecs.T
 

@@ -40,8 +40,11 @@ class Design:
     ward_labels: np.ndarray | None = None
 
 
-def prepare(panel: pd.DataFrame, spec: CountModelSpec) -> Design:
-    """Rows, design matrix, offset and ward groups for the count model `spec`; raises DataProblem when impossible."""
+def prepare(panel: pd.DataFrame, spec: CountModelSpec, ward_indicators: bool = True) -> Design:
+    """Rows, design matrix, offset and ward groups for the count model `spec`; raises DataProblem when impossible.
+
+    With ward fixed effects the design has one indicator column per ward after the first; `ward_indicators=False`
+    leaves them out (for `analysis.stats.counts.absorbed`, which absorbs the wards instead)."""
     outcome, exposure, predictor, lag, adjust = spec.outcome, spec.exposure, spec.predictor, spec.lag, spec.adjust
     split, ward, month, per, fixed_effects = spec.split, spec.ward, spec.month, spec.per, spec.fixed_effects
     for col in (outcome, exposure, predictor, ward, month):
@@ -130,7 +133,7 @@ def prepare(panel: pd.DataFrame, spec: CountModelSpec) -> Design:
     for name, (series, src) in adjust_cols.items():
         cols[name] = series
         source[name] = src
-    if fixed_effects:
+    if fixed_effects and ward_indicators:
         dummies = pd.get_dummies(
             pd.Series(labels[codes], index=df.index), prefix="ward", prefix_sep="=", drop_first=True, dtype=float
         )

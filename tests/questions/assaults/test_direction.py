@@ -193,3 +193,24 @@ def test_reverse_side_finds_the_previous_survey_whatever_the_carry_forward_rule(
     bare = reverse_data(build_panel(tables, carry_forward_months=0), SCORE, "assaults_on_staff")
     assert len(bare) == len(carried) == 228
     pd.testing.assert_frame_equal(bare, carried)
+
+
+def test_ward_effects_are_absorbed_so_pages_fit_at_national_scale(monkeypatch):
+    """Neither direction builds one indicator column per ward (cubic in wards: minutes at 1,000), so pages fit both
+    straight away up to a national body's 5,000 wards (benchmarks/direction_speed.py: 0.45 s of CPU at 1,000)."""
+    from analysis.questions.assaults import direction
+    from analysis.stats import crosslag
+    from analysis.stats.counts import prepare
+
+    real = prepare.prepare
+
+    def no_indicators(panel, spec, ward_indicators=True):
+        assert not ward_indicators, "the count direction built ward indicator columns"
+        return real(panel, spec, ward_indicators)
+
+    monkeypatch.setattr(prepare, "prepare", no_indicators)
+    monkeypatch.setattr("analysis.stats.counts.absorbed.prepare", no_indicators)
+    monkeypatch.setattr(crosslag, "_fit_within_linear_dummies", lambda *a, **k: pytest.fail("linear ward dummies"))
+    d = which_comes_first(build_panel(load_sample().tables))
+    assert d.verdict == "coproduction_first" and len(d.table) == 2
+    assert direction.fits_at_once(5000) and not direction.fits_at_once(5001)
