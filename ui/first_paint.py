@@ -241,11 +241,6 @@ def early(overview: bool) -> bool:
     return True
 
 
-def drawn_early() -> bool:
-    """Whether this run's top of the Overview (banner included) was drawn from disk."""
-    return _EARLY in st.session_state
-
-
 class Top:
     """The top of the Overview, drawn step by step as it is worked out (`put`), and at the end (`finish`) kept
     for the next start; or, when `early` drew it from disk, recorded and checked against what was drawn."""

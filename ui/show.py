@@ -166,8 +166,9 @@ def csv_bytes(
 ) -> bytes:
     """The bytes `download` offers: the disclosure-controlled table (`leaving_table`) with its stamp after it
     (`prepare(df, rule)` first, when given)."""
+    rule = rule or disclosure_rule()
     if prepare is not None:
-        df = prepare(df, rule if rule is not None else disclosure_rule())
+        df = prepare(df, rule)
     return to_csv_bytes(leaving_table(df, counts, rates, rule, keep, spc), stamp=provenance)
 
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure.rules import DisclosureRule
+from analysis.overview.assurance import EXPOSURE
 
-EXPOSURE = "occupied_bed_days"  # as analysis.overview.assurance
 FROM_EVERY_MONTH = (
     "average",
     "lower_limit",

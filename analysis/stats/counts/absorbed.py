@@ -34,8 +34,15 @@ import pandas as pd
 from analysis._lazy import lazy_module
 from analysis.stats.counts import caveats as cv
 from analysis.stats.counts.clustering import CR2_BELOW, ClusterErrors, _df_from, _inverse_sqrt_psd, tidy
-from analysis.stats.counts.describe import caveat_list, data_sentence, headline_sentence, interval_note
-from analysis.stats.counts.diagnostics import residual_summaries
+from analysis.stats.counts.describe import (
+    adjustment_codings,
+    caveat_list,
+    data_sentence,
+    headline_sentence,
+    interval_note,
+    method_text,
+)
+from analysis.stats.counts.diagnostics import family_comparison, residual_summaries
 from analysis.stats.counts.families import ALPHA_FLOOR, _loglik_of, dispersion_test, nb_loglik
 from analysis.stats.counts.prepare import DataProblem, Design, prepare
 from analysis.stats.counts.spec import CLUSTER_SE, CountModelSpec
@@ -492,15 +499,7 @@ def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
     diagnostics = CountDiagnostics(
         family_choice=choice_text,
         dispersion=disp.as_dict(),
-        comparison={
-            "aic_poisson": pois.aic,
-            "aic_negbin": nb.aic,
-            "llf_poisson": pois.llf,
-            "llf_negbin": nb.llf,
-            "lr_statistic": disp.lr_statistic,
-            "lr_p_value": disp.p_value,
-            "note": "Lower AIC fits better; the likelihood-ratio test compares Poisson with negative binomial.",
-        },
+        comparison=family_comparison(pois, nb, disp),
         alpha=fit.alpha,
         theta=(1 / fit.alpha) if fit.alpha > 0 else math.inf,
         model_based_se=dict(zip(names, np.sqrt(np.diag(model_V)))),
@@ -516,19 +515,13 @@ def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
         split=spec.split,
         errors=spec.errors,
         adjust=list(spec.adjust),
-        season_coding="calendar month as one sine and cosine pair (a smooth yearly cycle)"
-        if "season" in spec.adjust
-        else None,
-        trend_coding="month index in years (rate ratio per year)" if "trend" in spec.adjust else None,
+        **adjustment_codings(spec),
         between=None,
         residuals_by_ward=by_ward,
         residuals_by_month=by_month,
         zeros=None,
     )
-    method = (
-        f"{'Negative binomial (NB2)' if chosen == 'negbin' else 'Poisson'} regression of {outcome} with "
-        f"log({spec.exposure}) as offset, ward fixed effects; {se_text}."
-    )
+    method = method_text(chosen, outcome, spec.exposure, True, se_text)
     return ModelResult(
         question=spec.question,
         outcome=outcome,

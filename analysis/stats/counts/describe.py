@@ -194,3 +194,21 @@ def cannot_fit_sentence(outcome: str, predictor: str, reason: str) -> str:
         f"A useful answer needs at least {MIN_WARDS} wards and {MIN_MONTHS} months with occupied bed days, "
         "incident counts and co-production scores."
     )
+
+
+def method_text(family: str, outcome: str, exposure: str, fixed_effects: bool, se_text: str) -> str:
+    """The model in one line: 'Negative binomial (NB2) regression of ... with log(...) as offset; ...'."""
+    return (
+        f"{'Negative binomial (NB2)' if family == 'negbin' else 'Poisson'} regression of {outcome} with "
+        f"log({exposure}) as offset{', ward fixed effects' if fixed_effects else ''}; {se_text}."
+    )
+
+
+def adjustment_codings(spec: CountModelSpec) -> dict[str, str | None]:
+    """How the season and trend adjustments enter the model (None when not asked for), for the diagnostics."""
+    return {
+        "season_coding": "calendar month as one sine and cosine pair (a smooth yearly cycle)"
+        if "season" in spec.adjust
+        else None,
+        "trend_coding": "month index in years (rate ratio per year)" if "trend" in spec.adjust else None,
+    }

@@ -102,3 +102,17 @@ def _scenarios(terms: dict[str, str], s: float, grand: float, means: pd.Series) 
     if between:
         out["a ward whose usual score is this (between wards)"] = {between: s, within: 0.0}
     return out
+
+
+def family_comparison(pois, nb, disp) -> dict:
+    """Poisson against negative binomial (fits with `aic` and `llf`; `disp` the dispersion test), for the
+    diagnostics."""
+    return {
+        "aic_poisson": pois.aic,
+        "aic_negbin": nb.aic,
+        "llf_poisson": pois.llf,
+        "llf_negbin": nb.llf,
+        "lr_statistic": disp.lr_statistic,
+        "lr_p_value": disp.p_value,
+        "note": "Lower AIC fits better; the likelihood-ratio test compares Poisson with negative binomial.",
+    }

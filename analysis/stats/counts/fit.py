@@ -13,14 +13,16 @@ from analysis.panel.measures import MEASURES, step_words
 from analysis.stats.counts import caveats as cv
 from analysis.stats.counts.clustering import CR2_BELOW, ClusterErrors, cluster_errors, fit_gee, model_vcov, tidy
 from analysis.stats.counts.describe import (
+    adjustment_codings,
     cannot_fit_sentence,
     caveat_list,
     data_sentence,
     headline_sentence,
     interval_note,
+    method_text,
     outcome_words,
 )
-from analysis.stats.counts.diagnostics import expected_rates, residual_summaries
+from analysis.stats.counts.diagnostics import expected_rates, family_comparison, residual_summaries
 from analysis.stats.counts.families import ALPHA_FLOOR, dispersion_test, fit_negbin, fit_poisson
 from analysis.stats.counts.prepare import DataProblem, Design, prepare
 from analysis.stats.counts.spec import ERRORS, FAMILIES, CountModelSpec
@@ -235,15 +237,7 @@ def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
     diagnostics = CountDiagnostics(
         family_choice=choice_text,
         dispersion=disp.as_dict(),
-        comparison={
-            "aic_poisson": pois.aic,
-            "aic_negbin": nb.aic,
-            "llf_poisson": pois.llf,
-            "llf_negbin": nb.llf,
-            "lr_statistic": disp.lr_statistic,
-            "lr_p_value": disp.p_value,
-            "note": "Lower AIC fits better; the likelihood-ratio test compares Poisson with negative binomial.",
-        },
+        comparison=family_comparison(pois, nb, disp),
         alpha=alpha_used,
         theta=(1 / alpha_used) if alpha_used > 0 else math.inf,
         model_based_se=dict(zip(fit.glm.params.index, np.sqrt(np.diag(model_vcov(fit.glm))))),
@@ -259,19 +253,13 @@ def _fit(d: Design, spec: CountModelSpec, warns: list[str]) -> ModelResult:
         split=spec.split,
         errors=errors,
         adjust=list(spec.adjust),
-        season_coding="calendar month as one sine and cosine pair (a smooth yearly cycle)"
-        if "season" in spec.adjust
-        else None,
-        trend_coding="month index in years (rate ratio per year)" if "trend" in spec.adjust else None,
+        **adjustment_codings(spec),
         between=dict(zip(("rate_ratio", "ci_low", "ci_high", "p_value"), between)) if between is not None else None,
         residuals_by_ward=by_ward,
         residuals_by_month=by_month,
         zeros=check_zeros(d, fit, outcome_words(outcome)) if spec.zeros else None,
     )
-    method = (
-        f"{'Negative binomial (NB2)' if chosen == 'negbin' else 'Poisson'} regression of {outcome} with "
-        f"log({spec.exposure}) as offset{', ward fixed effects' if spec.fixed_effects else ''}; {se_text}."
-    )
+    method = method_text(chosen, outcome, spec.exposure, spec.fixed_effects, se_text)
     return ModelResult(
         question=spec.question,
         outcome=outcome,
