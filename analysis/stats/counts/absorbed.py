@@ -43,7 +43,7 @@ from analysis.stats.counts.describe import (
     method_text,
 )
 from analysis.stats.counts.diagnostics import family_comparison, residual_summaries
-from analysis.stats.counts.families import ALPHA_FLOOR, _loglik_of, dispersion_test, nb_loglik
+from analysis.stats.counts.families import ALPHA_FLOOR, dispersion_test, nb_loglik, profile_alpha
 from analysis.stats.counts.prepare import DataProblem, Design, prepare
 from analysis.stats.counts.spec import CLUSTER_SE, CountModelSpec
 from analysis.stats.results import CountDiagnostics, Headline, ModelResult
@@ -123,12 +123,13 @@ def _linear(Z: np.ndarray, beta: np.ndarray) -> np.ndarray:
 
 def _irls(Z, y, offset, codes, G, alpha, eta, mu, absolute: bool, tol=TOL, maxiter=MAXITER):
     """IRLS from (eta, mu). absolute=True: statsmodels' rule (stop when the deviance changes by at most tol,
-    the first deviance that of the start); False: `families._irls_nb`'s (relative change, no start deviance)."""
+    the first deviance that of the start); False: `families._irls`'s (no coefficient, ward intercepts included,
+    moves by more than tol, relative or absolute below 1)."""
     family = sm_families.Poisson() if alpha == 0 else sm_families.NegativeBinomial(alpha=alpha)
-    positive, y_theta, one_ay = y > 0, y + (1 / alpha if alpha else 0.0), 1 + alpha * y
     dev_old = float(family.deviance(y, mu)) if absolute else np.inf
     beta, a, w, converged = np.full(Z.shape[1], np.nan), np.full(G, np.nan), mu, False
     for _ in range(maxiter):
+        old = np.concatenate([beta, a])
         try:
             beta, a, w = _step(Z, y, offset, codes, G, alpha, eta, mu)
         except np.linalg.LinAlgError:
@@ -139,15 +140,13 @@ def _irls(Z, y, offset, codes, G, alpha, eta, mu, absolute: bool, tol=TOL, maxit
         if absolute:
             dev = float(family.deviance(y, mu))
             done = abs(dev - dev_old) <= tol
-        else:  # exactly families._irls_nb's deviance and rule
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t1 = np.where(positive, y * np.log(y / mu), 0.0)
-            dev = 2 * np.sum(t1 - y_theta * np.log(one_ay / (1 + alpha * mu)))
-            done = abs(dev - dev_old) <= tol * (abs(dev) + tol)
+            dev_old = dev
+        else:
+            new = np.concatenate([beta, a])
+            done = bool(np.all(np.abs(new - old) <= tol * np.maximum(1.0, np.abs(new))))
         if done:
             converged = True
             break
-        dev_old = dev
     return beta, a, eta, mu, w, converged
 
 
@@ -171,8 +170,9 @@ def _finish(family: str, Z, y, codes, G, beta, a, mu, w, alpha, llf, converged) 
 def fit_poisson_absorbed(Z: np.ndarray, y: np.ndarray, offset: np.ndarray, codes: np.ndarray, G: int) -> AbsorbedFit:
     """Poisson with log(exposure) `offset`, a ward intercept per ward (codes 0..G-1) and the terms Z (no constant):
     `families.fit_poisson` on the design with ward indicators, without them."""
-    mu = (y + y.mean()) / 2  # statsmodels' start (Poisson.starting_mu)
-    beta, a, eta, mu, w, ok = _irls(Z, y, offset, codes, G, 0.0, np.log(mu), mu, absolute=True)
+    mu = (y + y.mean()) / 2  # statsmodels' start (Poisson.starting_mu); then its rule from where that converged
+    _, _, eta, mu, _, _ = _irls(Z, y, offset, codes, G, 0.0, np.log(mu), mu, absolute=False)
+    beta, a, eta, mu, w, ok = _irls(Z, y, offset, codes, G, 0.0, eta, mu, absolute=True)
     llf = float(sm_families.Poisson().loglike(y, mu))
     return _finish("poisson", Z, y, codes, G, beta, a, mu, w, 0.0, llf, ok)
 
@@ -186,38 +186,30 @@ def fit_negbin_absorbed(
     start: AbsorbedFit | None = None,
     alpha: float | None = None,
 ) -> AbsorbedFit:
-    """NB2 by maximum likelihood with ward intercepts: `families.fit_negbin` (the same bounded profile search over
-    log alpha, each alpha's IRLS warm-started from the last, then the final IRLS at the chosen alpha from the
-    Poisson start), without the ward indicators. `alpha` given: no search, the final fit at that alpha.
+    """NB2 by maximum likelihood with ward intercepts: `families.fit_negbin` (the same profile search,
+    `families.profile_alpha`, each alpha's IRLS warm-started from the last; then statsmodels' rule at the chosen
+    alpha from the search's fit there), without the ward indicators. `alpha` given: no search, the fit at that
+    alpha from the Poisson estimates.
 
-    The search's alpha agrees with the full fit's to about 1e-7 (relative), not to rounding: near its maximum
-    the profile likelihood is so flat that rounding in its last digits moves the bounded search's answer by that
-    much, in either fit. At the same alpha the two agree to rounding."""
+    The search finds the root of the likelihood's slope, which rounding barely moves, so the two fits' alphas
+    agree to about 1e-10 (relative); at the same alpha every figure agrees to rounding."""
     if start is None:
         start = fit_poisson_absorbed(Z, y, offset, codes, G)
-    if alpha is not None:
-        return _final_negbin(Z, y, offset, codes, G, start, float(alpha))
-    loglik = _loglik_of(y)
     last = {"beta": start.beta, "a": start.ward_effect}
 
-    def negll(log_alpha: float) -> float:
-        alpha = float(np.exp(log_alpha))
+    def refit(alpha: float) -> np.ndarray:
         eta = last["a"][codes] + _linear(Z, last["beta"]) + offset
         beta, a, _, mu, _, _ = _irls(Z, y, offset, codes, G, alpha, eta, np.exp(eta), absolute=False)
         if np.all(np.isfinite(beta)) and np.all(np.isfinite(a)):
             last["beta"], last["a"] = beta, a
-        return -loglik(mu, alpha)
+        return mu
 
-    lo, hi = np.log(ALPHA_FLOOR), np.log(1e3)
-    opt = optimize.minimize_scalar(negll, bounds=(lo, hi), method="bounded", options={"xatol": 1e-9, "maxiter": 500})
-    return _final_negbin(Z, y, offset, codes, G, start, float(np.exp(opt.x)))
-
-
-def _final_negbin(Z, y, offset, codes, G, start: AbsorbedFit, alpha: float) -> AbsorbedFit:
-    """`families._glm_nb`: statsmodels' IRLS at a fixed alpha from the Poisson estimates."""
-    eta = start.ward_effect[codes] + _linear(Z, start.beta) + offset
+    if alpha is None:
+        alpha = profile_alpha(refit, y, start.mu)
+    refit(float(alpha))
+    eta = last["a"][codes] + _linear(Z, last["beta"]) + offset  # statsmodels' rule from the search's fit there
     beta, a, eta, mu, w, ok = _irls(Z, y, offset, codes, G, alpha, eta, np.exp(eta), absolute=True)
-    return _finish("negbin", Z, y, codes, G, beta, a, mu, w, alpha, nb_loglik(y, mu, alpha), ok)
+    return _finish("negbin", Z, y, codes, G, beta, a, mu, w, float(alpha), nb_loglik(y, mu, alpha), ok)
 
 
 def model_vcov_absorbed(fit: AbsorbedFit, Z: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
