@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.data import contract, lookups, measure_checks, readers
+from analysis.data import contract, csv_text, lookups, measure_checks, readers
 from analysis.data.identifiers import scan_sheet
 from analysis.data.limits import LimitError, Limits
 from analysis.data.parsing import _bounded, _parse_each, _parser, parse_column
@@ -37,14 +37,14 @@ def test_quote_free_csv_is_read_as_the_csv_module_reads_it(pieces, delimiter):
     text = "".join(pieces)
     if not text.strip():
         return
-    fast = readers._plain_grid(text, delimiter, readers.Budget())
-    slow = readers._quoted_grid(text, delimiter, readers.Budget())
+    fast = csv_text._plain_grid(text, delimiter, readers.Budget())
+    slow = csv_text._quoted_grid(text, delimiter, readers.Budget())
     assert fast is not None
     assert records(fast) == records(slow)
     assert fast.cells.tolist() == slow.cells.tolist() and fast.numbers.tolist() == slow.numbers.tolist()
 
 
-@pytest.mark.parametrize("reader", [readers._arrow_columns, readers._pandas_columns])
+@pytest.mark.parametrize("reader", [csv_text._arrow_columns, csv_text._pandas_columns])
 def test_both_column_readers_read_a_plain_file_alike(reader):
     text = "ward_id,month,occupied_bed_days\nW01,2024-04,300\n\nW02,2024-04,\u00a0\n"
     columns = reader(text.encode(), text, ",", 3)
@@ -58,8 +58,8 @@ def test_both_column_readers_read_a_plain_file_alike(reader):
 
 
 def test_text_with_quotes_or_long_lines_goes_to_the_csv_module():
-    assert readers._plain_grid('a,b\n"x,y",2\n', ",", readers.Budget()) is None
-    assert readers._plain_grid("a\n" + "x" * 200_000 + "\n", ",", readers.Budget()) is None
+    assert csv_text._plain_grid('a,b\n"x,y",2\n', ",", readers.Budget()) is None
+    assert csv_text._plain_grid("a\n" + "x" * 200_000 + "\n", ",", readers.Budget()) is None
 
 
 @SETTINGS
