@@ -21,6 +21,11 @@ A hospital may use several instruments. Three are built in:
   high-secure validation (Tonkin et al., doi 10.1002/cbm.745) and public repositories for scoring code.
   The abstracts name the safety dimension "Safety (versus threat of aggression and violence)", which fits
   threat-worded items turned round, but none gives the item numbers; no public scoring code was found.
+  Searched again (2026-12-05: abstracts of the Tomlin and Tonkin 2022 Mokken analysis, a 2017 general-psychiatry
+  validation and Barker et al. 2021; the manual's sample pages): two independent analyses found one therapeutic
+  hold item (item 16 in the 2017 paper) lowering that subscale's consistency, the usual sign of a negatively
+  worded item, so the therapeutic hold subscale may hold a reverse-keyed item the built-in does not turn round,
+  and clinicians have reported items with double negatives. Neither is confirmed; the manual decides.
 - ``staff_boundaries``: a short staff instrument written for this product on professional boundaries when
   social distance is reduced: working, not validated.
 
