@@ -151,7 +151,8 @@ def essences() -> Instrument:
         ESSENCES,
         "Essen Climate Evaluation Schema (EssenCES), structure and scoring only",
         "Published and validated in forensic wards (Schalast et al. 2008). The product ships its structure and "
-        "scoring only, not its wording; the reverse keys could not be confirmed against the manual here.",
+        "scoring only, not its wording; the reverse keys could not be confirmed against the manual here: check "
+        "them against your licensed form's key, the therapeutic hold items first.",
         who,
         scoring,
         share,
