@@ -7,467 +7,58 @@ reconciliation add up (rows read = counted + excluded, by reason, the excluded r
 the store's one atomic import (history, roll back); save the profile in the store and download it as JSON.
 
 Free text never reaches the page: the engine drops unmapped columns unread and only their names are shown.
+
+Its parts, one idea each: reading the files in a worker (`ui.listing_read`), the profiles to start from and to
+save (`ui.listing_profiles`), mapping columns, locations, categories and statuses (`ui.listing_mapping`), the
+reconciliation (`ui.listing_reconcile`), confirming the import (`ui.listing_confirm`) and a first import's wards
+from step 2 (`ui.listing_wards`). This module lays them out in order (`section`).
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 import streamlit as st
 
-from analysis.data.contract import LISTING_MEASURES
-from analysis.text import literal, plural, plural_word
-from ui import auth, show
-from ui.gchart import incident_date_table
-from ui.imports import flash
+from analysis.text import literal, plural
+from ui import auth
+from ui.listing_confirm import DONE_KEY, _do_import
+from ui.listing_mapping import (
+    NO_WARD,
+    NOTHING,
+    UNMAPPED,
+    _categories_editor,
+    _columns_editor,
+    _locations_editor,
+    _statuses,
+)
+from ui.listing_profiles import SAVED, STARTERS, _base_profile, _profile_options, _save_and_download
+from ui.listing_read import _combinations, _got, _import, _layout, _not_read, _sentence, _sha
+from ui.listing_reconcile import _reconciliation
+from ui.listing_wards import WARDS_MISSING_MONTHS, _pending_wards, wards_only, without_missing_months
+
+__all__ = [
+    "DONE_KEY",
+    "LISTING_TYPES",
+    "NOTHING",
+    "NO_WARD",
+    "PROFILE_HELP",
+    "SAVED",
+    "STARTERS",
+    "TODO",
+    "UNMAPPED",
+    "WARDS_MISSING_MONTHS",
+    "section",
+    "wards_only",
+    "without_missing_months",
+]
+
 
 LISTING_TYPES = ["csv", "txt", "xlsx"]
-STARTERS = {"datix": "Datix-style export (starter)", "ulysses": "Ulysses-style export (starter)"}
-SAVED = "saved:"  # prefix of a saved profile's option: saved:<name>
-NOTHING = "(category not counted: not an assault, self-harm, restraint ...)"
-UNMAPPED = "(not mapped yet)"
-NO_WARD = "(not mapped: rows left out)"
-DONE_KEY = "_listing_imported"  # the signature of the files last imported, and its import number
 TODO = "Nothing was imported. Check the files and the profile, then try again."
-
-
-def _sha(*parts: bytes | str) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p if isinstance(p, bytes) else str(p).encode())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def _kept(fn, *args, **kwargs):
-    """`fn`'s result, or the refusal it raised: kept in the cache like a result, so a file refused (or a worker
-    stopped after its two minutes) is not read again on every rerun of the page. `_got` raises it again."""
-    from analysis.data.importers import ImportRefused
-    from analysis.data.worker import UploadRefused, WorkerFailed
-
-    try:
-        return fn(*args, **kwargs)
-    except (ImportRefused, UploadRefused, WorkerFailed) as e:
-        return e
-
-
-def _got(value):
-    if isinstance(value, Exception):
-        raise value.with_traceback(None)  # the same object each rerun: no traceback piling up
-    return value
-
-
-# The uploads are read by the engine in a worker process (analysis/data/worker.py), within the same limits as the
-# template's upload (analysis/data/limits.py): a workbook is measured before anything parses it, and the worker
-# may use only so much memory and time. Only the engine's result comes back to the app.
-@st.cache_resource(max_entries=8, show_spinner="Reading the listing's columns...")
-def _layout(key: str, _data: bytes, name: str):
-    from analysis.data.worker import inspect_listing_bounded
-
-    return _kept(inspect_listing_bounded, _data, name)
-
-
-@st.cache_resource(max_entries=8, show_spinner="Reading the listing's locations and categories...")
-def _combinations(key: str, _data: bytes, name: str, profile_json: str, _wards: pd.DataFrame):
-    from analysis.data.importers import MappingProfile
-    from analysis.data.worker import listing_combinations_bounded
-
-    return _kept(listing_combinations_bounded, _data, name, MappingProfile.from_json(profile_json), _wards)
-
-
-@st.cache_resource(max_entries=8, show_spinner="Counting the listing...")
-def _import(key: str, _files: dict, profile_json: str, _wards: pd.DataFrame, _bed_days: pd.DataFrame | None = None):
-    """The engine's whole import (nothing stored): bed days from the census or spells file, or else `_bed_days`
-    (the ward-months already stored)."""
-    from analysis.data.importers import MappingProfile
-    from analysis.data.worker import import_listing_bounded
-
-    return _kept(
-        import_listing_bounded,
-        _files["listing"],
-        MappingProfile.from_json(profile_json),
-        census=_files.get("census"),
-        episodes=_files.get("episodes"),
-        wards=_wards,
-        bed_days=None if _files.get("census") else _bed_days,
-    )
-
-
-def _not_read(e: Exception) -> None:
-    """A file past an upload limit, or a worker stopped at its memory or time limit: said plainly, nothing kept."""
-    from analysis.data.worker import UploadRefused
-
-    name = getattr(e, "file_name", "") if isinstance(e, UploadRefused) else ""
-    st.error((f"{literal(name)}: " if name else "") + literal(e))
-
-
-def _sentence(note: str) -> str:
-    """An engine note as a sentence: capital first letter, full stop."""
-    note = str(note).strip()
-    if not note:
-        return note
-    note = note[0].upper() + note[1:]
-    return note if note.endswith((".", "!", "?")) else note + "."
-
-
-def _base_profile(choice: str, store):
-    """The profile chosen as the starting point (a starter, or the newest version of a saved one)."""
-    from analysis.data.importers import MappingProfile, starter_profile
-
-    if choice.startswith(SAVED):
-        return MappingProfile.from_json(store.profile(choice[len(SAVED) :]))
-    return starter_profile(choice)
-
-
-def _profile_options(store) -> dict[str, str]:
-    options = dict(STARTERS)
-    saved = store.profiles()
-    for r in saved[saved["latest"]].itertuples(index=False):
-        options[f"{SAVED}{r.name}"] = f"{r.name} (saved, version {r.version})"
-    return options
-
-
-def _columns_editor(profile, layout, key: str):
-    """Which column is which: one select box per role, the file's headers as choices."""
-    from dataclasses import replace
-
-    from analysis.data.importers import ROLES
-
-    headers = ["", *layout.columns]
-    with st.expander("Which column is which", expanded=bool(profile.missing_roles())):
-        st.caption(
-            "Columns given no role here are dropped unread (free text among them): they are never stored or shown."
-        )
-        cols = st.columns(5)
-        chosen = {}
-        for i, (role, label) in enumerate(ROLES.items()):
-            now = profile.columns.get(role, "")
-            pick = cols[i % 5].selectbox(
-                label,
-                headers,
-                index=headers.index(now) if now in headers else 0,
-                key=f"{key}_role_{role}",
-                format_func=lambda h: h or "(none)",
-            )
-            if pick:
-                chosen[role] = pick
-    return replace(profile, columns=chosen)
-
-
-def _locations_editor(combos, wards: pd.DataFrame, key: str) -> dict[str, str]:
-    """Every distinct location with its rows, unmapped first: a select box for each unmapped one, and the mapped
-    ones in an editable table. Returns location -> ward_id ("" leaves its rows out)."""
-    names = {str(r.ward_id): f"{r.ward_id} {r.ward_name}" for r in wards.itertuples(index=False)}
-    loc = combos.locations
-    unmapped = loc[~loc["mapped"]]
-    mapped = loc[loc["mapped"]]
-    st.markdown(
-        f"**Locations**: {plural(len(loc), 'location')} in the listing, {len(unmapped)} not mapped yet. "
-        "Choose the ward each location belongs to; rows of a location left unmapped are not counted."
-    )
-    options = ["", *sorted(names)]
-    out: dict[str, str] = {}
-    cols = st.columns(3) if len(unmapped) else []
-    for i, r in enumerate(unmapped.itertuples(index=False)):
-        out[r.location] = cols[i % 3].selectbox(
-            literal(f"{r.location} ({plural(int(r.rows), 'row')})"),  # the file's own words: never markdown
-            options,
-            key=f"{key}_loc_{_sha(r.location)[:10]}",
-            format_func=lambda w: names.get(w, NO_WARD),
-        )
-    if len(unmapped):  # the count above is of the listing as the profile found it: say what the choices left
-        left = sum(1 for r in unmapped.itertuples(index=False) if not out[r.location])
-        st.caption(f"{plural(left, 'location')} still not mapped." if left else "Every location is mapped now.")
-    if len(mapped):
-        with st.expander(f"The {plural(len(mapped), 'mapped location')}: check or change"):
-            shown = pd.DataFrame(
-                {
-                    "location": mapped["location"].astype(str),
-                    "rows": mapped["rows"].astype(int),
-                    "ward": [names.get(str(w), NO_WARD) for w in mapped["ward_id"]],
-                }
-            )
-            edited = st.data_editor(
-                shown,
-                key=f"{key}_locations",
-                hide_index=True,
-                width="stretch",
-                disabled=["location", "rows"],
-                column_config={
-                    "location": st.column_config.TextColumn("Location in the listing"),
-                    "rows": st.column_config.NumberColumn("Rows", format="localized"),
-                    "ward": st.column_config.SelectboxColumn(
-                        "Ward", options=[NO_WARD, *[names[w] for w in sorted(names)]], required=True
-                    ),
-                },
-            )
-            back = {v: k for k, v in names.items()}
-            for r, was in zip(edited.itertuples(index=False), shown["ward"]):
-                if r.ward != was:
-                    out[r.location] = back.get(r.ward, "")
-    return out
-
-
-def _categories_editor(combos, key: str):
-    """Every distinct category combination with its rows, unmapped first: a select box for each unmapped one,
-    the mapped ones in an editable table. Returns the rules the choices make."""
-    from analysis.data.importers import MEASURES, CategoryRule
-
-    cat = combos.categories.copy()
-    for c in ("type", "category", "sub_category"):
-        cat[c] = cat[c].fillna("").astype(str)
-    unmapped = cat[~cat["mapped"]]
-    mapped = cat[cat["mapped"]]
-    st.markdown(
-        f"**Categories**: {plural(len(cat), 'combination')} of type, category and sub-category, "
-        f"{len(unmapped)} not mapped yet. Choose what each counts as; rows of a combination left unmapped are "
-        "not counted."
-    )
-    words = {m: LISTING_MEASURES.get(m, m) for m in MEASURES}
-    back = {v: k for k, v in words.items()}
-    rules = []
-
-    def _label(r) -> str:
-        return " / ".join(v for v in (r.type, r.category, r.sub_category) if v) or "(blank)"
-
-    for r in unmapped.itertuples(index=False):
-        pick = st.selectbox(
-            literal(f"{_label(r)} ({plural(int(r.rows), 'row')})"),
-            [UNMAPPED, NOTHING, *words.values()],
-            key=f"{key}_cat_{_sha(r.type, r.category, r.sub_category)[:10]}",
-        )
-        if pick != UNMAPPED:
-            rules.append(CategoryRule(r.type, r.category, r.sub_category, "" if pick == NOTHING else back[pick]))
-    if len(unmapped):
-        left = len(unmapped) - len(rules)
-        st.caption(f"{plural(left, 'combination')} still not mapped." if left else "Every combination is mapped now.")
-    if len(mapped):
-        with st.expander(f"The {plural(len(mapped), 'mapped combination')}: check or change"):
-            shown = pd.DataFrame(
-                {
-                    "type": mapped["type"],
-                    "category": mapped["category"],
-                    "sub_category": mapped["sub_category"],
-                    "rows": mapped["rows"].astype(int),
-                    "counts_as": [NOTHING if m == "" else words.get(m, m) for m in mapped["measure"]],
-                }
-            )
-            edited = st.data_editor(
-                shown,
-                key=f"{key}_categories",
-                hide_index=True,
-                width="stretch",
-                disabled=["type", "category", "sub_category", "rows"],
-                column_config={
-                    "type": "Type",
-                    "category": "Category",
-                    "sub_category": "Sub-category",
-                    "rows": st.column_config.NumberColumn("Rows", format="localized"),
-                    "counts_as": st.column_config.SelectboxColumn(
-                        "Counts as", options=[NOTHING, *words.values()], required=True
-                    ),
-                },
-            )
-            for r, was in zip(edited.itertuples(index=False), shown["counts_as"]):
-                if r.counts_as != was:
-                    measure = "" if r.counts_as == NOTHING else back[r.counts_as]
-                    rules.append(CategoryRule(r.type, r.category, r.sub_category, measure))
-    return rules
-
-
-def _statuses(profile, combos, key: str):
-    from dataclasses import replace
-
-    st_ = combos.statuses
-    if st_.empty:
-        return profile
-    labels = st_["status"].fillna("").astype(str).tolist()
-    rows = dict(zip(labels, st_["rows"].astype(int)))
-    excluded = [s for s, x in zip(labels, st_["excluded"]) if x]
-    keep = st.multiselect(
-        "Statuses whose rows do not count (for example rejected incidents)",
-        labels,
-        default=excluded,
-        key=f"{key}_statuses",
-        format_func=lambda s: f"{s or '(blank)'} ({plural(rows[s], 'row')})",
-    )
-    return replace(profile, excluded_statuses=tuple(keep))
-
-
-def _reconciliation(result, view) -> None:
-    rec = result.listing
-    st.markdown("**Does it add up?**")
-    (st.success if rec.adds_up else st.error)(literal(rec.sentence()))
-    summary = rec.summary()
-    st.dataframe(
-        summary[["line", "rows"]],
-        hide_index=True,
-        width="stretch",
-        column_config={"line": "", "rows": st.column_config.NumberColumn("Rows", format="localized")},
-    )
-    if rec.rows_excluded:
-        st.caption("The excluded rows, each with its reason and the mapped columns only (the free text is never read):")
-        show.download(rec.excluded_rows(), "listing_excluded_rows", view, label="Download the excluded rows (CSV)")
-    if result.interventions is not None:
-        st.markdown(literal(result.interventions.reconciliation.sentence()))
-    if result.dropped_columns:
-        st.caption(
-            "Dropped unread (no role in the profile): " + ", ".join(literal(c) for c in result.dropped_columns) + "."
-        )
-    bd = result.bed_days
-    st.caption(literal(bd.convention))
-    for note in dict.fromkeys([*result.notes, *bd.notes]):  # each once; the layout's are shown above
-        if note not in result.layout.notes:
-            st.caption(literal(_sentence(note)))
-    if len(bd.over_capacity):
-        st.warning(
-            f"{plural(len(bd.over_capacity), 'ward-month')} {plural_word(len(bd.over_capacity), 'has', 'have')} more "
-            "occupied bed days than beds x days in the month: check the census or the admission and discharge dates."
-        )
-        st.dataframe(bd.over_capacity, hide_index=True, width="stretch")
-
-
-def _what_is_imported(ward_months: pd.DataFrame, new_wards: pd.DataFrame | None) -> str:
-    """'import 720 months of ward figures (12 wards x 60 months) and the 12 wards': what the import box confirms."""
-    rows, n_wards, n_months = len(ward_months), ward_months["ward_id"].nunique(), ward_months["month"].nunique()
-    shape = "x" if rows == n_wards * n_months else "over"
-    said = (
-        f"import {plural(rows, 'month')} of ward figures ({plural(n_wards, 'ward')} {shape} "
-        f"{plural(n_months, 'month')}) from this listing"
-    )
-    if new_wards is not None:
-        said += f", and the {plural(len(new_wards), 'ward')} uploaded in step 2"
-    return said
-
-
-def _do_import(result, profile, version, files, state, key: str, new_wards: pd.DataFrame | None = None) -> None:
-    """Plan, confirm and import through the store's one atomic import (audited, rolled back from the history);
-    `new_wards`: a first import's wards table, imported with the listing."""
-    stored = state.tables.get("ward_months")
-    tables = dict(result.tables(stored))
-    if new_wards is not None:
-        tables["wards"] = new_wards
-    dates = incident_date_table(result.incidents)
-    if len(dates):
-        tables["incident_dates"] = dates
-    plan = state.store.plan_import(tables)
-    st.markdown("**What this import would change**")
-    st.info(literal(state.store.describe_plan(plan)))
-    if plan is not None and len(plan):
-        with st.expander(f"The {len(plan)} replaced groups of rows"):
-            st.dataframe(plan, hide_index=True, width="stretch")
-    rows = len(tables["ward_months"])
-    sure = st.checkbox(
-        f"I have checked the above: {_what_is_imported(tables['ward_months'], new_wards)}", key=f"{key}_confirm"
-    )
-    if st.button("Import", type="primary", disabled=not sure, key=f"{key}_do_import"):
-        who = auth.permitted("import")  # on the server, right before the import
-        if who is None:
-            return
-        name = files["listing"][0]
-        content = _sha(*(files[k][1] for k in ("listing", "census", "episodes") if files.get(k)), profile.to_json())
-        note = f"incident listing, profile {profile.name}" + (f" (version {version})" if version else " (not saved)")
-        try:
-            import_id = state.store.import_tables(
-                tables,
-                file_name=name,
-                content_hash=content,
-                note=note,
-                who=who.who,
-                role=who.audit_role,
-                profile=(profile.name, version, profile.fingerprint()),
-            )
-        except Exception as e:
-            st.error(f"Nothing was imported: {literal(e)}")
-            return
-        st.session_state[DONE_KEY] = (key, import_id)
-        st.session_state.pop(f"{key}_confirm", None)
-        flash("success", f"Imported {literal(name)} as import {import_id} ({plural(rows, 'month')} of ward figures).")
-        st.rerun()
-
-
-def _save_and_download(profile, state, key: str):
-    """Name the profile, save it in the store (its next version) and download it as JSON. Returns the profile
-    under its chosen name and the saved version matching it now (None when this mapping is not saved)."""
-    from dataclasses import replace
-
-    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-    name = c1.text_input("Profile name", value=profile.name, key=f"{key}_name", max_chars=200).strip()
-    profile = replace(profile, name=name or profile.name)
-    saved = state.store.profiles()
-    same = saved[(saved["name"] == profile.name) & (saved["fingerprint"] == profile.fingerprint())]
-    version = int(same["version"].iloc[0]) if len(same) else None
-    if c2.button("Save the profile in the store", key=f"{key}_save"):
-        who = auth.permitted("map")  # on the server, right before saving
-        if who is not None and version is not None:
-            st.info(f"This mapping is already saved as {literal(profile.name)}, version {version}.")
-        elif who is not None:
-            latest = saved[(saved["name"] == profile.name) & saved["latest"]]
-            profile = replace(profile, revision=int(latest["version"].iloc[0]) + 1 if len(latest) else 1)
-            try:
-                version = state.store.save_profile(
-                    profile.name,
-                    profile.to_json(),
-                    fingerprint=profile.fingerprint(),
-                    who=who.who,
-                    role=who.audit_role,
-                )
-            except Exception as e:
-                st.error(f"The profile was not saved: {literal(e)}")
-            else:  # rerun, so the profile list above offers it; the message is shown at the top of the page
-                flash("success", f"Saved the mapping profile as {literal(profile.name)}, version {version}.")
-                st.rerun()
-    elif version is not None:
-        st.caption(f"This mapping is saved as {literal(profile.name)}, version {version}.")
-    show.download_button(
-        "Download the profile (JSON)",
-        profile.to_json().encode("utf-8"),
-        f"{profile.name.replace(' ', '_')}.json",
-        mime="application/json",
-        key=f"{key}_dl_profile",
-        icon=":material/download:",
-        help="For the command line: python -m analysis import-listing --profile this_file.json",
-    )
-    return profile, version
-
-
-def _pending_wards(pending) -> pd.DataFrame | None:
-    """The wards table of the file uploaded in step 2 (`ui.upload.Upload`), when every one of its rows read
-    without an error: a new hospital has no ward_months to import with its wards, so they come with the listing."""
-    if pending is None or pending.result.refused is not None:
-        return None
-    wards = pending.result.tables.get("wards")
-    kept = pending.result.without_bad_rows().tables.get("wards")
-    if wards is None or not len(wards) or kept is None or len(kept) != len(wards):
-        return None
-    return wards
-
-
-WARDS_MISSING_MONTHS = "the 'ward_months' table is needed"  # the start of the cross-check's sentence
 PROFILE_HELP = (
     "A profile remembers which column is which, which location is which ward, and what each category counts as; "
     "save it and next month's import is one click."
 )
-
-
-def wards_only(pending) -> bool:
-    """Step 2's upload holds a clean wards table and its one error is the missing ward_months table: a new
-    hospital about to import its listing, whose wards are imported with it (or with ward_months)."""
-    if _pending_wards(pending) is None:
-        return False
-    problems = pending.result.problems
-    errors = problems[problems["severity"] == "error"]
-    return len(errors) > 0 and errors["problem"].astype(str).str.startswith(WARDS_MISSING_MONTHS).all()
-
-
-def without_missing_months(result):
-    """`result` without the missing-ward_months error (said as information instead by the page)."""
-    from dataclasses import replace
-
-    problems = result.problems
-    keep = ~((problems["severity"] == "error") & problems["problem"].astype(str).str.startswith(WARDS_MISSING_MONTHS))
-    return replace(result, problems=problems[keep].reset_index(drop=True))
 
 
 def section(state, view, pending=None) -> None:
