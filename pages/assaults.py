@@ -1,25 +1,20 @@
 """Question 2: can co-production reduce assaults on staff?"""
 
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
 from analysis.charts import assaults as charts
 from analysis.charts.funnel import funnel_figure
-from analysis.charts.published import Rechart
 from analysis.charts.spc import spc_figure
-from analysis.data.contract import ADJUSTMENTS, MODELLED_INCIDENTS, MORE_IS_BETTER
-from analysis.overview.confidence import confidence_parts, result_months
-from analysis.questions.assaults import direction, funnel, imputed
+from analysis.data.contract import ADJUSTMENTS, MODELLED_INCIDENTS
+from analysis.overview.page_verdict import assaults_verdict
+from analysis.questions.assaults import direction, funnel, imputed, page
 from analysis.questions.assaults import view as words
-from analysis.questions.glossary import terms_in
-from analysis.questions.verdicts import link_verdict, shortfall
 from analysis.spc.icons import variation_icon
-from analysis.spc.rules import run_length_words
 from analysis.stats.counts import fit_all_incidents, fit_counts
 from analysis.stats.counts.describe import outcome_words
-from analysis.text import literal, plural, plural_word, rate_label, uk_months
+from analysis.text import literal, rate_label
+from ui import assaults as render
 from ui import cache, gchart, settings, show
 from ui.frame import current_view, filter_caption
 from ui.safe import guarded
@@ -31,63 +26,8 @@ ERRORS = {
 }
 PRED_KEY = "a_predictor"
 MEASURE_KEY = "a_measure"
-OUTSIDE_SHOWN = 25  # rows of the wards-outside-the-limits table on screen (a national panel has hundreds)
 RATE_COLS = {"rate_per_1000_obd": ("count", "occupied_bed_days", 1000)}
-
-
-def verdict_block(result, outcome: str) -> None:
-    """The verdict as the Overview's Q2 card gives it (the same `link_verdict` and "how sure" rule; for the
-    default choices the same words), then how sure."""
-    noun = outcome_words(outcome)
-    level, sure, _ = confidence_parts(result)
-    why = shortfall(result.n_wards, result_months(result))
-    better = "higher" if outcome in MORE_IS_BETTER else "lower"
-    verdict = link_verdict(result, level, noun, better, why)
-    with st.container(key="verdict_q2"):
-        st.markdown(f"**{literal(verdict.text)}.** Can co-production reduce {literal(noun)}?")
-    st.markdown(f"How sure: **{literal(level.lower())}**" + (f" ({literal(sure)})" if sure else ""))
-
-
-def literal_answer(markdown: str) -> str:
-    """The plain answer as markdown: its bold stays bold, the words inside (ward and score names) are literal."""
-    return "**".join(literal(part) for part in markdown.split("**"))
-
-
-def _residual_chart(fig, alt: str, data: pd.DataFrame, name: str, view) -> None:
-    """A residual chart inside an expander (expanders cannot hold another 'Show the data' expander).
-
-    Staff see observed and expected counts; the download keeps the observed count under the disclosure
-    rule and leaves out the expected count, which with the residual would give the hidden count back.
-    """
-    screen_only = [c for c in data.columns if c.startswith("expected") or "resid" in c]
-    counts = [c for c in ("observed",) if c in data]
-    show.chart(fig, alt, data, name, view, counts=counts, screen_only=screen_only, expander=False)
-
-
-SPC_COUNTS, SPC_RATES = ("count",), {"rate": ("count", "occupied_bed_days", 1000)}
-SPC_COLUMNS = {c: c for c in ("centre", "lower", "upper", "variation", "rule")}
-
-
-def _spc_drawn(title: str, y_label: str, events, classified: pd.DataFrame):
-    """The chart over time drawn from a classified chart (for its picture, from the published counts)."""
-    return spc_figure(classified, title, y_label, events=events)[0]
-
-
-def _spc_chart(fig, alt: str, data: pd.DataFrame, name: str, view, classified, title: str, y_label: str, events):
-    """ui.show.chart for the chart over time: its CSV and pictures say nothing of a month whose count is hidden
-    (not its limits, its centre or whether it was unusual: analysis.disclosure.rows), and its average, limits
-    and colours are worked out again from the published counts only (analysis.charts.published), so no hidden
-    count can be worked back from them."""
-    spc = Rechart(
-        classified,
-        SPC_COLUMNS,
-        draw=partial(_spc_drawn, title, y_label, events),
-        count="count",
-        exposure="occupied_bed_days",
-        digits=None,
-    )
-    show.chart(fig, alt, data, name, view, counts=SPC_COUNTS, rates=SPC_RATES, keep=("month",), spc=spc)
-
+FUNNEL_RATES = {funnel.RATE: ("count", "occupied_bed_days", funnel.PER)}
 
 view = current_view()
 st.title("Assaults on staff (Q2)")
@@ -109,11 +49,7 @@ if panel.empty or "occupied_bed_days" not in panel:
     )
     st.stop()
 
-wards = panel.drop_duplicates("ward_id").set_index("ward_id")
-# "W01 Iona" per ward, made at once: a national panel has 1,000 wards and every run draws the list
-WARD_LABELS = dict(
-    zip(wards.index, (wards.index.astype(str) + " " + wards["ward_name"].fillna("").astype(str)).str.strip())
-)
+WARD_LABELS = page.ward_labels(panel)
 incidents = words.incident_options(panel, MODELLED_INCIDENTS)
 predictors = words.predictor_options(panel)
 
@@ -140,7 +76,7 @@ if predictors:
         help=words.PREDICTOR_HELP,
     )
     if measure == words.OTHER_PREDICTOR:
-        others = {p: label for p, label in predictors.items() if p not in quick}
+        others = page.other_predictors(predictors, quick)
         if st.session_state.get(PRED_KEY) not in others:
             st.session_state[PRED_KEY] = next(iter(others))
         predictor = c2.selectbox(
@@ -176,6 +112,7 @@ if predictors:
             key="a_errors",
             help="Months on the same ward are alike, so the uncertainty must allow for wards.",
         )
+    model = {"lag": lag, "adjust": list(adjust), "errors": errors}  # the settings every model below shares
 
 result = None
 if predictor is None:
@@ -187,55 +124,13 @@ else:
     with guarded("fitting the model", "Try fewer adjustments or a wider choice of wards and months."):
         lo_hi = st.session_state.get("a_scores", (40, 60))
         grid = words.score_grid(panel, predictor, extra=lo_hi)
-        result = cache.analysed(
-            fit_counts, view, outcome=outcome, predictor=predictor, lag=lag, adjust=list(adjust), errors=errors, at=grid
-        )
+        result = cache.analysed(fit_counts, view, outcome=outcome, predictor=predictor, **model, at=grid)
         with answer_box:
-            verdict_block(result, outcome)
+            render.verdict_block(assaults_verdict(result, outcome))
             st.caption(INTRO)
-        figure = words.key_figure(result)
-        if figure:
-            big, said = st.columns([1, 2.6], vertical_alignment="center")
-            label, value, under, per = figure
-            big.metric(label, value, help=f"{per.capitalize()} (scores run from 0 to 100).")
-            big.caption(under)
-        else:
-            said = st.container()
-        said.markdown(literal_answer(words.plain_answer(result)))
-        for w in result.warnings:
-            st.warning(literal(w), icon=":material/warning:")
-        if result.ok:
-            claims = words.claim_texts(result)
-            with st.container(border=True):
-                st.markdown("**Two different questions.** Do not read one as the other.")
-                left, right = st.columns(2)
-                with left:
-                    st.markdown("**Within a ward, over time**")
-                    st.markdown(claims.get("within") or claims.get("single", ""))
-                with right:
-                    st.markdown("**Between wards**")
-                    if claims.get("between"):
-                        st.markdown(claims["between"])
-                    else:
-                        st.markdown("Not estimated in this model (ward fixed effects, or one ward).")
-        else:
-            show.needs(
-                "at least 5 wards and 12 months with occupied bed days, incident counts and co-production scores."
-            )
-        with st.expander("For researchers: rate ratios, the model and the words used"):
-            notes = words.researcher_notes(result)
-            for note in notes:
-                st.markdown(literal(note))
-            st.markdown(
-                f"**Model:** {literal(result.family)}. **Method:** {literal(result.method.rstrip('.'))}.  \n"
-                f"**Formula:** `{result.formula}`  \n"
-                f"**Data:** {plural(result.n_wards, 'ward')}, {plural(result.n_obs, 'observation')}."
-            )
-            if len(result.estimates):
-                st.dataframe(result.estimates, hide_index=True, width="stretch")
-            used = terms_in(*notes, result.method, result.family, words.plain_answer(result), "funnel over-dispersion")
-            st.markdown("**Words used on this page**")
-            st.markdown("\n".join(f"- **{literal(term)}:** {literal(meaning)}" for term, meaning in used.items()))
+        render.answer(result)
+        render.two_questions(result)
+        render.for_researchers(result)
 
 if result is not None and result.ok:
     with st.expander("Which comes first?"), guarded("fitting both directions"):
@@ -245,9 +140,7 @@ if result is not None and result.ok:
         )
         if direction.fits_at_once(result.n_wards) or st.toggle(direction.ON_REQUEST, key="a_direction"):
             first = cache.analysed(direction.which_comes_first, view, predictor=predictor, outcome=outcome)
-            st.markdown(literal(first.sentence))
-            if len(first.table):
-                st.dataframe(direction.table_in_words(first.table, outcome), hide_index=True, width="stretch")
+            render.which_first(first, outcome)
     with st.expander("Months without a score: would imputing them change the answer?"), guarded("imputing scores"):
         st.caption(
             "Months with no co-production score are left out of the model above. This check gives each of them a "
@@ -256,13 +149,7 @@ if result is not None and result.ok:
         )
         if st.toggle("Run the check (it refits the model 20 times)", key="a_impute"):
             sensitivity = cache.analysed(
-                imputed.imputed_sensitivity,
-                view,
-                outcome=outcome,
-                predictor=predictor,
-                lag=lag,
-                adjust=list(adjust),
-                errors=errors,
+                imputed.imputed_sensitivity, view, outcome=outcome, predictor=predictor, **model
             )
             st.markdown(literal(sensitivity.sentence))
             st.caption("How long a survey's scores stand for is set on the Co-production page.")
@@ -270,7 +157,7 @@ if result is not None and result.ok:
 if result is not None and result.ok:
     with guarded("working out expected rates"):
         st.header("Expected rates at two scores")
-        s = pd.to_numeric(panel[predictor], errors="coerce").dropna()
+        seen = page.score_range(panel, predictor)
         st.slider(
             "Compare co-production scores",
             0,
@@ -278,31 +165,12 @@ if result is not None and result.ok:
             value=(40, 60),
             step=5,
             key="a_scores",
-            help=f"Scores seen in these data run from {s.min():.0f} to {s.max():.0f}.",
+            help=page.scores_seen(seen),
         )
         lo, hi = st.session_state["a_scores"]
         expected = words.expected_at(result, (lo, hi))
         sentence = words.expected_sentence(expected, outcome, lo, hi)
-        if sentence:
-            st.markdown(sentence)
-        if lo < s.min() or hi > s.max():
-            st.caption(
-                f"A chosen score lies outside the scores seen ({s.min():.0f} to {s.max():.0f}): "
-                "that expected rate is an extrapolation."
-            )
-        st.dataframe(
-            expected.round(2).rename(
-                columns={
-                    "score": "co-production score",
-                    "basis": "reading",
-                    "rate_per_1000_obd": f"expected rate {rate_label()}",
-                    "ci_low": "95% CI from",
-                    "ci_high": "95% CI to",
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        render.expected_rates(sentence, page.extrapolation_note(lo, hi, seen), page.expected_table(expected))
 
     with guarded("drawing the scatter chart"):
         st.header(f"Co-production and {noun}, ward by ward")
@@ -311,8 +179,7 @@ if result is not None and result.ok:
             "Each marker is a", ["month", "quarter"], format_func=lambda b: f"ward-{b}", horizontal=True, key="a_by"
         )
         points = cache.analysed(words.scatter_points, view, outcome, predictor, lag=lag, by=by)
-        named = points[["ward_id", "ward_label"]].drop_duplicates()  # a ward's months share its name
-        shown_wards = {str(w): str(lab) for w, lab in zip(named["ward_id"], named["ward_label"])}
+        shown_wards = page.ward_choices(points)
         highlight = b2.selectbox(
             "Pick out a ward",
             [None, *sorted(shown_wards)],
@@ -361,12 +228,11 @@ with guarded("comparing wards fairly"):
     compared = cache.analysed(funnel.compare_wards, view, outcome, peers, widen)
     st.markdown(f"**{literal(funnel.funnel_sentence(compared))}**")
     if compared.ok:
-        groups = list(compared.groups)
-        sizes = compared.wards.groupby("peer_group").size()
+        groups = funnel.group_choices(compared)
         group = f3.selectbox(
             "Peer group to draw",
-            groups,
-            format_func=lambda g: f"{funnel.group_name(peers, g).capitalize()} ({plural(int(sizes[g]), 'ward')})",
+            list(groups),
+            format_func=groups.get,
             key=f"a_funnel_group_{peers}",
             disabled=len(groups) == 1,
             help="The chart shows one peer group's funnel; the table below lists every ward outside its own limits.",
@@ -380,71 +246,30 @@ with guarded("comparing wards fairly"):
             noun,
             funnel.method_words(compared.groups[group]),
             funnel.group_name(peers, group),
-            "higher" if outcome in MORE_IS_BETTER else "lower",
+            page.better(outcome),
         )
-        show.chart(
-            fig,
-            alt,
-            funnel.chart_data(points),
-            "assaults_funnel",
-            view,
-            counts=["count"],
-            rates={funnel.RATE: ("count", "occupied_bed_days", funnel.PER)},
-        )
-        st.subheader("Wards outside the limits")
-        table = funnel.outside(compared)
-        if table.empty:
-            st.markdown("No ward is outside its limits.")
-        else:
-            st.table(table.head(OUTSIDE_SHOWN).set_index("ward"))  # a static table, so the sentences wrap
-            if len(table) > OUTSIDE_SHOWN:
-                more = len(table) - OUTSIDE_SHOWN
-                st.caption(
-                    f"The {OUTSIDE_SHOWN} furthest out are shown; {plural(more, 'more ward')} "
-                    f"{plural_word(more, 'is', 'are')} outside {plural_word(more, 'its', 'their')} limits "
-                    "(every ward is in the table for researchers below)."
-                )
-        rule, provenance = show.disclosure_rule(), show.stamp(view)
-        show.download_button(
-            "Download where each ward lies (CSV)",
-            partial(funnel.positions_csv, funnel.positions_download(compared), rule, provenance),
-            file_name="assaults_funnel_positions.csv",
-            mime="text/csv",
-            key="dl_assaults_funnel_positions",
-            icon=":material/download:",
-            on_click="ignore",
-            help=show.inside_and_outside(rule) + " Where a count is hidden, so is whether that ward is outside "
-            "its limits; the limits themselves stay on screen.",
-        )
+        show.chart(fig, alt, funnel.chart_data(points), "assaults_funnel", view, counts=["count"], rates=FUNNEL_RATES)
+        render.outside_limits(compared)
+        render.positions_download(compared, view)
         st.caption(literal(funnel.method_sentence(compared)))
         with st.expander("Every ward against its limits (for researchers)"):
             st.dataframe(funnel.every_ward(compared), hide_index=True, width="stretch")
-    for r in compared.left_out.itertuples(index=False):
-        st.caption(literal(f"{r.ward_label} is not compared: {r.reason}."))
+    for line in funnel.left_out_words(compared):
+        st.caption(literal(line))
 
 with guarded("drawing the chart over time"):
     st.header(f"{noun.capitalize()} over time")
-    ward_opts = {words.WHOLE_HOSPITAL: "Whole hospital (wards in view)"}
-    ward_opts.update(WARD_LABELS)
-    chosen = view.filters.wards
-    start = list(ward_opts).index(chosen[0]) if len(chosen) == 1 and chosen[0] in ward_opts else 0  # one ward: its own
+    ward_opts = page.spc_ward_options(WARD_LABELS)
+    start = page.spc_start(ward_opts, view.filters.wards)  # one ward chosen in the filters: its own chart
     ward = st.selectbox("Ward", list(ward_opts), format_func=ward_opts.get, key="a_ward", index=start)
     classified, events = cache.analysed(
         words.incident_spc, view, outcome, ward, events=view.data.table("events"), run_length=settings.run_length()
     )
-    title = f"{noun.capitalize()} {rate_label()}: {ward_opts[ward]}"
-    fig, alt = cache.figure(spc_figure, view, classified, title, f"Rate {rate_label()}", events=events)
-    icon = variation_icon(classified, f"rate of {noun}")
-    i1, i2 = st.columns([1, 12], vertical_alignment="center")
-    i1.markdown(icon["svg"], unsafe_allow_html=True)
-    i2.markdown(f"**{icon['label']}.** {icon['description']}")
-    st.caption(run_length_words(settings.run_length()) + " Change the run in the sidebar's Settings.")
-    shown = classified.assign(month=uk_months(classified["period"]))[
-        ["month", "count", "exposure", "rate", "centre", "lower", "upper", "variation", "rule"]
-    ]
-    shown.attrs = {}  # chart settings (timestamps) that the table view cannot serialise
-    table = shown.rename(columns={"exposure": "occupied_bed_days"})
-    _spc_chart(fig, alt, table, "assaults_spc", view, classified, title, f"Rate {rate_label()}", events)
+    title, y_label = page.spc_labels(noun, ward_opts[ward])
+    fig, alt = cache.figure(spc_figure, view, classified, title, y_label, events=events)
+    render.variation(variation_icon(classified, f"rate of {noun}"), settings.run_length())
+    table = page.spc_table(classified)
+    render.spc_chart(fig, alt, table, "assaults_spc", view, classified, title, y_label, events)
     if ward != words.WHOLE_HOSPITAL:  # few assaults on this ward: the days between them (issue 12)
         gchart.section(view, ward, ward_opts[ward], outcome, classified["count"], level=3)
 
@@ -456,34 +281,12 @@ if predictor is not None:
             "relationships, with less social and professional distance between staff and patients. Here are "
             f"both ratings of reduced social distance against {noun}, with the model settings above."
         )
-        sd = {
-            label: p
-            for p, label in (
-                (words.PATIENT_SOCIAL_DISTANCE, "Patient-rated"),
-                (words.STAFF_SOCIAL_DISTANCE, "Staff-rated"),
-            )
-            if p in predictors
-        }
+        sd = page.social_distance_options(predictors)
         fits = {
-            label: cache.analysed(
-                fit_counts, view, outcome=outcome, predictor=p, lag=lag, adjust=list(adjust), errors=errors, zeros=False
-            )
+            label: cache.analysed(fit_counts, view, outcome=outcome, predictor=p, **model, zeros=False)
             for label, p in sd.items()
         }
-        table = words.claims_table(fits)
-        if table.empty:
-            st.info("Neither rating of reduced social distance could be related to incidents with these data.")
-        else:
-            for label, r in fits.items():
-                st.markdown(f"**{label}:** {literal(r.sentence.split(' This is an association')[0])}")
-            fig, alt = cache.figure(
-                charts.rate_ratio_figure,
-                view,
-                table,
-                f"{noun.capitalize()}: reduced social distance",
-                group="comparison",
-            )
-            show.chart(fig, alt, table, "assaults_social_distance", view)
+        render.social_distance(fits, words.claims_table(fits), noun, view)
 
     with guarded("comparing incident types"):
         st.header("Every incident type, side by side")
@@ -491,9 +294,7 @@ if predictor is not None:
             "The same model for each incident type: how many times as many incidents per 10-point rise within a "
             "ward (1 means no change; below 1, fewer)."
         )
-        every = cache.analysed(
-            fit_all_incidents, view, predictor=predictor, lag=lag, adjust=list(adjust), errors=errors, zeros=False
-        )
+        every = cache.analysed(fit_all_incidents, view, predictor=predictor, **model, zeros=False)
         table = words.incidents_table(every)
         fig, alt = cache.figure(
             charts.rate_ratio_figure,
@@ -506,32 +307,4 @@ if predictor is not None:
 
 if result is not None and result.ok:
     with st.expander("Diagnostics: how well the model fits (for researchers)"), guarded("showing the diagnostics"):
-        x = result.diagnostics
-        st.markdown(f"**Model family.** {x.family_choice}")
-        zeros = x.zeros or {}
-        if zeros:
-            st.markdown(f"**Months with none.** {zeros.get('sentence', '')}")
-            st.caption(zeros.get("note", ""))
-        comp = x.comparison
-        st.markdown(f"**Model comparison.** {comp['note']}")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {"model": "Poisson", "AIC": comp["aic_poisson"], "log-likelihood": comp["llf_poisson"]},
-                    {"model": "Negative binomial", "AIC": comp["aic_negbin"], "log-likelihood": comp["llf_negbin"]},
-                ]
-            ),
-            hide_index=True,
-        )
-        d = x.dispersion
-        st.caption(
-            f"Over-dispersion: alpha {d['alpha']:.3f}, Pearson ratio {d['pearson_ratio']:.2f}, "
-            f"likelihood-ratio statistic {d['lr_statistic']:.1f} ({d['test']})."
-        )
-        (fw, tw), (fm, tm) = cache.figure(
-            charts.residual_figures, view, x.residuals_by_ward, x.residuals_by_month, WARD_LABELS
-        )
-        _residual_chart(fw, tw, x.residuals_by_ward.round(3), "assaults_resid_ward", view)
-        by_month = x.residuals_by_month
-        by_month = by_month.assign(month=uk_months(by_month["month"])).round(3)
-        _residual_chart(fm, tm, by_month, "assaults_resid_month", view)
+        render.diagnostics(result, view, WARD_LABELS)
