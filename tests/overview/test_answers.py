@@ -488,11 +488,12 @@ def test_headline_metrics_without_surveys():
 
 
 def test_overview_fits_each_model_once(panel, hospital, monkeypatch):
+    import analysis.overview.answer_assaults as q2
     import analysis.questions.recovery.model as rec
     from analysis.spc import chart as spc
 
     calls = {"fit_counts": 0, "fit_recovery": [], "charts": 0}
-    real_counts, real_rec = ov.fit_counts, rec.fit_recovery
+    real_counts, real_rec = q2.fit_counts, rec.fit_recovery
     real_charts = ow.charts
 
     def counts(*a, **k):
@@ -510,7 +511,7 @@ def test_overview_fits_each_model_once(panel, hospital, monkeypatch):
 
         return inner
 
-    monkeypatch.setattr(ov, "fit_counts", counts)
+    monkeypatch.setattr(q2, "fit_counts", counts)  # question 2's card fits it
     monkeypatch.setattr(rec, "fit_recovery", recovery)
     monkeypatch.setattr(ow, "charts", chart(real_charts))  # analysis.spc.vectorised: every ward at once
     assert spc.u_chart is not ow.charts

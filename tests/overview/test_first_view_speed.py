@@ -19,6 +19,7 @@ import pytest
 from analysis.data.dataset import with_defaults
 from analysis.data.targets import applied, target_measures
 from analysis.overview import assurance as oa
+from analysis.overview import assurance_series as oas
 from analysis.overview import wards as ow
 from analysis.overview.assurance import (
     COUNT_COLUMNS,
@@ -515,8 +516,8 @@ def _old(monkeypatch: pytest.MonkeyPatch) -> None:
         (vec, "classify_all", old_classify_all),
         (ow, "charts", old_charts),
         (ow, "classify_all", old_classify_all),
-        (oa, "spc_charts", old_charts),
-        (oa, "classify_all", old_classify_all),
+        (oas, "spc_charts", old_charts),
+        (oas, "classify_all", old_classify_all),
         (oa, "assurance_table", old_assurance_table),
         (pb, "_calendar", old_calendar),
         (pb, "_recovery", old_recovery),
