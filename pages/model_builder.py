@@ -16,9 +16,10 @@ from analysis.questions.assaults import direction
 from analysis.questions.recovery.model import measures_in_panel
 from analysis.stats.counts.describe import outcome_words
 from analysis.stats.results import CountDiagnostics, ModelResult
-from analysis.text import listed, literal
+from analysis.text import literal
 from ui import cache, show
 from ui.frame import current_view, filter_caption
+from ui.instruments import own_measures
 from ui.locations import sample_path
 from ui.safe import guarded
 
@@ -92,18 +93,11 @@ def _predictors(panel: pd.DataFrame, question: str) -> list[str]:
 
 
 def _not_loaded(panel: pd.DataFrame, question: str) -> None:
-    """A plain line for each table whose measures this model could take but which is not loaded."""
-    by_table: dict[str, list] = {}
-    for m in specs.MEASURES.values():
-        if question in m.questions and specs.missing_measure(panel, m.column):
-            by_table.setdefault(m.table, []).append(m)
-    for table, measures in by_table.items():
-        st.caption(
-            literal(
-                f"More predictors once {measures[0].table_words} is loaded (the {table} table, on the Data "
-                f"page): {listed([m.words for m in measures], most=len(measures))}."
-            )
-        )
+    """A plain line for each table whose measures this model could take but which is not loaded, and for each of
+    the hospital's own instruments with no returns (`specs.not_offered`: each in its own words)."""
+    columns = [m.column for m in specs.MEASURES.values() if question in m.questions]
+    for line in specs.not_offered(panel, columns):
+        st.caption(literal(line))
 
 
 def _about(spec: dict) -> None:
@@ -328,9 +322,7 @@ def main() -> None:
         "Choose a model and see its answer, the fitted table and diagnostics. Every choice is saved in a "
         "model spec that reproduces the same numbers from the command line."
     )
-    own = None
-    with guarded("reading your hospital's own instruments", "Check the instrument table on the Data page."):
-        own = specs.data_measures(view.data.tables)  # their scores join the lists, with words, range and direction
+    own = own_measures(view)  # their scores join the lists, with words, range and direction
     if own is not None:
         with own:
             _builder(view)

@@ -9,7 +9,10 @@ from analysis.charts import talking_groups as charts
 from analysis.charts import talking_groups_sessions as session_charts
 from analysis.charts.published import Rechart
 from analysis.disclosure.periods import before_after_counts
+from analysis.disclosure.repeated import hidden_keys, hide_with
 from analysis.overview.confidence import confidence_parts
+from analysis.panel.own_instruments import is_own
+from analysis.questions import specs
 from analysis.questions.glossary import terms_in
 from analysis.questions.talking_groups import sessions as S
 from analysis.questions.talking_groups import view as V
@@ -18,6 +21,7 @@ from analysis.questions.verdicts import shortfall, talking_groups_figure_words, 
 from analysis.text import literal, plural, uk_months
 from ui.cache import analysed, figure, panel
 from ui.frame import current_view, filter_caption
+from ui.instruments import own_measures
 from ui.safe import guarded
 from ui.show import chart, download, inside_and_outside, needs
 
@@ -88,6 +92,31 @@ def _months(df: pd.DataFrame, cols=("month",)) -> pd.DataFrame:
     return df.assign(**{c: uk_months(pd.to_datetime(df[c])) for c in cols if c in df.columns})
 
 
+STAFF_COUNTS = ("staff_attendances", "meetings")
+STAFF_RATES = {"staff_per_meeting": ("staff_attendances", "meetings", 1)}
+
+
+def _staff_table(spc: pd.DataFrame) -> pd.DataFrame:
+    """The table behind the chart of staff per meeting (what its CSV is made from), UK months."""
+    return _months(
+        spc[["period", "count", "exposure", "value", "centre", "lower", "upper", "variation"]].rename(
+            columns={
+                "period": "month",
+                "count": "staff_attendances",
+                "exposure": "meetings",
+                "value": "staff_per_meeting",
+            }
+        )
+    )
+
+
+def _meetings_hidden_as(key, source, column, counts, rates, keep, table, rule):
+    """`ui.show.chart`'s `prepare` for a table that repeats each month's or ward's meetings on several rows: hidden
+    on every row of each month or ward whose meetings `source` (the page's own table of them) hides, so a reader
+    cannot set the total against the months or wards published (`analysis.disclosure.repeated`)."""
+    return hide_with(table, key, "meetings", hidden_keys(source, key, column, counts, rule, rates, keep), rule)
+
+
 def _staff_drawn(where: str, classified: pd.DataFrame):
     """The chart of staff per meeting drawn from a classified chart (for its picture, from the published counts)."""
     return session_charts.staff_spc_figure(classified, where)[0]
@@ -143,6 +172,7 @@ def _how_meetings_run(p: pd.DataFrame) -> None:
     st.subheader("Who comes")
     with guarded("drawing staff attendance by role"):
         fig, alt = figure(session_charts.staff_roles_figure, view, m.by_role)
+        every_ward = _staff_table(S.staff_chart(m.month_rows))  # each month's meetings as its SPC chart leaves
         chart(
             fig,
             alt,
@@ -151,6 +181,9 @@ def _how_meetings_run(p: pd.DataFrame) -> None:
             view,
             counts=S.BY_ROLE_COUNTS,
             rates=S.BY_ROLE_RATES,
+            prepare=partial(
+                _meetings_hidden_as, "month", every_ward, "meetings", STAFF_COUNTS, STAFF_RATES, ("month",)
+            ),
         )
     names = dict(zip(m.summary["ward_id"], m.summary.get("ward", m.summary["ward_id"])))
     options = ["", *m.summary["ward_id"].astype(str)]
@@ -165,17 +198,8 @@ def _how_meetings_run(p: pd.DataFrame) -> None:
         spc = S.staff_chart(m.month_rows, ward or None)
         where = "all wards in view" if not ward else str(names.get(ward, ward))
         fig, alt = figure(session_charts.staff_spc_figure, view, spc, where)
-        data = _months(
-            spc[["period", "count", "exposure", "value", "centre", "lower", "upper", "variation"]].rename(
-                columns={
-                    "period": "month",
-                    "count": "staff_attendances",
-                    "exposure": "meetings",
-                    "value": "staff_per_meeting",
-                }
-            )
-        )
-        counts, rates = ("staff_attendances", "meetings"), {"staff_per_meeting": ("staff_attendances", "meetings", 1)}
+        data = _staff_table(spc)
+        counts, rates = STAFF_COUNTS, STAFF_RATES
         # a month's limits give its meetings back (upper = centre + 3 * sqrt(centre / meetings)), a lone month's
         # centre is its figure, its variation says which side of a limit it fell, and the average over the months
         # gives a hidden month back from the others: what leaves shows none of a hidden month's figures and is
@@ -194,7 +218,20 @@ def _how_meetings_run(p: pd.DataFrame) -> None:
     st.subheader("What is raised, and what becomes of it")
     with guarded("drawing the items raised"):
         fig, alt = figure(session_charts.items_figure, view, m.by_kind, names)
-        chart(fig, alt, m.by_kind, "talking_groups_items_by_kind", view, counts=S.BY_KIND_COUNTS, rates=S.BY_KIND_RATES)
+        by_ward = table.assign(ward_id=m.summary["ward_id"].astype(str).to_numpy())  # each ward's meetings, as its CSV
+        hide = partial(
+            _meetings_hidden_as, "ward_id", by_ward, "Meetings", S.WARD_TABLE_COUNTS, S.WARD_TABLE_RATES, None
+        )
+        chart(
+            fig,
+            alt,
+            m.by_kind,
+            "talking_groups_items_by_kind",
+            view,
+            counts=S.BY_KIND_COUNTS,
+            rates=S.BY_KIND_RATES,
+            prepare=hide,
+        )
         fig, alt = figure(session_charts.resolution_figure, view, m.summary)
         resolved = ("Items raised", "Items resolved", "Items carried over")
         shown = table[["Ward", *resolved, "Resolved by the next meeting (%)", "Carried over (%)"]]
@@ -271,7 +308,8 @@ def _page() -> None:
 
     st.header("Other outcomes")
     measures = view.data.table("recovery").get("measure", pd.Series(dtype="str")).dropna().unique()
-    choices = V.outcome_choices(p.columns, measures)
+    own = [m.column for m in specs.MEASURES.values() if is_own(m.column)]  # the instrument table's, in its order
+    choices = V.outcome_choices(p.columns, measures, specs.own_outcomes(p))
     label = st.selectbox(
         "Outcome",
         list(choices),
@@ -280,6 +318,8 @@ def _page() -> None:
         "one-ward chart and attendance below follow this choice.",
     )
     outcome, kind, axis = choices[label]
+    for line in specs.not_offered(p, own, what="outcomes"):  # an own instrument with no returns, in its own words
+        st.caption(literal(line))
 
     if outcome == V.PRIMARY:
         st.markdown("This is the outcome answered at the top of the page. Choose another to compare.")
@@ -381,5 +421,10 @@ def _page() -> None:
                 download(rsd, "talking_groups_social_distance", view)
 
 
-with guarded("showing the talking groups page", "Widen the filters or check the data on the Data page."):
-    _page()
+own_scores = own_measures(view)  # a hospital's own instruments' scores join the outcomes, as on the Model builder
+if own_scores is not None:
+    with (
+        own_scores,
+        guarded("showing the talking groups page", "Widen the filters or check the data on the Data page."),
+    ):
+        _page()

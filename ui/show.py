@@ -192,6 +192,7 @@ def chart(
     screen_only=(),
     expander: bool = True,
     provenance: dict | None = None,
+    prepare=None,
 ) -> None:
     """A chart, its alt text, and beside it the data behind it with a CSV download and the chart as a picture
     (PNG, SVG), all three under the small-number rule and stamped: the only way a page draws a chart
@@ -202,10 +203,13 @@ def chart(
     is worked out again from its published counts (`analysis.charts.published.Rechart`: the CSV's average,
     limits and classification, and the picture, come from that); `screen_only` columns shown on screen but
     left out of the downloads (an expected count that, with its residual, would give the hidden count back).
-    `expander=False` shows the data without the "Show the data" expander (inside another expander)."""
+    `expander=False` shows the data without the "Show the data" expander (inside another expander).
+    `prepare(table, rule)` makes the table that leaves (CSV and picture) before it is protected, as `download`'s."""
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=CHART_CONFIG)
     st.caption(literal(alt_text))
     leaving = data.drop(columns=[c for c in screen_only if c in data.columns])
+    if prepare is not None:  # the CSV and the picture leave from the same prepared table
+        leaving = prepare(leaving, disclosure_rule())
     with st.expander("Show the data") if expander else st.container():
         st.dataframe(data, hide_index=True, width="stretch")
         if counts:

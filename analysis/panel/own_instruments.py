@@ -43,12 +43,22 @@ from analysis.text import fmt_number, plural_word
 
 PREFIX = "inst_"  # every own-instrument column starts so: a spec may name one before the data are read
 BUILT_IN = (COPRODUCTION, ESSENCES, BOUNDARIES)
-TABLE_WORDS = "your hospital's own survey instrument"
+TABLE_WORDS = "your hospital's own survey instrument"  # then its name: each instrument is its own source
 _RATED = {"patient": "patient-rated", "staff": "staff-rated"}
+
+
+def table_words(instrument: str) -> str:
+    """Where an own instrument's scores come from, in words: "your hospital's own survey instrument calm_ward"."""
+    return f"{TABLE_WORDS} {instrument}"
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "x"
+
+
+def is_own(column_name: str) -> bool:
+    """Whether a panel column is a score of one of the hospital's own instruments (``inst_...``)."""
+    return str(column_name).startswith(PREFIX)
 
 
 def column(instrument: str, respondent: str, subscale: str) -> str:
@@ -87,7 +97,7 @@ def _measure(inst: Instrument, respondent: str, subscale: str) -> Measure:
         column(inst.name, respondent, subscale),
         f"{_RATED[respondent]} {label} ({inst.name}, {rng})",
         SURVEY_TABLE,
-        TABLE_WORDS,
+        table_words(inst.name),
         f"{fmt_number(per, 2)} {plural_word(per, 'point')} more of {fmt_number(hi, 2)}",
         per=per,
         at=tuple(lo + (hi - lo) * q for q in (0.25, 0.5, 0.75)),

@@ -43,9 +43,10 @@ from analysis.data.dataset import Dataset
 from analysis.data.filters import Filters
 from analysis.panel.measures import MEASURES, PER_SCORE, using
 from analysis.panel.own_instruments import PREFIX as OWN_PREFIX
-from analysis.panel.own_instruments import measures_for
+from analysis.panel.own_instruments import is_own, measures_for
 from analysis.stats.counts.spec import ERRORS, FAMILIES, SPLITS
 from analysis.stats.results import ModelResult
+from analysis.text import listed
 
 QUESTIONS = ("q1", "q2", "q3", "talking-groups")  # what "all" runs
 # "dose": a 0-to-100 score against a measure some months earlier (`analysis.questions.dose`); only when named
@@ -88,6 +89,12 @@ def predictors() -> tuple[str, ...]:
 def outcome_measures() -> tuple[str, ...]:
     """`OUTCOME_MEASURES` and, inside `data_measures`, the data's own measures that may be outcomes."""
     return tuple(c for c, m in MEASURES.items() if "outcome" in m.roles)
+
+
+def own_outcomes(panel: pd.DataFrame) -> list[str]:
+    """Inside `data_measures`: the hospital's own instruments' scores that may be outcomes and have data in `panel`
+    (the Model builder's and the Talking groups page's lists), in the instrument table's order."""
+    return [c for c in outcome_measures() if is_own(c) and c in panel.columns and panel[c].notna().any()]
 
 
 def data_measures(tables: dict[str, pd.DataFrame]):
@@ -151,6 +158,30 @@ def missing_measure(panel: pd.DataFrame, column: str) -> str | None:
         "table), which is not in this data or has nothing for the wards and months chosen. Load one (see the Data "
         "page or the data contract), or choose a co-production score instead."
     )
+
+
+def not_offered(panel: pd.DataFrame, columns, what: str = "predictors") -> list[str]:
+    """A plain line for each source of the measures among `columns` that this panel cannot give, each source in its
+    own words: a table not loaded ("More predictors once a talking-group session log is loaded (the
+    talking_group_sessions table, on the Data page): ..."), and each of the hospital's own instruments with no
+    returns for the wards and months chosen ("Your hospital's own survey instrument calm_ward has no returns ...").
+    An own instrument is never described by another source's words, even when both come from survey_returns."""
+    groups: dict[tuple[str, str], list] = {}
+    for c in dict.fromkeys(columns):
+        if c in MEASURES and missing_measure(panel, c):
+            m = MEASURES[c]
+            groups.setdefault((m.table, m.table_words), []).append(m)
+    lines = []
+    for (table, words), ms in groups.items():
+        names = listed([m.words for m in ms], most=len(ms))
+        if is_own(ms[0].column):
+            lines.append(
+                f"{words[0].upper()}{words[1:]} has no returns for the wards and months chosen, so {names} cannot "
+                f"be chosen (its returns go in the {table} table, on the Data page)."
+            )
+        else:
+            lines.append(f"More {what} once {words} is loaded (the {table} table, on the Data page): {names}.")
+    return lines
 
 
 def optional_count_status(panel: pd.DataFrame, column: str) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from analysis.data.reference import builtin_measures
 from analysis.panel.build import measure_slug
+from analysis.panel.measures import MEASURES
 from analysis.questions.talking_groups.model import (
     attendance_dose,
     before_after,
@@ -52,6 +53,8 @@ def outcome_noun(outcome: str) -> str:
         return "staff-rated reduced social distance"
     if outcome == RSD["patients"]:
         return "patient-rated reduced social distance"
+    if outcome in MEASURES:  # an instrument's score: a hospital's own in its own words (`specs.data_measures`)
+        return MEASURES[outcome].words
     if outcome.startswith("recovery_"):
         slug = outcome.removeprefix("recovery_")
         for m in builtin_measures()["measure"]:
@@ -65,6 +68,8 @@ def outcome_better(outcome: str) -> str | None:
     """'higher' or 'lower' when the outcome has a known better way, None otherwise."""
     if outcome.startswith("coproduction_"):
         return "higher"
+    if outcome in MEASURES and MEASURES[outcome].higher_is_better is not None:  # as the instrument table says
+        return "higher" if MEASURES[outcome].higher_is_better else "lower"
     if outcome.startswith("assaults") or outcome in ("restraints", "seclusions", "incidents"):
         return "lower"
     if outcome.startswith("recovery_"):
@@ -120,8 +125,10 @@ def dose(panel, outcome, kind, starts=None) -> ModelResult:
 # --- the outcomes to choose from -----------------------------------------------------------------------
 
 
-def outcome_choices(panel_columns, measures=()) -> dict[str, tuple[str, str, str]]:
-    """The page's outcomes: label -> (panel column, kind, axis label); recovery measures only when present."""
+def outcome_choices(panel_columns, measures=(), own=()) -> dict[str, tuple[str, str, str]]:
+    """The page's outcomes: label -> (panel column, kind, axis label); recovery measures only when present, then
+    `own`: scores of the hospital's own instruments (`analysis.questions.specs.own_outcomes`, read inside
+    `specs.data_measures` as the Model builder reads them), each in its instrument table's words and direction."""
     out = {
         "Patient-rated co-production (overall)": (
             "coproduction_patient_overall",
@@ -141,6 +148,11 @@ def outcome_choices(panel_columns, measures=()) -> dict[str, tuple[str, str, str
         if col in panel_columns:
             hint = {True: " (higher is better)", False: " (lower is better)"}.get(better.get(m), "")
             out[f"Recovery: {m}{hint}"] = (col, "linear", f"{m} ward mean score")
+    for col in own:
+        if col in panel_columns and col in MEASURES:
+            words, better = MEASURES[col].words, MEASURES[col].higher_is_better
+            hint = {True: " (higher is better)", False: " (lower is better)"}.get(better, "")
+            out[f"Your instrument: {words}{hint}"] = (col, "linear", f"{words[0].upper()}{words[1:]}")
     return out
 
 
