@@ -12,6 +12,12 @@ terms and CR1 cluster-robust errors by ward, t on between-within degrees of free
 term, G - p for the p ward-level columns, the intercept among them); the unweighted mixed model is kept in the
 diagnostics (`RecoveryDiagnostics.unweighted_mixed_model`). With weights="none" that weighted fit is still
 reported there as a sensitivity check (`weighted_sensitivity`).
+
+The recovery measures' columns and catalogue facts are in `analysis.questions.recovery.measures`, the model's
+data in `analysis.questions.recovery.design`, its tables of estimates in `analysis.questions.recovery.estimates`
+and its words in `analysis.questions.recovery.words`; their names are imported from here too. The fits and
+`measurement_spacing` stay here, beside the `group_codes` and `_constant_within` they look up in this module
+(tests/overview/test_national_answers.py replaces those two here to fit by their definitions).
 """
 
 from __future__ import annotations
@@ -20,120 +26,63 @@ import numpy as np
 import pandas as pd
 
 from analysis._lazy import lazy_attr, lazy_module
-from analysis.data.reference import builtin_measures
-from analysis.panel.tools import add_lag
-from analysis.questions.verdicts import occasion_words
+from analysis.questions.recovery.design import PER, _design
+from analysis.questions.recovery.estimates import _tidy, _tidy_t
+from analysis.questions.recovery.measures import (
+    higher_is_better,
+    measure_column,
+    measure_range,
+    measure_slug,
+    measures_in_panel,
+)
+from analysis.questions.recovery.words import (
+    MIN_MONTHS,
+    MIN_WARDS,
+    cannot_fit,
+    change_words,
+    df_words,
+    direction_note,
+    recovery_caveats,
+    recovery_sentence,
+)
 from analysis.stats.counts.clustering import cluster_sums
 from analysis.stats.counts.describe import predictor_words
 from analysis.stats.counts.spec import SPLITS
 from analysis.stats.grouping import group_codes
 from analysis.stats.mixed import fit_random_intercept, gls_vcov, satterthwaite
-from analysis.stats.results import OBSERVATIONAL_CAVEAT, Headline, ModelResult, RecoveryDiagnostics
-from analysis.text import plural
+from analysis.stats.results import Headline, ModelResult, RecoveryDiagnostics
+
+__all__ = [  # what this module offers, with the names it re-exports from the modules beside it
+    "MIN_MONTHS",
+    "MIN_WARDS",
+    "PER",
+    "WEIGHTS",
+    "answer_q3",
+    "cannot_fit",
+    "change_words",
+    "df_words",
+    "direction_note",
+    "fit_mixed",
+    "fit_recovery",
+    "fit_weighted",
+    "higher_is_better",
+    "measure_column",
+    "measure_range",
+    "measure_slug",
+    "measurement_spacing",
+    "measures_in_panel",
+    "mixed_dfs",
+    "recovery_caveats",
+    "recovery_sentence",
+]
 
 # scipy and statsmodels are imported on first use (analysis._lazy): a page drawn from kept answers needs neither
 stats = lazy_module("scipy.stats")
 OLS = lazy_attr("statsmodels.regression.linear_model", "OLS")
 WLS = lazy_attr("statsmodels.regression.linear_model", "WLS")
 
-try:
-    from analysis.panel.build import measure_slug
-except ImportError:  # pragma: no cover - the panel module is written in parallel
-    import re
 
-    def measure_slug(name: str) -> str:
-        return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
-
-
-PER = 10.0
 WEIGHTS = ("none", "n_patients")
-
-
-def measure_column(measure: str) -> str:
-    """The panel column holding a measure's ward mean score: QPR-15 -> recovery_qpr_15."""
-    return f"recovery_{measure_slug(measure)}"
-
-
-def higher_is_better(measure: str, catalogue: pd.DataFrame | None = None) -> bool | None:
-    """The measure's direction from the catalogue (None when the measure is not listed)."""
-    cat = builtin_measures() if catalogue is None else catalogue
-    if not {"measure", "higher_is_better"} <= set(cat.columns):
-        return None
-    hit = cat[cat["measure"].map(measure_slug) == measure_slug(measure)]
-    if not len(hit) or pd.isna(hit["higher_is_better"].iloc[0]):
-        return None
-    return bool(hit["higher_is_better"].iloc[0])
-
-
-def measure_range(measure: str, catalogue: pd.DataFrame | None = None) -> tuple[float, float] | None:
-    """The measure's (min, max) from the catalogue, matched as higher_is_better matches (None when not listed)."""
-    cat = builtin_measures() if catalogue is None else catalogue
-    if not {"measure", "min", "max"} <= set(cat.columns):
-        return None
-    hit = cat[cat["measure"].map(measure_slug) == measure_slug(measure)]
-    if not len(hit) or hit[["min", "max"]].iloc[0].isna().any():
-        return None
-    return float(hit["min"].iloc[0]), float(hit["max"].iloc[0])
-
-
-def measures_in_panel(panel: pd.DataFrame, catalogue: pd.DataFrame | None = None) -> list[str]:
-    """Measure names with a recovery column that holds at least one score (catalogue names where known)."""
-    cat = builtin_measures() if catalogue is None else catalogue
-    names = {measure_slug(m): str(m) for m in cat.get("measure", pd.Series(dtype=str))}
-    out = []
-    for c in panel.columns:
-        if c.startswith("recovery_") and not c.endswith("_n_patients") and panel[c].notna().any():
-            slug = c[len("recovery_") :]
-            out.append(names.get(slug, slug))
-    return out
-
-
-def _design(panel, y, predictor, lag, adjust, split, n_col, ward, month):
-    x = f"{predictor}_lag{lag}" if lag else predictor
-    df = add_lag(panel, predictor, lag, ward=ward, month=month, name=x) if lag else panel
-    cols = [ward, y, x]
-    extra = {}
-    for a in adjust:
-        if a == "trend":
-            extra["trend_per_year"] = df["month_index"].astype(float) / 12.0
-        elif a in df.columns:
-            extra[a] = pd.to_numeric(df[a], errors="coerce").astype(float)
-        else:
-            raise KeyError(f"adjustment '{a}' is not a panel column")
-    d = df[cols].assign(**extra)
-    d["_n"] = pd.to_numeric(df[n_col], errors="coerce").astype(float) if n_col in df.columns else np.nan
-    keep = d[[y, x, *extra]].notna().all(axis=1)
-    d = d.loc[keep].reset_index(drop=True)
-    xs = d[x].astype(float) / PER
-    X = pd.DataFrame({"const": 1.0}, index=d.index)
-    if split == "within_between":
-        mean = xs.groupby(d[ward]).transform("mean")
-        X[f"{predictor}_within"] = xs - mean
-        X[f"{predictor}_ward_mean"] = mean
-        main = f"{predictor}_within"
-    else:
-        X[predictor] = xs
-        main = predictor
-    for k in extra:
-        X[k] = d[k]
-    return d, X, main
-
-
-def _tidy(names, est, se, q, dist):
-    est, se = np.asarray(est, float), np.asarray(se, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = est / se
-    p = 2 * dist.sf(np.abs(z))
-    return pd.DataFrame(
-        {
-            "term": list(names),
-            "estimate": est,
-            "std_error": se,
-            "ci_low": est - q * se,
-            "ci_high": est + q * se,
-            "p_value": p,
-        }
-    )
 
 
 def mixed_dfs(y: np.ndarray, X: np.ndarray, groups: np.ndarray, fit) -> np.ndarray:
@@ -160,25 +109,6 @@ def _constant_within(x: np.ndarray, groups: np.ndarray) -> bool:
     g = pd.Series(np.asarray(x, float)).groupby(codes)
     low, high = g.min(), g.max()
     return bool(((low == high) | high.isna()).all())
-
-
-def _tidy_t(names, est, se, df) -> pd.DataFrame:
-    """Estimates with t intervals and p-values on each term's own degrees of freedom (column `df`)."""
-    est, se, df = np.asarray(est, float), np.asarray(se, float), np.asarray(df, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = est / se
-    q = stats.t.ppf(0.975, df)
-    return pd.DataFrame(
-        {
-            "term": list(names),
-            "estimate": est,
-            "std_error": se,
-            "ci_low": est - q * se,
-            "ci_high": est + q * se,
-            "p_value": 2 * stats.t.sf(np.abs(z), df),
-            "df": df,
-        }
-    )
 
 
 def fit_mixed(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, warns: list[str]):
@@ -214,15 +144,6 @@ def fit_weighted(y: np.ndarray, X: pd.DataFrame, groups: np.ndarray, w: np.ndarr
     ward_level = np.array([_constant_within(Xa[:, j], groups) for j in range(k)])
     df = np.where(ward_level, float(max(G - int(ward_level.sum()), 1)), float(G - 1))
     return _tidy_t(X.columns, res.params, np.sqrt(np.diag(V)), df)
-
-
-def df_words(est: pd.DataFrame, predictor: str) -> str:
-    """'; degrees of freedom: within-ward 231.4, between-ward 10.0' for the co-production terms ('' without)."""
-    if "df" not in est.columns:
-        return ""
-    names = {f"{predictor}_within": "within-ward", f"{predictor}_ward_mean": "between-ward", predictor: "co-production"}
-    parts = [f"{names[t]} {df:.1f}" for t, df in zip(est["term"], est["df"]) if t in names]
-    return "; degrees of freedom: " + ", ".join(parts) if parts else ""
 
 
 def measurement_spacing(
@@ -447,81 +368,3 @@ def answer_q3(
         res.sentence += " More transfers to lower security are better: they mark progress in recovery."
         out.append(res)
     return out
-
-
-# Plain-language wording, with each measure's direction made right.
-
-MIN_WARDS, MIN_MONTHS = 5, 12
-
-
-def direction_note(measure: str, hib: bool | None) -> str:
-    if hib is None:
-        return f"The catalogue does not say whether higher {measure} scores are better."
-    return f"{'Higher' if hib else 'Lower'} {measure} scores are better."
-
-
-def change_words(measure: str, est: float, hib: bool | None) -> str:
-    """'better (lower) DUNDRUM-4 scores' / 'worse (lower) QPR-15 scores' / 'higher X scores'."""
-    up = est > 0
-    way = "higher" if up else "lower"
-    if hib is None:
-        return f"{way} {measure} scores"
-    good = up == hib
-    return f"{'better' if good else 'worse'} ({way}) {measure} scores"
-
-
-def recovery_caveats(G: int, n_months: int, hib: bool | None, every: int = 1) -> list[str]:
-    """The result's caveats; `n_months` counts measurement occasions, `every` months apart (3: quarterly),
-    and is said in those words ('4 quarterly measurements')."""
-    out = [OBSERVATIONAL_CAVEAT]
-    if G < MIN_WARDS or n_months < MIN_MONTHS:
-        least = occasion_words(MIN_MONTHS, every)
-        out.append(
-            f"With {plural(G, 'ward')} and {occasion_words(n_months, every)} of "
-            f"scores (fewer than {MIN_WARDS} wards or {least}) this result is not reliable."
-        )
-    if hib is None:
-        out.append("The direction of this measure is unknown, so the result is not called better or worse.")
-    return out
-
-
-def recovery_sentence(measure, hib, predictor, lag, G, n_months, head: Headline, split, caveats, every=1) -> str:
-    who = predictor_words(predictor)
-    when = f" {plural(lag, 'month')} earlier" if lag else ""
-    if split == "within_between":
-        cond = f"in months when {who}{when} was 10 points higher than that ward's usual level"
-    else:
-        cond = f"when {who}{when} was 10 points higher"
-    est, lo, hi = head.estimate, head.ci_low, head.ci_high
-    lead = f"Across {plural(G, 'ward')} over {occasion_words(n_months, every)} with {measure} scores, {cond}, "
-    if lo <= 0 <= hi:
-        body = (
-            f"{measure} scores showed no clear change ({est:+.2f} points, 95% CI {lo:+.2f} to {hi:+.2f}): "
-            f"the data fit {change_words(measure, lo, hib)} as well as {change_words(measure, hi, hib)}."
-        )
-    else:
-        body = (
-            f"{measure} scores were {abs(est):.2f} points {'higher' if est > 0 else 'lower'} "
-            f"(95% CI {lo:+.2f} to {hi:+.2f}): {change_words(measure, est, hib)}."
-        )
-    note = direction_note(measure, hib)
-    body += f" {note}" if hib is not None else ""
-    return " ".join([lead + body, *caveats[1:], caveats[0]])
-
-
-def cannot_fit(measure: str, predictor: str, reason: str, warns: list[str]) -> ModelResult:
-    return ModelResult(
-        question="q3",
-        outcome=measure_column(measure) if measure != "recovery" else "recovery",
-        predictor=predictor,
-        formula="",
-        family="gaussian",
-        method="not fitted",
-        n_wards=0,
-        n_obs=0,
-        estimates=pd.DataFrame(columns=["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]),
-        headline=None,
-        sentence=f"{measure} could not be analysed: {reason}",
-        caveats=[],
-        warnings=warns,
-    )
