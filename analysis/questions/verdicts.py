@@ -340,18 +340,25 @@ def ratio_range_words(lo: float, hi: float) -> str:
     return f"could be anywhere from {_pct(lo)} fewer to {_pct(hi)} more"
 
 
-def _points(x: float) -> str:
-    return f"{fmt_number(abs(x), 1)} {plural_word(abs(round(x, 1)), 'point')}"
+def _points(x: float, digits: int = 1) -> str:
+    return f"{fmt_number(abs(x), digits)} {plural_word(abs(round(x, digits)), 'point')}"
+
+
+def _end_digits(x: float) -> int:
+    """Decimals for an interval's end: one, or two for an end under 0.05 that one decimal would show as 0 (a
+    narrow scale's interval read 'from 0 points lower to 0.2 points higher')."""
+    return 2 if 0 < abs(x) < 0.05 else 1
 
 
 def change_range_words(lo: float, hi: float) -> str:
     """A score change's 95% CI as 'could be anywhere from 0.5 to 1.9 points higher' (or '1.8 points lower
-    to 4.5 points higher')."""
+    to 4.5 points higher'; an end under 0.05 to two decimals: '0.04 points lower to 0.2 points higher')."""
+    a, b = _end_digits(lo), _end_digits(hi)
     if lo > 0:
-        return f"could be anywhere from {fmt_number(lo, 1)} to {_points(hi)} higher"
+        return f"could be anywhere from {fmt_number(lo, a)} to {_points(hi, b)} higher"
     if hi < 0:
-        return f"could be anywhere from {fmt_number(abs(hi), 1)} to {_points(lo)} lower"
-    return f"could be anywhere from {_points(lo)} lower to {_points(hi)} higher"
+        return f"could be anywhere from {fmt_number(abs(hi), b)} to {_points(lo, a)} lower"
+    return f"could be anywhere from {_points(lo, a)} lower to {_points(hi, b)} higher"
 
 
 def figure_words(result: ModelResult, noun: str, better: str | None = None, per: float = 10.0) -> str:

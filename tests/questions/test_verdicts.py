@@ -361,3 +361,16 @@ def test_glossary_explains_the_group_agreement_and_talking_groups_method_words()
         "Degrees of freedom",
     } <= set(terms_in(text))
     assert "F test" not in terms_in("Staff rate it higher on 12 of 12 wards")
+
+
+def test_an_interval_end_under_a_twentieth_keeps_two_decimals():
+    """A narrow scale's interval read 'from 0 points lower to 0.2 points higher': an end one decimal would show as 0
+    keeps two; the others keep one, as before."""
+    from analysis.questions.verdicts import change_range_words
+
+    assert change_range_words(-0.04, 0.21) == "could be anywhere from 0.04 points lower to 0.2 points higher"
+    assert change_range_words(0.03, 0.5) == "could be anywhere from 0.03 to 0.5 points higher"
+    assert change_range_words(-0.5, -0.01) == "could be anywhere from 0.01 to 0.5 points lower"
+    assert change_range_words(0.5, 1.94) == "could be anywhere from 0.5 to 1.9 points higher"
+    assert change_range_words(-1.8, 4.5) == "could be anywhere from 1.8 points lower to 4.5 points higher"
+    assert change_range_words(-0.06, 0.04) == "could be anywhere from 0.1 points lower to 0.04 points higher"
