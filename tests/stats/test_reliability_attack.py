@@ -10,6 +10,7 @@ import pytest
 
 from analysis.panel import instruments as ins
 from analysis.stats import reliability as rel
+from analysis.stats import reliability_omega
 
 
 def _inst(n_items: int) -> ins.Instrument:
@@ -142,8 +143,10 @@ def test_omega_that_does_not_settle_is_withheld_and_says_why():
 
 def test_a_bootstrap_that_does_not_settle_gives_no_interval(monkeypatch):
     x = np.clip(np.round(2 + F[:, None] + RNG.normal(size=(40, 5))), 0, 4)
-    monkeypatch.setattr(
-        rel, "_omega_many_settled", lambda covs, tol: (np.full(len(covs), 0.5), np.zeros(len(covs), bool))
+    monkeypatch.setattr(  # where mcdonald_omega looks it up (analysis.stats.reliability re-exports it)
+        reliability_omega,
+        "_omega_many_settled",
+        lambda covs, tol: (np.full(len(covs), 0.5), np.zeros(len(covs), bool)),
     )
     o, lo, hi, _ = rel.mcdonald_omega(pd.DataFrame(x), n_boot=50)
     assert np.isfinite(o) and np.isnan(lo) and np.isnan(hi)
