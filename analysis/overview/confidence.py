@@ -69,9 +69,11 @@ def assess(
     h, months, wards = result.headline, result_months(result, n_months), result.n_wards
     short = []
     if wards < MIN_WARDS:
-        short.append(f"only {plural(wards, 'ward')} (at least {MIN_WARDS} are needed)")
+        short.append(
+            f"only {plural(wards, 'ward')} of the {MIN_WARDS} needed"
+        )  # no brackets: pages show it in brackets
     if months is not None and months < MIN_MONTHS:
-        short.append(f"only {occasion_words(months, every)} (at least {MIN_MONTHS} are needed)")
+        short.append(f"only {occasion_words(months, every)} of the {MIN_MONTHS} needed")
     if h is None or not result.ok:
         return LEVELS[0], " and ".join(short) if wards and short else "no figure could be worked out"
     if short:

@@ -251,7 +251,7 @@ def test_a_small_hospital_gets_not_yet_known_and_no_estimate(real_app, monkeypat
         assert verdict.startswith("Not yet known: too few wards"), verdict
     md = _markdown(at)
     assert md.count("With this little data any figure would mislead, so none is shown yet.") == 3
-    assert any("only 4 quarterly measurements (at least 12 are needed)" in m for m in md)
+    assert any("only 4 quarterly measurements of the 12 needed" in m for m in md)
     assert not any("4 months" in m for m in md)
     shown = " ".join(md + [c.value for c in at.caption if "Patients" not in c.value])  # ward rows aside
     for estimate in ("rate ratio", "For completeness", "per 10 points", "out of 100 on average"):

@@ -202,7 +202,7 @@ def test_quarterly_recovery_is_counted_in_quarterly_measurements(hospital, full)
     tables = hospital[1]
     small = Filters(wards=("W01", "W02", "W03"), start=pd.Timestamp("2025-04-01")).apply(tables)
     q3 = ov.three_answers(build_panel(small), tables["measures"])[2]
-    assert "only 4 quarterly measurements (at least 12 are needed)" in q3.confidence
+    assert "only 4 quarterly measurements of the 12 needed" in q3.confidence
     assert "4 months" not in q3.confidence and "4 months" not in q3.sentence
     assert q3.verdict_text == "Not yet known: too few wards and quarterly measurements"
     five_years = _by_q(full.answers)["q3"]
@@ -349,7 +349,7 @@ def test_confidence_line_words():
     assert confidence_line(_result(wards=3)).startswith("Not enough data: only 3 wards")
     assert "the likely range includes no change" in confidence_line(_result(lo=0.6, hi=1.4))
     assert confidence_line(_result(months=4), every=3).endswith(
-        "only 4 quarterly measurements (at least 12 are needed)"
+        "only 4 quarterly measurements of the 12 needed"
     )
     assert (
         confidence_line(_result(months=20), every=3)

@@ -59,7 +59,7 @@ def _answer(q, res, level="Moderate", needs=None, measure=None):
         ov.TITLES[q],
         f"sentence {q}",
         key,
-        f"{level}: 12 wards" if level != "Not enough data" else f"{level}: only 3 wards (at least 5 are needed)",
+        f"{level}: 12 wards" if level != "Not enough data" else f"{level}: only 3 wards of the 5 needed",
         res,
         needs,
         level,
@@ -166,7 +166,7 @@ def test_summary_is_honest_when_it_cannot_answer():
     answers[2] = _answer("q3", answers[2].result, "Not enough data", measure="QPR-15")
     text = steering_summary(answers, _wards(), METRICS)
     assert "Co-production: not yet known; it needs co-production survey returns or scores." in text
-    assert "Can it enhance recovery? Not yet known: only 3 wards (at least 5 are needed)." in text
+    assert "Can it enhance recovery? Not yet known: only 3 wards of the 5 needed." in text
     assert "QPR-15 +1.20" not in text  # no estimate when there is not enough data
     assert "How sure: moderate (assaults)" in text
     nothing = steering_summary(answers, _wards().iloc[0:0], {"wards": 0})
