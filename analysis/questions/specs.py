@@ -97,6 +97,13 @@ def own_outcomes(panel: pd.DataFrame) -> list[str]:
     return [c for c in outcome_measures() if is_own(c) and c in panel.columns and panel[c].notna().any()]
 
 
+def instrument_outcomes(panel: pd.DataFrame) -> list[str]:
+    """The instrument scores that may be outcomes and have data in `panel`: the built-in instruments' (EssenCES, the
+    staff boundaries instrument) and, inside `data_measures`, the hospital's own, in `MEASURES`' order (the Talking
+    groups page's list, as the Model builder offers them)."""
+    return [c for c in outcome_measures() if c in panel.columns and panel[c].notna().any()]
+
+
 def data_measures(tables: dict[str, pd.DataFrame]):
     """A context in which `MEASURES` also holds the measures these tables define: one per subscale and respondent
     group of each of the hospital's own instruments (`analysis.panel.own_instruments`), read from its instrument

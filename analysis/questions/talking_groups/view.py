@@ -12,6 +12,7 @@ import pandas as pd
 from analysis.data.reference import builtin_measures
 from analysis.panel.build import measure_slug
 from analysis.panel.measures import MEASURES
+from analysis.panel.own_instruments import is_own
 from analysis.questions.talking_groups.model import (
     attendance_dose,
     before_after,
@@ -127,8 +128,9 @@ def dose(panel, outcome, kind, starts=None) -> ModelResult:
 
 def outcome_choices(panel_columns, measures=(), own=()) -> dict[str, tuple[str, str, str]]:
     """The page's outcomes: label -> (panel column, kind, axis label); recovery measures only when present, then
-    `own`: scores of the hospital's own instruments (`analysis.questions.specs.own_outcomes`, read inside
-    `specs.data_measures` as the Model builder reads them), each in its instrument table's words and direction."""
+    `own`: instrument scores (`analysis.questions.specs.instrument_outcomes`: the built-in instruments' and, read
+    inside `specs.data_measures` as the Model builder reads them, the hospital's own, each in its instrument
+    table's words and direction)."""
     out = {
         "Patient-rated co-production (overall)": (
             "coproduction_patient_overall",
@@ -152,7 +154,8 @@ def outcome_choices(panel_columns, measures=(), own=()) -> dict[str, tuple[str, 
         if col in panel_columns and col in MEASURES:
             words, better = MEASURES[col].words, MEASURES[col].higher_is_better
             hint = {True: " (higher is better)", False: " (lower is better)"}.get(better, "")
-            out[f"Your instrument: {words}{hint}"] = (col, "linear", f"{words[0].upper()}{words[1:]}")
+            where = "Your instrument" if is_own(col) else "Survey"
+            out[f"{where}: {words}{hint}"] = (col, "linear", f"{words[0].upper()}{words[1:]}")
     return out
 
 
