@@ -197,7 +197,8 @@ if result is not None and result.ok:
             by,
             highlight=highlight,
         )
-        show.chart(fig, alt, points, "assaults_scatter", view, counts=["count"], rates=RATE_COLS)
+        month = by == "month"  # a ward-month each (a quarter sums three months)
+        show.chart(fig, alt, points, "assaults_scatter", view, counts=["count"], rates=RATE_COLS, units=month)
 
 with guarded("comparing wards fairly"):
     st.header("Compare wards fairly")

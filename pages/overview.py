@@ -364,6 +364,7 @@ def _assurance(view) -> None:
             counts=list(COUNT_COLUMNS),
             rates=RATES,
             prepare=partial(assurance_for_export, panel=panel(view)),
+            units=True,  # each row's counts are one ward's latest month: a single ward-month
         )
     targets_ui.targets_section(view, summary.in_force, measures)
 

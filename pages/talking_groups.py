@@ -213,7 +213,8 @@ def _how_meetings_run(p: pd.DataFrame) -> None:
             digits=None,
         )
         name = f"talking_groups_staff_spc_{ward or 'all'}"
-        chart(fig, alt, data, name, view, counts=counts, rates=rates, keep=("month",), spc=spc)
+        one = bool(ward)  # one ward's months are single ward-months; all wards' are totals over the wards
+        chart(fig, alt, data, name, view, counts=counts, rates=rates, keep=("month",), spc=spc, units=one)
 
     st.subheader("What is raised, and what becomes of it")
     with guarded("drawing the items raised"):
@@ -309,7 +310,7 @@ def _page() -> None:
     st.header("Other outcomes")
     measures = view.data.table("recovery").get("measure", pd.Series(dtype="str")).dropna().unique()
     own = [m.column for m in specs.MEASURES.values() if is_own(m.column)]  # the instrument table's, in its order
-    choices = V.outcome_choices(p.columns, measures, specs.own_outcomes(p))
+    choices = V.outcome_choices(p.columns, measures, specs.instrument_outcomes(p))
     label = st.selectbox(
         "Outcome",
         list(choices),
@@ -367,7 +368,8 @@ def _page() -> None:
                 raw = p[p["ward_id"].astype(str) == str(ward)][["month", outcome, "occupied_bed_days"]]
                 data = data.merge(raw, on="month", how="left")
                 counts, rates = [outcome], {"observed": (outcome, "occupied_bed_days", 1000)}
-            chart(fig, alt, _months(data), f"talking_groups_before_after_{ward}", view, counts=counts, rates=rates)
+            name = f"talking_groups_before_after_{ward}"  # one ward's months: single ward-months
+            chart(fig, alt, _months(data), name, view, counts=counts, rates=rates, units=True)
             st.markdown(literal(w_res.sentence))
             st.caption(
                 "The dashed line carries the ward's trend before the start on, as a guide to what might "

@@ -172,9 +172,10 @@ def outside_limits(compared: funnel.WardFunnel) -> None:
 def positions_download(compared: funnel.WardFunnel, view: View) -> None:
     """The download of where each ward lies, its position blank wherever its count is hidden."""
     rule, provenance = show.disclosure_rule(), show.stamp(view)
+    provenance = show.with_totals_line(provenance, rule, False, ["count"])  # each ward's count over the period
     show.download_button(
         "Download where each ward lies (CSV)",
-        partial(funnel.positions_csv, funnel.positions_download(compared), rule, provenance),
+        partial(funnel.positions_csv, funnel.positions_download(compared), show.leaving_rule(rule), provenance),
         file_name="assaults_funnel_positions.csv",
         mime="text/csv",
         key="dl_assaults_funnel_positions",

@@ -5,6 +5,11 @@ evidence; every chart with alt text, a "show the data" table and a CSV download 
 disclosure control (on screen, trusted staff see full numbers). `chart` is the only way a page draws a
 chart, so every chart's CSV and pictures are protected here (`leaving_table`), by construction; a chart over
 time is worked out again from its published counts before it leaves (`analysis.charts.published`).
+
+Every count that leaves is published as a total over a selection of wards or months (`leaving_rule`: rounded to
+the nearest 5 under both presets), since a reader who downloads the same table for two selections could
+otherwise subtract them to give back a count the finer tables hide; a caller whose table's rows are single
+ward-months (one ward, one month) says so with `units=True`, and those counts follow the rule's own treatment.
 """
 
 from __future__ import annotations
@@ -38,6 +43,28 @@ def disclosure_rule():
     return rule_from_name(st.session_state.get(DISCLOSURE_KEY, "nhs_england"))
 
 
+TOTALS_LINE = "Totals"
+
+
+def leaving_rule(rule=None, units: bool = False):
+    """The rule the counts of a table leave under: the session's rule (or `rule`) with every count published as a
+    total over a selection of wards or months (`DisclosureRule.as_totals`: rounded to the nearest 5 under the
+    Scottish preset too), unless `units`: the table's rows are single ward-months (one ward, one month), not sums
+    over a selection the reader chooses. Under NHS England both are the same rule (every count is rounded)."""
+    rule = rule or disclosure_rule()
+    return rule if units else rule.as_totals()
+
+
+def with_totals_line(provenance: dict | None, rule, units: bool, counts=()) -> dict | None:
+    """`provenance` with a line saying the counts were rounded as totals, when that made a difference (a table
+    with counts, not `units`, under a rule that rounds only totals)."""
+    if provenance is None or units or not counts or leaving_rule(rule, units) == rule:
+        return provenance
+    base = leaving_rule(rule, units).round_to
+    line = f"Every count here is a total over the wards or months chosen: totals were rounded to the nearest {base}."
+    return {**provenance, TOTALS_LINE: line}
+
+
 def stamp(view: View) -> dict[str, str]:
     """The provenance lines every export carries."""
     wards = view.data.table("wards")
@@ -63,10 +90,16 @@ def inside_and_outside(rule=None) -> str:
 
 
 def protected(
-    df: pd.DataFrame, counts: list[str] | tuple[str, ...] = (), rates: dict | None = None, rule=None
+    df: pd.DataFrame,
+    counts: list[str] | tuple[str, ...] = (),
+    rates: dict | None = None,
+    rule=None,
+    *,
+    units: bool = False,
 ) -> pd.DataFrame:
-    """A copy safe to leave the app: counts (and rates made from them) under the disclosure rule."""
-    rule = rule or disclosure_rule()
+    """A copy safe to leave the app: counts (and rates made from them) under the disclosure rule, each count
+    published as a total over a selection unless `units` (rows of single ward-months: `leaving_rule`)."""
+    rule = leaving_rule(rule, units)
     counts = [c for c in counts if c in df.columns]
     if not counts:
         return df
@@ -93,10 +126,12 @@ def download(
     spc=None,
     provenance: dict | None = None,
     prepare=None,
+    units: bool = False,
 ) -> None:
-    """A CSV download of `df`, disclosure-controlled and stamped with its provenance (`csv_bytes`: `keep` and
-    `spc` as there). `prepare(df, rule)`, when given, makes the table that leaves from `df` under the session's
-    rule before the counts are protected (a table whose other figures could give a hidden count back).
+    """A CSV download of `df`, disclosure-controlled and stamped with its provenance (`csv_bytes`: `keep`, `spc`
+    and `units` as there; every count is published as a total over a selection unless `units`). `prepare(df,
+    rule)`, when given, makes the table that leaves from `df` under the session's rule before the counts are
+    protected (a table whose other figures could give a hidden count back).
 
     The protected file is made when the button is clicked (secondary suppression takes a
     moment per table), not on every run of the page. Only for roles that may download (ui.auth);
@@ -111,7 +146,7 @@ def download(
     (where or st).download_button(
         label,
         auth.audited_download(
-            partial(csv_bytes, df, counts, rates, rule, provenance, keep=keep, spc=spc, prepare=prepare),
+            partial(csv_bytes, df, counts, rates, rule, provenance, keep=keep, spc=spc, prepare=prepare, units=units),
             f"{name}.csv",
             rule.name,
         ),
@@ -134,8 +169,11 @@ def download_button(label: str, data, file_name: str, *, where=None, **kwargs) -
     (where or st).download_button(label, producer, file_name=file_name, **kwargs)
 
 
-def leaving_table(df: pd.DataFrame, counts=(), rates=None, rule=None, keep=None, spc=None) -> pd.DataFrame:
-    """The table behind a chart as it may leave the app, the one place every chart's download is protected:
+def leaving_table(
+    df: pd.DataFrame, counts=(), rates=None, rule=None, keep=None, spc=None, *, units: bool = False
+) -> pd.DataFrame:
+    """The table behind a chart as it may leave the app, the one place every chart's download is protected,
+    under `leaving_rule(rule, units)` (every count a total over a selection unless `units`):
 
     * `spc` (an `analysis.charts.published.Rechart`: a chart over time): the counts protected, a month whose
       count is hidden showing none of its other figures, and the average, limits and classification worked out
@@ -144,13 +182,13 @@ def leaving_table(df: pd.DataFrame, counts=(), rates=None, rule=None, keep=None,
     * `keep` (the columns that name a row, such as the month): a row whose count is hidden shows none of its
       other figures (`analysis.disclosure.rows.protect_rows`);
     * otherwise: the counts and the rates made from them under the rule (`protected`)."""
-    rule = rule or disclosure_rule()
+    leaving = leaving_rule(rule, units)
     counts = [c for c in counts if c in df.columns]
     if spc is not None and counts:
-        return published_chart.published(spc, df, counts, rates, rule, keep or ("month",)).table
+        return published_chart.published(spc, df, counts, rates, leaving, keep or ("month",)).table
     if keep is not None and counts:
-        return protect_rows(df, counts, rule, dict(rates or {}), keep)
-    return protected(df, counts, rates, rule)
+        return protect_rows(df, counts, leaving, dict(rates or {}), keep)
+    return protected(df, counts, rates, rule, units=units)
 
 
 def csv_bytes(
@@ -163,13 +201,16 @@ def csv_bytes(
     keep=None,
     spc=None,
     prepare=None,
+    units: bool = False,
 ) -> bytes:
     """The bytes `download` offers: the disclosure-controlled table (`leaving_table`) with its stamp after it
-    (`prepare(df, rule)` first, when given)."""
+    (`prepare(df, rule)` first, when given). Every count is published as a total over a selection of wards or
+    months, and the stamp says so, unless `units` (the rows are single ward-months: `leaving_rule`)."""
     rule = rule or disclosure_rule()
     if prepare is not None:
-        df = prepare(df, rule)
-    return to_csv_bytes(leaving_table(df, counts, rates, rule, keep, spc), stamp=provenance)
+        df = prepare(df, leaving_rule(rule, units))
+    provenance = with_totals_line(provenance, rule, units, [c for c in counts if c in df.columns])
+    return to_csv_bytes(leaving_table(df, counts, rates, rule, keep, spc, units=units), stamp=provenance)
 
 
 # The toolbar's "Download plot as png" would take the on-screen figure, with its unprotected small numbers, out
@@ -193,6 +234,7 @@ def chart(
     expander: bool = True,
     provenance: dict | None = None,
     prepare=None,
+    units: bool = False,
 ) -> None:
     """A chart, its alt text, and beside it the data behind it with a CSV download and the chart as a picture
     (PNG, SVG), all three under the small-number rule and stamped: the only way a page draws a chart
@@ -204,20 +246,23 @@ def chart(
     limits and classification, and the picture, come from that); `screen_only` columns shown on screen but
     left out of the downloads (an expected count that, with its residual, would give the hidden count back).
     `expander=False` shows the data without the "Show the data" expander (inside another expander).
-    `prepare(table, rule)` makes the table that leaves (CSV and picture) before it is protected, as `download`'s."""
+    `prepare(table, rule)` makes the table that leaves (CSV and picture) before it is protected, as `download`'s.
+    Every count leaves as a total over a selection of wards or months (rounded to the nearest 5) unless `units`:
+    the table's rows are single ward-months (one ward, one month), published as the rule's month-level tables."""
     st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=CHART_CONFIG)
     st.caption(literal(alt_text))
     leaving = data.drop(columns=[c for c in screen_only if c in data.columns])
     if prepare is not None:  # the CSV and the picture leave from the same prepared table
-        leaving = prepare(leaving, disclosure_rule())
+        leaving = prepare(leaving, leaving_rule(units=units))
     with st.expander("Show the data") if expander else st.container():
         st.dataframe(data, hide_index=True, width="stretch")
         if counts:
             st.caption(inside_and_outside())
         row = st.container(horizontal=True)
         provenance = provenance or stamp(view)
-        download(leaving, name, view, counts, rates, where=row, keep=keep, spc=spc, provenance=provenance)
-        chart_images(fig, leaving, name, view, counts, rates, where=row, keep=keep, spc=spc, provenance=provenance)
+        mark = {"keep": keep, "spc": spc, "provenance": provenance, "units": units}
+        download(leaving, name, view, counts, rates, where=row, **mark)
+        chart_images(fig, leaving, name, view, counts, rates, where=row, **mark)
 
 
 IMAGE_LABELS = {"png": "Picture (PNG)", "svg": "Picture (SVG)"}
@@ -235,11 +280,13 @@ def chart_images(
     keep=None,
     spc=None,
     provenance: dict | None = None,
+    units: bool = False,
 ) -> None:
     """PNG and SVG downloads of a chart, drawn when clicked (analysis.charts.export) from the protected values of
     `data` (the table behind the chart, with its count columns and the rates made from them) and stamped like
     the CSV; or, where no picture may leave, the reason. A chart over time (`spc`) is drawn again from its
-    published counts (`image_bytes`). For every chart on every page (`chart` calls it)."""
+    published counts (`image_bytes`). Every count is drawn as a total over a selection unless `units` (as
+    `csv_bytes`). For every chart on every page (`chart` calls it)."""
     where = where or st.container(horizontal=True)
     if not auth.can("download"):
         return  # the CSV button's place already says which role may download
@@ -254,7 +301,7 @@ def chart_images(
     if reason:
         where.caption(literal(reason))
         return
-    provenance = provenance or stamp(view)
+    provenance = with_totals_line(provenance or stamp(view), rule, units, [c for c in counts if c in data.columns])
     about = "With where the data came from written underneath."
     note = f"{REDRAWN} {about}" if counts else f"The chart as shown. {about}"
     if spc is not None and counts:
@@ -263,7 +310,17 @@ def chart_images(
         download_button(
             label,
             partial(
-                image_bytes, fig, fmt, provenance, data, tuple(counts), dict(rates or {}), rule, keep=keep, spc=spc
+                image_bytes,
+                fig,
+                fmt,
+                provenance,
+                data,
+                tuple(counts),
+                dict(rates or {}),
+                rule,
+                keep=keep,
+                spc=spc,
+                units=units,
             ),
             f"{name}.{fmt}",
             where=where,
@@ -276,11 +333,22 @@ def chart_images(
 
 
 def image_bytes(
-    fig, fmt: str, provenance: dict, data: pd.DataFrame, counts=(), rates=None, rule=None, *, keep=None, spc=None
+    fig,
+    fmt: str,
+    provenance: dict,
+    data: pd.DataFrame,
+    counts=(),
+    rates=None,
+    rule=None,
+    *,
+    keep=None,
+    spc=None,
+    units: bool = False,
 ) -> bytes:
-    """The bytes a picture button hands over: the chart drawn from protected values, the stamp below it. A chart
-    over time (`spc`) is first drawn again from its published counts (`analysis.charts.published.published_figure`)."""
-    rule = rule or disclosure_rule()
+    """The bytes a picture button hands over: the chart drawn from protected values (every count as a total over
+    a selection unless `units`, as `csv_bytes`), the stamp below it. A chart over time (`spc`) is first drawn again
+    from its published counts (`analysis.charts.published.published_figure`)."""
+    rule = leaving_rule(rule, units)
     if spc is not None and [c for c in counts if c in data.columns]:
         fig = published_chart.published_figure(spc, data, counts, rates, rule, keep or ("month",))
         if fig is None:

@@ -84,7 +84,8 @@ def _chart(run: Run, fig, alt: str, data: pd.DataFrame, name: str, counts=(), ra
     month whose count is hidden shows none of its other figures, and the average, limits and colours that leave
     are worked out again from the published counts (analysis.charts.published)."""
     keep = ("month", "trial_limits") if spc is not None else None
-    show.chart(fig, alt, data, name, run.view, counts, rates, keep=keep, spc=spc, provenance=run.stamp())
+    one = spc is not None  # a measure's months on one ward are single ward-months; the survey's returns are totals
+    show.chart(fig, alt, data, name, run.view, counts, rates, keep=keep, spc=spc, provenance=run.stamp(), units=one)
 
 
 def ward_from_url(options: list[str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -38,6 +38,15 @@ class DisclosureRule:
     def total_base(self) -> int | None:
         """The rounding base of a published total: `round_to` when the rule rounds every count, else `round_totals`."""
         return self.round_to if self.round_to is not None else self.round_totals
+
+    def as_totals(self) -> DisclosureRule:
+        """This rule for a table whose every count is a total over a selection of wards or months the reader
+        chooses (each ward over the period, each month over the wards): every count is published as a total,
+        rounded to `total_base`, as `protect_table`'s `selection_totals` does for the columns it names. The
+        same rule when it already rounds every count to that base (NHS England)."""
+        if self.total_base is None or self.round_to == self.total_base:
+            return self
+        return replace(self, round_to=self.total_base)
 
     def hides(self, n: float) -> bool:
         return self.low <= n <= self.high

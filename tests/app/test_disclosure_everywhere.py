@@ -347,9 +347,16 @@ def test_the_scottish_setting_changes_every_download(captured):
     assert all(scottish[n] != english[n] for n in english)
     for name in ("talking_groups_attendance.csv", "model_results.json"):
         assert scottish[name] != english[name]
-    t_s, _ = read_csv_bytes(scottish["talking_groups_attendance.csv"])
-    t_e, _ = read_csv_bytes(english["talking_groups_attendance.csv"])
-    assert not t_s["attendances"].equals(t_e["attendances"])  # unrounded under the Scottish preset
+    # each month's attendances over the wards in view are totals over a selection: rounded to 5 under both presets
+    # (published exactly, two selections' files would subtract to a hidden ward's count)
+    t_s, stamp = read_csv_bytes(scottish["talking_groups_attendance.csv"])
+    shown = [float(v) for v in t_s["attendances"].astype(str) if v != RULES["scotland"].symbol]
+    assert shown and all(v % 5 == 0 for v in shown) and "Totals" in stamp
+    # a single ward-month (each ward's latest month in the assurance CSV) is not rounded under the Scottish preset
+    a_s, stamp = read_csv_bytes(scottish["overview_assurance.csv"])
+    a_e, _ = read_csv_bytes(english["overview_assurance.csv"])
+    assert not a_s["latest_count"].astype(str).equals(a_e["latest_count"].astype(str)) and "Totals" not in stamp
+    assert any(v != RULES["scotland"].symbol and float(v) % 5 for v in a_s["latest_count"].astype(str))
 
 
 @pytest.mark.usefixtures("real_sample")
