@@ -348,9 +348,7 @@ def test_confidence_line_words():
     assert confidence_line(_result()) == "Moderate: 12 wards, 60 months; observational data"
     assert confidence_line(_result(wards=3)).startswith("Not enough data: only 3 wards")
     assert "the likely range includes no change" in confidence_line(_result(lo=0.6, hi=1.4))
-    assert confidence_line(_result(months=4), every=3).endswith(
-        "only 4 quarterly measurements of the 12 needed"
-    )
+    assert confidence_line(_result(months=4), every=3).endswith("only 4 quarterly measurements of the 12 needed")
     assert (
         confidence_line(_result(months=20), every=3)
         == "Moderate: 12 wards, 20 quarterly measurements; observational data"
