@@ -229,7 +229,7 @@ with guarded("comparing wards fairly"):
     compared = cache.analysed(funnel.compare_wards, view, outcome, peers, widen)
     st.markdown(f"**{literal(funnel.funnel_sentence(compared))}**")
     if compared.ok:
-        groups = funnel.group_choices(compared)
+        groups = page.group_choices(compared)
         group = f3.selectbox(
             "Peer group to draw",
             list(groups),
@@ -255,7 +255,7 @@ with guarded("comparing wards fairly"):
         st.caption(literal(funnel.method_sentence(compared)))
         with st.expander("Every ward against its limits (for researchers)"):
             st.dataframe(funnel.every_ward(compared), hide_index=True, width="stretch")
-    for line in funnel.left_out_words(compared):
+    for line in page.left_out_words(compared):
         st.caption(literal(line))
 
 with guarded("drawing the chart over time"):

@@ -163,7 +163,7 @@ def outside_limits(compared: funnel.WardFunnel) -> None:
     if table.empty:
         st.markdown("No ward is outside its limits.")
         return
-    shown, more = funnel.outside_on_screen(table)
+    shown, more = page.outside_on_screen(table)
     st.table(shown)
     if more:
         st.caption(more)

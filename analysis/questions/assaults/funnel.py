@@ -239,37 +239,6 @@ def every_ward(funnel: WardFunnel) -> pd.DataFrame:
     )
 
 
-OUTSIDE_SHOWN = 25  # rows of the wards-outside-the-limits table on screen (a national panel has hundreds)
-
-
-def outside_on_screen(table: pd.DataFrame, shown: int = OUTSIDE_SHOWN) -> tuple[pd.DataFrame, str]:
-    """The wards outside their limits (`outside`) as the page shows them: the `shown` furthest out, indexed by
-    ward, and when there are more, the line that says so ('' otherwise)."""
-    more = len(table) - shown
-    note = ""
-    if more > 0:
-        note = (
-            f"The {shown} furthest out are shown; {plural(more, 'more ward')} "
-            f"{plural_word(more, 'is', 'are')} outside {plural_word(more, 'its', 'their')} limits "
-            "(every ward is in the table for researchers below)."
-        )
-    return table.head(shown).set_index("ward"), note
-
-
-def left_out_words(funnel: WardFunnel) -> list[str]:
-    """One line per ward not compared (its peer group too small): 'W13 Uist is not compared: <reason>.'"""
-    return [f"{r.ward_label} is not compared: {r.reason}." for r in funnel.left_out.itertuples(index=False)]
-
-
-def group_choices(funnel: WardFunnel) -> dict[str, str]:
-    """Peer group -> its name with how many wards it has ('Admission wards (3 wards)'), in the funnel's order:
-    the choice of which group's funnel to draw."""
-    sizes = funnel.wards.groupby("peer_group").size()
-    return {
-        g: f"{group_name(funnel.comparator, g).capitalize()} ({plural(int(sizes[g]), 'ward')})" for g in funnel.groups
-    }
-
-
 def chart_points(funnel: WardFunnel, group: str) -> pd.DataFrame:
     """The wards of one peer group as the chart draws them: ward_id, ward_label, occupied_bed_days, count,
     rate_per_1000_obd, position. These (with the count and rate under the small-number rule) are the chart's

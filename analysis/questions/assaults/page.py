@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.data.contract import MORE_IS_BETTER
+from analysis.questions.assaults.funnel import WardFunnel, group_name
 from analysis.questions.assaults.view import (
     PATIENT_SOCIAL_DISTANCE,
     STAFF_SOCIAL_DISTANCE,
@@ -19,7 +20,7 @@ from analysis.questions.assaults.view import (
 )
 from analysis.questions.glossary import terms_in
 from analysis.stats.results import ModelResult
-from analysis.text import literal, plural, rate_label, uk_months
+from analysis.text import literal, plural, plural_word, rate_label, uk_months
 
 SPC_TABLE_COLUMNS = ["month", "count", "exposure", "rate", "centre", "lower", "upper", "variation", "rule"]
 EXPECTED_COLUMNS = {
@@ -157,3 +158,34 @@ def dispersion_words(dispersion: dict) -> str:
 def residual_tables(by_ward: pd.DataFrame, by_month: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The residual charts' tables: three decimals, the months as UK months."""
     return by_ward.round(3), by_month.assign(month=uk_months(by_month["month"])).round(3)
+
+
+OUTSIDE_SHOWN = 25  # rows of the wards-outside-the-limits table on screen (a national panel has hundreds)
+
+
+def outside_on_screen(table: pd.DataFrame, shown: int = OUTSIDE_SHOWN) -> tuple[pd.DataFrame, str]:
+    """The wards outside their limits (`outside`) as the page shows them: the `shown` furthest out, indexed by
+    ward, and when there are more, the line that says so ('' otherwise)."""
+    more = len(table) - shown
+    note = ""
+    if more > 0:
+        note = (
+            f"The {shown} furthest out are shown; {plural(more, 'more ward')} "
+            f"{plural_word(more, 'is', 'are')} outside {plural_word(more, 'its', 'their')} limits "
+            "(every ward is in the table for researchers below)."
+        )
+    return table.head(shown).set_index("ward"), note
+
+
+def left_out_words(funnel: WardFunnel) -> list[str]:
+    """One line per ward not compared (its peer group too small): 'W13 Uist is not compared: <reason>.'"""
+    return [f"{r.ward_label} is not compared: {r.reason}." for r in funnel.left_out.itertuples(index=False)]
+
+
+def group_choices(funnel: WardFunnel) -> dict[str, str]:
+    """Peer group -> its name with how many wards it has ('Admission wards (3 wards)'), in the funnel's order:
+    the choice of which group's funnel to draw."""
+    sizes = funnel.wards.groupby("peer_group").size()
+    return {
+        g: f"{group_name(funnel.comparator, g).capitalize()} ({plural(int(sizes[g]), 'ward')})" for g in funnel.groups
+    }

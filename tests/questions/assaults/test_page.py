@@ -1,6 +1,5 @@
-"""What the assaults page works out beside its charts (analysis/questions/assaults/page.py, and the funnel's
-`group_choices`, `outside_on_screen`, `left_out_words`; the page's verdict, analysis/overview/page_verdict.py):
-hand-worked values on small frames."""
+"""What the assaults page works out beside its charts (analysis/questions/assaults/page.py, the funnel's choices and
+lines among it; the page's verdict, analysis/overview/page_verdict.py): hand-worked values on small frames."""
 
 from __future__ import annotations
 
@@ -188,23 +187,23 @@ def _funnel(sizes: dict[str, int], comparator: str = "service", left_out=None) -
 
 
 def test_group_choices_name_each_group_with_its_wards_in_the_funnels_order():
-    choices = fw.group_choices(_funnel({"rehabilitation": 4, "admission": 1}))
+    choices = page.group_choices(_funnel({"rehabilitation": 4, "admission": 1}))
     assert list(choices) == ["rehabilitation", "admission"]
     assert choices == {"rehabilitation": "Rehabilitation wards (4 wards)", "admission": "Admission wards (1 ward)"}
-    assert fw.group_choices(_funnel({"all": 12}, "all")) == {"all": "All wards in view (12 wards)"}
+    assert page.group_choices(_funnel({"all": 12}, "all")) == {"all": "All wards in view (12 wards)"}
 
 
 def test_outside_on_screen_shows_the_furthest_and_says_how_many_more():
     table = pd.DataFrame({"ward": [f"W{i:02d}" for i in range(5)], "what it means": list("abcde")})
-    shown, more = fw.outside_on_screen(table, shown=3)
+    shown, more = page.outside_on_screen(table, shown=3)
     assert shown.index.tolist() == ["W00", "W01", "W02"] and shown.index.name == "ward"
     assert more == (
         "The 3 furthest out are shown; 2 more wards are outside their limits "
         "(every ward is in the table for researchers below)."
     )
-    _, one = fw.outside_on_screen(table, shown=4)
+    _, one = page.outside_on_screen(table, shown=4)
     assert one.startswith("The 4 furthest out are shown; 1 more ward is outside its limits")
-    whole, none = fw.outside_on_screen(table)
+    whole, none = page.outside_on_screen(table)
     assert len(whole) == 5 and none == ""
 
 
@@ -212,8 +211,8 @@ def test_left_out_words_one_line_per_ward_not_compared():
     left = pd.DataFrame(
         {"ward_id": ["W09"], "ward_label": ["W09 Uist"], "peer_group": ["forensic"], "reason": ["its group is small"]}
     )
-    assert fw.left_out_words(_funnel({"all": 3}, "all", left)) == ["W09 Uist is not compared: its group is small."]
-    assert fw.left_out_words(_funnel({"all": 3}, "all")) == []
+    assert page.left_out_words(_funnel({"all": 3}, "all", left)) == ["W09 Uist is not compared: its group is small."]
+    assert page.left_out_words(_funnel({"all": 3}, "all")) == []
 
 
 # ------------------------------------------------------------------------------------------------- the verdict
